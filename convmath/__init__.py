@@ -1,0 +1,56 @@
+"""convmath: the arithmetic of convolutional layers, stated and computed.
+
+Formulas (output sizes, parameter counts, MACs, receptive fields) accept ints
+and sympy symbols; :mod:`convmath.numeric` is an independent numpy backend
+that the formulas are tested against.
+
+Names are exported lazily (PEP 562), so ``import convmath`` stays cheap and a
+module is imported the first time one of its names is used. Each group below
+belongs to one module; add a name to the group of the module that defines it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import ConvMathError
+
+_EXPORTS: dict[str, str] = {
+    # --- core arithmetic: convmath.sizes, convmath.symbols -------------------
+    "conv_output_size": "convmath.sizes",
+    "conv_transpose_output_size": "convmath.sizes",
+    "pool_output_size": "convmath.sizes",
+    "same_padding": "convmath.sizes",
+    "d2l_output_size": "convmath.sizes",
+    "solve_for": "convmath.sizes",
+    "n": "convmath.symbols",
+    "k": "convmath.symbols",
+    "s": "convmath.symbols",
+    "p": "convmath.symbols",
+    "d": "convmath.symbols",
+    "p_h": "convmath.symbols",
+    "op": "convmath.symbols",
+    "c_in": "convmath.symbols",
+    "c_out": "convmath.symbols",
+    "g": "convmath.symbols",
+    "m": "convmath.symbols",
+    # --- counting, receptive fields, networks (issue 3) ----------------------
+    # --- definitions, food digestion (issue 4) -------------------------------
+    # --- misconceptions catalogue (issue 5) -----------------------------------
+}
+
+__all__ = ["ConvMathError", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convmath' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

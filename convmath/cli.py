@@ -1,0 +1,56 @@
+"""The ``convmath`` command: a thin dispatcher.
+
+Each subcommand lives with the package that owns it and is named here by
+module path; the module is imported only when its subcommand runs, so
+``convmath shape`` never imports the grader and ``convmath grade`` never
+imports the exercise renderers it does not use.
+
+Every subcommand module exposes ``main(argv: list[str]) -> int``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from .errors import ConvMathError
+
+#: subcommand -> (module path, one-line description)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "explain": ("convmath.commands.explain", "explain an output size step by step"),
+    "shape": ("convmath.commands.shape", "print the shape/parameter/MAC table of a layer stack"),
+    "generate": ("exercises.cli.generate", "generate per-student notebooks and keys for an assignment"),
+    "preview": ("exercises.cli.preview", "print one exercise variant with its solution"),
+    "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
+    "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: convmath COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "Run 'convmath COMMAND --help' for the options of one command."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``convmath COMMAND ...`` to the module that owns COMMAND."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"convmath: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    try:
+        return int(module.main(rest) or 0)
+    except ConvMathError as err:
+        print(f"convmath {name}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

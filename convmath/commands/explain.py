@@ -1,0 +1,75 @@
+"""``convmath explain``: an output size, computed step by step."""
+
+from __future__ import annotations
+
+import argparse
+
+import sympy
+
+from .. import sizes, symbols
+
+_LAYERS = {
+    "conv": (sizes.conv_output_size, "convolution / cross-correlation"),
+    "conv_transpose": (sizes.conv_transpose_output_size, "transposed convolution"),
+    "pool": (sizes.pool_output_size, "pooling"),
+}
+
+
+def explain(layer: str, n: int, kernel_size: int, *, stride: int | None = 1, padding: int = 0,
+            dilation: int = 1, output_padding: int = 0, ceil_mode: bool = False) -> str:
+    """Return the formula, the substitution and the result as text.
+
+    Examples
+    --------
+    >>> print(explain("conv", 32, 5, stride=2, padding=1))
+    conv output size (convolution / cross-correlation)
+      formula : floor((-d*(k - 1) + n + 2*p - 1)/s) + 1
+      numbers : n=32, k=5, s=2, p=1, d=1
+      compute : floor((32 + 2*1 - 1*(5 - 1) - 1)/2) + 1 = floor(29/2) + 1
+      result  : 15
+    """
+    fn, title = _LAYERS[layer]
+    options: dict[str, object] = {"padding": symbols.p, "dilation": symbols.d}
+    numbers: dict[str, object] = {"padding": padding, "dilation": dilation}
+    stride_value = kernel_size if (stride is None and layer == "pool") else stride
+    options["stride"] = symbols.s
+    numbers["stride"] = stride_value
+    if layer == "conv_transpose":
+        options["output_padding"] = symbols.op
+        numbers["output_padding"] = output_padding
+    if layer == "pool":
+        options["ceil_mode"] = ceil_mode
+        numbers["ceil_mode"] = ceil_mode
+    formula = fn(symbols.n, symbols.k, **options)
+    result = fn(n, kernel_size, **numbers)
+    lines = [f"{layer} output size ({title})", f"  formula : {formula}"]
+    names = f"n={n}, k={kernel_size}, s={stride_value}, p={padding}, d={dilation}"
+    if layer == "conv_transpose":
+        names += f", op={output_padding}"
+    lines.append(f"  numbers : {names}")
+    if layer in ("conv", "pool"):
+        extra = f" + {stride_value} - 1" if ceil_mode else ""
+        num = n + 2 * padding - dilation * (kernel_size - 1) - 1 + (stride_value - 1 if ceil_mode else 0)
+        lines.append(
+            f"  compute : floor(({n} + 2*{padding} - {dilation}*({kernel_size} - 1) - 1{extra})/{stride_value}) + 1"
+            f" = floor({sympy.Rational(num, stride_value)}) + 1"
+        )
+    lines.append(f"  result  : {result}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="convmath explain", description=__doc__)
+    parser.add_argument("layer", choices=sorted(_LAYERS))
+    parser.add_argument("--n", type=int, required=True, help="input size")
+    parser.add_argument("--kernel-size", type=int, required=True)
+    parser.add_argument("--stride", type=int, default=None, help="default 1 (pool: the kernel size)")
+    parser.add_argument("--padding", type=int, default=0, help="per side")
+    parser.add_argument("--dilation", type=int, default=1)
+    parser.add_argument("--output-padding", type=int, default=0)
+    parser.add_argument("--ceil-mode", action="store_true")
+    args = parser.parse_args(argv)
+    stride = args.stride if args.stride is not None else (None if args.layer == "pool" else 1)
+    print(explain(args.layer, args.n, args.kernel_size, stride=stride, padding=args.padding,
+                  dilation=args.dilation, output_padding=args.output_padding, ceil_mode=args.ceil_mode))
+    return 0

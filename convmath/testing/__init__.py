@@ -1,0 +1,1 @@
+"""Hypothesis strategies, assertion helpers and a pytest plugin for a course's own CI."""

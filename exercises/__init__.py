@@ -1,0 +1,1 @@
+"""Randomized, reproducible exercise families, rendering and assignments."""

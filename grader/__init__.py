@@ -1,0 +1,1 @@
+"""Notebook ingestion, sandboxed execution, checking, feedback and gradebook."""
