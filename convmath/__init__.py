@@ -43,7 +43,13 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["ConvMathError", *_EXPORTS]
 
 
+#: submodules reachable as attributes (``convmath.numeric``) without an explicit import
+_SUBMODULES = ("numeric", "sizes", "symbols", "testing", "misconceptions")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"convmath.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'convmath' has no attribute {name!r}")
