@@ -1,0 +1,372 @@
+r"""Parse a student's expression string into sympy through a whitelist over ``ast``.
+
+A student's string never reaches :func:`eval` or :func:`sympy.sympify`: it is
+parsed by Python's own parser into a syntax tree (which runs nothing), every
+node is checked against a short whitelist, and the sympy expression is built
+node by node from the allowed ones.
+
+What is allowed
+---------------
+- **numbers**: integer literals (at most 40 digits) and decimal literals.
+  A decimal becomes the *exact* rational it spells (``0.5`` is ``1/2``,
+  ``0.1`` is ``1/10``), so an answer never fails on binary rounding;
+- **names**: the spec's symbol names only, plus the constants ``pi`` and
+  ``E`` (unless the spec uses those names for symbols);
+- **operators**: ``+ - * / // % **``, unary ``-`` and ``+``, parentheses.
+  ``/`` is exact division, ``a // b`` is ``floor(a / b)``, ``a % b`` is
+  ``Mod(a, b)``;
+- **functions**: ``floor``, ``ceil`` (also ``ceiling``), ``max``, ``min``,
+  ``abs``, ``sqrt``, ``exp``, ``log`` (natural; ``log(x, b)`` for base ``b``);
+  each also under its sympy capitalisation (``Floor``, ``Ceil``, ``Max``,
+  ``Min``, ``Abs``). Calls take positional arguments only.
+
+Everything else is refused with a message that says what and why: attribute
+access (``math.floor`` -- write ``floor``), subscripts, lambdas,
+comprehensions, strings, keywords, starred arguments, comparisons, booleans,
+complex numbers, ``^`` (``use ** for powers``), names with double
+underscores, any other name; input longer than :data:`MAX_LENGTH` characters,
+with more than :data:`MAX_NODES` syntax nodes or nested deeper than
+:data:`MAX_DEPTH`. Powers of two numbers are bounded (no ``9**9**9``).
+
+The typographic characters students paste from a PDF (``−``, ``×``, ``·``,
+``÷``) are read as ``-``, ``*``, ``*``, ``/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sympy
+
+from convmath.errors import ConvMathError
+
+__all__ = [
+    "ExpressionError",
+    "parse_expression",
+    "make_symbols",
+    "DOMAINS",
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "MAX_DEPTH",
+]
+
+#: Longest accepted input, in characters.
+MAX_LENGTH = 500
+#: Most syntax nodes accepted (a 500-character formula has about 150).
+MAX_NODES = 300
+#: Deepest nesting of syntax nodes accepted.
+MAX_DEPTH = 40
+#: Most digits in an integer literal.
+MAX_DIGITS = 40
+#: Largest |exponent| of a power whose base and exponent are both numbers.
+MAX_NUMERIC_EXPONENT = 256
+#: Largest result, in bits, of a power of two numbers.
+MAX_POWER_BITS = 4096
+
+#: Symbol domains an :class:`~exercises.model.AnswerSpec` may declare, and their sympy assumptions.
+DOMAINS: dict[str, dict[str, bool]] = {
+    "positive_integer": {"integer": True, "positive": True},
+    "nonnegative_integer": {"integer": True, "nonnegative": True},
+    "positive_real": {"real": True, "positive": True},
+    "real": {"real": True},
+}
+
+#: Allowed function names -> (sympy builder, allowed argument counts).
+FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {
+    "floor": (sympy.floor, (1,)),
+    "Floor": (sympy.floor, (1,)),
+    "ceil": (sympy.ceiling, (1,)),
+    "Ceil": (sympy.ceiling, (1,)),
+    "ceiling": (sympy.ceiling, (1,)),
+    "max": (sympy.Max, (2, 3, 4)),
+    "Max": (sympy.Max, (2, 3, 4)),
+    "min": (sympy.Min, (2, 3, 4)),
+    "Min": (sympy.Min, (2, 3, 4)),
+    "abs": (sympy.Abs, (1,)),
+    "Abs": (sympy.Abs, (1,)),
+    "sqrt": (sympy.sqrt, (1,)),
+    "exp": (sympy.exp, (1,)),
+    "log": (sympy.log, (1, 2)),
+}
+
+_CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+_TYPOGRAPHY = str.maketrans({"−": "-", "×": "*", "·": "*", "÷": "/"})
+
+_BINARY: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: sympy.floor(a / b),
+    ast.Mod: lambda a, b: sympy.Mod(a, b),
+}
+
+_REFUSED: dict[type, str] = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "a subscript ('[...]')",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.Starred: "a starred argument ('*')",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "'and' / 'or'",
+    ast.IfExp: "'if ... else'",
+    ast.NamedExpr: "':='",
+    ast.List: "a list",
+    ast.Tuple: "a tuple (a comma)",
+    ast.Set: "a set",
+    ast.Dict: "a dict",
+    ast.JoinedStr: "a string",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.Slice: "a slice",
+}
+
+
+class ExpressionError(ConvMathError):
+    """A student's expression that is not accepted; the message says why, for the student."""
+
+
+def make_symbols(domains: Mapping[str, str]) -> dict[str, sympy.Symbol]:
+    """Build one sympy symbol per name, with the assumptions of its domain.
+
+    Parameters
+    ----------
+    domains : mapping of str to str
+        Symbol name -> one of :data:`DOMAINS`.
+
+    Returns
+    -------
+    dict
+        Name -> :class:`sympy.Symbol`.
+
+    Examples
+    --------
+    >>> syms = make_symbols({"n": "positive_integer", "t": "real"})
+    >>> syms["n"].is_integer, syms["n"].is_positive, syms["t"].is_integer
+    (True, True, None)
+    >>> make_symbols({"x": "complex"})
+    Traceback (most recent call last):
+    ...
+    grader.expr.ExpressionError: domain 'complex' of symbol x is not allowed; use one of 'positive_integer', 'nonnegative_integer', 'positive_real', 'real'
+    """
+    out = {}
+    for name, domain in domains.items():
+        if domain not in DOMAINS:
+            allowed = ", ".join(repr(d) for d in DOMAINS)
+            raise ExpressionError(f"domain {domain!r} of symbol {name} is not allowed; use one of {allowed}")
+        if not name.isidentifier() or name.startswith("_"):
+            raise ExpressionError(f"symbol name {name!r} must be a plain identifier")
+        out[name] = sympy.Symbol(name, **DOMAINS[domain])
+    return out
+
+
+def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol] | Mapping[str, str]) -> sympy.Expr:
+    r"""Parse ``text`` into a sympy expression, allowing only the whitelist.
+
+    Parameters
+    ----------
+    text : str
+        The student's expression, e.g. ``"(n + 2*p - k)//s + 1"``.
+    symbols : mapping
+        The names the expression may use: name -> :class:`sympy.Symbol`, or
+        name -> domain string (then :func:`make_symbols` builds them).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ExpressionError
+        For anything outside the whitelist (see the module docstring); the
+        message is meant for the student.
+
+    Examples
+    --------
+    >>> syms = {"n": "positive_integer", "k": "positive_integer",
+    ...         "p": "nonnegative_integer", "s": "positive_integer"}
+    >>> parse_expression("(n + 2*p - k)//s + 1", syms)
+    floor((-k + n + 2*p)/s) + 1
+    >>> parse_expression("floor((n - k + 2 p)/s) + 1", syms)
+    Traceback (most recent call last):
+    ...
+    grader.expr.ExpressionError: could not read the expression: write products with '*', e.g. 2*p
+    >>> parse_expression("n^2", syms)
+    Traceback (most recent call last):
+    ...
+    grader.expr.ExpressionError: '^' is not allowed; use ** for powers
+    >>> parse_expression("0.5*n", syms)      # decimals are exact rationals
+    n/2
+    >>> parse_expression("math.floor(n/2)", syms)
+    Traceback (most recent call last):
+    ...
+    grader.expr.ExpressionError: attribute access ('.') is not allowed; write floor(...) rather than math.floor(...)
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"the answer must be a string holding an expression, not {type(text).__name__}")
+    if symbols and isinstance(next(iter(symbols.values())), str):
+        symbols = make_symbols(symbols)  # type: ignore[arg-type]
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression has {len(text)} characters; at most {MAX_LENGTH} are allowed")
+    source = text.translate(_TYPOGRAPHY).strip()
+    if not source:
+        raise ExpressionError("the expression is empty")
+    if "\n" in source or ";" in source:
+        raise ExpressionError("write one expression on one line (no newlines or ';')")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(_syntax_hint(source, err)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed") from None
+    _check_size(tree)
+    return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
+
+
+def _syntax_hint(source: str, err: SyntaxError) -> str:
+    if "too many nested" in str(err.msg):
+        return f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed"
+    if re.search(r"\d\s*[A-Za-z_(]|\)\s*[\w(]", source):
+        match = re.search(r"(\d)\s*([A-Za-z_(])", source)
+        example = f"{match.group(1)}*{match.group(2)}" if match else "2*p"
+        if example.endswith("("):
+            example += "...)"
+        return f"could not read the expression: write products with '*', e.g. {example}"
+    if source.count("(") != source.count(")"):
+        return "could not read the expression: the parentheses do not match"
+    return f"could not read the expression ({err.msg}, at character {err.offset})"
+
+
+def _check_size(tree: ast.AST) -> None:
+    """Refuse too many nodes or too deep a nesting (iteratively: no recursion on input)."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(f"the expression is too long; at most {MAX_NODES} terms and operators are allowed")
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+class _Builder:
+    """Turn an already size-checked ``ast`` expression into sympy, node by node."""
+
+    def __init__(self, symbols: Mapping[str, sympy.Symbol], source: str) -> None:
+        self.symbols = dict(symbols)
+        self.source = source
+
+    def build(self, node: ast.AST) -> sympy.Expr:
+        method: Callable[[Any], sympy.Expr] | None = getattr(self, f"_{type(node).__name__}", None)
+        if method is not None:
+            return method(node)
+        what = _REFUSED.get(type(node), type(node).__name__)
+        if isinstance(node, ast.Attribute):
+            hint = f"; write {node.attr}(...) rather than {_dotted(node)}(...)" if node.attr in FUNCTIONS else ""
+            raise ExpressionError(f"{what} is not allowed{hint}")
+        raise ExpressionError(f"{what} is not allowed in an expression")
+
+    def _Constant(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            raise ExpressionError(f"{value!r} is not allowed in an expression")
+        if isinstance(value, int):
+            if len(str(abs(value))) > MAX_DIGITS:
+                raise ExpressionError(f"integer literals may have at most {MAX_DIGITS} digits")
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            literal = (ast.get_source_segment(self.source, node) or repr(value)).replace("_", "")
+            if not 1e-40 < abs(value) < 1e40 and value != 0:
+                raise ExpressionError("decimal literals must lie between 1e-40 and 1e40 in size")
+            return sympy.Rational(literal)
+        if isinstance(value, complex):
+            raise ExpressionError("complex numbers are not allowed in an expression")
+        if isinstance(value, (str, bytes)):
+            raise ExpressionError("strings are not allowed in an expression; write the formula without quotes")
+        raise ExpressionError(f"{type(value).__name__} literals are not allowed in an expression")
+
+    def _Name(self, node: ast.Name) -> sympy.Expr:
+        name = node.id
+        if name.startswith("__") or name.endswith("__"):
+            raise ExpressionError(f"names with double underscores ({name}) are not allowed")
+        if name in self.symbols:
+            return self.symbols[name]
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        if name in FUNCTIONS:
+            raise ExpressionError(f"{name} is a function; call it, e.g. {name}(...)")
+        allowed = ", ".join(sorted(self.symbols)) or "none"
+        raise ExpressionError(f"name {name!r} is not allowed; the expression may use only {allowed}")
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> sympy.Expr:
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        symbol = "not" if isinstance(node.op, ast.Not) else "~"
+        raise ExpressionError(f"'{symbol}' is not allowed in an expression")
+
+    def _BinOp(self, node: ast.BinOp) -> sympy.Expr:
+        if isinstance(node.op, ast.BitXor):
+            raise ExpressionError("'^' is not allowed; use ** for powers")
+        left = self.build(node.left)
+        right = self.build(node.right)
+        if isinstance(node.op, ast.Pow):
+            return _power(left, right)
+        builder = _BINARY.get(type(node.op))
+        if builder is None:
+            symbol = {ast.BitAnd: "&", ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@"}
+            raise ExpressionError(f"'{symbol.get(type(node.op), '?')}' is not allowed in an expression")
+        return builder(left, right)
+
+    def _Call(self, node: ast.Call) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            return self.build(node.func)  # an attribute or worse: refused with its own message
+        name = node.func.id
+        if name not in FUNCTIONS:
+            if name.startswith("__") or name.endswith("__"):
+                raise ExpressionError(f"names with double underscores ({name}) are not allowed")
+            allowed = ", ".join(sorted({"floor", "ceil", "max", "min", "abs", "sqrt", "exp", "log"}))
+            raise ExpressionError(f"function {name!r} is not allowed; use one of {allowed}")
+        if node.keywords:
+            raise ExpressionError(f"keyword arguments are not allowed; call {name}(...) with positional arguments")
+        if any(isinstance(arg, ast.Starred) for arg in node.args):
+            raise ExpressionError("starred arguments ('*') are not allowed")
+        builder, counts = FUNCTIONS[name]
+        if len(node.args) not in counts:
+            want = " or ".join(str(c) for c in counts)
+            raise ExpressionError(f"{name}(...) takes {want} argument(s), not {len(node.args)}")
+        return builder(*(self.build(arg) for arg in node.args))
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    if isinstance(node, ast.Name):
+        return node.id
+    return "..."
+
+
+def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+    """``base ** exponent``, refusing powers of numbers too large to compute."""
+    if base.is_number and exponent.is_number:
+        if exponent.is_Integer or exponent.is_Rational:
+            e = abs(sympy.Rational(exponent))
+            if e > MAX_NUMERIC_EXPONENT:
+                raise ExpressionError(f"exponents of numbers may be at most {MAX_NUMERIC_EXPONENT}")
+            if base.is_Rational:
+                bits = max(sympy.Rational(base).p.bit_length(), sympy.Rational(base).q.bit_length(), 1)
+                if bits * e > MAX_POWER_BITS:
+                    raise ExpressionError("the power is too large to compute")
+    return base**exponent
