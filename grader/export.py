@@ -1,0 +1,301 @@
+"""Exports of a gradebook: class CSV, Gradescope ``results.json``, feedback, JSON dump.
+
+Every export is a pure function of the stored results (no clock, no paths of
+the machine), so a batch that was killed and rerun writes byte-for-byte the
+same files as one that never stopped. Files are written atomically (a
+temporary file renamed over the old one): a reader never sees half a file.
+
+Layout written by :func:`write_exports`::
+
+    OUT/grades.csv                  one row per student, one column per part, total
+    OUT/grades.json                 every current result, as plain data
+    OUT/<student>/results.json      Gradescope format
+    OUT/<student>/feedback.md       what the student reads
+
+Examples
+--------
+>>> from grader.results import SubmissionResult, PartOutcome
+>>> r = SubmissionResult("bob.ipynb", "ff", "bob", "file name", "hw1", "graded", 2.0, 3.0,
+...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", "Correct."),
+...            PartOutcome("q1", "b", "shape", 0.0, 1.0, "incorrect", "Wrong.", "padding_once")))
+>>> print(class_csv([r]), end="")
+student,status,q1.a,q1.b,total,max
+bob,graded,2,0,2,3
+>>> [t["status"] for t in gradescope_results(r)["tests"]]
+['passed', 'failed']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .results import SubmissionResult
+
+__all__ = [
+    "class_csv",
+    "gradescope_results",
+    "feedback_markdown",
+    "json_dump",
+    "write_exports",
+    "write_atomic",
+    "fmt_points",
+]
+
+#: Feedback headings per locale (the checks write the per-part messages).
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Feedback",
+        "score": "Score",
+        "part": "Part",
+        "points": "Points",
+        "result": "Result",
+        "not_graded": "This submission could not be graded",
+        "failed": "The grader failed on this submission; it will be graded again on the next run",
+        "misconception": "Likely misconception",
+        "notes": "Notes",
+        "flags": "Integrity checks",
+        "identified": "Identified as **{student}** from the {how}.",
+        "correct": "correct",
+        "incorrect": "incorrect",
+        "partial": "partly correct",
+        "missing": "missing",
+        "error": "error",
+    },
+    "zh": {
+        "title": "评分反馈",
+        "score": "得分",
+        "part": "小题",
+        "points": "分数",
+        "result": "结果",
+        "not_graded": "此提交无法评分",
+        "failed": "评分程序在此提交上出错；下次运行时将重新评分",
+        "misconception": "可能的误解",
+        "notes": "说明",
+        "flags": "完整性检查",
+        "identified": "根据{how}识别为 **{student}**。",
+        "correct": "正确",
+        "incorrect": "错误",
+        "partial": "部分正确",
+        "missing": "缺失",
+        "error": "出错",
+    },
+}
+_HOW = {"zh": {"file name": "文件名", "notebook metadata": "笔记本元数据"}}
+
+
+def fmt_points(value: float) -> str:
+    """Points as written in exports: ``2`` rather than ``2.0``, ``1.5`` as is.
+
+    >>> fmt_points(2.0), fmt_points(1.5), fmt_points(1 / 3)
+    ('2', '1.5', '0.3333')
+    """
+    return f"{round(float(value), 4):g}"
+
+
+def _columns(results: Iterable[SubmissionResult]) -> list[str]:
+    columns: list[str] = []
+    for result in results:
+        for part in result.parts:
+            if part.column not in columns:
+                columns.append(part.column)
+    return columns
+
+
+def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | None = None) -> str:
+    """The class table: one row per student (sorted), one column per part, total, max.
+
+    Parameters
+    ----------
+    results
+        One current result per student.
+    columns
+        Part columns (``slot.part``) in order; by default every part seen,
+        in order of first appearance.
+
+    Returns
+    -------
+    str
+        CSV text; a part a submission lacks is written as ``0``.
+    """
+    cols = list(columns) if columns is not None else _columns(results)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", "status", *cols, "total", "max"])
+    for result in sorted(results, key=lambda r: r.student or ""):
+        scores = {p.column: p.score for p in result.parts}
+        writer.writerow(
+            [result.student or "", result.status]
+            + [fmt_points(scores.get(c, 0.0)) for c in cols]
+            + [fmt_points(result.score), fmt_points(result.max_score)]
+        )
+    return buf.getvalue()
+
+
+def _summary(result: SubmissionResult, text: dict[str, str]) -> str:
+    lines = []
+    if result.status != "graded":
+        lines.append(f"{text['failed' if result.status == 'failed' else 'not_graded']}: {result.message}")
+    lines += list(result.flags) + list(result.notes)
+    return "\n".join(lines)
+
+
+def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[str, Any]:
+    """The Gradescope autograder ``results.json`` of one submission.
+
+    Returns
+    -------
+    dict
+        ``score``, ``output`` (reasons, flags and notes), ``visibility`` and
+        ``tests``: one per part with ``name``, ``score``, ``max_score``,
+        ``status`` (``passed`` only for full marks), ``output`` and ``visibility``.
+    """
+    text = _TEXT.get(locale, _TEXT["en"])
+    tests = []
+    for p in result.parts:
+        output = p.message
+        if p.misconception:
+            output += f"\n{text['misconception']}: {p.misconception}"
+        tests.append({
+            "name": f"{p.column} ({p.name})",
+            "score": p.score,
+            "max_score": p.max_score,
+            "status": "passed" if p.score >= p.max_score else "failed",
+            "output": output.strip(),
+            "visibility": "visible",
+        })
+    return {
+        "score": result.score,
+        "output": _summary(result, text),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
+    """The feedback file a student reads, in Markdown.
+
+    Parameters
+    ----------
+    result
+        The student's current result.
+    title
+        Assignment title for the heading.
+    locale
+        ``"en"`` or ``"zh"`` (headings; part messages come localised from the checks).
+
+    Examples
+    --------
+    >>> from grader.results import error_result
+    >>> md = feedback_markdown(error_result("a.ipynb", "00", assignment="hw1", max_score=4,
+    ...     message="the file is not valid JSON", student="a", identified_by="file name"))
+    >>> print(md.splitlines()[2])
+    **Score: 0 / 4**
+    """
+    text = _TEXT.get(locale, _TEXT["en"])
+    head = f"# {text['title']}: {title or result.assignment} — {result.student or result.source}"
+    lines = [head, "", f"**{text['score']}: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
+    if result.identified_by:
+        how = _HOW.get(locale, {}).get(result.identified_by, result.identified_by)
+        lines += [text["identified"].format(student=result.student, how=how), ""]
+    if result.status != "graded":
+        key = "failed" if result.status == "failed" else "not_graded"
+        lines += [f"> **{text[key]}:** {result.message}", ""]
+    if result.parts:
+        lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
+        for p in result.parts:
+            verdict = text.get(p.status, p.status)
+            lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
+        lines.append("")
+        for p in result.parts:
+            if p.status == "correct" and not p.message:
+                continue
+            lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            if p.misconception:
+                lines.append(f"  - {text['misconception']}: `{p.misconception}`")
+        lines.append("")
+    if result.flags:
+        lines += [f"## {text['flags']}", ""] + [f"- {_cell(f)}" for f in result.flags] + [""]
+    if result.notes:
+        lines += [f"## {text['notes']}", ""] + [f"- {_cell(n)}" for n in result.notes] + [""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def json_dump(results: Sequence[SubmissionResult]) -> str:
+    """Every result as plain data (sorted by student), without timings.
+
+    Durations are left out so that the dump, like every export, depends only
+    on what was graded, not on how fast.
+    """
+    data = []
+    for result in sorted(results, key=lambda r: (r.student or "", r.source)):
+        item = result.to_dict()
+        item.pop("duration", None)
+        data.append(item)
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_exports(
+    results: Sequence[SubmissionResult],
+    out_dir: str | Path,
+    *,
+    title: str = "",
+    locale: str = "en",
+    columns: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write the class CSV, the JSON dump and each student's two files.
+
+    Parameters
+    ----------
+    results
+        One current result per identified student (unidentified submissions
+        are left out: they have no folder).
+    out_dir
+        Folder to write into (created).
+    title, locale
+        For the feedback files.
+    columns
+        Part columns of the CSV (see :func:`class_csv`).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    identified = [r for r in results if r.student]
+    written = [out / "grades.csv", out / "grades.json"]
+    write_atomic(written[0], class_csv(identified, columns=columns))
+    write_atomic(written[1], json_dump(identified))
+    for result in identified:
+        folder = out / str(result.student)
+        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(folder / "results.json", payload)
+        write_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
+        written += [folder / "results.json", folder / "feedback.md"]
+    return written

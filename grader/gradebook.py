@@ -1,0 +1,278 @@
+"""The gradebook: one SQLite file, written only by the coordinating process.
+
+Two tables: ``submissions`` (one row per grading of a submitted file: content
+hash, student, assignment and its version, status, score, reasons, time) and
+``part_results`` (one row per part: score, max, status, message,
+misconception label). The file is in WAL mode with ``synchronous=FULL`` and
+each submission is written in ONE transaction, so a grader killed at any
+instant leaves every submission either wholly recorded or absent: nothing
+half-written, nothing already graded lost.
+
+A submission is identified for re-grading by ``(content hash, file name,
+assignment version)``: an unchanged file of an unchanged assignment is not
+graded twice unless forced. Rows are never updated in place except for the
+``seq`` column, which orders them: the *current* submission of a student is
+the one with the highest ``seq`` (recorded or seen most recently).
+
+Examples
+--------
+>>> from grader.results import SubmissionResult, PartOutcome
+>>> book = Gradebook(":memory:")
+>>> r = SubmissionResult("alice.ipynb", "ab", "alice", "file name", "hw1", "graded", 1.0, 2.0,
+...                      parts=(PartOutcome("q1", "a", "n_out", 1.0, 2.0, "partial", "close"),))
+>>> book.find("ab", "alice.ipynb", "v1") is None
+True
+>>> sid = book.record(r, assignment_version="v1")
+>>> book.find("ab", "alice.ipynb", "v1") == sid
+True
+>>> book.current("hw1")[0] == r
+True
+>>> book.close()
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from convmath.errors import ConvMathError
+
+from .results import PartOutcome, SubmissionResult
+
+__all__ = ["Gradebook", "SCHEMA_VERSION"]
+
+#: ``PRAGMA user_version`` of the schema below.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq                INTEGER NOT NULL,
+    assignment         TEXT NOT NULL,
+    assignment_version TEXT NOT NULL,
+    student            TEXT,
+    identified_by      TEXT NOT NULL,
+    source             TEXT NOT NULL,
+    content_hash       TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('graded', 'error', 'failed')),
+    score              REAL NOT NULL,
+    max_score          REAL NOT NULL,
+    message            TEXT NOT NULL,
+    notes              TEXT NOT NULL,
+    flags              TEXT NOT NULL,
+    duration           REAL NOT NULL,
+    graded_at          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_by_content
+    ON submissions (content_hash, source, assignment_version);
+CREATE INDEX IF NOT EXISTS submissions_by_student ON submissions (assignment, student, seq);
+CREATE TABLE IF NOT EXISTS part_results (
+    submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    slot          TEXT NOT NULL,
+    part          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    score         REAL NOT NULL,
+    max_score     REAL NOT NULL,
+    status        TEXT NOT NULL,
+    message       TEXT NOT NULL,
+    misconception TEXT,
+    PRIMARY KEY (submission_id, position)
+);
+"""
+
+_COLUMNS = (
+    "id, assignment, student, identified_by, source, content_hash, status, score, "
+    "max_score, message, notes, flags, duration"
+)
+
+
+class Gradebook:
+    """A gradebook file (``":memory:"`` for a throw-away one).
+
+    Parameters
+    ----------
+    path
+        The SQLite file; created with its schema when absent.
+
+    Notes
+    -----
+    Only one process should write (the batch coordinator). Readers may open
+    the same file at any time: WAL mode lets them read while it is written.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise ConvMathError(
+                    f"gradebook={self.path!r} has schema version {version}; this grader reads version {SCHEMA_VERSION}"
+                )
+            if version == 0:
+                self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.DatabaseError as err:
+            raise ConvMathError(f"gradebook={self.path!r} cannot be opened: {err}") from err
+
+    # -- plumbing ---------------------------------------------------------------
+    def close(self) -> None:
+        """Close the file (a checkpoint folds the WAL back into it)."""
+        self._db.close()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _transaction(self) -> Gradebook._Tx:
+        return Gradebook._Tx(self._db)
+
+    def _next_seq(self, db: sqlite3.Connection) -> int:
+        return int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM submissions").fetchone()[0])
+
+    # -- writing ----------------------------------------------------------------
+    def record(self, result: SubmissionResult, *, assignment_version: str) -> int:
+        """Store one graded submission and its parts in one transaction.
+
+        Parameters
+        ----------
+        result
+            The grading outcome.
+        assignment_version
+            Fingerprint of the assignment (file, secret, grader version) the
+            submission was graded against.
+
+        Returns
+        -------
+        int
+            The new submission's row id.
+        """
+        with self._transaction() as db:
+            cur = db.execute(
+                "INSERT INTO submissions (seq, assignment, assignment_version, student, identified_by,"
+                " source, content_hash, status, score, max_score, message, notes, flags, duration,"
+                " graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._next_seq(db),
+                    result.assignment,
+                    assignment_version,
+                    result.student,
+                    result.identified_by,
+                    result.source,
+                    result.content_hash,
+                    result.status,
+                    float(result.score),
+                    float(result.max_score),
+                    result.message,
+                    json.dumps(list(result.notes), ensure_ascii=False),
+                    json.dumps(list(result.flags), ensure_ascii=False),
+                    float(result.duration),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                ),
+            )
+            sid = int(cur.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO part_results (submission_id, position, slot, part, name, score,"
+                " max_score, status, message, misconception) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (sid, i, p.slot, p.part, p.name, float(p.score), float(p.max_score), p.status,
+                     p.message, p.misconception)
+                    for i, p in enumerate(result.parts)
+                ],
+            )
+        return sid
+
+    def touch(self, submission_id: int) -> None:
+        """Make an already graded submission its student's current one again."""
+        with self._transaction() as db:
+            db.execute("UPDATE submissions SET seq = ? WHERE id = ?", (self._next_seq(db), submission_id))
+
+    # -- reading ----------------------------------------------------------------
+    def find(self, content_hash: str, source: str, assignment_version: str) -> int | None:
+        """Row id of a finished grading of these exact bytes under this file name
+        and assignment version (``failed`` gradings do not count), or ``None``."""
+        row = self._db.execute(
+            "SELECT id FROM submissions WHERE content_hash = ? AND source = ? AND assignment_version = ?"
+            " AND status != 'failed' ORDER BY id DESC LIMIT 1",
+            (content_hash, source, assignment_version),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def get(self, submission_id: int) -> SubmissionResult:
+        """The stored result of one submission row."""
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise ConvMathError(f"submission_id={submission_id} is not in gradebook={self.path!r}")
+        return self._result(row)
+
+    def current(self, assignment: str) -> list[SubmissionResult]:
+        """Each identified student's current submission for ``assignment``, by student id."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM submissions AS s WHERE assignment = ? AND student IS NOT NULL"
+            " AND seq = (SELECT MAX(seq) FROM submissions WHERE assignment = s.assignment"
+            " AND student = s.student) ORDER BY student",
+            (assignment,),
+        ).fetchall()
+        return [self._result(row) for row in rows]
+
+    def history(self, assignment: str | None = None) -> Iterator[tuple[int, str, SubmissionResult]]:
+        """Every row, oldest first, as ``(id, graded_at, result)``."""
+        where, args = ("WHERE assignment = ?", (assignment,)) if assignment is not None else ("", ())
+        rows = self._db.execute(f"SELECT {_COLUMNS}, graded_at FROM submissions {where} ORDER BY id", args)
+        for row in rows.fetchall():
+            yield int(row[0]), str(row[-1]), self._result(row[:-1])
+
+    def count(self, assignment: str | None = None) -> int:
+        """Number of submission rows (of ``assignment`` when given)."""
+        if assignment is None:
+            return int(self._db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
+        sql = "SELECT COUNT(*) FROM submissions WHERE assignment = ?"
+        return int(self._db.execute(sql, (assignment,)).fetchone()[0])
+
+    def integrity(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when sound)."""
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def _result(self, row: tuple[Any, ...]) -> SubmissionResult:
+        (sid, assignment, student, identified_by, source, content_hash, status, score, max_score,
+         message, notes, flags, duration) = row
+        parts = self._db.execute(
+            "SELECT slot, part, name, score, max_score, status, message, misconception"
+            " FROM part_results WHERE submission_id = ? ORDER BY position",
+            (sid,),
+        ).fetchall()
+        return SubmissionResult(
+            source=source,
+            content_hash=content_hash,
+            student=student,
+            identified_by=identified_by,
+            assignment=assignment,
+            status=status,
+            score=score,
+            max_score=max_score,
+            parts=tuple(PartOutcome(*p) for p in parts),
+            message=message,
+            notes=tuple(json.loads(notes)),
+            flags=tuple(json.loads(flags)),
+            duration=duration,
+        )
