@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     # --- counting, receptive fields, networks (issue 3) ----------------------
     # --- definitions, food digestion (issue 4) -------------------------------
     # --- misconceptions catalogue (issue 5) -----------------------------------
+    "CATALOGUE": "convmath.misconceptions",
+    "Misconception": "convmath.misconceptions",
 }
 
 __all__ = ["ConvMathError", *_EXPORTS]

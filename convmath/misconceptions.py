@@ -1,0 +1,599 @@
+r"""The catalogue of known wrong formulas and procedures (misconceptions).
+
+A misconception is mathematics: a wrong formula a student actually uses, such
+as counting the padding once (``p`` instead of ``2p``) or forgetting the
+``+ 1``. Each entry of :data:`CATALOGUE` names the quantity it miscomputes and
+carries a callable ``wrong`` that takes *the same arguments as the right
+formula* and returns the answer a student holding that misconception gives.
+Exercise families evaluate these callables for their variant, and the grader
+compares a wrong answer with the values: a match names the mistake, in English
+or Chinese, through :func:`feedback`.
+
+The wrong formulas are built from the right ones in :mod:`convmath.sizes`
+where that is possible (padding counted once *is* the convolution with
+padding ``(p, 0)``), otherwise written out; like the right formulas they
+accept ints and, where the mistake is a formula, sympy symbols. A wrong
+formula that is not defined for some arguments (the kernel no longer fits)
+raises :class:`~convmath.errors.ConvMathError`; that misconception then does
+not apply to the variant.
+
+Quantities, and the arguments their ``wrong`` callables take:
+
+==============================  =============================================================
+``conv_output_size``            ``n, kernel_size, *, stride=1, padding=0, dilation=1``
+``d2l_output_size``             ``n, kernel_size, *, stride=1, total_padding=0``
+``conv_transpose_output_size``  ``n, kernel_size, *, stride=1, padding=0, dilation=1, output_padding=0``
+``pool_output_size``            ``n, kernel_size, *, stride=None, padding=0, dilation=1, ceil_mode=False``
+``conv_params``                 ``in_channels, out_channels, kernel_size, *, groups=1, bias=True``
+``depthwise_separable_params``  ``in_channels, out_channels, kernel_size, *, bias=True``
+``conv_macs``                   ``in_channels, out_channels, kernel_size, input_size, *, stride=1, padding=0, dilation=1, groups=1, bias=False``
+``receptive_field``             ``layers`` (dicts with ``kernel_size``, ``stride``, ``dilation``)
+``correlate2d``                 ``x, kernel`` (2-D arrays; cross-correlation, "valid")
+``convolve2d``                  ``x, kernel`` (2-D arrays; true convolution, "valid")
+``correlate2d_multichannel``    ``x, kernel`` (``(C, H, W)`` and ``(C, kh, kw)``; summed over channels)
+==============================  =============================================================
+
+The conv-size entries also describe pooling in floor mode (pooling *is* that
+formula with the stride written out), and ``forgot_bias`` describes a
+``Linear`` layer (a 1x1 convolution): families use them that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ._validate import check_choice, is_symbolic
+from .errors import ConvMathError
+from .sizes import (
+    conv_output_size,
+    conv_transpose_output_size,
+    d2l_output_size,
+    pool_output_size,
+    resolve_padding,
+)
+
+__all__ = ["Misconception", "CATALOGUE", "feedback", "QUANTITIES"]
+
+QUANTITIES: tuple[str, ...] = (
+    "conv_output_size",
+    "d2l_output_size",
+    "conv_transpose_output_size",
+    "pool_output_size",
+    "conv_params",
+    "depthwise_separable_params",
+    "conv_macs",
+    "receptive_field",
+    "correlate2d",
+    "convolve2d",
+    "correlate2d_multichannel",
+)
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A known wrong formula or procedure, with what to tell the student."""
+
+    label: str
+    """Stable key, e.g. ``"padding_once"``; recorded in gradebooks."""
+
+    title: Mapping[str, str]
+    """Locale -> a short name of the mistake."""
+
+    feedback: Mapping[str, str]
+    """Locale -> feedback template; ``{value}`` is replaced by the answer."""
+
+    quantity: str
+    """The quantity it miscomputes, one of :data:`QUANTITIES`."""
+
+    wrong: Callable[..., Any]
+    """Same arguments as the right formula for ``quantity``; returns the wrong
+    answer (raises ``ConvMathError`` where the wrong formula is undefined)."""
+
+
+# --------------------------------------------------------------------------
+# small arithmetic helpers (ints exactly, symbols as sympy)
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    if is_symbolic(a) or is_symbolic(b):
+        return sympy.floor(sympy.sympify(a) / b)
+    return a // b
+
+
+def _ceildiv(a: Any, b: Any) -> Any:
+    if is_symbolic(a) or is_symbolic(b):
+        return sympy.ceiling(sympy.sympify(a) / b)
+    return -(-a // b)
+
+
+def _truediv(a: Any, b: Any) -> Any:
+    """``a / b`` without rounding: an int when exact, else a float (or sympy)."""
+    if is_symbolic(a) or is_symbolic(b):
+        return sympy.sympify(a) / b
+    q = Fraction(a, b)
+    return int(q) if q.denominator == 1 else float(q)
+
+
+def _conv_numerator(n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Any:
+    """``n + left + right - d (k - 1) - 1`` after checking the right formula applies."""
+    conv_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation)
+    left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
+    return n + left + right - dilation * (kernel_size - 1) - 1
+
+
+# --------------------------------------------------------------------------
+# conv_output_size
+
+
+def _forgot_plus_one(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    return conv_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation) - 1
+
+
+def _ceil_not_floor(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    return _ceildiv(_conv_numerator(n, kernel_size, stride, padding, dilation), stride) + 1
+
+
+def _no_floor(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    return _truediv(_conv_numerator(n, kernel_size, stride, padding, dilation), stride) + 1
+
+
+def _padding_once(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    left, _ = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
+    return conv_output_size(n, kernel_size, stride=stride, padding=(left, 0), dilation=dilation)
+
+
+def _ignored_dilation(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
+    return conv_output_size(n, kernel_size, stride=stride, padding=(left, right))
+
+
+def _dilated_kernel_dk(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    # the dilated kernel taken as d*k wide instead of d*(k - 1) + 1
+    left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
+    return conv_output_size(n, dilation * kernel_size, stride=stride, padding=(left, right))
+
+
+def _ignored_stride(n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> Any:
+    left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
+    return conv_output_size(n, kernel_size, padding=(left, right), dilation=dilation)
+
+
+def _padding_total_doubled(n: Any, kernel_size: Any, *, stride: Any = 1, total_padding: Any = 0) -> Any:
+    return d2l_output_size(n, kernel_size, stride=stride, total_padding=2 * total_padding)
+
+
+# --------------------------------------------------------------------------
+# conv_transpose_output_size
+
+
+def _transpose_as_conv(
+    n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, output_padding: Any = 0
+) -> Any:
+    return conv_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation)
+
+
+def _transpose_padding_added(
+    n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, output_padding: Any = 0
+) -> Any:
+    left, right = resolve_padding(padding, kernel_size, dilation=dilation)
+    right_size = conv_transpose_output_size(
+        n, kernel_size, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
+    )
+    return right_size + 2 * (left + right)
+
+
+def _transpose_n_times_s(
+    n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, output_padding: Any = 0
+) -> Any:
+    right_size = conv_transpose_output_size(
+        n, kernel_size, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
+    )
+    return right_size + stride
+
+
+def _output_padding_ignored(
+    n: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1, output_padding: Any = 0
+) -> Any:
+    return conv_transpose_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation)
+
+
+# --------------------------------------------------------------------------
+# pool_output_size
+
+
+def _pool_numerator(n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any) -> tuple[Any, Any]:
+    pool_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    stride = kernel_size if stride is None else stride
+    return n + 2 * padding - dilation * (kernel_size - 1) - 1, stride
+
+
+def _pool_stride_one(
+    n: Any, kernel_size: Any, *, stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: Any = False
+) -> Any:
+    return pool_output_size(n, kernel_size, stride=1, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+
+
+def _pool_padding_one_side(
+    n: Any, kernel_size: Any, *, stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: Any = False
+) -> Any:
+    numerator, stride = _pool_numerator(n, kernel_size, stride, padding, dilation, ceil_mode)
+    numerator -= padding
+    if not is_symbolic(numerator) and numerator < 0:
+        raise ConvMathError(f"padding={padding} on one side leaves no window for n={n}")
+    return (_ceildiv if ceil_mode else _floordiv)(numerator, stride) + 1
+
+
+def _ceil_mode_ignored(
+    n: Any, kernel_size: Any, *, stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: Any = False
+) -> Any:
+    return pool_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=not ceil_mode)
+
+
+def _ceil_mode_last_window_kept(
+    n: Any, kernel_size: Any, *, stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: Any = False
+) -> Any:
+    numerator, stride = _pool_numerator(n, kernel_size, stride, padding, dilation, ceil_mode)
+    return _ceildiv(numerator, stride) + 1
+
+
+# --------------------------------------------------------------------------
+# parameter counts (written out: they are the wrong ones)
+
+
+def _kk(kernel_size: Any) -> Any:
+    if isinstance(kernel_size, (tuple, list)):
+        out = 1
+        for value in kernel_size:
+            out *= value
+        return out
+    return kernel_size * kernel_size
+
+
+def _weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any) -> Any:
+    if is_symbolic(in_channels) or is_symbolic(groups):
+        per_filter = sympy.sympify(in_channels) / groups
+    else:
+        if in_channels % groups:
+            raise ConvMathError(f"in_channels={in_channels} must be divisible by groups={groups}")
+        per_filter = in_channels // groups
+    return per_filter * out_channels * _kk(kernel_size)
+
+
+def _forgot_bias(in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True) -> Any:
+    return _weights(in_channels, out_channels, kernel_size, groups)
+
+
+def _bias_per_input_channel(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+) -> Any:
+    return _weights(in_channels, out_channels, kernel_size, groups) + in_channels
+
+
+def _groups_ignored(in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True) -> Any:
+    return _weights(in_channels, out_channels, kernel_size, 1) + (out_channels if bias else 0)
+
+
+def _kernel_not_squared(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+) -> Any:
+    if isinstance(kernel_size, (tuple, list)):
+        kernel_size = kernel_size[0]
+    return _weights(in_channels, out_channels, 1, groups) * kernel_size + (out_channels if bias else 0)
+
+
+def _params_ignored_in_channels(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+) -> Any:
+    return out_channels * _kk(kernel_size) + (out_channels if bias else 0)
+
+
+def _in_out_swapped(in_channels: Any, out_channels: Any, kernel_size: Any, *, bias: Any = True) -> Any:
+    # the depthwise step run over the output channels instead of the input channels
+    depthwise = out_channels * _kk(kernel_size) + (out_channels if bias else 0)
+    pointwise = in_channels * out_channels + (out_channels if bias else 0)
+    return depthwise + pointwise
+
+
+# --------------------------------------------------------------------------
+# multiply-accumulates (the right count: out_channels * H_out * W_out * in_channels/groups * kh * kw)
+
+
+def _macs(in_channels: Any, out_channels: Any, kernel_size: Any, positions: Any, groups: Any, bias: Any) -> Any:
+    per_output = _floordiv(in_channels, groups) * _kk(kernel_size) + (1 if bias else 0)
+    return out_channels * positions * per_output
+
+
+def _output_positions(input_size: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Any:
+    size = conv_output_size(tuple(input_size), kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return _kk(size)
+
+
+def _macs_as_flops(
+    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1, groups: Any = 1, bias: Any = False,
+) -> Any:
+    positions = _output_positions(input_size, kernel_size, stride, padding, dilation)
+    return 2 * _macs(in_channels, out_channels, kernel_size, positions, groups, bias)
+
+
+def _macs_input_size(
+    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1, groups: Any = 1, bias: Any = False,
+) -> Any:
+    _output_positions(input_size, kernel_size, stride, padding, dilation)
+    return _macs(in_channels, out_channels, kernel_size, _kk(tuple(input_size)), groups, bias)
+
+
+def _macs_per_position(
+    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1, groups: Any = 1, bias: Any = False,
+) -> Any:
+    _output_positions(input_size, kernel_size, stride, padding, dilation)
+    return _macs(in_channels, out_channels, kernel_size, 1, groups, bias)
+
+
+# --------------------------------------------------------------------------
+# receptive fields: r = sum_l (k_l' - 1) prod_{i<l} s_i + 1, k' = d (k - 1) + 1
+
+
+def _layer_values(layer: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    kernel = layer["kernel_size"]
+    stride = layer.get("stride")
+    stride = kernel if stride is None and str(layer.get("type", "")).endswith("Pool2d") else (stride or 1)
+    return kernel, stride, layer.get("dilation", 1)
+
+
+def _rf(layers: Sequence[Mapping[str, Any]], *, own_stride: bool = False, strides: bool = True, dilation: bool = True) -> Any:
+    total, jump = 1, 1
+    for layer in layers:
+        kernel, stride, dil = _layer_values(layer)
+        span = (dil * (kernel - 1) + 1) if dilation else kernel
+        if own_stride and strides:
+            jump = jump * stride
+        total = total + (span - 1) * jump
+        if strides and not own_stride:
+            jump = jump * stride
+    return total
+
+
+def _rf_sum_of_kernels(layers: Sequence[Mapping[str, Any]]) -> Any:
+    return sum((_layer_values(layer)[0] for layer in layers), 0)
+
+
+def _rf_ignored_strides(layers: Sequence[Mapping[str, Any]]) -> Any:
+    return _rf(layers, strides=False)
+
+
+def _rf_own_stride_included(layers: Sequence[Mapping[str, Any]]) -> Any:
+    return _rf(layers, own_stride=True)
+
+
+def _rf_is_effective_stride(layers: Sequence[Mapping[str, Any]]) -> Any:
+    jump = 1
+    for layer in layers:
+        jump = jump * _layer_values(layer)[1]
+    return jump
+
+
+def _rf_ignored_dilation(layers: Sequence[Mapping[str, Any]]) -> Any:
+    return _rf(layers, dilation=False)
+
+
+# --------------------------------------------------------------------------
+# arrays: valid cross-correlation written out (the numeric backend is the right one)
+
+
+def _correlate_valid(x: Any, kernel: Any) -> np.ndarray:
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    windows = np.lib.stride_tricks.sliding_window_view(x, kernel.shape)
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def _kernel_not_flipped(x: Any, kernel: Any) -> np.ndarray:
+    return _correlate_valid(x, kernel)
+
+
+def _kernel_flipped(x: Any, kernel: Any) -> np.ndarray:
+    return _correlate_valid(x, np.flip(np.asarray(kernel)))
+
+
+def _channels_not_summed(x: Any, kernel: Any) -> np.ndarray:
+    return np.stack([_correlate_valid(xc, kc) for xc, kc in zip(np.asarray(x), np.asarray(kernel))])
+
+
+# --------------------------------------------------------------------------
+# the catalogue
+
+_ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = (
+    # label, quantity, wrong, title en, title zh, feedback en, feedback zh
+    ("forgot_plus_one", "conv_output_size", _forgot_plus_one,
+     "forgot the +1", "漏掉了 +1",
+     "{value} is what you get without the final +1: the first window position counts too, "
+     "so the output is ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.",
+     "{value} 是漏掉最后的 +1 得到的结果：卷积核的第一个位置也要计数，输出大小是 ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1。"),
+    ("ceil_not_floor", "conv_output_size", _ceil_not_floor,
+     "ceil instead of floor", "向上取整而不是向下取整",
+     "{value} is what you get by rounding up; a window that would run past the (padded) input is not used, "
+     "so the division is rounded down.",
+     "{value} 是向上取整得到的结果；超出（填充后）输入边界的窗口不会被计算，所以除法要向下取整。"),
+    ("no_floor", "conv_output_size", _no_floor,
+     "no floor at all", "没有取整",
+     "{value} is not a whole number of positions: the quotient (n + 2p − d(k−1) − 1)/s must be rounded down.",
+     "{value} 不是整数个位置：商 (n + 2p − d(k−1) − 1)/s 必须向下取整。"),
+    ("padding_once", "conv_output_size", _padding_once,
+     "padding counted once", "填充只算了一次",
+     "{value} is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.",
+     "{value} 是只加了一次填充（用 p 而不是 2p）得到的结果：padding=p 表示两侧各填充 p。"),
+    ("padding_total_doubled", "d2l_output_size", _padding_total_doubled,
+     "2p where p was already the total", "p_h 已是总填充却又乘了 2",
+     "{value} is what you get by doubling a padding that was already the total (d2l's p_h counts both sides).",
+     "{value} 是把已经是总填充量的 p_h 又乘以 2 得到的结果（李沐课程中的 p_h 已经包含了两侧的填充）。"),
+    ("ignored_dilation", "conv_output_size", _ignored_dilation,
+     "dilation ignored", "忽略了膨胀（空洞）率",
+     "{value} is what you get ignoring the dilation: a dilated kernel spans d(k − 1) + 1 inputs.",
+     "{value} 是忽略膨胀率得到的结果：膨胀后的卷积核覆盖 d(k − 1) + 1 个输入位置。"),
+    ("dilated_kernel_dk", "conv_output_size", _dilated_kernel_dk,
+     "dilated kernel taken as d·k wide", "把膨胀后的核宽算成 d·k",
+     "{value} is what you get taking the dilated kernel as d·k wide; it spans d(k − 1) + 1 inputs.",
+     "{value} 是把膨胀后的卷积核宽度算成 d·k 得到的结果；它实际覆盖 d(k − 1) + 1 个输入位置。"),
+    ("ignored_stride", "conv_output_size", _ignored_stride,
+     "stride ignored", "忽略了步幅",
+     "{value} is what you get with stride 1; with stride s the window moves s positions at a time.",
+     "{value} 是按步幅 1 计算的结果；步幅为 s 时窗口每次移动 s 个位置。"),
+    ("transpose_as_conv", "conv_transpose_output_size", _transpose_as_conv,
+     "transposed convolution computed as a convolution", "把转置卷积当成普通卷积计算",
+     "{value} is the output of an ordinary convolution; a transposed convolution enlarges: (n − 1)s − 2p + d(k − 1) + output_padding + 1.",
+     "{value} 是普通卷积的输出大小；转置卷积会放大尺寸：(n − 1)s − 2p + d(k − 1) + output_padding + 1。"),
+    ("transpose_padding_added", "conv_transpose_output_size", _transpose_padding_added,
+     "padding added in a transposed convolution", "转置卷积中把填充加上而不是减去",
+     "{value} is what you get adding 2p; in a transposed convolution the padding is removed from the output.",
+     "{value} 是加上 2p 得到的结果；转置卷积中的 padding 是从输出中去掉的。"),
+    ("transpose_n_times_s", "conv_transpose_output_size", _transpose_n_times_s,
+     "n·s instead of (n − 1)·s", "用 n·s 代替 (n − 1)·s",
+     "{value} is what you get with n·s; n inputs are n − 1 strides apart, so the term is (n − 1)s.",
+     "{value} 是用 n·s 得到的结果；n 个输入之间只有 n − 1 个步幅间隔，应为 (n − 1)s。"),
+    ("output_padding_ignored", "conv_transpose_output_size", _output_padding_ignored,
+     "output_padding ignored", "忽略了 output_padding",
+     "{value} is what you get ignoring output_padding, which adds that many positions to the output.",
+     "{value} 是忽略 output_padding 得到的结果；output_padding 会在输出的一侧再加上相应的行（列）数。"),
+    ("pool_stride_one", "pool_output_size", _pool_stride_one,
+     "pooling stride taken as 1", "把池化步幅当成 1",
+     "{value} is what you get with stride 1; a pooling layer's stride defaults to its window size.",
+     "{value} 是按步幅 1 计算的结果；池化层的步幅默认等于窗口大小。"),
+    ("pool_padding_one_side", "pool_output_size", _pool_padding_one_side,
+     "pooling padding on one side only", "池化的填充只算了一侧",
+     "{value} is what you get padding one side only; pooling pads p on both sides, 2p in all.",
+     "{value} 是只在一侧填充得到的结果；池化层在两侧各填充 p，总共 2p。"),
+    ("ceil_mode_ignored", "pool_output_size", _ceil_mode_ignored,
+     "ceil_mode ignored", "忽略了 ceil_mode",
+     "{value} is what you get with the other rounding; ceil_mode=True rounds up, ceil_mode=False rounds down.",
+     "{value} 是用了另一种取整方式的结果；ceil_mode=True 向上取整，ceil_mode=False 向下取整。"),
+    ("ceil_mode_last_window_kept", "pool_output_size", _ceil_mode_last_window_kept,
+     "a window starting in the right padding kept", "保留了从右侧填充开始的窗口",
+     "{value} is what you get by rounding up without the rule that the last window must start inside "
+     "the input or the left padding.",
+     "{value} 是向上取整后没有去掉最后一个窗口得到的结果：最后一个窗口必须从输入或左侧填充内开始。"),
+    ("forgot_bias", "conv_params", _forgot_bias,
+     "forgot the bias", "漏掉了偏置",
+     "{value} counts the weights only; every output channel (or unit) also has one bias.",
+     "{value} 只计算了权重；每个输出通道（或神经元）还有一个偏置参数。"),
+    ("bias_per_input_channel", "conv_params", _bias_per_input_channel,
+     "a bias per input channel", "按输入通道计算偏置",
+     "{value} counts one bias per input channel; there is one bias per output channel.",
+     "{value} 按输入通道数计算了偏置；偏置的个数等于输出通道数。"),
+    ("groups_ignored", "conv_params", _groups_ignored,
+     "groups ignored", "忽略了分组",
+     "{value} is what you get ignoring groups; each filter sees only in_channels / groups input channels.",
+     "{value} 是忽略分组得到的结果；每个卷积核只连接 in_channels / groups 个输入通道。"),
+    ("kernel_not_squared", "conv_params", _kernel_not_squared,
+     "k instead of k×k", "用 k 代替 k×k",
+     "{value} counts k weights per channel pair; a 2-D kernel has k × k weights.",
+     "{value} 每对通道只算了 k 个权重；二维卷积核有 k × k 个权重。"),
+    ("params_ignored_in_channels", "conv_params", _params_ignored_in_channels,
+     "input channels ignored in the filter size", "卷积核没有乘输入通道数",
+     "{value} counts a k×k filter per output channel; each filter has one k×k slice per input channel.",
+     "{value} 对每个输出通道只算了一个 k×k 卷积核；实际上每个卷积核对每个输入通道都有一个 k×k 切片。"),
+    ("in_out_swapped", "depthwise_separable_params", _in_out_swapped,
+     "input and output channels swapped", "输入与输出通道数弄反了",
+     "{value} runs the depthwise step over the output channels; it filters each *input* channel.",
+     "{value} 把逐通道（depthwise）卷积算在了输出通道上；它作用于每个*输入*通道。"),
+    ("macs_as_flops", "conv_macs", _macs_as_flops,
+     "FLOPs given for MACs", "把 FLOPs 当成 MACs",
+     "{value} counts a multiply and an add separately (FLOPs = 2 × MACs); a MAC is one multiply-accumulate.",
+     "{value} 把乘法和加法分开计数（FLOPs = 2 × MACs）；一次乘加（MAC）只算一次。"),
+    ("macs_input_size", "conv_macs", _macs_input_size,
+     "input size used instead of output size", "用输入尺寸代替输出尺寸",
+     "{value} multiplies by the input's spatial size; the kernel is applied once per *output* position.",
+     "{value} 乘的是输入的空间大小；卷积核在每个*输出*位置各计算一次。"),
+    ("macs_per_position", "conv_macs", _macs_per_position,
+     "one output position only", "只算了一个输出位置",
+     "{value} counts one output position; multiply by the number of output positions H_out × W_out.",
+     "{value} 只算了一个输出位置；还要乘以输出位置数 H_out × W_out。"),
+    ("rf_sum_of_kernels", "receptive_field", _rf_sum_of_kernels,
+     "receptive field as a sum of kernel sizes", "把感受野算成卷积核大小之和",
+     "{value} adds the kernel sizes; each layer adds (k − 1) × (product of the earlier strides).",
+     "{value} 是把各层卷积核大小直接相加；每一层增加的是 (k − 1) × 前面各层步幅之积。"),
+    ("rf_ignored_strides", "receptive_field", _rf_ignored_strides,
+     "receptive field ignoring strides", "计算感受野时忽略了步幅",
+     "{value} ignores the strides; after a stride-s layer, each step of a later kernel covers s inputs.",
+     "{value} 忽略了步幅；经过步幅为 s 的层后，后面卷积核每移动一格对应输入上的 s 个位置。"),
+    ("rf_own_stride_included", "receptive_field", _rf_own_stride_included,
+     "a layer's own stride in its product", "乘上了本层自己的步幅",
+     "{value} multiplies each layer's k − 1 by its own stride too; only the strides of the layers before it count.",
+     "{value} 把每层的 k − 1 也乘上了本层的步幅；只应乘以它之前各层的步幅。"),
+    ("rf_is_effective_stride", "receptive_field", _rf_is_effective_stride,
+     "receptive field taken as the product of strides", "把感受野当成步幅之积",
+     "{value} is the effective stride (the product of the strides), not the receptive field.",
+     "{value} 是等效步幅（各层步幅之积），不是感受野。"),
+    ("rf_ignored_dilation", "receptive_field", _rf_ignored_dilation,
+     "receptive field ignoring dilation", "计算感受野时忽略了膨胀率",
+     "{value} ignores the dilation; a dilated kernel spans d(k − 1) + 1 inputs.",
+     "{value} 忽略了膨胀率；膨胀后的卷积核覆盖 d(k − 1) + 1 个位置。"),
+    ("kernel_not_flipped", "convolve2d", _kernel_not_flipped,
+     "kernel not flipped in a true convolution", "数学卷积没有翻转卷积核",
+     "{value} is the cross-correlation; a true convolution turns the kernel by 180° first.",
+     "{value} 是互相关的结果；数学意义上的卷积要先把卷积核旋转 180°。"),
+    ("kernel_flipped", "correlate2d", _kernel_flipped,
+     "kernel flipped in a cross-correlation", "互相关时翻转了卷积核",
+     "{value} flips the kernel; the cross-correlation (deep learning's 'convolution') uses it as it is.",
+     "{value} 翻转了卷积核；互相关运算（深度学习中的“卷积”）直接使用原卷积核。"),
+    ("channels_not_summed", "correlate2d_multichannel", _channels_not_summed,
+     "channels not summed", "没有对各通道求和",
+     "{value} keeps one result per input channel; a multi-channel correlation sums them into one.",
+     "{value} 保留了每个输入通道各自的结果；多通道互相关要把各通道的结果相加。"),
+)
+
+#: Label -> misconception.
+CATALOGUE: dict[str, Misconception] = {
+    label: Misconception(label, {"en": t_en, "zh": t_zh}, {"en": f_en, "zh": f_zh}, quantity, wrong)
+    for label, quantity, wrong, t_en, t_zh, f_en, f_zh in _ENTRIES
+}
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, separator=", ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def feedback(label: str, value: Any, locale: str = "en") -> str:
+    """The feedback sentence of misconception ``label`` for the answer ``value``.
+
+    Parameters
+    ----------
+    label : str
+        A key of :data:`CATALOGUE`.
+    value : object
+        The student's answer (an int, a float, a tuple, an array, an expression).
+    locale : {"en", "zh"}, optional
+        Language of the sentence (default English).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> CATALOGUE["padding_once"].wrong(32, 5, padding=2)   # (32 + 2 - 5) + 1, not (32 + 4 - 5) + 1
+    30
+    >>> feedback("padding_once", 30)
+    '30 is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.'
+    >>> feedback("forgot_bias", 9, locale="zh")
+    '9 只计算了权重；每个输出通道（或神经元）还有一个偏置参数。'
+    >>> feedback("made_up", 1)
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: label='made_up' is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE
+    """
+    if label not in CATALOGUE:
+        raise ConvMathError(f"label={label!r} is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE")
+    check_choice("locale", locale, ("en", "zh"))
+    return CATALOGUE[label].feedback[locale].format(value=_format_value(value))
