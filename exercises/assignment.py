@@ -1,0 +1,452 @@
+"""Assignments, rosters and secrets: from files to each student's exercises.
+
+An assignment is a TOML file::
+
+    id = "week3"                      # safe file-name characters
+    title = "Convolution arithmetic"  # or a table: title = { en = "...", zh = "..." }
+    course = "CS 231"
+    locales = ["zh", "en"]            # or locale = "zh"; the first is the main one
+
+    [[slots]]
+    id = "q1"                         # a Python identifier, unique
+    family = "corr2d_by_hand"         # see ``convmath preview --list``
+    difficulty = 1                    # one of the family's levels (default 1)
+    points = 4                        # total of the slot (default: the family's)
+    options = { channels = 2 }        # family options (default none)
+
+A roster is a CSV file with a ``student_id`` column (and optional ``name`` and
+``email``). The secret is a file whose non-comment content is the course
+secret. :func:`build_exercises` turns the three into one student's exercises;
+the grader regenerates a submission's exercises with exactly this function.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from convmath._validate import fmt
+from convmath.errors import ConvMathError
+
+from .model import LOCALES, Exercise
+
+__all__ = [
+    "Slot",
+    "Assignment",
+    "Student",
+    "load_assignment",
+    "parse_assignment",
+    "load_roster",
+    "read_secret",
+    "build_exercises",
+    "SAFE_ID",
+]
+
+#: Student and assignment ids: safe file-name characters, not starting with a dot.
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: Slot ids are also Python identifiers (they suffix answer names).
+SLOT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+
+_TOP_KEYS = {"id", "title", "course", "locale", "locales", "slots"}
+_SLOT_KEYS = {"id", "family", "difficulty", "points", "options"}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One position of an assignment: which family, how hard, how many points."""
+
+    id: str
+    """Slot id, a Python identifier unique in the assignment (``"q1"``)."""
+
+    family: str
+    """Registered family name."""
+
+    difficulty: int = 1
+    """Difficulty level, one of the family's levels."""
+
+    points: float | None = None
+    """Total points of the slot; the parts' points are scaled to it. ``None``
+    keeps the family's own points."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Family options, passed to the family unchanged."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A parsed assignment file."""
+
+    id: str
+    """Assignment id (safe file-name characters); part of every variant seed."""
+
+    title: Mapping[str, str]
+    """Locale -> title."""
+
+    course: str
+    """Course name, printed on the sheets."""
+
+    locales: tuple[str, ...]
+    """Locales to render; the first is the notebooks' and the feedback's."""
+
+    slots: tuple[Slot, ...]
+    """The slots, in order."""
+
+    @property
+    def locale(self) -> str:
+        """The main locale (the first of :attr:`locales`)."""
+        return self.locales[0]
+
+
+@dataclass(frozen=True)
+class Student:
+    """One roster entry."""
+
+    student_id: str
+    """Student id: safe file-name characters, unique in the roster."""
+
+    name: str = ""
+    """Display name (optional)."""
+
+    email: str = ""
+    """E-mail address (optional)."""
+
+
+def _check_safe_id(name: str, value: Any, where: str = "") -> str:
+    if not isinstance(value, str) or not SAFE_ID.fullmatch(value):
+        raise ConvMathError(
+            f"{where}{fmt(name, value)} is not allowed; use 1-64 letters, digits, '.', '_' or '-', "
+            "not starting with '.', '_' or '-'"
+        )
+    return value
+
+
+def _check_locales(data: Mapping[str, Any]) -> tuple[str, ...]:
+    if "locale" in data and "locales" in data:
+        raise ConvMathError("give either locale= or locales=, not both")
+    raw = data.get("locales", data.get("locale", "en"))
+    name = "locales" if "locales" in data else "locale"
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list) or not values:
+        raise ConvMathError(f"{fmt(name, raw)} must be a locale or a non-empty list of them")
+    for value in values:
+        if value not in LOCALES:
+            choices = ", ".join(repr(a) for a in LOCALES)
+            raise ConvMathError(f"{fmt(name, raw)} is not allowed; use one of {choices}")
+    if len(set(values)) != len(values):
+        raise ConvMathError(f"{fmt(name, raw)} lists a locale twice")
+    return tuple(values)
+
+
+def _check_title(raw: Any, locales: tuple[str, ...]) -> dict[str, str]:
+    if isinstance(raw, str) and raw.strip():
+        return {locale: raw for locale in LOCALES}
+    if isinstance(raw, dict) and raw and all(isinstance(v, str) for v in raw.values()):
+        missing = [loc for loc in locales if loc not in raw]
+        if missing:
+            raise ConvMathError(f"title={raw!r} has no text for locale {missing[0]!r}")
+        fallback = raw[locales[0]]
+        return {locale: raw.get(locale, fallback) for locale in LOCALES}
+    raise ConvMathError(f"{fmt('title', raw)} must be a non-empty string or a table of locale = string")
+
+
+def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
+    from .families import families
+
+    where = f"slot {index + 1}: "
+    if not isinstance(raw, dict):
+        raise ConvMathError(f"{where}must be a table with id, family, difficulty, points, options")
+    unknown = sorted(set(raw) - _SLOT_KEYS)
+    if unknown:
+        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, difficulty, points, options")
+    if "id" not in raw:
+        raise ConvMathError(f"{where}has no id")
+    slot_id = raw["id"]
+    if not isinstance(slot_id, str) or not SLOT_ID.fullmatch(slot_id):
+        raise ConvMathError(f"{where}{fmt('id', slot_id)} is not allowed; use a letter then letters, digits or '_' (at most 32)")
+    where = f"slot {slot_id!r}: "
+    if slot_id in seen:
+        raise ConvMathError(f"{where}duplicate slot id={slot_id!r}")
+    seen.add(slot_id)
+    registry = families()
+    family = raw.get("family")
+    if family not in registry:
+        raise ConvMathError(f"{where}{fmt('family', family)} is not a known family; 'convmath preview --list' lists them")
+    difficulty = raw.get("difficulty", 1)
+    allowed = registry[family].difficulties
+    if isinstance(difficulty, bool) or difficulty not in allowed:
+        levels = ", ".join(str(d) for d in allowed)
+        raise ConvMathError(f"{where}{fmt('difficulty', difficulty)} is not allowed for family {family!r}; use one of {levels}")
+    points = raw.get("points")
+    if points is not None:
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points) or points <= 0:
+            raise ConvMathError(f"{where}{fmt('points', points)} must be a positive number")
+        points = float(points)
+    options = raw.get("options", {})
+    if not isinstance(options, dict):
+        raise ConvMathError(f"{where}{fmt('options', options)} must be a table")
+    return Slot(id=slot_id, family=family, difficulty=int(difficulty), points=points, options=options)
+
+
+def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> Assignment:
+    """Build an :class:`Assignment` from parsed TOML data (see :func:`load_assignment`).
+
+    Parameters
+    ----------
+    data
+        The TOML document as a mapping.
+    check_options
+        Draw one trial variant per slot so that bad family options fail here,
+        with the slot named, rather than later for some student.
+
+    Returns
+    -------
+    Assignment
+
+    Examples
+    --------
+    >>> a = parse_assignment({"id": "w1", "title": "Week 1", "course": "CS",
+    ...                       "slots": [{"id": "q1", "family": "conv_vs_corr"}]})
+    >>> a.locale, [s.family for s in a.slots]
+    ('en', ['conv_vs_corr'])
+    >>> parse_assignment({"id": "w/1", "title": "t", "slots": []})
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: id='w/1' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not starting with '.', '_' or '-'
+    """
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConvMathError(f"key {unknown[0]!r} is not allowed; use id, title, course, locale(s), slots")
+    if "id" not in data:
+        raise ConvMathError("the assignment has no id")
+    assignment_id = _check_safe_id("id", data["id"])
+    locales = _check_locales(data)
+    title = _check_title(data.get("title", assignment_id), locales)
+    course = data.get("course", "")
+    if not isinstance(course, str):
+        raise ConvMathError(f"{fmt('course', course)} must be a string")
+    raw_slots = data.get("slots")
+    if not isinstance(raw_slots, list) or not raw_slots:
+        raise ConvMathError("the assignment has no slots; add [[slots]] tables")
+    seen: set[str] = set()
+    slots = tuple(_parse_slot(i, raw, seen) for i, raw in enumerate(raw_slots))
+    assignment = Assignment(id=assignment_id, title=title, course=course, locales=locales, slots=slots)
+    if check_options:
+        for slot in slots:
+            _generate_slot(slot, 0)
+    return assignment
+
+
+def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignment:
+    """Read and check an assignment TOML file.
+
+    Parameters
+    ----------
+    path
+        The ``.toml`` file.
+    check_options
+        See :func:`parse_assignment`.
+
+    Returns
+    -------
+    Assignment
+
+    Notes
+    -----
+    Every problem is a :class:`~convmath.ConvMathError` that starts with the
+    file name: TOML syntax, unknown keys, an unknown family, a difficulty the
+    family does not offer, a duplicate slot id, bad points or options.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as err:
+        raise ConvMathError(f"{path}: cannot read the assignment ({err.strerror})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConvMathError(f"{path}: not valid TOML ({err})") from err
+    try:
+        return parse_assignment(data, check_options=check_options)
+    except ConvMathError as err:
+        raise ConvMathError(f"{path}: {err}") from err
+
+
+def load_roster(path: str | Path) -> list[Student]:
+    """Read a roster CSV (``student_id`` required; ``name``, ``email`` optional).
+
+    Parameters
+    ----------
+    path
+        The CSV file, UTF-8 (a byte-order mark is accepted), with a header row.
+
+    Returns
+    -------
+    list of Student
+        In file order. Blank lines are skipped; ids are checked to be safe
+        file names (they name the notebooks) and unique.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise ConvMathError(f"{path}: cannot read the roster ({err.strerror})") from err
+    except UnicodeDecodeError as err:
+        raise ConvMathError(f"{path}: the roster must be UTF-8 text") from err
+    reader = csv.DictReader(text.splitlines())
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    if "student_id" not in header:
+        raise ConvMathError(f"{path}: the header {header!r} has no 'student_id' column")
+    reader.fieldnames = header
+    students: list[Student] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        student_id = (row.get("student_id") or "").strip()
+        _check_safe_id("student_id", student_id, f"{path} line {line}: ")
+        if student_id in seen:
+            raise ConvMathError(f"{path} line {line}: duplicate student_id={student_id!r} (first on line {seen[student_id]})")
+        seen[student_id] = line
+        students.append(
+            Student(student_id, name=(row.get("name") or "").strip(), email=(row.get("email") or "").strip())
+        )
+    if not students:
+        raise ConvMathError(f"{path}: the roster lists no students")
+    return students
+
+
+def read_secret(path: str | Path) -> bytes:
+    """The course secret: the file's content without ``#`` comment lines and outer whitespace.
+
+    Parameters
+    ----------
+    path
+        The secret file. Keep it out of the students' reach: anyone who has it
+        can regenerate every variant and key.
+
+    Returns
+    -------
+    bytes
+        At least 16 bytes (a shorter secret is refused).
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConvMathError(f"{path}: cannot read the secret ({err.strerror})") from err
+    lines = [line for line in raw.splitlines() if not line.lstrip().startswith(b"#")]
+    secret = b"\n".join(lines).strip()
+    if len(secret) < 16:
+        raise ConvMathError(f"{path}: the secret has {len(secret)} bytes; use at least 16 (e.g. 32 random hex digits)")
+    return secret
+
+
+def _generate_slot(slot: Slot, seed: int) -> Exercise:
+    from .families import generate
+
+    try:
+        return generate(slot.family, seed, difficulty=slot.difficulty, options=dict(slot.options))
+    except ConvMathError as err:
+        raise ConvMathError(f"slot {slot.id!r} (family {slot.family!r}): {err}") from err
+
+
+def _scale_points(exercise: Exercise, points: float | None) -> Exercise:
+    total = exercise.points
+    if points is None or total <= 0 or math.isclose(total, points):
+        return exercise
+    parts = tuple(dataclasses.replace(part, points=part.points * points / total) for part in exercise.parts)
+    return dataclasses.replace(exercise, parts=parts)
+
+
+def _rename_text(text: str, old: str, new: str) -> str:
+    return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old)}(?![A-Za-z0-9_])", new, text)
+
+
+def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
+    """Rename one part's answer name everywhere the exercise mentions it."""
+    part = exercise.parts[part_index]
+    old = part.answer.name
+
+    def ren(mapping: Mapping[str, str]) -> dict[str, str]:
+        return {locale: _rename_text(text, old, new) for locale, text in mapping.items()}
+
+    new_part = dataclasses.replace(
+        part,
+        prompt=ren(part.prompt),
+        answer=dataclasses.replace(part.answer, name=new, signature=_rename_text(part.answer.signature, old, new)),
+        solution_code=_rename_text(part.solution_code, old, new),
+    )
+    parts = list(exercise.parts)
+    parts[part_index] = new_part
+    return dataclasses.replace(
+        exercise,
+        parts=tuple(parts),
+        prompt=ren(exercise.prompt),
+        solution={loc: tuple(_rename_text(step, old, new) for step in steps) for loc, steps in exercise.solution.items()},
+    )
+
+
+def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> list[tuple[Slot, Exercise]]:
+    """One student's exercises, slot by slot: the function the grader re-runs.
+
+    Parameters
+    ----------
+    assignment
+        The parsed assignment.
+    secret
+        The course secret (:func:`read_secret`).
+    student_id
+        The roster id.
+
+    Returns
+    -------
+    list of (Slot, Exercise)
+        In slot order. Each variant is drawn from
+        ``variant_seed(secret, assignment.id, student_id, slot.id)``.
+
+    Notes
+    -----
+    Two adjustments make the exercises fit one notebook, deterministically:
+    part points are scaled so each slot totals ``slot.points``; and an answer
+    name already used by an earlier part (two slots of one family both define
+    ``out_size``) gets the slot id appended (``out_size_q3``), in the prompts,
+    the solution and the key code alike.
+
+    Examples
+    --------
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [
+    ...     {"id": "q1", "family": "conv_vs_corr", "points": 3},
+    ...     {"id": "q2", "family": "conv_vs_corr", "points": 3}]})
+    >>> built = build_exercises(a, b"0123456789abcdef", "alice")
+    >>> [round(ex.points, 6) for _, ex in built]
+    [3.0, 3.0]
+    >>> names = [p.answer.name for _, ex in built for p in ex.parts]
+    >>> len(names) == len(set(names))
+    True
+    """
+    from .seeding import variant_seed
+
+    _check_safe_id("student_id", student_id)
+    if not isinstance(secret, (bytes, bytearray)) or not secret:
+        raise ConvMathError("secret must be non-empty bytes (see read_secret)")
+    built: list[tuple[Slot, Exercise]] = []
+    used: set[str] = set()
+    for slot in assignment.slots:
+        seed = variant_seed(bytes(secret), assignment.id, student_id, slot.id)
+        exercise = _scale_points(_generate_slot(slot, seed), slot.points)
+        for index, part in enumerate(exercise.parts):
+            name = part.answer.name
+            if name in used:
+                name = f"{name}_{slot.id}"
+                exercise = _rename_answer(exercise, index, name)
+            used.add(name)
+        built.append((slot, exercise))
+    return built
+

@@ -1,0 +1,404 @@
+"""Student notebooks and answer keys (nbformat v4).
+
+A student notebook is, in order: a locked header cell, a locked setup cell
+(``import numpy as np``), and for each slot a locked prompt cell, the
+exercise's locked setup cell (when it has setup code), then for each part a
+locked part-prompt cell and one answer cell. The key has exactly the same
+cells with the same ids in the same order; its answer cells hold the
+reference solution instead of the stub, and each slot's prompt cell also
+shows the worked solution.
+
+Cell metadata, the contract with the grader:
+
+- locked cells: ``editable`` and ``deletable`` false, and a tag
+  ``convmath-header``, ``convmath-setup`` or ``convmath-prompt``;
+- answer cells: ``deletable`` false, tag ``convmath-answer``, and
+  ``metadata["convmath"] = {"assignment", "student", "slot", "part", "kind",
+  "name"}`` (only answer cells carry ``metadata["convmath"]``);
+- the notebook: ``metadata["convmath"] = {"assignment", "student",
+  "version", "locale", "role"}`` where ``role`` is ``"student"`` or ``"key"``
+  and ``version`` is the convmath version that generated it.
+
+Nothing in the metadata is trusted by the grader: it regenerates the
+exercises from the secret and compares.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pprint
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import nbformat
+
+from convmath._validate import check_choice
+from convmath.errors import ConvMathError
+
+from .model import LOCALES, AnswerSpec, Exercise, Part
+
+if TYPE_CHECKING:
+    from .assignment import Assignment, Slot
+
+__all__ = [
+    "student_notebook",
+    "key_notebook",
+    "answer_stub",
+    "answer_code",
+    "solution_source",
+    "write_notebook",
+    "SETUP_CODE",
+]
+
+#: The notebook-wide setup cell.
+SETUP_CODE = "import numpy as np"
+
+_TEXT = {
+    "en": {
+        "student": "Student",
+        "points": "points",
+        "point": "point",
+        "instructions": (
+            "Answer each part in the code cell below it: replace the `None` (or the "
+            "`raise NotImplementedError`) with your answer, keep the variable or function "
+            "name, and run the whole notebook before you hand it in. The grey cells are "
+            "locked; do not change them."
+        ),
+        "key": "**Answer key** — for the instructor; do not hand out.",
+        "solution": "Solution",
+        "part_define": "Define `{name}`.",
+        "integer": "an integer",
+        "shape": "a tuple of integers, e.g. (3, 4)",
+        "array": "an array: a nested list of numbers or a numpy array",
+        "expression": "a formula as a string, e.g. \"{example}\"; symbols: {symbols}",
+        "choice": "one of {choices}",
+        "function": "your code here",
+        "forbidden": "not allowed here: import of {modules}",
+    },
+    "zh": {
+        "student": "学生",
+        "points": "分",
+        "point": "分",
+        "instructions": (
+            "在每一小题下方的代码单元中作答：把 `None`（或 `raise NotImplementedError`）"
+            "替换为你的答案，不要改动变量名或函数名；提交前请运行整个笔记本。"
+            "灰色单元已锁定，请勿修改。"
+        ),
+        "key": "**参考答案**——仅供教师使用，请勿分发。",
+        "solution": "解答",
+        "part_define": "定义 `{name}`。",
+        "integer": "一个整数",
+        "shape": "一个整数元组，例如 (3, 4)",
+        "array": "一个数组：嵌套列表或 numpy 数组",
+        "expression": "一个写成字符串的公式，例如 \"{example}\"；可用符号：{symbols}",
+        "choice": "以下之一：{choices}",
+        "function": "在此编写代码",
+        "forbidden": "此题不允许导入：{modules}",
+    },
+}
+
+
+@functools.cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("convmath")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def _fmt_points(points: float, locale: str) -> str:
+    text = f"{points:g}" if float(points).is_integer() else f"{points:.2f}".rstrip("0")
+    word = _TEXT[locale]["point" if points == 1 else "points"]
+    return f"{text} {word}" if locale == "en" else f"{text}{word}"
+
+
+def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
+    """The code an answer cell starts with: a comment saying what to give, and the stub.
+
+    Parameters
+    ----------
+    spec
+        The part's answer spec.
+    locale
+        ``"en"`` or ``"zh"`` (the comment's language).
+
+    Returns
+    -------
+    str
+        ``name = None`` under a comment, or a function of ``spec.signature``
+        raising :class:`NotImplementedError`.
+
+    Examples
+    --------
+    >>> print(answer_stub(AnswerSpec("integer", "out_size")))
+    # an integer
+    out_size = None
+    >>> print(answer_stub(AnswerSpec("function", "corr2d", signature="corr2d(X, K)",
+    ...                              forbidden_imports=("convmath", "torch"))))
+    def corr2d(X, K):
+        # your code here
+        # not allowed here: import of convmath, torch
+        raise NotImplementedError
+    """
+    check_choice("locale", locale, LOCALES)
+    text = _TEXT[locale]
+    if spec.kind == "function":
+        signature = spec.signature or f"{spec.name}(*args)"
+        lines = [f"def {signature}:", f"    # {text['function']}"]
+        if spec.forbidden_imports:
+            lines.append(f"    # {text['forbidden'].format(modules=', '.join(spec.forbidden_imports))}")
+        lines.append("    raise NotImplementedError")
+        return "\n".join(lines)
+    if spec.kind == "expression":
+        symbols = ", ".join(spec.symbols) or "-"
+        example = " + ".join(list(spec.symbols)[:2]) or "1"
+        comment = text["expression"].format(example=example, symbols=symbols)
+    elif spec.kind == "choice":
+        comment = text["choice"].format(choices=", ".join(repr(c) for c in spec.choices))
+    else:
+        comment = text[spec.kind]
+    return f"# {comment}\n{spec.name} = None"
+
+
+def _literal(kind: str, value: Any) -> str:
+    if kind == "integer":
+        return repr(int(value))
+    if kind == "shape":
+        return repr(tuple(int(v) for v in value))
+    if kind == "array":
+        import numpy as np
+
+        array = np.asarray(value)
+        data = array.tolist()
+        if array.dtype.kind == "f":
+            data = _plain_floats(data)
+        return pprint.pformat(data, width=72, compact=True)
+    if kind in ("expression", "choice"):
+        return repr(str(value))
+    raise ConvMathError(f"kind={kind!r} has no literal form; function answers need solution_code")
+
+
+def _plain_floats(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_plain_floats(item) for item in data]
+    return float(data)
+
+
+def answer_code(spec: AnswerSpec, value: Any) -> str:
+    """Python source that defines ``spec.name`` as ``value`` (for keys and simulated submissions).
+
+    Examples
+    --------
+    >>> answer_code(AnswerSpec("shape", "out_shape"), (4, 4))
+    'out_shape = (4, 4)'
+    >>> answer_code(AnswerSpec("array", "Y"), [[19, 25], [37, 43]])
+    'Y = [[19, 25], [37, 43]]'
+    >>> answer_code(AnswerSpec("expression", "formula"), "n - k + 1")
+    "formula = 'n - k + 1'"
+    """
+    return f"{spec.name} = {_literal(spec.kind, value)}"
+
+
+def solution_source(part: Part) -> str:
+    """The key's code for ``part``: its ``solution_code``, else the expected value as a literal."""
+    if part.solution_code:
+        return part.solution_code
+    if part.answer.kind == "function":
+        raise ConvMathError(f"part {part.key!r} defines function {part.answer.name!r} but has no solution_code")
+    return answer_code(part.answer, part.answer.expected)
+
+
+def _md(cell_id: str, source: str, tag: str) -> dict[str, Any]:
+    return {
+        "cell_type": "markdown",
+        "id": cell_id,
+        "metadata": {"editable": False, "deletable": False, "tags": [tag]},
+        "source": source,
+    }
+
+
+def _code(cell_id: str, source: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": cell_id,
+        "metadata": metadata,
+        "outputs": [],
+        "source": source,
+    }
+
+
+def _header(assignment: Assignment, student_id: str, student_name: str, locale: str, key: bool) -> str:
+    text = _TEXT[locale]
+    who = f"{student_id} ({student_name})" if student_name else student_id
+    lines = [f"# {assignment.title[locale]}", ""]
+    meta = " · ".join(x for x in (assignment.course, assignment.id, f"{text['student']}: {who}") if x)
+    lines += [meta, ""]
+    if key:
+        lines += [text["key"], ""]
+    lines.append(text["instructions"])
+    return "\n".join(lines)
+
+
+def _solution_md(exercise: Exercise, locale: str) -> str:
+    steps = exercise.solution.get(locale) or exercise.solution.get("en") or ()
+    body = "\n".join(f"{i}. " + step.replace("\n", "\n   ") for i, step in enumerate(steps, 1))
+    return f"\n\n---\n\n**{_TEXT[locale]['solution']}**\n\n{body}"
+
+
+def _build(
+    assignment: Assignment,
+    student_id: str,
+    exercises: Sequence[tuple[Slot, Exercise]],
+    locale: str | None,
+    *,
+    key: bool,
+    student_name: str = "",
+) -> nbformat.NotebookNode:
+    from .families import families
+
+    locale = assignment.locale if locale is None else locale
+    check_choice("locale", locale, LOCALES)
+    registry = families()
+    cells: list[dict[str, Any]] = [
+        _md("header", _header(assignment, student_id, student_name, locale, key), "convmath-header"),
+        _code("setup", SETUP_CODE, {"editable": False, "deletable": False, "tags": ["convmath-setup"]}),
+    ]
+    for number, (slot, exercise) in enumerate(exercises, 1):
+        family = registry.get(exercise.family)
+        title = family.title.get(locale, exercise.family) if family else exercise.family
+        prompt = (
+            f"## {number}. {title} ({_fmt_points(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
+        )
+        if key:
+            prompt += _solution_md(exercise, locale)
+        cells.append(_md(f"{slot.id}-prompt", prompt, "convmath-prompt"))
+        if exercise.setup_code:
+            cells.append(
+                _code(
+                    f"{slot.id}-setup",
+                    exercise.setup_code,
+                    {"editable": False, "deletable": False, "tags": ["convmath-setup"]},
+                )
+            )
+        for part in exercise.parts:
+            part_text = part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)
+            cells.append(
+                _md(
+                    f"{slot.id}-{part.key}-prompt",
+                    f"**({part.key})** {part_text} *({_fmt_points(part.points, locale)})*",
+                    "convmath-prompt",
+                )
+            )
+            source = solution_source(part) if key else answer_stub(part.answer, locale)
+            meta = {
+                "deletable": False,
+                "tags": ["convmath-answer"],
+                "convmath": {
+                    "assignment": assignment.id,
+                    "student": student_id,
+                    "slot": slot.id,
+                    "part": part.key,
+                    "kind": part.answer.kind,
+                    "name": part.answer.name,
+                },
+            }
+            cells.append(_code(f"{slot.id}-{part.key}-answer", source, meta))
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+            "convmath": {
+                "assignment": assignment.id,
+                "student": student_id,
+                "version": _version(),
+                "locale": locale,
+                "role": "key" if key else "student",
+            },
+        },
+        "cells": cells,
+    }
+    return nbformat.from_dict(notebook)
+
+
+def student_notebook(
+    assignment: Assignment,
+    student_id: str,
+    exercises: Sequence[tuple[Slot, Exercise]],
+    locale: str | None = None,
+    *,
+    student_name: str = "",
+) -> nbformat.NotebookNode:
+    """The notebook handed to one student.
+
+    Parameters
+    ----------
+    assignment
+        The parsed assignment.
+    student_id
+        The student's roster id.
+    exercises
+        ``build_exercises(assignment, secret, student_id)``.
+    locale
+        Language of the text; default the assignment's main locale.
+    student_name
+        Printed in the header when given.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        An nbformat 4.5 notebook that passes ``nbformat.validate``.
+
+    Examples
+    --------
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_vs_corr"}]})
+    >>> nb = student_notebook(a, "alice", build_exercises(a, b"0123456789abcdef", "alice"))
+    >>> nbformat.validate(nb)
+    >>> [c.metadata.convmath.slot for c in nb.cells if "convmath" in c.metadata][:1]
+    ['q1']
+    """
+    return _build(assignment, student_id, exercises, locale, key=False, student_name=student_name)
+
+
+def key_notebook(
+    assignment: Assignment,
+    student_id: str,
+    exercises: Sequence[tuple[Slot, Exercise]],
+    locale: str | None = None,
+    *,
+    student_name: str = "",
+) -> nbformat.NotebookNode:
+    """The answer key for one student: the student notebook with the solutions in.
+
+    Same parameters as :func:`student_notebook`. The cells, their ids and
+    their order are those of the student notebook; answer cells hold
+    :func:`solution_source` and prompt cells add the worked solution.
+    """
+    return _build(assignment, student_id, exercises, locale, key=True, student_name=student_name)
+
+
+def write_notebook(notebook: nbformat.NotebookNode, path: str | Path, *, validate: bool = False) -> Path:
+    """Write ``notebook`` as ``.ipynb`` JSON (what ``nbformat.write`` writes, without re-validating).
+
+    Notebooks built here are valid by construction (the tests validate them),
+    so the writer skips the schema check that dominates ``nbformat.write``;
+    pass ``validate=True`` to check anyway.
+    """
+    if validate:
+        nbformat.validate(notebook)
+    path = Path(path)
+    text = json.dumps(_split_sources(notebook), sort_keys=True, indent=1, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _split_sources(notebook: Any) -> dict[str, Any]:
+    cells = [{**cell, "source": cell["source"].splitlines(True)} for cell in notebook["cells"]]
+    return {**notebook, "cells": cells}
