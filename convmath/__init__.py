@@ -36,6 +36,21 @@ _EXPORTS: dict[str, str] = {
     "g": "convmath.symbols",
     "m": "convmath.symbols",
     # --- counting, receptive fields, networks (issue 3) ----------------------
+    "conv_params": "convmath.counting",
+    "conv_transpose_params": "convmath.counting",
+    "linear_params": "convmath.counting",
+    "batchnorm_params": "convmath.counting",
+    "BatchNormCount": "convmath.counting",
+    "depthwise_separable_params": "convmath.counting",
+    "conv_macs": "convmath.counting",
+    "conv_transpose_macs": "convmath.counting",
+    "linear_macs": "convmath.counting",
+    "receptive_field": "convmath.receptive",
+    "ReceptiveField": "convmath.receptive",
+    "effective_kernel_size": "convmath.receptive",
+    "Network": "convmath.network",
+    "Summary": "convmath.summary",
+    "SummaryRow": "convmath.summary",
     # --- definitions, food digestion (issue 4) -------------------------------
     # --- misconceptions catalogue (issue 5) -----------------------------------
     "CATALOGUE": "convmath.misconceptions",
