@@ -159,7 +159,7 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
     >>> last = receptive_field(stage + stage)[-1]
     >>> last.S      # 2 * 2: neighbouring outputs are 4 pixels apart (100 / 25)
     (4, 4)
-    >>> last.r      # 1 + (3-1)*1 + (2-1)*1 + (3-1)*2 + (2-1)*4: each output sees 10 x 10
+    >>> last.r      # 1 + (3-1)*1 + (2-1)*1 + (3-1)*2 + (2-1)*2: each output sees 10 x 10
     (10, 10)
 
     The 4 × 4 is the effective stride; the receptive field is 10 × 10, and

@@ -1,0 +1,148 @@
+"""Receptive fields: hand tables, the three forms of Araujo et al., seed 001, invalid stacks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convmath import ConvMathError, Network, effective_kernel_size, receptive_field
+
+
+def conv(k, s=1, p=0, d=1, nd=2):
+    return {"type": f"Conv{nd}d", "out_channels": 1, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
+
+
+def maxpool(k, s=None, p=0):
+    return {"type": "MaxPool2d", "kernel_size": k, "stride": s, "padding": p}
+
+
+@pytest.mark.parametrize(
+    ("layers", "r", "S", "P"),
+    [
+        pytest.param([conv(3)], 3, 1, 0, id="one-3x3"),
+        pytest.param([conv(3), conv(3)], 3 + (3 - 1) * 1, 1, 0, id="two-3x3-is-5x5"),
+        pytest.param([conv(3)] * 3, 3 + 2 + 2, 1, 0, id="three-3x3-is-7x7"),
+        pytest.param([conv(3, s=2, p=1), conv(3)], 3 + (3 - 1) * 2, 2, 1 + 0 * 2, id="strided-first"),
+        pytest.param([conv(3, p=1), maxpool(2)], 3 + (2 - 1) * 1, 2, 1, id="conv-pool"),
+        pytest.param([conv(3, d=2)], 2 * (3 - 1) + 1, 1, 0, id="dilated"),
+        pytest.param([conv(11, s=4, p=2), maxpool(3, 2)], 11 + (3 - 1) * 4, 4 * 2, 2, id="alexnet-start"),
+        pytest.param([conv(7, s=2, p=3), maxpool(3, 2, 1)], 7 + (3 - 1) * 2, 2 * 2, 3 + 1 * 2, id="resnet-stem"),
+        pytest.param([conv(1, s=2), conv(3)], 1 + (3 - 1) * 2, 2, 0, id="stride-larger-than-kernel"),
+    ],
+)
+def test_hand_examples(layers, r, S, P):
+    last = receptive_field(layers)[-1]
+    assert (last.r, last.S, last.P) == ((r, r), (S, S), (P, P))
+
+
+def test_seed001_two_conv_pool_stages_on_100x100():
+    # "two conv+pool stages, 100x100 -> 25x25, each output corresponds to a 4x4 region"
+    stage = [{"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}, {"type": "MaxPool2d", "kernel_size": 2}]
+    net = Network(stage + stage, input_shape=(1, 100, 100))
+    assert net.output_shape[1:] == (25, 25)
+    last = receptive_field(net)[-1]
+    assert last.S == (100 // 25, 100 // 25) == (4, 4)
+    assert last.r == (1 + (3 - 1) * 1 + (2 - 1) * 1 + (3 - 1) * 2 + (2 - 1) * 2,) * 2 == (10, 10)
+    assert last.r != last.S
+
+
+def test_vgg16_pool5():
+    fields = receptive_field(Network.bundled("vgg16"))
+    pool5 = fields[31 - 1]
+    assert pool5.name == "MaxPool2d"
+    assert pool5.r[0] == 1 + (2 * 2 + 1) * 1 + (2 * 2 + 1) * 2 + (3 * 2 + 1) * 4 + (3 * 2 + 1) * 8 + (3 * 2 + 1) * 16 == 212
+    assert pool5.S[0] == 2**5
+    assert pool5.P[0] == 1 * (1 + 1) + 1 * 2 * 2 + 1 * 4 * 3 + 1 * 8 * 3 + 1 * 16 * 3 == 90
+    assert fields[-1] is None  # the classifier sees everything
+
+
+def test_rectangular_and_centre():
+    last = receptive_field([conv((3, 5), p=(1, 0)), maxpool((2, 1), (2, 1))])[-1]
+    assert last.r == (3 + 1, 5 + 0)
+    assert last.S == (2, 1)
+    assert last.P == (1, 0)
+    assert last.centre == (sympy.Rational(3, 2) - 1, 2)  # (r - 1)/2 - P
+    assert last.region(1, 3) == ((1 * 2 - 1, 1 * 2 - 1 + 4 - 1), (3, 3 + 5 - 1))
+
+
+def test_undefined_after_flatten_and_transpose():
+    fields = receptive_field([conv(3), {"type": "ReLU"}, {"type": "Flatten"}, {"type": "Linear", "out_features": 2}])
+    assert [f is not None for f in fields] == [True, True, False, False]
+    fields = receptive_field([conv(3), {"type": "ConvTranspose2d", "kernel_size": 2, "stride": 2}, conv(3)])
+    assert [f is not None for f in fields] == [True, False, False]
+
+
+def test_adaptive_pool_needs_the_input_size():
+    layers = [conv(3, p=1), {"type": "AdaptiveAvgPool2d", "output_size": 4}]
+    assert receptive_field(layers)[-1] is None
+    fields = receptive_field(Network(layers, input_shape=(1, 8, 8)))
+    assert (fields[-1].r, fields[-1].S) == ((3 + (8 // 4 - 1), ) * 2, (8 // 4,) * 2)
+    assert receptive_field(Network(layers, input_shape=(1, 9, 9)))[-1] is None  # windows of 2 and 3
+
+
+def layer_tuples(max_layers=5):
+    return st.lists(
+        st.tuples(st.integers(1, 7), st.integers(1, 3), st.integers(0, 3), st.integers(1, 3)),
+        min_size=1, max_size=max_layers,
+    )
+
+
+@given(layer_tuples())
+def test_recurrence_matches_closed_form_and_backward_recurrence(stack):
+    fields = receptive_field([conv(k, s, p, d, nd=1) for k, s, p, d in stack])
+    for depth in range(1, len(stack) + 1):
+        sub = stack[:depth]
+        keff = [d * (k - 1) + 1 for k, _, _, d in sub]
+        strides = [s for _, s, _, _ in sub]
+        closed_r = sum((keff[l] - 1) * math.prod(strides[:l]) for l in range(depth)) + 1
+        closed_P = sum(sub[l][2] * math.prod(strides[:l]) for l in range(depth))
+        backward = 1  # r_L = 1, r_{l-1} = s_l r_l + (k_l - s_l)
+        for l in reversed(range(depth)):
+            backward = strides[l] * backward + (keff[l] - strides[l])
+        record = fields[depth - 1]
+        assert record.r == (closed_r,) == (backward,)
+        assert record.S == (math.prod(strides),)
+        assert record.P == (closed_P,)
+
+
+@given(layer_tuples(max_layers=3))
+def test_symbolic_closed_form_substitutes(stack):
+    symbols = [sympy.symbols(f"k{i} s{i} p{i} d{i}", integer=True, positive=True) for i in range(len(stack))]
+    symbolic = receptive_field([conv(*sym, nd=1) for sym in symbols])[-1]
+    numeric = receptive_field([conv(k, s, p, d, nd=1) for k, s, p, d in stack])[-1]
+    values = {sym: v for syms, vals in zip(symbols, stack) for sym, v in zip(syms, vals)}
+    assert tuple(e.subs(values) for e in symbolic.r) == numeric.r
+    assert tuple(e.subs(values) for e in symbolic.P) == numeric.P
+    assert tuple(e.subs(values) for e in symbolic.centre) == numeric.centre
+
+
+def test_symbolic_identical_layers():
+    k, s = sympy.symbols("k s", integer=True, positive=True)
+    last = receptive_field([conv(k, s, nd=1)] * 3)[-1]
+    assert sympy.expand(last.r[0] - ((k - 1) * (1 + s + s**2) + 1)) == 0
+    assert last.S == (s**3,)
+
+
+def test_effective_kernel_size():
+    assert [effective_kernel_size(3, dilation=d) for d in (1, 2, 3)] == [3, 2 * 2 + 1, 3 * 2 + 1]
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        pytest.param([conv(3), conv(3, nd=1)], r"layer 2 \(Conv1d, .*\): works on 1 spatial dimensions but the stack has 2",
+                     id="mixed-dims"),
+        pytest.param("Conv2d", r"layers='Conv2d' must be a Network or a list of layer dicts", id="string"),
+        pytest.param([{"kernel_size": 3}], r"layer 1: .* has no 'type'", id="no-type"),
+        pytest.param([{"type": "Conv2d", "kernel_size": 3, "strides": 2}],
+                     r"layer 1 \(Conv2d, kernel_size=3, strides=2\): argument 'strides' is not allowed", id="typo"),
+        pytest.param([conv(0)], r"kernel_size=0 must be a positive integer", id="zero-kernel"),
+    ],
+)
+def test_invalid(layers, message):
+    with pytest.raises(ConvMathError, match=message):
+        receptive_field(layers)
