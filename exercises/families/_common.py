@@ -1,0 +1,331 @@
+r"""Shared helpers of the exercise families: building parts, wrong answers, comparing values.
+
+Families and the checks in :func:`exercises.families.accept` use these, so
+that every family builds its exercises the same way. The names below are
+stable (other family modules rely on them):
+
+- :func:`bilingual` -- a ``{"en": ..., "zh": ...}`` mapping;
+- :func:`check_options` -- refuse unknown family options;
+- :func:`wrong_answers` -- evaluate catalogue misconceptions for a variant;
+- :func:`make_part` and :func:`make_exercise` -- build the model objects;
+- :func:`same_value` -- equality of two answers of one kind (ints, tuples,
+  arrays, sympy expressions compared at sample points);
+- :func:`parse_expression` -- our own expression strings back to sympy
+  (trusted family code only; the grader has its own whitelist parser);
+- :func:`sympy_symbols` -- the sympy symbols of an expression answer's domains;
+- :func:`to_plain` -- an exercise as JSON-compatible plain data (stable);
+- :func:`conv_size_working` -- the substituted output-size formula as code,
+  LaTeX and value.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from convmath.errors import ConvMathError
+from convmath.misconceptions import CATALOGUE
+from convmath.sizes import conv_output_size
+
+from ..model import AnswerSpec, Exercise, Part, WrongAnswer
+
+__all__ = [
+    "bilingual",
+    "check_options",
+    "wrong_answers",
+    "make_part",
+    "make_exercise",
+    "same_value",
+    "parse_expression",
+    "sympy_symbols",
+    "to_plain",
+    "conv_size_working",
+    "ConvSizeWorking",
+    "DOMAINS",
+]
+
+#: Expression-answer domains and the sympy assumptions of each.
+DOMAINS: dict[str, dict[str, bool]] = {
+    "positive_integer": {"integer": True, "positive": True},
+    "nonnegative_integer": {"integer": True, "nonnegative": True},
+    "positive_real": {"real": True, "positive": True},
+    "real": {"real": True},
+}
+
+
+def bilingual(en: str, zh: str) -> dict[str, str]:
+    """A locale mapping with both locales.
+
+    >>> bilingual("stride", "步幅")
+    {'en': 'stride', 'zh': '步幅'}
+    """
+    return {"en": en, "zh": zh}
+
+
+def check_options(family: str, options: Mapping[str, Any], allowed: Sequence[str] = ()) -> None:
+    """Refuse options a family does not know.
+
+    >>> check_options("conv_output_size", {"colour": "red"})
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: option 'colour' is not allowed for family 'conv_output_size'; use none
+    """
+    for key in options:
+        if key not in allowed:
+            use = ", ".join(repr(a) for a in allowed) or "none"
+            raise ConvMathError(f"option {key!r} is not allowed for family {family!r}; use {use}")
+
+
+def sympy_symbols(symbols: Mapping[str, str]) -> dict[str, sympy.Symbol]:
+    """The sympy symbol of each name, with the assumptions of its domain.
+
+    >>> from convmath import n
+    >>> sympy_symbols({"n": "positive_integer"})["n"] == n
+    True
+    """
+    return {name: sympy.Symbol(name, **DOMAINS[domain]) for name, domain in symbols.items()}
+
+
+def parse_expression(text: str, symbols: Mapping[str, str]) -> sympy.Expr:
+    """Parse an expression string that a family wrote (never a student's).
+
+    >>> parse_expression("floor((n + 2*p - k)/s) + 1", {"n": "positive_integer", "k": "positive_integer",
+    ...                  "p": "nonnegative_integer", "s": "positive_integer"})
+    floor((-k + n + 2*p)/s) + 1
+    """
+    local = {**sympy_symbols(symbols), "floor": sympy.floor, "ceiling": sympy.ceiling}
+    return sympy.sympify(text, locals=local)
+
+
+def _sample_points(symbols: Mapping[str, str], count: int = 40) -> list[dict[str, int]]:
+    """Deterministic sample points of the symbols' domains (sizes large enough for kernels to fit)."""
+    rng = random.Random(20240501)
+    low = {"positive_integer": 1, "nonnegative_integer": 0, "positive_real": 1, "real": -5}
+    points = []
+    for _ in range(count):
+        point = {}
+        for name, domain in symbols.items():
+            top = 60 if name in ("n", "h", "w") else 9
+            start = 20 if name in ("n", "h", "w") else low[domain]
+            point[name] = rng.randint(start, top)
+        points.append(point)
+    return points
+
+
+def _expressions_equal(a: Any, b: Any, symbols: Mapping[str, str]) -> bool:
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    if a == b:
+        return True
+    table = sympy_symbols(symbols)
+    for point in _sample_points(symbols):
+        subs = {table[name]: value for name, value in point.items()}
+        try:
+            if sympy.simplify(a.subs(subs) - b.subs(subs)) != 0:
+                return False
+        except (TypeError, ValueError):  # pragma: no cover - undefined at that point
+            continue
+    return True
+
+
+def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> bool:
+    """True when two answers are equal as answers of their kind.
+
+    Ints and floats compare by value (``15 == 15.0``), tuples element-wise,
+    arrays by shape and values, sympy expressions by value at deterministic
+    sample points of ``symbols`` (the grader's equivalence test is of the
+    same kind, so expressions equal at every sample point could not be told
+    apart).
+
+    >>> same_value(15, 15.0), same_value((3, 4), (3, 5)), same_value(np.ones(2), np.ones(3))
+    (True, False, False)
+    >>> from convmath import n
+    >>> same_value(sympy.floor(n / 1), n, symbols={"n": "positive_integer"})
+    True
+    """
+    if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
+        return _expressions_equal(a, b, symbols or {})
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        if not isinstance(a, (tuple, list)) or not isinstance(b, (tuple, list)) or len(a) != len(b):
+            return False
+        return all(same_value(x, y, symbols=symbols) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def wrong_answers(
+    expected: Any,
+    candidates: Mapping[str, Callable[[], Any]],
+    *,
+    symbols: Mapping[str, str] | None = None,
+) -> tuple[WrongAnswer, ...] | None:
+    """Evaluate the misconceptions that apply to a variant.
+
+    Parameters
+    ----------
+    expected : object
+        The right answer.
+    candidates : mapping
+        Catalogue label -> a thunk computing that misconception's answer
+        (usually ``lambda: CATALOGUE[label].wrong(...)``).
+    symbols : mapping, optional
+        Domains of the symbols, for expression answers.
+
+    Returns
+    -------
+    tuple of WrongAnswer or None
+        The wrong answers in the order given. A misconception whose formula is
+        undefined here (it raises ``ConvMathError``) is left out. ``None`` when
+        one coincides with the right answer or with another one: the variant
+        could not tell them apart and must be drawn again.
+
+    Examples
+    --------
+    >>> wrong_answers(8, {"forgot_plus_one": lambda: CATALOGUE["forgot_plus_one"].wrong(8, 3, padding=1)})
+    (WrongAnswer(label='forgot_plus_one', value=7),)
+    >>> wrong_answers(8, {"ignored_stride": lambda: 8}) is None
+    True
+    """
+    out: list[WrongAnswer] = []
+    for label, thunk in candidates.items():
+        if label not in CATALOGUE:
+            raise ConvMathError(f"label={label!r} is not in convmath.misconceptions.CATALOGUE")
+        try:
+            value = thunk()
+        except ConvMathError:
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if same_value(value, expected, symbols=symbols):
+            return None
+        if any(same_value(value, other.value, symbols=symbols) for other in out):
+            return None
+        out.append(WrongAnswer(label, value))
+    return tuple(out)
+
+
+def make_part(
+    key: str,
+    prompt: Mapping[str, str],
+    answer: AnswerSpec,
+    solution_code: str,
+    wrongs: Sequence[WrongAnswer] = (),
+    *,
+    points: float = 1.0,
+) -> Part:
+    """A :class:`~exercises.model.Part` (``solution_code`` must define ``answer.name``)."""
+    return Part(key=key, prompt=dict(prompt), answer=answer, points=float(points),
+                wrong_answers=tuple(wrongs), solution_code=solution_code)
+
+
+def make_exercise(
+    family: str,
+    difficulty: int,
+    params: Mapping[str, Any],
+    prompt: Mapping[str, str],
+    parts: Sequence[Part],
+    solution: Mapping[str, Sequence[str]],
+    *,
+    setup_code: str = "",
+) -> Exercise:
+    """An :class:`~exercises.model.Exercise`; ``seed`` is filled in by ``generate``.
+
+    ``misconceptions`` lists the labels of the parts' wrong answers, in order.
+    """
+    labels: list[str] = []
+    for part in parts:
+        for wrong in part.wrong_answers:
+            if wrong.label not in labels:
+                labels.append(wrong.label)
+    return Exercise(
+        family=family,
+        difficulty=difficulty,
+        seed=0,
+        params=dict(params),
+        prompt=dict(prompt),
+        parts=tuple(parts),
+        solution={locale: tuple(steps) for locale, steps in solution.items()},
+        setup_code=setup_code,
+        misconceptions=tuple(labels),
+    )
+
+
+def to_plain(value: Any) -> Any:
+    """Plain JSON-compatible data for a model object, stable across runs.
+
+    Dataclasses become dicts of their fields, tuples lists, sympy expressions
+    their ``srepr``, arrays ``{"dtype", "shape", "data"}``.
+
+    >>> to_plain(WrongAnswer("forgot_plus_one", 7))
+    {'label': 'forgot_plus_one', 'value': 7}
+    >>> json.dumps(to_plain((1, sympy.Symbol("n"))))
+    '[1, "Symbol(\\'n\\')"]'
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return {"dtype": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
+    if isinstance(value, sympy.Basic):
+        return sympy.srepr(value)
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True)
+class ConvSizeWorking:
+    """The output-size formula with the numbers substituted."""
+
+    code: str
+    """Python expression, e.g. ``"(32 + 2*1 - 5) // 2 + 1"``."""
+    tex: str
+    """LaTeX of the substitution and the steps down to the value."""
+    value: int
+    """The output size."""
+
+
+def conv_size_working(n: int, kernel_size: int, *, stride: int = 1, left: int = 0, right: int = 0,
+                      dilation: int = 1) -> ConvSizeWorking:
+    r"""Substitute numbers into :math:`\lfloor (n + p_l + p_r - d(k-1) - 1)/s \rfloor + 1`.
+
+    The value comes from :func:`convmath.sizes.conv_output_size`; the code
+    and the LaTeX show the substitution (``2*p`` for equal sides, the kernel
+    term as ``k`` when ``d = 1``).
+
+    >>> w = conv_size_working(32, 5, stride=2, left=1, right=1)
+    >>> w.code, w.value
+    ('(32 + 2*1 - 5) // 2 + 1', 15)
+    >>> w.tex
+    '\\left\\lfloor \\frac{32 + 2\\cdot 1 - 5}{2} \\right\\rfloor + 1 = \\lfloor 29/2 \\rfloor + 1 = 14 + 1 = 15'
+    >>> conv_size_working(7, 3, dilation=2).code
+    '(7 - 2*(3 - 1) - 1) // 1 + 1'
+    """
+    value = conv_output_size(n, kernel_size, stride=stride, padding=(left, right), dilation=dilation)
+    if left == right:
+        pad_code, pad_tex = (f" + 2*{left}", f" + 2\\cdot {left}") if left else ("", "")
+    else:
+        pad_code = pad_tex = f" + {left} + {right}"
+    if dilation == 1:
+        kern_code = kern_tex = f" - {kernel_size}"
+    else:
+        kern_code = f" - {dilation}*({kernel_size} - 1) - 1"
+        kern_tex = f" - {dilation}\\cdot({kernel_size} - 1) - 1"
+    numerator = n + left + right - dilation * (kernel_size - 1) - 1
+    code = f"({n}{pad_code}{kern_code}) // {stride} + 1"
+    if stride == 1:
+        tex = f"{n}{pad_tex}{kern_tex} + 1 = {numerator} + 1 = {value}"
+    else:
+        tex = (f"\\left\\lfloor \\frac{{{n}{pad_tex}{kern_tex}}}{{{stride}}} \\right\\rfloor + 1"
+               f" = \\lfloor {numerator}/{stride} \\rfloor + 1 = {numerator // stride} + 1 = {value}")
+    return ConvSizeWorking(code=code, tex=tex, value=value)
