@@ -1,0 +1,223 @@
+r"""Cross-correlation by hand on small integer matrices.
+
+Difficulty 1: one channel, a 3×3 or 4×4 input, a 2×2 kernel, stride 1 (the
+seed ``003_...`` example, 0..8 with 0..3 giving 19, 25, 37, 43, is of this
+kind). Difficulty 2: one channel, a 4×4 to 5×5 input, a 2×2 or 3×3 kernel,
+stride 2 or zero padding 1. Difficulty 3: two or three input channels and a
+bias (the seed ``002_...`` sums channels the same way).
+
+Options: ``channels`` (1-3) and ``stride`` (1-2), ``padding`` (0-1) override
+the difficulty's choice.
+
+The reference values come from :func:`convmath.numeric.correlate`; the
+wrong answers are the catalogue's misconceptions (kernel flipped, channels not
+summed, stride ignored, bias forgotten or counted per input channel).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from convmath._validate import check_int
+from convmath.errors import ConvMathError
+
+from ..model import AnswerSpec, Exercise, Part
+from . import Family, register
+from ._arrays import code_line, draw_matrix, output_shape, py_array, shape_wrongs, tex_matrix, wrong_answers
+
+__all__ = ["FAMILY", "correlate_int"]
+
+NAME = "cross_correlation_by_hand"
+_OPTIONS = ("channels", "stride", "padding")
+
+
+def correlate_int(x: np.ndarray, kernel: np.ndarray, bias: int = 0, *, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """One output channel of ``convmath.numeric.correlate`` on ``(C, H, W)`` ints, as int64."""
+    from convmath.numeric import correlate
+
+    out = correlate(x.astype(np.float64), kernel[None].astype(np.float64), np.array([float(bias)]), stride=stride, padding=padding)
+    return np.rint(np.asarray(out)[0]).astype(np.int64)
+
+
+def _term(x: int, k: int) -> str:
+    xs = f"({x})" if x < 0 else str(x)
+    ks = f"({k})" if k < 0 else str(k)
+    return rf"{xs}\cdot{ks}"
+
+
+def _entry_steps(x: np.ndarray, kernel: np.ndarray, bias: int, stride: int, y: np.ndarray, limit: int) -> list[str]:
+    steps = []
+    kh, kw = kernel.shape[1:]
+    for index, (i, j) in enumerate(np.ndindex(*y.shape)):
+        if index >= limit:
+            break
+        sums = []
+        for c in range(x.shape[0]):
+            window = x[c, i * stride : i * stride + kh, j * stride : j * stride + kw]
+            terms = " + ".join(_term(int(a), int(b)) for a, b in zip(window.ravel(), kernel[c].ravel()))
+            sums.append(f"({terms})" if x.shape[0] > 1 else terms)
+        expr = " + ".join(sums) + (f" + ({bias})" if bias < 0 else f" + {bias}" if bias else "")
+        steps.append(rf"$Y_{{{i},{j}}} = {expr} = {int(y[i, j])}$")
+    return steps
+
+
+def _draw_config(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, int]:
+    if difficulty == 1:
+        config = {"channels": 1, "stride": 1, "padding": 0, "n": rng.choice([3, 4]), "k": 2}
+    elif difficulty == 2:
+        config = {"channels": 1, "k": rng.choice([2, 3])}
+        if rng.random() < 0.5:
+            config |= {"stride": 2, "padding": 0, "n": rng.choice([4, 5]) if config["k"] == 2 else 5}
+        else:
+            config |= {"stride": 1, "padding": 1, "n": rng.choice([3, 4]) if config["k"] == 2 else 4}
+    else:
+        config = {"channels": rng.choice([2, 2, 3]), "stride": 1, "padding": 0, "n": rng.choice([3, 4]), "k": 2}
+    for key in _OPTIONS:
+        if key in options:
+            config[key] = options[key]
+    if config["stride"] == 2 and config["n"] - config["k"] < 2:
+        config["n"] = config["k"] + 2
+    return config
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    for key in options:
+        if key not in _OPTIONS:
+            raise ConvMathError(f"option {key!r} is not allowed; use one of {', '.join(map(repr, _OPTIONS))}")
+    if "channels" in options:
+        check_int("channels", options["channels"], minimum=1)
+        if options["channels"] > 3:
+            raise ConvMathError(f"channels={options['channels']} must be 1, 2 or 3 (by hand)")
+    if "stride" in options and check_int("stride", options["stride"], minimum=1) > 2:
+        raise ConvMathError(f"stride={options['stride']} must be 1 or 2")
+    if "padding" in options and check_int("padding", options["padding"], minimum=0) > 1:
+        raise ConvMathError(f"padding={options['padding']} must be 0 or 1")
+
+
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+    """Draw one variant (``None`` when its misconceptions cannot be told apart)."""
+    from convmath.misconceptions import CATALOGUE
+
+    _check_options(options)
+    cfg = _draw_config(rng, difficulty, options)
+    channels, stride, padding, n, k = cfg["channels"], cfg["stride"], cfg["padding"], cfg["n"], cfg["k"]
+    x = draw_matrix(rng, (channels, n, n), 0, 5 if channels == 1 else 3)
+    kernel = draw_matrix(rng, (channels, k, k), -1, 2 if channels == 1 else 1)
+    if np.array_equal(kernel, np.flip(kernel, (1, 2))) or not kernel.any():
+        return None
+    bias = rng.choice([-2, -1, 1, 2, 3]) if channels > 1 else 0
+    y = correlate_int(x, kernel, bias, stride=stride, padding=padding)
+    shape = output_shape((n, n), (k, k), stride=stride, padding=padding)
+    if y.shape != shape:  # the two witnesses disagree: never hand this out
+        raise ConvMathError(f"numeric output {y.shape} differs from the formula {shape}")
+
+    simple = stride == 1 and padding == 0
+    y_cands = [
+        ("kernel_flipped", (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0]))
+         if simple and channels == 1 else (lambda: correlate_int(x, np.flip(kernel, (1, 2)), bias, stride=stride, padding=padding))),
+    ]
+    shape_cands = shape_wrongs((n, n), (k, k), stride=stride, padding=padding)
+    required_y = ["kernel_flipped"]
+    if stride > 1:
+        y_cands.append(("ignored_stride", lambda: correlate_int(x, kernel, bias, padding=padding)))
+        required_y.append("ignored_stride")
+    if channels > 1:
+        y_cands += [
+            ("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(x, kernel) + bias),
+            ("forgot_bias", lambda: y - bias),
+            ("bias_per_input_channel", lambda: y + (channels - 1) * bias),
+        ]
+        required_y += ["channels_not_summed", "forgot_bias", "bias_per_input_channel"]
+        shape_cands.append(("channels_not_summed", lambda: (channels, *shape)))
+    y_wrong = wrong_answers(y, y_cands, required=required_y)
+    shape_wrong = wrong_answers(shape, shape_cands, required=["forgot_plus_one"], normalize=tuple)
+    if y_wrong is None or shape_wrong is None:
+        return None
+
+    c_tex = [rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(channels)]
+    k_tex = [rf"K_{{{c}}} = {tex_matrix(kernel[c])}" for c in range(channels)]
+    if channels == 1:
+        mats = rf"$$X = {tex_matrix(x[0])}, \qquad K = {tex_matrix(kernel[0])}$$"
+    else:
+        mats = "$$" + r", \quad ".join(c_tex) + "$$\n\n$$" + r", \quad ".join(k_tex) + "$$"
+    pad_en = "no padding" if padding == 0 else f"zero padding $p = {padding}$ on every side"
+    pad_zh = "不填充" if padding == 0 else f"每一侧补 $p = {padding}$ 圈零"
+    if channels == 1:
+        what_en = "the input $X$ with the kernel $K$"
+        what_zh = "输入 $X$ 与卷积核 $K$"
+    else:
+        what_en = (f"the {channels}-channel input $X$ (channels $X_0, \\dots, X_{{{channels - 1}}}$) with one output "
+                   f"channel whose kernel has one slice per input channel ($K_0, \\dots, K_{{{channels - 1}}}$) and bias $b = {bias}$")
+        what_zh = (f"{channels} 通道输入 $X$（各通道为 $X_0, \\dots, X_{{{channels - 1}}}$）与一个输出通道的卷积核"
+                   f"（每个输入通道一个切片 $K_0, \\dots, K_{{{channels - 1}}}$，偏置 $b = {bias}$）")
+    prompt = {
+        "en": (f"Compute by hand the 2-D cross-correlation (what deep-learning libraries call a convolution: the "
+               f"kernel is **not** flipped) of {what_en}, with stride $s = {stride}$ and {pad_en}.\n\n{mats}\n\n"
+               "The setup cell defines `X` and `K`" + (" (shaped channels × rows × columns)" if channels > 1 else "")
+               + " so that you can check your work."),
+        "zh": (f"手算 {what_zh} 的二维互相关（即深度学习框架中所说的“卷积”：卷积核**不**翻转），"
+               f"步幅 $s = {stride}$，{pad_zh}。\n\n{mats}\n\n"
+               "下面的代码单元定义了 `X` 和 `K`" + ("（形状为 通道 × 行 × 列）" if channels > 1 else "")
+               + "，可以用来检验你的结果。"),
+    }
+    parts = (
+        Part("a", {"en": "The shape of the output $Y$: a tuple `(rows, columns)`; define `out_shape`.",
+                   "zh": "输出 $Y$ 的形状：元组 `(行数, 列数)`；定义 `out_shape`。"},
+             AnswerSpec("shape", "out_shape", expected=shape), 1.0, shape_wrong,
+             code_line("out_shape", "shape", shape)),
+        Part("b", {"en": "The output $Y$ (a 2-D array); define `Y`.", "zh": "输出 $Y$（二维数组）；定义 `Y`。"},
+             AnswerSpec("array", "Y", expected=y, atol=1e-9), 3.0, y_wrong,
+             code_line("Y", "array", y)),
+    )
+    xs, ks = (x[0], kernel[0]) if channels == 1 else (x, kernel)
+    setup = f"import numpy as np\n\nX = {py_array(xs)}\nK = {py_array(ks)}" + (f"\nb = {bias}" if bias else "")
+    size_en = rf"$\lfloor ({n} + 2\cdot{padding} - {k})/{stride} \rfloor + 1 = {shape[0]}$"
+    formula = r"\sum_{c}\sum_{a,b} X_{c,\,si+a,\,sj+b}\,K_{c,a,b} + b" if channels > 1 else r"\sum_{a,b} X_{si+a,\,sj+b}\,K_{a,b}"
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    entries = _entry_steps(xp, kernel, bias, stride, y, limit=9 if channels == 1 else 4)
+    more = y.size > len(entries)
+    pad_step = (rf"Pad with zeros: $X_{{\mathrm{{pad}}}} = {tex_matrix(xp[0])}$.", rf"补零后：$X_{{\mathrm{{pad}}}} = {tex_matrix(xp[0])}$。")
+    solution = {
+        "en": (
+            rf"Output size per dimension: $\lfloor (n + 2p - k)/s \rfloor + 1$ = {size_en}, so $Y$ is {shape[0]}×{shape[1]}.",
+            *((pad_step[0],) if padding else ()),
+            rf"Each entry is the window under the kernel times the kernel, summed (no flip): $Y_{{i,j}} = {formula}$.",
+            *entries,
+            *(("The remaining entries are computed the same way.",) if more else ()),
+            rf"$Y = {tex_matrix(y)}$",
+        ),
+        "zh": (
+            rf"每一维的输出大小：$\lfloor (n + 2p - k)/s \rfloor + 1$ = {size_en}，所以 $Y$ 是 {shape[0]}×{shape[1]}。",
+            *((pad_step[1],) if padding else ()),
+            rf"每个元素等于卷积核覆盖的窗口与卷积核逐元素相乘再求和（不翻转）：$Y_{{i,j}} = {formula}$。",
+            *entries,
+            *(("其余元素按同样方法计算。",) if more else ()),
+            rf"$Y = {tex_matrix(y)}$",
+        ),
+    }
+    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
+    return Exercise(
+        family=NAME,
+        difficulty=difficulty,
+        seed=0,
+        params={"x": x.tolist(), "kernel": kernel.tolist(), "bias": bias, "stride": stride, "padding": padding},
+        prompt=prompt,
+        parts=parts,
+        solution=solution,
+        setup_code=setup,
+        misconceptions=labels,
+    )
+
+
+FAMILY = register(
+    Family(
+        name=NAME,
+        title={"en": "Cross-correlation by hand", "zh": "手算互相关"},
+        difficulties=(1, 2, 3),
+        draw=draw,
+    )
+)
