@@ -242,6 +242,7 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
     for result in sorted(results, key=lambda r: (r.student or "", r.source)):
         item = result.to_dict()
         item.pop("duration", None)
+        item.pop("sandbox_warnings", None)
         data.append(item)
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 

@@ -113,12 +113,17 @@ class SubmissionResult:
     duration: float = 0.0
     """Seconds spent grading this submission (wall clock)."""
 
+    sandbox_warnings: tuple[str, ...] = ()
+    """Protections the sandbox could not apply on this machine (for the
+    instructor, reported once per batch; not stored in the gradebook)."""
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON-serialisable)."""
         data = asdict(self)
         data["parts"] = [asdict(p) for p in self.parts]
         data["notes"] = list(self.notes)
         data["flags"] = list(self.flags)
+        data["sandbox_warnings"] = list(self.sandbox_warnings)
         return data
 
     @classmethod
@@ -128,6 +133,7 @@ class SubmissionResult:
         fields["parts"] = tuple(PartOutcome(**p) for p in data.get("parts", ()))
         fields["notes"] = tuple(data.get("notes", ()))
         fields["flags"] = tuple(data.get("flags", ()))
+        fields["sandbox_warnings"] = tuple(data.get("sandbox_warnings", ()))
         return cls(**fields)
 
 

@@ -1,0 +1,126 @@
+"""Exports: class CSV, Gradescope results.json, feedback Markdown, JSON dump."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from grader.export import class_csv, feedback_markdown, fmt_points, gradescope_results, json_dump, write_exports
+from grader.results import PartOutcome, SubmissionResult, error_result
+
+A_OK = PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", "")
+A_WRONG = PartOutcome("q1", "a", "n_out", 0.0, 2.0, "incorrect", "15 is what you get with p instead of 2p.",
+                      "padding_once")
+B_HALF = PartOutcome("q2", "b", "corr2d", 1.5, 3.0, "partial", "fails for 1x1 kernels: smallest example X=[[1]]")
+
+
+def graded(student, *parts, flags=(), notes=()):
+    return SubmissionResult(
+        source=f"{student}.ipynb", content_hash="00", student=student, identified_by="file name",
+        assignment="hw1", status="graded", score=sum(p.score for p in parts),
+        max_score=sum(p.max_score for p in parts), parts=tuple(parts), flags=flags, notes=notes, duration=1.0,
+    )
+
+
+ALICE = graded("alice", A_OK, B_HALF)
+BOB = graded("bob", A_WRONG, B_HALF, flags=("locked cell 'q1-setup' (cell 4) was edited",), notes=("cell 6 raised ZeroDivisionError",))
+CAROL = error_result("carol.ipynb", "11", assignment="hw1", max_score=5.0, student="carol",
+                     identified_by="file name", message="the file is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(2.0, "2"), (0.0, "0"), (1.5, "1.5"), (2 / 3, "0.6667"), (10.0, "10")],
+    ids=["integral", "zero", "half", "third-rounded", "ten"],
+)
+def test_fmt_points(value, text):
+    assert fmt_points(value) == text
+
+
+def test_class_csv_one_row_per_student_sorted_with_total():
+    rows = list(csv.reader(io.StringIO(class_csv([CAROL, BOB, ALICE]))))
+    assert rows == [
+        ["student", "status", "q1.a", "q2.b", "total", "max"],
+        ["alice", "graded", "2", "1.5", f"{2 + 1.5:g}", "5"],
+        ["bob", "graded", "0", "1.5", f"{0 + 1.5:g}", "5"],
+        ["carol", "error", "0", "0", "0", "5"],
+    ]
+
+
+def test_class_csv_explicit_columns_order():
+    text = class_csv([ALICE], columns=["q2.b", "q1.a", "q3.a"])
+    assert text.splitlines()[1] == "alice,graded,1.5,2,0,3.5,5"
+
+
+def test_gradescope_format():
+    data = gradescope_results(BOB)
+    assert data["score"] == 1.5
+    assert data["tests"][0] == {
+        "name": "q1.a (n_out)",
+        "score": 0.0,
+        "max_score": 2.0,
+        "status": "failed",
+        "output": "15 is what you get with p instead of 2p.\nLikely misconception: padding_once",
+        "visibility": "visible",
+    }
+    assert data["tests"][1]["status"] == "failed"  # partial credit is not a pass
+    assert "locked cell 'q1-setup'" in data["output"] and "ZeroDivisionError" in data["output"]
+    assert gradescope_results(ALICE)["tests"][0]["status"] == "passed"
+
+
+def test_gradescope_error_has_reason_and_no_tests():
+    data = gradescope_results(CAROL)
+    assert data["tests"] == [] and data["score"] == 0.0
+    assert data["output"] == "This submission could not be graded: the file is not valid JSON"
+
+
+def test_feedback_names_the_misconception_and_the_integrity_findings():
+    md = feedback_markdown(BOB, title="Convolution arithmetic")
+    assert md.startswith("# Feedback: Convolution arithmetic — bob\n")
+    assert "**Score: 1.5 / 5**" in md
+    assert "Identified as **bob** from the file name." in md
+    assert "| `q1.a` (`n_out`) | 0 / 2 | incorrect |" in md
+    assert "  - Likely misconception: `padding_once`" in md
+    assert "## Integrity checks\n\n- locked cell 'q1-setup' (cell 4) was edited" in md
+    assert "## Notes\n\n- cell 6 raised ZeroDivisionError" in md
+
+
+def test_feedback_in_chinese():
+    md = feedback_markdown(BOB, locale="zh")
+    assert "**得分: 1.5 / 5**" in md and "可能的误解" in md and "根据文件名识别为 **bob**" in md
+
+
+def test_feedback_of_an_error_gives_the_reason():
+    md = feedback_markdown(CAROL)
+    assert "> **This submission could not be graded:** the file is not valid JSON" in md
+
+
+def test_feedback_escapes_table_breaking_text():
+    part = PartOutcome("q1", "a", "x", 0.0, 1.0, "incorrect", "got a|b\nnewline")
+    md = feedback_markdown(graded("dan", part))
+    assert "got a\\|b newline" in md
+
+
+def test_json_dump_is_plain_data_without_timings():
+    data = json.loads(json_dump([BOB, ALICE]))
+    assert [d["student"] for d in data] == ["alice", "bob"]
+    assert "duration" not in data[0] and data[1]["parts"][0]["misconception"] == "padding_once"
+
+
+def test_write_exports_layout_and_determinism(tmp_path):
+    unidentified = error_result("x.ipynb", "22", assignment="hw1", max_score=5.0, message="whose?")
+    written = write_exports([ALICE, BOB, CAROL, unidentified], tmp_path / "out", title="T")
+    names = sorted(str(p.relative_to(tmp_path / "out")) for p in written)
+    assert names == sorted([
+        "grades.csv", "grades.json",
+        "alice/results.json", "alice/feedback.md", "bob/results.json", "bob/feedback.md",
+        "carol/results.json", "carol/feedback.md",
+    ])
+    first = {p: p.read_bytes() for p in written}
+    slower = SubmissionResult(**{**ALICE.__dict__, "duration": 99.0})
+    write_exports([slower, BOB, CAROL], tmp_path / "out", title="T")
+    assert {p: p.read_bytes() for p in written} == first  # nothing depends on timing
+    assert not list((tmp_path / "out").rglob("*.tmp"))
