@@ -1,0 +1,34 @@
+"""Run student code in a separate, resource-limited, kernel-isolated process.
+
+See ``SECURITY.md`` at the top of the repository for the threat model.
+Names are exported lazily so that the child process, which loads the
+modules of this package by file, never imports the parent-side machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "Sandbox": "grader.sandbox.client",
+    "SandboxLimits": "grader.sandbox.limits",
+    "IsolationReport": "grader.sandbox.limits",
+    "CellResult": "grader.sandbox.limits",
+    "Value": "grader.sandbox.limits",
+    "CallResult": "grader.sandbox.limits",
+    "find_forbidden_imports": "grader.sandbox.source",
+    "strip_magics": "grader.sandbox.source",
+    "probe_isolation": "grader.sandbox.client",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,394 @@
+"""Kernel isolation applied by the sandbox child to itself, before student code.
+
+Runs in the child only (standard library + ctypes; loaded by file, never as
+part of the grader package import). In order:
+
+1. a network namespace (and a user namespace when not root): nothing to reach;
+2. when root: switch to a uid/gid of its own (``UID_BASE + pid``), owning the
+   working directory, so RLIMIT_NPROC applies and no root-owned file is
+   writable; CAP_DAC_READ_SEARCH is kept only when Landlock bounds it and the
+   Python installation is not readable by other users (e.g. under ``/root``);
+3. ``PR_SET_NO_NEW_PRIVS``;
+4. Landlock: reads limited to the Python installation and system libraries,
+   writes to the working directory and ``/dev/null``, no exec, no TCP bind or
+   connect (ABI >= 4), signals and abstract unix sockets scoped to the sandbox
+   (ABI >= 6);
+5. a seccomp filter (x86_64): no fork/vfork/non-thread clone, exec, sockets,
+   ptrace, namespaces, setsid/setpgid, io_uring, bpf, mount, signals to other
+   processes;
+6. rlimits: CPU, address space, file size, open files, core dumps, processes.
+
+What could not be applied is returned as a plain-words warning.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import stat
+import sys
+
+__all__ = ["apply_isolation", "landlock_abi", "UID_BASE"]
+
+#: uids given to sandboxes when the grader runs as root: UID_BASE + child pid
+UID_BASE = 0x3F000000
+
+_SYS_LANDLOCK_CREATE_RULESET = 444
+_SYS_LANDLOCK_ADD_RULE = 445
+_SYS_LANDLOCK_RESTRICT_SELF = 446
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_CLONE_THREAD = 0x00010000
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_KEEPCAPS = 8
+_PR_CAPBSET_DROP = 24
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+_PR_SET_DUMPABLE = 4
+_CAP_DAC_READ_SEARCH = 2
+
+# Landlock access rights
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_REMOVE_DIR, _FS_REMOVE_FILE, _FS_MAKE_CHAR, _FS_MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+_FS_MAKE_REG, _FS_MAKE_SOCK, _FS_MAKE_FIFO, _FS_MAKE_BLOCK = 1 << 8, 1 << 9, 1 << 10, 1 << 11
+_FS_MAKE_SYM, _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 12, 1 << 13, 1 << 14, 1 << 15
+_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_libc.prctl.restype = ctypes.c_int
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+    return result
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version of the running kernel (0 when unavailable)."""
+    result = _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(int(result), 0)
+
+
+def _fs_rights(abi: int) -> int:
+    rights = (1 << 13) - 1
+    if abi >= 2:
+        rights |= _FS_REFER
+    if abi >= 3:
+        rights |= _FS_TRUNCATE
+    if abi >= 5:
+        rights |= _FS_IOCTL_DEV
+    return rights
+
+
+def _read_paths(workdir: str, extra: list[str]) -> list[str]:
+    """Directories and files the child must read: Python, its packages, system libraries."""
+    prefixes = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                               sys.base_exec_prefix)]
+    candidates = prefixes + [os.path.dirname(os.path.realpath(sys.executable))]
+    # sys.path entries only when they are installation folders: never a script's folder
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry and os.path.isabs(entry) else ""
+        if real and (any(real.startswith(prefix + "/") for prefix in prefixes)
+                     or os.path.basename(real) in ("site-packages", "dist-packages")):
+            candidates.append(real)
+    candidates += extra
+    candidates += ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo",
+                   "/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu",
+                   "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"]
+    paths = []
+    for path in candidates:
+        real = os.path.realpath(path)
+        # never the root, and never a folder that holds the working directory
+        if real == "/" or (workdir + "/").startswith(real.rstrip("/") + "/"):
+            continue
+        if os.path.exists(real) and real not in paths:
+            paths.append(real)
+    return paths
+
+
+def _readable_by_others(path: str) -> bool:
+    """Can a uid with no privileges and no group reach ``path``?"""
+    try:
+        mode = os.stat(path).st_mode
+        parent = os.path.dirname(path)
+        while parent not in ("", "/"):
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+            parent = os.path.dirname(parent)
+    except OSError:
+        return False
+    need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+    return mode & need == need
+
+
+def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict) -> None:
+    fs = _fs_rights(abi)
+    attr = _RulesetAttr(handled_access_fs=fs)
+    if abi >= 4:
+        attr.handled_access_net = _NET_BIND_TCP | _NET_CONNECT_TCP
+    if abi >= 6:
+        attr.scoped = _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL
+    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = _check(_libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
+                                   ctypes.c_uint32(0)), "landlock_create_ruleset")
+    read = _FS_READ_FILE | _FS_READ_DIR
+    write = (_FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE
+             | _FS_MAKE_DIR | _FS_MAKE_REG | _FS_MAKE_SYM | _FS_REFER | _FS_TRUNCATE)
+    rules = [(path, read) for path in read_paths]
+    rules += [(workdir, write), ("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE)]
+    try:
+        for path, rights in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                    rights &= _FILE_RIGHTS
+                rule = _PathBeneathAttr(allowed_access=rights & fs, parent_fd=fd)
+                _check(_libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1),
+                                     ctypes.byref(rule), ctypes.c_uint32(0)), f"landlock_add_rule({path})")
+            finally:
+                os.close(fd)
+        _check(_libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+               "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    report["landlock"] = True
+    report["landlock_net"] = abi >= 4
+    report["landlock_scoped"] = abi >= 6
+
+
+# --- seccomp -----------------------------------------------------------------------
+
+_AUDIT_ARCH_X86_64 = 0xC000003E
+_X86_64_DENY = {
+    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "ptrace": 101, "setsid": 112, "setpgid": 109,
+    "unshare": 272, "setns": 308, "open_by_handle_at": 304, "name_to_handle_at": 303, "socket": 41,
+    "socketpair": 53, "kexec_load": 246, "kexec_file_load": 320, "bpf": 321, "perf_event_open": 298,
+    "userfaultfd": 323, "keyctl": 250, "add_key": 248, "request_key": 249, "mount": 165, "umount2": 166,
+    "pivot_root": 155, "chroot": 161, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "process_vm_readv": 310, "process_vm_writev": 311, "tkill": 200, "rt_sigqueueinfo": 129,
+    "rt_tgsigqueueinfo": 297, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+    "init_module": 175, "finit_module": 313, "delete_module": 176, "swapon": 167, "swapoff": 168,
+    "reboot": 169, "acct": 163, "settimeofday": 164, "clock_settime": 227, "adjtimex": 159,
+    "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173, "personality": 135,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+    "mount_setattr": 442, "quotactl": 179,
+}
+_NR_CLONE, _NR_CLONE3, _NR_KILL, _NR_TGKILL = 56, 435, 62, 234
+_RET_ALLOW = 0x7FFF0000
+_RET_ERRNO = 0x00050000
+_RET_KILL_PROCESS = 0x80000000
+_LD_ABS, _JEQ, _JSET, _JGE, _RET = 0x20, 0x15, 0x45, 0x35, 0x06
+
+
+def _seccomp_program(pid: int) -> list[tuple[int, str | None, str | None, int]]:
+    """The filter as (code, jump-if-true label, jump-if-false label, k) before assembly."""
+    prog: list[tuple] = [(_LD_ABS, None, None, 4), (_JEQ, None, "kill", _AUDIT_ARCH_X86_64),
+                         (_LD_ABS, None, None, 0), (_JGE, "eperm", None, 0x40000000)]
+    prog += [(_JEQ, "eperm", None, nr) for nr in sorted(_X86_64_DENY.values())]
+    prog += [(_JEQ, "enosys", None, _NR_CLONE3), (_JEQ, "clone", None, _NR_CLONE),
+             (_JEQ, "kill_check", None, _NR_KILL), (_JEQ, "tgkill_check", None, _NR_TGKILL),
+             (_RET, None, None, _RET_ALLOW)]
+    # args[0] starts at offset 16 of struct seccomp_data; pids are ints: compare the low word
+    prog += [("clone",), (_LD_ABS, None, None, 16), (_JSET, "allow", "eperm", _CLONE_THREAD)]
+    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid), (_JEQ, "allow", None, 0),
+             (_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
+    prog += [("tgkill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", "eperm", pid)]
+    prog += [("allow",), (_RET, None, None, _RET_ALLOW), ("eperm",), (_RET, None, None, _RET_ERRNO | errno.EPERM),
+             ("enosys",), (_RET, None, None, _RET_ERRNO | errno.ENOSYS), ("kill",),
+             (_RET, None, None, _RET_KILL_PROCESS)]
+    return prog
+
+
+def _assemble(prog: list[tuple]) -> list[tuple[int, int, int, int]]:
+    labels, position = {}, 0
+    for item in prog:
+        if len(item) == 1:
+            labels[item[0]] = position
+        else:
+            position += 1
+    out = []
+    for item in prog:
+        if len(item) == 1:
+            continue
+        code, jt, jf, k = item
+        here = len(out)
+        out.append((code, 0 if jt is None else labels[jt] - here - 1, 0 if jf is None else labels[jf] - here - 1, k))
+    assert all(0 <= jt < 256 and 0 <= jf < 256 for _, jt, jf, _ in out)
+    return out
+
+
+def _seccomp() -> None:
+    code = _assemble(_seccomp_program(os.getpid()))
+    filters = (_SockFilter * len(code))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in code])
+    fprog = _SockFprog(len(code), ctypes.cast(filters, ctypes.POINTER(_SockFilter)))
+    _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp")
+
+
+# --- uid, capabilities --------------------------------------------------------------
+
+
+def _chown_tree(root: str, uid: int, gid: int) -> None:
+    os.chown(root, uid, gid, follow_symlinks=False)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
+
+
+def _drop_root(workdir: str, keep_read_search: bool) -> int:
+    uid = UID_BASE + os.getpid()
+    _chown_tree(workdir, uid, uid)
+    for cap in range(64):
+        if not (keep_read_search and cap == _CAP_DAC_READ_SEARCH):
+            if _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() == errno.EINVAL:
+                break
+    if keep_read_search:
+        _check(_libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "PR_SET_KEEPCAPS")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if keep_read_search and _SYS_CAPSET is not None:
+        header = _CapHeader(0x20080522, 0)
+        data = (_CapData * 2)()
+        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+        _check(_libc.syscall(_SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+        _libc.prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0)
+    return uid
+
+
+def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
+    hard = soft if hard is None else hard
+    _, current_hard = resource.getrlimit(which)
+    if current_hard != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current_hard), min(hard, current_hard)
+    resource.setrlimit(which, (soft, hard))
+
+
+def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = ()) -> dict:
+    """Isolate the calling (single-threaded) process; return what was achieved.
+
+    ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
+    :class:`~grader.sandbox.limits.IsolationReport`.
+    """
+    warnings: list[str] = []
+    report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
+                    "user_namespace": False, "net_namespace": False, "uid": os.getuid(), "dropped_uid": False,
+                    "no_new_privs": False, "seccomp": False}
+    workdir = os.path.realpath(workdir)
+    is_root = os.geteuid() == 0
+    abi = landlock_abi()
+    report["landlock_abi"] = abi
+    read_paths = _read_paths(workdir, list(extra_read_paths))
+
+    # 1. namespaces: an empty network namespace (no loopback, nothing reachable)
+    flags = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
+    if _libc.unshare(flags) == 0:
+        report["net_namespace"] = True
+        report["user_namespace"] = not is_root
+    else:
+        warnings.append(f"no network namespace (unshare: {os.strerror(ctypes.get_errno())}); "
+                        "network access is limited only by Landlock and seccomp")
+
+    # 2. root -> a uid of its own
+    if is_root:
+        need_cap = not all(_readable_by_others(path) for path in read_paths if not path.startswith("/dev/"))
+        if need_cap and abi < 1:
+            warnings.append("student code runs as ROOT: Python is not readable by other users and Landlock "
+                            "is unavailable to bound a read capability; run the grader as an unprivileged "
+                            "user or in a container (see SECURITY.md)")
+        else:
+            try:
+                report["uid"] = _drop_root(workdir, keep_read_search=need_cap)
+                report["dropped_uid"] = True
+            except OSError as err:
+                warnings.append(f"student code runs as ROOT: could not switch to an unprivileged uid ({err})")
+    # not dumpable: other processes of the same uid cannot ptrace or read /proc/<pid>/mem
+    _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+    # 3. no new privileges (required by Landlock and seccomp without CAP_SYS_ADMIN)
+    if _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
+        report["no_new_privs"] = True
+    else:
+        warnings.append("PR_SET_NO_NEW_PRIVS failed; Landlock and seccomp are not applied")
+
+    # 4. Landlock
+    if abi < 1:
+        warnings.append("Landlock is unavailable (kernel < 5.13 or disabled): student code can read every "
+                        "file its uid can read and write where its uid may write")
+    elif report["no_new_privs"]:
+        try:
+            _landlock(abi, workdir, read_paths, report)
+        except OSError as err:
+            warnings.append(f"Landlock could not be applied ({err}); files are not restricted")
+        if report["landlock"] and abi < 4:
+            warnings.append(f"Landlock ABI {abi} < 4 cannot deny TCP; only the network namespace does")
+        if report["landlock"] and abi < 6:
+            warnings.append(f"Landlock ABI {abi} < 6 cannot scope signals; only the uid switch and seccomp do")
+
+    # 5. seccomp
+    if os.uname().machine != "x86_64":
+        warnings.append(f"no seccomp filter on {os.uname().machine} (only x86_64 is supported); "
+                        "new processes are limited by RLIMIT_NPROC only")
+    elif report["no_new_privs"]:
+        try:
+            _seccomp()
+            report["seccomp"] = True
+        except OSError as err:
+            warnings.append(f"seccomp filter refused ({err}); new processes are limited by RLIMIT_NPROC only")
+
+    # 6. rlimits
+    cpu = max(1, int(-(-limits["cpu_seconds"] // 1)))
+    _set_limit(resource.RLIMIT_CORE, 0)
+    _set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+    _set_limit(resource.RLIMIT_FSIZE, limits["file_size_bytes"])
+    _set_limit(resource.RLIMIT_NOFILE, limits["open_files"])
+    if report["dropped_uid"]:
+        _set_limit(resource.RLIMIT_NPROC, limits["max_threads"])
+    elif not report["seccomp"]:
+        if is_root:
+            warnings.append("student code runs as root without seccomp: nothing stops it from forking")
+        else:
+            _set_limit(resource.RLIMIT_NPROC, 0)
+            warnings.append("no seccomp: RLIMIT_NPROC=0 stops new processes but also new threads")
+    _set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
+    report["uid"] = os.getuid() if not report["user_namespace"] else report["uid"]
+    report["warnings"] = warnings
+    return report
