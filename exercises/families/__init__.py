@@ -55,7 +55,13 @@ FAMILIES: dict[str, Family] = {}
 _MODULES: tuple[str, ...] = (
     # exercises-core families
     "exercises.families.output_size",
+    "exercises.families.transposed",
+    "exercises.families.pooling",
     # exercises-render families
+    "exercises.families.by_hand",
+    "exercises.families.flip",
+    "exercises.families.conv1x1",
+    "exercises.families.network_table",
 )
 _loaded = False
 

@@ -182,9 +182,11 @@ def wrong_answers(
     -------
     tuple of WrongAnswer or None
         The wrong answers in the order given. A misconception whose formula is
-        undefined here (it raises ``ConvMathError``) is left out. ``None`` when
-        one coincides with the right answer or with another one: the variant
-        could not tell them apart and must be drawn again.
+        undefined here (it raises ``ConvMathError``) is left out, and so is one
+        that gives the same value as an earlier one (list the more specific
+        misconceptions first). ``None`` when one coincides with the right
+        answer: the diagnosis could not tell it from a right answer, so the
+        variant must be drawn again.
 
     Examples
     --------
@@ -206,7 +208,7 @@ def wrong_answers(
         if same_value(value, expected, symbols=symbols):
             return None
         if any(same_value(value, other.value, symbols=symbols) for other in out):
-            return None
+            continue  # the same number as an earlier (more specific) misconception: that one names it
         out.append(WrongAnswer(label, value))
     return tuple(out)
 

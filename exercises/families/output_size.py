@@ -22,6 +22,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size, d2l_output_size, resolve_padding, solve_for
 
@@ -98,7 +99,7 @@ def _draw_dim(rng: random.Random, difficulty: int, form: str, n: int | None = No
         else:
             dim["out"] = conv_output_size(n, k, stride=s, padding=dim["padding"], dilation=d)
             dim["left"], dim["right"] = resolve_padding(dim["padding"], k, dilation=d, stride=s)
-    except Exception:
+    except ConvMathError:
         return None
     numerator = n + dim["left"] + dim["right"] - d * (k - 1) - 1
     if dim["out"] < 2 or (difficulty == 1 and numerator % s):
@@ -108,18 +109,19 @@ def _draw_dim(rng: random.Random, difficulty: int, form: str, n: int | None = No
 
 
 def _labels(dim: dict[str, Any]) -> list[str]:
-    labels = ["forgot_plus_one"]
+    """The misconceptions that apply, the most specific first."""
+    labels = []
     if dim["form"] == "int" and dim["padding"]:
         labels.append("padding_once")
     if dim["form"] == "total":
         labels.append("padding_total_doubled")
-    if dim["s"] > 1:
-        labels.append("ignored_stride")
-        if not dim["exact"]:
-            labels += ["ceil_not_floor", "no_floor"]
     if dim["d"] > 1:
         labels += ["ignored_dilation", "dilated_kernel_dk"]
-    return labels
+    if dim["s"] > 1:
+        if not dim["exact"]:
+            labels += ["ceil_not_floor", "no_floor"]
+        labels.append("ignored_stride")
+    return labels + ["forgot_plus_one"]
 
 
 def _steps(dim: dict[str, Any], axis: tuple[str, str] = ("", "")) -> tuple[list[str], list[str], str]:
@@ -234,19 +236,22 @@ _UNKNOWN_TEXT = {
 }
 
 
+#: +1: the output grows with the unknown, -1: it shrinks (as in convmath.sizes.solve_for)
+_DIRECTION = {"padding": 1, "stride": -1, "kernel_size": -1}
+
+
 def _solve_wrong(label: str, unknown: str, known: dict[str, Any], target: int) -> int:
     """The smallest value of ``unknown`` for which misconception ``label`` gives ``target``."""
-    start = 0 if unknown == "padding" else 1
-    for value in range(start, 257):
+    for value in range(0 if unknown == "padding" else 1, 129):
         args = {**known, unknown: value}
         try:
             out = CATALOGUE[label].wrong(args.pop("n"), args.pop("kernel_size"), **args)
-        except Exception:
+        except ConvMathError:
             continue
         if out == target:
             return value
-    from convmath.errors import ConvMathError
-
+        if (out - target) * _DIRECTION[unknown] > 0:
+            break
     raise ConvMathError(f"misconception {label!r} has no solution")
 
 
@@ -262,20 +267,17 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
     known = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
     try:
         target = conv_output_size(n, k, stride=s, padding=p, dilation=d)
-    except Exception:
+    except ConvMathError:
         return None
     if target < 2 or (unknown == "stride" and s == 1):
         return None
     given = {key: v for key, v in known.items() if key != unknown}
-    solutions = solve_for(unknown, output=target, bound=256, **given)
+    solutions = solve_for(unknown, output=target, bound=128, **given)
     if len(solutions) != 1:
         return None
     answer = solutions[0]
-    labels = ["forgot_plus_one"] + (["padding_once"] if unknown == "padding" or p else [])
-    if s > 1:
-        labels.append("ceil_not_floor")
-    if d > 1:
-        labels.append("ignored_dilation")
+    labels = (["padding_once"] if unknown == "padding" or p else []) + (["ignored_dilation"] if d > 1 else [])
+    labels += (["ceil_not_floor"] if s > 1 else []) + ["forgot_plus_one"]
     wrongs = wrong_answers(answer, {label: (lambda label=label: _solve_wrong(label, unknown, given, target))
                                     for label in labels})
     if wrongs is None:
@@ -295,7 +297,7 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
     terms = {"padding": str(p), "stride": str(s), "kernel_size": str(k), unknown: symbol}
     kernel_term = f"{terms['kernel_size']}" if d == 1 else f"{d}*({terms['kernel_size']} - 1) - 1"
     expr = f"({n} + 2*{terms['padding']} - {kernel_term}) // {terms['stride']} + 1"
-    solution_code = f"{name} = min({symbol} for {symbol} in range({low}, 257) if {expr} == {target})"
+    solution_code = f"{name} = min({symbol} for {symbol} in range({low}, 129) if {expr} == {target})"
     solved = {**known, unknown: answer}
     check = conv_size_working(n, solved["kernel_size"], stride=solved["stride"], left=solved["padding"],
                               right=solved["padding"], dilation=d).tex
