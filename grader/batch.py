@@ -1,0 +1,366 @@
+"""Grade many submissions in parallel; only this (coordinating) process writes the gradebook.
+
+Worker processes receive plain data — the batch's context once, then each
+submission's file name and bytes — and send back
+:meth:`~grader.results.SubmissionResult.to_dict` dicts. Nothing assumes a
+shared disk, so :func:`grader.grade.grade_payload` runs unchanged on Dask
+distributed workers.
+
+Robustness:
+
+- every submission is recorded in the gradebook in its own transaction as
+  soon as its result arrives, so a coordinator killed at any moment loses
+  only the submissions in flight, which the next run grades;
+- an unchanged submission (same bytes, same file name, same assignment
+  version) is not graded again unless ``force``;
+- a worker that dies (crash, out of memory, killed) turns its submission into
+  a ``failed`` result (graded again next run) and is replaced; a worker that
+  exceeds the per-submission deadline is killed likewise;
+- workers exit on their own when the coordinator disappears (after the
+  submission at hand, whose sandbox they still clean up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from convmath.errors import ConvMathError
+
+from .grade import _RERUNS, GradingContext, grade_payload, refuse
+from .gradebook import Gradebook
+from .results import SubmissionResult, error_result
+
+__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn"]
+
+GradeFn = Callable[[Mapping[str, Any], str, bytes], dict[str, Any]]
+"""``(context_data, file name, bytes) -> result dict``: what a worker runs."""
+
+ProgressFn = Callable[[int, int, "SubmissionResult | None"], None]
+
+
+def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """The notebooks named by ``paths`` (files, or folders searched recursively).
+
+    Parameters
+    ----------
+    paths
+        Notebook files (taken whatever their extension) and folders (their
+        ``*.ipynb`` files, skipping hidden folders, ``.ipynb_checkpoints`` and
+        symbolic links).
+
+    Returns
+    -------
+    (files, warnings)
+        Sorted unique files, and what was skipped.
+
+    Raises
+    ------
+    ConvMathError
+        A path that does not exist.
+    """
+    files: list[Path] = []
+    warnings: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if not name.endswith(".ipynb") or name.startswith("."):
+                        continue
+                    file = Path(folder) / name
+                    if file.is_symlink():
+                        warnings.append(f"{file}: a symbolic link, skipped")
+                        continue
+                    files.append(file)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ConvMathError(f"submission={str(path)!r} does not exist")
+    unique = sorted(set(files), key=lambda p: (p.name, str(p)))
+    return unique, warnings
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did."""
+
+    total: int = 0
+    """Submissions found."""
+    graded: int = 0
+    """Graded now (status ``graded``)."""
+    errors: int = 0
+    """Refused now with a reason (status ``error``)."""
+    failed: int = 0
+    """The grader failed on them (status ``failed``; graded again next run)."""
+    unchanged: int = 0
+    """Already in the gradebook, not graded again."""
+    seconds: float = 0.0
+    """Wall-clock time of the batch."""
+    durations: list[float] = field(default_factory=list)
+    """Per-submission grading time of those graded now (seconds)."""
+    warnings: list[str] = field(default_factory=list)
+    """Sandbox isolation warnings and skipped files, once each."""
+    results: list[SubmissionResult] = field(default_factory=list)
+    """The results recorded by this batch, in the order they arrived."""
+
+    def line(self) -> str:
+        """The one-line summary the command prints."""
+        parts = [f"{self.graded} graded", f"{self.errors} refused with a reason"]
+        if self.failed:
+            parts.append(f"{self.failed} failed (rerun to retry)")
+        parts.append(f"{self.unchanged} unchanged")
+        return f"{self.total} submissions: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+def _file_digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _worker(conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:  # pragma: no cover - runs in a child
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        while True:
+            while not conn.poll(0.5):
+                if os.getppid() != parent:
+                    return
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            source, data = message
+            try:
+                out: Any = grade_fn(context_data, source, data)
+            except BaseException as err:  # noqa: BLE001 - reported to the coordinator
+                out = {"__failed__": f"{type(err).__name__}: {err}"}
+            try:
+                conn.send(out)
+            except (OSError, ValueError):
+                return
+    finally:
+        os._exit(0)  # no finalizers: inherited handles (the gradebook) belong to the parent
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: tuple[Path, str, float] | None = None  # (path, digest, started)
+
+
+class _Pool:
+    def __init__(self, jobs: int, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        self._mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._args = (context_data, grade_fn)
+        self.workers = [self._start() for _ in range(max(1, jobs))]
+
+    def _start(self) -> _Worker:
+        ours, theirs = self._mp.Pipe()
+        process = self._mp.Process(target=_worker, args=(theirs, *self._args), daemon=True)
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    def replace(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        self.workers[self.workers.index(worker)] = self._start()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        end = time.monotonic() + 5
+        for worker in self.workers:
+            worker.process.join(max(0.0, end - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(1)
+            worker.conn.close()
+
+
+def _exit_text(process: Any) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def run_batch(
+    paths: Sequence[Path],
+    context: GradingContext,
+    gradebook: Gradebook,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+    grade_fn: GradeFn = grade_payload,
+    deadline: float | None = None,
+) -> BatchSummary:
+    """Grade ``paths`` into ``gradebook``.
+
+    Parameters
+    ----------
+    paths
+        Submission files (see :func:`collect`).
+    context
+        The batch's assignment, secret, roster and limits.
+    gradebook
+        Where each result is recorded as soon as it arrives.
+    jobs
+        Worker processes (default ``os.cpu_count()``).
+    force
+        Grade again submissions the gradebook already has.
+    progress
+        Called as ``progress(done, total, result)`` after each submission.
+    grade_fn
+        What a worker runs (default :func:`grader.grade.grade_payload`).
+    deadline
+        Seconds one submission may take in a worker before the worker is
+        killed; default from the sandbox limits (every run, the reruns, the
+        sandbox start-ups) plus two minutes for checking.
+
+    Returns
+    -------
+    BatchSummary
+    """
+    start = time.monotonic()
+    limits = context.limits
+    if deadline is None:
+        deadline = (_RERUNS + 1) * (limits.total_timeout + limits.startup_timeout) + 120.0
+    summary = BatchSummary(total=len(paths))
+    done = 0
+    seen_warnings: set[str] = set()
+
+    def record(result: SubmissionResult) -> None:
+        nonlocal done
+        gradebook.record(result, assignment_version=context.version)
+        summary.results.append(result)
+        if result.status == "graded":
+            summary.graded += 1
+            summary.durations.append(result.duration)
+        elif result.status == "error":
+            summary.errors += 1
+        else:
+            summary.failed += 1
+        for warning in result.sandbox_warnings:
+            if warning not in seen_warnings:
+                seen_warnings.add(warning)
+                summary.warnings.append(warning)
+        done += 1
+        if progress:
+            progress(done, summary.total, result)
+
+    queue: deque[tuple[Path, str]] = deque()
+    for path in paths:
+        name = path.name
+        try:
+            size = path.stat().st_size
+            digest = _file_digest(path)
+        except OSError as err:
+            record(refuse(name, "", f"the file cannot be read ({err.strerror})", context))
+            continue
+        existing = None if force else gradebook.find(digest, name, context.version)
+        if existing is not None:
+            gradebook.touch(existing)
+            summary.unchanged += 1
+            done += 1
+            if progress:
+                progress(done, summary.total, None)
+        elif size > context.max_bytes:
+            record(refuse(name, digest, (
+                f"the file is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
+                "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"), context))
+        else:
+            queue.append((path, digest))
+
+    if queue:
+        pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+        try:
+            _drive(pool, queue, context, deadline, record)
+        finally:
+            pool.close()
+    summary.seconds = time.monotonic() - start
+    return summary
+
+
+def _drive(
+    pool: _Pool,
+    queue: deque[tuple[Path, str]],
+    context: GradingContext,
+    deadline: float,
+    record: Callable[[SubmissionResult], None],
+) -> None:
+    def crash(path: Path, digest: str, why: str, status: str = "failed") -> SubmissionResult:
+        return error_result(
+            path.name, digest, assignment=context.assignment.id, max_score=context.max_score, status=status,  # type: ignore[arg-type]
+            message=why,
+        )
+
+    while queue or any(w.job for w in pool.workers):
+        for worker in pool.workers:
+            while worker.job is None and queue:
+                path, digest = queue.popleft()
+                try:
+                    data = path.read_bytes()
+                except OSError as err:
+                    record(refuse(path.name, digest, f"the file cannot be read ({err.strerror})", context))
+                    continue
+                worker.conn.send((path.name, data))
+                worker.job = (path, digest, time.monotonic())
+        busy = [w for w in pool.workers if w.job]
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+        now = time.monotonic()
+        for worker in busy:
+            assert worker.job is not None
+            path, digest, started = worker.job
+            if worker.conn in ready or worker.conn.poll():
+                try:
+                    out = worker.conn.recv()
+                except (EOFError, OSError):
+                    out = None
+                if isinstance(out, dict) and "__failed__" not in out:
+                    worker.job = None
+                    record(SubmissionResult.from_dict(out))
+                    continue
+                worker.job = None
+                if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
+                    record(crash(path, digest, f"the grader failed on this submission ({out['__failed__']})"))
+                    continue
+                worker.process.join(1)
+                record(crash(path, digest, f"the grading worker died ({_exit_text(worker.process)})"))
+                pool.replace(worker)
+            elif worker.process.sentinel in ready or not worker.process.is_alive():
+                worker.job = None
+                worker.process.join(1)
+                record(crash(path, digest, f"the grading worker died ({_exit_text(worker.process)})"))
+                pool.replace(worker)
+            elif now - started > deadline:
+                worker.job = None
+                record(crash(path, digest, f"grading took longer than {deadline:.0f} s and was stopped", "error"))
+                pool.replace(worker)

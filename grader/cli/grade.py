@@ -1,0 +1,150 @@
+"""``convmath grade``: grade submitted notebooks into a gradebook and exports.
+
+::
+
+    convmath grade SUBMISSIONS... --assignment A.toml --secret-file S \\
+        --gradebook grades.db --out DIR [--jobs N] [--force] [--roster R.csv]
+
+SUBMISSIONS are notebooks or folders of them (``<student_id>.ipynb``).
+Writes ``DIR/grades.csv``, ``DIR/grades.json``, ``DIR/<student>/results.json``
+(Gradescope) and ``DIR/<student>/feedback.md`` from the gradebook, so the
+exports always show every student's current submission, graded now or before.
+
+Exit status: 0 when the batch ran (whatever the submissions held), 1 when the
+grader failed on some submission (rerun to retry them), 2 for bad arguments
+or an unreadable assignment, secret or gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from convmath.errors import ConvMathError
+
+__all__ = ["main", "build_parser", "Progress"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``convmath grade``."""
+    parser = argparse.ArgumentParser(
+        prog="convmath grade",
+        description="Grade submitted notebooks safely into a SQLite gradebook, then write the exports.",
+    )
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
+    parser.add_argument("--assignment", required=True, type=Path, help="the assignment TOML file")
+    parser.add_argument("--secret-file", required=True, type=Path, help="the course secret")
+    parser.add_argument("--gradebook", type=Path, default=Path("grades.db"), help="SQLite gradebook (default: grades.db)")
+    parser.add_argument("--out", type=Path, default=Path("grades"), help="folder of the exports (default: grades)")
+    parser.add_argument("--roster", type=Path, help="roster CSV: only its ids are accepted; absent students listed")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    parser.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
+    parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per cell (default: 10)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
+    parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
+    parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+class Progress:
+    """A one-line progress bar on a terminal (nothing when ``stream`` is not a TTY)."""
+
+    def __init__(self, stream: TextIO, *, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int, result: object = None) -> None:
+        """Redraw the bar after ``done`` of ``total`` submissions."""
+        if not self.enabled or total <= 0:
+            return
+        filled = self.width * done // total
+        elapsed = time.monotonic() - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total}  {rate:.1f}/s  eta {eta:.0f} s ")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _context(args: argparse.Namespace):  # -> GradingContext
+    from exercises.assignment import load_assignment, load_roster, read_secret
+
+    from ..grade import GradingContext
+    from ..sandbox import SandboxLimits
+
+    load_assignment(args.assignment)  # every check, with the file named in the messages
+    data = tomllib.loads(args.assignment.read_text(encoding="utf-8"))
+    roster = None
+    if args.roster is not None:
+        roster = frozenset(s.student_id for s in load_roster(args.roster))
+    for name in ("jobs", "memory_mb"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ConvMathError(f"--{name.replace('_', '-')}={value} must be a positive integer")
+    if not args.max_size_mb > 0:
+        raise ConvMathError(f"--max-size-mb={args.max_size_mb} must be a positive number")
+    limits = SandboxLimits(
+        cell_timeout=args.cell_timeout,
+        total_timeout=args.timeout,
+        cpu_seconds=max(args.timeout, args.cell_timeout),
+        memory_bytes=args.memory_mb << 20,
+    )
+    return GradingContext(
+        assignment_data=data,
+        secret=read_secret(args.secret_file),
+        roster=roster,
+        limits=limits,
+        max_bytes=int(args.max_size_mb * 2**20),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``convmath grade``; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    from ..batch import collect, run_batch
+    from ..export import write_exports
+    from ..gradebook import Gradebook
+    from ..results import error_result
+
+    context = _context(args)
+    files, skipped = collect(args.submissions)
+    progress = Progress(sys.stderr) if not args.quiet else None
+    with Gradebook(args.gradebook) as book:
+        summary = run_batch(files, context, book, jobs=args.jobs or os.cpu_count(), force=args.force, progress=progress)
+        current = book.current(context.assignment.id)
+    if context.roster is not None:
+        present = {r.student for r in current}
+        current += [
+            error_result("", "", assignment=context.assignment.id, max_score=context.max_score,
+                         message="no submission was found", student=sid, identified_by="")
+            for sid in sorted(context.roster - present)
+        ]
+    locale = context.locale
+    write_exports(current, args.out, title=context.assignment.title[locale], locale=locale)
+    for warning in skipped + summary.warnings:
+        print(f"convmath grade: warning: {warning}", file=sys.stderr)
+    for result in summary.results:
+        if result.status != "graded":
+            print(f"convmath grade: {result.source}: {result.status}: {result.message}", file=sys.stderr)
+    graded = [r for r in current if r.status == "graded"]
+    mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
+    print(f"{summary.line()}; {len(current)} students in {args.out / 'grades.csv'}, mean {mean:.2f} / {context.max_score:g}")
+    return 1 if summary.failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

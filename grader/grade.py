@@ -1,0 +1,348 @@
+"""Grade one submission: load, identify, regenerate, run, extract, check.
+
+:func:`grade_submission` takes the submission's *bytes* and file name and a
+:class:`GradingContext` (assignment, secret, roster, limits) and returns a
+:class:`~grader.results.SubmissionResult`. It never raises for anything a
+submission contains: a file that cannot be graded gets a zero with a reason,
+and a failure of the grader itself becomes a ``failed`` result.
+
+The secret, the regenerated exercises and the expected values stay in this
+process. The sandbox receives only the student's code cells, one at a time,
+and sends back plain data; student functions are called through it.
+
+A :class:`GradingContext` travels to worker processes (or Dask workers) as
+plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
+:func:`grade_payload` is the function a worker runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePath
+from typing import Any
+
+from exercises.assignment import Assignment, Slot, build_exercises, parse_assignment
+from exercises.model import Exercise, Part
+
+from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
+from .regenerate import regenerate
+from .results import PartOutcome, SubmissionResult, error_result
+from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports
+
+__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
+
+#: Notes kept per submission (a hostile notebook can produce thousands).
+_MAX_NOTES = 30
+#: Times a notebook is run again without the cell that killed its sandbox.
+_RERUNS = 1
+#: Cell statuses after which the sandbox process is gone.
+_FATAL = ("timeout", "killed", "crashed")
+
+
+def _grader_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("convmath")
+    except PackageNotFoundError:  # pragma: no cover - bare checkout
+        return "0+unknown"
+
+
+def assignment_version(assignment_data: Mapping[str, Any], secret: bytes) -> str:
+    """Fingerprint of what a grade depends on: the assignment, the secret, the grader version.
+
+    The secret enters only as an HMAC key, so the fingerprint (stored in the
+    gradebook) reveals nothing about it.
+
+    Examples
+    --------
+    >>> v = assignment_version({"id": "hw1"}, b"0123456789abcdef")
+    >>> len(v), v == assignment_version({"id": "hw1"}, b"0123456789abcdeX")
+    (16, False)
+    """
+    payload = json.dumps(assignment_data, sort_keys=True, default=str) + "\0" + _grader_version()
+    return hmac.new(secret, b"convmath-gradebook-v1\0" + payload.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class GradingContext:
+    """What grading any submission of one batch needs (the same for every submission)."""
+
+    assignment_data: Mapping[str, Any]
+    """The assignment TOML document, as parsed by ``tomllib`` (plain data)."""
+
+    secret: bytes = field(repr=False)
+    """The course secret; never leaves the grader processes."""
+
+    roster: frozenset[str] | None = None
+    """Known student ids (``None``: any safe id is accepted)."""
+
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    """Resource limits of each submission's sandbox."""
+
+    max_bytes: int = MAX_BYTES
+    """Submitted files larger than this are refused unread."""
+
+    compare: bool = True
+    """Compare each submission with the notebook the student was given (tamper report)."""
+
+    call_timeout: float = 5.0
+    """Wall-clock seconds for one call of a student function during checking."""
+
+    @cached_property
+    def assignment(self) -> Assignment:
+        """The parsed assignment."""
+        return parse_assignment(self.assignment_data, check_options=False)
+
+    @cached_property
+    def version(self) -> str:
+        """See :func:`assignment_version`."""
+        return assignment_version(self.assignment_data, self.secret)
+
+    @cached_property
+    def max_score(self) -> float:
+        """Points of the assignment (of a probe variant: slots have fixed totals)."""
+        return float(sum(ex.points for _, ex in build_exercises(self.assignment, self.secret, "~probe")))
+
+    @property
+    def locale(self) -> str:
+        """Language of the feedback."""
+        return self.assignment.locale
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data for a worker (the secret as hex)."""
+        return {
+            "assignment": dict(self.assignment_data),
+            "secret": self.secret.hex(),
+            "roster": None if self.roster is None else sorted(self.roster),
+            "limits": self.limits.to_config(),
+            "max_bytes": self.max_bytes,
+            "compare": self.compare,
+            "call_timeout": self.call_timeout,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> GradingContext:
+        """Inverse of :meth:`to_data`."""
+        roster = data.get("roster")
+        return cls(
+            assignment_data=data["assignment"],
+            secret=bytes.fromhex(data["secret"]),
+            roster=None if roster is None else frozenset(roster),
+            limits=SandboxLimits(**data.get("limits", {})),
+            max_bytes=int(data.get("max_bytes", MAX_BYTES)),
+            compare=bool(data.get("compare", True)),
+            call_timeout=float(data.get("call_timeout", 5.0)),
+        )
+
+
+def refuse(
+    source: str, digest: str, reason: str, context: GradingContext, *, duration: float = 0.0, notes: Sequence[str] = ()
+) -> SubmissionResult:
+    """A zero with ``reason`` for a file that cannot be graded, identified by its name if possible."""
+    try:
+        ident = identify(source, None, roster=context.roster)
+        student, how = ident.student, ident.how
+    except SubmissionError:
+        student, how = None, ""
+    return error_result(
+        PurePath(source).name, digest, assignment=context.assignment.id, max_score=context.max_score,
+        message=reason, student=student, identified_by=how, notes=tuple(notes), duration=duration,
+    )
+
+
+def _clip(notes: list[str]) -> tuple[str, ...]:
+    if len(notes) <= _MAX_NOTES:
+        return tuple(notes)
+    return (*notes[:_MAX_NOTES], f"... and {len(notes) - _MAX_NOTES} more")
+
+
+@dataclass
+class _Run:
+    """What running the notebook produced (internal)."""
+
+    outcomes: list[PartOutcome]
+    notes: list[str]
+    warnings: tuple[str, ...] = ()
+
+
+def _cell_note(cell: Cell, status: str, message: str) -> str:
+    where = f"cell {cell.index + 1}"
+    if status == "error":
+        return f"{where} raised {message}".strip()
+    if status == "timeout":
+        return f"{where} ran out of time: {message}".strip(": ")
+    if status == "skipped":
+        return f"{where}: {message}" if message else f"{where} was skipped"
+    return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
+
+
+def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None) -> PartOutcome:
+    return PartOutcome(
+        slot=slot.id, part=part.key, name=part.answer.name, score=float(score), max_score=float(part.points),
+        status=status, message=message, misconception=label,
+    )
+
+
+def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingContext) -> PartOutcome:
+    from .checks import check_part
+
+    name = part.answer.name
+
+    def call(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
+        return sandbox.call(name, list(args), dict(kwargs or {}), timeout=context.call_timeout)
+
+    result = check_part(part, value, locale=context.locale, call=call)
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception)
+
+
+def _execute(
+    cells: Sequence[Cell],
+    parts: Sequence[tuple[Slot, Exercise, Part]],
+    context: GradingContext,
+    forbidden: frozenset[str],
+    refused: Mapping[tuple[str, str], list[str]],
+) -> _Run:
+    notes: list[str] = []
+    skip: set[int] = set()
+    names = sorted({part.answer.name for _, _, part in parts})
+    for attempt in range(_RERUNS + 1):
+        with Sandbox(context.limits, forbidden_imports=forbidden) as sandbox:
+            warnings = tuple(sandbox.isolation.warnings)
+            dead = None
+            for cell in cells:
+                if cell.index in skip:
+                    continue
+                result = sandbox.run_cell(cell.source, index=cell.index)
+                if result.status != "ok" and (result.status != "skipped" or result.message):
+                    notes.append(_cell_note(cell, result.status, result.message))
+                if result.status in _FATAL:
+                    dead = cell
+                    break
+            if dead is not None and attempt < _RERUNS:
+                skip.add(dead.index)
+                notes.append(f"the notebook was run again without cell {dead.index + 1}")
+                continue
+            if dead is not None:
+                reason = f"the notebook could not run to the end (cell {dead.index + 1}); no answer could be read"
+                return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings)
+            values = sandbox.get(names)
+            outcomes = []
+            for slot, _, part in parts:
+                found = refused.get((slot.id, part.key))
+                if found:
+                    message = f"importing {', '.join(found)} is not allowed in this exercise; implement it yourself"
+                    outcomes.append(_outcome(slot, part, 0, "error", message))
+                    continue
+                outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+            return _Run(outcomes, notes, warnings)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _grade(data: bytes, source: str, context: GradingContext, digest: str, start: float) -> SubmissionResult:
+    name = PurePath(source).name
+    try:
+        loaded = load_notebook(data, max_bytes=context.max_bytes)
+    except SubmissionError as err:
+        return refuse(name, digest, str(err), context, duration=time.monotonic() - start)
+    try:
+        ident = identify(name, loaded.meta_student, roster=context.roster)
+    except SubmissionError as err:
+        return refuse(name, digest, str(err), context, duration=time.monotonic() - start, notes=loaded.notes)
+    regen = regenerate(loaded, context.assignment, context.secret, ident.student, compare=context.compare)
+    flags = list(ident.flags) + list(regen.flags)
+    notes = list(loaded.notes) + list(regen.notes)
+    parts = [(slot, ex, part) for slot, ex in regen.exercises for part in ex.parts]
+    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()]
+    refused: dict[tuple[str, str], list[str]] = {}
+    for slot, _, part in parts:
+        if part.answer.forbidden_imports:
+            found = sorted({m for cell in cells for m in find_forbidden_imports(cell.source, part.answer.forbidden_imports)})
+            if found:
+                refused[(slot.id, part.key)] = found
+                flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
+    forbidden = frozenset(m for _, _, part in parts for m in part.answer.forbidden_imports)
+    run = _execute(cells, parts, context, forbidden, refused)
+    score = sum(o.score for o in run.outcomes)
+    return SubmissionResult(
+        source=name, content_hash=digest, student=ident.student, identified_by=ident.how,
+        assignment=context.assignment.id, status="graded", score=round(score, 6),
+        max_score=float(sum(o.max_score for o in run.outcomes)), parts=tuple(run.outcomes),
+        notes=_clip(notes + run.notes), flags=_clip(flags), duration=time.monotonic() - start,
+        sandbox_warnings=run.warnings,
+    )
+
+
+def grade_submission(data: bytes, source: str, context: GradingContext) -> SubmissionResult:
+    """Grade one submitted notebook.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+    source
+        Its file name (``<student_id>.ipynb``); folders are ignored.
+    context
+        The batch's assignment, secret, roster and limits.
+
+    Returns
+    -------
+    SubmissionResult
+        ``graded`` with a score per part; ``error`` with a reason for a file
+        that cannot be graded; ``failed`` when the grader itself failed.
+    """
+    start = time.monotonic()
+    digest = content_hash(data)
+    try:
+        return _grade(data, source, context, digest, start)
+    except Exception as err:  # a grader bug must not stop the batch
+        try:
+            max_score, assignment = context.max_score, context.assignment.id
+        except Exception:  # the context itself is broken
+            max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
+        return error_result(
+            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
+            message=f"the grader failed on this submission ({type(err).__name__}: {err})",
+            duration=time.monotonic() - start,
+        )
+
+
+_CONTEXTS: dict[str, GradingContext] = {}
+
+
+def grade_payload(context_data: Mapping[str, Any], source: str, data: bytes) -> dict[str, Any]:
+    """Worker entry point: plain data in, plain data out (no shared disk needed).
+
+    Parameters
+    ----------
+    context_data
+        :meth:`GradingContext.to_data` of the batch (cached per process).
+    source
+        The submission's file name.
+    data
+        The submission's bytes.
+
+    Returns
+    -------
+    dict
+        :meth:`SubmissionResult.to_dict`.
+
+    Notes
+    -----
+    On Dask distributed: scatter ``context_data`` once, then
+    ``client.submit(grade_payload, context, name, data)`` per submission and
+    record each returned dict in the coordinator's gradebook.
+    """
+    key = hashlib.sha256(json.dumps(context_data, sort_keys=True, default=str).encode()).hexdigest()
+    context = _CONTEXTS.get(key)
+    if context is None:
+        _CONTEXTS.clear()
+        context = _CONTEXTS[key] = GradingContext.from_data(context_data)
+    return grade_submission(data, source, context).to_dict()
+
