@@ -240,3 +240,99 @@ def test_cli_shape(capsys, tmp_path):
     bad.write_text('input_shape = [1, 1, 1]\n[[layer]]\ntype = "MaxPool2d"\nkernel_size = 2\n')
     assert cli_main(["shape", str(bad)]) == 2
     assert "layer 1 (MaxPool2d, kernel_size=2): input 1x1 is smaller than the window" in capsys.readouterr().err
+
+
+# --- the numeric backend as a witness -------------------------------------------
+
+import numpy as np  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from convmath.layers import layer_params  # noqa: E402
+from convmath.testing.strategies import layer_stacks  # noqa: E402
+
+
+def run_numeric(numeric, net, x, rng):
+    """Run ``x`` (one sample, or a batch when the network has one) through ``net``.
+
+    Returns the shapes after every layer and the number of trainable values
+    each layer needed, counted from the arrays actually handed to the backend.
+    """
+    shapes, needed = [], []
+    for layer in net.layers:
+        used = 0
+        if layer.family in ("conv", "conv_transpose"):
+            kernel = layer["kernel_size"] if isinstance(layer["kernel_size"], tuple) else (layer["kernel_size"],) * layer.ndim
+            cin, cout, groups = layer["in_channels"], layer["out_channels"], layer["groups"]
+            shape = (cout, cin // groups, *kernel) if layer.family == "conv" else (cin, cout // groups, *kernel)
+            weight = rng.standard_normal(shape)
+            bias = rng.standard_normal(cout) if layer["bias"] else None
+            used = weight.size + (0 if bias is None else bias.size)
+            options = dict(stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"], groups=groups)
+            if layer.family == "conv":
+                x = numeric.correlate(x, weight, bias, **options)
+            else:
+                x = numeric.conv_transpose(x, weight, bias, output_padding=layer["output_padding"], **options)
+        elif layer.family == "maxpool":
+            x = numeric.max_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
+                                 dilation=layer["dilation"], ceil_mode=layer["ceil_mode"])
+        elif layer.family == "avgpool":
+            x = numeric.avg_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
+                                 ceil_mode=layer["ceil_mode"], count_include_pad=layer["count_include_pad"])
+        elif layer.family == "flatten":
+            lead = x.shape[: x.ndim - len(net.in_shapes[layer.index - 1])]
+            x = x.reshape(*lead, -1)
+        elif layer.family == "linear":
+            weight = rng.standard_normal((layer["out_features"], layer["in_features"]))
+            bias = rng.standard_normal(layer["out_features"]) if layer["bias"] else None
+            used = weight.size + (0 if bias is None else bias.size)
+            x = x @ weight.T + (0 if bias is None else bias)
+        else:
+            x = np.maximum(x, 0) if layer.type == "ReLU" else x
+        shapes.append(x.shape)
+        needed.append(used)
+    return shapes, needed
+
+
+@st.composite
+def networks(draw):
+    """Stacks from convmath.testing.strategies.layer_stacks, sometimes with a transposed
+    convolution, a dilated or grouped convolution, and a Flatten + Linear head."""
+    input_shape, layers = draw(layer_stacks(max_layers=4, max_size=12, max_channels=4))
+    channels = input_shape[0]
+    for layer in layers:
+        channels = layer.get("out_channels", channels)
+    if draw(st.booleans(), label="grouped dilated conv"):
+        groups = draw(st.sampled_from([g for g in (1, 2) if channels % g == 0]), label="groups")
+        layers.append({"type": "Conv2d", "out_channels": 2 * groups, "kernel_size": 2, "dilation": 2,
+                       "padding": 2, "groups": groups})
+    if draw(st.booleans(), label="transposed conv"):
+        layers.append({"type": "ConvTranspose2d", "out_channels": 2, "kernel_size": draw(st.integers(1, 3)),
+                       "stride": draw(st.integers(1, 2)), "bias": draw(st.booleans())})
+    if draw(st.booleans(), label="head"):
+        layers += [{"type": "Flatten"}, {"type": "Linear", "out_features": draw(st.integers(1, 5))}]
+    batch = draw(st.sampled_from([(), (2,)]), label="batch")
+    return (*batch, *input_shape), layers
+
+
+@settings(max_examples=40, deadline=None)
+@given(networks(), st.integers(0, 2**32 - 1))
+def test_summary_matches_the_numeric_backend(spec, seed):
+    numeric = pytest.importorskip("convmath.numeric")
+    input_shape, layers = spec
+    net = Network(layers, input_shape=input_shape)
+    rng = np.random.default_rng(seed)
+    shapes, needed = run_numeric(numeric, net, rng.standard_normal(input_shape), rng)
+    summary = net.summary()
+    assert [row.output_shape for row in summary.rows] == shapes
+    assert [row.params for row in summary.rows] == needed == [layer_params(layer) for layer in net.layers]
+    assert summary.total_params == sum(needed)
+
+
+def test_bundled_lenet5_runs_through_the_numeric_backend():
+    numeric = pytest.importorskip("convmath.numeric")
+    net = Network.bundled("lenet5")
+    rng = np.random.default_rng(0)
+    shapes, needed = run_numeric(numeric, net, rng.standard_normal((1, 28, 28)), rng)
+    assert shapes == list(net.out_shapes)
+    assert sum(needed) == net.summary().total_params == 61_706

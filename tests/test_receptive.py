@@ -146,3 +146,104 @@ def test_effective_kernel_size():
 def test_invalid(layers, message):
     with pytest.raises(ConvMathError, match=message):
         receptive_field(layers)
+
+
+# --- empirical witness: impulses through the numeric backend ------------------
+
+import itertools  # noqa: E402
+
+import numpy as np  # noqa: E402
+from hypothesis import assume, settings  # noqa: E402
+
+
+def _run(numeric, net, x, rng):
+    """Run ``x`` (batch first) through ``net`` with positive weights and no bias."""
+    for layer in net.layers:
+        if layer.family == "conv":
+            kernel = layer["kernel_size"] if isinstance(layer["kernel_size"], tuple) else (layer["kernel_size"],) * layer.ndim
+            weight = rng.uniform(0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *kernel))
+            x = numeric.correlate(x, weight, None, stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"])
+        elif layer.family == "maxpool":
+            x = numeric.max_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
+                                 dilation=layer["dilation"], ceil_mode=layer["ceil_mode"])
+        elif layer.family == "avgpool":
+            x = numeric.avg_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
+                                 ceil_mode=layer["ceil_mode"])
+        else:
+            assert layer.type == "ReLU"
+            x = np.maximum(x, 0)
+    return x
+
+
+@st.composite
+def stacks_1d(draw):
+    """Conv1d / MaxPool1d / AvgPool1d / ReLU stacks (dicts) with an input long enough to have interior units."""
+    layers = []
+    for _ in range(draw(st.integers(1, 4), label="layers")):
+        kind = draw(st.sampled_from(["Conv1d", "MaxPool1d", "AvgPool1d", "ReLU"]), label="type")
+        if kind == "ReLU":
+            layers.append({"type": "ReLU"})
+            continue
+        k = draw(st.integers(1, 4), label="kernel_size")
+        s = draw(st.integers(1, 3), label="stride")
+        if kind == "Conv1d":
+            layers.append({"type": kind, "out_channels": draw(st.integers(1, 2), label="out_channels"), "kernel_size": k,
+                           "stride": s, "padding": draw(st.integers(0, 2), label="padding"),
+                           "dilation": draw(st.integers(1, 2), label="dilation")})
+        else:
+            layers.append({"type": kind, "kernel_size": k, "stride": s, "padding": draw(st.integers(0, k // 2), label="padding"),
+                           "ceil_mode": draw(st.booleans(), label="ceil_mode")})
+    return layers
+
+
+def _dense(layers):
+    """No holes inside the field: every kernel at least as wide as its stride, no dilation."""
+    return all(layer.get("dilation", 1) == 1 and layer["kernel_size"] >= layer["stride"]
+               for layer in layers if "kernel_size" in layer)
+
+
+@settings(max_examples=40, deadline=None)
+@given(stacks_1d(), st.integers(0, 6), st.integers(0, 2**32 - 1))
+def test_impulses_light_exactly_the_receptive_field_1d(layers, extra, seed):
+    numeric = pytest.importorskip("convmath.numeric")
+    field = receptive_field(layers)[-1]
+    (r,), (S,), (P,) = field.r, field.S, field.P
+    n = r + P + S + extra
+    try:
+        net = Network(layers, input_shape=(1, n))
+    except ConvMathError:
+        assume(False)
+    x = np.eye(n).reshape(n, 1, n)          # batch entry j: an impulse at input position j
+    y = _run(numeric, net, x, np.random.default_rng(seed))
+    lit = y[:, 0, :] > 0                     # lit[j, i]: input j reaches output unit i
+    for i in range(y.shape[-1]):
+        ((start, end),) = field.region(i)
+        reached = set(np.flatnonzero(lit[:, i]))
+        assert reached <= set(range(max(start, 0), min(end, n - 1) + 1))
+        if 0 <= start and end <= n - 1:      # an interior unit: its cone holds no padding
+            assert {start, end} <= reached
+            if _dense(layers):
+                assert reached == set(range(start, end + 1))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3),
+       st.integers(0, 2**32 - 1))
+def test_impulses_light_exactly_the_receptive_field_2d(stack, seed):
+    numeric = pytest.importorskip("convmath.numeric")
+    layers = []
+    for k_, s_, p_ in stack:
+        layers += [{"type": "Conv2d", "out_channels": 1, "kernel_size": (k_, k_ + 1), "stride": (s_, 1),
+                    "padding": (p_, 0)}, {"type": "ReLU"}]
+    field = receptive_field(layers)[-1]
+    h, w = (r + P + S for r, S, P in zip(field.r, field.S, field.P))
+    net = Network(layers, input_shape=(1, h, w))
+    x = np.eye(h * w).reshape(h * w, 1, h, w)
+    y = _run(numeric, net, x, np.random.default_rng(seed))
+    for i, j in itertools.product(range(y.shape[2]), range(y.shape[3])):
+        (top, bottom), (left, right) = field.region(i, j)
+        expected = {(a, b) for a in range(max(top, 0), min(bottom, h - 1) + 1) for b in range(max(left, 0), min(right, w - 1) + 1)}
+        reached = {divmod(int(q), w) for q in np.flatnonzero(y[:, 0, i, j] > 0)}
+        assert reached <= expected
+        if top >= 0 and left >= 0 and bottom <= h - 1 and right <= w - 1 and all(k_ >= s_ for k_, s_, _ in stack):
+            assert reached == expected
