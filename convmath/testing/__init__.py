@@ -1,1 +1,48 @@
-"""Hypothesis strategies, assertion helpers and a pytest plugin for a course's own CI."""
+"""Hypothesis strategies, assertion helpers and a pytest plugin for a course's own CI.
+
+>>> from convmath.testing import assert_correlates_like
+>>> from convmath import numeric
+>>> assert_correlates_like(numeric.corr2d)
+
+Submodules: :mod:`~convmath.testing.strategies` (valid configurations),
+:mod:`~convmath.testing.asserts` (the ``assert_*_like`` helpers),
+:mod:`~convmath.testing.runner` and :mod:`~convmath.testing.functions` (the
+property check and misconception models the grader shares),
+:mod:`~convmath.testing.compare` (the one comparison), and
+:mod:`~convmath.testing.plugin` (hypothesis profiles and the ``convmath`` marker).
+Names are imported lazily, so loading the pytest plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "assert_correlates_like": "convmath.testing.asserts",
+    "assert_convolves_like": "convmath.testing.asserts",
+    "assert_pools_like": "convmath.testing.asserts",
+    "assert_output_size_like": "convmath.testing.asserts",
+    "ConvMathAssertionError": "convmath.testing.asserts",
+    "check_function": "convmath.testing.runner",
+    "local_call": "convmath.testing.runner",
+    "FunctionReport": "convmath.testing.runner",
+    "Supports": "convmath.testing.functions",
+    "compare": "convmath.testing.compare",
+    "Mismatch": "convmath.testing.compare",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convmath.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -311,12 +311,14 @@ def pool_configs(
     padding: bool = True,
     dilation: bool = False,
     ceil_mode: bool = True,
+    square: bool = False,
 ) -> PoolConfig:
     """Valid pooling configurations.
 
     ``stride``, ``padding``, ``dilation`` and ``ceil_mode`` say whether each
     is drawn (``False`` leaves PyTorch's default: stride = window, no padding,
-    no dilation, floor).
+    no dilation, floor). ``square=True`` draws one window size, stride and
+    padding for every dimension (for functions that take ``kernel_size`` as an int).
 
     Notes
     -----
@@ -326,12 +328,16 @@ def pool_configs(
     ndim = check_positive_int("ndim", ndim)
     channels = draw(st.integers(1, max_channels), label="channels")
     n_batch = draw(st.integers(1, 2), label="batch") if batch else None
-    kernel = tuple(draw(st.lists(st.integers(1, max_kernel), min_size=ndim, max_size=ndim), label="kernel_size"))
+    count = 1 if square else ndim
+    kernel = tuple(draw(st.lists(st.integers(1, max_kernel), min_size=count, max_size=count), label="kernel_size"))
     dil = tuple(draw(st.integers(1, 2), label="dilation") if dilation else 1 for _ in kernel)
     strides = None
     if stride and draw(st.booleans(), label="explicit stride"):
         strides = tuple(draw(st.integers(1, max_kernel), label="stride") for _ in kernel)
     pads = tuple(draw(st.integers(0, k // 2), label="padding") if padding else 0 for k in kernel)
+    if square:
+        kernel, dil, pads = kernel * ndim, dil * ndim, pads * ndim
+        strides = None if strides is None else strides * ndim
     ceil = draw(st.booleans(), label="ceil_mode") if ceil_mode else False
     spatial = []
     for k, d, p in zip(kernel, dil, pads):

@@ -1,0 +1,493 @@
+"""What a function under test claims to compute, its test inputs, and the misconceptions it may hold.
+
+A :class:`Supports` says which operation a function computes
+(cross-correlation, convolution, max or average pooling, an output-size
+formula), how it is called (array layout, which options it takes) and so which
+configurations it must get right. :func:`cases` draws valid calls for it,
+:func:`expected_output` computes the right answer with :mod:`convmath.numeric`
+or :mod:`convmath.sizes`, and :func:`misconception_outputs` computes what
+each typical mistake (kernel flipped, forgot the +1, padding on one side,
+stride ignored, channels not summed, bias per input channel, ...) would
+return on the same call, so a wrong answer can be named.
+
+The same :class:`Supports` is built from an exercise's ``AnswerSpec.config``
+(:meth:`Supports.from_config`) by the grader, and from the keyword arguments
+of the ``assert_*_like`` helpers in a course's CI.
+
+Calling conventions
+-------------------
+Convolutions (``op="correlate"`` or ``"convolve"``): ``fn(X, K)``, then the
+bias as a third positional argument when ``bias=True``, then the options it
+takes as keywords (``stride=``, ``padding=``, ``dilation=``, ``groups=``).
+The layout fixes the shapes:
+
+=================  ======================  =========================  ===================
+layout             ``X``                   ``K``                      result
+=================  ======================  =========================  ===================
+``single``         ``(H, W)``              ``(kh, kw)``               ``(H', W')``
+``multi_in``       ``(C, H, W)``           ``(C, kh, kw)``            ``(H', W')``
+``multi_in_out``   ``(C, H, W)``           ``(C_out, C, kh, kw)``     ``(C_out, H', W')``
+``batch``          ``(N, C, H, W)``        ``(C_out, C/g, kh, kw)``   ``(N, C_out, H', W')``
+=================  ======================  =========================  ===================
+
+(two spatial dimensions shown; ``ndim`` sets how many). The bias is one
+number for ``single``/``multi_in`` and one per output channel otherwise.
+
+Pooling (``op="max_pool"`` or ``"avg_pool"``): ``fn(X, kernel_size)`` with
+``kernel_size`` an int or a tuple (``kernel_arg``), then ``stride=``,
+``padding=``, ``ceil_mode=``, ``mode=`` as claimed; ``X`` is ``(H, W)``
+(``single``), ``(C, H, W)`` (``multi_in``) or ``(N, C, H, W)`` (``batch``).
+Without ``stride`` the stride is the window (PyTorch) or 1 (d2l's
+``pool2d``): ``implied_stride``.
+
+Output sizes (``op="output_size"``): ``fn(*ints)`` with the arguments named
+by ``args`` in that order, from ``n, kernel_size, padding, stride, dilation``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from convmath.errors import ConvMathError
+
+from . import strategies as cs
+
+__all__ = [
+    "OPS",
+    "LAYOUTS",
+    "Supports",
+    "Case",
+    "cases",
+    "expected_output",
+    "misconception_outputs",
+    "LABELS",
+]
+
+OPS = ("correlate", "convolve", "max_pool", "avg_pool", "output_size")
+LAYOUTS = ("single", "multi_in", "multi_in_out", "batch")
+_OUTPUT_SIZE_ARGS = ("n", "kernel_size", "padding", "stride", "dilation")
+
+#: Misconception labels the models below produce (keys of :data:`convmath.misconceptions.CATALOGUE`).
+LABELS = {
+    "kernel_flipped": "kernel_flipped",  # flipped in a cross-correlation
+    "kernel_not_flipped": "kernel_not_flipped",  # not flipped in a true convolution
+    "forgot_plus_one": "forgot_plus_one",
+    "padding_once": "padding_once",  # p instead of 2p: padding (p, 0)
+    "padding_doubled": "padding_total_doubled",  # 2p where p was already total
+    "padding_one_side": "padding_one_side",  # all of the padding (2p) on one side
+    "ceil_instead_of_floor": "ceil_not_floor",
+    "no_floor": "no_floor",
+    "ignored_stride": "ignored_stride",
+    "ignored_dilation": "ignored_dilation",
+    "channels_not_summed": "channels_not_summed",
+    "bias_per_input_channel": "bias_per_input_channel",
+    "forgot_bias": "forgot_bias",
+    "pool_stride_one": "pool_stride_one",
+    "pool_padding_one_side": "pool_padding_one_side",
+    "ceil_mode_ignored": "ceil_mode_ignored",
+}
+
+
+@dataclass(frozen=True)
+class Supports:
+    """What a function under test computes, how it is called, and what it must support."""
+
+    op: str = "correlate"
+    """``correlate``, ``convolve``, ``max_pool``, ``avg_pool`` or ``output_size``."""
+
+    layout: str = "single"
+    """Array layout of arguments and result (see the module docstring)."""
+
+    ndim: int = 2
+    """Spatial dimensions."""
+
+    stride: bool = False
+    """The function takes ``stride=``; otherwise stride 1 (or the pooling default)."""
+
+    padding: tuple[str, ...] = ()
+    """Forms of ``padding=`` it takes (from :data:`strategies.PADDING_FORMS`);
+    empty: it takes no ``padding=`` and computes a valid (unpadded) result."""
+
+    dilation: bool = False
+    """The function takes ``dilation=``."""
+
+    groups: bool = False
+    """The function takes ``groups=`` (layouts ``multi_in_out`` and ``batch``)."""
+
+    bias: bool = False
+    """The function takes a bias as its third positional argument."""
+
+    max_size: int = 6
+    """Largest input size per dimension drawn."""
+
+    max_channels: int = 3
+    """Largest channel count drawn."""
+
+    kernel_arg: str = "tuple"
+    """Pooling: ``kernel_size`` passed as an ``int`` (square windows) or a ``tuple``."""
+
+    implied_stride: str = "kernel"
+    """Pooling without ``stride``: ``"kernel"`` (PyTorch) or ``"one"`` (d2l's ``pool2d``)."""
+
+    ceil_mode: bool = False
+    """Pooling: the function takes ``ceil_mode=``."""
+
+    mode_arg: bool = False
+    """Pooling: the function takes ``mode="max"``/``"avg"`` (d2l's ``pool2d``)."""
+
+    args: tuple[str, ...] = ("n", "kernel_size", "padding", "stride")
+    """Output size: the positional arguments, in order."""
+
+    formula: str = "conv"
+    """Output size: ``"conv"`` or ``"pool"``."""
+
+    padding_convention: str = "per_side"
+    """Output size: ``padding`` is ``"per_side"`` (PyTorch) or ``"total"`` (d2l's ``p_h``)."""
+
+    def __post_init__(self) -> None:
+        _check_in("op", self.op, OPS)
+        layouts = ("single", "multi_in", "batch") if self.is_pool else LAYOUTS
+        _check_in("layout", self.layout, layouts)
+        if not isinstance(self.ndim, int) or not 1 <= self.ndim <= 3:
+            raise ConvMathError(f"ndim={self.ndim!r} must be 1, 2 or 3")
+        for form in self.padding:
+            _check_in("padding", form, cs.PADDING_FORMS)
+        if self.groups and self.layout not in ("multi_in_out", "batch"):
+            raise ConvMathError(f"groups=True requires layout 'multi_in_out' or 'batch', not layout={self.layout!r}")
+        _check_in("kernel_arg", self.kernel_arg, ("int", "tuple"))
+        _check_in("implied_stride", self.implied_stride, ("kernel", "one"))
+        _check_in("formula", self.formula, ("conv", "pool"))
+        _check_in("padding_convention", self.padding_convention, ("per_side", "total"))
+        for name in self.args:
+            _check_in("args", name, _OUTPUT_SIZE_ARGS)
+        if self.op == "output_size" and self.args[:2] != ("n", "kernel_size"):
+            raise ConvMathError(f"args={self.args} must start with 'n', 'kernel_size'")
+
+    @property
+    def is_pool(self) -> bool:
+        """Whether the operation is a pooling."""
+        return self.op in ("max_pool", "avg_pool")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], **defaults: Any) -> Supports:
+        """Build from an ``AnswerSpec.config`` mapping (plain data: str, int, bool, lists).
+
+        ``channels: 1`` is read as ``layout: "single"``; a ``padding`` given
+        as one string becomes a one-form tuple; ``padding: "valid"`` means
+        the function takes no padding.
+
+        >>> Supports.from_config({"channels": 1, "padding": "valid"}).layout
+        'single'
+        >>> Supports.from_config({"colour": "red"})
+        Traceback (most recent call last):
+        ...
+        convmath.errors.ConvMathError: config key 'colour' is not allowed; use one of 'op', 'layout', ...
+        """
+        names = [f.name for f in fields(cls)]
+        data = {**defaults, **dict(config)}
+        if "channels" in data:
+            channels = data.pop("channels")
+            if channels not in (1, "1", "single"):
+                raise ConvMathError(f"channels={channels!r} is not allowed; use channels=1 or a layout")
+            data.setdefault("layout", "single")
+        for key in data:
+            if key not in names:
+                raise ConvMathError(f"config key {key!r} is not allowed; use one of 'op', 'layout', ...")
+        padding = data.get("padding", ())
+        if isinstance(padding, str):
+            padding = () if padding == "valid" else (padding,)
+        data["padding"] = tuple(padding)
+        if "args" in data:
+            data["args"] = tuple(data["args"])
+        return cls(**data)
+
+
+def _check_in(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ConvMathError(f"{name}={value!r} is not allowed; use one of {choices}")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the function under test, with the data to recompute it."""
+
+    args: tuple[Any, ...]
+    """Positional arguments, in the function's layout."""
+
+    kwargs: Mapping[str, Any]
+    """Keyword arguments (the options the function claims to take)."""
+
+    names: tuple[str, ...]
+    """Display names of the positional arguments (``X``, ``K``, ``b``, ...)."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """The canonical (PyTorch-layout) inputs and every option, for the reference and the misconception models."""
+
+    def render(self, name: str, *, limit: int = 400) -> str:
+        """The call as text, e.g. ``corr2d(X=[[0, 1]], K=[[1]])``."""
+        from .compare import fmt_value
+
+        parts = [f"{n}={fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)]
+        parts += [f"{k}={fmt_value(v) if not isinstance(v, tuple) else v}" for k, v in self.kwargs.items()]
+        return f"{name}({', '.join(parts)})"
+
+    @property
+    def size(self) -> int:
+        """How big the case is (smaller reads better in a failure report)."""
+        return sum(int(np.size(a)) for a in self.args if isinstance(a, np.ndarray)) + len(self.kwargs)
+
+
+# ---------------------------------------------------------------- drawing cases
+
+
+def cases(supports: Supports) -> st.SearchStrategy[Case]:
+    """Valid calls of a function that claims ``supports``, as :class:`Case` values.
+
+    Shrinks as :func:`convmath.testing.strategies.conv_configs` and
+    :func:`~convmath.testing.strategies.pool_configs` do, then towards zero values.
+    """
+    if supports.op == "output_size":
+        return _output_size_cases(supports)
+    if supports.is_pool:
+        return _pool_cases(supports)
+    return _conv_cases(supports)
+
+
+@st.composite
+def _conv_cases(draw: Any, sup: Supports) -> Case:
+    single_in = sup.layout == "single"
+    single_out = sup.layout in ("single", "multi_in")
+    config = draw(cs.conv_configs(
+        ndim=sup.ndim, max_size=sup.max_size, max_kernel=min(4, sup.max_size),
+        max_in_channels=1 if single_in else sup.max_channels,
+        max_out_channels=1 if single_out else sup.max_channels,
+        max_groups=2 if sup.groups else 1, batch=sup.layout == "batch",
+        padding_forms=sup.padding or ("valid",),
+        max_stride=3 if sup.stride else 1, max_dilation=2 if sup.dilation else 1, bias=sup.bias,
+    ), label="config")
+    x, weight, bias = draw(cs.conv_arrays(config), label="arrays")
+    X, K = x, weight
+    if sup.layout == "single":
+        X, K = x[0], weight[0, 0]
+    elif sup.layout == "multi_in":
+        K = weight[0]
+    args: tuple[Any, ...] = (X, K)
+    names: tuple[str, ...] = ("X", "K")
+    if sup.bias:
+        args += (float(bias[0]) if single_out else bias,)  # type: ignore[index]
+        names += ("b",)
+    kwargs: dict[str, Any] = {}
+    one = sup.ndim == 1
+    if sup.stride:
+        kwargs["stride"] = config.stride[0] if one else config.stride
+    if sup.padding:
+        kwargs["padding"] = config.padding
+    if sup.dilation:
+        kwargs["dilation"] = config.dilation[0] if one else config.dilation
+    if sup.groups:
+        kwargs["groups"] = config.groups
+    data = {"x": x, "weight": weight, "bias": bias, "config": config}
+    return Case(args, kwargs, names, data)
+
+
+@st.composite
+def _pool_cases(draw: Any, sup: Supports) -> Case:
+    config = draw(cs.pool_configs(
+        ndim=sup.ndim, max_size=sup.max_size, max_channels=1 if sup.layout == "single" else sup.max_channels,
+        batch=sup.layout == "batch", stride=sup.stride, padding="int" in sup.padding or "per_dim" in sup.padding,
+        dilation=sup.dilation, ceil_mode=sup.ceil_mode, square=sup.kernel_arg == "int",
+    ), label="config")
+    if not sup.stride and sup.implied_stride == "one":
+        config = replace(config, stride=(1,) * config.ndim)
+    values = st.lists(st.integers(-4, 9), min_size=math.prod(config.input_shape), max_size=math.prod(config.input_shape))
+    x = np.array(draw(values, label="x"), dtype=np.float64).reshape(config.input_shape)
+    X = x[0] if sup.layout == "single" else x
+
+    def squash(v: tuple[int, ...]) -> Any:
+        return v[0] if sup.kernel_arg == "int" else v
+
+    kwargs: dict[str, Any] = {}
+    if sup.stride and config.stride is not None:
+        kwargs["stride"] = squash(config.stride)
+    if sup.padding:
+        kwargs["padding"] = squash(config.padding)
+    if sup.dilation:
+        kwargs["dilation"] = squash(config.dilation)
+    if sup.ceil_mode:
+        kwargs["ceil_mode"] = config.ceil_mode
+    if sup.mode_arg:
+        kwargs["mode"] = "max" if sup.op == "max_pool" else "avg"
+    return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), {"x": x, "config": config})
+
+
+@st.composite
+def _output_size_cases(draw: Any, sup: Supports) -> Case:
+    a = draw(cs.output_size_arguments(
+        layer=sup.formula, dilation="dilation" in sup.args,
+        max_stride=4 if "stride" in sup.args else 1, max_padding=3 if "padding" in sup.args else 0,
+    ), label="arguments")
+    if sup.padding_convention == "total":
+        a["padding"] = 2 * a["padding"] + draw(st.integers(0, 1), label="odd total padding")
+    return Case(tuple(a[name] for name in sup.args), {}, sup.args, dict(a))
+
+
+# ---------------------------------------------------------------- the right answer
+
+
+def _numeric() -> Any:
+    from convmath import numeric
+
+    return numeric
+
+
+def _conv(sup: Supports, op: str, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, **options: Any) -> np.ndarray:
+    fn = getattr(_numeric(), op)
+    return fn(x, w, b, **options)
+
+
+def _unwrap(sup: Supports, out: np.ndarray) -> np.ndarray:
+    """Canonical output -> the function's layout."""
+    if sup.layout in ("single", "multi_in") and not sup.is_pool:
+        return out[0]
+    if sup.layout == "single":
+        return out[0]
+    return out
+
+
+def expected_output(supports: Supports, case: Case) -> Any:
+    """The right result of ``case``, from :mod:`convmath.numeric` / :mod:`convmath.sizes`."""
+    d = case.data
+    if supports.op == "output_size":
+        return _size(supports, d)
+    if supports.is_pool:
+        return _unwrap(supports, _pool(supports, d["x"], d["config"]))
+    cfg = d["config"]
+    return _unwrap(supports, _conv(supports, supports.op, d["x"], d["weight"], d["bias"], **cfg.options()))
+
+
+def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> np.ndarray:
+    cfg = replace(cfg, **changes)
+    numeric = _numeric()
+    if sup.op == "max_pool":
+        return numeric.max_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding,
+                                dilation=cfg.dilation, ceil_mode=cfg.ceil_mode)
+    return numeric.avg_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding, ceil_mode=cfg.ceil_mode)
+
+
+def _size(sup: Supports, a: Mapping[str, int], *, plus: int = 1, rounding: str = "floor",
+          padding_factor: int = 2, stride: bool = True, dilation: bool = True) -> Any:
+    n, k, p = a["n"], a["kernel_size"], a["padding"]
+    s = a["stride"] if stride else 1
+    d = a["dilation"] if dilation else 1
+    if sup.padding_convention == "total":
+        num = n + p * padding_factor // 2 - d * (k - 1) - 1
+    else:
+        num = n + padding_factor * p - d * (k - 1) - 1
+    if rounding == "none":
+        q: Any = num / s
+        return q + plus if not float(q).is_integer() else int(q) + plus
+    q = num // s if rounding == "floor" else -(-num // s)
+    return q + plus
+
+
+# ---------------------------------------------------------------- misconceptions
+
+
+def misconception_outputs(supports: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    """``(label, output)`` for every modelled misconception that applies to ``case``.
+
+    Each output is what a function holding that misconception returns on the
+    same call, in the function's layout. Several models may share a label
+    (padding on the left or on the right are both "padding on one side").
+    Models that cannot run on a case (the mistake would crash) are skipped.
+    """
+    models = _size_models if supports.op == "output_size" else _pool_models if supports.is_pool else _conv_models
+    for label, compute in models(supports, case):
+        try:
+            value = compute()
+        except (ConvMathError, ValueError, IndexError, ZeroDivisionError):
+            continue
+        yield LABELS[label], value
+
+
+def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    d = case.data
+    x, w, b, cfg = d["x"], d["weight"], d["bias"], d["config"]
+    opts = cfg.options()
+    expected = _conv(sup, sup.op, x, w, b, **opts)
+    spatial = tuple(range(expected.ndim - cfg.ndim, expected.ndim))
+    other = "convolve" if sup.op == "correlate" else "correlate"
+    yield ("kernel_flipped" if sup.op == "correlate" else "kernel_not_flipped"), (
+        lambda: _unwrap(sup, _conv(sup, other, x, w, b, **opts)))
+    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in spatial)
+    yield "forgot_plus_one", lambda: _unwrap(sup, expected[(slice(None),) * (expected.ndim - cfg.ndim) + crop[1:]])
+    pads = cfg.pads
+    if any(left or right for left, right in pads):
+        lead = [(0, 0)] * (x.ndim - cfg.ndim)
+        valid = {**opts, "padding": 0}
+        sides = {"padding_once": ([(l, 0) for l, r in pads], [(0, r) for l, r in pads]),
+                 "padding_one_side": ([(l + r, 0) for l, r in pads], [(0, l + r) for l, r in pads])}
+        for label, variants in sides.items():
+            for side in variants:
+                yield label, (lambda side=side: _unwrap(sup, _conv(sup, sup.op, np.pad(x, lead + side), w, b, **valid)))
+    if any(s > 1 for s in cfg.stride):
+        if "same" != cfg.padding:
+            yield "ignored_stride", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "stride": 1}))
+    if any(v > 1 for v in cfg.dilation) and cfg.padding not in ("same", "full"):
+        yield "ignored_dilation", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "dilation": 1}))
+    cin = cfg.in_channels
+    caxis = x.ndim - cfg.ndim - 1
+    if cin > 1 and cfg.groups == 1:
+        def per_channel() -> np.ndarray:
+            parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c:c + 1], b, **opts) for c in range(cin)]
+            stacked = np.stack(parts, axis=caxis + 1)  # (..., C_out, C_in, *out)
+            if sup.layout == "multi_in":
+                return stacked[0]
+            return stacked
+        yield "channels_not_summed", per_channel
+        yield "channels_not_summed", lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts))
+    if b is not None:
+        shape = (-1,) + (1,) * cfg.ndim
+        if cin // cfg.groups > 1:
+            yield "bias_per_input_channel", lambda: _unwrap(sup, expected + (cin // cfg.groups - 1) * b.reshape(shape))
+        if np.any(b):
+            yield "forgot_bias", lambda: _unwrap(sup, expected - b.reshape(shape))
+
+
+def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    x, cfg = case.data["x"], case.data["config"]
+    expected = _pool(sup, x, cfg)
+    stride = cfg.kernel_size if cfg.stride is None else cfg.stride
+    if any(s != 1 for s in stride):
+        yield "pool_stride_one", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=(1,) * cfg.ndim))
+    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in range(cfg.ndim))
+    yield "forgot_plus_one", lambda: _unwrap(sup, expected[crop])
+    yield "ceil_mode_ignored", lambda: _unwrap(sup, _pool(sup, x, cfg, ceil_mode=not cfg.ceil_mode))
+    if any(cfg.padding) and sup.op == "max_pool":
+        lead = [(0, 0)] * (x.ndim - cfg.ndim)
+        for side in ([(p, 0) for p in cfg.padding], [(0, p) for p in cfg.padding]):
+            yield "pool_padding_one_side", (lambda side=side: _unwrap(sup, _pool(
+                sup, np.pad(x, lead + side, constant_values=-np.inf), cfg, padding=(0,) * cfg.ndim)))
+
+
+def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    a = case.data
+    yield "forgot_plus_one", lambda: _size(sup, a, plus=0)
+    if a["padding"]:
+        if sup.padding_convention == "total":
+            yield "padding_doubled", lambda: _size(sup, a, padding_factor=4)
+        else:
+            yield "padding_once", lambda: _size(sup, a, padding_factor=1)
+    if a["stride"] > 1:
+        yield "ceil_instead_of_floor", lambda: _size(sup, a, rounding="ceil")
+        yield "no_floor", lambda: _size(sup, a, rounding="none")
+        yield "ignored_stride", lambda: _size(sup, a, stride=False)
+    if a["dilation"] > 1:
+        yield "ignored_dilation", lambda: _size(sup, a, dilation=False)

@@ -1,0 +1,343 @@
+"""Property-test a function against the reference, and name the mistake when it fails.
+
+:func:`check_function` is the one piece of code that both the
+``assert_*_like`` helpers (a course's CI) and the grader's function check
+run. It draws calls with hypothesis (:func:`convmath.testing.functions.cases`),
+sends each through ``call`` (a local call in CI; a call into the sandbox in
+the grader), compares the result with the reference using
+:func:`convmath.testing.compare.compare`, and on a failure lets hypothesis
+shrink it to the smallest failing call, then checks whether a known
+misconception produces exactly the wrong result.
+
+``call(args, kwargs)`` returns anything with ``status`` (``"ok"``,
+``"error"``, ``"timeout"`` or ``"crashed"``), ``value`` and ``message``
+attributes: the grader's sandbox ``CallResult``, or :class:`Outcome` from
+:func:`local_call`.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as Settings
+from hypothesis.errors import Flaky, HypothesisException
+
+from .compare import Mismatch, compare, describe, fmt_value
+from .functions import Case, Supports, cases, expected_output, misconception_outputs
+
+__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text", "FALLBACK"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call of the function under test gave."""
+
+    status: str
+    """``ok``, ``error`` (it raised), ``timeout`` or ``crashed``."""
+
+    value: Any = None
+    """The returned value (``ok`` only)."""
+
+    message: str = ""
+    """The exception as ``Type: message`` (``error``), or why it stopped."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The smallest failing call found, and what went wrong on it."""
+
+    call: str
+    """The arguments of the call as text, e.g. ``X=[[0, 1]], K=[[1]]``."""
+
+    status: str
+    """``wrong`` (a result that differs), ``error``, ``timeout`` or ``crashed``."""
+
+    expected: Any
+    """The reference result on that call."""
+
+    actual: Any = None
+    """The function's result (``wrong`` only)."""
+
+    message: str = ""
+    """The error message (``error``, ``crashed``)."""
+
+    mismatch: Mismatch | None = None
+    """How the result differs (``wrong`` only)."""
+
+    misconception: str | None = None
+    """Label of the misconception that gives exactly this wrong result, if one does."""
+
+    size: int = 0
+    """Size of the failing call (the smallest is reported)."""
+
+    labels: tuple[str, ...] = ()
+    """Every misconception that gives exactly this wrong result (``misconception`` is the one
+    that also explains most of the other failing calls hypothesis met)."""
+
+
+@dataclass(frozen=True)
+class FunctionReport:
+    """The verdict of :func:`check_function`."""
+
+    passed: bool
+    """No call failed."""
+
+    calls: int
+    """How many calls were made."""
+
+    failure: Failure | None = None
+    """The smallest failing call (``None`` when passed)."""
+
+    stopped: str = ""
+    """``"time"`` or ``"calls"`` when the budget ran out before hypothesis finished, else ``""``."""
+
+    missing: bool = False
+    """The function is still a stub (raised ``NotImplementedError`` on the first call)."""
+
+    def message(self, name: str, *, locale: str = "en") -> str:
+        """The student-facing explanation (one template per kind of failure)."""
+        loc = locale if locale in RUNNER_MESSAGES["passed"] else "en"
+        if self.failure is None:
+            return RUNNER_MESSAGES["passed"][loc].format(name=name, calls=self.calls)
+        f = self.failure
+        text = RUNNER_MESSAGES[f.status][loc].format(
+            name=name, call=f.call, message=f.message, expected=fmt_value(f.expected), actual=fmt_value(f.actual),
+            detail=describe(f.mismatch, "result", locale=loc) if f.mismatch and f.mismatch.kind != "value" else "",
+        ).replace(" ()", "").replace("（）", "")
+        if f.misconception:
+            text += RUNNER_MESSAGES["misconception"][loc].format(
+                feedback=misconception_text(f.misconception, fmt_value(f.actual, limit=60), locale=loc))
+        return text
+
+
+RUNNER_MESSAGES: dict[str, dict[str, str]] = {
+    "passed": {
+        "en": "{name} agrees with the reference on {calls} generated inputs",
+        "zh": "{name} 在 {calls} 个随机生成的输入上与参考实现一致",
+    },
+    "wrong": {
+        "en": "{name}({call}) returned {actual}, expected {expected} ({detail})",
+        "zh": "{name}({call}) 返回了 {actual}，应为 {expected}（{detail}）",
+    },
+    "error": {
+        "en": "{name}({call}) raised {message}",
+        "zh": "{name}({call}) 抛出了异常 {message}",
+    },
+    "timeout": {
+        "en": "{name}({call}) did not return in time",
+        "zh": "{name}({call}) 超时未返回",
+    },
+    "crashed": {
+        "en": "{name}({call}) crashed the process running it: {message}",
+        "zh": "{name}({call}) 使运行它的进程崩溃：{message}",
+    },
+    "misconception": {
+        "en": ". This is what you get with a known mistake: {feedback}",
+        "zh": "。这正是一个常见错误的结果：{feedback}",
+    },
+}
+
+#: Short descriptions used when :data:`convmath.misconceptions.CATALOGUE` lacks a label.
+FALLBACK: dict[str, dict[str, str]] = {
+    "kernel_flipped": {"en": "the kernel was flipped, but a cross-correlation does not flip it",
+                       "zh": "翻转了卷积核，但互相关运算不翻转卷积核"},
+    "kernel_not_flipped": {"en": "the kernel was not flipped, but a true convolution flips it",
+                           "zh": "没有翻转卷积核，而真正的卷积需要翻转"},
+    "forgot_plus_one": {"en": "the +1 of the output size is missing (one row and column short)",
+                        "zh": "输出尺寸公式漏了 +1（少了一行一列）"},
+    "padding_once": {"en": "padding counted once, p instead of 2p", "zh": "填充只算了一次：用了 p 而不是 2p"},
+    "padding_doubled": {"en": "2p where p was already the total padding", "zh": "p 已经是总填充，却又用了 2p"},
+    "padding_one_side": {"en": "the padding was added on one side only", "zh": "只在一侧做了填充"},
+    "ceil_instead_of_floor": {"en": "rounded up instead of down", "zh": "向上取整而不是向下取整"},
+    "no_floor": {"en": "the division was not rounded down", "zh": "除法结果没有向下取整"},
+    "ignored_stride": {"en": "the stride was ignored", "zh": "忽略了步幅"},
+    "ignored_dilation": {"en": "the dilation was ignored", "zh": "忽略了膨胀（空洞）率"},
+    "channels_not_summed": {"en": "the input channels were not summed", "zh": "没有对各输入通道的结果求和"},
+    "bias_per_input_channel": {"en": "the bias was added once per input channel instead of once per output",
+                               "zh": "偏置对每个输入通道各加了一次，而不是每个输出只加一次"},
+    "forgot_bias": {"en": "the bias was left out", "zh": "漏掉了偏置"},
+}
+
+
+def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
+    """Feedback naming misconception ``label``: from the catalogue when it has the label, else :data:`FALLBACK`."""
+    try:
+        from convmath import misconceptions
+
+        if label in misconceptions.CATALOGUE:
+            return str(misconceptions.feedback(label, value, locale))
+    except ImportError:
+        pass
+    texts = FALLBACK.get(label, {"en": label, "zh": label})
+    return texts.get(locale, texts["en"])
+
+
+def local_call(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Outcome]:
+    """Wrap a Python function as a ``call``: arguments deep-copied, exceptions caught.
+
+    >>> call = local_call(lambda a, b: a // b)
+    >>> call((7, 2), {}), call((1, 0), {}).message
+    (Outcome(status='ok', value=3, message=''), 'ZeroDivisionError: integer division or modulo by zero')
+    """
+
+    def call(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Outcome:
+        try:
+            return Outcome("ok", fn(*copy.deepcopy(args), **copy.deepcopy(dict(kwargs))))
+        except Exception as err:  # the function under test may raise anything
+            return Outcome("error", None, f"{type(err).__name__}: {err}")
+
+    return call
+
+
+class _Stop(Exception):
+    """Raised inside the property to make hypothesis shrink a failure."""
+
+
+def grader_settings(max_examples: int = 50) -> Settings:
+    """Settings for grading: derandomized (same inputs for every student), no database, no health checks."""
+    return Settings(
+        max_examples=max_examples, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+        phases=(Phase.generate, Phase.shrink), print_blob=False,
+    )
+
+
+def check_function(
+    call: Callable[[tuple[Any, ...], Mapping[str, Any]], Any],
+    supports: Supports,
+    *,
+    reference: Callable[..., Any] | None = None,
+    rtol: float = 1e-9,
+    atol: float = 1e-9,
+    settings: Settings | None = None,
+    time_limit: float = 30.0,
+    max_calls: int = 500,
+) -> FunctionReport:
+    """Property-test ``call`` against the reference for the configurations ``supports`` claims.
+
+    Parameters
+    ----------
+    call : callable
+        ``call(args, kwargs)`` -> an object with ``status``, ``value``, ``message``.
+    supports : Supports
+        What the function computes and how it is called.
+    reference : callable, optional
+        A reference with the *same* signature as the function; by default the
+        result comes from :func:`convmath.testing.functions.expected_output`.
+    rtol, atol : float, optional
+        Tolerances of the comparison (default 1e-9; the inputs hold small
+        integers, so correct results are exact up to rounding).
+    settings : hypothesis.settings, optional
+        Defaults to the current profile with no deadline and one bug reported.
+    time_limit : float, optional
+        Seconds after which no more calls are made (generation and shrinking stop).
+    max_calls : int, optional
+        Most calls made, shrinking included.
+
+    Returns
+    -------
+    FunctionReport
+    """
+    if settings is None:
+        settings = Settings(deadline=None, report_multiple_bugs=False,
+                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                   HealthCheck.filter_too_much])
+    state: dict[str, Any] = {"calls": 0, "failures": [], "stopped": "", "dead": False, "missing": False}
+    start = time.monotonic()
+
+    def reference_of(case: Case) -> Any:
+        if reference is None:
+            return expected_output(supports, case)
+        return reference(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
+
+    @settings
+    @given(cases(supports))
+    def prop(case: Case) -> None:
+        if state["dead"] or state["missing"]:
+            return
+        if time.monotonic() - start > time_limit:
+            state["stopped"] = state["stopped"] or "time"
+            return
+        if state["calls"] >= max_calls:
+            state["stopped"] = state["stopped"] or "calls"
+            return
+        failure = _run_case(call, supports, case, reference_of, rtol, atol, state)
+        if failure is not None:
+            state["failures"].append(failure)
+            raise _Stop
+
+    try:
+        prop()
+    except (_Stop, Flaky):
+        pass
+    except HypothesisException as err:  # e.g. Unsatisfiable: report, do not crash the caller
+        if not state["failures"]:
+            raise RuntimeError(f"hypothesis could not test the function: {err}") from err
+    failures = state["failures"]
+    smallest = min(failures, key=lambda f: f.size) if failures else None
+    if smallest is not None and len(smallest.labels) > 1 and not state["dead"]:
+        # The smallest call may not tell two mistakes apart (p instead of 2p and
+        # a forgotten +1 both give 4 on n=3, k=1, p=1): count, over the failing
+        # calls met and a few more, how often each candidate explains the result.
+        counts = {lab: sum(lab in f.labels for f in failures) for lab in smallest.labels}
+        extra = _more_failures(call, supports, reference_of, rtol, atol, state,
+                               deadline=start + time_limit, max_calls=max_calls)
+        for f in extra:
+            for lab in counts:
+                counts[lab] += 2 if lab in f.labels else -len(extra)
+        best = max(smallest.labels, key=lambda lab: counts[lab])
+        smallest = replace(smallest, misconception=best)
+    return FunctionReport(smallest is None and not state["missing"], state["calls"], smallest,
+                          state["stopped"], state["missing"])
+
+
+def _more_failures(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,
+                   atol: float, state: dict[str, Any], *, deadline: float, max_calls: int, examples: int = 20) -> list[Failure]:
+    """Up to ``examples`` more calls, to tell apart misconceptions the smallest failure cannot."""
+    found: list[Failure] = []
+
+    @Settings(max_examples=examples, deadline=None, derandomize=True, database=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @given(cases(supports))
+    def more(case: Case) -> None:
+        if state["calls"] >= max_calls or time.monotonic() > deadline or state["dead"]:
+            return
+        failure = _run_case(call, supports, case, reference_of, rtol, atol, state)
+        if failure is not None and failure.status == "wrong":
+            found.append(failure)
+
+    more()
+    return found
+
+
+def _run_case(call: Callable[..., Any], supports: Supports, case: Case, reference_of: Callable[[Case], Any],
+              rtol: float, atol: float, state: dict[str, Any]) -> Failure | None:
+    expected = reference_of(case)
+    result = call(tuple(case.args), dict(case.kwargs))
+    state["calls"] += 1
+    status = getattr(result, "status", "error")
+    text = case.render("f")[2:-1]
+    if status != "ok":
+        message = str(getattr(result, "message", ""))
+        if state["calls"] == 1 and status == "error" and message.startswith("NotImplementedError"):
+            state["missing"] = True
+            return None
+        if status in ("timeout", "crashed"):
+            state["dead"] = True  # no more calls into a dead or stuck process
+        return Failure(text, status, expected, None, message, size=case.size)
+    actual = result.value
+    mismatch = compare(expected, actual, rtol=rtol, atol=atol)
+    if mismatch is None:
+        return None
+    labels: list[str] = []
+    for candidate, value in misconception_outputs(supports, case):
+        if candidate not in labels and compare(value, actual, rtol=rtol, atol=atol) is None:
+            labels.append(candidate)
+    return Failure(text, "wrong", expected, actual, "", mismatch, labels[0] if labels else None, case.size,
+                   tuple(labels))
+
