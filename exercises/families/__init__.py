@@ -57,6 +57,7 @@ _MODULES: tuple[str, ...] = (
     "exercises.families.output_size",
     "exercises.families.transposed",
     "exercises.families.pooling",
+    "exercises.families.params",
     # exercises-render families
     "exercises.families.by_hand",
     "exercises.families.flip",
