@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -292,10 +293,14 @@ class Sandbox:
         by_total = self._deadline <= now + timeout
         self._next_id += 1
         message["id"] = self._next_id
+        # a random nonce echoed by the worker: frames written ahead of time by
+        # student code (it can find the pipe) cannot answer a future request
+        message["nonce"] = nonce = secrets.token_hex(8)
         try:
             protocol.write_frame(self._cmd_w, json.dumps(message).encode(), deadline)
             reply = _parse(protocol.read_frame(self._reply_r, self.limits.max_message_bytes, deadline))
-            if type(reply) is not dict or reply.get("id") != self._next_id or type(reply.get("id")) is not int:
+            if (type(reply) is not dict or type(reply.get("id")) is not int or reply["id"] != self._next_id
+                    or reply.get("nonce") != nonce):
                 raise protocol.ProtocolError("the reply does not answer the request")
             return "ok", reply
         except protocol.FrameTimeout:

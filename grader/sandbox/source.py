@@ -66,6 +66,8 @@ def strip_magics(source: str) -> PreparedCell:
     >>> strip_magics("%%bash\\nrm -rf /").notes
     ("IPython cell magic skipped: '%%bash'",)
     """
+    if not source.strip():
+        return PreparedCell(None, ())
     try:
         compile(source, "<cell>", "exec", dont_inherit=True)
         return PreparedCell(source, ())

@@ -124,7 +124,7 @@ class _Worker:
                 reply = self.call(msg["name"], protocol.decode(msg["args"]), protocol.decode(msg["kwargs"]))
             else:
                 reply = [("status", '"error"'), ("message", _escape(f"unknown op {op!r}"))]
-            self.send([("id", str(int(msg["id"])))] + reply)
+            self.send([("id", str(int(msg["id"]))), ("nonce", _escape(str(msg["nonce"])))] + reply)
 
     # --- running student code ------------------------------------------------------
     def _prepare(self) -> tuple[_Capture, _Capture]:
