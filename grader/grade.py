@@ -174,12 +174,12 @@ class _Run:
 
 def _cell_note(cell: Cell, status: str, message: str) -> str:
     where = f"cell {cell.index + 1}"
+    if message.startswith(where):
+        return message
     if status == "error":
         return f"{where} raised {message}".strip()
-    if status == "timeout":
-        return f"{where} ran out of time: {message}".strip(": ")
-    if status == "skipped":
-        return f"{where}: {message}" if message else f"{where} was skipped"
+    if status in ("skipped", "timeout"):
+        return f"{where}: {message}" if message else f"{where}: {status}"
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
 
@@ -219,7 +219,7 @@ def _execute(
             for cell in cells:
                 if cell.index in skip:
                     continue
-                result = sandbox.run_cell(cell.source, index=cell.index)
+                result = sandbox.run_cell(cell.source, index=cell.index + 1)  # numbered as Jupyter users count
                 if result.status != "ok" and (result.status != "skipped" or result.message):
                     notes.append(_cell_note(cell, result.status, result.message))
                 if result.status in _FATAL:

@@ -102,7 +102,8 @@ def compare_cells(
         elif any(tag in (meta.get("tags") or ()) for tag in _LOCKED_TAGS):
             want_locked[str(cell.get("id"))] = str(cell.get("source", ""))
 
-    seen = Counter()
+    seen: Counter[tuple[str, str]] = Counter()
+    named: Counter[tuple[str, str]] = Counter()
     order = []
     for cell in loaded.cells:
         cm = cell.convmath
@@ -123,13 +124,16 @@ def compare_cells(
         for field in ("kind", "name"):
             if field in cm and cm[field] != want[field]:
                 flags.append(f"{where} ({key[0]}.{key[1]}) has metadata {field} {cm[field]!r}, not {want[field]!r}")
-        if cm.get("assignment", assignment_id) != assignment_id:
-            flags.append(f"{where} ({key[0]}.{key[1]}) names assignment {cm['assignment']!r}")
-        if cm.get("student", student) != student:
-            flags.append(f"{where} ({key[0]}.{key[1]}) names student {cm['student']!r}, not {student!r}")
+        for field, want_value in (("assignment", assignment_id), ("student", student)):
+            if cm.get(field, want_value) != want_value:
+                named[(field, cm[field])] += 1
         seen[key] += 1
         order.append(key)
 
+    for (field, value), count in named.items():
+        cells = "answer cell names" if count == 1 else f"{count} answer cells name"
+        want_value = assignment_id if field == "assignment" else student
+        flags.append(f"{cells} {field} {value!r} in their metadata, not {want_value!r}")
     edited = [f for f in flags if f.startswith("locked cell ")]
     if len(edited) > 3:
         ids = ", ".join(f.split("'")[1] for f in edited)
