@@ -58,6 +58,8 @@ _MODULES: tuple[str, ...] = (
     "exercises.families.transposed",
     "exercises.families.pooling",
     "exercises.families.params",
+    "exercises.families.macs",
+    "exercises.families.receptive",
     # exercises-render families
     "exercises.families.by_hand",
     "exercises.families.flip",
