@@ -722,7 +722,29 @@ def _eval_sum(term: sympy.Expr, limits: list[tuple[Any, ...]], data: Mapping[str
     var, lo, hi = limits[0]
     lo_n = -span if lo == -_oo else int(_eval(sympy.sympify(lo), data, env, span))
     hi_n = span if hi == _oo else int(_eval(sympy.sympify(hi), data, env, span))
+    for low, high in _support(term, var, data, env):  # terms outside an array's support are zero
+        lo_n, hi_n = max(lo_n, low), min(hi_n, high)
     total: Any = 0
     for value in range(lo_n, hi_n + 1):
         total = total + _eval_sum(term, limits[1:], data, {**env, var: value}, span)
     return total
+
+
+def _support(term: sympy.Expr, var: sympy.Symbol, data: Mapping[str, np.ndarray],
+             env: dict[sympy.Symbol, int]) -> list[tuple[int, int]]:
+    """Ranges of ``var`` outside which some array of ``term`` is indexed out of range (so the term is 0)."""
+    factors = term.args if isinstance(term, sympy.Mul) else (term,)
+    ranges = []
+    for factor in factors:
+        if not isinstance(factor, sympy.Indexed):
+            continue
+        size = data[factor.base.name].shape
+        for axis, index in enumerate(factor.indices):
+            coeff = index.coeff(var)
+            rest = index - coeff * var
+            if coeff not in (1, -1) or rest.has(var) or not rest.free_symbols <= set(env) or axis >= len(size):
+                continue
+            offset = int(rest.xreplace(env))
+            low, high = -offset, size[axis] - 1 - offset
+            ranges.append((low, high) if coeff == 1 else (-high, -low))
+    return ranges
