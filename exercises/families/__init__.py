@@ -65,6 +65,8 @@ _MODULES: tuple[str, ...] = (
     "exercises.families.flip",
     "exercises.families.conv1x1",
     "exercises.families.network_table",
+    "exercises.families.digestion",
+    "exercises.families.implement",
 )
 _loaded = False
 
