@@ -306,8 +306,7 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
     ), label="config")
     if not sup.stride and sup.implied_stride == "one":
         config = replace(config, stride=(1,) * config.ndim)
-    values = st.lists(st.integers(-4, 9), min_size=math.prod(config.input_shape), max_size=math.prod(config.input_shape))
-    x = np.array(draw(values, label="x"), dtype=np.float64).reshape(config.input_shape)
+    x = draw(cs.int_arrays(config.input_shape, min_value=-4, max_value=9), label="x").astype(np.float64)
     X = x[0] if sup.layout == "single" else x
 
     def squash(v: tuple[int, ...]) -> Any:

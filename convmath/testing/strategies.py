@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from convmath._validate import check_int, check_positive_int
 from convmath.errors import ConvMathError
@@ -39,6 +40,7 @@ __all__ = [
     "PoolConfig",
     "conv_configs",
     "conv_arrays",
+    "int_arrays",
     "pool_configs",
     "output_size_arguments",
     "layer_stacks",
@@ -236,16 +238,23 @@ def conv_arrays(draw: Any, config: ConvConfig, *, min_value: int = -4, max_value
     Integer values keep every sum exact, so a result can be compared exactly
     and a misconception's output recognised. Shrinks towards all zeros.
     """
-    values = st.integers(min_value, max_value)
-
     def array(shape: tuple[int, ...], label: str) -> np.ndarray:
-        flat = draw(st.lists(values, min_size=int(np.prod(shape)), max_size=int(np.prod(shape))), label=label)
-        return np.array(flat, dtype=np.float64).reshape(shape)
+        return draw(int_arrays(shape, min_value=min_value, max_value=max_value), label=label).astype(np.float64)
 
     x = array(config.input_shape, "x")
     weight = array(config.weight_shape, "weight")
     bias = array((config.out_channels,), "bias") if config.bias else None
     return x, weight, bias
+
+
+def int_arrays(shape: tuple[int, ...], *, min_value: int = -4, max_value: int = 4) -> st.SearchStrategy[np.ndarray]:
+    """``int64`` arrays of ``shape`` with entries in ``[min_value, max_value]``.
+
+    Drawn sparsely over a background of zeros (``hypothesis.extra.numpy.arrays``
+    with a fill), which keeps shrinking fast. Shrinks towards all zeros.
+    """
+    fill = 0 if min_value <= 0 <= max_value else min_value
+    return hnp.arrays(np.int64, shape, elements=st.integers(min_value, max_value), fill=st.just(fill))
 
 
 @dataclass(frozen=True)
@@ -446,11 +455,7 @@ def small_int_matrices(
         shapes = st.tuples(st.integers(min_side, max_side), st.integers(min_side, max_side))
     else:
         shapes = st.just(tuple(check_positive_int("shape", v) for v in shape))
-    return shapes.flatmap(
-        lambda sh: st.lists(st.integers(min_value, max_value), min_size=sh[0] * sh[1], max_size=sh[0] * sh[1]).map(
-            lambda v: np.array(v, dtype=np.int64).reshape(sh)
-        )
-    )
+    return shapes.flatmap(lambda sh: int_arrays(sh, min_value=min_value, max_value=max_value))
 
 
 @st.composite

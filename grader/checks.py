@@ -1,0 +1,526 @@
+r"""Check one answer against its part, and name the misconception behind a wrong one.
+
+:func:`check_part` dispatches on the part's :class:`~exercises.model.AnswerSpec`
+kind. Every wrong answer is then compared, *with the same comparison*, to the
+answer each of the part's :class:`~exercises.model.WrongAnswer` s gives; a
+match names the mistake through :func:`convmath.misconceptions.feedback`
+("15 is what you get with padding counted once, p instead of 2p").
+
+Kinds
+-----
+``integer``
+    Exact. Python and numpy ints; an integral float (``110592.0``) is accepted
+    with a note unless ``CheckOptions(accept_integral_float=False)``; ``bool``
+    is refused; a non-integral number is wrong (and may match ``no_floor``).
+``shape``
+    A tuple or list of ints, compared exactly.
+``array``
+    Numbers compared with the spec's ``rtol``/``atol`` by
+    :func:`convmath.testing.compare.compare` (NaN equals NaN; shapes must
+    agree, and a shape mismatch is explained).
+``expression``
+    A string parsed by :func:`grader.expr.parse_expression` (never ``eval``),
+    equal to the expected expression if it agrees at random points of the
+    symbols' domains (integers for integer symbols, so floors are exercised),
+    or, for small expressions, if ``sympy`` simplifies the difference to 0.
+``function``
+    Property-tested through ``call`` by :func:`convmath.testing.runner.check_function`,
+    the code a course's CI runs through :mod:`convmath.testing`.
+``choice``
+    One of the spec's keys (surrounding blanks and case ignored).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import numbers
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+import sympy
+
+from convmath.errors import ConvMathError
+from convmath.testing.compare import Mismatch, compare, describe, fmt_value
+from convmath.testing.functions import Supports
+from convmath.testing.runner import check_function, grader_settings, misconception_text
+from exercises.model import Part
+
+from .expr import ExpressionError, make_symbols, parse_expression
+
+__all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
+
+Status = Literal["correct", "incorrect", "partial", "missing", "error"]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How strictly answers are checked; one instance per assignment."""
+
+    accept_integral_float: bool = True
+    """Accept ``110592.0`` for ``110592`` (with a note)."""
+
+    reveal_expected: bool = True
+    """Say the expected value in messages about a wrong value (shapes are always said)."""
+
+    misconception_credit: float = 0.0
+    """Fraction of the points given for a wrong answer that matches a misconception
+    (``> 0`` makes such answers ``partial``)."""
+
+    expression_points: int = 60
+    """Random points at which two expressions are compared."""
+
+    simplify_max_ops: int = 40
+    """Largest expression (``sympy.count_ops``) on which ``simplify`` is also tried."""
+
+    max_examples: int = 30
+    """Generated calls of a function answer (before shrinking)."""
+
+    function_time_limit: float = 20.0
+    """Seconds of calls for one function answer, shrinking included."""
+
+    max_calls: int = 300
+    """Most calls of one function answer, shrinking included."""
+
+    seed: int = 0
+    """Seed of the random points of expression checks (fixed: every student gets the same points)."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """The verdict on one answer."""
+
+    score: float
+    """Points earned."""
+
+    max_score: float
+    """Points the part is worth."""
+
+    status: Status
+    """``correct``, ``incorrect``, ``partial``, ``missing`` or ``error`` (could not be evaluated)."""
+
+    message: str
+    """What the student reads, in the requested locale."""
+
+    misconception: str | None = None
+    """Label of the matched misconception, if any."""
+
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Plain data for the instructor (the failing call, the matched points, notes)."""
+
+
+#: Student-facing templates, one per kind of outcome.
+MESSAGES: dict[str, dict[str, str]] = {
+    "correct": {"en": "'{name}' is correct", "zh": "'{name}' 正确"},
+    "missing": {"en": "'{name}' was not answered", "zh": "'{name}' 没有作答"},
+    "integral_float": {
+        "en": "'{name}' is correct (given as the float {value}; an integer was expected)",
+        "zh": "'{name}' 正确（给出的是浮点数 {value}，应为整数）",
+    },
+    "not_integer": {"en": "'{name}' must be an integer, not {what}", "zh": "'{name}' 应当是整数，而不是 {what}"},
+    "wrong_integer": {"en": "'{name}' = {value} is not correct", "zh": "'{name}' = {value} 不正确"},
+    "wrong_integer_reveal": {"en": "'{name}' = {value} is not correct; expected {expected}",
+                             "zh": "'{name}' = {value} 不正确，应为 {expected}"},
+    "not_shape": {"en": "'{name}' must be a tuple of integers such as (3, 3), not {what}",
+                  "zh": "'{name}' 应当是整数元组，例如 (3, 3)，而不是 {what}"},
+    "wrong_shape": {"en": "'{name}' does not have correct shape--got: {value}",
+                    "zh": "'{name}' 的形状不正确——得到：{value}"},
+    "wrong_shape_reveal": {"en": "'{name}' does not have correct shape--got: {value}, expected: {expected}",
+                           "zh": "'{name}' 的形状不正确——得到：{value}，应为：{expected}"},
+    "not_expression": {"en": "'{name}' could not be read: {reason}", "zh": "无法读取 '{name}'：{reason}"},
+    "wrong_expression": {"en": "'{name}' = {value} differs from the right expression, e.g. at {point}",
+                         "zh": "'{name}' = {value} 与正确的表达式不同，例如在 {point} 处"},
+    "wrong_choice": {"en": "'{name}' = {value} is not the right choice", "zh": "'{name}' = {value} 不是正确选项"},
+    "unknown_choice": {"en": "'{name}' = {value} is not one of the choices {choices}",
+                       "zh": "'{name}' = {value} 不是选项 {choices} 之一"},
+    "function_missing": {"en": "'{name}' is not defined yet (it still raises NotImplementedError)",
+                         "zh": "'{name}' 还没有实现（仍然抛出 NotImplementedError）"},
+    "function_unavailable": {"en": "'{name}' could not be called: {reason}", "zh": "无法调用 '{name}'：{reason}"},
+    "misconception": {"en": " — {feedback}", "zh": "——{feedback}"},
+}
+
+
+def _msg(key: str, locale: str, **values: Any) -> str:
+    texts = MESSAGES[key]
+    return texts.get(locale, texts["en"]).format(**values)
+
+
+def check_part(
+    part: Part,
+    answer: Any,
+    *,
+    locale: str = "en",
+    call: Callable[..., Any] | None = None,
+    options: CheckOptions = CheckOptions(),
+) -> PartResult:
+    """Check ``answer`` for ``part``.
+
+    Parameters
+    ----------
+    part : exercises.model.Part
+        The regenerated part (never read from the notebook).
+    answer : Any
+        The plain data the sandbox extracted for ``part.answer.name``; ``None``
+        means not answered. Ignored for ``function`` parts, which use ``call``.
+    locale : {"en", "zh"}, optional
+        Language of the message.
+    call : callable, optional
+        For ``function`` parts: ``call(args, kwargs)`` (or ``call(args)``) runs
+        the student's function in the sandbox and returns an object with
+        ``status`` (``ok``/``error``/``timeout``/``crashed``), ``value`` and
+        ``message``. ``None`` means the function is not defined.
+    options : CheckOptions, optional
+
+    Returns
+    -------
+    PartResult
+
+    Examples
+    --------
+    >>> from exercises.model import AnswerSpec, Part, WrongAnswer
+    >>> part = Part("a", {"en": "Output size?"}, AnswerSpec("integer", "n_out", expected=16),
+    ...             2.0, (WrongAnswer("padding_once", 15),))
+    >>> check_part(part, 16).status
+    'correct'
+    >>> print(check_part(part, 15).message)
+    'n_out' = 15 is not correct; expected 16 — 15 is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.
+    """
+    spec = part.answer
+    checker = _CHECKERS.get(spec.kind)
+    if checker is None:
+        raise ConvMathError(f"kind={spec.kind!r} is not allowed; use one of {', '.join(repr(k) for k in _CHECKERS)}")
+    if spec.kind != "function" and answer is None:
+        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=spec.name))
+    return checker(part, answer, locale, call, options)
+
+
+def _result(part: Part, ok: bool, message: str, *, locale: str, options: CheckOptions, label: str | None = None,
+            value: Any = None, error: bool = False, details: Mapping[str, Any] | None = None) -> PartResult:
+    if ok:
+        return PartResult(part.points, part.points, "correct", message, None, dict(details or {}))
+    if label is not None:
+        message += _msg("misconception", locale, feedback=misconception_text(label, value, locale=locale))
+        credit = max(0.0, min(1.0, options.misconception_credit))
+        if credit > 0:
+            return PartResult(part.points * credit, part.points, "partial", message, label, dict(details or {}))
+    return PartResult(0.0, part.points, "error" if error else "incorrect", message, label, dict(details or {}))
+
+
+def _diagnose(part: Part, matches: Callable[[Any], bool]) -> str | None:
+    for wrong in part.wrong_answers:
+        try:
+            if matches(wrong.value):
+                return wrong.label
+        except (ConvMathError, TypeError, ValueError, ArithmeticError):
+            continue
+    return None
+
+
+# ----------------------------------------------------------------- integer
+
+
+def _check_integer(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    note = ""
+    value = answer
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return _result(part, False, _msg("not_integer", locale, name=name, what=_what(value)), locale=locale,
+                       options=options)
+    if not isinstance(value, numbers.Integral):
+        if math.isfinite(value) and float(value).is_integer() and options.accept_integral_float:
+            note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
+            value = int(value)
+    same = _numbers_equal(value, spec.expected)
+    if same:
+        return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
+                       details={"note": note} if note else None)
+    label = _diagnose(part, lambda w: _numbers_equal(value, w))
+    key = "wrong_integer_reveal" if options.reveal_expected else "wrong_integer"
+    return _result(part, False, _msg(key, locale, name=name, value=fmt_value(value), expected=spec.expected),
+                   locale=locale, options=options, label=label, value=fmt_value(value))
+
+
+def _numbers_equal(value: Any, expected: Any) -> bool:
+    """Exact for ints and rationals; relative 1e-9 as soon as a float is involved."""
+    def exact(v: Any) -> Fraction | None:
+        if isinstance(v, numbers.Integral):
+            return Fraction(int(v))
+        if isinstance(v, sympy.Rational):
+            return Fraction(int(v.p), int(v.q))
+        if isinstance(v, Fraction):
+            return v
+        return None
+
+    a, b = exact(value), exact(expected)
+    if a is not None and b is not None:
+        return a == b
+    return math.isclose(float(value), float(expected), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the string {value!r}"[:80]
+    return type(value).__name__
+
+
+# ----------------------------------------------------------------- shape
+
+
+def _check_shape(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    shape = _as_shape(answer)
+    if shape is None:
+        return _result(part, False, _msg("not_shape", locale, name=name, what=_what(answer)), locale=locale,
+                       options=options)
+    expected = tuple(int(v) for v in spec.expected)
+    if shape == expected:
+        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
+    label = _diagnose(part, lambda w: _as_shape(w) == shape)
+    key = "wrong_shape_reveal" if options.reveal_expected else "wrong_shape"
+    return _result(part, False, _msg(key, locale, name=name, value=shape, expected=expected), locale=locale,
+                   options=options, label=label, value=shape)
+
+
+def _as_shape(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)):
+        return None
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
+        return None
+    return tuple(int(v) for v in value)
+
+
+# ----------------------------------------------------------------- array
+
+
+def _check_array(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    rtol, atol = spec.rtol, spec.atol
+    mismatch = compare(spec.expected, answer, rtol=rtol, atol=atol)
+    if mismatch is None:
+        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
+    message = describe(mismatch, name, locale=locale, reveal=options.reveal_expected)
+    label = None if mismatch.kind == "type" else _diagnose(
+        part, lambda w: compare(w, answer, rtol=rtol, atol=atol) is None)
+    return _result(part, False, message, locale=locale, options=options, label=label,
+                   value=fmt_value(answer, limit=60), details={"mismatch": _plain(mismatch)})
+
+
+def _plain(m: Mismatch) -> dict[str, Any]:
+    return {"kind": m.kind, "got": str(m.got), "expected": str(m.expected), "index": m.index, "count": m.count}
+
+
+# ----------------------------------------------------------------- expression
+
+
+def _check_expression(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    symbols = make_symbols(spec.symbols)
+    text = str(answer) if isinstance(answer, (int, float)) and not isinstance(answer, bool) else answer
+    try:
+        student = parse_expression(text, symbols)
+    except ExpressionError as err:
+        return _result(part, False, _msg("not_expression", locale, name=name, reason=err), locale=locale,
+                       options=options, error=True)
+    expected = _rebind(sympy.sympify(spec.expected), symbols)
+    points = _points(spec.symbols, options)
+    counter = _differs(student, expected, points)
+    if counter is None and _provably_unequal(student, expected, options):
+        counter = {}
+    if counter is None:
+        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options,
+                       details={"points": len(points)})
+    label = _diagnose(part, lambda w: _differs(student, _rebind(sympy.sympify(w), symbols), points) is None)
+    point = ", ".join(f"{k} = {v}" for k, v in counter.items()) or "general"
+    return _result(part, False, _msg("wrong_expression", locale, name=name, value=text, point=point),
+                   locale=locale, options=options, label=label, value=text, details={"counterexample": counter})
+
+
+def _rebind(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """Replace the expected expression's symbols by the spec's, matched by name."""
+    return expr.xreplace({s: symbols[s.name] for s in expr.free_symbols if s.name in symbols})
+
+
+def _points(domains: Mapping[str, str], options: CheckOptions) -> list[dict[str, Any]]:
+    rng = random.Random(options.seed)
+    small = [dict.fromkeys(domains, v) for v in (1, 2, 3)]
+    points = []
+    for i in range(options.expression_points):
+        top = 6 if i < options.expression_points // 2 else 40
+        point = {}
+        for name, domain in domains.items():
+            if domain == "positive_integer":
+                point[name] = rng.randint(1, top)
+            elif domain == "nonnegative_integer":
+                point[name] = rng.randint(0, top)
+            elif domain == "positive_real":
+                point[name] = sympy.Rational(rng.randint(1, 20 * top), rng.randint(1, 20))
+            else:
+                point[name] = sympy.Rational(rng.randint(-20 * top, 20 * top), rng.randint(1, 20))
+        points.append(point)
+    return [p for p in small if all(d != "nonnegative_integer" or v >= 0 for d, v in zip(domains.values(), p.values()))] + points
+
+
+def _differs(student: sympy.Expr, expected: sympy.Expr, points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first point where the two differ (both defined, or only the student's undefined), else ``None``."""
+    for point in points:
+        values = {s: point[s.name] for s in (student.free_symbols | expected.free_symbols) if s.name in point}
+        e = _value(expected, values)
+        if e is None:
+            continue
+        v = _value(student, values)
+        if v is None or not _close(v, e):
+            return {k: (int(x) if isinstance(x, int) else str(x)) for k, x in point.items()}
+    return None
+
+
+def _value(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
+    try:
+        result = expr.xreplace({s: sympy.sympify(v) for s, v in values.items()})
+        if result.free_symbols or result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            return None
+        if not result.is_Rational:
+            result = sympy.N(result, 30)
+        return result if result.is_real else None
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
+    if a.is_Rational and b.is_Rational:
+        return bool(a == b)
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+
+
+def _provably_unequal(student: sympy.Expr, expected: sympy.Expr, options: CheckOptions) -> bool:
+    """Points agree; when both are small, let ``simplify`` disagree only if it proves a nonzero constant."""
+    if sympy.count_ops(student) + sympy.count_ops(expected) > options.simplify_max_ops:
+        return False
+    try:
+        diff = sympy.simplify(student - expected)
+    except Exception:  # sympy may fail on odd inputs; the sampled points stand
+        return False
+    return bool(diff.is_number and diff != 0)
+
+
+# ----------------------------------------------------------------- choice
+
+
+def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    choices = tuple(spec.choices)
+    key = answer.strip() if isinstance(answer, str) else answer
+    if isinstance(key, str) and key not in choices:
+        folded = [c for c in choices if c.casefold() == key.casefold()]
+        key = folded[0] if len(folded) == 1 else key
+    if key not in choices:
+        shown = ", ".join(repr(c) for c in choices)
+        return _result(part, False, _msg("unknown_choice", locale, name=name, value=repr(answer), choices=shown),
+                       locale=locale, options=options)
+    if key == spec.expected:
+        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
+    label = _diagnose(part, lambda w: w == key)
+    return _result(part, False, _msg("wrong_choice", locale, name=name, value=repr(key)), locale=locale,
+                   options=options, label=label, value=repr(key))
+
+
+# ----------------------------------------------------------------- function
+
+
+def _check_function(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
+    spec, name = part.answer, part.answer.name
+    if call is None:
+        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=name))
+    supports = Supports.from_config(spec.config, **_op_from_reference(spec.reference, spec.config))
+    reference = _same_signature_reference(spec.reference)
+    report = check_function(_adapt(call), supports, reference=reference,
+                            rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9,
+                            settings=grader_settings(options.max_examples),
+                            time_limit=options.function_time_limit, max_calls=options.max_calls)
+    if report.missing:
+        return PartResult(0.0, part.points, "missing", _msg("function_missing", locale, name=name))
+    details = {"calls": report.calls, "stopped": report.stopped}
+    if report.passed:
+        return _result(part, True, report.message(name, locale=locale), locale=locale, options=options,
+                       details=details)
+    failure = report.failure
+    assert failure is not None
+    details.update(call=failure.call, status=failure.status)
+    message = report.message(name, locale=locale)
+    label = failure.misconception
+    credit = max(0.0, min(1.0, options.misconception_credit))
+    if label is not None and credit > 0:
+        return PartResult(part.points * credit, part.points, "partial", message, label, details)
+    status: Status = "incorrect" if failure.status == "wrong" else "error"
+    return PartResult(0.0, part.points, status, message, label, details)
+
+
+_CANONICAL = {
+    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
+    "max_pool": "max_pool", "avg_pool": "avg_pool",
+    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
+}
+
+
+def _op_from_reference(reference: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Default ``op`` (and output-size options) read from a convmath reference's name."""
+    if "op" in config or ":" not in reference:
+        return {}
+    fn = reference.rsplit(":", 1)[1]
+    op = _CANONICAL.get(fn)
+    if op is None:
+        return {}
+    extra: dict[str, Any] = {"op": op}
+    if fn == "pool_output_size":
+        extra["formula"] = "pool"
+    if fn == "d2l_output_size":
+        extra["padding_convention"] = "total"
+    return extra
+
+
+def _same_signature_reference(reference: str) -> Callable[..., Any] | None:
+    """The spec's reference when it takes the student's arguments; ``None`` for convmath's
+    PyTorch-layout functions and formulas (then the canonical computation is the reference)."""
+    if not reference:
+        return None
+    module, _, attr = reference.partition(":")
+    if module.startswith("convmath.") and attr in _CANONICAL and attr != "corr2d":
+        return None
+    return getattr(importlib.import_module(module), attr)
+
+
+def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Any]:
+    """Accept ``call(args, kwargs)`` or ``call(args)`` from the pipeline."""
+    try:
+        params = [p for p in inspect.signature(call).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+        two = len(params) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
+    except (TypeError, ValueError):
+        two = True
+    if two:
+        return call
+
+    def one(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        if kwargs:
+            raise ConvMathError("call(args) cannot pass keyword arguments; give call(args, kwargs)")
+        return call(args)
+
+    return one
+
+
+_CHECKERS: dict[str, Callable[[Part, Any, str, Any, CheckOptions], PartResult]] = {
+    "integer": _check_integer,
+    "shape": _check_shape,
+    "array": _check_array,
+    "expression": _check_expression,
+    "function": _check_function,
+    "choice": _check_choice,
+}
