@@ -95,6 +95,10 @@ class GradingContext:
     call_timeout: float = 5.0
     """Wall-clock seconds for one call of a student function during checking."""
 
+    sandbox_mode: str = "auto"
+    """How sandboxes start: ``"zygote"`` (forked from a pre-started interpreter
+    that has imported numpy), ``"fresh"`` (a new interpreter each) or ``"auto"``."""
+
     @cached_property
     def assignment(self) -> Assignment:
         """The parsed assignment."""
@@ -108,7 +112,7 @@ class GradingContext:
     @cached_property
     def max_score(self) -> float:
         """Points of the assignment (of a probe variant: slots have fixed totals)."""
-        return float(sum(ex.points for _, ex in build_exercises(self.assignment, self.secret, "~probe")))
+        return float(sum(ex.points for _, ex in build_exercises(self.assignment, self.secret, "probe")))
 
     @property
     def locale(self) -> str:
@@ -125,6 +129,7 @@ class GradingContext:
             "max_bytes": self.max_bytes,
             "compare": self.compare,
             "call_timeout": self.call_timeout,
+            "sandbox_mode": self.sandbox_mode,
         }
 
     @classmethod
@@ -139,6 +144,7 @@ class GradingContext:
             max_bytes=int(data.get("max_bytes", MAX_BYTES)),
             compare=bool(data.get("compare", True)),
             call_timeout=float(data.get("call_timeout", 5.0)),
+            sandbox_mode=str(data.get("sandbox_mode", "auto")),
         )
 
 
@@ -213,7 +219,7 @@ def _execute(
     skip: set[int] = set()
     names = sorted({part.answer.name for _, _, part in parts})
     for attempt in range(_RERUNS + 1):
-        with Sandbox(context.limits, forbidden_imports=forbidden) as sandbox:
+        with Sandbox(context.limits, forbidden_imports=forbidden, mode=context.sandbox_mode) as sandbox:  # type: ignore[arg-type]
             warnings = tuple(sandbox.isolation.warnings)
             dead = None
             for cell in cells:

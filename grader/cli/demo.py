@@ -1,0 +1,147 @@
+"""``convmath demo``: the whole product in one command, on the bundled example.
+
+::
+
+    convmath demo [--out DIR] [--jobs N]
+
+1. generates the bundled example assignment for the bundled roster
+   (``DIR/notebooks/<id>.ipynb`` and answer keys ``DIR/keys/<id>.ipynb``);
+2. writes simulated submissions to ``DIR/submissions/``: a correct one (the
+   key's answers), one with a typical misconception, and a hostile one (it
+   patches ``numpy.allclose``, answers with objects whose ``__eq__`` always
+   says yes, tries to read the course secret and calls ``os._exit``);
+3. grades them with ``convmath grade`` into ``DIR/grades.db`` and ``DIR/grades/``;
+4. prints the grade table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from convmath.errors import ConvMathError
+
+__all__ = ["main", "examples_dir", "HOSTILE_CELL"]
+
+#: The hostile submission's extra cell (``{secret}`` is the secret file's path).
+HOSTILE_CELL = """\
+import os
+import numpy
+numpy.allclose = lambda *args, **kwargs: True        # make every comparison pass
+numpy.array_equal = lambda *args, **kwargs: True
+try:
+    print(open({secret!r}).read())                    # steal the course secret
+except OSError as err:
+    print("no secret for me:", err)
+os._exit(0)                                           # and crash the grader
+"""
+
+_LIAR = """\
+class Liar:
+    def __eq__(self, other):
+        return True
+    __hash__ = object.__hash__
+{name} = Liar()"""
+
+
+def examples_dir() -> Path:
+    """The bundled example folder (``assignment.toml``, ``roster.csv``, ``secret.txt``)."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "examples", here.parents[1] / "examples"):
+        if (candidate / "assignment.toml").is_file():
+            return candidate
+    raise ConvMathError("the bundled examples (examples/assignment.toml) are not installed with this copy of convmath")
+
+
+def _write_submissions(examples: Path, out: Path) -> list[tuple[str, str]]:
+    from exercises.assignment import build_exercises, load_assignment, load_roster, read_secret
+    from exercises.notebook import key_notebook, student_notebook, write_notebook
+
+    from ..simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
+
+    assignment = load_assignment(examples / "assignment.toml")
+    roster = load_roster(examples / "roster.csv")
+    secret = read_secret(examples / "secret.txt")
+    for folder in ("notebooks", "keys", "submissions"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    built = {}
+    for student in roster:
+        exercises = build_exercises(assignment, secret, student.student_id)
+        built[student.student_id] = exercises
+        write_notebook(student_notebook(assignment, student.student_id, exercises, student_name=student.name),
+                       out / "notebooks" / f"{student.student_id}.ipynb")
+        write_notebook(key_notebook(assignment, student.student_id, exercises, student_name=student.name),
+                       out / "keys" / f"{student.student_id}.ipynb")
+    plan: list[tuple[str, str]] = []
+    ids = [s.student_id for s in roster]
+    if ids:
+        nb = filled_notebook(assignment, ids[0], built[ids[0]])
+        plan.append((ids[0], "correct (the key's answers)"))
+        (out / "submissions" / f"{ids[0]}.ipynb").write_bytes(notebook_bytes(nb))
+    if len(ids) > 1:
+        exercises = built[ids[1]]
+        slot, part = next(((s, p) for s, p in answer_parts(exercises) if p.wrong_answers), answer_parts(exercises)[0])
+        answers = {(slot.id, part.key): wrong_answer_source(part, part.wrong_answers[0])} if part.wrong_answers else {}
+        label = part.wrong_answers[0].label if part.wrong_answers else "none available"
+        nb = filled_notebook(assignment, ids[1], exercises, answers=answers)
+        plan.append((ids[1], f"misconception {label!r} in {slot.id}.{part.key}"))
+        (out / "submissions" / f"{ids[1]}.ipynb").write_bytes(notebook_bytes(nb))
+    if len(ids) > 2:
+        exercises = built[ids[2]]
+        answers = {(s.id, p.key): _LIAR.format(name=p.answer.name) for s, p in answer_parts(exercises)}
+        cell = HOSTILE_CELL.format(secret=str((examples / "secret.txt").resolve()))
+        nb = filled_notebook(assignment, ids[2], exercises, answers=answers, extra_cells=[(None, cell)])
+        plan.append((ids[2], "hostile (patches numpy, lying __eq__, reads the secret, os._exit)"))
+        (out / "submissions" / f"{ids[2]}.ipynb").write_bytes(notebook_bytes(nb))
+    return plan
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``convmath demo``; returns the exit status of the grading step."""
+    parser = argparse.ArgumentParser(prog="convmath demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("convmath-demo"), help="folder to work in (default: convmath-demo)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    from ..gradebook import Gradebook
+    from .grade import main as grade_main
+
+    examples = examples_dir()
+    out: Path = args.out
+    for stale in ("grades", "submissions"):
+        shutil.rmtree(out / stale, ignore_errors=True)
+    (out / "grades.db").unlink(missing_ok=True)
+    plan = _write_submissions(examples, out)
+    print(f"generated notebooks and keys for the roster in {out}/notebooks and {out}/keys")
+    for student, what in plan:
+        print(f"  submission {student}.ipynb: {what}")
+    argv_grade = [str(out / "submissions"), "--assignment", str(examples / "assignment.toml"),
+                  "--secret-file", str(examples / "secret.txt"), "--roster", str(examples / "roster.csv"),
+                  "--gradebook", str(out / "grades.db"), "--out", str(out / "grades"), "--cell-timeout", "5",
+                  "--timeout", "30"]
+    if args.jobs:
+        argv_grade += ["--jobs", str(args.jobs)]
+    status = grade_main(argv_grade)
+    from exercises.assignment import load_assignment
+
+    assignment_id = load_assignment(examples / "assignment.toml").id
+    with Gradebook(out / "grades.db") as book:
+        results = book.current(assignment_id)
+    print()
+    print(f"{'student':<12} {'score':>9}  {'status':<8} notes")
+    for result in results:
+        labels = sorted({p.misconception for p in result.parts if p.misconception})
+        extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
+        note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
+        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {note[:90]}")
+    print(f"\nfeedback: {out}/grades/<student>/feedback.md   class table: {out}/grades/grades.csv")
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
