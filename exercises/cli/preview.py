@@ -1,0 +1,102 @@
+"""``convmath preview``: one exercise variant with its solution, or the list of families.
+
+::
+
+    convmath preview FAMILY --seed N [--locale zh] [--difficulty D] [--option key=value ...]
+    convmath preview --list
+
+The variant is printed as Markdown: the prompt, the setup code, each part
+with the answer code of the key, the worked solution, and what each
+misconception this variant can diagnose would answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from convmath.errors import ConvMathError
+
+from ..model import LOCALES, Exercise
+from ..notebook import _fmt_points, answer_code, solution_source
+
+__all__ = ["main", "render_preview"]
+
+
+def render_preview(exercise: Exercise, locale: str = "en") -> str:
+    """The Markdown that ``convmath preview`` prints for one exercise."""
+    from convmath.misconceptions import CATALOGUE
+
+    from ..families import families
+
+    family = families()[exercise.family]
+    head = {"en": "seed", "zh": "种子"}[locale]
+    lines = [
+        f"# {family.title.get(locale, exercise.family)} ({exercise.family}, "
+        f"difficulty {exercise.difficulty}, {head} {exercise.seed}, {_fmt_points(exercise.points, locale)})",
+        "",
+        exercise.prompt[locale],
+        "",
+    ]
+    if exercise.setup_code:
+        lines += ["```python", exercise.setup_code, "```", ""]
+    answer, solution, wrong = {"en": ("Answer", "Solution", "Misconceptions"), "zh": ("答案", "解答", "常见错误")}[locale]
+    for part in exercise.parts:
+        lines += [f"**({part.key})** {part.prompt[locale]} *({_fmt_points(part.points, locale)})*", "",
+                  f"*{answer}* ({part.answer.kind}):", "", "```python", solution_source(part), "```", ""]
+        for item in part.wrong_answers:
+            title = CATALOGUE[item.label].title[locale] if item.label in CATALOGUE else item.label
+            try:
+                shown = answer_code(part.answer, item.value).split(" = ", 1)[1]
+            except (ConvMathError, ValueError, TypeError):
+                shown = repr(item.value)
+            lines.append(f"- {wrong}: `{item.label}` ({title}) → `{' '.join(shown.split())}`")
+        if part.wrong_answers:
+            lines.append("")
+    lines += [f"## {solution}", ""]
+    steps = exercise.solution[locale]
+    lines += [f"{i}. " + step.replace("\n", "\n   ") for i, step in enumerate(steps, 1)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _parse_option(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise ConvMathError(f"option={text!r} is not allowed; use key=value (value as JSON, e.g. channels=2)")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``convmath preview``; returns the exit status."""
+    from ..families import families, generate
+
+    parser = argparse.ArgumentParser(prog="convmath preview", description="Print one exercise variant with its solution.")
+    parser.add_argument("family", nargs="?", help="family name (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the families, one per line, name first")
+    parser.add_argument("--seed", type=int, default=0, help="variant seed (default 0)")
+    parser.add_argument("--difficulty", type=int, default=1, help="difficulty level (default 1)")
+    parser.add_argument("--locale", choices=LOCALES, default="en", help="language (default en)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a family option (repeatable)")
+    args = parser.parse_args(argv)
+    registry = families()
+    if args.list:
+        width = max(map(len, registry))
+        for name, family in registry.items():
+            levels = ",".join(map(str, family.difficulties))
+            print(f"{name:<{width}}  {family.title.get(args.locale, name)} (difficulty {levels})")
+        return 0
+    if not args.family:
+        parser.error("give a FAMILY or --list")
+    options = dict(_parse_option(text) for text in args.option)
+    exercise = generate(args.family, args.seed, difficulty=args.difficulty, options=options)
+    sys.stdout.write(render_preview(exercise, args.locale))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
