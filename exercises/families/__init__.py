@@ -60,6 +60,7 @@ _MODULES: tuple[str, ...] = (
     "exercises.families.params",
     "exercises.families.macs",
     "exercises.families.receptive",
+    "exercises.families.symbolic",
     # exercises-render families
     "exercises.families.by_hand",
     "exercises.families.flip",

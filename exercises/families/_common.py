@@ -20,6 +20,7 @@ stable (other family modules rely on them):
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -99,11 +100,16 @@ def parse_expression(text: str, symbols: Mapping[str, str]) -> sympy.Expr:
     ...                  "p": "nonnegative_integer", "s": "positive_integer"})
     floor((-k + n + 2*p)/s) + 1
     """
-    local = {**sympy_symbols(symbols), "floor": sympy.floor, "ceiling": sympy.ceiling}
+    return _parse_cached(text, tuple(sorted(symbols.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str, symbols: tuple[tuple[str, str], ...]) -> sympy.Expr:
+    local = {**sympy_symbols(dict(symbols)), "floor": sympy.floor, "ceiling": sympy.ceiling}
     return sympy.sympify(text, locals=local)
 
 
-def _sample_points(symbols: Mapping[str, str], count: int = 40) -> list[dict[str, int]]:
+def _sample_points(symbols: Mapping[str, str], count: int = 24) -> list[dict[str, int]]:
     """Deterministic sample points of the symbols' domains (sizes large enough for kernels to fit)."""
     rng = random.Random(20240501)
     low = {"positive_integer": 1, "nonnegative_integer": 0, "positive_real": 1, "real": -5}
@@ -118,19 +124,23 @@ def _sample_points(symbols: Mapping[str, str], count: int = 40) -> list[dict[str
     return points
 
 
+@functools.lru_cache(maxsize=4096)
+def _values_at_samples(expr: sympy.Basic, symbols: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """Exact values of ``expr`` at the sample points (cached: families compare the same expressions often)."""
+    table = sympy_symbols(dict(symbols))
+    values = []
+    for point in _sample_points(dict(symbols)):
+        value = expr.xreplace({table[name]: sympy.Integer(v) for name, v in point.items()})
+        values.append(value if value.is_number else sympy.simplify(value))
+    return tuple(values)
+
+
 def _expressions_equal(a: Any, b: Any, symbols: Mapping[str, str]) -> bool:
     a, b = sympy.sympify(a), sympy.sympify(b)
     if a == b:
         return True
-    table = sympy_symbols(symbols)
-    for point in _sample_points(symbols):
-        subs = {table[name]: value for name, value in point.items()}
-        try:
-            if sympy.simplify(a.subs(subs) - b.subs(subs)) != 0:
-                return False
-        except (TypeError, ValueError):  # pragma: no cover - undefined at that point
-            continue
-    return True
+    key = tuple(sorted(symbols.items()))
+    return _values_at_samples(a, key) == _values_at_samples(b, key)
 
 
 def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> bool:
