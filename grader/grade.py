@@ -197,14 +197,24 @@ def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, la
 
 
 def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingContext) -> PartOutcome:
+    """Check one part from the sandbox's :class:`~grader.sandbox.Value` of its name."""
     from .checks import check_part
 
     name = part.answer.name
+    status = getattr(value, "status", "missing")
+    if part.answer.kind == "function":
+        def call(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
+            return sandbox.call(name, tuple(args), dict(kwargs or {}), timeout=context.call_timeout)
 
-    def call(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
-        return sandbox.call(name, list(args), dict(kwargs or {}), timeout=context.call_timeout)
-
-    result = check_part(part, value, locale=context.locale, call=call)
+        if status == "ok":  # defined, but as data
+            return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
+        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None)
+    elif status == "unserializable":
+        return _outcome(slot, part, 0, "error", f"'{name}' could not be read as plain data: {value.message}")
+    elif status == "function":
+        return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a value, not a function")
+    else:
+        result = check_part(part, value.value if status == "ok" else None, locale=context.locale)
     return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception)
 
 
