@@ -1,0 +1,202 @@
+"""Argument checks shared by the numeric backend.
+
+Every public function of :mod:`convmath.numeric` validates its arguments here,
+up front, before any array is allocated. Sizes are checked by the formulas of
+:mod:`convmath.sizes` themselves (the backend computes no output size of its
+own), so the backend and the formulas refuse the same configurations with the
+same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import as_strided
+
+from .._validate import check_choice, check_positive_int, fmt
+from ..errors import ConvMathError
+
+__all__ = [
+    "PADDING_MODES",
+    "as_numeric_array",
+    "batch_view",
+    "normalise_padding",
+    "check_groups",
+    "pad",
+    "windows",
+]
+
+#: ``padding_mode`` values and the :func:`numpy.pad` mode that implements each.
+PADDING_MODES: dict[str, str] = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "edge",
+    "circular": "wrap",
+}
+
+_DIM_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def as_numeric_array(name: str, value: npt.ArrayLike) -> np.ndarray:
+    """``value`` as an array of integers or floats (booleans count as integers).
+
+    >>> as_numeric_array("x", [[1, 2], [3, 4]]).dtype.kind
+    'i'
+    >>> as_numeric_array("x", ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: x has dtype <U1; it must hold integers or floats
+    """
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise ConvMathError(f"{name} is not an array: {err}") from None
+    if array.dtype.kind == "b":
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iuf":
+        raise ConvMathError(f"{name} has dtype {array.dtype}; it must hold integers or floats")
+    return array
+
+
+def compute_dtype(*arrays: np.ndarray | None) -> np.dtype:
+    """Result dtype: floats stay as precise as the most precise input, integers become int64."""
+    dtype = np.result_type(*(a for a in arrays if a is not None))
+    if dtype.kind in "iu":
+        return np.dtype(np.int64)
+    return dtype
+
+
+def batch_view(x: np.ndarray, ndim: int, *, what: str) -> tuple[np.ndarray, bool]:
+    """``x`` with a batch axis, and whether it had one.
+
+    ``x`` must be ``(C, *spatial)`` or ``(N, C, *spatial)`` with ``ndim``
+    spatial dimensions; ``what`` says which argument fixed ``ndim``.
+    """
+    dims = _DIM_NAMES[ndim]
+    if x.ndim == ndim + 2:
+        batched = x
+    elif x.ndim == ndim + 1:
+        batched = x[np.newaxis]
+    else:
+        raise ConvMathError(
+            f"x has shape {x.shape} (ndim {x.ndim}) but {what} needs x shaped "
+            f"(C, {dims}) or (N, C, {dims}): ndim {ndim + 1} or {ndim + 2}"
+        )
+    if batched.shape[1] == 0:
+        raise ConvMathError(f"x has shape {x.shape}: it has no channels")
+    return batched, x.ndim == ndim + 2
+
+
+def check_groups(groups: Any, in_channels: int, out_channels: int | None, per_group: int, *, transposed: bool) -> int:
+    """Check ``groups`` against the channels of ``x`` and ``weight``.
+
+    ``per_group`` is the input-channel entry of the weight (``C_in / groups``
+    for a convolution); for a transposed convolution the weight's first axis
+    holds all ``C_in`` input channels instead, and ``out_channels`` is
+    ``None`` (the weight holds ``C_out / groups``, so any count divides).
+    """
+    groups = check_positive_int("groups", groups)
+    if in_channels % groups:
+        raise ConvMathError(f"groups={groups} must divide the {in_channels} channels of x")
+    if out_channels is not None and out_channels % groups:
+        raise ConvMathError(f"groups={groups} must divide the {out_channels} output channels of weight")
+    if transposed:
+        if per_group != in_channels:
+            raise ConvMathError(
+                f"weight has {per_group} input channels but x has {in_channels} channels "
+                "(a transposed convolution's weight is (C_in, C_out/groups, *kernel))"
+            )
+    elif per_group * groups != in_channels:
+        raise ConvMathError(
+            f"weight has {per_group} input channels per group but x has {in_channels} channels and groups={groups}"
+        )
+    return groups
+
+
+def normalise_padding(padding: Any, ndim: int) -> Any:
+    """``padding`` in the per-dimension form :func:`convmath.sizes.conv_output_size` reads.
+
+    A scalar or a string is left alone (it applies to every dimension), and so
+    is a tuple with one entry per dimension. With one spatial dimension a pair
+    of integers is that dimension's ``(left, right)``, as it is for
+    ``conv_output_size(n, k, padding=(left, right))`` with an integer ``n``.
+
+    >>> normalise_padding((1, 2), 1)
+    ((1, 2),)
+    >>> normalise_padding((1, 2), 2)
+    (1, 2)
+    """
+    if isinstance(padding, list):
+        padding = tuple(tuple(p) if isinstance(p, list) else p for p in padding)
+    if ndim == 1 and isinstance(padding, tuple) and len(padding) == 2 and not any(
+        isinstance(p, (tuple, str)) for p in padding
+    ):
+        return (padding,)
+    return padding
+
+
+def check_padding_mode(padding_mode: Any, pads: tuple[tuple[int, int], ...], spatial: tuple[int, ...]) -> str:
+    """Check ``padding_mode`` and that the padding fits it, as PyTorch does."""
+    check_choice("padding_mode", padding_mode, tuple(PADDING_MODES))
+    for (left, right), n in zip(pads, spatial):
+        if padding_mode == "reflect" and max(left, right) >= n:
+            raise ConvMathError(
+                f"padding=({left}, {right}) must be smaller than the input size {n} with padding_mode='reflect'"
+            )
+        if padding_mode == "circular" and max(left, right) > n:
+            raise ConvMathError(
+                f"padding=({left}, {right}) must be at most the input size {n} with padding_mode='circular'"
+            )
+    return padding_mode
+
+
+def pad(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros", *, fill: Any = 0) -> np.ndarray:
+    """Pad the spatial axes (all axes after the first two) of a batched ``x``."""
+    if not any(left or right for left, right in pads):
+        return x
+    width = ((0, 0), (0, 0), *pads)
+    if mode == "zeros":
+        return np.pad(x, width, mode="constant", constant_values=fill)
+    return np.pad(x, width, mode=PADDING_MODES[mode])
+
+
+def windows(
+    xp: np.ndarray,
+    kernel: tuple[int, ...],
+    out: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    *,
+    kernel_first: bool,
+) -> np.ndarray:
+    """A read-only strided view of every window of the padded, batched ``xp``.
+
+    The view is ``(N, C, *kernel, *out)`` when ``kernel_first`` (the im2col
+    layout: each kernel offset reads a strided plane of the input) and
+    ``(N, C, *out, *kernel)`` otherwise. The caller has sized ``xp`` so that
+    every window lies inside it: ``(o - 1) s + d (k - 1) + 1 <= n`` per axis.
+    """
+    ndim = len(kernel)
+    for n, k, o, s, d in zip(xp.shape[2:], kernel, out, stride, dilation):
+        if (o - 1) * s + d * (k - 1) + 1 > n:  # pragma: no cover - guarded by the callers
+            raise AssertionError(f"window out of bounds: {xp.shape} {kernel} {out} {stride} {dilation}")
+    spatial = xp.strides[2:]
+    kernel_strides = tuple(d * st for d, st in zip(dilation, spatial))
+    out_strides = tuple(s * st for s, st in zip(stride, spatial))
+    if kernel_first:
+        shape, strides = kernel + out, kernel_strides + out_strides
+    else:
+        shape, strides = out + kernel, out_strides + kernel_strides
+    assert len(shape) == 2 * ndim
+    return as_strided(xp, xp.shape[:2] + shape, xp.strides[:2] + strides, writeable=False)
+
+
+def per_dim_tuple(name: str, value: Any, ndim: int) -> tuple[Any, ...]:
+    """A scalar spread over ``ndim`` dimensions, or a tuple of length ``ndim``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != ndim:
+            raise ConvMathError(f"{fmt(name, tuple(value))} has {len(value)} entries; expected {ndim} (one per spatial dimension)")
+        return tuple(value)
+    return (value,) * ndim

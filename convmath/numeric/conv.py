@@ -1,0 +1,488 @@
+r"""Cross-correlation, convolution and transposed convolution on numpy arrays.
+
+Deep-learning "convolution" layers compute a **cross-correlation**: the kernel
+is laid on the input as it is. :func:`correlate` computes that (PyTorch's
+``torch.nn.functional.conv1d/2d/3d``), :func:`convolve` computes the
+mathematical **convolution**, which turns the kernel by 180° first (flips it on
+every spatial axis). :func:`corr2d` is the one-channel, valid-mode
+cross-correlation that tutorials write by hand, and :func:`conv_transpose` is
+the transposed convolution (PyTorch's ``conv_transpose1d/2d/3d``).
+
+Every output size comes from :mod:`convmath.sizes`; this module only moves
+numbers. The work is one matrix product over an im2col patch matrix, built
+from a strided view of the padded input (no Python loop over output
+positions); :func:`conv_transpose` scatters the columns back with one loop
+over kernel offsets.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .._validate import check_choice
+from ..errors import ConvMathError
+from ..sizes import conv_output_size, conv_transpose_output_size, resolve_padding
+from ._args import (
+    PADDING_MODES,
+    as_numeric_array,
+    batch_view,
+    check_groups,
+    check_padding_mode,
+    compute_dtype,
+    normalise_padding,
+    pad,
+    windows,
+)
+
+__all__ = ["correlate", "convolve", "corr2d", "conv_transpose"]
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+
+
+def _check_weight(weight: np.ndarray, *, layout: str) -> int:
+    """Number of spatial dimensions of ``weight`` (1, 2 or 3)."""
+    if weight.ndim not in (3, 4, 5):
+        hint = "; corr2d takes a single 2-D kernel" if weight.ndim == 2 else ""
+        raise ConvMathError(
+            f"weight has shape {weight.shape} (ndim {weight.ndim}); it must be {layout} "
+            f"with 1, 2 or 3 spatial dimensions: ndim 3, 4 or 5{hint}"
+        )
+    if 0 in weight.shape[:2]:
+        raise ConvMathError(f"weight has shape {weight.shape}: it has no channels")
+    return weight.ndim - 2
+
+
+def _check_bias(bias: npt.ArrayLike | None, out_channels: int) -> np.ndarray | None:
+    if bias is None:
+        return None
+    bias = as_numeric_array("bias", bias)
+    if bias.shape != (out_channels,):
+        raise ConvMathError(f"bias has shape {bias.shape}; expected ({out_channels},), one value per output channel")
+    return bias
+
+
+def _spread(value: Any, ndim: int) -> tuple[Any, ...]:
+    """A per-dimension option as a tuple (already validated by the size formula)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value,) * ndim
+
+
+def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    if bias is not None:
+        y += bias.astype(y.dtype).reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y
+
+
+def _correlate(
+    x: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None,
+    *,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: Any,
+    flip: bool,
+) -> np.ndarray:
+    """Validate everything, then one im2col matrix product (shared by correlate and convolve)."""
+    check_choice("padding_mode", padding_mode, tuple(PADDING_MODES))
+    x = as_numeric_array("x", x)
+    weight = as_numeric_array("weight", weight)
+    ndim = _check_weight(weight, layout="(C_out, C_in/groups, *kernel)")
+    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
+    out_channels, per_group = weight.shape[:2]
+    groups = check_groups(groups, xb.shape[1], out_channels, per_group, transposed=False)
+    bias = _check_bias(bias, out_channels)
+    spatial, kernel = xb.shape[2:], weight.shape[2:]
+    padding = normalise_padding(padding, ndim)
+    out = conv_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation)
+    strides = tuple(int(s) for s in _spread(stride, ndim))
+    dilations = tuple(int(d) for d in _spread(dilation, ndim))
+    pads = tuple(
+        (int(left), int(right))
+        for left, right in (
+            resolve_padding(p, k, dilation=d, stride=s)
+            for p, k, d, s in zip(_spread(padding, ndim), kernel, dilations, strides)
+        )
+    )
+    check_padding_mode(padding_mode, pads, spatial)
+
+    dtype = compute_dtype(xb, weight, bias)
+    if flip:
+        weight = weight[(slice(None), slice(None)) + (slice(None, None, -1),) * ndim]
+    xp = pad(xb.astype(dtype, copy=False), pads, padding_mode)
+    n, c = xp.shape[:2]
+    # im2col: (N, C, *kernel, *out) -> (N, groups, C/groups * prod(kernel), prod(out)), one copy
+    cols = windows(xp, kernel, out, strides, dilations, kernel_first=True)
+    cols = cols.reshape(n, groups, (c // groups) * prod(kernel), prod(out))
+    w = weight.astype(dtype, copy=False).reshape(groups, out_channels // groups, -1)
+    y = np.matmul(w, cols).reshape((n, out_channels) + tuple(out))
+    y = _add_bias(y, bias)
+    return y if batched else y[0]
+
+
+def correlate(
+    x: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Any = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
+) -> np.ndarray:
+    r"""Cross-correlation, as a deep-learning "convolution" layer computes it.
+
+    The kernel is **not** flipped: this is what ``torch.nn.Conv1d/2d/3d`` and
+    ``torch.nn.functional.conv1d/2d/3d`` compute. For the mathematical
+    convolution, which flips the kernel, use :func:`convolve`.
+
+    Parameters
+    ----------
+    x : array_like
+        Input, ``(C_in, *spatial)`` or ``(N, C_in, *spatial)``, with 1, 2 or 3
+        spatial dimensions (as many as ``weight`` has).
+    weight : array_like
+        Kernels, ``(C_out, C_in / groups, *kernel)`` (PyTorch's layout).
+    bias : array_like, optional
+        ``(C_out,)``, added to each output channel.
+    stride : int or tuple, optional
+        Step between windows, one entry per spatial dimension or one for all.
+    padding : int, tuple, (left, right) pairs or {"valid", "same", "full"}, optional
+        Anything :func:`convmath.sizes.conv_output_size` accepts: an int pads
+        each side; a tuple gives one entry (int, ``(left, right)`` pair or
+        string) per spatial dimension; with one spatial dimension a pair of
+        ints is that dimension's ``(left, right)``.
+    dilation : int or tuple, optional
+        Spacing between kernel taps.
+    groups : int, optional
+        Split the channels into ``groups`` independent convolutions.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}, optional
+        What the padding holds, as in ``torch.nn.Conv2d``: zeros, the input
+        mirrored without repeating the edge, the edge repeated, or the input
+        wrapped around.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(C_out, *out)`` or ``(N, C_out, *out)`` with ``out`` given by
+        :func:`convmath.sizes.conv_output_size`. Integer inputs give an exact
+        ``int64`` result; floats keep their precision (float32 stays float32).
+
+    Raises
+    ------
+    ConvMathError
+        On a wrong number of dimensions, mismatched channels or groups, a bad
+        stride, padding, dilation or padding mode, or a kernel larger than the
+        padded input.
+
+    See Also
+    --------
+    convolve, corr2d, conv_transpose, convmath.sizes.conv_output_size
+
+    Notes
+    -----
+    For one output channel :math:`j` of group :math:`g` (2-D, one sample):
+
+    .. math:: y_{j}[a, b] = \beta_j + \sum_{c \in g} \sum_{u, v}
+              w_{j, c}[u, v] \; x_c[s_h a + d_h u - p_h,\; s_w b + d_w v - p_w]
+
+    with :math:`x` read as the padding value outside the input.
+
+    Examples
+    --------
+    d2l 7.4 (and seed ``004``): two input channels, each correlated with its
+    own 2×2 kernel, summed.
+
+    >>> import numpy as np
+    >>> X = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+    ...               [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+    >>> K = np.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
+    >>> correlate(X, K[np.newaxis])      # 19 + (1*1 + 2*2 + 4*3 + 5*4) = 19 + 37 = 56
+    array([[[ 56,  72],
+            [104, 120]]])
+
+    Seed ``002``: a 6×6 image, three columns of 10 then three of −3, with the
+    vertical-edge filter ``[[1, 0, -1]] * 3``; the edge lights up as 39.
+
+    >>> image = np.array([[10, 10, 10, -3, -3, -3]] * 6)
+    >>> edge = np.array([[1, 0, -1]] * 3)
+    >>> correlate(image[np.newaxis], edge[np.newaxis, np.newaxis])[0]   # 3*10 - 3*(-3) = 39
+    array([[ 0, 39, 39,  0],
+           [ 0, 39, 39,  0],
+           [ 0, 39, 39,  0],
+           [ 0, 39, 39,  0]])
+
+    The output size is the formula's (here :math:`\lfloor (5 + 2 - 3)/2 \rfloor + 1 = 3`):
+
+    >>> correlate(np.ones((1, 5, 5)), np.ones((2, 1, 3, 3)), stride=2, padding=1).shape
+    (2, 3, 3)
+    >>> correlate(np.ones((1, 8)), np.ones((1, 1, 4)), padding="same").shape   # total 3: (1, 2)
+    (1, 8)
+    >>> correlate(np.ones((4, 5, 5)), np.ones((2, 3, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: weight has 3 input channels per group but x has 4 channels and groups=1
+    """
+    return _correlate(
+        x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups,
+        padding_mode=padding_mode, flip=False,
+    )
+
+
+def convolve(
+    x: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Any = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
+) -> np.ndarray:
+    r"""True (mathematical) convolution: the kernel is flipped on every spatial axis.
+
+    ``convolve(x, w, ...)`` is ``correlate(x, w[..., ::-1, ::-1], ...)``: the
+    kernel turned by 180° (in 2-D), then laid on the input. This is the
+    convolution of signal processing (``numpy.convolve``,
+    ``scipy.signal.convolve``), *not* what deep-learning "convolution" layers
+    compute; for those use :func:`correlate`. Arguments, shapes and errors are
+    those of :func:`correlate`; ``padding="same"`` pads the flipped kernel as
+    :func:`correlate` would pad it.
+
+    Parameters
+    ----------
+    x, weight, bias, stride, padding, dilation, groups, padding_mode
+        As for :func:`correlate`.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    See Also
+    --------
+    correlate
+
+    Notes
+    -----
+    In one dimension, with ``padding="full"``:
+
+    .. math:: (x * w)[t] = \sum_{\tau} x[\tau] \, w[t - \tau]
+
+    the discrete form of the food-digestion integral of seed ``004``,
+    :math:`\int f(\tau)\, g(t - \tau)\, d\tau`.
+
+    Examples
+    --------
+    With full padding it is :func:`numpy.convolve`:
+
+    >>> import numpy as np
+    >>> f, g = np.array([1, 2, 3]), np.array([0, 1, 10])
+    >>> convolve(f[np.newaxis], g[np.newaxis, np.newaxis], padding="full")[0]
+    array([ 0,  1, 12, 23, 30])
+    >>> np.convolve(f, g)
+    array([ 0,  1, 12, 23, 30])
+
+    and it differs from :func:`correlate` unless the kernel is symmetric:
+
+    >>> correlate(f[np.newaxis], g[np.newaxis, np.newaxis], padding="full")[0]
+    array([10, 21, 32,  3,  0])
+    """
+    return _correlate(
+        x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups,
+        padding_mode=padding_mode, flip=True,
+    )
+
+
+def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
+    r"""Valid-mode 2-D cross-correlation of one matrix with one kernel (d2l's ``corr2d``).
+
+    The function tutorials write by hand with two loops: slide ``K`` over
+    ``X``, multiply elementwise and sum. No channels, no padding, stride 1, the
+    kernel not flipped.
+
+    Parameters
+    ----------
+    X : array_like
+        The input matrix, ``(h, w)``.
+    K : array_like
+        The kernel, ``(k_h, k_w)``, at most as large as ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h - k_h + 1, w - k_w + 1)``.
+
+    See Also
+    --------
+    correlate : channels, batches, stride, padding, dilation, groups.
+
+    Notes
+    -----
+    .. math:: Y[i, j] = \sum_{a=0}^{k_h - 1} \sum_{b=0}^{k_w - 1} X[i + a, j + b] \, K[a, b]
+
+    Examples
+    --------
+    Seed ``003`` (and d2l 7.2, figure 7.2.1): the 3×3 input 0..8 with the 2×2
+    kernel 0..3.
+
+    >>> import numpy as np
+    >>> corr2d(np.arange(9).reshape(3, 3), np.arange(4).reshape(2, 2))
+    array([[19, 25],
+           [37, 43]])
+
+    The first entry is ``0*0 + 1*1 + 3*2 + 4*3 = 19``.
+
+    Seed ``001`` slides a 3×3 kernel over a 5×5 matrix and writes every step
+    out. Its first three rows and the kernel can be read off the steps (the
+    matrices themselves are images):
+
+    >>> A = np.array([[1, 2, 0, 2, 3],
+    ...               [1, 1, 1, 2, 0],
+    ...               [3, 3, 2, 1, 2]])
+    >>> B = np.array([[3, 1, 1], [2, 3, 1], [2, 2, 3]])
+    >>> corr2d(A, B)          # steps 1-3: 1*3 + 2*1 + 0*1 + 1*2 + 1*3 + 1*1 + 3*2 + 3*2 + 2*3 = 29, ...
+    array([[29, 28, 25]])
+
+    Step 4 adds row ``[1, 0, 2, ...]``. The seed's final matrix is
+    ``[[29, 28, 25], [30, 30, 27], [20, 24, 34]]``, but its centre entry cannot
+    be 30: the centre window gives ``23 + 3 * A[3, 3]``, never 30 for an integer
+    ``A[3, 3]``. The one completion with entries 0..9 that matches the other
+    eight values gives 32 there (a slip in the seed):
+
+    >>> A5 = np.vstack([A, [[1, 0, 2, 3, 1], [1, 0, 0, 1, 3]]])
+    >>> corr2d(A5, B)
+    array([[29, 28, 25],
+           [30, 32, 27],
+           [20, 24, 34]])
+    """
+    X = as_numeric_array("X", X)
+    K = as_numeric_array("K", K)
+    for name, array in (("X", X), ("K", K)):
+        if array.ndim != 2:
+            raise ConvMathError(
+                f"{name} has shape {array.shape} (ndim {array.ndim}); corr2d takes one 2-D array "
+                "(use correlate for channels and batches)"
+            )
+    conv_output_size(X.shape, K.shape)  # validates the sizes, with the formula's messages
+    return _correlate(X[np.newaxis], K[np.newaxis, np.newaxis], None, stride=1, padding=0, dilation=1,
+                      groups=1, padding_mode="zeros", flip=False)[0]
+
+
+def conv_transpose(
+    x: npt.ArrayLike,
+    weight: npt.ArrayLike,
+    bias: npt.ArrayLike | None = None,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: int | tuple[Any, ...] = 0,
+    output_padding: int | tuple[int, ...] = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+) -> np.ndarray:
+    r"""Transposed convolution (PyTorch's ``conv_transpose1d/2d/3d``).
+
+    Each input value scatters a copy of the kernel, scaled by that value, into
+    the output, ``stride`` apart; ``padding`` is then cut from the borders. It
+    is the adjoint (the transpose) of :func:`correlate` with the same
+    ``stride``, ``padding``, ``dilation`` and ``groups``: a gradient, not an
+    inverse.
+
+    Parameters
+    ----------
+    x : array_like
+        ``(C_in, *spatial)`` or ``(N, C_in, *spatial)``.
+    weight : array_like
+        ``(C_in, C_out / groups, *kernel)``: PyTorch's layout for transposed
+        convolutions, the first two axes swapped relative to :func:`correlate`.
+    bias : array_like, optional
+        ``(C_out,)``.
+    stride, padding, dilation : int or tuple, optional
+        Those of the convolution being transposed; ``padding`` is an int or
+        ``(left, right)`` per dimension (no strings).
+    output_padding : int or tuple, optional
+        Extra size on the right/bottom, smaller than ``stride`` or ``dilation``.
+    groups : int, optional
+        Independent channel groups.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(C_out, *out)`` or ``(N, C_out, *out)`` with ``out`` given by
+        :func:`convmath.sizes.conv_transpose_output_size`.
+
+    See Also
+    --------
+    correlate, convmath.sizes.conv_transpose_output_size
+
+    Notes
+    -----
+    Before cropping, in 1-D and one channel:
+
+    .. math:: z[s i + d u] \mathrel{+}= x[i] \, w[u]
+
+    and the output is ``z[p_left : len(z) - p_right]``, with ``output_padding``
+    extra zeros at the end of ``z``.
+
+    Examples
+    --------
+    Dumoulin & Visin, figure 4.1: a 2×2 input and a 3×3 kernel give 4×4.
+
+    >>> import numpy as np
+    >>> conv_transpose(np.ones((1, 2, 2)), np.ones((1, 1, 3, 3)))[0]   # 1, 2, 2, 1 overlaps per axis
+    array([[1., 2., 2., 1.],
+           [2., 4., 4., 2.],
+           [2., 4., 4., 2.],
+           [1., 2., 2., 1.]])
+
+    Stride 2 spreads the copies out (figure 4.5's shapes: 2 → (2 - 1)*2 + 3 = 5):
+
+    >>> conv_transpose(np.array([[1, 10]]), np.array([[[1, 2, 3]]]), stride=2)
+    array([[ 1,  2, 13, 20, 30]])
+    """
+    x = as_numeric_array("x", x)
+    weight = as_numeric_array("weight", weight)
+    ndim = _check_weight(weight, layout="(C_in, C_out/groups, *kernel)")
+    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
+    in_channels, out_per_group = weight.shape[:2]
+    groups = check_groups(groups, xb.shape[1], None, in_channels, transposed=True)
+    out_channels = out_per_group * groups
+    bias = _check_bias(bias, out_channels)
+    spatial, kernel = xb.shape[2:], weight.shape[2:]
+    padding = normalise_padding(padding, ndim)
+    out = conv_transpose_output_size(
+        spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
+    )
+    strides = tuple(int(s) for s in _spread(stride, ndim))
+    dilations = tuple(int(d) for d in _spread(dilation, ndim))
+    extra = tuple(int(o) for o in _spread(output_padding, ndim))
+    pads = tuple(
+        (int(left), int(right))
+        for left, right in (resolve_padding(p, k) for p, k in zip(_spread(padding, ndim), kernel))
+    )
+
+    dtype = compute_dtype(xb, weight, bias)
+    n = xb.shape[0]
+    cin_g = in_channels // groups
+    # columns: (N, groups, C_out/groups * prod(kernel), prod(spatial)), one matrix product
+    w = weight.astype(dtype, copy=False).reshape(groups, cin_g, -1).transpose(0, 2, 1)
+    cols = np.matmul(w, xb.astype(dtype, copy=False).reshape(n, groups, cin_g, prod(spatial)))
+    cols = cols.reshape((n, out_channels) + tuple(kernel) + tuple(spatial))
+    full = tuple((i - 1) * s + d * (k - 1) + 1 + e for i, s, d, k, e in zip(spatial, strides, dilations, kernel, extra))
+    z = np.zeros((n, out_channels) + full, dtype=dtype)
+    for offset in np.ndindex(*kernel):  # one scatter per kernel tap, each over all positions
+        target = tuple(slice(u * d, u * d + (i - 1) * s + 1, s) for u, d, i, s in zip(offset, dilations, spatial, strides))
+        z[(slice(None), slice(None)) + target] += cols[(slice(None), slice(None)) + offset]
+    crop = tuple(slice(left, f - right) for (left, right), f in zip(pads, full))
+    y = z[(slice(None), slice(None)) + crop]
+    assert y.shape[2:] == tuple(out)
+    y = _add_bias(np.ascontiguousarray(y), bias)
+    return y if batched else y[0]
