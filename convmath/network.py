@@ -51,13 +51,20 @@ def bundled_specs() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in SPECS_DIR.glob("*.toml")))
 
 
-def _input_rank(layer: _layers.Layer) -> int | None:
-    """Dimensions of one (unbatched) sample that ``layer`` expects, if fixed."""
-    if layer.family == "linear":
-        return 1
-    if layer.family == "batchnorm" or layer.ndim is None:
-        return None
-    return layer.ndim + 1
+def _input_rank(layers: Sequence[_layers.Layer]) -> int | None:
+    """Dimensions of one (unbatched) input sample, as fixed by the first layer that fixes it.
+
+    Element-wise layers (and ``BatchNorm1d``, which takes ``(C,)`` or
+    ``(C, L)``) pass any rank on; a ``Flatten`` first leaves it open.
+    """
+    for layer in layers:
+        if layer.family == "flatten":
+            return None
+        if layer.family == "linear":
+            return 1
+        if layer.ndim is not None and not (layer.family == "batchnorm" and layer.ndim == 1):
+            return layer.ndim + 1
+    return None
 
 
 class Network:
@@ -73,8 +80,9 @@ class Network:
         shape) or left out (then inferred).
     input_shape : sequence of int
         Channels first, e.g. ``(C, H, W)``. With one more entry than the first
-        layer takes (``(N, C, H, W)`` before a ``Conv2d``), the first entry is
-        the batch size: output shapes then show it and MACs count the batch.
+        layer that fixes the rank takes (``(N, C, H, W)`` before a ``Conv2d``,
+        element-wise layers in between), the first entry is the batch size:
+        output shapes then show it and MACs count the batch.
     name : str, optional
         A label for the summary.
 
@@ -121,7 +129,7 @@ class Network:
             raise ConvMathError(f"input_shape={input_shape!r} must be a non-empty list of sizes, channels first")
         shape = tuple(check_positive_int("input_shape", v) for v in input_shape)
         parsed = [_layers.parse_layer(spec, i) for i, spec in enumerate(layers, 1)]
-        rank = _input_rank(parsed[0])
+        rank = _input_rank(parsed)
         self.batch_size: Any = None
         if rank is not None and len(shape) == rank + 1:
             self.batch_size, shape = shape[0], shape[1:]

@@ -136,7 +136,8 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
     tuple of ReceptiveField or None
         One record per layer; ``None`` where a receptive field is not defined
         (from a ``Flatten``, ``Linear`` or transposed convolution on, or an
-        adaptive pooling with unequal windows).
+        adaptive pooling with unequal windows; and for a list of element-wise
+        layers only, where nothing fixes the number of spatial dimensions).
 
     Notes
     -----

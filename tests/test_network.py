@@ -252,6 +252,18 @@ from convmath.layers import layer_params  # noqa: E402
 from convmath.testing.strategies import layer_stacks  # noqa: E402
 
 
+def _dims(layer, name):
+    """An argument as a tuple with one entry per spatial dimension (unambiguous for the backend)."""
+    value = layer[name]
+    return value if isinstance(value, tuple) else (value,) * layer.ndim
+
+
+def _pool_geometry(layer):
+    """``kernel_size, stride`` (None stays None), ``padding`` as per-dimension tuples."""
+    stride = None if layer["stride"] is None else _dims(layer, "stride")
+    return _dims(layer, "kernel_size"), stride, _dims(layer, "padding")
+
+
 def run_numeric(numeric, net, x, rng):
     """Run ``x`` (one sample, or a batch when the network has one) through ``net``.
 
@@ -274,11 +286,13 @@ def run_numeric(numeric, net, x, rng):
             else:
                 x = numeric.conv_transpose(x, weight, bias, output_padding=layer["output_padding"], **options)
         elif layer.family == "maxpool":
-            x = numeric.max_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
-                                 dilation=layer["dilation"], ceil_mode=layer["ceil_mode"])
+            kernel, stride, padding = _pool_geometry(layer)
+            x = numeric.max_pool(x, kernel, stride=stride, padding=padding, dilation=_dims(layer, "dilation"),
+                                 ceil_mode=layer["ceil_mode"])
         elif layer.family == "avgpool":
-            x = numeric.avg_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
-                                 ceil_mode=layer["ceil_mode"], count_include_pad=layer["count_include_pad"])
+            kernel, stride, padding = _pool_geometry(layer)
+            x = numeric.avg_pool(x, kernel, stride=stride, padding=padding, ceil_mode=layer["ceil_mode"],
+                                 count_include_pad=layer["count_include_pad"])
         elif layer.family == "flatten":
             lead = x.shape[: x.ndim - len(net.in_shapes[layer.index - 1])]
             x = x.reshape(*lead, -1)

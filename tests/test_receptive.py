@@ -156,6 +156,18 @@ import numpy as np  # noqa: E402
 from hypothesis import assume, settings  # noqa: E402
 
 
+def _dims(layer, name):
+    """An argument as a tuple with one entry per spatial dimension (unambiguous for the backend)."""
+    value = layer[name]
+    return value if isinstance(value, tuple) else (value,) * layer.ndim
+
+
+def _pool_geometry(layer):
+    """``kernel_size, stride`` (None stays None), ``padding`` as per-dimension tuples."""
+    stride = None if layer["stride"] is None else _dims(layer, "stride")
+    return _dims(layer, "kernel_size"), stride, _dims(layer, "padding")
+
+
 def _run(numeric, net, x, rng):
     """Run ``x`` (batch first) through ``net`` with positive weights and no bias."""
     for layer in net.layers:
@@ -164,11 +176,12 @@ def _run(numeric, net, x, rng):
             weight = rng.uniform(0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *kernel))
             x = numeric.correlate(x, weight, None, stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"])
         elif layer.family == "maxpool":
-            x = numeric.max_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
-                                 dilation=layer["dilation"], ceil_mode=layer["ceil_mode"])
-        elif layer.family == "avgpool":
-            x = numeric.avg_pool(x, layer["kernel_size"], stride=layer["stride"], padding=layer["padding"],
+            kernel, stride, padding = _pool_geometry(layer)
+            x = numeric.max_pool(x, kernel, stride=stride, padding=padding, dilation=_dims(layer, "dilation"),
                                  ceil_mode=layer["ceil_mode"])
+        elif layer.family == "avgpool":
+            kernel, stride, padding = _pool_geometry(layer)
+            x = numeric.avg_pool(x, kernel, stride=stride, padding=padding, ceil_mode=layer["ceil_mode"])
         else:
             assert layer.type == "ReLU"
             x = np.maximum(x, 0)
@@ -179,8 +192,8 @@ def _run(numeric, net, x, rng):
 def stacks_1d(draw):
     """Conv1d / MaxPool1d / AvgPool1d / ReLU stacks (dicts) with an input long enough to have interior units."""
     layers = []
-    for _ in range(draw(st.integers(1, 4), label="layers")):
-        kind = draw(st.sampled_from(["Conv1d", "MaxPool1d", "AvgPool1d", "ReLU"]), label="type")
+    for position in range(draw(st.integers(1, 4), label="layers")):
+        kind = "Conv1d" if position == 0 else draw(st.sampled_from(["Conv1d", "MaxPool1d", "AvgPool1d", "ReLU"]), label="type")
         if kind == "ReLU":
             layers.append({"type": "ReLU"})
             continue
