@@ -669,6 +669,8 @@ def _horizon(items: Sequence[Item], ret: _Retention, points: list[Any]) -> float
     span = max(last - float(points[0]), 1.0)
     if ret.kind == "exponential":
         return last + max(span, 40.0 / float(ret.params[0]))
+    if ret.kind == "expression":
+        return last + max(span, 24.0)
     return last + span
 
 
@@ -681,7 +683,8 @@ def peak_time(meals: Any, retention: Any, *, horizon: Any = None) -> Any:
         As for :func:`food_content` (numbers, no symbols).
     horizon : number, optional
         Search up to this time; by default the last breakpoint plus the span
-        of the meals (plus ``40 / lam`` for exponential retention).
+        of the meals, at least ``40 / lam`` for exponential retention and 24
+        hours for a retention expression.
 
     Returns
     -------
@@ -705,10 +708,10 @@ def peak_time(meals: Any, retention: Any, *, horizon: Any = None) -> Any:
     items, ret, family = _inputs(meals, retention)
     points, mode, content = _setup(items, ret, family)
     end = float(horizon) if horizon is not None else _horizon(items, ret, points)
-    candidates: list[tuple[float, Any]] = [(float(p), p) for p in points if float(p) <= end]
+    candidates: list[tuple[float, Any]] = [(float(p), p) for p in points if float(p) <= end] + [(end, None)]
     edges = [float(p) for p in points if float(p) < end] + [end]
     for lo, hi in zip(edges, edges[1:]):
-        grid = np.linspace(lo, hi, 34)[1:-1]
+        grid = np.linspace(lo, hi, 34)
         values = [content(x) for x in grid]
         for n in range(1, len(grid) - 1):
             if values[n] > values[n - 1] and values[n] >= values[n + 1]:
@@ -957,8 +960,9 @@ def sampled_food_content(meals: Any, retention: Any, *, step: float, until: floa
 
     Notes
     -----
-    ``F[m]`` is the food eaten in cell ``m`` (exactly; an impulse falls in
-    the cell that contains it) and ``G[m] = g((m + 1/2) step)``;
+    ``F[m]`` is the food eaten in cell ``m`` (exactly; an impulse on the
+    boundary of two cells falls in the earlier one, so it counts at the
+    sample time it is eaten) and ``G[m] = g((m + 1/2) step)``;
     ``content = numpy.convolve(F, G)``. Since ``F[m] ≈ step * f(t_m)``
     this is the Riemann sum of the convolution integral, scaled by the step.
 
@@ -984,8 +988,9 @@ def sampled_food_content(meals: Any, retention: Any, *, step: float, until: floa
             lo, hi = float(item.start), float(item.start) + float(item.duration)
             eaten += float(item.rate) * np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
         elif isinstance(item, Impulse):
-            cell = int(math.floor((float(item.time) - t0) / step))
-            if 0 <= cell < cells:
+            # cells are (edges[m], edges[m + 1]]: an impulse on an edge counts at that sample time
+            cell = max(int(np.searchsorted(edges, float(item.time), side="left")) - 1, 0)
+            if edges[0] <= float(item.time) <= edges[-1]:
                 eaten[cell] += float(item.amount)
         else:
             f = sympy.lambdify(_tau, item.expr, ["math", "mpmath", "sympy"])

@@ -1,0 +1,344 @@
+"""convmath.digestion: closed forms vs hand computation, quadrature, direct integration and the discrete model."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convmath
+from convmath import ConvMathError
+from convmath import digestion as dg
+from convmath.digestion import (
+    Impulse,
+    Meal,
+    cumulative_intake,
+    discrete_food_content,
+    food_content,
+    food_content_expr,
+    food_content_quad,
+    intake_expr,
+    peak_time,
+    retention_expr,
+    sampled_food_content,
+    t,
+    time_below,
+)
+
+R = sympy.Rational
+E = sympy.exp
+
+
+# --- hand computations ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "time, meals, retention, expected",
+    [
+        (1, [(0, 2, 3)], ("exponential", 2), 3 * (1 - E(-2 * 1)) / 2),  # during: r (1 - e^-lam t) / lam
+        (5, [(0, 2, 3)], ("exponential", 2), 3 * (E(-2 * (5 - 2)) - E(-2 * 5)) / 2),  # after: r (e^-lam(t-D) - e^-lam t)/lam
+        (3, [(0, 2, 1)], ("linear", 4), (3 - R(9, 8)) - (1 - R(1, 8))),  # G(3) - G(1), G(x) = x - x^2/(2T)
+        (9, [(0, 2, 1)], ("linear", 4), 4 / R(2) - 4 / R(2)),  # both past T: T/2 - T/2
+        (R(5, 2), [(0, 2, 1)], ("piecewise", [(1, 1), (3, R(1, 2))]), (1 + R(3, 2) / 2) - R(1, 2) * 1),  # G(5/2) - G(1/2)
+        (2, [("impulse", 0, 10)], ("exponential", 1), 10 * E(-2)),
+        (0, [("impulse", 0, 10)], ("linear", 4), 10),  # the impulse counts at its own time
+        (3, [Impulse(1, 6)], ("linear", 4), 6 * (1 - R(2, 4))),
+        (3, [Meal(1, 4, 5)], 1, 5 * (3 - 1)),  # no digestion: eaten so far
+        (2, [(0, 1, 1), ("impulse", 1, 2)], ("linear", 4), (2 - R(4, 8)) - (1 - R(1, 8)) + 2 * (1 - R(1, 4))),
+        (-1, [(0, 1, 1)], ("exponential", 1), 0),  # before anything is eaten
+    ],
+    ids=["exp-during", "exp-after", "linear-overlap", "linear-done", "piecewise", "impulse-exp",
+         "impulse-at-time", "Impulse-class", "Meal-no-digestion", "pulse-plus-impulse", "before"],
+)
+def test_exact_values(time, meals, retention, expected) -> None:
+    got = food_content(time, meals, retention)
+    assert isinstance(got, sympy.Expr)
+    assert sympy.simplify(got - expected) == 0
+
+
+def test_float_inputs_give_floats_exact_inputs_exact() -> None:
+    exact = food_content(5, [(1, 2, 3)], ("exponential", R(1, 2)))
+    flt = food_content(5.0, [(1, 2, 3)], ("exponential", 0.5))
+    assert isinstance(flt, float) and isinstance(exact, sympy.Expr) and not exact.has(sympy.Float)
+    assert flt == pytest.approx(float(exact), rel=1e-13)
+
+
+def test_symbolic_time_gives_the_closed_form() -> None:
+    u = sympy.Symbol("u", real=True)
+    expr = food_content(u, [(0, 2, 1)], ("exponential", 1))
+    assert expr.free_symbols == {u}
+    assert expr.subs(u, 3) == food_content(3, [(0, 2, 1)], ("exponential", 1))
+
+
+def test_closed_form_pieces() -> None:
+    assert food_content_expr([(0, 3, 1)], 1) == sympy.Piecewise((0, t < 0), (t, t < 3), (3, True))
+    assert food_content_expr([(0, 2, 1)], ("exponential", 1)) == sympy.Piecewise(
+        (0, t < 0), (1 - E(-t), t < 2), (E(2 - t) - E(-t), True)
+    )
+    assert retention_expr(("linear", 4)) == sympy.Piecewise((0, t < 0), (1 - t / 4, t < 4), (0, True))
+    assert intake_expr([(7, 1, 300)]) == sympy.Piecewise((0, t < 7), (300, t < 8), (0, True))
+
+
+def test_symbolic_parameters_give_a_sum_of_piecewise_terms() -> None:
+    lam, D, r = sympy.symbols("lambda D r", positive=True)
+    expr = food_content_expr([(0, D, r)], ("exponential", lam))
+    during = expr.subs({D: 2}).subs(t, 1)
+    assert sympy.simplify(during - r * (1 - E(-lam)) / lam) == 0
+    after = expr.subs({D: 2}).subs(t, 5)
+    assert sympy.simplify(after - r * (E(-3 * lam) - E(-5 * lam)) / lam) == 0
+
+
+# --- the cached closed form vs fresh derivations -----------------------------------
+@pytest.mark.parametrize(
+    "meals, retention, times",
+    [
+        ([(0, 2, 1)], ("exponential", 1), [R(1, 2), 3, R(9, 2)]),
+        ([(1, 2, 3), ("impulse", R(7, 2), 2)], ("linear", 3), [R(1, 2), 3, R(9, 2), 6]),
+    ],
+    ids=["pulse-exp", "pulse-impulse-linear"],
+)
+def test_closed_form_equals_direct_integration(meals, retention, times) -> None:
+    tau = sympy.Symbol("tau", real=True)
+    integrand = intake_expr(meals).subs(t, tau) * retention_expr(retention).subs(t, t - tau)
+    closed = food_content_expr(meals, retention)
+    for time in times:
+        direct = sympy.integrate(integrand.subs(t, time), (tau, -sympy.oo, sympy.oo))
+        assert sympy.simplify(direct - food_content(time, meals, retention)) == 0
+        assert sympy.simplify(direct - closed.subs(t, time)) == 0
+
+
+@pytest.mark.parametrize("key", [("exponential", None), ("linear", None), ("piecewise", 2)], ids=str)
+def test_cached_family_equals_a_fresh_derivation(key) -> None:
+    cached = dg._family(key)
+    assert dg._family(key) is cached  # derived once
+    fresh = dg._family.__wrapped__(key)
+    assert fresh.symbols == cached.symbols
+    for ours, theirs in zip(cached.pieces, fresh.pieces):
+        assert sympy.simplify(ours.G - theirs.G) == 0 and ours.g == theirs.g
+
+
+def test_family_running_integral_is_the_integral_of_g() -> None:
+    x = sympy.Symbol("x", positive=True)
+    lam, T = sympy.symbols("lam T", positive=True)
+    assert sympy.simplify(dg._family(("exponential", None)).pieces[0].G.subs(dg._x, x)
+                          .subs(dg._family(("exponential", None)).symbols[0], lam) - (1 - E(-lam * x)) / lam) == 0
+    linear = dg._family(("linear", None))
+    assert linear.pieces[0].G.subs({dg._x: x, linear.symbols[0]: T}) == x - x**2 / (2 * T)
+    assert linear.pieces[1].G.subs({dg._x: x, linear.symbols[0]: T}) == T / 2
+
+
+# --- properties against quadrature ----------------------------------------------------
+@st.composite
+def scenario(draw):
+    meals = []
+    for _ in range(draw(st.integers(1, 3), label="pulses")):
+        meals.append((draw(st.floats(-2, 10)), draw(st.floats(0.1, 3)), draw(st.floats(0, 5))))
+    if draw(st.booleans(), label="impulse"):
+        meals.append(("impulse", draw(st.floats(-2, 10)), draw(st.floats(0, 5))))
+    kind = draw(st.sampled_from(["exponential", "linear", "piecewise", "expression", "none"]), label="retention")
+    if kind == "exponential":
+        retention = ("exponential", draw(st.floats(0.05, 3)))
+    elif kind == "linear":
+        retention = ("linear", draw(st.floats(0.2, 8)))
+    elif kind == "piecewise":
+        ends = sorted(set(round(draw(st.floats(0.1, 6)), 3) for _ in range(3)))
+        retention = ("piecewise", [(e, draw(st.floats(0, 1))) for e in ends])
+    elif kind == "expression":
+        retention = (1 + sympy.Symbol("s")) * sympy.exp(-sympy.Symbol("s"))
+    else:
+        retention = 1
+    return meals, retention
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=scenario(), time=st.floats(-3, 20))
+def test_closed_form_matches_quadrature(case, time) -> None:
+    meals, retention = case
+    total = sum(m[2] * m[1] if m[0] != "impulse" else m[2] for m in meals)
+    assert food_content(time, meals, retention) == pytest.approx(
+        food_content_quad(time, meals, retention), rel=1e-9, abs=1e-9 * (1 + total)
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(first=scenario(), second=scenario(), time=st.floats(-3, 20), scale=st.floats(0.1, 4))
+def test_linear_in_the_intake(first, second, time, scale) -> None:
+    meals_a, retention = first
+    meals_b = second[0]
+    both = food_content(time, meals_a + meals_b, retention)
+    apart = food_content(time, meals_a, retention) + food_content(time, meals_b, retention)
+    assert both == pytest.approx(apart, rel=1e-9, abs=1e-9)
+    scaled = [(m[0], m[1], m[2] * scale) if m[0] != "impulse" else (m[0], m[1], m[2] * scale) for m in meals_a]
+    assert food_content(time, scaled, retention) == pytest.approx(scale * food_content(time, meals_a, retention),
+                                                                  rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=scenario(), time=st.floats(-3, 20), shift=st.floats(-5, 5))
+def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
+    meals, retention = case
+    moved = [(m[0] + shift, m[1], m[2]) if m[0] != "impulse" else (m[0], m[1] + shift, m[2]) for m in meals]
+    assert food_content(time + shift, moved, retention) == pytest.approx(
+        food_content(time, meals, retention), rel=1e-9, abs=1e-9
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=scenario(), time=st.floats(-3, 20))
+def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
+    meals, _ = case
+    eaten = sum(
+        m[2] * min(max(time - m[0], 0.0), m[1]) if m[0] != "impulse" else (m[2] if m[1] <= time else 0.0)
+        for m in meals
+    )
+    assert cumulative_intake(time, meals) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
+    assert food_content(time, meals, 1) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=scenario(), lam=st.floats(0.1, 2))
+def test_exponential_retention_decays_to_zero_after_the_last_meal(case, lam) -> None:
+    meals, _ = case
+    last = max(m[0] + m[1] if m[0] != "impulse" else m[1] for m in meals)
+    at_last = food_content(last, meals, ("exponential", lam))
+    for hours in (1.0, 5.0, 20.0):  # after the last meal c(t) = c(last) e^{-lam (t - last)}
+        later = food_content(last + hours, meals, ("exponential", lam))
+        assert later == pytest.approx(at_last * math.exp(-lam * hours), rel=1e-9, abs=1e-12)
+    assert food_content(last + 60 / lam, meals, ("exponential", lam)) < 1e-20 * (1 + at_last)
+
+
+def test_expression_intake_matches_quadrature() -> None:
+    s = sympy.Symbol("s")
+    for retention in [("exponential", 1), ("linear", 2), ("piecewise", [(1, 1), (2, 0.5)])]:
+        for time in (0.5, 1.5, 3.0):
+            assert food_content(time, [s**2], retention) == pytest.approx(
+                food_content_quad(time, [s**2], retention), rel=1e-10
+            )
+    # t^2 intake with g = e^{-t}: e^{-2} [e^tau (tau^2 - 2 tau + 2)]_0^2 = e^{-2} (2 e^2 - 2)
+    assert sympy.simplify(food_content(2, [s**2], ("exponential", 1)) - E(-2) * (2 * E(2) - 2)) == 0
+
+
+# --- questions ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "meals, retention, expected",
+    [
+        ([(7, 1, 300)], ("exponential", 1), 7 + 1),  # rises while eating, falls after: the end of the meal
+        ([(7, 1, 300), (12, 1, 300)], ("exponential", 1), 12 + 1),  # lunch on top of the breakfast left
+        ([(0, 6, 1)], ("linear", 2), 2),  # plateau T/2 from t = T to the end of the meal: earliest
+        ([(0, 2, 1), (3, 1, 1)], 1, 3 + 1),  # no digestion: when eating stops for good
+        ([("impulse", 5, 2)], ("exponential", 1), 5),
+    ],
+    ids=["one-meal", "two-meals", "linear-plateau", "no-digestion", "impulse"],
+)
+def test_peak_time_exact(meals, retention, expected) -> None:
+    assert peak_time(meals, retention) == expected
+
+
+def test_peak_time_interior() -> None:
+    s = sympy.Symbol("s")
+    # g(s) = s e^{-s} rises until s = 1: an impulse at 2 peaks at 2 + 1
+    assert float(peak_time([("impulse", 2, 1)], s * sympy.exp(-s))) == pytest.approx(3, abs=1e-6)
+    assert peak_time([("impulse", 2.0, 1.0)], s * sympy.exp(-s)) == pytest.approx(3, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "level, meals, retention, expected",
+    [
+        (1, [("impulse", 0, 8)], ("exponential", sympy.log(2)), 3),  # 8 -> 4 -> 2 -> 1
+        (50, [(7, 1, 300)], ("exponential", 1), 8 + sympy.log(300 * (1 - E(-1)) / 50)),
+        (R(1, 10), [(0, 1, 1)], ("linear", 2), 3 - 2 / sympy.sqrt(10)),  # ((3 - t)/2)^2 = 1/10
+        (0, [(0, 1, 1)], ("linear", 2), 3),  # empty at last start + T
+        (5, [(0, 1, 1)], ("exponential", 1), 1),  # already below when the meal ends
+    ],
+    ids=["halving", "exp-log", "linear-quadratic", "linear-empty", "already-below"],
+)
+def test_time_below_exact(level, meals, retention, expected) -> None:
+    got = time_below(level, meals, retention)
+    assert sympy.simplify(got - expected) == 0
+
+
+def test_time_below_float_and_after() -> None:
+    got = time_below(50.0, [(7.0, 1.0, 300.0)], ("exponential", 1.0))
+    assert got == pytest.approx(8 + math.log(300 * (1 - math.exp(-1)) / 50), rel=1e-12)
+    # between meals: looking after breakfast finds the dip before lunch
+    dip = time_below(10, [(7, 1, 300), (12, 1, 300)], ("exponential", 1), after=8)
+    assert 8 < float(dip) < 12
+
+
+# --- the discrete model ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "intake, retention, expected",
+    [
+        ([2, 0, 4], [1, R(1, 2), R(1, 4)], [2, 2 * R(1, 2), 2 * R(1, 4) + 4, 4 * R(1, 2), 4 * R(1, 4)]),
+        ([3, 3], [1, 1, 1], [3, 3 + 3, 3 + 3, 3]),  # no digestion for 3 hours
+    ],
+    ids=["halving", "no-digestion-window"],
+)
+def test_discrete_whole_hours(intake, retention, expected) -> None:
+    got = discrete_food_content(np.array(intake, dtype=object), np.array(retention, dtype=object))
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "meals, retention",
+    [
+        ([(7, 0.5, 800), (12, 0.75, 1000), ("impulse", 15, 100)], ("exponential", 0.5)),
+        ([(0.3, 1.7, 1), (3.1, 0.9, 2), ("impulse", 4.45, 1)], ("linear", 2.9)),
+    ],
+    ids=["exponential", "linear"],
+)
+def test_sampled_approaches_the_continuous_content(meals, retention) -> None:
+    errors = []
+    for step in (0.5, 0.1, 0.02):
+        times, content = sampled_food_content(meals, retention, step=step)
+        exact = np.array([food_content(float(x), meals, retention) for x in times])
+        errors.append(float(np.max(np.abs(content - exact))) / float(np.max(exact)))
+    assert errors[0] > errors[2] and errors[1] <= errors[0] and errors[2] <= errors[1] + 1e-12
+    assert errors[2] < 0.02
+
+
+# --- errors ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: food_content(1, [(0, -1, 2)], ("exponential", 1)), r"duration=-1 must be positive \(meals\[0\]\)"),
+        (lambda: food_content(1, [(0, 0, 2)], ("exponential", 1)), r"duration=0 must be positive .*'impulse'"),
+        (lambda: food_content(1, [(0, 1, 1), (0, 1, -2)], 1), r"rate=-2 must be non-negative \(meals\[1\]\)"),
+        (lambda: food_content(1, [("impulse", 0, -3)], 1), r"amount=-3 must be non-negative"),
+        (lambda: food_content(1, [(0, 1, 1)], ("exponential", 0)), r"lam=0 must be positive"),
+        (lambda: food_content(1, [(0, 1, 1)], ("exponential", -0.5)), r"lam=-0.5 must be positive"),
+        (lambda: food_content(1, [(0, 1, 1)], ("linear", 0)), r"T=0 must be positive"),
+        (lambda: food_content(1, [(0, 1, 1)], ("cubic", 2)), r"retention kind='cubic' is not allowed; use one of"),
+        (lambda: food_content(1, [(0, 1, 1)], sympy.Heaviside(sympy.Symbol("s") + 1)),
+         r"is not zero for negative time \(at s=-1/1000 it is 1\)"),
+        (lambda: food_content(1, [(0, 1, 1)], sympy.Symbol("a") * sympy.Symbol("b")),
+         r"must be an expression of one variable"),
+        (lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(2, 1), (1, 0.5)])),
+         r"end=1 must be larger than the end before it, 2"),
+        (lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(1, -1)])), r"level=-1 must be non-negative"),
+        (lambda: food_content(1, [(0, 1)], 1), r"meals\[0\]=\(0, 1\) is not a meal"),
+        (lambda: food_content(1, (0, 1, 1), 1), r"meals=\(0, 1, 1\) must be a list of meals"),
+        (lambda: food_content("noon", [(0, 1, 1)], 1), r"t='noon' must be a real number"),
+        (lambda: food_content(1, [(0, 1, 1)], "fast"), r"retention='fast' is not allowed"),
+        (lambda: time_below(-1, [(0, 1, 1)], ("exponential", 1)), r"level=-1 must be non-negative"),
+        (lambda: time_below(0, [(0, 1, 1)], ("exponential", 1)), r"level=0 is never reached"),
+        (lambda: time_below(1, [(0, 3, 1)], 1), r"level=1 is never reached: the content stays above it"),
+        (lambda: peak_time([(sympy.Symbol("a"), 1, 1)], 1), r"must be numbers here, not symbols"),
+        (lambda: sampled_food_content([(0, 1, 1)], 1, step=0), r"step=0 must be a positive number"),
+        (lambda: discrete_food_content([], [1]), r"intake must be a non-empty 1-D sequence"),
+    ],
+    ids=["negative-duration", "zero-duration", "negative-rate", "negative-amount", "lam-zero", "lam-negative",
+         "T-zero", "unknown-kind", "not-causal", "two-variables", "ends-not-increasing", "negative-level",
+         "short-tuple", "one-meal-not-list", "time-string", "retention-string", "level-negative", "never-zero",
+         "never-below", "symbolic-peak", "step-zero", "empty-intake"],
+)
+def test_invalid_calls(call, message: str) -> None:
+    with pytest.raises(ConvMathError, match=message):
+        call()
+
+
+def test_exported_from_the_package() -> None:
+    assert convmath.food_content is food_content
+    assert convmath.food_content_expr is food_content_expr
