@@ -150,10 +150,12 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         what_en = "the input $X$ with the kernel $K$"
         what_zh = "输入 $X$ 与卷积核 $K$"
     else:
-        what_en = (f"the {channels}-channel input $X$ (channels $X_0, \\dots, X_{{{channels - 1}}}$) with one output "
-                   f"channel whose kernel has one slice per input channel ($K_0, \\dots, K_{{{channels - 1}}}$) and bias $b = {bias}$")
-        what_zh = (f"{channels} 通道输入 $X$（各通道为 $X_0, \\dots, X_{{{channels - 1}}}$）与一个输出通道的卷积核"
-                   f"（每个输入通道一个切片 $K_0, \\dots, K_{{{channels - 1}}}$，偏置 $b = {bias}$）")
+        xs_tex = ", ".join(f"X_{c}" for c in range(channels))
+        ks_tex = ", ".join(f"K_{c}" for c in range(channels))
+        what_en = (f"the {channels}-channel input $X$ (channels ${xs_tex}$) with one output channel whose kernel has "
+                   f"one slice per input channel (${ks_tex}$) and bias $b = {bias}$")
+        what_zh = (f"{channels} 通道输入 $X$（各通道为 ${xs_tex}$）与一个输出通道的卷积核"
+                   f"（每个输入通道一个切片 ${ks_tex}$，偏置 $b = {bias}$）")
     prompt = {
         "en": (f"Compute by hand the 2-D cross-correlation (what deep-learning libraries call a convolution: the "
                f"kernel is **not** flipped) of {what_en}, with stride $s = {stride}$ and {pad_en}.\n\n{mats}\n\n"

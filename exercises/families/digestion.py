@@ -42,7 +42,7 @@ __all__ = ["FAMILY", "closed_form_after_meals"]
 NAME = "food_digestion"
 #: The expression answer's variable: time in hours, positive.
 T = sympy.Symbol("t", positive=True)
-_LAMBDAS = (sympy.Rational(1, 2), sympy.Rational(1, 3), sympy.Integer(1), sympy.Rational(1, 4))
+_LAMBDAS = tuple(map(sympy.Rational, ("1/2", "1/3", "1/4", "1/5", "1", "2")))
 _VALUE_RTOL = 1e-3
 
 
@@ -90,9 +90,17 @@ def _closed_form_text(meals: list[tuple[int, int, int]], lam: sympy.Expr) -> str
 
 
 def _tex_exp(lam: sympy.Expr, shift: int, var: str = "t") -> str:
-    lam_tex = "" if lam == 1 else sympy.latex(lam)
-    inner = var if shift == 0 else f"{var} - {shift}"
-    return rf"e^{{-{lam_tex}({inner})}}" if shift else rf"e^{{-{lam_tex}{var}}}"
+    lam_tex = "" if lam == 1 else _tex_lam(lam)
+    if shift:
+        return rf"e^{{-{lam_tex}({var} - {shift})}}"
+    if lam_tex and var[0].isdigit():
+        return rf"e^{{-{lam_tex}\cdot {var}}}"
+    return rf"e^{{-{lam_tex}{var}}}"
+
+
+@functools.cache
+def _tex_lam(lam: sympy.Expr) -> str:
+    return sympy.latex(lam)
 
 
 def _tex_tail(meals: list[tuple[int, int, int]], lam: sympy.Expr, var: str = "t") -> str:
@@ -131,7 +139,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     lam = rng.choice(_LAMBDAS)
     ret = ("exponential", lam)
     if difficulty == 1:
-        meals = [(rng.choice([0, 1, 2]), rng.choice([1, 2]), rng.choice([2, 3, 4, 6]))]
+        meals = [(rng.randrange(4), rng.choice([1, 2, 3]), rng.randrange(1, 9))]
         t1 = meals[0][0] + meals[0][1] + rng.choice([1, 2, 3])
     else:
         first = (rng.choice([0, 1]), rng.choice([1, 2]), rng.choice([2, 3, 4]))
@@ -155,7 +163,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     )
     if not value_wrong:
         return None
-    lam_tex = sympy.latex(lam)
+    lam_tex = "" if lam == 1 else _tex_lam(lam)
     meal_lines_en = "\n".join(f"- from $t = {a}$ to $t = {a + d}$ h at {r} units per hour" for a, d, r in meals)
     meal_lines_zh = "\n".join(f"- 从 $t = {a}$ 到 $t = {a + d}$ 小时，每小时 {r} 个单位" for a, d, r in meals)
     prompt = {
@@ -187,7 +195,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         r"A meal eaten at time $\tau$ has been digesting for $t - \tau$ hours, so it counts with weight $g(t - \tau)$: "
         r"that is why $g$ appears flipped and shifted, and why meals after $t$ do not count ($g(t - \tau) = 0$ for $\tau > t$).",
         rf"For a meal of rate $r$ on $[a, b)$ and $t \ge b$: $\int_a^b r\, e^{{-\lambda (t - \tau)}}\, d\tau = "
-        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$, with $\lambda = {lam_tex}$.",
+        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$, with $\lambda = {_tex_lam(lam)}$.",
         rf"Summing the meals, for $t \ge {end}$: $c(t) = {_tex_tail(meals, lam)}$.",
         rf"At $t = {t1}$ only the meals eaten before count: $c({t1}) = {_tex_tail(before, lam, str(t1))} \approx {value:.6g}$.",
     ]
@@ -195,7 +203,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         r"在 $\tau$ 时刻吃下的食物已经消化了 $t - \tau$ 小时，所以权重是 $g(t - \tau)$：这就是 $g$ 要翻转并平移的原因，"
         r"而 $t$ 之后的进食不计入（$\tau > t$ 时 $g(t - \tau) = 0$）。",
         rf"速率为 $r$、时间段 $[a, b)$ 的一餐，当 $t \ge b$ 时：$\int_a^b r\, e^{{-\lambda (t - \tau)}}\, d\tau = "
-        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$，其中 $\lambda = {lam_tex}$。",
+        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$，其中 $\lambda = {_tex_lam(lam)}$。",
         rf"把各餐相加，$t \ge {end}$ 时：$c(t) = {_tex_tail(meals, lam)}$。",
         rf"在 $t = {t1}$ 时只计之前吃下的：$c({t1}) = {_tex_tail(before, lam, str(t1))} \approx {value:.6g}$。",
     ]

@@ -1,0 +1,194 @@
+"""The render-side families: by hand, the flip, 1x1 convolutions, network tables,
+food digestion, implement-a-function."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+import numpy as np
+import pytest
+import sympy
+
+from convmath.errors import ConvMathError
+from exercises.families import accept, families, generate
+from exercises.families._common import parse_expression, same_value, to_plain
+
+FAMILIES = (
+    "cross_correlation_by_hand",
+    "convolution_vs_correlation",
+    "conv1x1_as_linear",
+    "network_table",
+    "food_digestion",
+    "implement_function",
+)
+SEEDS = range(12)
+
+
+def test_registered():
+    registry = families()
+    for name in FAMILIES:
+        assert registry[name].difficulties == (1, 2, 3)
+        assert set(registry[name].title) == {"en", "zh"}
+
+
+@pytest.mark.parametrize("difficulty", [1, 2, 3])
+@pytest.mark.parametrize("name", FAMILIES)
+def test_variants_valid_reproducible_and_diagnosable(name, difficulty):
+    for seed in SEEDS:
+        exercise = generate(name, seed, difficulty=difficulty)
+        assert accept(exercise) is None
+        assert to_plain(exercise) == to_plain(generate(name, seed, difficulty=difficulty))
+        assert exercise.prompt["zh"] != exercise.prompt["en"]
+        for part in exercise.parts:
+            spec = part.answer
+            for wrong in part.wrong_answers:
+                if spec.kind == "array":
+                    differs = np.shape(wrong.value) != np.shape(spec.expected) or not np.allclose(
+                        wrong.value, spec.expected, rtol=spec.rtol, atol=spec.atol)
+                else:
+                    differs = not same_value(wrong.value, spec.expected, symbols=spec.symbols)
+                assert differs, (name, seed, part.key, wrong.label)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_students_get_distinct_variants(name):
+    # 200 seeds as 200 students: measured rate of repeated variants (same drawn parameters)
+    variants = [repr(to_plain(generate(name, 10_000 + i, difficulty=1).params)) for i in range(200)]
+    duplicates = 1 - len(set(variants)) / len(variants)
+    assert duplicates < 0.10, f"{name}: {duplicates:.0%} of variants repeat"
+
+
+# --- hand-computed examples -------------------------------------------------------
+
+
+def test_seed_003_correlation_example():
+    # seed 003: 0..8 with 0..3 gives 19 = 0*0 + 1*1 + 3*2 + 4*3, 25, 37, 43
+    from exercises.families.by_hand import correlate_int
+
+    y = correlate_int(np.arange(9).reshape(1, 3, 3), np.arange(4).reshape(1, 2, 2))
+    assert y.tolist() == [[0 * 0 + 1 * 1 + 3 * 2 + 4 * 3, 1 * 0 + 2 * 1 + 4 * 2 + 5 * 3],
+                          [3 * 0 + 4 * 1 + 6 * 2 + 7 * 3, 4 * 0 + 5 * 1 + 7 * 2 + 8 * 3]]
+
+
+@pytest.mark.parametrize(
+    "meals, lam, t, expected",
+    [
+        pytest.param([(0, 2, 3)], sympy.Rational(1, 2), 4, 6 * (sympy.exp(-1) - sympy.exp(-2)), id="one-meal"),
+        # 3/(1/3) (e^{-(7-2)/3} - e^{-(7-1)/3}) + 2/(1/3) (e^{-(7-6)/3} - e^{-(7-5)/3})
+        pytest.param([(1, 1, 3), (5, 1, 2)], sympy.Rational(1, 3), 7,
+                     9 * (sympy.exp(-sympy.Rational(5, 3)) - sympy.exp(-2)) + 6 * (sympy.exp(-sympy.Rational(1, 3)) - sympy.exp(-sympy.Rational(2, 3))),
+                     id="two-meals"),
+    ],
+)
+def test_closed_form_after_meals(meals, lam, t, expected):
+    from exercises.families.digestion import T, closed_form_after_meals
+
+    value = closed_form_after_meals(meals, lam).subs(T, t)
+    assert abs(float(value - expected)) < 1e-12
+
+
+def test_network_table_lenet_row():
+    # Conv2d(1, 6, 5, padding=2) on 28x28: (28 + 2*2 - 5)//1 + 1 = 28; 6*1*5*5 + 6 parameters
+    exercise = generate("network_table", 0, difficulty=2)
+    layers = exercise.params["layers"]
+    shape_0 = exercise.params["input_shape"]
+    first = exercise.parts[0].answer
+    k, p = layers[0]["kernel_size"], layers[0].get("padding", 0)
+    size = (shape_0[1] + 2 * p - k) // layers[0].get("stride", 1) + 1
+    assert first.name == "shape_1"
+    assert first.expected[1] == size
+    params = exercise.parts[1].answer
+    assert params.expected == layers[0]["out_channels"] * shape_0[0] * k * k + layers[0]["out_channels"]
+
+
+def test_food_digestion_discrete_wrong_is_the_correlation():
+    exercise = generate("food_digestion", 3, difficulty=3)
+    part = exercise.parts[2]
+    namespace: dict = {}
+    exec(exercise.setup_code, namespace)
+    f, g = namespace["f"], namespace["g"]
+    assert np.allclose(part.answer.expected, np.convolve(f, g))
+    assert [w.label for w in part.wrong_answers] == ["kernel_not_flipped"]
+    assert np.allclose(part.wrong_answers[0].value, np.convolve(f, g[::-1]))
+
+
+def test_expression_solution_parses_to_expected():
+    exercise = generate("food_digestion", 5, difficulty=2)
+    part = exercise.parts[1]
+    namespace: dict = {}
+    exec(part.solution_code, namespace)
+    parsed = parse_expression(namespace["content_expr"], part.answer.symbols)
+    assert same_value(parsed, part.answer.expected, symbols=part.answer.symbols)
+
+
+@pytest.mark.parametrize("function", ["corr2d", "corr2d_multi_in", "pool2d", "out_size"])
+def test_implement_solution_matches_reference(function):
+    exercise = generate("implement_function", 1, difficulty=1, options={"function": function})
+    spec = exercise.parts[0].answer
+    assert spec.forbidden_imports[:1] == ("convmath",) and "torch" in spec.forbidden_imports
+    namespace: dict = {}
+    exec(exercise.parts[0].solution_code, namespace)
+    student = namespace[spec.name]
+    module, _, attr = spec.reference.partition(":")
+    reference = getattr(importlib.import_module(module), attr)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        if function == "out_size":
+            n, k, p, s = int(rng.integers(5, 40)), int(rng.integers(1, 6)), int(rng.integers(0, 3)), int(rng.integers(1, 4))
+            assert student(n, k, p, s) == reference(n, k, p, s)
+            continue
+        h, w = int(rng.integers(2, 7)), int(rng.integers(2, 7))
+        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
+        if function == "corr2d":
+            args = (rng.normal(size=(h, w)), rng.normal(size=(kh, kw)))
+        elif function == "corr2d_multi_in":
+            c = int(rng.integers(1, 4))
+            args = (rng.normal(size=(c, h, w)), rng.normal(size=(c, kh, kw)))
+        else:
+            args = (rng.normal(size=(h, w)), (kh, kw), random.Random(0).choice(["max", "avg"]))
+        assert np.allclose(student(*args), reference(*args))
+
+
+def test_implement_example_and_its_misconception():
+    # corr2d by hand on the example: kernel flipped is the named mistake
+    exercise = generate("implement_function", 4, difficulty=1, options={"function": "corr2d"})
+    example = exercise.parts[1]
+    assert [w.label for w in example.wrong_answers] == ["kernel_flipped"]
+
+
+@pytest.mark.parametrize(
+    "name, options, message",
+    [
+        pytest.param("cross_correlation_by_hand", {"channels": 5}, r"channels=5 must be 1, 2 or 3", id="channels"),
+        pytest.param("cross_correlation_by_hand", {"colour": 1}, r"option 'colour' is not allowed", id="unknown"),
+        pytest.param("convolution_vs_correlation", {"dims": 3}, r"dims=3 must be 1 or 2", id="dims"),
+        pytest.param("implement_function", {"function": "conv3d"}, r"function='conv3d' is not allowed", id="function"),
+        pytest.param("food_digestion", {"discrete": "yes"}, r"discrete='yes' must be true or false", id="discrete"),
+        pytest.param("network_table", {"depth": 3}, r"option 'depth' is not allowed", id="no-options"),
+    ],
+)
+def test_bad_options(name, options, message):
+    with pytest.raises(ConvMathError, match=message):
+        generate(name, 0, options=options)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_options_respected(name):
+    options = {
+        "cross_correlation_by_hand": {"channels": 2, "stride": 2},
+        "convolution_vs_correlation": {"dims": 1},
+        "conv1x1_as_linear": {},
+        "network_table": {},
+        "food_digestion": {"discrete": False},
+        "implement_function": {"function": "pool2d"},
+    }[name]
+    exercise = generate(name, 7, difficulty=2, options=options)
+    if name == "cross_correlation_by_hand":
+        assert exercise.params["stride"] == 2 and np.asarray(exercise.params["x"]).shape[0] == 2
+    if name == "convolution_vs_correlation":
+        assert exercise.params["dims"] == 1
+    if name == "food_digestion":
+        assert len(exercise.parts) == 2
+    if name == "implement_function":
+        assert exercise.parts[0].answer.name == "pool2d"
