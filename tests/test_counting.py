@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convmath import (
@@ -221,12 +222,28 @@ def test_symbolic_params_substitute_to_ints(data):
     assert expr.subs(values) == conv_params(cin * groups, cout, kernel, groups=groups)
 
 
-@given(conv_configs(ndim=2, max_groups=3))
-def test_params_count_the_weight_tensor(config):
-    # The weight tensor a backend needs is (C_out, C_in/groups, *kernel) plus C_out biases.
-    expected = math.prod(config.weight_shape) + (config.out_channels if config.bias else 0)
-    assert conv_params(config.in_channels, config.out_channels, config.kernel_size,
-                       groups=config.groups, bias=config.bias) == expected
+@settings(max_examples=40, deadline=None)
+@given(conv_configs(ndim=2, max_groups=3, max_size=6), st.integers(0, 2**32 - 1))
+def test_params_count_what_the_numeric_backend_needs(config, seed):
+    # The backend checks the weight and bias it is given against x and groups:
+    # the arrays it accepts hold exactly conv_params values, and one input
+    # channel more or less per group, or one bias more, is refused.
+    from convmath import numeric
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(config.input_shape)
+    cout, per_group, *kernel = config.weight_shape
+    weight = rng.standard_normal((cout, per_group, *kernel))
+    bias = rng.standard_normal(cout) if config.bias else None
+    out = numeric.correlate(x, weight, bias, **config.options())
+    assert out.shape == config.output_shape
+    used = weight.size + (0 if bias is None else bias.size)
+    assert used == conv_params(config.in_channels, config.out_channels, config.kernel_size,
+                               groups=config.groups, bias=config.bias)
+    with pytest.raises(ConvMathError):
+        numeric.correlate(x, rng.standard_normal((cout, per_group + 1, *kernel)), bias, **config.options())
+    with pytest.raises(ConvMathError):
+        numeric.correlate(x, weight, rng.standard_normal(cout + 1), **config.options())
 
 
 @pytest.mark.parametrize(
@@ -249,3 +266,21 @@ def test_params_count_the_weight_tensor(config):
 def test_invalid_calls(call, message):
     with pytest.raises(ConvMathError, match=message):
         call()
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_configs(ndim=2, max_groups=2, max_size=6, padding_forms=("int", "per_dim", "valid", "same")))
+def test_macs_count_the_products_the_backend_sums(config):
+    # With every input value and every weight equal to 1 (padding filled with 1
+    # too), each output value is the number of products summed into it, so the
+    # outputs add up to the multiply-accumulates of the "macs" convention.
+    from convmath import numeric
+
+    pads = [(0, 0)] + list(config.pads)
+    x = np.pad(np.ones(config.input_shape), pads, constant_values=1)
+    out = numeric.correlate(x, np.ones(config.weight_shape), stride=config.stride, dilation=config.dilation,
+                            groups=config.groups)
+    macs = conv_macs(config.in_channels, config.out_channels, config.kernel_size, config.spatial,
+                     stride=config.stride, padding=config.padding, dilation=config.dilation, groups=config.groups,
+                     convention="macs")
+    assert out.sum() == macs
