@@ -344,8 +344,21 @@ def decode(obj: Any, depth: int = 0) -> Any:
     _fail(f"unknown or malformed tagged value {str(tag)[:40]!r}")
 
 
+_numpy: Any = None
+
+
+def use_numpy(module: Any) -> None:
+    """Decode arrays with this (genuine, captured) numpy module rather than importing it."""
+    global _numpy
+    _numpy = module
+
+
 def _decode_array(dtype_str: Any, shape: Any, data: Any) -> Any:
-    import numpy as np
+    np = _numpy
+    if np is None:
+        import numpy as np
+
+        use_numpy(np)
 
     if type(dtype_str) is not str or len(dtype_str) > 8:
         _fail("malformed array dtype")

@@ -16,6 +16,7 @@ __builtins__ = dict(vars(_builtins_module))  # private snapshot, see protocol.py
 
 import io  # noqa: E402
 import json  # noqa: E402
+import json.scanner  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import types  # noqa: E402
@@ -25,7 +26,20 @@ from .isolation import apply_isolation  # noqa: E402
 
 __all__ = ["main", "child_main", "preload"]
 
-_loads = json.loads
+# the C scanner with a decoder built now: parsing a command runs no Python-level
+# stdlib code, so patched builtins (isinstance, len) cannot break the loop
+_scan = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
+
+
+def _loads(raw: bytes) -> object:
+    text = raw.decode("utf-8")
+    if _scan is None:  # pragma: no cover - CPython always has the C scanner
+        return json.loads(text)
+    value, end = _scan(text, 0)
+    if end != len(text):
+        raise protocol.ProtocolError("trailing data after a command")
+    return value
+
 _escape = protocol._escape
 _write_frame = protocol.write_frame
 _read_frame = protocol.read_frame
@@ -63,6 +77,9 @@ class _Capture(io.TextIOBase):
         return True
 
     def write(self, s: str) -> int:
+        if self._size >= self._limit and type(s) is str:  # fast path once full: count, keep nothing
+            self._dropped += len(s)
+            return len(s)
         if type(s) is not str:
             raise TypeError(f"write() argument must be str, not {_type_name(type(s))}")
         n = len(s)
@@ -145,7 +162,7 @@ class _Worker:
         if name == "SystemExit":
             text = f"the notebook called sys.exit({text}); a notebook must not exit"
         elif name == "KeyboardInterrupt":
-            text = "KeyboardInterrupt raised by the notebook"
+            text = "raised by the notebook (nobody pressed Ctrl-C)"
         elif name == "MemoryError":
             text = f"memory limit of {self.limits['memory_bytes'] >> 20} MiB exceeded"
         where = ""
@@ -245,6 +262,7 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
             numpy = preload()
         else:
             numpy.random.seed()  # forked children must not share the zygote's random state
+        protocol.use_numpy(numpy)
         report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []))
         report["zygote"] = zygote
         worker = _Worker(cmd_fd, reply_fd, config, numpy)
