@@ -350,3 +350,18 @@ def test_bundled_lenet5_runs_through_the_numeric_backend():
     shapes, needed = run_numeric(numeric, net, rng.standard_normal((1, 28, 28)), rng)
     assert shapes == list(net.out_shapes)
     assert sum(needed) == net.summary().total_params == 61_706
+
+
+def test_symbolic_input_size():
+    from convmath import n
+
+    layers = [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}, {"type": "MaxPool2d", "kernel_size": 2},
+              {"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
+    symbolic = Network(layers, input_shape=(3, n, n))
+    assert symbolic.out_shapes[1][1:] == (pool_output_size(n, 2),) * 2
+    summary = symbolic.summary()
+    for size in (8, 9, 16):
+        concrete = Network(layers, input_shape=(3, size, size)).summary()
+        assert summary.total_params.subs(n, size) == concrete.total_params
+        assert summary.total_macs.subs(n, size) == concrete.total_macs
+    assert json.loads(summary.to_json())["rows"][0]["macs"] == str((4 * 3 * 9 + 4) * n**2)
