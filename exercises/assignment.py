@@ -212,9 +212,9 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
     Examples
     --------
     >>> a = parse_assignment({"id": "w1", "title": "Week 1", "course": "CS",
-    ...                       "slots": [{"id": "q1", "family": "conv_vs_corr"}]})
+    ...                       "slots": [{"id": "q1", "family": "convolution_vs_correlation"}]})
     >>> a.locale, [s.family for s in a.slots]
-    ('en', ['conv_vs_corr'])
+    ('en', ['convolution_vs_correlation'])
     >>> parse_assignment({"id": "w/1", "title": "t", "slots": []})
     Traceback (most recent call last):
     ...
@@ -422,8 +422,8 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     Examples
     --------
     >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [
-    ...     {"id": "q1", "family": "conv_vs_corr", "points": 3},
-    ...     {"id": "q2", "family": "conv_vs_corr", "points": 3}]})
+    ...     {"id": "q1", "family": "convolution_vs_correlation", "points": 3},
+    ...     {"id": "q2", "family": "convolution_vs_correlation", "points": 3}]})
     >>> built = build_exercises(a, b"0123456789abcdef", "alice")
     >>> [round(ex.points, 6) for _, ex in built]
     [3.0, 3.0]

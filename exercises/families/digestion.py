@@ -79,8 +79,8 @@ def closed_form_after_meals(meals: list[tuple[int, int, int]], lam: sympy.Expr) 
     numbers substituted, summed over the meals (the content is linear in the
     intake).
 
-    >>> closed_form_after_meals([(0, 2, 3)], sympy.Rational(1, 2))
-    -6*exp(-t/2) + 6*exp(1 - t/2)
+    >>> closed_form_after_meals([(0, 2, 3)], sympy.Rational(1, 2))  # (3 / (1/2)) (e^{-(t-2)/2} - e^{-t/2})
+    6*exp(1 - t/2) - 6*exp(-t/2)
     """
     return sympy.Add(*(_meal_tail(a, d, r, lam)[0] for a, d, r in meals))
 
