@@ -34,10 +34,10 @@ _LABELS = ("macs_input_size", "macs_bias_counted", "macs_as_flops", "macs_per_po
 
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_macs", options)
-    c_in, c_out = rng.choice((1, 3, 8, 16, 32, 64)), rng.choice((4, 8, 16, 32, 64))
+    c_in, c_out = rng.choice((1, 3, 4, 8, 12, 16, 24, 32, 64)), rng.choice((4, 8, 12, 16, 24, 32, 48, 64, 128))
     k = rng.choice((1, 3, 3, 5))
-    h = rng.choice((8, 14, 16, 28, 32, 56))
-    w = h if difficulty < 3 else rng.choice((8, 14, 16, 28, 32, 56))
+    h = rng.choice((7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 48, 56, 64))
+    w = h if difficulty < 3 else rng.choice((7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 48, 56, 64))
     s = 1 if difficulty == 1 else rng.choice((1, 2, 2))
     p = k // 2 if difficulty == 1 or rng.random() < 0.5 else 0
     groups = rng.choice((2, 4)) if difficulty == 3 else 1

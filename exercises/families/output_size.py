@@ -78,7 +78,7 @@ def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -
 
 
 def _draw_dim(rng: random.Random, difficulty: int, form: str, n: int | None = None, d: int = 1) -> dict[str, Any] | None:
-    n = n if n is not None else rng.choice(_SIZES if difficulty > 1 else _SIZES[3:16])
+    n = n if n is not None else (rng.choice(_SIZES) if difficulty > 1 else rng.randint(8, 64))
     k = rng.choice((1, 3, 3, 5, 5, 7) if difficulty == 1 else (2, 3, 3, 4, 5, 7, 11))
     s = 1 if form == "same" else rng.choice((1, 2, 2) if difficulty == 1 else (1, 2, 2, 3, 4))
     dim: dict[str, Any] = {"n": n, "k": k, "s": s, "d": d, "form": form}
@@ -259,7 +259,7 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
     check_options("conv_inverse", options)
     unknown = {1: ("padding",), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[difficulty]
     unknown = rng.choice(unknown)
-    n = rng.choice(_SIZES[3:])
+    n = rng.randint(8, 64) if difficulty == 1 else rng.choice(_SIZES[3:])
     k = rng.choice((3, 5, 7) if difficulty == 1 else (2, 3, 4, 5, 7, 11))
     s = 1 if difficulty == 1 else rng.choice((1, 2, 2, 3, 4))
     d = rng.choice((2, 3)) if difficulty == 3 else 1

@@ -29,7 +29,7 @@ from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
 
-_CHANNELS = (1, 3, 4, 8, 16, 32, 64, 128)
+_CHANNELS = (1, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256)
 _CONV_RULE = (r"A convolution has $c_\mathrm{out}$ filters of $\frac{c_\mathrm{in}}{g}\cdot k_h k_w$ weights each, "
               r"plus one bias per output channel: $\frac{c_\mathrm{in}}{g} k_h k_w c_\mathrm{out} + c_\mathrm{out}$.")
 _CONV_RULE_ZH = (r"卷积层有 $c_\mathrm{out}$ 个卷积核，每个有 $\frac{c_\mathrm{in}}{g}\cdot k_h k_w$ 个权重，"
@@ -161,8 +161,8 @@ def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Pa
 def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("fc_vs_conv", options)
     c = 1 if difficulty == 1 else 3
-    h = w = rng.choice((28, 32, 64, 96, 100, 128, 224, 300))
-    hidden = rng.choice((10, 64, 100, 128, 256, 500, 1000))
+    h = w = rng.choice((28, 32, 48, 56, 64, 96, 100, 112, 128, 160, 224, 256, 300))
+    hidden = rng.choice((10, 16, 32, 50, 64, 100, 128, 200, 256, 500, 512, 1000))
     c_out, k = rng.choice((1, 8, 16, 32, 64) if difficulty < 3 else (8, 16, 32, 64)), rng.choice((3, 5))
     image_en = "grey" if c == 1 else "RGB"
     image_zh = "灰度" if c == 1 else "RGB 彩色"

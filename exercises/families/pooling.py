@@ -30,7 +30,7 @@ _CEIL = r"$o = \left\lceil \dfrac{n + 2p - k}{s} \right\rceil + 1$"
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("pool_output_size", options)
     k = rng.choice((2, 2, 3)) if difficulty == 1 else rng.choice((2, 3, 3, 4, 5))
-    n = rng.randint(4, 64)
+    n = rng.randint(4, 128)
     stride = None if difficulty == 1 or rng.random() < 0.4 else rng.choice((1, 2, 2, 3, k + 1))
     p = 0 if difficulty == 1 or rng.random() < 0.4 else rng.randint(1, k // 2)
     ceil_mode = difficulty == 3

@@ -27,8 +27,8 @@ _FORMULA = r"$o = (n - 1)\,s - 2p + d(k - 1) + \mathrm{output\_padding} + 1$"
 
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_transpose_output_size", options)
-    n = rng.randint(2, 32)
-    k = rng.choice((2, 3, 4, 5))
+    n = rng.randint(2, 64)
+    k = rng.choice((2, 3, 4, 5, 6, 7))
     s = rng.choice((1, 2, 2)) if difficulty == 1 else rng.choice((2, 2, 3, 4))
     p = 0 if difficulty == 1 else rng.randint(0, k - 1)
     d = rng.choice((1, 1, 2)) if difficulty == 3 else 1

@@ -1,0 +1,271 @@
+"""The exercises-core families: valid, reproducible, right by an independent recomputation, diagnosable."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any, Callable
+
+import pytest
+import sympy
+
+from convmath import conv_output_size, conv_transpose_output_size, d2l_output_size, pool_output_size
+from convmath.counting import conv_macs, conv_params, depthwise_separable_params, linear_params
+from convmath.errors import ConvMathError
+from convmath.misconceptions import CATALOGUE
+from convmath.receptive import receptive_field
+from exercises.families import accept, families, generate
+from exercises.families._common import parse_expression, same_value, sympy_symbols, to_plain
+from exercises.model import Exercise
+from exercises.seeding import variant_seed
+
+SEEDS = range(30)
+
+
+def _output_size(ex: Exercise) -> list[Any]:
+    values = []
+    for dim in ex.params["dims"]:
+        if dim["form"] == "total":
+            values.append(d2l_output_size(dim["n"], dim["k"], stride=dim["s"], total_padding=dim["ph"]))
+        else:
+            pad = tuple(dim["padding"]) if isinstance(dim["padding"], list) else dim["padding"]
+            values.append(conv_output_size(dim["n"], dim["k"], stride=dim["s"], padding=pad, dilation=dim["d"]))
+    return [values[0] if len(values) == 1 else tuple(values)]
+
+
+def _inverse(ex: Exercise) -> list[Any]:
+    q = dict(ex.params)
+    unknown, answer = q.pop("unknown"), ex.parts[0].answer.expected
+    target = q.pop("output")
+    q[unknown] = answer
+    assert conv_output_size(q.pop("n"), q.pop("kernel_size"), **q) == target  # the answer gives the size
+    return [answer]
+
+
+def _pool(ex: Exercise) -> list[Any]:
+    q = ex.params
+    return [pool_output_size(q["n"], q["kernel_size"], stride=q["stride"], padding=q["padding"], ceil_mode=q["ceil_mode"])]
+
+
+def _transpose(ex: Exercise) -> list[Any]:
+    q = dict(ex.params)
+    return [conv_transpose_output_size(q.pop("n"), q.pop("kernel_size"), **q)]
+
+
+def _param_count(ex: Exercise) -> list[Any]:
+    q = ex.params
+    if ex.difficulty == 3:
+        return [depthwise_separable_params(q["in_channels"], q["out_channels"], q["kernel_size"], bias=q["bias"]),
+                conv_params(q["in_channels"], q["out_channels"], q["kernel_size"], bias=q["bias"])]
+    return [conv_params(q["in_channels"], q["out_channels"], q["kernel_size"], groups=q["groups"], bias=q["bias"])]
+
+
+def _fc_vs_conv(ex: Exercise) -> list[Any]:
+    q = ex.params
+    conv = conv_params(q["channels"], q["out_channels"], q["kernel_size"])
+    if ex.difficulty < 3:
+        return [linear_params(q["channels"] * q["height"] * q["width"], q["hidden"]), conv]
+    o = conv_output_size(q["height"], q["kernel_size"], stride=q["stride"])
+    return [conv, q["out_channels"] * o * o, linear_params(q["out_channels"] * o * o, q["hidden"])]
+
+
+def _macs(ex: Exercise) -> list[Any]:
+    q = ex.params
+    size = (q["height"], q["width"])
+    return [conv_output_size(size, q["kernel_size"], stride=q["stride"], padding=q["padding"]),
+            conv_macs(q["in_channels"], q["out_channels"], q["kernel_size"], size, stride=q["stride"],
+                      padding=q["padding"], groups=q["groups"], convention="macs")]
+
+
+def _receptive(ex: Exercise) -> list[Any]:
+    last = receptive_field(ex.params["layers"])[-1]
+    return [last.r[0], last.S[0]][: len(ex.parts)]
+
+
+def _output_formula(ex: Exercise) -> list[Any]:
+    """Evaluate the expected expression at integer points against the numeric formula."""
+    spec = ex.parts[0].answer
+    table = sympy_symbols(spec.symbols)
+    fixed = ex.params["fixed"]
+    for point in ({"n": 37, "k": 3, "p": 1, "s": 2, "d": 2, "op": 1}, {"n": 50, "k": 5, "p": 2, "s": 3, "d": 1, "op": 0}):
+        point = {**point, **fixed}
+        names = [name for name in ("n", "k", "p", "s", "d", "op") if name in spec.symbols or name in fixed]
+        args = {"stride": point["s"] if "s" in names else 1, "padding": point["p"], "dilation": point["d"] if "d" in names else 1}
+        if ex.params["transposed"]:
+            args["output_padding"] = point["op"] if "op" in names else 0
+            numeric = conv_transpose_output_size(point["n"], point["k"], **args)
+        else:
+            numeric = conv_output_size(point["n"], point["k"], **args)
+        assert spec.expected.xreplace({table[name]: point[name] for name in spec.symbols}) == numeric
+    return [spec.expected]
+
+
+def _rf_formula(ex: Exercise) -> list[Any]:
+    spec = ex.parts[0].answer
+    table = sympy_symbols(spec.symbols)
+    point = {name: 2 + i for i, name in enumerate(sorted(spec.symbols))}
+    layers = [{key: (value if key == "type" else point.get(value, int(value) if value.isdigit() else 1))
+               for key, value in layer.items()} for layer in ex.params["layers"]]
+    numeric = receptive_field(layers)[-1].r[0]
+    assert spec.expected.xreplace({table[name]: v for name, v in point.items()}) == numeric
+    return [spec.expected]
+
+
+RECOMPUTE: dict[str, Callable[[Exercise], list[Any]]] = {
+    "conv_output_size": _output_size,
+    "conv_inverse": _inverse,
+    "conv_transpose_output_size": _transpose,
+    "pool_output_size": _pool,
+    "param_count": _param_count,
+    "fc_vs_conv": _fc_vs_conv,
+    "conv_macs": _macs,
+    "receptive_field": _receptive,
+    "output_size_formula": _output_formula,
+    "receptive_field_formula": _rf_formula,
+}
+CORE = sorted(RECOMPUTE)
+CASES = [(name, level) for name in CORE for level in (1, 2, 3)]
+
+
+def test_core_families_are_registered() -> None:
+    registry = families()
+    for name in CORE:
+        assert registry[name].difficulties == (1, 2, 3)
+        assert registry[name].title["en"] and registry[name].title["zh"]
+
+
+@pytest.mark.parametrize("name, level", CASES, ids=[f"{n}-{lvl}" for n, lvl in CASES])
+def test_variants(name: str, level: int) -> None:
+    for seed in SEEDS:
+        ex = generate(name, seed, difficulty=level)
+        assert (ex.family, ex.difficulty, ex.seed) == (name, level, seed)
+        assert accept(ex) is None
+        # reproducible, also as stable JSON
+        again = generate(name, seed, difficulty=level)
+        assert again == ex
+        assert json.dumps(to_plain(again), sort_keys=True) == json.dumps(to_plain(ex), sort_keys=True)
+        # the expected answers equal an independent recomputation from the parameters
+        expected = RECOMPUTE[name](ex)
+        assert len(expected) == len(ex.parts)
+        for part, value in zip(ex.parts, expected):
+            symbols = part.answer.symbols
+            assert same_value(part.answer.expected, value, symbols=symbols)
+            # the part's solution code defines exactly that answer
+            namespace: dict[str, Any] = {}
+            exec(ex.setup_code + "\n" + part.solution_code, namespace)
+            answer = namespace[part.answer.name]
+            if part.answer.kind == "expression":
+                answer = parse_expression(answer, symbols)
+            assert same_value(answer, value, symbols=symbols), (part.solution_code, value)
+            for wrong in part.wrong_answers:
+                assert wrong.label in CATALOGUE
+                assert not same_value(wrong.value, value, symbols=symbols), wrong
+            assert len({wrong.label for wrong in part.wrong_answers}) == len(part.wrong_answers)
+        # both locales, and Chinese really is Chinese
+        for text in (ex.prompt, *(part.prompt for part in ex.parts)):
+            assert text["en"] and re.search(r"[\u4e00-\u9fff]", text["zh"])
+        assert len(ex.solution["en"]) == len(ex.solution["zh"]) >= 2
+
+
+@pytest.mark.parametrize("name", CORE)
+def test_wrong_answers_are_the_catalogue_formulas(name: str) -> None:
+    """A variant's misconceptions are the labels of its wrong answers, and some variants have them."""
+    labels = Counter()
+    for seed in SEEDS:
+        ex = generate(name, seed, difficulty=2)
+        assert set(ex.misconceptions) == {w.label for part in ex.parts for w in part.wrong_answers}
+        labels.update(ex.misconceptions)
+    assert labels
+
+
+def test_every_catalogue_label_is_used_by_some_family() -> None:
+    used: set[str] = set()
+    errors = []
+    for name, family in sorted(families().items()):
+        for level in family.difficulties:
+            for seed in range(40):
+                try:
+                    ex = generate(name, seed, difficulty=level)
+                except Exception as err:  # another family's work in progress: reported below
+                    errors.append(f"{name}-{level}: {type(err).__name__}: {err}")
+                    break
+                used.update(ex.misconceptions)
+    missing = sorted(set(CATALOGUE) - used)
+    assert not missing, f"unused misconceptions {missing}; families that failed: {errors}"
+
+
+# Collision rates measured over a roster of 300 students (levels 1, 2, 3), plus headroom. Level 1 asks for
+# pleasant numbers (exact division, small kernels), so its space is small; the symbolic families draw a formula
+# from a handful of forms and the receptive field from a few small stacks, so most students share one:
+# their limits only guard against a collapse. Lower these when a family gains variety.
+COLLISION_LIMIT = {
+    "conv_output_size": (0.45, 0.25, 0.1),
+    "conv_inverse": (0.55, 0.4, 0.15),
+    "conv_transpose_output_size": (0.5, 0.35, 0.25),
+    "pool_output_size": (1.0, 0.2, 0.35),
+    "param_count": (0.5, 0.25, 0.4),
+    "fc_vs_conv": (0.3, 0.3, 0.25),
+    "conv_macs": (0.25, 0.15, 0.1),
+    "receptive_field": (1.0, 1.0, 0.8),
+    "output_size_formula": (1.0, 1.0, 1.0),
+    "receptive_field_formula": (1.0, 1.0, 1.0),
+}
+
+
+def collision_rate(name: str, level: int, students: int = 300) -> float:
+    """Fraction of students whose variant (its parameters) is also some other student's."""
+    keys = [json.dumps(to_plain(generate(name, variant_seed(b"course secret", "hw1", f"s{i:03d}", "q1"),
+                                         difficulty=level).params), sort_keys=True) for i in range(students)]
+    counts = Counter(keys)
+    return sum(c for c in counts.values() if c > 1) / students
+
+
+@pytest.mark.parametrize("name", CORE)
+def test_collision_rate(name: str, record_property: Callable[[str, object], None]) -> None:
+    rates = tuple(collision_rate(name, level) for level in (1, 2, 3))
+    record_property("collision_rates", rates)
+    print(f"\ncollision rates {name} (300 students, levels 1-3): " + ", ".join(f"{r:.3f}" for r in rates))
+    for level, rate, limit in zip((1, 2, 3), rates, COLLISION_LIMIT[name]):
+        assert rate <= limit, f"level {level}: {rate:.3f} > {limit}"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        pytest.param(lambda: generate("nope", 1), r"family='nope' is not allowed; use one of", id="family"),
+        pytest.param(lambda: generate("conv_output_size", 1, difficulty=4),
+                     r"difficulty=4 is not offered by family 'conv_output_size'; use one of 1, 2, 3", id="difficulty"),
+        pytest.param(lambda: generate("conv_output_size", "1"), r"seed='1' must be an integer", id="seed"),
+        pytest.param(lambda: generate("pool_output_size", 1, options={"colour": 1}),
+                     r"option 'colour' is not allowed for family 'pool_output_size'; use none", id="option"),
+    ],
+)
+def test_generate_invalid(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ConvMathError, match=message):
+        call()
+
+
+def test_accept_refuses_broken_variants() -> None:
+    import dataclasses
+
+    ex = generate("conv_output_size", 3)
+    part = ex.parts[0]
+    right = part.answer.expected
+    cases = {
+        "solution code gives": dataclasses.replace(part, solution_code=f"out_size = {right} + 1"),
+        "gives the right answer": dataclasses.replace(
+            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], value=right),)),
+        "is not in the catalogue": dataclasses.replace(
+            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], label="made_up"),)),
+    }
+    for reason, broken in cases.items():
+        assert reason in accept(dataclasses.replace(ex, parts=(broken,)))
+    assert "no 'zh' steps" in accept(dataclasses.replace(ex, solution={"en": ex.solution["en"]}))
+
+
+def test_symbolic_answers_are_sympy_with_their_symbols() -> None:
+    ex = generate("output_size_formula", 5, difficulty=2)
+    spec = ex.parts[0].answer
+    assert isinstance(spec.expected, sympy.Expr)
+    assert {str(sym) for sym in spec.expected.free_symbols} <= set(spec.symbols)
