@@ -68,9 +68,10 @@ def _run(fn: Callable[..., Any], supports: Supports, *, rtol: float, atol: float
 
 
 def _conv(op: str, fn: Callable[..., Any], layout: str, ndim: int, stride: bool, padding: Any, dilation: bool,
-          groups: bool, bias: bool, max_size: int, rtol: float, atol: float, settings: Settings | None) -> None:
+          groups: bool, bias: bool, max_size: int, rtol: float, atol: float, settings: Settings | None,
+          option_form: str) -> None:
     supports = Supports(op=op, layout=layout, ndim=ndim, stride=stride, padding=_padding_forms(padding),
-                        dilation=dilation, groups=groups, bias=bias, max_size=max_size)
+                        dilation=dilation, groups=groups, bias=bias, max_size=max_size, option_form=option_form)
     _run(fn, supports, rtol=rtol, atol=atol, settings=settings)
 
 
@@ -85,6 +86,7 @@ def assert_correlates_like(
     groups: bool = False,
     bias: bool = False,
     max_size: int = 6,
+    option_form: str = "int",
     rtol: float = 1e-9,
     atol: float = 1e-9,
     settings: Settings | None = None,
@@ -111,6 +113,8 @@ def assert_correlates_like(
         ``fn`` takes a bias as third positional argument.
     max_size : int, optional
         Largest input size drawn per dimension (default 6).
+    option_form : {"int", "tuple"}, optional
+        ``stride=``/``dilation=`` passed as one int (default) or a tuple per dimension.
     rtol, atol : float, optional
         Tolerances of the comparison.
     settings : hypothesis.settings, optional
@@ -131,7 +135,8 @@ def assert_correlates_like(
     ...
     convmath.testing.asserts.ConvMathAssertionError: fn(X=..., K=...) returned ... This is what you get with a known mistake: ...
     """
-    _conv("correlate", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings)
+    _conv("correlate", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
+          option_form)
 
 
 def assert_convolves_like(
@@ -145,6 +150,7 @@ def assert_convolves_like(
     groups: bool = False,
     bias: bool = False,
     max_size: int = 6,
+    option_form: str = "int",
     rtol: float = 1e-9,
     atol: float = 1e-9,
     settings: Settings | None = None,
@@ -158,7 +164,8 @@ def assert_convolves_like(
     >>> from scipy.signal import convolve2d
     >>> assert_convolves_like(lambda X, K: convolve2d(X, K, mode="valid"))
     """
-    _conv("convolve", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings)
+    _conv("convolve", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
+          option_form)
 
 
 def assert_pools_like(

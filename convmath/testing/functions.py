@@ -150,6 +150,10 @@ class Supports:
     padding_convention: str = "per_side"
     """Output size: ``padding`` is ``"per_side"`` (PyTorch) or ``"total"`` (d2l's ``p_h``)."""
 
+    option_form: str = "int"
+    """Convolutions: ``stride=`` and ``dilation=`` passed as one ``int`` (the same in
+    every dimension) or as a ``tuple`` (one per dimension)."""
+
     def __post_init__(self) -> None:
         _check_in("op", self.op, OPS)
         layouts = ("single", "multi_in", "batch") if self.is_pool else LAYOUTS
@@ -164,6 +168,7 @@ class Supports:
         _check_in("implied_stride", self.implied_stride, ("kernel", "one"))
         _check_in("formula", self.formula, ("conv", "pool"))
         _check_in("padding_convention", self.padding_convention, ("per_side", "total"))
+        _check_in("option_form", self.option_form, ("int", "tuple"))
         for name in self.args:
             _check_in("args", name, _OUTPUT_SIZE_ARGS)
         if self.op == "output_size" and self.args[:2] != ("n", "kernel_size"):
@@ -271,6 +276,7 @@ def _conv_cases(draw: Any, sup: Supports) -> Case:
         max_groups=2 if sup.groups else 1, batch=sup.layout == "batch",
         padding_forms=sup.padding or ("valid",),
         max_stride=3 if sup.stride else 1, max_dilation=2 if sup.dilation else 1, bias=sup.bias,
+        square_options=sup.option_form == "int",
     ), label="config")
     x, weight, bias = draw(cs.conv_arrays(config), label="arrays")
     X, K = x, weight
@@ -284,7 +290,7 @@ def _conv_cases(draw: Any, sup: Supports) -> Case:
         args += (float(bias[0]) if single_out else bias,)  # type: ignore[index]
         names += ("b",)
     kwargs: dict[str, Any] = {}
-    one = sup.ndim == 1
+    one = sup.option_form == "int"
     if sup.stride:
         kwargs["stride"] = config.stride[0] if one else config.stride
     if sup.padding:
@@ -443,7 +449,7 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
         yield "ignored_dilation", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "dilation": 1}))
     cin = cfg.in_channels
     caxis = x.ndim - cfg.ndim - 1
-    if cin > 1 and cfg.groups == 1:
+    if sup.layout != "single" and cfg.groups == 1:
         def per_channel() -> np.ndarray:
             parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c:c + 1], b, **opts) for c in range(cin)]
             stacked = np.stack(parts, axis=caxis + 1)  # (..., C_out, C_in, *out)
@@ -451,7 +457,8 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
                 return stacked[0]
             return stacked
         yield "channels_not_summed", per_channel
-        yield "channels_not_summed", lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts))
+        if cin > 1:
+            yield "channels_not_summed", lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts))
     if b is not None:
         shape = (-1,) + (1,) * cfg.ndim
         if cin // cfg.groups > 1:

@@ -247,6 +247,9 @@ def check_function(
         settings = Settings(deadline=None, report_multiple_bugs=False,
                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                    HealthCheck.filter_too_much])
+    # The explain phase re-runs the test many times to annotate a traceback we never show.
+    settings = Settings(settings, report_multiple_bugs=False,
+                        phases=tuple(ph for ph in settings.phases if ph != Phase.explain))
     state: dict[str, Any] = {"calls": 0, "failures": [], "stopped": "", "dead": False, "missing": False}
     start = time.monotonic()
 

@@ -164,6 +164,7 @@ def conv_configs(
     max_stride: int = 3,
     max_dilation: int = 2,
     bias: bool | None = None,
+    square_options: bool = False,
 ) -> ConvConfig:
     """Valid convolution configurations.
 
@@ -187,6 +188,9 @@ def conv_configs(
         Which forms of ``padding=`` to draw, from :data:`PADDING_FORMS`.
     bias : bool or None, optional
         Whether the layer has a bias; ``None`` draws it.
+    square_options : bool, optional
+        One stride and one dilation for every dimension (for functions that
+        take them as ints).
 
     Returns
     -------
@@ -207,11 +211,14 @@ def conv_configs(
     n_batch = draw(st.integers(1, 2), label="batch") if batch else None
     form = draw(st.sampled_from(forms), label="padding form")
     kernel = tuple(draw(st.lists(st.integers(1, max_kernel), min_size=ndim, max_size=ndim), label="kernel_size"))
-    dilation = tuple(draw(st.lists(st.integers(1, max_dilation), min_size=ndim, max_size=ndim), label="dilation"))
+    count = 1 if square_options else ndim
+    dilation = tuple(draw(st.lists(st.integers(1, max_dilation), min_size=count, max_size=count), label="dilation"))
     if form == "same":
-        stride = (1,) * ndim
+        stride = (1,) * count
     else:
-        stride = tuple(draw(st.lists(st.integers(1, max_stride), min_size=ndim, max_size=ndim), label="stride"))
+        stride = tuple(draw(st.lists(st.integers(1, max_stride), min_size=count, max_size=count), label="stride"))
+    if square_options:
+        dilation, stride = dilation * ndim, stride * ndim
     padding: Any
     if form in ("valid", "same", "full"):
         padding = form
