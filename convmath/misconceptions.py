@@ -24,9 +24,9 @@ Quantities, and the arguments their ``wrong`` callables take:
 ``d2l_output_size``             ``n, kernel_size, *, stride=1, total_padding=0``
 ``conv_transpose_output_size``  ``n, kernel_size, *, stride=1, padding=0, dilation=1, output_padding=0``
 ``pool_output_size``            ``n, kernel_size, *, stride=None, padding=0, dilation=1, ceil_mode=False``
-``conv_params``                 ``in_channels, out_channels, kernel_size, *, groups=1, bias=True``
-``depthwise_separable_params``  ``in_channels, out_channels, kernel_size, *, bias=True``
-``conv_macs``                   ``in_channels, out_channels, kernel_size, input_size, *, stride=1, padding=0, dilation=1, groups=1, bias=False``
+``conv_params``                 ``in_channels, out_channels, kernel_size, *, groups=1, bias=True, ndim=None``
+``depthwise_separable_params``  ``in_channels, out_channels, kernel_size, *, depth_multiplier=1, bias=True, ndim=None``
+``conv_macs``                   ``in_channels, out_channels, kernel_size, n, *, stride=1, padding=0, dilation=1, groups=1, bias=True, convention="torchinfo"``
 ``receptive_field``             ``layers`` (dicts with ``kernel_size``, ``stride``, ``dilation``)
 ``correlate2d``                 ``x, kernel`` (2-D arrays; cross-correlation, "valid")
 ``convolve2d``                  ``x, kernel`` (2-D arrays; true convolution, "valid")
@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from . import counting
 from ._validate import check_choice, is_symbolic
 from .errors import ConvMathError
 from .sizes import (
@@ -243,99 +244,92 @@ def _ceil_mode_last_window_kept(
 
 
 # --------------------------------------------------------------------------
-# parameter counts (written out: they are the wrong ones)
+# parameter counts and multiply-accumulates, from convmath.counting
 
 
-def _kk(kernel_size: Any) -> Any:
-    if isinstance(kernel_size, (tuple, list)):
-        out = 1
-        for value in kernel_size:
-            out *= value
-        return out
-    return kernel_size * kernel_size
-
-
-def _weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any) -> Any:
-    if is_symbolic(in_channels) or is_symbolic(groups):
-        per_filter = sympy.sympify(in_channels) / groups
-    else:
-        if in_channels % groups:
-            raise ConvMathError(f"in_channels={in_channels} must be divisible by groups={groups}")
-        per_filter = in_channels // groups
-    return per_filter * out_channels * _kk(kernel_size)
-
-
-def _forgot_bias(in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True) -> Any:
-    return _weights(in_channels, out_channels, kernel_size, groups)
+def _forgot_bias(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True, ndim: Any = None
+) -> Any:
+    return counting.conv_params(in_channels, out_channels, kernel_size, groups=groups, bias=False, ndim=ndim)
 
 
 def _bias_per_input_channel(
-    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True, ndim: Any = None
 ) -> Any:
-    return _weights(in_channels, out_channels, kernel_size, groups) + in_channels
+    weights = counting.conv_params(in_channels, out_channels, kernel_size, groups=groups, bias=False, ndim=ndim)
+    return weights + in_channels
 
 
-def _groups_ignored(in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True) -> Any:
-    return _weights(in_channels, out_channels, kernel_size, 1) + (out_channels if bias else 0)
+def _groups_ignored(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True, ndim: Any = None
+) -> Any:
+    return counting.conv_params(in_channels, out_channels, kernel_size, bias=bias, ndim=ndim)
 
 
 def _kernel_not_squared(
-    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True, ndim: Any = None
 ) -> Any:
+    # a k x k kernel counted as k weights: the 1-D layer
     if isinstance(kernel_size, (tuple, list)):
         kernel_size = kernel_size[0]
-    return _weights(in_channels, out_channels, 1, groups) * kernel_size + (out_channels if bias else 0)
+    return counting.conv_params(in_channels, out_channels, kernel_size, groups=groups, bias=bias, ndim=1)
 
 
 def _params_ignored_in_channels(
-    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, groups: Any = 1, bias: Any = True, ndim: Any = None
 ) -> Any:
-    return out_channels * _kk(kernel_size) + (out_channels if bias else 0)
+    # every filter taken as one k x k slice: the layer with a single input channel
+    return counting.conv_params(1, out_channels, kernel_size, bias=bias, ndim=ndim)
 
 
-def _in_out_swapped(in_channels: Any, out_channels: Any, kernel_size: Any, *, bias: Any = True) -> Any:
+def _in_out_swapped(
+    in_channels: Any, out_channels: Any, kernel_size: Any, *, depth_multiplier: Any = 1, bias: Any = True, ndim: Any = None
+) -> Any:
     # the depthwise step run over the output channels instead of the input channels
-    depthwise = out_channels * _kk(kernel_size) + (out_channels if bias else 0)
-    pointwise = in_channels * out_channels + (out_channels if bias else 0)
+    depthwise = counting.conv_params(
+        out_channels, depth_multiplier * out_channels, kernel_size, groups=out_channels, bias=bias, ndim=ndim
+    )
+    pointwise = counting.conv_params(depth_multiplier * in_channels, out_channels, 1, bias=bias, ndim=ndim)
     return depthwise + pointwise
 
 
-# --------------------------------------------------------------------------
-# multiply-accumulates (the right count: out_channels * H_out * W_out * in_channels/groups * kh * kw)
+def _macs_split(
+    in_channels: Any, out_channels: Any, kernel_size: Any, n: Any, options: Mapping[str, Any]
+) -> tuple[Any, Any, Any]:
+    """(count, output positions, input positions) of the right formula."""
+    count = counting.conv_macs(in_channels, out_channels, kernel_size, n, **options)
+    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    spatial = tuple(n) if isinstance(n, (tuple, list)) else (n,) * ndim
+    out = conv_output_size(
+        spatial, kernel_size, stride=options.get("stride", 1), padding=options.get("padding", 0),
+        dilation=options.get("dilation", 1),
+    )
+    return count, _prod(out), _prod(spatial)
 
 
-def _macs(in_channels: Any, out_channels: Any, kernel_size: Any, positions: Any, groups: Any, bias: Any) -> Any:
-    per_output = _floordiv(in_channels, groups) * _kk(kernel_size) + (1 if bias else 0)
-    return out_channels * positions * per_output
+def _prod(values: Sequence[Any]) -> Any:
+    out = 1
+    for value in values:
+        out = out * value
+    return out
 
 
-def _output_positions(input_size: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> Any:
-    size = conv_output_size(tuple(input_size), kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return _kk(size)
+def _macs_as_flops(in_channels: Any, out_channels: Any, kernel_size: Any, n: Any, **options: Any) -> Any:
+    return counting.conv_macs(in_channels, out_channels, kernel_size, n, **{**options, "convention": "flops"})
 
 
-def _macs_as_flops(
-    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: Any = 1, bias: Any = False,
-) -> Any:
-    positions = _output_positions(input_size, kernel_size, stride, padding, dilation)
-    return 2 * _macs(in_channels, out_channels, kernel_size, positions, groups, bias)
+def _macs_bias_counted(in_channels: Any, out_channels: Any, kernel_size: Any, n: Any, **options: Any) -> Any:
+    return counting.conv_macs(in_channels, out_channels, kernel_size, n, **{**options, "convention": "torchinfo"})
 
 
-def _macs_input_size(
-    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: Any = 1, bias: Any = False,
-) -> Any:
-    _output_positions(input_size, kernel_size, stride, padding, dilation)
-    return _macs(in_channels, out_channels, kernel_size, _kk(tuple(input_size)), groups, bias)
+def _macs_input_size(in_channels: Any, out_channels: Any, kernel_size: Any, n: Any, **options: Any) -> Any:
+    count, out_positions, in_positions = _macs_split(in_channels, out_channels, kernel_size, n, options)
+    return count // out_positions * in_positions if not is_symbolic(count) else count / out_positions * in_positions
 
 
-def _macs_per_position(
-    in_channels: Any, out_channels: Any, kernel_size: Any, input_size: Any, *, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: Any = 1, bias: Any = False,
-) -> Any:
-    _output_positions(input_size, kernel_size, stride, padding, dilation)
-    return _macs(in_channels, out_channels, kernel_size, 1, groups, bias)
+def _macs_per_position(in_channels: Any, out_channels: Any, kernel_size: Any, n: Any, **options: Any) -> Any:
+    count, out_positions, _ = _macs_split(in_channels, out_channels, kernel_size, n, options)
+    return count // out_positions if not is_symbolic(count) else count / out_positions
 
 
 # --------------------------------------------------------------------------
@@ -507,6 +501,10 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
      "FLOPs given for MACs", "把 FLOPs 当成 MACs",
      "{value} counts a multiply and an add separately (FLOPs = 2 × MACs); a MAC is one multiply-accumulate.",
      "{value} 把乘法和加法分开计数（FLOPs = 2 × MACs）；一次乘加（MAC）只算一次。"),
+    ("macs_bias_counted", "conv_macs", _macs_bias_counted,
+     "bias counted as a multiply-accumulate", "把偏置也算进了乘加次数",
+     "{value} adds one operation per output element for the bias; the multiply-accumulates asked for are those of the weights.",
+     "{value} 为偏置在每个输出元素上多算了一次运算；这里要求的只是权重的乘加次数。"),
     ("macs_input_size", "conv_macs", _macs_input_size,
      "input size used instead of output size", "用输入尺寸代替输出尺寸",
      "{value} multiplies by the input's spatial size; the kernel is applied once per *output* position.",
