@@ -300,6 +300,7 @@ def run_batch(
             queue.append((path, digest))
 
     if queue:
+        _warm(context)
         pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
         try:
             _drive(pool, queue, context, deadline, record)
@@ -307,6 +308,16 @@ def run_batch(
             pool.close()
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _warm(context: GradingContext) -> None:
+    """Import the checking code before forking, so workers start with it loaded (copy-on-write)."""
+    try:
+        import grader.checks  # noqa: F401
+
+        _ = context.assignment, context.max_score, context.version
+    except Exception:  # noqa: BLE001 - a worker will report the same problem per submission
+        pass
 
 
 def _drive(
