@@ -173,6 +173,9 @@ def _number(name: str, value: Any, *, where: str, minimum: str | None = None) ->
     """A real number (int, float, Fraction, sympy number) or a real sympy expression."""
     if isinstance(value, bool) or isinstance(value, str) or value is None:
         raise ConvMathError(f"{fmt(name, value)} must be a real number ({where})")
+    if isinstance(value, sympy.Rational):  # fast path: the sign of p/q without sympy's assumption system
+        sign: Any = (value.p > 0) - (value.p < 0)
+        return _check_sign(name, value, sign, where, minimum)
     if isinstance(value, sympy.Basic):
         pass
     elif isinstance(value, numbers.Real):
@@ -189,11 +192,22 @@ def _number(name: str, value: Any, *, where: str, minimum: str | None = None) ->
             raise ConvMathError(f"{fmt(name, value)} must be real ({where})")
     elif not isinstance(value, (int, float)):
         raise ConvMathError(f"{fmt(name, value)} must be a real number, not {type(value).__name__} ({where})")
-    negative = value < 0 if isinstance(value, (int, float)) else value.is_negative
-    nonpositive = value <= 0 if isinstance(value, (int, float)) else value.is_nonpositive
-    if minimum == "positive" and nonpositive:
+    if isinstance(value, (int, float)):
+        sign = (value > 0) - (value < 0)
+    elif minimum is None:
+        sign = None
+    else:
+        sign = -1 if value.is_negative else 0 if value.is_zero else 1 if value.is_positive else None
+        if sign is None and minimum == "positive" and value.is_nonpositive:
+            sign = 0
+    return _check_sign(name, value, sign, where, minimum)
+
+
+def _check_sign(name: str, value: Any, sign: int | None, where: str, minimum: str | None) -> Any:
+    """Refuse a value whose sign (``-1, 0, 1``, or None when unknown) breaks ``minimum``."""
+    if minimum == "positive" and sign is not None and sign <= 0:
         raise ConvMathError(f"{fmt(name, value)} must be positive ({where})")
-    if minimum == "nonnegative" and negative:
+    if minimum == "nonnegative" and sign is not None and sign < 0:
         raise ConvMathError(f"{fmt(name, value)} must be non-negative ({where})")
     return value
 
