@@ -233,10 +233,12 @@ def _check_integer(part: Part, answer: Any, locale: str, call: Any, options: Che
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return _result(part, False, _msg("not_integer", locale, name=name, what=_what(value)), locale=locale,
                        options=options)
-    if not isinstance(value, numbers.Integral):
-        if math.isfinite(value) and float(value).is_integer() and options.accept_integral_float:
-            note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
-            value = int(value)
+    if not isinstance(value, numbers.Integral) and math.isfinite(value) and float(value).is_integer():
+        if not options.accept_integral_float:
+            return _result(part, False, _msg("not_integer", locale, name=name, what=f"the float {float(value)}"),
+                           locale=locale, options=options)
+        note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
+        value = int(value)
     same = _numbers_equal(value, spec.expected)
     if same:
         return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
