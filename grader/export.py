@@ -219,8 +219,8 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
             lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
         lines.append("")
         for p in result.parts:
-            if p.status == "correct" and not p.message:
-                continue
+            if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
+                continue  # the table says it; only correct answers with a remark are listed
             lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")

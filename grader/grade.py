@@ -206,7 +206,7 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
         def call(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
             return sandbox.call(name, tuple(args), dict(kwargs or {}), timeout=context.call_timeout)
 
-        if status == "ok":  # defined, but as data
+        if status in ("ok", "unserializable"):  # defined, but not as a function
             return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
         result = check_part(part, None, locale=context.locale, call=call if status == "function" else None)
     elif status == "unserializable":

@@ -127,11 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs:
         argv_grade += ["--jobs", str(args.jobs)]
     status = grade_main(argv_grade)
-    from exercises.assignment import load_assignment
+    from exercises.assignment import load_assignment, load_roster
 
     assignment_id = load_assignment(examples / "assignment.toml").id
     with Gradebook(out / "grades.db") as book:
         results = book.current(assignment_id)
+    graded = {r.student for r in results}
     print()
     print(f"{'student':<12} {'score':>9}  {'status':<8} notes")
     for result in results:
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
         print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {note[:90]}")
+    for student in load_roster(examples / "roster.csv"):
+        if student.student_id not in graded:
+            print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")
     print(f"\nfeedback: {out}/grades/<student>/feedback.md   class table: {out}/grades/grades.csv")
     return status
 
