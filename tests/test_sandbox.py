@@ -351,3 +351,23 @@ def test_start_failure_is_a_grader_error(monkeypatch):
     monkeypatch.setattr(client, "_argv", lambda: ["/nonexistent/python"])
     with pytest.raises((SandboxStartError, OSError)):
         Sandbox(FAST, mode="fresh")
+
+
+@pytest.mark.parametrize(
+    "disable, warning",
+    [
+        ({"landlock"}, "Landlock disabled on purpose: files are not restricted"),
+        ({"seccomp"}, "seccomp disabled on purpose"),
+        ({"namespaces"}, "no network namespace (disabled on purpose)"),
+    ],
+    ids=["landlock", "seccomp", "namespaces"],
+)
+def test_missing_protection_is_reported_in_plain_words(disable, warning):
+    with Sandbox(FAST, disable=frozenset(disable)) as box:
+        assert warning in box.isolation.warnings
+        assert box.run_cell("x = 1", index=0).status == "ok"
+
+
+def test_unknown_protection_name_is_refused():
+    with pytest.raises(ConvMathError, match=r"disable=\['selinux'\] is not allowed"):
+        Sandbox(FAST, disable=frozenset({"selinux"}))

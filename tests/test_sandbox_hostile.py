@@ -70,17 +70,28 @@ def bounded(seconds: float):
     assert elapsed < seconds, f"the grader took {elapsed:.2f} s, more than {seconds} s"
 
 
-def _sandbox_processes(uid: int) -> list[int]:
-    """Pids of processes still running as the sandbox's uid."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
+def _sandbox_processes(uid: int, settle: float = 1.0) -> list[int]:
+    """Pids of live (non-zombie) processes still running as the sandbox's uid.
+
+    SIGKILL is delivered asynchronously, and orphans are reaped by init, so
+    this waits up to ``settle`` seconds for the list to empty.
+    """
+    end = time.monotonic() + settle
+    while True:
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid != uid:
+                        continue
+                    state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                except (OSError, IndexError):
+                    continue
+                if state not in ("Z", "X"):
                     pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+        if not pids or time.monotonic() > end:
+            return pids
+        time.sleep(0.02)
 
 
 def run_cells(cells: list[str], limits: SandboxLimits = LIMITS, **kwargs):
@@ -137,6 +148,17 @@ PROCESS_CASES = [
     ("kill-everyone", ["import os, signal\nos.kill(-1, signal.SIGKILL)"], "error", r"^PermissionError"),
     ("leave-process-group", ["import os\nos.setsid()"], "error", r"^PermissionError"),
 ]
+
+
+@pytest.mark.parametrize("mode", ["zygote", "fresh"])
+def test_fork_bomb_without_seccomp_is_stopped_by_the_uid_limit_and_killed(course, mode):
+    """Degraded isolation: RLIMIT_NPROC on the sandbox's own uid; close() kills the uid, even escaped children."""
+    cell = "import os, time\nwhile True:\n    if os.fork() == 0:\n        os.setsid()  # leave the process group\n        time.sleep(100)"
+    with bounded(LIMITS.cell_timeout + SLACK):
+        results, report = run_cells([cell], disable=frozenset({"seccomp"}), mode=mode)
+    if not report.dropped_uid:
+        pytest.skip("no uid of its own: RLIMIT_NPROC does not apply to root")
+    assert results[0].status == "error" and results[0].message.startswith("BlockingIOError"), results[0]
 
 
 @pytest.mark.parametrize("cells, status, message", [c[1:] for c in PROCESS_CASES], ids=[c[0] for c in PROCESS_CASES])

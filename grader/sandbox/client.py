@@ -124,6 +124,10 @@ class Sandbox:
         "zygote" forks the child from a pre-started interpreter that has already
         imported numpy; "fresh" starts a new interpreter; "auto" uses the zygote
         and falls back to a fresh interpreter if the zygote cannot start.
+    disable : frozenset of str
+        Protections to skip on purpose, among "namespaces", "uid", "landlock"
+        and "seccomp" (to test the degraded paths or measure their cost); they
+        are reported in ``isolation.warnings`` like missing ones.
 
     Raises
     ------
@@ -141,11 +145,14 @@ class Sandbox:
 
     def __init__(self, limits: SandboxLimits = SandboxLimits(), *, forbidden_imports: frozenset[str] = frozenset(),
                  workdir_files: Mapping[str, bytes] = {}, read_paths: Sequence[str] = (),
-                 mode: Mode = "auto") -> None:
+                 mode: Mode = "auto", disable: frozenset[str] = frozenset()) -> None:
         if not isinstance(limits, SandboxLimits):
             raise ConvMathError(f"limits={limits!r} must be a SandboxLimits")
         if mode not in ("auto", "zygote", "fresh"):
             raise ConvMathError(f"mode={mode!r} is not allowed; use 'auto', 'zygote' or 'fresh'")
+        unknown = set(disable) - {"namespaces", "uid", "landlock", "seccomp"}
+        if unknown:
+            raise ConvMathError(f"disable={sorted(unknown)} is not allowed; use namespaces, uid, landlock, seccomp")
         self.limits = limits
         self._closed = False
         self._dead: str | None = None
@@ -156,7 +163,7 @@ class Sandbox:
         self._workdir = tempfile.mkdtemp(prefix="convmath-sandbox-")
         try:
             self._write_files(workdir_files)
-            self._start(sorted(forbidden_imports), [os.path.abspath(p) for p in read_paths], mode)
+            self._start(sorted(forbidden_imports), [os.path.abspath(p) for p in read_paths], mode, sorted(disable))
         except BaseException:
             self.close()
             raise
@@ -174,9 +181,9 @@ class Sandbox:
             with open(path, "wb") as fh:
                 fh.write(data)
 
-    def _start(self, forbidden: list[str], read_paths: list[str], mode: Mode) -> None:
+    def _start(self, forbidden: list[str], read_paths: list[str], mode: Mode, disable: list[str]) -> None:
         config = {"workdir": self._workdir, "limits": self.limits.to_config(),
-                  "forbidden_imports": forbidden, "read_paths": read_paths}
+                  "forbidden_imports": forbidden, "read_paths": read_paths, "disable": disable}
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         try:
@@ -234,9 +241,12 @@ class Sandbox:
         if self._pid is None:
             return None, 0.0
         pid, self._pid = self._pid, None
+        # without seccomp, forked processes may have left the process group: kill the whole uid
+        report = getattr(self, "isolation", None)
+        uid = report.uid if report is not None and report.dropped_uid and not report.seccomp else 0
         if self._zygote is not None:
             try:
-                return self._zygote.reap(pid, grace)
+                return self._zygote.reap(pid, grace, uid)
             except (OSError, RuntimeError, ValueError):
                 return None, 0.0
         end = time.monotonic() + grace
@@ -253,6 +263,10 @@ class Sandbox:
                     pass
             _, status, usage = os.wait4(pid, 0)
         self._popen.returncode = status  # reaped here; keep Popen from waiting again
+        if uid:
+            from .zygote import kill_uid
+
+            kill_uid(uid)
         return status, usage.ru_utime + usage.ru_stime
 
     def close(self) -> None:

@@ -302,11 +302,17 @@ def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
     resource.setrlimit(which, (soft, hard))
 
 
-def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = ()) -> dict:
+#: protections that can be skipped on purpose (tests of the degraded paths, cost measurements)
+PROTECTIONS = frozenset({"namespaces", "uid", "landlock", "seccomp"})
+
+
+def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = (),
+                    disable: frozenset[str] = frozenset()) -> dict:
     """Isolate the calling (single-threaded) process; return what was achieved.
 
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
-    :class:`~grader.sandbox.limits.IsolationReport`.
+    :class:`~grader.sandbox.limits.IsolationReport`. Protections named in
+    ``disable`` are skipped and reported as warnings, like missing ones.
     """
     warnings: list[str] = []
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
@@ -320,7 +326,9 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
 
     # 1. namespaces: an empty network namespace (no loopback, nothing reachable)
     flags = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
-    if _libc.unshare(flags) == 0:
+    if "namespaces" in disable:
+        warnings.append("no network namespace (disabled on purpose)")
+    elif _libc.unshare(flags) == 0:
         report["net_namespace"] = True
         report["user_namespace"] = not is_root
     else:
@@ -328,7 +336,9 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                         "network access is limited only by Landlock and seccomp")
 
     # 2. root -> a uid of its own
-    if is_root:
+    if is_root and "uid" in disable:
+        warnings.append("student code runs as ROOT (uid switch disabled on purpose)")
+    elif is_root:
         need_cap = not all(_readable_by_others(path) for path in read_paths if not path.startswith("/dev/"))
         if need_cap and abi < 1:
             warnings.append("student code runs as ROOT: Python is not readable by other users and Landlock "
@@ -350,7 +360,9 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
         warnings.append("PR_SET_NO_NEW_PRIVS failed; Landlock and seccomp are not applied")
 
     # 4. Landlock
-    if abi < 1:
+    if "landlock" in disable:
+        warnings.append("Landlock disabled on purpose: files are not restricted")
+    elif abi < 1:
         warnings.append("Landlock is unavailable (kernel < 5.13 or disabled): student code can read every "
                         "file its uid can read and write where its uid may write")
     elif report["no_new_privs"]:
@@ -364,7 +376,9 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             warnings.append(f"Landlock ABI {abi} < 6 cannot scope signals; only the uid switch and seccomp do")
 
     # 5. seccomp
-    if os.uname().machine != "x86_64":
+    if "seccomp" in disable:
+        warnings.append("seccomp disabled on purpose")
+    elif os.uname().machine != "x86_64":
         warnings.append(f"no seccomp filter on {os.uname().machine} (only x86_64 is supported); "
                         "new processes are limited by RLIMIT_NPROC only")
     elif report["no_new_privs"]:

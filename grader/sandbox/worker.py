@@ -263,7 +263,8 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
         else:
             numpy.random.seed()  # forked children must not share the zygote's random state
         protocol.use_numpy(numpy)
-        report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []))
+        report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []),
+                                 disable=frozenset(config.get("disable", ())))
         report["zygote"] = zygote
         worker = _Worker(cmd_fd, reply_fd, config, numpy)
         forbidden = config.get("forbidden_imports", [])

@@ -36,6 +36,24 @@ def _kill_group(pid: int) -> None:
             pass
 
 
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process of ``uid`` (a sandbox's own uid), including any that left its group.
+
+    A short-lived helper takes the uid and calls ``kill(-1, SIGKILL)``, which
+    reaches exactly the processes that uid may signal. Needs root; a no-op otherwise.
+    """
+    if os.geteuid() != 0 or uid <= 0:
+        return
+    helper = os.fork()
+    if helper == 0:
+        try:
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(helper, 0)
+
+
 def _reap(pid: int, grace: float) -> tuple[int, float]:
     """Wait up to ``grace`` seconds for ``pid`` to end by itself, then kill it; return (status, cpu)."""
     end = time.monotonic() + grace
@@ -83,6 +101,8 @@ def main(argv: list[str]) -> None:
             pid = int(request["pid"])
             if pid in children:
                 status, cpu = _reap(pid, float(request.get("grace", 0)))
+                if request.get("uid"):
+                    kill_uid(int(request["uid"]))
                 children.discard(pid)
                 sock.send(json.dumps({"status": status, "cpu": cpu}).encode())
             else:
@@ -141,9 +161,12 @@ class ZygoteClient:
         """Fork a child that will serve ``cmd_fd``/``reply_fd``; return its pid (= its process group)."""
         return int(self._ask({"op": "spawn", "config": config}, [cmd_fd, reply_fd])["pid"])
 
-    def reap(self, pid: int, grace: float = 0.0) -> tuple[int | None, float]:
-        """Kill ``pid`` (after ``grace`` seconds) if still running, reap it; return (wait status, cpu s)."""
-        reply = self._ask({"op": "reap", "pid": pid, "grace": grace})
+    def reap(self, pid: int, grace: float = 0.0, uid: int = 0) -> tuple[int | None, float]:
+        """Kill ``pid`` (after ``grace`` seconds) if still running, reap it; return (wait status, cpu s).
+
+        With ``uid``, also kill every process of that uid (see :func:`kill_uid`).
+        """
+        reply = self._ask({"op": "reap", "pid": pid, "grace": grace, "uid": uid})
         return reply["status"], float(reply["cpu"])
 
     def close(self) -> None:
