@@ -148,9 +148,7 @@ def _check_forms(forms: Any) -> tuple[str, ...]:
     return forms
 
 
-@st.composite
 def conv_configs(
-    draw: Any,
     *,
     ndim: int = 2,
     max_size: int = 8,
@@ -165,7 +163,7 @@ def conv_configs(
     max_dilation: int = 2,
     bias: bool | None = None,
     square_options: bool = False,
-) -> ConvConfig:
+) -> st.SearchStrategy[ConvConfig]:
     """Valid convolution configurations.
 
     Parameters
@@ -205,6 +203,19 @@ def conv_configs(
     """
     ndim = check_positive_int("ndim", ndim)
     forms = _check_forms(padding_forms)
+    for name, value in (("max_size", max_size), ("max_kernel", max_kernel), ("max_stride", max_stride),
+                        ("max_dilation", max_dilation), ("max_in_channels", max_in_channels),
+                        ("max_out_channels", max_out_channels), ("max_groups", max_groups)):
+        check_positive_int(name, value)
+    check_int("max_padding", max_padding, minimum=0)
+    return _conv_configs(ndim, max_size, max_kernel, max_in_channels, max_out_channels, max_groups, batch, forms,
+                         max_padding, max_stride, max_dilation, bias, square_options)
+
+
+@st.composite
+def _conv_configs(draw: Any, ndim: int, max_size: int, max_kernel: int, max_in_channels: int, max_out_channels: int,
+                  max_groups: int, batch: bool, forms: tuple[str, ...], max_padding: int, max_stride: int,
+                  max_dilation: int, bias: bool | None, square_options: bool) -> ConvConfig:
     groups = draw(st.integers(1, max_groups), label="groups")
     cin = groups * draw(st.integers(1, max_in_channels), label="in_channels per group")
     cout = groups * draw(st.integers(1, max_out_channels), label="out_channels per group")
@@ -362,11 +373,10 @@ def pool_configs(
     return PoolConfig(n_batch, channels, tuple(spatial), kernel, strides, pads, dil, ceil)
 
 
-@st.composite
 def output_size_arguments(
-    draw: Any, *, layer: str = "conv", max_size: int = 64, max_kernel: int = 7, max_stride: int = 4,
+    *, layer: str = "conv", max_size: int = 64, max_kernel: int = 7, max_stride: int = 4,
     max_padding: int = 3, dilation: bool = True,
-) -> dict[str, int]:
+) -> st.SearchStrategy[dict[str, int]]:
     """Integer arguments ``n, kernel_size, stride, padding, dilation`` valid for a formula.
 
     ``layer`` is ``"conv"`` (:func:`convmath.conv_output_size`) or ``"pool"``
@@ -379,6 +389,12 @@ def output_size_arguments(
     """
     if layer not in ("conv", "pool"):
         raise ConvMathError(f"layer={layer!r} is not allowed; use one of 'conv', 'pool'")
+    return _output_size_arguments(layer, max_size, max_kernel, max_stride, max_padding, dilation)
+
+
+@st.composite
+def _output_size_arguments(draw: Any, layer: str, max_size: int, max_kernel: int, max_stride: int, max_padding: int,
+                           dilation: bool) -> dict[str, int]:
     k = draw(st.integers(1, max_kernel), label="kernel_size")
     s = draw(st.integers(1, max_stride), label="stride")
     d = draw(st.integers(1, 3), label="dilation") if dilation else 1
