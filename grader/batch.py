@@ -22,6 +22,7 @@ Robustness:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -38,7 +39,7 @@ from convmath.errors import ConvMathError
 
 from .grade import _RERUNS, GradingContext, grade_payload, refuse
 from .gradebook import Gradebook
-from .results import SubmissionResult, error_result
+from .results import SubmissionResult
 
 __all__ = ["collect", "run_batch", "BatchSummary", "GradeFn"]
 
@@ -328,10 +329,7 @@ def _drive(
     record: Callable[[SubmissionResult], None],
 ) -> None:
     def crash(path: Path, digest: str, why: str, status: str = "failed") -> SubmissionResult:
-        return error_result(
-            path.name, digest, assignment=context.assignment.id, max_score=context.max_score, status=status,  # type: ignore[arg-type]
-            message=why,
-        )
+        return dataclasses.replace(refuse(path.name, digest, why, context), status=status)
 
     while queue or any(w.job for w in pool.workers):
         for worker in pool.workers:
@@ -357,7 +355,8 @@ def _drive(
                     out = None
                 if isinstance(out, dict) and "__failed__" not in out:
                     worker.job = None
-                    record(SubmissionResult.from_dict(out))
+                    # the gradebook keys on the bytes the coordinator read, whatever the worker says
+                    record(dataclasses.replace(SubmissionResult.from_dict(out), content_hash=digest))
                     continue
                 worker.job = None
                 if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
