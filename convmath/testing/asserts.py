@@ -56,6 +56,7 @@ def _padding_forms(padding: bool | str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _run(fn: Callable[..., Any], supports: Supports, *, rtol: float, atol: float, settings: Settings | None) -> None:
+    __tracebackhide__ = True  # pytest shows the caller's line, not convmath's internals
     name = getattr(fn, "__name__", "fn")
     if name == "<lambda>":
         name = "fn"
@@ -70,6 +71,7 @@ def _run(fn: Callable[..., Any], supports: Supports, *, rtol: float, atol: float
 def _conv(op: str, fn: Callable[..., Any], layout: str, ndim: int, stride: bool, padding: Any, dilation: bool,
           groups: bool, bias: bool, max_size: int, rtol: float, atol: float, settings: Settings | None,
           option_form: str) -> None:
+    __tracebackhide__ = True
     supports = Supports(op=op, layout=layout, ndim=ndim, stride=stride, padding=_padding_forms(padding),
                         dilation=dilation, groups=groups, bias=bias, max_size=max_size, option_form=option_form)
     _run(fn, supports, rtol=rtol, atol=atol, settings=settings)
@@ -135,6 +137,7 @@ def assert_correlates_like(
     ...
     convmath.testing.asserts.ConvMathAssertionError: fn(X=..., K=...) returned ... This is what you get with a known mistake: ...
     """
+    __tracebackhide__ = True
     _conv("correlate", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
           option_form)
 
@@ -164,6 +167,7 @@ def assert_convolves_like(
     >>> from scipy.signal import convolve2d
     >>> assert_convolves_like(lambda X, K: convolve2d(X, K, mode="valid"))
     """
+    __tracebackhide__ = True
     _conv("convolve", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
           option_form)
 
@@ -215,6 +219,7 @@ def assert_pools_like(
         from convmath.errors import ConvMathError
 
         raise ConvMathError(f"mode={mode!r} is not allowed; use one of 'max', 'avg'")
+    __tracebackhide__ = True
     supports = Supports(op=f"{mode}_pool", layout=layout, ndim=ndim, kernel_arg=kernel_arg, stride=stride,
                         implied_stride=implied_stride, padding=("int",) if padding else (), ceil_mode=ceil_mode,
                         mode_arg=mode_arg, max_size=max_size)
@@ -251,5 +256,6 @@ def assert_output_size_like(
     ...
     convmath.testing.asserts.ConvMathAssertionError: fn(n=..., kernel_size=..., padding=..., stride=...) returned ... padding counted once, p instead of 2p...
     """
+    __tracebackhide__ = True
     supports = Supports(op="output_size", args=tuple(args), formula=formula, padding_convention=padding_convention)
     _run(fn, supports, rtol=0.0, atol=0.0, settings=settings)

@@ -1,4 +1,8 @@
-"""pytest plugin (entry point ``pytest11``): hypothesis profiles for convmath users.
+"""pytest plugin (entry point ``pytest11``): hypothesis profiles and a marker for convmath users.
+
+Installed with convmath, it is active in every pytest run of a project that
+has convmath installed (a course's repository, a GitHub Classroom template):
+nothing to import or configure.
 
 Profiles:
 
@@ -10,15 +14,27 @@ Profiles:
 ``thorough``
     1000 examples, for a nightly run.
 
-The profile is chosen by ``CONVMATH_HYPOTHESIS_PROFILE``; without it, ``ci``
-when ``CI`` is set (as GitHub Actions and our ``.ci/run`` do), else ``dev``.
+The profile is chosen by ``--convmath-profile NAME`` on the pytest command
+line, else by ``CONVMATH_HYPOTHESIS_PROFILE``, else ``ci`` when ``CI`` is set
+(as GitHub Actions and our ``.ci/run`` do), else ``dev``. The header of the
+pytest run says which one is active.
+
+Marker: ``@pytest.mark.convmath`` labels a test that checks code against
+convmath's reference (select them with ``pytest -m convmath``);
+``@pytest.mark.convmath(profile="thorough")`` runs that one test under
+another profile.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+PROFILES = ("ci", "dev", "thorough")
 
 settings.register_profile(
     "ci",
@@ -31,6 +47,8 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 
+_active = {"profile": ""}
+
 
 def chosen_profile() -> str:
     """The profile name selected by the environment."""
@@ -40,6 +58,36 @@ def chosen_profile() -> str:
     return "ci" if os.environ.get("CI", "").lower() not in ("", "0", "false") else "dev"
 
 
-def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
-    config.addinivalue_line("markers", "convmath: a test that checks code against convmath's reference")
-    settings.load_profile(chosen_profile())
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("convmath")
+    group.addoption("--convmath-profile", choices=PROFILES, default=None,
+                    help="hypothesis profile for convmath property tests (default: from the environment)")
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers",
+        "convmath(profile=None): a test that checks code against convmath's reference; "
+        "profile= runs it under another hypothesis profile",
+    )
+    name = config.getoption("convmath_profile", default=None) or chosen_profile()
+    settings.load_profile(name)
+    _active["profile"] = name
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"convmath: hypothesis profile {_active['profile']!r}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: Any) -> Iterator[None]:
+    marker = item.get_closest_marker("convmath")
+    profile = marker.kwargs.get("profile") if marker is not None else None
+    if profile is None:
+        yield
+        return
+    settings.load_profile(profile)
+    try:
+        yield
+    finally:
+        settings.load_profile(_active["profile"] or chosen_profile())
