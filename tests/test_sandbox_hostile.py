@@ -557,3 +557,20 @@ def test_hostile_population_keeps_the_grader_bounded(course):
             results, _ = run_cells([cells[i % len(cells)]], limits)
             assert results[0].status in ("timeout", "crashed", "error")
     signal.getsignal(signal.SIGCHLD)  # the grader's own handlers are untouched
+
+
+def test_a_dead_zygote_is_replaced_and_its_children_killed(course):
+    from grader.sandbox import client
+
+    box = Sandbox(LIMITS, mode="zygote")
+    box.run_cell("x = 1", index=0)
+    client._get_zygote().process.kill()
+    client._get_zygote().process.wait()
+    pid = box.pid
+    with bounded(SLACK):
+        box.close()
+    time.sleep(0.05)
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if os.path.exists(f"/proc/{pid}") else "gone"
+    assert state in ("gone", "Z", "X")
+    with Sandbox(LIMITS, mode="zygote") as again:  # a new zygote starts on demand
+        assert again.run_cell("x = 2", index=0).status == "ok"

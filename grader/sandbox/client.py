@@ -248,6 +248,12 @@ class Sandbox:
             try:
                 return self._zygote.reap(pid, grace, uid)
             except (OSError, RuntimeError, ValueError):
+                # the zygote died: its orphaned child is reaped by init, kill it directly
+                for kill, target in ((os.killpg, pid), (os.kill, pid)):
+                    try:
+                        kill(target, signal.SIGKILL)
+                    except OSError:
+                        pass
                 return None, 0.0
         end = time.monotonic() + grace
         while True:
