@@ -284,3 +284,45 @@ def test_macs_count_the_products_the_backend_sums(config):
                      stride=config.stride, padding=config.padding, dilation=config.dilation, groups=config.groups,
                      convention="macs")
     assert out.sum() == macs
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@settings(max_examples=20, deadline=None)
+@given(conv_configs(ndim=2, max_groups=2, max_size=6, padding_forms=("int", "per_dim", "valid", "same")))
+def test_flops_match_torch_flop_counter(config):
+    # torch.utils.flop_counter counts 2 per multiply-accumulate and ignores the bias.
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    conv = torch.nn.Conv2d(config.in_channels, config.out_channels, config.kernel_size, stride=config.stride,
+                           padding=config.padding, dilation=config.dilation, groups=config.groups, bias=config.bias)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        conv(torch.zeros((1, *config.input_shape)))
+    assert counter.get_total_flops() == conv_macs(
+        config.in_channels, config.out_channels, config.kernel_size, config.spatial, stride=config.stride,
+        padding=config.padding, dilation=config.dilation, groups=config.groups, bias=config.bias, convention="flops")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("cin", "cout", "kernel", "n", "options"),
+    [
+        pytest.param(8, 4, 2, 5, {"stride": 2}, id="upsample-2x"),
+        pytest.param(4, 6, 3, 7, {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}, id="groups"),
+        pytest.param(3, 3, (1, 3), (4, 6), {"dilation": 2}, id="dilated"),
+    ],
+)
+def test_transposed_flops_match_torch_flop_counter(cin, cout, kernel, n, options):
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    conv = torch.nn.ConvTranspose2d(cin, cout, kernel, **options)
+    size = n if isinstance(n, tuple) else (n, n)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        out = conv(torch.zeros((1, cin, *size)))
+    assert counter.get_total_flops() == conv_transpose_macs(cin, cout, kernel, n, convention="flops", **options)
+    params = conv_transpose_params(cin, cout, kernel, groups=options.get("groups", 1))
+    assert conv_transpose_macs(cin, cout, kernel, n, **options) == params * math.prod(out.shape[2:])

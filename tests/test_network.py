@@ -365,3 +365,57 @@ def test_symbolic_input_size():
         assert summary.total_params.subs(n, size) == concrete.total_params
         assert summary.total_macs.subs(n, size) == concrete.total_macs
     assert json.loads(summary.to_json())["rows"][0]["macs"] == str((4 * 3 * 9 + 4) * n**2)
+
+
+# --- optional: the same specs built as torch.nn modules (skipped without torch) ---
+
+_INFERRED = ("in_channels", "in_features", "num_features")
+
+
+def _torch_module(torch, layer):
+    args = dict(layer.given)
+    args.update({name: layer[name] for name in _INFERRED if name in layer.args and layer[name] is not None})
+    return getattr(torch.nn, layer.type)(**args)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", bundled_specs())
+def test_bundled_specs_build_in_torch(name):
+    torch = pytest.importorskip("torch")
+    net = Network.bundled(name)
+    with torch.device("meta"):  # shapes and parameter counts without allocating VGG's 138M weights
+        x = torch.empty((1, *net.input_shape))
+        for layer, out_shape in zip(net.layers, net.out_shapes):
+            module = _torch_module(torch, layer)
+            x = module(x)
+            assert tuple(x.shape[1:]) == out_shape, layer.context
+            assert sum(p.numel() for p in module.parameters()) == layer_params(layer), layer.context
+
+
+@pytest.mark.torch
+@settings(max_examples=30, deadline=None)
+@given(networks())
+def test_random_networks_build_in_torch(spec):
+    torch = pytest.importorskip("torch")
+    input_shape, layers = spec
+    net = Network(layers, input_shape=input_shape)
+    batched = net.batch_size is not None
+    with torch.device("meta"):
+        x = torch.empty(input_shape if batched else (1, *input_shape))
+        for layer, row in zip(net.layers, net.summary().rows):
+            module = _torch_module(torch, layer)
+            x = module(x)
+            assert tuple(x.shape) == (row.output_shape if batched else (1, *row.output_shape)), layer.context
+            assert sum(p.numel() for p in module.parameters()) == row.params, layer.context
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("affine", "track"), [(True, True), (False, True), (True, False)])
+def test_batchnorm_counts_match_torch(affine, track):
+    torch = pytest.importorskip("torch")
+    from convmath import batchnorm_params
+
+    module = torch.nn.BatchNorm2d(16, affine=affine, track_running_stats=track)
+    count = batchnorm_params(16, affine=affine, track_running_stats=track)
+    assert sum(p.numel() for p in module.parameters()) == count.params
+    assert sum(b.numel() for b in module.buffers()) == count.buffers
