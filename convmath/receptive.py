@@ -23,8 +23,9 @@ than the kernel, some positions inside it do not reach the unit.
 
 References
 ----------
-.. [1] https://distill.pub/2019/computing-receptive-fields/ (equations 1-2,
-       5-6 and 9-12 there).
+.. [1] https://distill.pub/2019/computing-receptive-fields/, doi
+       10.23915/distill.00021, section "Single-path networks" (receptive
+       field size, and receptive field region in the input image).
 """
 
 from __future__ import annotations
