@@ -51,6 +51,7 @@ import sympy
 from . import counting
 from ._validate import check_choice, is_symbolic
 from .errors import ConvMathError
+from .numeric import convolve, corr2d, correlate
 from .sizes import (
     conv_output_size,
     conv_transpose_output_size,
@@ -380,25 +381,24 @@ def _rf_ignored_dilation(layers: Sequence[Mapping[str, Any]]) -> Any:
 
 
 # --------------------------------------------------------------------------
-# arrays: valid cross-correlation written out (the numeric backend is the right one)
-
-
-def _correlate_valid(x: Any, kernel: Any) -> np.ndarray:
-    x, kernel = np.asarray(x), np.asarray(kernel)
-    windows = np.lib.stride_tricks.sliding_window_view(x, kernel.shape)
-    return np.einsum("ijkl,kl->ij", windows, kernel)
+# arrays: the numeric backend computes them, with the wrong operation or kernel
 
 
 def _kernel_not_flipped(x: Any, kernel: Any) -> np.ndarray:
-    return _correlate_valid(x, kernel)
+    """A true convolution computed as a cross-correlation (the kernel not flipped)."""
+    return corr2d(x, kernel)
 
 
 def _kernel_flipped(x: Any, kernel: Any) -> np.ndarray:
-    return _correlate_valid(x, np.flip(np.asarray(kernel)))
+    """A cross-correlation computed as a true convolution (the kernel flipped)."""
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    return convolve(x[np.newaxis], kernel[np.newaxis, np.newaxis])[0]
 
 
 def _channels_not_summed(x: Any, kernel: Any) -> np.ndarray:
-    return np.stack([_correlate_valid(xc, kc) for xc, kc in zip(np.asarray(x), np.asarray(kernel))])
+    """Each channel correlated with its own kernel slice and kept apart (one group per channel)."""
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    return correlate(x, kernel[:, np.newaxis], groups=x.shape[0])
 
 
 # --------------------------------------------------------------------------
