@@ -177,3 +177,21 @@ def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):
     before = (tmp_path / "out" / "grades.csv").read_bytes()
     assert grade_main(argv) == 0  # nothing changed: nothing graded again, same exports
     assert (tmp_path / "out" / "grades.csv").read_bytes() == before
+
+
+def test_convmath_demo_runs_the_whole_product(tmp_path, capsys):
+    from grader.cli.demo import main as demo_main
+
+    assert demo_main(["--out", str(tmp_path / "demo"), "--jobs", "2"]) == 0
+    table = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines() if line[:1] == "s"}
+    correct, misconception, hostile = table["s001"], table["s002"], table["s003"]
+    assert correct[1] == correct[3] and correct[4] == "graded"  # full marks
+    assert float(misconception[1]) < float(misconception[3]) and "misconception" in misconception
+    assert hostile[1] == "0" and hostile[4] == "graded"
+    feedback = (tmp_path / "demo" / "grades" / "s003" / "feedback.md").read_text()
+    assert "os._exit" in feedback and "not plain data" in feedback
+    from exercises.assignment import load_roster
+    from grader.cli.demo import examples_dir
+
+    roster = load_roster(examples_dir() / "roster.csv")
+    assert (tmp_path / "demo" / "grades" / "grades.csv").read_text().count("\n") == 1 + len(roster)
