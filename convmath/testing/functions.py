@@ -239,7 +239,7 @@ class Case:
         """The call as text, e.g. ``corr2d(X=[[0, 1]], K=[[1]])``."""
         from .compare import fmt_value
 
-        parts = [f"{n}={fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)]
+        parts = [f"{n}={a if isinstance(a, tuple) else fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)]
         parts += [f"{k}={fmt_value(v) if not isinstance(v, tuple) else v}" for k, v in self.kwargs.items()]
         return f"{name}({', '.join(parts)})"
 
