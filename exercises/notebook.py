@@ -385,16 +385,18 @@ def key_notebook(
 
 
 def write_notebook(notebook: nbformat.NotebookNode, path: str | Path, *, validate: bool = False) -> Path:
-    """Write ``notebook`` as ``.ipynb`` JSON (what ``nbformat.write`` writes, without re-validating).
+    """Write ``notebook`` as ``.ipynb`` JSON, without re-validating and without indentation.
 
     Notebooks built here are valid by construction (the tests validate them),
-    so the writer skips the schema check that dominates ``nbformat.write``;
-    pass ``validate=True`` to check anyway.
+    so the writer skips the schema check that dominates ``nbformat.write``
+    (pass ``validate=True`` to check anyway), and writes the JSON compactly:
+    indentation switches :mod:`json` to its pure-Python encoder, four times
+    slower. Jupyter re-indents the file when it saves it.
     """
     if validate:
         nbformat.validate(notebook)
     path = Path(path)
-    text = json.dumps(_split_sources(notebook), sort_keys=True, indent=1, ensure_ascii=False)
+    text = json.dumps(_split_sources(notebook), sort_keys=True, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
     return path
 

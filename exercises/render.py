@@ -124,7 +124,12 @@ def latex_escape(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text)
 
 
+_SPECIAL = frozenset("\\&%$#_{}~^`*")
+
+
 def _inline(text: str) -> str:
+    if _SPECIAL.isdisjoint(text):
+        return text
     out: list[str] = []
     for i, piece in enumerate(_INLINE_RE.split(text)):
         if i % 2 == 0:
@@ -157,6 +162,8 @@ def _table(rows: list[str]) -> list[str]:
 
 
 _LIST_RE = re.compile(r"^(\s*)([-*]|\d+\.)\s+(.*)$")
+_LIST_START = frozenset("-*0123456789")
+_HEADING_RE = re.compile(r"^#{1,6}\s")
 _HEADINGS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
 
 
@@ -231,14 +238,14 @@ def markdown_to_latex(markdown: str) -> str:
                 i += 1
             out += _table(rows)
             continue
-        elif re.match(r"^#{1,6}\s", stripped):
+        elif stripped.startswith("#") and _HEADING_RE.match(stripped):
             close()
             level = len(stripped) - len(stripped.lstrip("#"))
             out.append(rf"\{_HEADINGS.get(level, 'paragraph*')}{{{_inline(stripped[level:].strip())}}}")
         elif stripped in ("---", "***"):
             close()
             out.append(r"\medskip\hrule\medskip")
-        elif (match := _LIST_RE.match(line)) and not line.startswith("    "):
+        elif stripped[:1] in _LIST_START and (match := _LIST_RE.match(line)) and not line.startswith("    "):
             kind = "enumerate" if match.group(2)[0].isdigit() else "itemize"
             if env != kind:
                 close()
@@ -274,11 +281,13 @@ def latex_sheet(
     *,
     key: bool = False,
     student_name: str = "",
+    markdown: str | None = None,
 ) -> str:
     r"""One student's problem sheet (or key) as a complete LaTeX document.
 
-    Same parameters as :func:`markdown_sheet`. English sheets use ``article``,
-    Chinese ones ``ctexart`` (compile with XeLaTeX or LuaLaTeX).
+    Same parameters as :func:`markdown_sheet`; ``markdown`` is that sheet when
+    the caller has it already. English sheets use ``article``, Chinese ones
+    ``ctexart`` (compile with XeLaTeX or LuaLaTeX).
 
     Returns
     -------
@@ -287,9 +296,9 @@ def latex_sheet(
     """
     locale = assignment.locale if locale is None else locale
     check_choice("locale", locale, LOCALES)
-    body = markdown_to_latex(
-        markdown_sheet(assignment, student_id, exercises, locale, key=key, student_name=student_name)
-    )
+    if markdown is None:
+        markdown = markdown_sheet(assignment, student_id, exercises, locale, key=key, student_name=student_name)
+    body = markdown_to_latex(markdown)
     head = [
         _PREAMBLE[locale],
         r"\usepackage{amsmath,amssymb}",

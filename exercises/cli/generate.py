@@ -51,9 +51,10 @@ def write_student(
     for locale in assignment.locales:
         for folder, key in (("sheets", False), ("keys", True)):
             md = out / folder / f"{sid}.{locale}.md"
-            md.write_text(markdown_sheet(assignment, sid, exercises, locale, key=key, student_name=name), encoding="utf-8")
+            text = markdown_sheet(assignment, sid, exercises, locale, key=key, student_name=name)
+            md.write_text(text, encoding="utf-8")
             tex = out / folder / f"{sid}.{locale}.tex"
-            tex.write_text(latex_sheet(assignment, sid, exercises, locale, key=key, student_name=name), encoding="utf-8")
+            tex.write_text(latex_sheet(assignment, sid, exercises, locale, key=key, markdown=text), encoding="utf-8")
             written += [md, tex]
             if pdf:
                 written.append(compile_pdf(tex, locale=locale))
