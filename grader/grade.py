@@ -184,7 +184,7 @@ def _cell_note(cell: Cell, status: str, message: str) -> str:
         return message
     if status == "error":
         return f"{where} raised {message}".strip()
-    if status in ("skipped", "timeout"):
+    if status in ("ok", "skipped", "timeout"):
         return f"{where}: {message}" if message else f"{where}: {status}"
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
@@ -236,7 +236,7 @@ def _execute(
                 if cell.index in skip:
                     continue
                 result = sandbox.run_cell(cell.source, index=cell.index + 1)  # numbered as Jupyter users count
-                if result.status != "ok" and (result.status != "skipped" or result.message):
+                if result.message or result.status not in ("ok", "skipped"):
                     notes.append(_cell_note(cell, result.status, result.message))
                 if result.status in _FATAL:
                     dead = cell
@@ -256,7 +256,12 @@ def _execute(
                     message = f"importing {', '.join(found)} is not allowed in this exercise; implement it yourself"
                     outcomes.append(_outcome(slot, part, 0, "error", message))
                     continue
-                outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+                try:
+                    outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+                except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
+                    why = f"{type(err).__name__}: {str(err)[:200]}"
+                    outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
+                    notes.append(f"{slot.id}.{part.key}: the checker failed ({why}); please tell your instructor")
             return _Run(outcomes, notes, warnings)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -195,3 +195,29 @@ def test_convmath_demo_runs_the_whole_product(tmp_path, capsys):
 
     roster = load_roster(examples_dir() / "roster.csv")
     assert (tmp_path / "demo" / "grades" / "grades.csv").read_text().count("\n") == 1 + len(roster)
+
+
+def test_magics_are_skipped_with_a_note_and_the_rest_runs():
+    slot, part = first_part()
+    source = f"%matplotlib inline\n!pip install torch\n{wrong_answer_source(part, part.wrong_answers[0])}"
+    result = grade("alice", answers={(slot.id, part.key): source})
+    assert result.score == pytest.approx(TOTAL - part.points)
+    assert result.parts[0].misconception == part.wrong_answers[0].label
+    assert any("IPython magic skipped (line 1): '%matplotlib inline'" in note for note in result.notes)
+
+
+def test_an_answer_that_breaks_the_checker_costs_only_its_part(monkeypatch):
+    import grader.checks
+
+    real = grader.checks.check_part
+    slot, part = first_part()
+
+    def choking(p, *args, **kwargs):
+        if p.answer.name == part.answer.name:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(p, *args, **kwargs)
+
+    monkeypatch.setattr(grader.checks, "check_part", choking)
+    result = grade("alice")
+    assert result.status == "graded" and result.score == pytest.approx(TOTAL - part.points)
+    assert result.parts[0].status == "error" and "could not be checked (RecursionError" in result.parts[0].message
