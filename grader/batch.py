@@ -277,6 +277,13 @@ def run_batch(
         if progress:
             progress(done, summary.total, result)
 
+    names: dict[str, list[str]] = {}
+    for path in paths:
+        names.setdefault(path.name, []).append(str(path))
+    for name, where in names.items():
+        if len(where) > 1:
+            summary.warnings.append(f"{name} was handed in {len(where)} times ({', '.join(where)}); "
+                                    "the one recorded last counts")
     queue: deque[tuple[Path, str]] = deque()
     for path in paths:
         name = path.name

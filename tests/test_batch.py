@@ -146,3 +146,13 @@ def test_bad_numbers_are_refused_before_grading(tmp_path):
 def test_parser_defaults():
     args = build_parser().parse_args(["subs", "--assignment", "a.toml", "--secret-file", "s"])
     assert (args.gradebook, args.out, args.jobs, args.force) == (Path("grades.db"), Path("grades"), None, False)
+
+
+def test_the_same_file_name_twice_is_warned_about(tmp_path):
+    write(tmp_path / "one", a="ok")
+    write(tmp_path / "two", a="other")
+    files, _ = collect([tmp_path / "one", tmp_path / "two"])
+    with Gradebook(tmp_path / "g.db") as book:
+        summary = run_batch(files, CONTEXT, book, jobs=1, grade_fn=fake_grade)
+    assert summary.graded == 2
+    assert summary.warnings == [f"a.ipynb was handed in 2 times ({files[0]}, {files[1]}); the one recorded last counts"]

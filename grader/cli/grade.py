@@ -124,7 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     files, skipped = collect(args.submissions)
     progress = Progress(sys.stderr) if not args.quiet else None
     with Gradebook(args.gradebook) as book:
-        summary = run_batch(files, context, book, jobs=args.jobs or os.cpu_count(), force=args.force, progress=progress)
+        try:
+            summary = run_batch(files, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
+                                progress=progress)
+        except KeyboardInterrupt:
+            print(f"\nconvmath grade: interrupted; what was graded is in {args.gradebook}; "
+                  "run the same command again to finish", file=sys.stderr)
+            return 130
         current = book.current(context.assignment.id)
     if context.roster is not None:
         present = {r.student for r in current}
