@@ -45,7 +45,9 @@ def _inverse(ex: Exercise) -> list[Any]:
 
 def _pool(ex: Exercise) -> list[Any]:
     q = ex.params
-    return [pool_output_size(q["n"], q["kernel_size"], stride=q["stride"], padding=q["padding"], ceil_mode=q["ceil_mode"])]
+    outs = [pool_output_size(n, q["kernel_size"], stride=q["stride"], padding=q["padding"], ceil_mode=q["ceil_mode"])
+            for n in q["sizes"]]
+    return [outs[0] if len(outs) == 1 else tuple(outs)]
 
 
 def _transpose(ex: Exercise) -> list[Any]:
@@ -55,10 +57,11 @@ def _transpose(ex: Exercise) -> list[Any]:
 
 def _param_count(ex: Exercise) -> list[Any]:
     q = ex.params
+    k = tuple(q["kernel_size"]) if isinstance(q["kernel_size"], list) else q["kernel_size"]
     if ex.difficulty == 3:
-        return [depthwise_separable_params(q["in_channels"], q["out_channels"], q["kernel_size"], bias=q["bias"]),
-                conv_params(q["in_channels"], q["out_channels"], q["kernel_size"], bias=q["bias"])]
-    return [conv_params(q["in_channels"], q["out_channels"], q["kernel_size"], groups=q["groups"], bias=q["bias"])]
+        return [depthwise_separable_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"]),
+                conv_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"])]
+    return [conv_params(q["in_channels"], q["out_channels"], k, groups=q["groups"], bias=q["bias"], ndim=q["ndim"])]
 
 
 def _fc_vs_conv(ex: Exercise) -> list[Any]:
@@ -79,7 +82,7 @@ def _macs(ex: Exercise) -> list[Any]:
 
 
 def _receptive(ex: Exercise) -> list[Any]:
-    last = receptive_field(ex.params["layers"])[-1]
+    last = receptive_field(ex.params["layers"][: ex.params["layer"]])[-1]
     return [last.r[0], last.S[0]][: len(ex.parts)]
 
 

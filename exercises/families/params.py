@@ -1,9 +1,11 @@
 r"""Families ``param_count`` and ``fc_vs_conv``: counting parameters.
 
-``param_count``
-    1. ``Conv2d(c_in, c_out, k)`` with bias;
+``param_count`` (``Conv1d``, ``Conv2d`` or ``Conv3d``; 2-D kernels sometimes
+non-square)
+    1. ``ConvNd(c_in, c_out, k)`` with bias;
     2. a grouped convolution, or one without bias;
-    3. a depthwise-separable block and the full convolution it replaces.
+    3. a depthwise-separable block (1-D or 2-D) and the full convolution it
+       replaces.
 
 ``fc_vs_conv`` (the comparison of the seed tutorials)
     1. a grey image into a fully connected layer, and a small convolution;
@@ -36,7 +38,15 @@ _CONV_RULE_ZH = (r"卷积层有 $c_\mathrm{out}$ 个卷积核，每个有 $\frac
                  r"每个输出通道再加一个偏置：$\frac{c_\mathrm{in}}{g} k_h k_w c_\mathrm{out} + c_\mathrm{out}$。")
 
 
-def _conv_labels(c_in: int, c_out: int, k: int, groups: int, bias: bool) -> list[str]:
+Kernel = int | tuple[int, ...]
+
+
+def _kernel_factors(k: Kernel, ndim: int) -> list[int]:
+    """The kernel's size along each spatial dimension."""
+    return list(k) if isinstance(k, tuple) else [k] * ndim
+
+
+def _conv_labels(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2) -> list[str]:
     labels = []
     if groups > 1:
         labels.append("groups_ignored")
@@ -44,37 +54,62 @@ def _conv_labels(c_in: int, c_out: int, k: int, groups: int, bias: bool) -> list
         labels.append("bias_per_input_channel")
     if c_in // groups > 1:
         labels.append("params_ignored_in_channels")
-    if k > 1:
+    if ndim > 1 and max(_kernel_factors(k, ndim)[1:]) > 1:
         labels.append("kernel_not_squared")
     if bias:
         labels.append("forgot_bias")
     return labels
 
 
-def _conv_part(key: str, name: str, c_in: int, c_out: int, k: int, groups: int, bias: bool) -> Part | None:
-    expected = conv_params(c_in, c_out, k, groups=groups, bias=bias)
-    labels = _conv_labels(c_in, c_out, k, groups, bias)
-    wrongs = wrong_answers(expected, {label: (lambda label=label: CATALOGUE[label].wrong(c_in, c_out, k, groups=groups, bias=bias))
-                                      for label in labels})
+def _conv_part(key: str, name: str, c_in: int, c_out: int, k: Kernel, groups: int, bias: bool,
+               ndim: int = 2) -> Part | None:
+    expected = conv_params(c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)
+    labels = _conv_labels(c_in, c_out, k, groups, bias, ndim)
+    wrongs = wrong_answers(expected, {label: (lambda label=label: CATALOGUE[label].wrong(
+        c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)) for label in labels})
     if wrongs is None:
         return None
-    code = f"{name} = {c_in}//{groups} * {k}*{k} * {c_out}" + (f" + {c_out}" if bias else "") if groups > 1 else \
-        f"{name} = {c_in} * {k}*{k} * {c_out}" + (f" + {c_out}" if bias else "")
+    kernel = "*".join(str(f) for f in _kernel_factors(k, ndim))
+    channels = f"{c_in}//{groups}" if groups > 1 else f"{c_in}"
+    code = f"{name} = {channels} * {kernel} * {c_out}" + (f" + {c_out}" if bias else "")
     return make_part(key, bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
                      AnswerSpec("integer", name, expected), code, wrongs)
 
 
-def _conv_steps(c_in: int, c_out: int, k: int, groups: int, bias: bool) -> tuple[str, str]:
-    value = conv_params(c_in, c_out, k, groups=groups, bias=bias)
+def _conv_steps(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2) -> tuple[str, str]:
+    value = conv_params(c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)
     g = f"\\frac{{{c_in}}}{{{groups}}}\\cdot " if groups > 1 else f"{c_in}\\cdot "
-    tex = f"{g}{k}\\cdot {k}\\cdot {c_out}" + (f" + {c_out}" if bias else "") + f" = {value}"
+    kernel = "".join(f"{f}\\cdot " for f in _kernel_factors(k, ndim))
+    tex = f"{g}{kernel}{c_out}" + (f" + {c_out}" if bias else "") + f" = {value}"
     return tex, ("" if bias else " (no bias)")
+
+
+_KERNEL_TEX = {1: ("k", "k"), 2: ("k_h k_w", "k_h k_w"), 3: ("k_d k_h k_w", "k_d k_h k_w")}
+
+
+def _conv_rule(ndim: int) -> tuple[str, str]:
+    """The parameter rule (en, zh) for an ``ndim``-D convolution."""
+    if ndim == 2:
+        return _CONV_RULE, _CONV_RULE_ZH
+    kernel = _KERNEL_TEX[ndim][0]
+    return (_CONV_RULE.replace("k_h k_w", kernel).replace("A convolution", f"A {ndim}-D convolution"),
+            _CONV_RULE_ZH.replace("k_h k_w", kernel).replace("卷积层", f"{ndim} 维卷积层", 1))
+
+
+def _draw_kernel(rng: random.Random, ndim: int, difficulty: int) -> Kernel:
+    """A kernel size: an int, or for some 2-D layers a non-square ``(k_h, k_w)``."""
+    if ndim == 2 and difficulty < 3 and rng.random() < 0.3:
+        kh, kw = rng.sample((1, 2, 3, 5, 7), 2)
+        return (kh, kw)
+    sizes = (1, 2, 3, 3, 5, 7) if ndim < 3 else (1, 3, 3, 5)
+    return rng.choice(sizes if difficulty < 3 else (2, 3, 3, 5, 7))
 
 
 def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("param_count", options)
     c_in, c_out = rng.choice(_CHANNELS), rng.choice(_CHANNELS[1:])
-    k = rng.choice((1, 3, 3, 5, 7))
+    ndim = rng.choice((1, 2, 2, 2, 3) if difficulty < 3 else (1, 2, 2))
+    k = _draw_kernel(rng, ndim, difficulty)
     groups, bias = 1, True
     if difficulty == 2:
         if rng.random() < 0.7:
@@ -83,64 +118,74 @@ def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, 
                 return None
         else:
             bias = False
-    en: list[str] = [_CONV_RULE]
-    zh: list[str] = [_CONV_RULE_ZH]
+    rule_en, rule_zh = _conv_rule(ndim)
+    en: list[str] = [rule_en]
+    zh: list[str] = [rule_zh]
+    layer = f"nn.Conv{ndim}d"
     if difficulty < 3:
-        part = _conv_part("a", "params", c_in, c_out, k, groups, bias)
+        part = _conv_part("a", "params", c_in, c_out, k, groups, bias, ndim)
         if part is None:
             return None
-        call = f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
+        call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
             + (", bias=False" if not bias else "") + ")"
         prompt = bilingual(f"How many trainable parameters does `{call}` have?",
                            f"`{call}` 有多少个可训练参数？")
-        tex, _ = _conv_steps(c_in, c_out, k, groups, bias)
+        tex, _ = _conv_steps(c_in, c_out, k, groups, bias, ndim)
         en.append(f"Here: ${tex}$" + ("" if bias else " (`bias=False`: no biases)") + ".")
         zh.append(f"代入：${tex}$" + ("" if bias else "（`bias=False`，没有偏置）") + "。")
         parts = [part]
     else:
-        if k == 1 or c_in == 1:
+        if c_in == 1:
             return None
         bias = rng.random() < 0.5
-        block = depthwise_separable_params(c_in, c_out, k, bias=bias)
+        block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
         candidates = {
-            "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias),
-            "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias)
-            + conv_params(c_in, c_out, 1, bias=bias),
+            "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
+            "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
+            + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
         }
         if bias:
-            candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False)
+            candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
         wrongs = wrong_answers(block, candidates)
-        full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias)
+        full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias, ndim)
         if wrongs is None or full is None:
             return None
         b = f" + {c_in}" if bias else ""
         b2 = f" + {c_out}" if bias else ""
-        code = f"block_params = ({c_in} * {k}*{k}{b}) + ({c_in} * {c_out}{b2})"
+        kernel_code = "*".join([str(k)] * ndim)
+        kernel_tex = "".join(f"\\cdot {k}" for _ in range(ndim))
+        window = "\\times ".join([str(k)] * ndim)
+        point = "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim)
+        code = f"block_params = ({c_in} * {kernel_code}{b}) + ({c_in} * {c_out}{b2})"
         parts = [make_part("a", bilingual("Define `block_params` (the depthwise-separable block).",
                                           "请把深度可分离卷积块的参数量赋给变量 `block_params`。"),
                            AnswerSpec("integer", "block_params", block), code, wrongs), full]
         bias_en = "both with a bias" if bias else "both without bias (`bias=False`)"
         bias_zh = "两层都带偏置" if bias else "两层都不带偏置（`bias=False`）"
+        no_bias = "" if bias else ", bias=False"
         prompt = bilingual(
-            f"A depthwise-separable block replaces `nn.Conv2d({c_in}, {c_out}, {k})`: a depthwise convolution "
-            f"`nn.Conv2d({c_in}, {c_in}, {k}, groups={c_in})` followed by a pointwise convolution "
-            f"`nn.Conv2d({c_in}, {c_out}, 1)`, {bias_en}.\n\n"
+            f"A depthwise-separable block replaces `{layer}({c_in}, {c_out}, {k})`: a depthwise convolution "
+            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})` followed by a pointwise convolution "
+            f"`{layer}({c_in}, {c_out}, 1)`, {bias_en}.\n\n"
             "(a) How many parameters does the block have? (b) How many does the full convolution "
-            f"`nn.Conv2d({c_in}, {c_out}, {k}{'' if bias else ', bias=False'})` have?",
-            f"用深度可分离卷积块代替 `nn.Conv2d({c_in}, {c_out}, {k})`：先做逐通道卷积 "
-            f"`nn.Conv2d({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `nn.Conv2d({c_in}, {c_out}, 1)`，{bias_zh}。\n\n"
-            f"(a) 这个卷积块有多少个参数？(b) 普通卷积 `nn.Conv2d({c_in}, {c_out}, {k}{'' if bias else ', bias=False'})` 有多少个参数？")
-        dw, pw = conv_params(c_in, c_in, k, groups=c_in, bias=bias), conv_params(c_in, c_out, 1, bias=bias)
-        en += [f"Depthwise: each of the {c_in} channels has its own ${k}\\times {k}$ filter: "
-               f"${c_in}\\cdot {k}\\cdot {k}{b} = {dw}$.",
-               f"Pointwise: a $1\\times 1$ convolution from {c_in} to {c_out} channels: ${c_in}\\cdot {c_out}{b2} = {pw}$.",
+            f"`{layer}({c_in}, {c_out}, {k}{no_bias})` have?",
+            f"用深度可分离卷积块代替 `{layer}({c_in}, {c_out}, {k})`：先做逐通道卷积 "
+            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `{layer}({c_in}, {c_out}, 1)`，{bias_zh}。\n\n"
+            f"(a) 这个卷积块有多少个参数？(b) 普通卷积 `{layer}({c_in}, {c_out}, {k}{no_bias})` 有多少个参数？")
+        dw = conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
+        pw = conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)
+        full_tex = _conv_steps(c_in, c_out, k, 1, bias, ndim)[0]
+        en += [f"Depthwise: each of the {c_in} channels has its own ${window}$ filter: "
+               f"${c_in}{kernel_tex}{b} = {dw}$.",
+               f"Pointwise: a ${point}$ convolution from {c_in} to {c_out} channels: ${c_in}\\cdot {c_out}{b2} = {pw}$.",
                f"(a) block: ${dw} + {pw} = {block}$.",
-               f"(b) full convolution: ${_conv_steps(c_in, c_out, k, 1, bias)[0]}$."]
-        zh += [f"逐通道卷积：{c_in} 个通道各有一个 ${k}\\times {k}$ 卷积核：${c_in}\\cdot {k}\\cdot {k}{b} = {dw}$。",
-               f"逐点卷积：从 {c_in} 个通道到 {c_out} 个通道的 $1\\times 1$ 卷积：${c_in}\\cdot {c_out}{b2} = {pw}$。",
+               f"(b) full convolution: ${full_tex}$."]
+        zh += [f"逐通道卷积：{c_in} 个通道各有一个 ${window}$ 卷积核：${c_in}{kernel_tex}{b} = {dw}$。",
+               f"逐点卷积：从 {c_in} 个通道到 {c_out} 个通道的 ${point}$ 卷积：${c_in}\\cdot {c_out}{b2} = {pw}$。",
                f"(a) 卷积块：${dw} + {pw} = {block}$。",
-               f"(b) 普通卷积：${_conv_steps(c_in, c_out, k, 1, bias)[0]}$。"]
-    params = {"in_channels": c_in, "out_channels": c_out, "kernel_size": k, "groups": groups, "bias": bias}
+               f"(b) 普通卷积：${full_tex}$。"]
+    params = {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
+              "ndim": ndim, "groups": groups, "bias": bias}
     return make_exercise("param_count", difficulty, params, prompt, parts, {"en": en, "zh": zh})
 
 
