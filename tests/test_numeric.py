@@ -571,3 +571,14 @@ INVALID = {
 def test_invalid_calls(call: Any, message: str) -> None:
     with pytest.raises(ConvMathError, match=message):
         call()
+
+
+@given(seed=seeds(), h=st.integers(1, 8), w=st.integers(1, 8), data=st.data())
+def test_corr2d_is_correlate_with_one_channel(seed: int, h: int, w: int, data: st.DataObject) -> None:
+    """corr2d (kernel-tap accumulation) and correlate (im2col) are separate code paths."""
+    kh, kw = data.draw(st.integers(1, h), label="k_h"), data.draw(st.integers(1, w), label="k_w")
+    rng = np.random.default_rng(seed)
+    X, K = rng.integers(-9, 10, size=(h, w)), rng.integers(-9, 10, size=(kh, kw))
+    got = corr2d(X, K)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, correlate(X[None], K[None, None])[0])

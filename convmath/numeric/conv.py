@@ -12,7 +12,9 @@ Every output size comes from :mod:`convmath.sizes`; this module only moves
 numbers. The work is one matrix product over an im2col patch matrix, built
 from a strided view of the padded input (no Python loop over output
 positions); :func:`conv_transpose` scatters the columns back with one loop
-over kernel offsets.
+over kernel offsets, and :func:`corr2d` (one channel, where a patch matrix
+would cost more than it saves) adds one shifted copy of the input per kernel
+tap.
 """
 
 from __future__ import annotations
@@ -372,9 +374,14 @@ def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
                 f"{name} has shape {array.shape} (ndim {array.ndim}); corr2d takes one 2-D array "
                 "(use correlate for channels and batches)"
             )
-    conv_output_size(X.shape, K.shape)  # validates the sizes, with the formula's messages
-    return _correlate(X[np.newaxis], K[np.newaxis, np.newaxis], None, stride=1, padding=0, dilation=1,
-                      groups=1, padding_mode="zeros", flip=False)[0]
+    out_h, out_w = conv_output_size(X.shape, K.shape)  # validates the sizes, with the formula's messages
+    dtype = compute_dtype(X, K)
+    X, K = X.astype(dtype, copy=False), K.astype(dtype, copy=False)
+    # one pass over the whole output per kernel tap: no patch matrix to build
+    Y = np.zeros((out_h, out_w), dtype=dtype)
+    for a, b in np.ndindex(*K.shape):
+        Y += K[a, b] * X[a : a + out_h, b : b + out_w]
+    return Y
 
 
 def conv_transpose(
