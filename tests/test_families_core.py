@@ -37,6 +37,7 @@ def _output_size(ex: Exercise) -> list[Any]:
 def _inverse(ex: Exercise) -> list[Any]:
     q = dict(ex.params)
     unknown, answer = q.pop("unknown"), ex.parts[0].answer.expected
+    q.pop("ndim")
     target = q.pop("output")
     q[unknown] = answer
     assert conv_output_size(q.pop("n"), q.pop("kernel_size"), **q) == target  # the answer gives the size
@@ -52,6 +53,7 @@ def _pool(ex: Exercise) -> list[Any]:
 
 def _transpose(ex: Exercise) -> list[Any]:
     q = dict(ex.params)
+    q.pop("ndim")
     return [conv_transpose_output_size(q.pop("n"), q.pop("kernel_size"), **q)]
 
 

@@ -1,15 +1,16 @@
 r"""Families ``conv_output_size`` and ``conv_inverse``: the output size of a convolution, and back.
 
-``conv_output_size``
-    1. a square input, per-side padding, a stride that divides exactly;
+``conv_output_size`` (levels 1 and 2: ``Conv1d`` on a sequence or ``Conv2d`` on a
+square input)
+    1. per-side padding, a stride that divides exactly;
     2. the padding in one of its forms (per side, ``"same"``, ``"full"``,
        left/right, d2l's total :math:`p_h`), any stride (the floor matters);
     3. a non-square input and kernel with dilation; the answer is a shape.
 
 ``conv_inverse`` (which value of one argument gives a required size, by
 :func:`convmath.sizes.solve_for`; only variants with a single answer are kept)
-    1. the padding, stride 1;
-    2. the padding or the stride, strides up to 4;
+    1. the padding or the kernel size, stride 1 (``Conv1d`` or ``Conv2d``);
+    2. the padding or the stride, strides up to 4 (``Conv1d`` or ``Conv2d``);
     3. the padding or the kernel size, with dilation.
 
 Wrong answers: the catalogue's output-size misconceptions evaluated for the
@@ -35,7 +36,7 @@ _FORMULA = r"$o = \left\lfloor \dfrac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1$
 _FORMULA_LR = r"$o = \left\lfloor \dfrac{n + p_\mathrm{left} + p_\mathrm{right} - d(k-1) - 1}{s} \right\rfloor + 1$"
 
 
-def _padding_text(form: str, value: Any) -> tuple[str, str]:
+def _padding_text(form: str, value: Any, ndim: int = 2) -> tuple[str, str]:
     """(en, zh) description of a padding form."""
     if form == "int":
         return (f"padding {value} on each side (`padding={value}`)", f"每侧填充 {value}（`padding={value}`）")
@@ -47,13 +48,30 @@ def _padding_text(form: str, value: Any) -> tuple[str, str]:
         return en, zh
     if form == "pair":
         left, right = value
+        if ndim == 1:
+            return (f"the input is first zero-padded by `F.pad(x, ({left}, {right}))`: {left} on the left and {right} "
+                    "on the right; the convolution itself does not pad",
+                    f"先用 `F.pad(x, ({left}, {right}))` 补零：左侧补 {left}，右侧补 {right}；卷积本身不再填充")
         return (f"the input is first zero-padded by `F.pad(x, ({left}, {right}, {left}, {right}))`: {left} on the left "
                 f"and top, {right} on the right and bottom; the convolution itself does not pad",
                 f"先用 `F.pad(x, ({left}, {right}, {left}, {right}))` 补零：左侧和上方各补 {left}，右侧和下方各补 {right}；"
                 f"卷积本身不再填充")
+    if ndim == 1:
+        return (f"a total padding of $p_h = {value}$, in the notation of *Dive into Deep Learning* (both ends together)",
+                f"按《动手学深度学习》的记法，总填充 $p_h = {value}$（两端合计）")
     return (f"a total padding of $p_h = {value}$ rows, in the notation of *Dive into Deep Learning* "
             f"(top and bottom together)",
             f"按《动手学深度学习》的记法，总填充 $p_h = {value}$ 行（上下合计）")
+
+
+def _input_text(ndim: int, n: int, k: int) -> tuple[str, str, tuple[str, str], tuple[str, str]]:
+    """The input (en, zh), then the kernel and the question (en pair, zh pair), 1-D or square 2-D."""
+    if ndim == 1:
+        return (f"A sequence of length {n} (input shape `(C, {n})`)", f"长度为 {n} 的序列（输入形状 `(C, {n})`）",
+                (f"a kernel of size {k}", "What is the length of the output?"), (f"{k}", "输出的长度是多少？"))
+    return (f"An input of size ${n}\\times {n}$", f" ${n}\\times {n}$ 的输入",
+            (f"a ${k}\\times {k}$ kernel", "What is the height (= width) of the output?"),
+            (f"${k}\\times {k}$", "输出的高（= 宽）是多少？"))
 
 
 def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -> Any:
@@ -78,9 +96,9 @@ def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -
 
 
 def _draw_dim(rng: random.Random, difficulty: int, form: str, n: int | None = None, d: int = 1) -> dict[str, Any] | None:
-    n = n if n is not None else (rng.choice(_SIZES) if difficulty > 1 else rng.randint(8, 64))
-    k = rng.choice((1, 3, 3, 5, 5, 7) if difficulty == 1 else (2, 3, 3, 4, 5, 7, 11))
-    s = 1 if form == "same" else rng.choice((1, 2, 2) if difficulty == 1 else (1, 2, 2, 3, 4))
+    n = n if n is not None else (rng.choice(_SIZES) if difficulty > 1 else rng.randint(5, 128))
+    k = rng.choice((1, 2, 3, 3, 4, 5, 5, 7, 9) if difficulty == 1 else (2, 3, 3, 4, 5, 7, 11))
+    s = 1 if form == "same" else rng.choice((1, 1, 2, 2, 3) if difficulty == 1 else (1, 2, 2, 3, 4))
     dim: dict[str, Any] = {"n": n, "k": k, "s": s, "d": d, "form": form}
     if form == "int":
         dim["padding"] = rng.randint(0, max(1, d * (k - 1) // 2 + (difficulty > 1)))
@@ -159,6 +177,7 @@ def _steps(dim: dict[str, Any], axis: tuple[str, str] = ("", "")) -> tuple[list[
 
 def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_output_size", options)
+    ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
     if difficulty == 1:
         form = "int"
     elif difficulty == 2:
@@ -188,14 +207,13 @@ def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, 
         return None
     if difficulty < 3:
         dim = dims[0]
-        pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")))
-        stride_en = f"stride {dim['s']}"
+        pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")), ndim)
+        n_en, n_zh, ask_en, ask_zh = _input_text(ndim, dim["n"], dim["k"])
         prompt = bilingual(
-            f"An input of size ${dim['n']}\\times {dim['n']}$ passes through a convolution layer (`nn.Conv2d`) with a "
-            f"${dim['k']}\\times {dim['k']}$ kernel and {stride_en}. Padding: {pad_en}.\n\n"
-            "What is the height (= width) of the output?",
-            f"对 ${dim['n']}\\times {dim['n']}$ 的输入使用一个卷积层（`nn.Conv2d`），卷积核大小为 "
-            f"${dim['k']}\\times {dim['k']}$，步幅为 {dim['s']}，{pad_zh}。\n\n输出的高（= 宽）是多少？")
+            f"{n_en} passes through a convolution layer (`nn.Conv{ndim}d`) with {ask_en[0]} and stride {dim['s']}. "
+            f"Padding: {pad_en}.\n\n{ask_en[1]}",
+            f"对{n_zh}使用一个卷积层（`nn.Conv{ndim}d`），卷积核大小为 {ask_zh[0]}，步幅为 {dim['s']}，{pad_zh}。"
+            f"\n\n{ask_zh[1]}")
         name, kind = "out_size", "integer"
         en, zh, code = _steps(dim)
         solution_code = f"{name} = {code}"
@@ -222,7 +240,7 @@ def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, 
     zh.append(f"答案：`{name} = {expected}`。")
     part = make_part("a", bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
                      AnswerSpec(kind, name, expected), solution_code, wrongs)
-    params = {"dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()} for dim in dims]}
+    params = {"ndim": ndim, "dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()} for dim in dims]}
     return make_exercise("conv_output_size", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
@@ -234,6 +252,13 @@ _UNKNOWN_TEXT = {
     "stride": ("stride `stride`", "步幅 `stride`"),
     "kernel_size": ("kernel size `kernel_size`", "卷积核大小 `kernel_size`"),
 }
+
+
+def _size_text(ndim: int, m: int, role: str = "") -> str:
+    """``a sequence of length m`` / ``an input of size m x m`` (English, with ``role``), or the Chinese attribute."""
+    if not role:
+        return f"长度为 {m} " if ndim == 1 else f" ${m}\\times {m}$ "
+    return f"a sequence of length {m}" if ndim == 1 else f"{role} of size ${m}\\times {m}$"
 
 
 #: +1: the output grows with the unknown, -1: it shrinks (as in convmath.sizes.solve_for)
@@ -257,10 +282,11 @@ def _solve_wrong(label: str, unknown: str, known: dict[str, Any], target: int) -
 
 def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_inverse", options)
-    unknown = {1: ("padding",), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[difficulty]
+    unknown = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[difficulty]
     unknown = rng.choice(unknown)
-    n = rng.randint(8, 64) if difficulty == 1 else rng.choice(_SIZES[3:])
-    k = rng.choice((3, 5, 7) if difficulty == 1 else (2, 3, 4, 5, 7, 11))
+    ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
+    n = rng.randint(6, 128) if difficulty < 3 else rng.choice(_SIZES[3:])
+    k = rng.choice((2, 3, 3, 4, 5, 5, 7, 9) if difficulty == 1 else (2, 3, 4, 5, 7, 11))
     s = 1 if difficulty == 1 else rng.choice((1, 2, 2, 3, 4))
     d = rng.choice((2, 3)) if difficulty == 3 else 1
     p = rng.randint(0, d * (k - 1) // 2 + 1)
@@ -287,10 +313,9 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
                        for key, v in given.items() if key != "n" and not (key == "dilation" and v == 1))
     what_en, what_zh = _UNKNOWN_TEXT[unknown]
     prompt = bilingual(
-        f"A convolution layer with {givens} maps an input of size ${n}\\times {n}$ to an output of size "
-        f"${target}\\times {target}$.\n\n"
+        f"A convolution layer (`nn.Conv{ndim}d`) with {givens} maps {_size_text(ndim, n, 'an input')} to {_size_text(ndim, target, 'an output')}.\n\n"
         f"Which {what_en} does that? (Exactly one value works.)",
-        f"一个卷积层（{givens.replace(', ', '，')}）把 ${n}\\times {n}$ 的输入变成 ${target}\\times {target}$ 的输出。\n\n"
+        f"一个卷积层（`nn.Conv{ndim}d`，{givens.replace(', ', '，')}）把{_size_text(ndim, n)}的输入变成{_size_text(ndim, target)}的输出。\n\n"
         f"{what_zh}应取多少？（只有一个取值满足要求。）")
     name = unknown
     low = 0 if unknown == "padding" else 1
@@ -316,7 +341,7 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
     zh.append(f"答案：`{name} = {answer}`。")
     part = make_part("a", bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
                      AnswerSpec("integer", name, answer), solution_code, wrongs)
-    params = {"unknown": unknown, "n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d, "output": target}
+    params = {"unknown": unknown, "ndim": ndim, "n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d, "output": target}
     return make_exercise("conv_inverse", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 

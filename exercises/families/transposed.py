@@ -1,6 +1,8 @@
 r"""Family ``conv_transpose_output_size``: the output size of a transposed convolution.
 
-1. stride 1 or 2, no padding;
+``ConvTranspose1d`` on a sequence or ``ConvTranspose2d`` on a square input.
+
+1. strides 1 to 3, no padding;
 2. strides up to 4 and a padding (removed from the output);
 3. with ``output_padding`` and dilation.
 
@@ -27,9 +29,10 @@ _FORMULA = r"$o = (n - 1)\,s - 2p + d(k - 1) + \mathrm{output\_padding} + 1$"
 
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_transpose_output_size", options)
-    n = rng.randint(2, 64)
-    k = rng.choice((2, 3, 4, 5, 6, 7))
-    s = rng.choice((1, 2, 2)) if difficulty == 1 else rng.choice((2, 2, 3, 4))
+    ndim = rng.choice((1, 2, 2))
+    n = rng.randint(2, 100)
+    k = rng.choice((1, 2, 3, 4, 5, 6, 7)) if difficulty == 1 else rng.choice((2, 3, 4, 5, 6, 7))
+    s = rng.choice((1, 2, 2, 3)) if difficulty == 1 else rng.choice((2, 2, 3, 4))
     p = 0 if difficulty == 1 else rng.randint(0, k - 1)
     d = rng.choice((1, 1, 2)) if difficulty == 3 else 1
     op = rng.randint(1, max(s, d) - 1) if difficulty == 3 and max(s, d) > 1 else 0
@@ -50,10 +53,15 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         return None
     call = f"kernel_size={k}, stride={s}" + (f", padding={p}" if p else "") + (f", dilation={d}" if d > 1 else "") \
         + (f", output_padding={op}" if op else "")
+    if ndim == 1:
+        input_en, input_zh = f"a sequence of length {n} (input shape `(8, {n})`)", f"长度为 {n} 的序列（输入形状 `(8, {n})`）"
+        ask_en, ask_zh = "What is the length of the output?", "输出的长度是多少？"
+    else:
+        input_en, input_zh = f"an input of size ${n}\\times {n}$", f" ${n}\\times {n}$ 的输入"
+        ask_en, ask_zh = "What is the height (= width) of the output?", "输出的高（= 宽）是多少？"
     prompt = bilingual(
-        f"A transposed convolution `nn.ConvTranspose2d(8, 4, {call})` is applied to an input of size "
-        f"${n}\\times {n}$.\n\nWhat is the height (= width) of the output?",
-        f"对 ${n}\\times {n}$ 的输入使用转置卷积 `nn.ConvTranspose2d(8, 4, {call})`。\n\n输出的高（= 宽）是多少？")
+        f"A transposed convolution `nn.ConvTranspose{ndim}d(8, 4, {call})` is applied to {input_en}.\n\n{ask_en}",
+        f"对{input_zh}使用转置卷积 `nn.ConvTranspose{ndim}d(8, 4, {call})`。\n\n{ask_zh}")
     dil = f"{d}*({k} - 1)" if d > 1 else f"({k} - 1)"
     code = f"out_size = ({n} - 1)*{s} - 2*{p} + {dil} + {op} + 1"
     dil_tex = dil.replace("*", r"\cdot ")
@@ -68,7 +76,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
           f"答案：`out_size = {out}`。"]
     part = make_part("a", bilingual("Define `out_size`.", "请把结果赋给变量 `out_size`。"),
                      AnswerSpec("integer", "out_size", out), code, wrongs)
-    params = {"n": n, "kernel_size": k, **args}
+    params = {"ndim": ndim, "n": n, "kernel_size": k, **args}
     return make_exercise("conv_transpose_output_size", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
