@@ -56,6 +56,8 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, what: str | 
     ...
     convmath.errors.ConvMathError: stride=0 must be a positive integer
     """
+    if type(value) is int and (minimum is None or value >= minimum):
+        return value  # the common case, without the ABC checks below
     if what is None:
         what = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
             minimum, f"an integer >= {minimum}"
