@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -442,15 +443,15 @@ def test_correlate_agrees_with_the_loop_reference(cfg: dict[str, Any], seed: int
 def pool_loops(x: np.ndarray, kernel: tuple[int, ...], *, stride: tuple[int, ...], padding: tuple[int, ...],
                dilation: tuple[int, ...], out: tuple[int, ...], how: str, count_include_pad: bool = True) -> np.ndarray:
     """PyTorch's pooling loops: clip each window to the input; the divisor clipped to the padding."""
-    y = np.zeros(x.shape[:2] + out)
+    y = np.zeros(x.shape[:2] + out, dtype=x.dtype if how == "max" else np.float64)
     for b, c in itertools.product(*map(range, x.shape[:2])):
         for pos in itertools.product(*map(range, out)):
             starts = [p * s - pad for p, s, pad in zip(pos, stride, padding)]
             taps = [[t + j * d for j in range(k) if 0 <= t + j * d < n]
                     for t, k, d, n in zip(starts, kernel, dilation, x.shape[2:])]
             values = [x[(b, c, *idx)] for idx in itertools.product(*taps)]
-            if how == "max":
-                y[(b, c, *pos)] = max(values)
+            if how == "max":  # a dilated window can miss the input: PyTorch's -inf, or the dtype's minimum
+                y[(b, c, *pos)] = max(values, default=-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
             else:
                 if count_include_pad:
                     divisor = prod(min(t + k, n + pad) - t for t, k, n, pad in zip(starts, kernel, x.shape[2:], padding))
@@ -563,6 +564,10 @@ INVALID = {
     "pool-stride-zero": (lambda: avg_pool(X3, 2, stride=0), "stride=0 must be a positive integer"),
     "pool-ceil-not-bool": (lambda: max_pool(X3, 2, ceil_mode="yes"), "ceil_mode='yes' must be True or False"),
     "pool-count-not-bool": (lambda: avg_pool(X3, 2, count_include_pad=1), "count_include_pad=1 must be True or False"),
+    "symbolic-stride": (lambda: correlate(X3, W3, stride=sympy.Symbol("s", positive=True, integer=True)),
+                        "stride=s must hold integers: the numeric backend computes with arrays, not symbols"),
+    "symbolic-pool-kernel": (lambda: max_pool(X3, sympy.Symbol("k", positive=True, integer=True)),
+                             "kernel_size=k must hold integers"),
     "no-channels": (lambda: max_pool(np.ones((0, 4, 4)), 2), r"x has shape \(0, 4, 4\): it has no channels"),
 }
 

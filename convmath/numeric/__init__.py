@@ -29,7 +29,8 @@ Examples
 
 from __future__ import annotations
 
-from .conv import conv_transpose, convolve, corr2d, correlate
+from .conv import convolve, corr2d, correlate
 from .pool import avg_pool, max_pool
+from .transpose import conv_transpose
 
 __all__ = ["correlate", "convolve", "corr2d", "conv_transpose", "max_pool", "avg_pool"]

@@ -15,16 +15,23 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 
-from .._validate import check_choice, check_positive_int, fmt
+from .._validate import check_choice, check_positive_int, fmt, is_symbolic
 from ..errors import ConvMathError
 
 __all__ = [
     "PADDING_MODES",
+    "add_bias",
     "as_numeric_array",
     "batch_view",
-    "normalise_padding",
+    "check_bias",
     "check_groups",
+    "check_padding_mode",
+    "check_weight",
+    "compute_dtype",
+    "normalise_padding",
     "pad",
+    "refuse_symbols",
+    "spread",
     "windows",
 ]
 
@@ -193,10 +200,58 @@ def windows(
     return as_strided(xp, xp.shape[:2] + shape, xp.strides[:2] + strides, writeable=False)
 
 
-def per_dim_tuple(name: str, value: Any, ndim: int) -> tuple[Any, ...]:
-    """A scalar spread over ``ndim`` dimensions, or a tuple of length ``ndim``."""
+def refuse_symbols(**values: Any) -> None:
+    """Arrays need concrete sizes: refuse a sympy symbol anywhere in ``values``.
+
+    >>> import sympy
+    >>> refuse_symbols(stride=(1, sympy.Symbol("s")))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: stride=(1, s) must hold integers: the numeric backend computes with arrays, not symbols
+    """
+
+    def symbolic(value: Any) -> bool:
+        if isinstance(value, (tuple, list)):
+            return any(symbolic(v) for v in value)
+        return is_symbolic(value)
+
+    for name, value in values.items():
+        if symbolic(value):
+            raise ConvMathError(f"{fmt(name, value)} must hold integers: the numeric backend computes with arrays, not symbols")
+
+
+def check_weight(weight: np.ndarray, *, layout: str) -> int:
+    """Number of spatial dimensions of ``weight`` (1, 2 or 3)."""
+    if weight.ndim not in (3, 4, 5):
+        hint = "; corr2d takes a single 2-D kernel" if weight.ndim == 2 else ""
+        raise ConvMathError(
+            f"weight has shape {weight.shape} (ndim {weight.ndim}); it must be {layout} "
+            f"with 1, 2 or 3 spatial dimensions: ndim 3, 4 or 5{hint}"
+        )
+    if 0 in weight.shape[:2]:
+        raise ConvMathError(f"weight has shape {weight.shape}: it has no channels")
+    return weight.ndim - 2
+
+
+def check_bias(bias: npt.ArrayLike | None, out_channels: int) -> np.ndarray | None:
+    """``bias`` as an array of shape ``(out_channels,)``, or None."""
+    if bias is None:
+        return None
+    bias = as_numeric_array("bias", bias)
+    if bias.shape != (out_channels,):
+        raise ConvMathError(f"bias has shape {bias.shape}; expected ({out_channels},), one value per output channel")
+    return bias
+
+
+def spread(value: Any, ndim: int) -> tuple[Any, ...]:
+    """A per-dimension option as a tuple (already validated by the size formula)."""
     if isinstance(value, (tuple, list)):
-        if len(value) != ndim:
-            raise ConvMathError(f"{fmt(name, tuple(value))} has {len(value)} entries; expected {ndim} (one per spatial dimension)")
         return tuple(value)
     return (value,) * ndim
+
+
+def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """Add one bias value per channel (axis 1) of a batched ``y``, in place."""
+    if bias is not None:
+        y += bias.astype(y.dtype).reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y

@@ -1,18 +1,16 @@
-r"""Cross-correlation, convolution and transposed convolution on numpy arrays.
+r"""Cross-correlation and convolution on numpy arrays.
 
 Deep-learning "convolution" layers compute a **cross-correlation**: the kernel
 is laid on the input as it is. :func:`correlate` computes that (PyTorch's
 ``torch.nn.functional.conv1d/2d/3d``), :func:`convolve` computes the
 mathematical **convolution**, which turns the kernel by 180° first (flips it on
 every spatial axis). :func:`corr2d` is the one-channel, valid-mode
-cross-correlation that tutorials write by hand, and :func:`conv_transpose` is
-the transposed convolution (PyTorch's ``conv_transpose1d/2d/3d``).
+cross-correlation that tutorials write by hand.
 
 Every output size comes from :mod:`convmath.sizes`; this module only moves
 numbers. The work is one matrix product over an im2col patch matrix, built
 from a strided view of the padded input (no Python loop over output
-positions); :func:`conv_transpose` scatters the columns back with one loop
-over kernel offsets, and :func:`corr2d` (one channel, where a patch matrix
+positions); :func:`corr2d` (one channel, where a patch matrix
 would cost more than it saves) adds one shifted copy of the input per kernel
 tap.
 """
@@ -27,57 +25,27 @@ import numpy.typing as npt
 
 from .._validate import check_choice
 from ..errors import ConvMathError
-from ..sizes import conv_output_size, conv_transpose_output_size, resolve_padding
+from ..sizes import conv_output_size, resolve_padding
 from ._args import (
     PADDING_MODES,
+    add_bias,
     as_numeric_array,
     batch_view,
+    check_bias,
     check_groups,
     check_padding_mode,
+    check_weight,
     compute_dtype,
     normalise_padding,
     pad,
+    refuse_symbols,
+    spread,
     windows,
 )
 
-__all__ = ["correlate", "convolve", "corr2d", "conv_transpose"]
+__all__ = ["correlate", "convolve", "corr2d"]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
-
-
-def _check_weight(weight: np.ndarray, *, layout: str) -> int:
-    """Number of spatial dimensions of ``weight`` (1, 2 or 3)."""
-    if weight.ndim not in (3, 4, 5):
-        hint = "; corr2d takes a single 2-D kernel" if weight.ndim == 2 else ""
-        raise ConvMathError(
-            f"weight has shape {weight.shape} (ndim {weight.ndim}); it must be {layout} "
-            f"with 1, 2 or 3 spatial dimensions: ndim 3, 4 or 5{hint}"
-        )
-    if 0 in weight.shape[:2]:
-        raise ConvMathError(f"weight has shape {weight.shape}: it has no channels")
-    return weight.ndim - 2
-
-
-def _check_bias(bias: npt.ArrayLike | None, out_channels: int) -> np.ndarray | None:
-    if bias is None:
-        return None
-    bias = as_numeric_array("bias", bias)
-    if bias.shape != (out_channels,):
-        raise ConvMathError(f"bias has shape {bias.shape}; expected ({out_channels},), one value per output channel")
-    return bias
-
-
-def _spread(value: Any, ndim: int) -> tuple[Any, ...]:
-    """A per-dimension option as a tuple (already validated by the size formula)."""
-    if isinstance(value, (tuple, list)):
-        return tuple(value)
-    return (value,) * ndim
-
-
-def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-    if bias is not None:
-        y += bias.astype(y.dtype).reshape((1, -1) + (1,) * (y.ndim - 2))
-    return y
 
 
 def _correlate(
@@ -96,21 +64,22 @@ def _correlate(
     check_choice("padding_mode", padding_mode, tuple(PADDING_MODES))
     x = as_numeric_array("x", x)
     weight = as_numeric_array("weight", weight)
-    ndim = _check_weight(weight, layout="(C_out, C_in/groups, *kernel)")
+    ndim = check_weight(weight, layout="(C_out, C_in/groups, *kernel)")
     xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
     out_channels, per_group = weight.shape[:2]
     groups = check_groups(groups, xb.shape[1], out_channels, per_group, transposed=False)
-    bias = _check_bias(bias, out_channels)
+    bias = check_bias(bias, out_channels)
     spatial, kernel = xb.shape[2:], weight.shape[2:]
     padding = normalise_padding(padding, ndim)
+    refuse_symbols(stride=stride, padding=padding, dilation=dilation)
     out = conv_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation)
-    strides = tuple(int(s) for s in _spread(stride, ndim))
-    dilations = tuple(int(d) for d in _spread(dilation, ndim))
+    strides = tuple(int(s) for s in spread(stride, ndim))
+    dilations = tuple(int(d) for d in spread(dilation, ndim))
     pads = tuple(
         (int(left), int(right))
         for left, right in (
             resolve_padding(p, k, dilation=d, stride=s)
-            for p, k, d, s in zip(_spread(padding, ndim), kernel, dilations, strides)
+            for p, k, d, s in zip(spread(padding, ndim), kernel, dilations, strides)
         )
     )
     check_padding_mode(padding_mode, pads, spatial)
@@ -125,7 +94,7 @@ def _correlate(
     cols = cols.reshape(n, groups, (c // groups) * prod(kernel), prod(out))
     w = weight.astype(dtype, copy=False).reshape(groups, out_channels // groups, -1)
     y = np.matmul(w, cols).reshape((n, out_channels) + tuple(out))
-    y = _add_bias(y, bias)
+    y = add_bias(y, bias)
     return y if batched else y[0]
 
 
@@ -187,7 +156,7 @@ def correlate(
 
     See Also
     --------
-    convolve, corr2d, conv_transpose, convmath.sizes.conv_output_size
+    convolve, corr2d, convmath.numeric.conv_transpose, convmath.sizes.conv_output_size
 
     Notes
     -----
@@ -382,114 +351,3 @@ def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
     for a, b in np.ndindex(*K.shape):
         Y += K[a, b] * X[a : a + out_h, b : b + out_w]
     return Y
-
-
-def conv_transpose(
-    x: npt.ArrayLike,
-    weight: npt.ArrayLike,
-    bias: npt.ArrayLike | None = None,
-    *,
-    stride: int | tuple[int, ...] = 1,
-    padding: int | tuple[Any, ...] = 0,
-    output_padding: int | tuple[int, ...] = 0,
-    dilation: int | tuple[int, ...] = 1,
-    groups: int = 1,
-) -> np.ndarray:
-    r"""Transposed convolution (PyTorch's ``conv_transpose1d/2d/3d``).
-
-    Each input value scatters a copy of the kernel, scaled by that value, into
-    the output, ``stride`` apart; ``padding`` is then cut from the borders. It
-    is the adjoint (the transpose) of :func:`correlate` with the same
-    ``stride``, ``padding``, ``dilation`` and ``groups``: a gradient, not an
-    inverse.
-
-    Parameters
-    ----------
-    x : array_like
-        ``(C_in, *spatial)`` or ``(N, C_in, *spatial)``.
-    weight : array_like
-        ``(C_in, C_out / groups, *kernel)``: PyTorch's layout for transposed
-        convolutions, the first two axes swapped relative to :func:`correlate`.
-    bias : array_like, optional
-        ``(C_out,)``.
-    stride, padding, dilation : int or tuple, optional
-        Those of the convolution being transposed; ``padding`` is an int or
-        ``(left, right)`` per dimension (no strings).
-    output_padding : int or tuple, optional
-        Extra size on the right/bottom, smaller than ``stride`` or ``dilation``.
-    groups : int, optional
-        Independent channel groups.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(C_out, *out)`` or ``(N, C_out, *out)`` with ``out`` given by
-        :func:`convmath.sizes.conv_transpose_output_size`.
-
-    See Also
-    --------
-    correlate, convmath.sizes.conv_transpose_output_size
-
-    Notes
-    -----
-    Before cropping, in 1-D and one channel:
-
-    .. math:: z[s i + d u] \mathrel{+}= x[i] \, w[u]
-
-    and the output is ``z[p_left : len(z) - p_right]``, with ``output_padding``
-    extra zeros at the end of ``z``.
-
-    Examples
-    --------
-    Dumoulin & Visin, figure 4.1: a 2×2 input and a 3×3 kernel give 4×4.
-
-    >>> import numpy as np
-    >>> conv_transpose(np.ones((1, 2, 2)), np.ones((1, 1, 3, 3)))[0]   # 1, 2, 2, 1 overlaps per axis
-    array([[1., 2., 2., 1.],
-           [2., 4., 4., 2.],
-           [2., 4., 4., 2.],
-           [1., 2., 2., 1.]])
-
-    Stride 2 spreads the copies out (figure 4.5's shapes: 2 → (2 - 1)*2 + 3 = 5):
-
-    >>> conv_transpose(np.array([[1, 10]]), np.array([[[1, 2, 3]]]), stride=2)
-    array([[ 1,  2, 13, 20, 30]])
-    """
-    x = as_numeric_array("x", x)
-    weight = as_numeric_array("weight", weight)
-    ndim = _check_weight(weight, layout="(C_in, C_out/groups, *kernel)")
-    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
-    in_channels, out_per_group = weight.shape[:2]
-    groups = check_groups(groups, xb.shape[1], None, in_channels, transposed=True)
-    out_channels = out_per_group * groups
-    bias = _check_bias(bias, out_channels)
-    spatial, kernel = xb.shape[2:], weight.shape[2:]
-    padding = normalise_padding(padding, ndim)
-    out = conv_transpose_output_size(
-        spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
-    )
-    strides = tuple(int(s) for s in _spread(stride, ndim))
-    dilations = tuple(int(d) for d in _spread(dilation, ndim))
-    extra = tuple(int(o) for o in _spread(output_padding, ndim))
-    pads = tuple(
-        (int(left), int(right))
-        for left, right in (resolve_padding(p, k) for p, k in zip(_spread(padding, ndim), kernel))
-    )
-
-    dtype = compute_dtype(xb, weight, bias)
-    n = xb.shape[0]
-    cin_g = in_channels // groups
-    # columns: (N, groups, C_out/groups * prod(kernel), prod(spatial)), one matrix product
-    w = weight.astype(dtype, copy=False).reshape(groups, cin_g, -1).transpose(0, 2, 1)
-    cols = np.matmul(w, xb.astype(dtype, copy=False).reshape(n, groups, cin_g, prod(spatial)))
-    cols = cols.reshape((n, out_channels) + tuple(kernel) + tuple(spatial))
-    full = tuple((i - 1) * s + d * (k - 1) + 1 + e for i, s, d, k, e in zip(spatial, strides, dilations, kernel, extra))
-    z = np.zeros((n, out_channels) + full, dtype=dtype)
-    for offset in np.ndindex(*kernel):  # one scatter per kernel tap, each over all positions
-        target = tuple(slice(u * d, u * d + (i - 1) * s + 1, s) for u, d, i, s in zip(offset, dilations, spatial, strides))
-        z[(slice(None), slice(None)) + target] += cols[(slice(None), slice(None)) + offset]
-    crop = tuple(slice(left, f - right) for (left, right), f in zip(pads, full))
-    y = z[(slice(None), slice(None)) + crop]
-    assert y.shape[2:] == tuple(out)
-    y = _add_bias(np.ascontiguousarray(y), bias)
-    return y if batched else y[0]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from ..errors import ConvMathError
 from ..sizes import pool_output_size
 from .._validate import check_bool, fmt
-from ._args import as_numeric_array, batch_view, pad, windows
+from ._args import as_numeric_array, batch_view, pad, refuse_symbols, windows
 
 __all__ = ["max_pool", "avg_pool"]
 
@@ -47,6 +47,7 @@ def _geometry(
         ndim = 2
         what = f"kernel_size={kernel_size} (an int means a 2-D window; pass a tuple for 1-D or 3-D)"
     check_bool("ceil_mode", ceil_mode)
+    refuse_symbols(kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     x = as_numeric_array("x", x)
     xb, batched = batch_view(x, ndim, what=what)
     spatial = xb.shape[2:]
@@ -95,6 +96,8 @@ def max_pool(
     -------
     numpy.ndarray
         Same dtype as ``x``; spatial size :func:`convmath.sizes.pool_output_size`.
+        A dilated window can fall entirely in the padding; it gives ``-inf``
+        as in PyTorch (the dtype's minimum for integers).
 
     See Also
     --------
