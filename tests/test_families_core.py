@@ -88,21 +88,26 @@ def _receptive(ex: Exercise) -> list[Any]:
     return [last.r[0], last.S[0]][: len(ex.parts)]
 
 
+_SIZE_OF = {"Conv2d": conv_output_size, "MaxPool2d": pool_output_size, "ConvTranspose2d": conv_transpose_output_size}
+#: integer points for the symbols (by letter), each valid for every drawn layer (kernels fit, output padding < stride)
+_POINTS = ({"n": 997, "k": 3, "p": 1, "s": 2, "d": 2, "op": 1}, {"n": 1500, "k": 5, "p": 2, "s": 3, "d": 1, "op": 0})
+
+
+def _at(point: dict[str, int], value: Any) -> Any:
+    """A layer argument at ``point``: a symbol name takes the value of its letter, a number stays."""
+    return point[value.rstrip("0123456789")] if isinstance(value, str) else value
+
+
 def _output_formula(ex: Exercise) -> list[Any]:
-    """Evaluate the expected expression at integer points against the numeric formula."""
+    """Evaluate the expected expression at integer points against the numeric formulas, layer by layer."""
     spec = ex.parts[0].answer
     table = sympy_symbols(spec.symbols)
-    fixed = ex.params["fixed"]
-    for point in ({"n": 37, "k": 3, "p": 1, "s": 2, "d": 2, "op": 1}, {"n": 50, "k": 5, "p": 2, "s": 3, "d": 1, "op": 0}):
-        point = {**point, **fixed}
-        names = [name for name in ("n", "k", "p", "s", "d", "op") if name in spec.symbols or name in fixed]
-        args = {"stride": point["s"] if "s" in names else 1, "padding": point["p"], "dilation": point["d"] if "d" in names else 1}
-        if ex.params["transposed"]:
-            args["output_padding"] = point["op"] if "op" in names else 0
-            numeric = conv_transpose_output_size(point["n"], point["k"], **args)
-        else:
-            numeric = conv_output_size(point["n"], point["k"], **args)
-        assert spec.expected.xreplace({table[name]: point[name] for name in spec.symbols}) == numeric
+    for point in _POINTS:
+        size = point["n"]
+        for layer in ex.params["layers"]:
+            args = {arg: _at(point, v) for arg, v in layer.items() if arg != "type"}
+            size = _SIZE_OF[layer["type"]](size, args.pop("kernel_size"), **args)
+        assert spec.expected.xreplace({table[name]: _at(point, name) for name in spec.symbols}) == size
     return [spec.expected]
 
 
@@ -110,8 +115,7 @@ def _rf_formula(ex: Exercise) -> list[Any]:
     spec = ex.parts[0].answer
     table = sympy_symbols(spec.symbols)
     point = {name: 2 + i for i, name in enumerate(sorted(spec.symbols))}
-    layers = [{key: (value if key == "type" else point.get(value, int(value) if value.isdigit() else 1))
-               for key, value in layer.items()} for layer in ex.params["layers"]]
+    layers = [{arg: (v if arg == "type" else point.get(v, v)) for arg, v in layer.items()} for layer in ex.params["layers"]]
     numeric = receptive_field(layers)[-1].r[0]
     assert spec.expected.xreplace({table[name]: v for name, v in point.items()}) == numeric
     return [spec.expected]
