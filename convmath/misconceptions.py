@@ -53,6 +53,7 @@ from ._validate import check_choice, is_symbolic
 from .errors import ConvMathError
 from .numeric import convolve, corr2d, correlate
 from .sizes import (
+    _floordiv,
     conv_output_size,
     conv_transpose_output_size,
     d2l_output_size,
@@ -100,12 +101,6 @@ class Misconception:
 
 # --------------------------------------------------------------------------
 # small arithmetic helpers (ints exactly, symbols as sympy)
-
-
-def _floordiv(a: Any, b: Any) -> Any:
-    if is_symbolic(a) or is_symbolic(b):
-        return sympy.floor(sympy.sympify(a) / b)
-    return a // b
 
 
 def _ceildiv(a: Any, b: Any) -> Any:

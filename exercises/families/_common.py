@@ -15,7 +15,11 @@ stable (other family modules rely on them):
 - :func:`sympy_symbols` -- the sympy symbols of an expression answer's domains;
 - :func:`to_plain` -- an exercise as JSON-compatible plain data (stable);
 - :func:`conv_size_working` -- the substituted output-size formula as code,
-  LaTeX and value.
+  LaTeX and value;
+- :func:`size_question` -- a 1-D or square 2-D input and the question for its
+  output size, in both locales;
+- :func:`receptive_field_labels` -- the receptive-field misconceptions that
+  apply to a stack.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ __all__ = [
     "to_plain",
     "conv_size_working",
     "ConvSizeWorking",
+    "size_question",
+    "receptive_field_labels",
     "DOMAINS",
 ]
 
@@ -341,3 +347,36 @@ def conv_size_working(n: int, kernel_size: int, *, stride: int = 1, left: int = 
         tex = (f"\\left\\lfloor \\frac{{{n}{pad_tex}{kern_tex}}}{{{stride}}} \\right\\rfloor + 1"
                f" = \\lfloor {numerator}/{stride} \\rfloor + 1 = {numerator // stride} + 1 = {value}")
     return ConvSizeWorking(code=code, tex=tex, value=value)
+
+
+def size_question(ndim: int, n: int, *, noun: tuple[str, str] = ("an input", "输入"),
+                  channels: str | int = "C") -> tuple[str, str, str, str]:
+    r"""An input of size ``n`` and the question for the output size: ``(input_en, input_zh, ask_en, ask_zh)``.
+
+    A 1-D input is a sequence of length ``n`` (its shape with ``channels``
+    shown), a 2-D one the square ``n x n`` ``noun`` (en, zh).
+
+    >>> size_question(1, 20)[::2]
+    ('a sequence of length 20 (input shape `(C, 20)`)', 'What is the length of the output?')
+    >>> size_question(2, 8, noun=("a feature map", "特征图"))
+    ('a feature map of size $8\\times 8$', '大小为 $8\\times 8$ 的特征图', 'What is the height (= width) of the output?', '输出的高（= 宽）是多少？')
+    """
+    if ndim == 1:
+        return (f"a sequence of length {n} (input shape `({channels}, {n})`)",
+                f"长度为 {n} 的序列（输入形状 `({channels}, {n})`）",
+                "What is the length of the output?", "输出的长度是多少？")
+    return (f"{noun[0]} of size ${n}\\times {n}$", f"大小为 ${n}\\times {n}$ 的{noun[1]}",
+            "What is the height (= width) of the output?", "输出的高（= 宽）是多少？")
+
+
+def receptive_field_labels(*, strided: bool, dilated: bool) -> list[str]:
+    """The receptive-field misconceptions that can apply to a stack, the most specific first.
+
+    >>> receptive_field_labels(strided=False, dilated=False)
+    ['rf_sum_of_kernels']
+    >>> receptive_field_labels(strided=True, dilated=True)[:2]
+    ['rf_ignored_dilation', 'rf_own_stride_included']
+    """
+    labels = ["rf_ignored_dilation"] if dilated else []
+    labels += ["rf_own_stride_included", "rf_ignored_strides", "rf_is_effective_stride"] if strided else []
+    return labels + ["rf_sum_of_kernels"]

@@ -29,7 +29,15 @@ from convmath.sizes import conv_output_size, d2l_output_size, resolve_padding, s
 
 from ..model import AnswerSpec, Exercise
 from . import Family, register
-from ._common import bilingual, check_options, conv_size_working, make_exercise, make_part, wrong_answers
+from ._common import (
+    bilingual,
+    check_options,
+    conv_size_working,
+    make_exercise,
+    make_part,
+    size_question,
+    wrong_answers,
+)
 
 _SIZES = (5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 48, 56, 64, 96, 112, 128, 224)
 _FORMULA = r"$o = \left\lfloor \dfrac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1$"
@@ -62,16 +70,6 @@ def _padding_text(form: str, value: Any, ndim: int = 2) -> tuple[str, str]:
     return (f"a total padding of $p_h = {value}$ rows, in the notation of *Dive into Deep Learning* "
             f"(top and bottom together)",
             f"按《动手学深度学习》的记法，总填充 $p_h = {value}$ 行（上下合计）")
-
-
-def _input_text(ndim: int, n: int, k: int) -> tuple[str, str, tuple[str, str], tuple[str, str]]:
-    """The input (en, zh), then the kernel and the question (en pair, zh pair), 1-D or square 2-D."""
-    if ndim == 1:
-        return (f"A sequence of length {n} (input shape `(C, {n})`)", f"长度为 {n} 的序列（输入形状 `(C, {n})`）",
-                (f"a kernel of size {k}", "What is the length of the output?"), (f"{k}", "输出的长度是多少？"))
-    return (f"An input of size ${n}\\times {n}$", f" ${n}\\times {n}$ 的输入",
-            (f"a ${k}\\times {k}$ kernel", "What is the height (= width) of the output?"),
-            (f"${k}\\times {k}$", "输出的高（= 宽）是多少？"))
 
 
 def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -> Any:
@@ -208,12 +206,13 @@ def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, 
     if difficulty < 3:
         dim = dims[0]
         pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")), ndim)
-        n_en, n_zh, ask_en, ask_zh = _input_text(ndim, dim["n"], dim["k"])
+        n_en, n_zh, ask_en, ask_zh = size_question(ndim, dim["n"])
+        k_en, k_zh = (f"a kernel of size {dim['k']}", f"{dim['k']}") if ndim == 1 else \
+            (f"a ${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
         prompt = bilingual(
-            f"{n_en} passes through a convolution layer (`nn.Conv{ndim}d`) with {ask_en[0]} and stride {dim['s']}. "
-            f"Padding: {pad_en}.\n\n{ask_en[1]}",
-            f"对{n_zh}使用一个卷积层（`nn.Conv{ndim}d`），卷积核大小为 {ask_zh[0]}，步幅为 {dim['s']}，{pad_zh}。"
-            f"\n\n{ask_zh[1]}")
+            f"{n_en[0].upper()}{n_en[1:]} passes through a convolution layer (`nn.Conv{ndim}d`) with {k_en} and "
+            f"stride {dim['s']}. Padding: {pad_en}.\n\n{ask_en}",
+            f"对{n_zh}使用一个卷积层（`nn.Conv{ndim}d`），卷积核大小为 {k_zh}，步幅为 {dim['s']}，{pad_zh}。\n\n{ask_zh}")
         name, kind = "out_size", "integer"
         en, zh, code = _steps(dim)
         solution_code = f"{name} = {code}"

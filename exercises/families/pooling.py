@@ -26,7 +26,7 @@ from convmath.sizes import pool_output_size
 
 from ..model import AnswerSpec, Exercise
 from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
+from ._common import bilingual, check_options, make_exercise, make_part, size_question, wrong_answers
 
 _FLOOR = r"$o = \left\lfloor \dfrac{n + 2p - k}{s} \right\rfloor + 1$"
 _CEIL = r"$o = \left\lceil \dfrac{n + 2p - k}{s} \right\rceil + 1$"
@@ -126,14 +126,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     call = f"kernel_size={k}" + (f", stride={stride}" if stride is not None else "") + (f", padding={p}" if p else "") \
         + (", ceil_mode=True" if ceil_mode else "")
     kind_en, kind_zh = {"Max": ("max", "最大"), "Avg": ("average", "平均")}[kind]
-    if dims == 1:
-        input_en, input_zh = f"a sequence of length {sizes[0]} (input shape `(C, {sizes[0]})`)", \
-            f"长度为 {sizes[0]} 的序列（输入形状 `(C, {sizes[0]})`）"
-        ask_en, ask_zh = "What is the length of the output?", "输出的长度是多少？"
-    elif len(sizes) == 1:
-        input_en = f"a feature map of size ${sizes[0]}\\times {sizes[0]}$"
-        input_zh = f"大小为 ${sizes[0]}\\times {sizes[0]}$ 的特征图"
-        ask_en, ask_zh = "What is the height (= width) of the output?", "输出的高（= 宽）是多少？"
+    if len(sizes) == 1:
+        input_en, input_zh, ask_en, ask_zh = size_question(dims, sizes[0], noun=("a feature map", "特征图"))
     else:
         input_en, input_zh = f"a feature map of height {sizes[0]} and width {sizes[1]}", f"高为 {sizes[0]}、宽为 {sizes[1]} 的特征图"
         ask_en, ask_zh = "What is the (height, width) of the output?", "输出的（高，宽）是多少？"

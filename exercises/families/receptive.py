@@ -27,7 +27,7 @@ from convmath.receptive import receptive_field
 
 from ..model import AnswerSpec, Exercise
 from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
+from ._common import bilingual, check_options, make_exercise, make_part, receptive_field_labels, wrong_answers
 
 #: Kernel sizes of convolutions per difficulty (3 is the common one).
 _CONV_KERNELS = {1: (1, 2, 3, 3, 3, 4, 5, 5, 7, 9), 2: (1, 3, 3, 3, 5, 5, 7), 3: (2, 3, 3, 3, 5, 7)}
@@ -87,9 +87,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     r, stride = records[-1].r[0], records[-1].S[0]
     if not 3 <= r <= _LARGEST_FIELD:
         return None
-    labels = ["rf_ignored_dilation"] if difficulty == 3 else []
-    labels += ["rf_own_stride_included", "rf_ignored_strides", "rf_is_effective_stride"] if difficulty > 1 else []
-    labels.append("rf_sum_of_kernels")
+    labels = receptive_field_labels(strided=difficulty > 1, dilated=difficulty == 3)
     wrongs = wrong_answers(r, {label: (lambda label=label: CATALOGUE[label].wrong(upto)) for label in labels})
     if wrongs is None:
         return None

@@ -36,7 +36,15 @@ from convmath.sizes import conv_output_size, conv_transpose_output_size, pool_ou
 
 from ..model import AnswerSpec, Exercise
 from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, sympy_symbols, wrong_answers
+from ._common import (
+    bilingual,
+    check_options,
+    make_exercise,
+    make_part,
+    receptive_field_labels,
+    sympy_symbols,
+    wrong_answers,
+)
 
 _DOMAIN = {"n": "positive_integer", "k": "positive_integer", "s": "positive_integer", "d": "positive_integer",
            "p": "nonnegative_integer", "op": "nonnegative_integer"}
@@ -291,9 +299,7 @@ def _rf_formula(difficulty: int, key: Key) -> Exercise | None:
     expected = receptive_field(layers)[-1].r[0]
     if not isinstance(expected, sympy.Expr) or not expected.free_symbols:
         return None
-    labels = ["rf_ignored_dilation"] if difficulty == 3 else []
-    labels += ["rf_own_stride_included", "rf_ignored_strides", "rf_is_effective_stride"] if difficulty > 1 else []
-    labels.append("rf_sum_of_kernels")
+    labels = receptive_field_labels(strided=difficulty > 1, dilated=difficulty == 3)
     wrongs = wrong_answers(expected, {label: (lambda label=label: CATALOGUE[label].wrong(layers)) for label in labels},
                            symbols=symbols)
     if wrongs is None:

@@ -22,7 +22,7 @@ from convmath.sizes import conv_transpose_output_size
 
 from ..model import AnswerSpec, Exercise
 from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
+from ._common import bilingual, check_options, make_exercise, make_part, size_question, wrong_answers
 
 _FORMULA = r"$o = (n - 1)\,s - 2p + d(k - 1) + \mathrm{output\_padding} + 1$"
 
@@ -53,12 +53,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         return None
     call = f"kernel_size={k}, stride={s}" + (f", padding={p}" if p else "") + (f", dilation={d}" if d > 1 else "") \
         + (f", output_padding={op}" if op else "")
-    if ndim == 1:
-        input_en, input_zh = f"a sequence of length {n} (input shape `(8, {n})`)", f"长度为 {n} 的序列（输入形状 `(8, {n})`）"
-        ask_en, ask_zh = "What is the length of the output?", "输出的长度是多少？"
-    else:
-        input_en, input_zh = f"an input of size ${n}\\times {n}$", f" ${n}\\times {n}$ 的输入"
-        ask_en, ask_zh = "What is the height (= width) of the output?", "输出的高（= 宽）是多少？"
+    input_en, input_zh, ask_en, ask_zh = size_question(ndim, n, channels=8)
     prompt = bilingual(
         f"A transposed convolution `nn.ConvTranspose{ndim}d(8, 4, {call})` is applied to {input_en}.\n\n{ask_en}",
         f"对{input_zh}使用转置卷积 `nn.ConvTranspose{ndim}d(8, 4, {call})`。\n\n{ask_zh}")
