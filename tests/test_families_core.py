@@ -204,21 +204,23 @@ def test_every_catalogue_label_is_used_by_some_family() -> None:
     assert not missing, f"unused misconceptions {missing}; families that failed: {errors}"
 
 
-# Collision rates measured over a roster of 300 students (levels 1, 2, 3), plus headroom. Level 1 asks for
-# pleasant numbers (exact division, small kernels), so its space is small; the symbolic families draw a formula
-# from a handful of forms and the receptive field from a few small stacks, so most students share one:
-# their limits only guard against a collapse. Lower these when a family gains variety.
+# Collision rates measured over a roster of 300 students (levels 1, 2, 3), plus headroom (about 0.05, rounded up).
+# Measured: conv_inverse .027/.053/.067, conv_macs .133/.047/.007, conv_output_size .070/.137/.000,
+# conv_transpose_output_size .073/.020/.007, fc_vs_conv .160/.160/.120, output_size_formula .250/.073/.027,
+# param_count .083/.053/.113, pool_output_size .090/.013/.080, receptive_field .087/.063/.007,
+# receptive_field_formula .273/.217/.007. The level-1 formula families are the tightest: stride-1 formulas in a
+# few symbols have few distinct forms, so most of their variety comes from stacks with some arguments fixed.
 COLLISION_LIMIT = {
-    "conv_output_size": (0.45, 0.25, 0.1),
-    "conv_inverse": (0.55, 0.4, 0.15),
-    "conv_transpose_output_size": (0.5, 0.35, 0.25),
-    "pool_output_size": (1.0, 0.2, 0.35),
-    "param_count": (0.5, 0.25, 0.4),
-    "fc_vs_conv": (0.3, 0.3, 0.25),
-    "conv_macs": (0.25, 0.15, 0.1),
-    "receptive_field": (1.0, 1.0, 0.8),
-    "output_size_formula": (1.0, 1.0, 1.0),
-    "receptive_field_formula": (1.0, 1.0, 1.0),
+    "conv_output_size": (0.15, 0.2, 0.05),
+    "conv_inverse": (0.1, 0.1, 0.1),
+    "conv_transpose_output_size": (0.15, 0.1, 0.05),
+    "pool_output_size": (0.15, 0.1, 0.15),
+    "param_count": (0.15, 0.1, 0.2),
+    "fc_vs_conv": (0.25, 0.25, 0.2),
+    "conv_macs": (0.2, 0.1, 0.05),
+    "receptive_field": (0.15, 0.15, 0.05),
+    "output_size_formula": (0.3, 0.15, 0.1),
+    "receptive_field_formula": (0.35, 0.3, 0.05),
 }
 
 
@@ -230,13 +232,19 @@ def collision_rate(name: str, level: int, students: int = 300) -> float:
     return sum(c for c in counts.values() if c > 1) / students
 
 
-@pytest.mark.parametrize("name", CORE)
-def test_collision_rate(name: str, record_property: Callable[[str, object], None]) -> None:
-    rates = tuple(collision_rate(name, level) for level in (1, 2, 3))
+def test_collision_rates(record_property: Callable[[str, object], None]) -> None:
+    """Every core family and level stays under its limit; prints the table (run with ``-s`` to see it)."""
+    rates = {name: tuple(collision_rate(name, level) for level in (1, 2, 3)) for name in CORE}
     record_property("collision_rates", rates)
-    print(f"\ncollision rates {name} (300 students, levels 1-3): " + ", ".join(f"{r:.3f}" for r in rates))
-    for level, rate, limit in zip((1, 2, 3), rates, COLLISION_LIMIT[name]):
-        assert rate <= limit, f"level {level}: {rate:.3f} > {limit}"
+    width = max(map(len, CORE))
+    lines = [f"{'family':<{width}}  level 1  level 2  level 3   (share of 300 students sharing a variant; limits)"]
+    for name in CORE:
+        cells = "  ".join(f"{rate:7.3f}" for rate in rates[name])
+        lines.append(f"{name:<{width}}  {cells}   {COLLISION_LIMIT[name]}")
+    print("\n" + "\n".join(lines))
+    over = [f"{name} level {level}: {rate:.3f} > {limit}" for name in CORE
+            for level, rate, limit in zip((1, 2, 3), rates[name], COLLISION_LIMIT[name]) if rate > limit]
+    assert not over, over
 
 
 @pytest.mark.parametrize(
