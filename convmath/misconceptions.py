@@ -28,14 +28,41 @@ Quantities, and the arguments their ``wrong`` callables take:
 ``depthwise_separable_params``  ``in_channels, out_channels, kernel_size, *, depth_multiplier=1, bias=True, ndim=None``
 ``conv_macs``                   ``in_channels, out_channels, kernel_size, n, *, stride=1, padding=0, dilation=1, groups=1, bias=True, convention="torchinfo"``
 ``receptive_field``             ``layers`` (dicts with ``kernel_size``, ``stride``, ``dilation``)
-``correlate2d``                 ``x, kernel`` (2-D arrays; cross-correlation, "valid")
+``correlate2d``                 ``x, kernel, *, stride=1, padding=0`` (2-D arrays; cross-correlation, ``padding`` zeros on every side)
 ``convolve2d``                  ``x, kernel`` (2-D arrays; true convolution, "valid")
 ``correlate2d_multichannel``    ``x, kernel`` (``(C, H, W)`` and ``(C, kh, kw)``; summed over channels)
+``pool2d``                      ``x, pool_size, *, mode="max"`` (2-D array; d2l's ``pool2d``: stride 1, no padding)
+``food_content``                ``t, meals, retention`` (as :func:`convmath.digestion.food_content`; a sympy ``t`` gives the closed form)
+``discrete_food_content``       ``intake, retention, *, step=1`` (``intake[m]`` the eating rate over step ``m``; right: ``discrete_food_content(step * intake, retention)``)
 ==============================  =============================================================
 
 The conv-size entries also describe pooling in floor mode (pooling *is* that
 formula with the stride written out), and ``forgot_bias`` describes a
-``Linear`` layer (a 1x1 convolution): families use them that way.
+``Linear`` layer (a 1x1 convolution): families use them that way. Likewise
+``retention_not_flipped`` and ``retention_ignored``, defined on the continuous
+``food_content``, describe the discrete model too: their discrete answers are
+``discrete_food_content(step * intake, retention[::-1])`` (the
+cross-correlation listed from lag ``-(len(retention) - 1)``, i.e.
+``numpy.correlate(intake, retention, "full")`` scaled by the step) and the
+running sum ``step * cumsum(intake)`` over the same indices.
+
+Two entries are easily confused with neighbours:
+
+* ``padding_one_side`` keeps the total padding ``2p`` but puts all of it on
+  one side: ``x`` copied into the top-left corner of the ``(n + 2p)``-sized
+  zero array, i.e. the padding ``(0, 2p)`` in every dimension. The output
+  *size* is right (so it is no size misconception); the *values* shift.
+  ``padding_once`` instead pads ``p`` in all, ``(p, 0)``: the size is wrong.
+  (:mod:`convmath.testing` models both sides, ``(2p, 0)`` and ``(0, 2p)``,
+  under the one label.)
+* ``pool_stride_default_kernel`` slides a pooling window by its own size
+  (PyTorch's default ``stride=kernel_size``) where the window moves by 1
+  (d2l's ``pool2d``); ``pool_stride_one`` is the converse.
+
+``retention_not_flipped`` is the cross-correlation
+:math:`\int f(\tau)\, g(\tau - t)\, d\tau`: the retention used without the
+flip (its shift by ``t`` kept). It counts only food eaten *after* ``t``, so
+after the last meal it is 0.
 """
 
 from __future__ import annotations
@@ -48,10 +75,10 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import counting
+from . import counting, digestion
 from ._validate import check_choice, is_symbolic
 from .errors import ConvMathError
-from .numeric import convolve, corr2d, correlate
+from .numeric import avg_pool, convolve, corr2d, correlate, max_pool
 from .sizes import (
     _floordiv,
     conv_output_size,
@@ -75,6 +102,9 @@ QUANTITIES: tuple[str, ...] = (
     "correlate2d",
     "convolve2d",
     "correlate2d_multichannel",
+    "pool2d",
+    "food_content",
+    "discrete_food_content",
 )
 
 
@@ -384,10 +414,92 @@ def _kernel_not_flipped(x: Any, kernel: Any) -> np.ndarray:
     return corr2d(x, kernel)
 
 
-def _kernel_flipped(x: Any, kernel: Any) -> np.ndarray:
+def _kernel_flipped(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:
     """A cross-correlation computed as a true convolution (the kernel flipped)."""
     x, kernel = np.asarray(x), np.asarray(kernel)
-    return convolve(x[np.newaxis], kernel[np.newaxis, np.newaxis])[0]
+    return convolve(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=padding)[0]
+
+
+def _padding_one_side(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:
+    """All ``2p`` of the padding after the input: ``x`` copied into the top-left corner of the padded zeros."""
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    pads = tuple((0, left + right) for left, right in (
+        resolve_padding(p, k, stride=stride) for p, k in zip(_per_dim(padding, x.ndim), kernel.shape)))
+    if not any(total for _, total in pads):
+        raise ConvMathError(f"padding={padding!r} pads nothing, so it cannot be on one side")
+    return correlate(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=pads)[0]
+
+
+def _per_dim(value: Any, ndim: int) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+
+
+def _pool_stride_default_kernel(x: Any, pool_size: Any, *, mode: str = "max") -> np.ndarray:
+    """d2l's stride-1 ``pool2d`` computed with PyTorch's default stride, the window size."""
+    check_choice("mode", mode, ("max", "avg"))
+    x = np.asarray(x)
+    pool = max_pool if mode == "max" else avg_pool
+    return pool(x[np.newaxis], tuple(_per_dim(pool_size, x.ndim)))[0]
+
+
+# --------------------------------------------------------------------------
+# food digestion, computed with convmath.digestion (c(t) = ∫ f(τ) g(t − τ) dτ)
+
+
+def _pulses_only(meals: Any, label: str) -> list[Any]:
+    meals = [meals] if isinstance(meals, (digestion.Meal, digestion.Impulse)) else meals
+    if not isinstance(meals, (list, tuple)) or any(isinstance(item, sympy.Basic) for item in meals):
+        raise ConvMathError(f"{label} is defined for pulse and impulse meals, not for meals={meals!r}")
+    return list(meals)
+
+
+def _is_impulse(item: Any) -> bool:
+    return isinstance(item, digestion.Impulse) or (isinstance(item, (tuple, list)) and item[0] == "impulse")
+
+
+def _pulse(item: Any) -> tuple[Any, Any, Any]:
+    return (item.start, item.duration, item.rate) if isinstance(item, digestion.Meal) else tuple(item)
+
+
+def _retention_ignored(t: Any, meals: Any, retention: Any) -> Any:
+    """No digestion (``g = 1``): everything eaten up to ``t``; ``retention`` is what is ignored."""
+    return digestion.cumulative_intake(t, meals)
+
+
+def _meal_as_impulse(t: Any, meals: Any, retention: Any) -> Any:
+    """Each pulse meal (``rate`` on ``[start, start + duration)``) eaten at once at ``start``."""
+    items = _pulses_only(meals, "meal_as_impulse")
+    if all(_is_impulse(item) for item in items):
+        raise ConvMathError("meal_as_impulse needs a meal that lasts; every meal is already an impulse")
+    impulses: list[Any] = []
+    for item in items:
+        if _is_impulse(item):
+            impulses.append(item)
+        else:
+            start, duration, rate = _pulse(item)
+            impulses.append(("impulse", start, rate * duration))
+    return digestion.food_content(t, impulses, retention)
+
+
+def _retention_not_flipped(t: Any, meals: Any, retention: Any) -> Any:
+    r"""The cross-correlation :math:`\int f(\tau) g(\tau - t) d\tau`: the convolution of the mirrored intake at ``-t``."""
+    mirrored: list[Any] = []
+    for item in _pulses_only(meals, "retention_not_flipped"):
+        if isinstance(item, digestion.Impulse):
+            mirrored.append(("impulse", -item.time, item.amount))
+        elif _is_impulse(item):
+            mirrored.append(("impulse", -item[1], item[2]))
+        else:
+            start, duration, rate = _pulse(item)
+            mirrored.append((-start - duration, duration, rate))
+    return digestion.food_content(-t, mirrored, retention)
+
+
+def _discrete_step_ignored(intake: Sequence[Any], retention: Sequence[Any], *, step: Any = 1) -> np.ndarray:
+    """The Riemann sum without the step: the rates convolved as if they were amounts."""
+    if not step > 0:
+        raise ConvMathError(f"step={step!r} must be positive")
+    return digestion.discrete_food_content(intake, retention)
 
 
 def _channels_not_summed(x: Any, kernel: Any) -> np.ndarray:
@@ -536,6 +648,39 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
      "kernel flipped in a cross-correlation", "互相关时翻转了卷积核",
      "{value} flips the kernel; the cross-correlation (deep learning's 'convolution') uses it as it is.",
      "{value} 翻转了卷积核；互相关运算（深度学习中的“卷积”）直接使用原卷积核。"),
+    ("padding_one_side", "correlate2d", _padding_one_side,
+     "all the padding on one side", "填充全部补在了一侧",
+     "{value} puts all 2p rows and columns of padding on one side (X copied into a corner of the zero array); "
+     "padding=p adds p on every side, so X sits in the middle.",
+     "{value} 把 2p 行（列）填充全部补在了一侧（把 X 复制到了零数组的一角）；padding=p 表示每一侧各补 p，X 应位于正中。"),
+    ("pool_stride_default_kernel", "pool2d", _pool_stride_default_kernel,
+     "pooling window moved by its own size", "池化窗口按窗口大小移动",
+     "{value} moves the window by its own size, PyTorch's default stride for nn.MaxPool2d(k); "
+     "here (d2l's pool2d) the window moves one position at a time, stride 1.",
+     "{value} 是窗口每次移动一个窗口大小得到的结果（PyTorch 中 nn.MaxPool2d(k) 的默认步幅）；"
+     "这里（d2l 的 pool2d）窗口每次只移动一个位置，步幅为 1。"),
+    ("retention_ignored", "food_content", _retention_ignored,
+     "digestion ignored (g ≡ 1)", "忽略了消化（g ≡ 1）",
+     "{value} is everything eaten so far, as if nothing were digested (g ≡ 1); "
+     "food eaten at τ counts only with the fraction g(t − τ) still left.",
+     "{value} 是到此为止吃下的全部食物，相当于完全没有消化（g ≡ 1）；τ 时刻吃下的食物只剩下比例 g(t − τ)。"),
+    ("meal_as_impulse", "food_content", _meal_as_impulse,
+     "a meal taken as eaten all at once", "把一餐当成一下子吃完",
+     "{value} treats each meal as eaten all at once at its start; a meal eaten at rate r from a to b "
+     "is spread over that time, so integrate r·g(t − τ) over τ from a to b.",
+     "{value} 把每一餐都当成在开始时刻一下子吃完；以速率 r 从 a 吃到 b 的一餐分布在这段时间里，"
+     "要对 τ 从 a 到 b 积分 r·g(t − τ)。"),
+    ("retention_not_flipped", "food_content", _retention_not_flipped,
+     "retention not flipped (the cross-correlation)", "没有翻转 g（算成了互相关）",
+     "{value} weighs food eaten at τ with g(τ − t), the cross-correlation, which counts only what is eaten after t; "
+     "food eaten at τ has been digesting for t − τ hours, so the convolution uses g(t − τ).",
+     "{value} 用 g(τ − t) 给 τ 时刻吃下的食物加权，这是互相关，只计入 t 之后吃的食物；"
+     "τ 时刻吃下的食物已经消化了 t − τ 小时，卷积要用 g(t − τ)。"),
+    ("discrete_step_ignored", "discrete_food_content", _discrete_step_ignored,
+     "the time step left out of the sum", "求和时漏乘了时间步长",
+     "{value} leaves out the step h: the sum approximates the integral only with dτ replaced by h, "
+     "c[n] = h·Σ f[m] g[n − m] when f holds rates.",
+     "{value} 漏乘了步长 h：只有把 dτ 换成 h，求和才近似于积分；f 为速率时 c[n] = h·Σ f[m] g[n − m]。"),
     ("channels_not_summed", "correlate2d_multichannel", _channels_not_summed,
      "channels not summed", "没有对各通道求和",
      "{value} keeps one result per input channel; a multi-channel correlation sums them into one.",

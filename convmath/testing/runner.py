@@ -152,7 +152,6 @@ FALLBACK: dict[str, dict[str, str]] = {
                         "zh": "输出尺寸公式漏了 +1（少了一行一列）"},
     "padding_once": {"en": "padding counted once, p instead of 2p", "zh": "填充只算了一次：用了 p 而不是 2p"},
     "padding_doubled": {"en": "2p where p was already the total padding", "zh": "p 已经是总填充，却又用了 2p"},
-    "padding_one_side": {"en": "the padding was added on one side only", "zh": "只在一侧做了填充"},
     "ceil_instead_of_floor": {"en": "rounded up instead of down", "zh": "向上取整而不是向下取整"},
     "no_floor": {"en": "the division was not rounded down", "zh": "除法结果没有向下取整"},
     "ignored_stride": {"en": "the stride was ignored", "zh": "忽略了步幅"},

@@ -11,7 +11,8 @@ the difficulty's choice.
 
 The reference values come from :func:`convmath.numeric.correlate`; the
 wrong answers are the catalogue's misconceptions (kernel flipped, channels not
-summed, stride ignored, bias forgotten or counted per input channel).
+summed, stride ignored, bias forgotten or counted per input channel, and with
+padding all ``2p`` of it on one side, ``padding_one_side``).
 """
 
 from __future__ import annotations
@@ -117,17 +118,24 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
 
     simple = stride == 1 and padding == 0
     y_cands = [
-        ("kernel_flipped", (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0]))
-         if simple and channels == 1 else (lambda: correlate_int(x, np.flip(kernel, (1, 2)), bias, stride=stride, padding=padding))),
+        ("kernel_flipped", (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0], stride=stride, padding=padding))
+         if channels == 1 else (lambda: correlate_int(x, np.flip(kernel, (1, 2)), bias, stride=stride, padding=padding))),
     ]
     shape_cands = shape_wrongs((n, n), (k, k), stride=stride, padding=padding)
     required_y = ["kernel_flipped"]
     if stride > 1:
         y_cands.append(("ignored_stride", lambda: correlate_int(x, kernel, bias, padding=padding)))
         required_y.append("ignored_stride")
+    if padding:
+        # all 2p of the padding below and to the right: X copied into the top-left corner of the zeros
+        y_cands.append(("padding_one_side", (lambda: CATALOGUE["padding_one_side"].wrong(x[0], kernel[0], stride=stride, padding=padding))
+                        if channels == 1 else (lambda: correlate_int(np.pad(x, ((0, 0), (0, 2 * padding), (0, 2 * padding))),
+                                                                     kernel, bias, stride=stride))))
     if channels > 1:
         y_cands += [
-            ("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(x, kernel) + bias),
+            ("channels_not_summed", (lambda: CATALOGUE["channels_not_summed"].wrong(x, kernel) + bias) if simple else (
+                lambda: np.stack([correlate_int(x[c:c + 1], kernel[c:c + 1], stride=stride, padding=padding)
+                                  for c in range(channels)]) + bias)),
             ("forgot_bias", lambda: y - bias),
             ("bias_per_input_channel", lambda: y + (channels - 1) * bias),
         ]

@@ -15,10 +15,24 @@ Values come from :func:`convmath.food_content` and
 :func:`convmath.digestion.discrete_food_content`; the closed form from
 :func:`convmath.food_content_expr`, derived once per number of meals with
 symbolic meal times and rate, then instantiated by substitution (a
-derivation takes ~0.1 s; a substitution well under a millisecond). The wrong
-answer ``kernel_not_flipped`` is the cross-correlation
-:math:`\int f(\tau)\, g(\tau - t)\, d\tau`, which weighs meals not yet
-eaten.
+derivation takes ~0.1 s; a substitution well under a millisecond). The
+discrete part has a time step ``h`` (1/2 or 1/4 hour): ``f`` holds eating
+rates, and the content is the Riemann sum ``h * numpy.convolve(f, g)``
+(:func:`convmath.digestion.discrete_food_content` of the amounts ``h * f``).
+
+Wrong answers are the catalogue's digestion misconceptions
+(:mod:`convmath.misconceptions`), computed with :mod:`convmath.digestion`:
+
+* ``retention_not_flipped``: the cross-correlation
+  :math:`\int f(\tau)\, g(\tau - t)\, d\tau`, which counts only meals eaten
+  after ``t`` (0 after the last meal); discrete: ``h * numpy.correlate(f, g, "full")``;
+* ``meal_as_impulse``: each meal eaten at once at its start;
+* ``retention_ignored``: no digestion, the cumulative intake; discrete: ``h * cumsum(f)``;
+* ``discrete_step_ignored``: the discrete sum without the step ``h``.
+
+The closed-form wrong answers are derived like the right one: once per
+misconception for one symbolic meal (each of them is linear in the intake),
+then instantiated by substitution and summed over the meals.
 """
 
 from __future__ import annotations
@@ -36,15 +50,19 @@ from convmath.errors import ConvMathError
 from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._arrays import code_line, tex_matrix, wrong_answers
+from ._common import wrong_answers as expression_wrong_answers
 
-__all__ = ["FAMILY", "closed_form_after_meals"]
+__all__ = ["FAMILY", "closed_form_after_meals", "wrong_closed_form_after_meals"]
 
 NAME = "food_digestion"
 #: The expression answer's variable: time in hours, positive.
 T = sympy.Symbol("t", positive=True)
 _LAMBDAS = tuple(map(sympy.Rational, ("1/2", "1/3", "1/4", "1/5", "1", "2")))
 _VALUE_RTOL = 1e-3
+#: Time steps (hours) of the discrete part: never 1, so that leaving the step out is a visible mistake.
+_STEPS = (0.5, 0.25)
 _PLAIN_T = sympy.Symbol("t")
+_T_DOMAIN = {"t": "positive_real"}
 
 
 @functools.cache
@@ -113,24 +131,77 @@ def _tex_tail(meals: list[tuple[int, int, int]], lam: sympy.Expr, var: str = "t"
     )
 
 
-def _not_flipped(t1: int, meals: list[tuple[int, int, int]], ret: Any) -> float:
-    """The cross-correlation ``∫ f(τ) g(τ - t1) dτ``: meals from ``t1`` on, weighted as if already digesting."""
-    from convmath.digestion import food_content
+#: Misconceptions of the value and closed-form parts, most specific first.
+_CONTINUOUS = ("retention_not_flipped", "meal_as_impulse", "retention_ignored")
 
-    def G(x: float) -> float:  # ∫_0^x g: the content at x of a unit-rate meal on [0, x)
-        return float(food_content(float(x), [(0.0, float(x), 1.0)], ret)) if x > 0 else 0.0
 
-    total = 0.0
-    for start, duration, rate in meals:
-        end = start + duration
-        if end > t1:
-            total += rate * (G(end - t1) - G(max(start, t1) - t1))
-    return total
+def _after(expr: sympy.Expr, probe: sympy.Expr) -> sympy.Expr:
+    """Each ``Piecewise`` of ``expr`` (in the plain ``t``) replaced by its piece at ``t = probe``."""
+
+    def pick(pw: sympy.Piecewise) -> sympy.Expr:
+        for piece, cond in pw.args:
+            holds = cond.xreplace({_PLAIN_T: probe})
+            if holds is sympy.true:
+                return piece
+            if holds is not sympy.false:
+                raise ConvMathError(f"cannot tell whether {cond} holds after the meals")
+        raise ConvMathError(f"{pw} has no piece after the meals")
+
+    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
+
+
+@functools.cache
+def _symbolic_wrong_tail(label: str) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...], sympy.Symbol]:
+    """Misconception ``label``'s content after one symbolic meal, exponential retention."""
+    from convmath.misconceptions import CATALOGUE
+
+    start, duration, rate = sympy.symbols("a0 D0 r0", positive=True)
+    lam = sympy.Symbol("lam", positive=True)
+    expr = CATALOGUE[label].wrong(_PLAIN_T, [(start, duration, rate)], ("exponential", lam))
+    return _after(sympy.sympify(expr), start + duration + 1), (start, duration, rate), lam
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrong_meal_tail(label: str, start: int, duration: int, rate: int, lam: sympy.Expr) -> sympy.Expr:
+    tail, params, lam_symbol = _symbolic_wrong_tail(label)
+    values = dict(zip(params, map(sympy.Integer, (start, duration, rate))))
+    return tail.xreplace({**values, lam_symbol: lam}).xreplace({_PLAIN_T: T})
+
+
+def wrong_closed_form_after_meals(label: str, meals: list[tuple[int, int, int]], lam: sympy.Expr) -> sympy.Expr:
+    r"""What misconception ``label`` gives for the closed form after the last meal, in ``t > 0``.
+
+    ``label`` is one of ``retention_not_flipped``, ``meal_as_impulse``,
+    ``retention_ignored`` (each linear in the intake, so it is summed meal by meal).
+
+    >>> wrong_closed_form_after_meals("meal_as_impulse", [(0, 2, 3)], sympy.Rational(1, 2))  # 3*2 e^{-t/2}
+    6*exp(-t/2)
+    >>> wrong_closed_form_after_meals("retention_ignored", [(0, 2, 3), (5, 1, 2)], sympy.Rational(1, 2))  # 3*2 + 2*1
+    8
+    >>> wrong_closed_form_after_meals("retention_not_flipped", [(0, 2, 3)], sympy.Rational(1, 2))  # nothing eaten after t
+    0
+    """
+    return sympy.Add(*(_wrong_meal_tail(label, a, d, r, lam) for a, d, r in meals))
+
+
+def _discrete_wrongs(f: list[int], g: list[float], h: float) -> list[tuple[str, Any]]:
+    """``(label, thunk)`` for the discrete part (``f`` rates, step ``h``): see the module docstring."""
+    from convmath.digestion import discrete_food_content
+    from convmath.misconceptions import CATALOGUE
+
+    amounts = [h * v for v in f]
+    length = len(f) + len(g) - 1
+    return [
+        ("retention_not_flipped", lambda: np.asarray(discrete_food_content(amounts, g[::-1]), dtype=np.float64)),
+        ("discrete_step_ignored", lambda: np.asarray(CATALOGUE["discrete_step_ignored"].wrong(f, g, step=h), dtype=np.float64)),
+        ("retention_ignored", lambda: np.asarray(discrete_food_content(amounts, [1] * length)[:length], dtype=np.float64)),
+    ]
 
 
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     """Draw one variant."""
     from convmath.digestion import discrete_food_content, food_content
+    from convmath.misconceptions import CATALOGUE
 
     for key in options:
         if key != "discrete":
@@ -160,10 +231,15 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     expected_value = np.array(value)
     value_wrong = wrong_answers(
         expected_value,
-        [("kernel_not_flipped", lambda: np.array(_not_flipped(t1, meals, float_ret)))],
-        rtol=_VALUE_RTOL, atol=1e-6,
+        [(label, lambda label=label: np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret))))
+         for label in _CONTINUOUS],
+        required=_CONTINUOUS, rtol=_VALUE_RTOL, atol=1e-6,
     )
-    if not value_wrong:
+    tail_wrong = expression_wrong_answers(
+        tail, {label: (lambda label=label: wrong_closed_form_after_meals(label, meals, lam)) for label in _CONTINUOUS},
+        symbols=_T_DOMAIN,
+    )
+    if value_wrong is None or tail_wrong is None:
         return None
     lam_tex = "" if lam == 1 else _tex_lam(lam)
     meal_lines_en = "\n".join(f"- from $t = {a}$ to $t = {a + d}$ h at {r} units per hour" for a, d, r in meals)
@@ -188,8 +264,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         Part("b", {"en": (f"The closed form of $c(t)$ for $t \\ge {end}$, as a string in `t` (write $e^x$ as `exp(x)`); "
                           "define `content_expr`."),
                    "zh": f"$t \\ge {end}$ 时 $c(t)$ 的解析式，写成关于 `t` 的字符串（$e^x$ 写作 `exp(x)`）；定义 `content_expr`。"},
-             AnswerSpec("expression", "content_expr", expected=tail, symbols={"t": "positive_real"}), 2.0,
-             (), f"content_expr = {_closed_form_text(meals, lam)!r}"),
+             AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN), 2.0,
+             tail_wrong, f"content_expr = {_closed_form_text(meals, lam)!r}"),
     ]
     lam_f = float(lam)
     before = [meal for meal in meals if meal[0] + meal[1] <= t1]
@@ -210,34 +286,41 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         rf"在 $t = {t1}$ 时只计之前吃下的：$c({t1}) = {_tex_tail(before, lam, str(t1))} \approx {value:.6g}$。",
     ]
     setup = f"import numpy as np\n\nmeals = {meals!r}\nlam = {lam_f!r}  # {lam}"
+    discrete_params: dict[str, Any] = {}
     if discrete:
         hours = rng.choice([4, 5])
-        f = [rng.choice([0, 0, 1, 2, 3]) for _ in range(hours)]
-        f[0] = rng.choice([1, 2, 3])
+        h = rng.choice(_STEPS)
+        f = [rng.choice([0, 0, 2, 4, 6]) for _ in range(hours)]
+        f[0] = rng.choice([2, 4, 6])
         if sum(1 for v in f if v) < 2:
             return None
         g = rng.choice([[1, 0.5, 0.25, 0.125], [1, 0.5, 0.25], [1, 0.75, 0.5, 0.25]])
-        content = np.asarray(discrete_food_content(f, g), dtype=np.float64)
-        c_wrong = wrong_answers(content, [("kernel_not_flipped", lambda: np.convolve(f, g[::-1]).astype(np.float64))],
-                                required=["kernel_not_flipped"], atol=1e-9)
+        content = np.asarray(discrete_food_content([h * v for v in f], g), dtype=np.float64)
+        c_wrong = wrong_answers(content, _discrete_wrongs(f, g, h),
+                                required=["retention_not_flipped", "discrete_step_ignored"], atol=1e-9)
         if c_wrong is None:
             return None
+        last = len(f) + len(g) - 2
         parts.append(Part("c", {
-            "en": (f"The discrete version: meals at whole hours, `f[m]` eaten at hour $m$, `f = {f}`, and `g[k]` the fraction "
-                   f"left $k$ hours after a meal, `g = {g}`. The content at hour $n$ is $c[n] = \\sum_m f[m]\\, g[n - m]$. "
-                   f"Give $c[0], \\dots, c[{len(f) + len(g) - 2}]$ as an array; define `content_seq`."),
-            "zh": (f"离散版本：只在整点进食，第 $m$ 小时吃 `f[m]`，`f = {f}`；`g[k]` 是一餐 $k$ 小时后剩下的比例，`g = {g}`。"
-                   f"第 $n$ 小时的食物量为 $c[n] = \\sum_m f[m]\\, g[n - m]$。给出 $c[0], \\dots, c[{len(f) + len(g) - 2}]$（数组）；"
+            "en": (f"The discrete version with a time step of $h = {h}$ hour: `f[m]` is the eating rate (units per hour) "
+                   f"during step $m$, `f = {f}`, and `g[k]` the fraction left $k$ steps ($kh$ hours) after eating, "
+                   f"`g = {g}`. With $d\\tau$ replaced by $h$ the integral becomes the sum "
+                   f"$c[n] = h \\sum_m f[m]\\, g[n - m]$, the content at $t = nh$. "
+                   f"Give $c[0], \\dots, c[{last}]$ as an array; define `content_seq`."),
+            "zh": (f"离散版本，时间步长 $h = {h}$ 小时：`f[m]` 是第 $m$ 个步长内的进食速率（每小时的单位数），`f = {f}`；"
+                   f"`g[k]` 是进食 $k$ 个步长（$kh$ 小时）后剩下的比例，`g = {g}`。把 $d\\tau$ 换成 $h$，积分就变成求和 "
+                   f"$c[n] = h \\sum_m f[m]\\, g[n - m]$，即 $t = nh$ 时的食物量。给出 $c[0], \\dots, c[{last}]$（数组）；"
                    "定义 `content_seq`。"),
         }, AnswerSpec("array", "content_seq", expected=content, atol=1e-9), 2.0, c_wrong,
             code_line("content_seq", "array", content)))
-        setup += f"\nf = {f!r}\ng = {g!r}"
-        steps_en.append(rf"Discrete: $c = f * g$ (`numpy.convolve(f, g)`, $g$ flipped under the sum) $= {tex_matrix(content)}$.")
-        steps_zh.append(rf"离散情形：$c = f * g$（即 `numpy.convolve(f, g)`，求和中 $g$ 是翻转的）$= {tex_matrix(content)}$。")
+        setup += f"\nh = {h!r}\nf = {f!r}\ng = {g!r}"
+        discrete_params = {"step": h, "f": f, "g": g}
+        steps_en.append(rf"Discrete: $c = h\,(f * g)$ (`h * numpy.convolve(f, g)`, $g$ flipped under the sum) $= {tex_matrix(content)}$.")
+        steps_zh.append(rf"离散情形：$c = h\,(f * g)$（即 `h * numpy.convolve(f, g)`，求和中 $g$ 是翻转的）$= {tex_matrix(content)}$。")
     labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
     return Exercise(
         family=NAME, difficulty=difficulty, seed=0,
-        params={"meals": [list(m) for m in meals], "lam": str(lam), "t1": t1, "discrete": discrete},
+        params={"meals": [list(m) for m in meals], "lam": str(lam), "t1": t1, "discrete": discrete, **discrete_params},
         prompt=prompt, parts=tuple(parts), solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
         setup_code=setup, misconceptions=labels,
     )

@@ -13,6 +13,12 @@ Difficulty 1: ``corr2d(X, K)`` or ``out_size(n, k, p, s)``. Difficulty 2:
 ``corr2d_multi_in(X, K)`` (channels summed). Difficulty 3:
 ``pool2d(X, pool_size, mode)`` with d2l's stride 1. Option ``function``
 picks one of ``corr2d``, ``corr2d_multi_in``, ``pool2d``, ``out_size``.
+
+Part (b)'s wrong answers: ``kernel_flipped`` (``corr2d``; with
+``channels_not_summed`` for ``corr2d_multi_in``), the output-size
+misconceptions (``out_size``), and ``pool_stride_default_kernel`` for
+``pool2d`` (the window moved by its own size, PyTorch's default stride for
+``nn.MaxPool2d(2)``, where d2l's ``pool2d`` slides by 1).
 """
 
 from __future__ import annotations
@@ -166,7 +172,10 @@ def _example(rng: random.Random, function: str) -> tuple[str, str, dict[str, str
         X = draw_matrix(rng, (rng.choice([3, 4]), 4), 0, 9)
         mode = rng.choice(["max", "avg"])
         y = pool2d_reference(X, (2, 2), mode)
-        wrong = ()  # no catalogued misconception fits d2l's stride-1 pool2d example
+        # the window moved by its own size, as nn.MaxPool2d(2)'s default stride would
+        wrong = wrong_answers(y, [("pool_stride_default_kernel",
+                                   lambda: CATALOGUE["pool_stride_default_kernel"].wrong(X, (2, 2), mode=mode))],
+                              required=["pool_stride_default_kernel"], atol=1e-9)
         show = rf"$$X = {tex_matrix(X)}$$"
         return (f"X = {py_array(X)}", f'pool2d(X, (2, 2), mode="{mode}")', show, y, wrong, "array",
                 {"X": X.tolist(), "mode": mode})
