@@ -4,6 +4,7 @@ food digestion, implement-a-function."""
 from __future__ import annotations
 
 import importlib
+import math
 import random
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import sympy
 
 from convmath.errors import ConvMathError
+from convmath.misconceptions import CATALOGUE
 from exercises.families import accept, families, generate
 from exercises.families._common import parse_expression, same_value, to_plain
 
@@ -102,15 +104,102 @@ def test_network_table_lenet_row():
     assert params.expected == layers[0]["out_channels"] * shape_0[0] * k * k + layers[0]["out_channels"]
 
 
-def test_food_digestion_discrete_wrong_is_the_correlation():
-    exercise = generate("food_digestion", 3, difficulty=3)
-    part = exercise.parts[2]
+def _namespace(exercise) -> dict:
     namespace: dict = {}
     exec(exercise.setup_code, namespace)
-    f, g = namespace["f"], namespace["g"]
-    assert np.allclose(part.answer.expected, np.convolve(f, g))
-    assert [w.label for w in part.wrong_answers] == ["kernel_not_flipped"]
-    assert np.allclose(part.wrong_answers[0].value, np.convolve(f, g[::-1]))
+    return namespace
+
+
+@pytest.mark.parametrize("seed", [3, 4, 11])
+def test_food_digestion_discrete_wrongs_by_hand(seed):
+    exercise = generate("food_digestion", seed, difficulty=3)
+    part = exercise.parts[2]
+    ns = _namespace(exercise)
+    h, f, g = ns["h"], ns["f"], ns["g"]
+    assert h in (0.5, 0.25) and exercise.params["step"] == h
+    n = len(f) + len(g) - 1
+    # c[k] = h * sum_m f[m] g[k - m]
+    right = [h * sum(f[m] * g[k - m] for m in range(len(f)) if 0 <= k - m < len(g)) for k in range(n)]
+    assert np.allclose(part.answer.expected, right)
+    wrong = {w.label: w.value for w in part.wrong_answers}
+    assert list(wrong)[:2] == ["retention_not_flipped", "discrete_step_ignored"]
+    # not flipped: sum_m f[m] g[m - j], lags j = -(len(g) - 1) .. len(f) - 1, times h
+    lags = range(-(len(g) - 1), len(f))
+    assert np.allclose(wrong["retention_not_flipped"],
+                       [h * sum(f[m] * g[m - j] for m in range(len(f)) if 0 <= m - j < len(g)) for j in lags])
+    assert np.allclose(wrong["discrete_step_ignored"], np.array(right) / h)
+    if "retention_ignored" in wrong:  # g = 1: everything eaten so far
+        assert np.allclose(wrong["retention_ignored"], [h * sum(f[: k + 1]) for k in range(n)])
+
+
+@pytest.mark.parametrize("difficulty, seed", [(1, 0), (1, 5), (2, 1), (2, 7), (3, 2)])
+def test_food_digestion_value_and_closed_form_wrongs_by_hand(difficulty, seed):
+    exercise = generate("food_digestion", seed, difficulty=difficulty)
+    meals, lam, t1 = exercise.params["meals"], sympy.Rational(exercise.params["lam"]), exercise.params["t1"]
+    lam_f = float(lam)
+    # every meal is over by t1 or starts after it (t1 falls between meals)
+    eaten = [(a, d, r) for a, d, r in meals if a + d <= t1]
+    later = [(a, d, r) for a, d, r in meals if a >= t1]
+    assert len(eaten) + len(later) == len(meals)
+    by_hand = {
+        "retention_ignored": sum(r * d for a, d, r in eaten),
+        "meal_as_impulse": sum(r * d * math.exp(-lam_f * (t1 - a)) for a, d, r in eaten),
+        # ∫_a^b r e^{-λ(τ - t1)} dτ for meals after t1: only those count
+        "retention_not_flipped": sum(r / lam_f * (math.exp(-lam_f * (a - t1)) - math.exp(-lam_f * (a + d - t1)))
+                                     for a, d, r in later),
+    }
+    value_part, expr_part = exercise.parts[0], exercise.parts[1]
+    assert [w.label for w in value_part.wrong_answers] == list(by_hand)[::-1]
+    for wrong in value_part.wrong_answers:
+        assert float(wrong.value) == pytest.approx(by_hand[wrong.label], rel=1e-12, abs=1e-12), wrong.label
+    t = sympy.Symbol("t", positive=True)
+    closed = {
+        "retention_ignored": sum(r * d for a, d, r in meals),
+        "meal_as_impulse": sum(r * d * sympy.exp(-lam * (t - a)) for a, d, r in meals),
+        "retention_not_flipped": 0,
+    }
+    assert {w.label for w in expr_part.wrong_answers} == set(closed)
+    for wrong in expr_part.wrong_answers:
+        for probe in (7, 12, sympy.Rational(25, 2)):
+            got = sympy.sympify(wrong.value).subs(sympy.Symbol("t", positive=True), probe)
+            assert abs(float(got - sympy.sympify(closed[wrong.label]).subs(t, probe))) < 1e-12, wrong.label
+
+
+def test_food_digestion_misconceptions_are_named_by_the_grader():
+    from grader.checks import check_part
+
+    exercise = generate("food_digestion", 2, difficulty=3)
+    for part in exercise.parts:
+        for wrong in part.wrong_answers:
+            answer = str(wrong.value) if part.answer.kind == "expression" else wrong.value
+            for locale in ("en", "zh"):
+                result = check_part(part, answer, locale=locale)
+                assert result.status == "incorrect" and result.misconception == wrong.label, (part.key, wrong.label)
+                assert CATALOGUE[wrong.label].feedback[locale].split("{value}")[1][:12] in result.message
+
+
+def test_by_hand_padding_one_side_by_hand():
+    exercise = generate("cross_correlation_by_hand", 1, difficulty=2, options={"padding": 1, "stride": 1, "channels": 1})
+    x, k = np.array(exercise.params["x"])[0], np.array(exercise.params["kernel"])[0]
+    n, kk = x.shape[0], k.shape[0]
+    z = np.zeros((n + 2, n + 2), dtype=int)
+    z[:n, :n] = x  # X copied into the top-left corner
+    by_hand = [[int((z[i:i + kk, j:j + kk] * k).sum()) for j in range(n + 2 - kk + 1)] for i in range(n + 2 - kk + 1)]
+    wrong = {w.label: w.value for w in exercise.parts[1].wrong_answers}
+    assert np.array_equal(wrong["padding_one_side"], by_hand)
+    assert np.asarray(wrong["padding_one_side"]).shape == exercise.parts[1].answer.expected.shape
+
+
+def test_implement_pool2d_default_stride_by_hand():
+    exercise = generate("implement_function", 2, difficulty=3)
+    x, mode = np.array(exercise.params["X"], dtype=float), exercise.params["mode"]
+    reduce = np.max if mode == "max" else np.mean
+    # the 2x2 window moved by 2 instead of 1
+    by_hand = [[reduce(x[i:i + 2, j:j + 2]) for j in range(0, x.shape[1] - 1, 2)] for i in range(0, x.shape[0] - 1, 2)]
+    example = exercise.parts[1]
+    assert [w.label for w in example.wrong_answers] == ["pool_stride_default_kernel"]
+    assert np.allclose(example.wrong_answers[0].value, by_hand)
+    assert example.answer.expected.shape == (x.shape[0] - 1, x.shape[1] - 1)
 
 
 def test_expression_solution_parses_to_expected():

@@ -93,7 +93,8 @@ def test_catalogue_shape() -> None:
 
 
 def test_every_catalogue_label_has_a_case() -> None:
-    tested = {case[0] for case in CASES} | {"kernel_not_flipped", "kernel_flipped", "channels_not_summed"}
+    tested = ({case[0] for case in CASES} | {case[0] for case in DIGESTION_CASES} | set(ARRAY_LABELS)
+              | {"kernel_not_flipped", "kernel_flipped", "channels_not_summed"})
     assert tested == set(CATALOGUE)
 
 
@@ -145,3 +146,187 @@ def test_size_misconceptions_are_defined_or_refuse(size: int, kernel: int, strid
         assert isinstance(value, (int, float))
     assert CATALOGUE["forgot_plus_one"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation) == right - 1
     assert right - 1 < CATALOGUE["no_floor"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation) < right + 1
+
+
+# --------------------------------------------------------------------------
+# arrays: padding on one side, pooling by the window size, the discrete digestion step
+
+ARRAY_LABELS = ("padding_one_side", "pool_stride_default_kernel", "discrete_step_ignored")
+
+
+def test_padding_one_side_by_hand() -> None:
+    # X (0..8) copied into the top-left corner of a 5x5 of zeros, correlated with K = [[0, 1], [2, 3]]:
+    # Y[i, j] = Z[i, j+1] + 2 Z[i+1, j] + 3 Z[i+1, j+1]
+    got = CATALOGUE["padding_one_side"].wrong(X, K, padding=1)
+    np.testing.assert_array_equal(got, [
+        [19, 25, 5 * 2, 0],                # Y[0, 2] = Z[0, 3] + 2 Z[1, 2] + 3 Z[1, 3] = 0 + 2*5 + 0
+        [37, 43, 8 * 2, 0],
+        [7 * 1, 8 * 1, 0, 0],              # Y[2, 0] = Z[2, 1] + 2 Z[3, 0] + 3 Z[3, 1] = 7
+        [0, 0, 0, 0],
+    ])
+    right = convmath.numeric.correlate(X[None], K[None, None], padding=1)[0]
+    assert got.shape == right.shape and not np.array_equal(got, right)  # the size is right, the values are not
+    # padding counted once changes the size instead: (3 + 1 - 2) + 1 = 3, not (3 + 2 - 2) + 1 = 4
+    assert CATALOGUE["padding_once"].wrong(3, 2, padding=1) == 3 + 1 - 2 + 1
+
+
+def test_padding_one_side_with_stride() -> None:
+    got = CATALOGUE["padding_one_side"].wrong(np.ones((4, 4)), np.ones((3, 3)), stride=2, padding=1)
+    # padded 6x6 with ones in [0:4, 0:4]; windows start at 0 and 2: 9, 6 / 6, 4
+    np.testing.assert_array_equal(got, [[9, 3 * 2], [2 * 3, 2 * 2]])
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        pytest.param("max", [[5, 7], [13, 15]], id="max"),  # windows {0,1,4,5}, {2,3,6,7}, {8,9,12,13}, {10,11,14,15}
+        pytest.param("avg", [[(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4], [(8 + 9 + 12 + 13) / 4, (10 + 11 + 14 + 15) / 4]],
+                     id="avg"),
+    ],
+)
+def test_pool_stride_default_kernel_by_hand(mode: str, expected: list) -> None:
+    x = np.arange(16).reshape(4, 4)
+    np.testing.assert_array_equal(CATALOGUE["pool_stride_default_kernel"].wrong(x, (2, 2), mode=mode), expected)
+    # d2l's pool2d (stride 1) gives (4 - 2 + 1) x (4 - 2 + 1)
+    assert convmath.numeric.max_pool(x[None], 2, stride=1)[0].shape == (4 - 2 + 1, 4 - 2 + 1)
+
+
+def test_discrete_step_ignored_by_hand() -> None:
+    rates, g = [4, 0, 2], [1, 0.5, 0.25]
+    wrong = CATALOGUE["discrete_step_ignored"].wrong(rates, g, step=0.5)
+    # c[2] without the step: 4*0.25 + 0*0.5 + 2*1 = 3; with it, half of that
+    np.testing.assert_array_equal(wrong, [4, 4 * 0.5, 4 * 0.25 + 2, 2 * 0.5, 2 * 0.25])
+    right = convmath.discrete_food_content([0.5 * r for r in rates], g)
+    np.testing.assert_array_equal(wrong, right / 0.5)
+
+
+def test_kernel_flipped_with_padding_and_stride() -> None:
+    # flipped kernel [[3, 2], [1, 0]] over X padded by 1, every other window
+    got = CATALOGUE["kernel_flipped"].wrong(X, K, stride=2, padding=1)
+    np.testing.assert_array_equal(got, [[0 * 0, 1 * 1 + 2 * 0], [3 * 2 + 6 * 0, 4 * 3 + 5 * 2 + 7 * 1 + 8 * 0]])
+
+
+# --------------------------------------------------------------------------
+# food digestion: c(t) = ∫ f(τ) g(t − τ) dτ, meals (start, duration, rate)
+
+HALF = sympy.Rational(1, 2)
+EXP_HALF = ("exponential", HALF)
+TWO_MEALS = [(0, 2, 3), (5, 1, 2)]
+E = sympy.exp
+
+# label, (t, meals, retention), the wrong content by hand
+DIGESTION_CASES = [
+    ("retention_ignored", (7, TWO_MEALS, EXP_HALF), 3 * 2 + 2 * 1),
+    ("retention_ignored", (1, TWO_MEALS, EXP_HALF), 3 * 1),  # half of the first meal eaten so far
+    ("retention_ignored", (sympy.Rational(11, 2), TWO_MEALS, ("linear", 4)), 3 * 2 + 2 * HALF),
+    ("meal_as_impulse", (3, TWO_MEALS, EXP_HALF), 3 * 2 * E(-HALF * 3)),  # 6 units at t = 0, 3 hours ago
+    ("meal_as_impulse", (7, TWO_MEALS, EXP_HALF), 3 * 2 * E(-HALF * 7) + 2 * 1 * E(-HALF * (7 - 5))),
+    ("meal_as_impulse", (3, TWO_MEALS + [("impulse", 1, 4)], ("linear", 4)), 6 * (1 - sympy.Rational(3, 4)) + 4 * HALF),
+    # the cross-correlation at 3 counts only the second meal: 2 ∫_5^6 e^{-(τ - 3)/2} dτ = 4 (e^{-1} - e^{-3/2})
+    ("retention_not_flipped", (3, TWO_MEALS, EXP_HALF), 2 * 2 * (E(-1) - E(-sympy.Rational(3, 2)))),
+    ("retention_not_flipped", (7, TWO_MEALS, EXP_HALF), 0),  # nothing is eaten after t = 7
+    # at t = 1: 3 ∫_1^2 e^{-(τ - 1)/2} dτ + 2 ∫_5^6 e^{-(τ - 1)/2} dτ
+    ("retention_not_flipped", (1, TWO_MEALS, EXP_HALF), 3 * 2 * (1 - E(-HALF)) + 2 * 2 * (E(-2) - E(-HALF * 5))),
+    # an impulse of 4 at 6, seen from t = 4 with g(6 - 4) = 1 - 2/4
+    ("retention_not_flipped", (4, [("impulse", 6, 4)], ("linear", 4)), 4 * HALF),
+]
+
+
+@pytest.mark.parametrize("label, args, expected", DIGESTION_CASES,
+                         ids=[f"{case[0]}-t={case[1][0]}" for case in DIGESTION_CASES])
+def test_digestion_wrong_content_by_hand(label: str, args: tuple, expected: object) -> None:
+    got = CATALOGUE[label].wrong(*args)
+    assert sympy.simplify(got - expected) == 0
+    t, meals, (kind, param) = args
+    floats = [m if m[0] == "impulse" else tuple(map(float, m)) for m in meals]
+    assert CATALOGUE[label].wrong(float(t), floats, (kind, float(param))) == pytest.approx(float(expected), abs=1e-12)
+
+
+def test_digestion_wrong_closed_forms() -> None:
+    t = sympy.Symbol("t", positive=True)
+    impulse = CATALOGUE["meal_as_impulse"].wrong(t, TWO_MEALS, EXP_HALF)
+    after = impulse.subs(t, 8)
+    assert sympy.simplify(after - (6 * E(-HALF * 8) + 2 * E(-HALF * (8 - 5)))) == 0
+    ignored = CATALOGUE["retention_ignored"].wrong(t, TWO_MEALS, EXP_HALF)
+    assert [ignored.subs(t, v) for v in (1, 3, HALF * 11, 9)] == [3 * 1, 3 * 2, 3 * 2 + 2 * HALF, 3 * 2 + 2 * 1]
+    flipped = CATALOGUE["retention_not_flipped"].wrong(t, TWO_MEALS, EXP_HALF)
+    assert flipped.subs(t, 6) == 0 and flipped.subs(t, 9) == 0
+    assert sympy.simplify(flipped.subs(t, 3) - 4 * (E(-1) - E(-sympy.Rational(3, 2)))) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    meals=st.lists(st.tuples(st.integers(0, 6), st.integers(1, 3), st.integers(1, 5)), min_size=1, max_size=3),
+    t=st.integers(0, 10).map(lambda v: v + 0.5),
+    kind=st.sampled_from([("exponential", 0.5), ("linear", 3.0)]),
+)
+def test_retention_not_flipped_is_the_cross_correlation(meals: list, t: float, kind: tuple) -> None:
+    """Witness: the definition ∫ f(τ) g(τ − t) dτ by quadrature, independent of the mirrored-meal construction."""
+    import mpmath
+
+    g = (lambda s: math.exp(-kind[1] * s) if s >= 0 else 0.0) if kind[0] == "exponential" else (
+        lambda s: max(0.0, 1 - s / kind[1]) if s >= 0 else 0.0)
+    total = 0.0
+    for start, duration, rate in meals:
+        lo, hi = max(start, t), start + duration
+        if hi > lo:
+            cuts = sorted({lo, hi} | {x for x in (t + kind[1],) if lo < x < hi})  # the kink of the linear g
+            total += rate * float(mpmath.quad(lambda tau: g(float(tau) - t), cuts))
+    float_meals = [tuple(map(float, m)) for m in meals]
+    assert CATALOGUE["retention_not_flipped"].wrong(t, float_meals, kind) == pytest.approx(total, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(start=st.integers(0, 5), amount=st.integers(1, 8), after=st.integers(1, 6))
+def test_meal_as_impulse_is_the_limit_of_short_meals(start: int, amount: int, after: int) -> None:
+    """A meal of the same amount eaten ever faster tends to what meal_as_impulse says of a long one."""
+    right_short = convmath.food_content(float(start + after), [(float(start), 1e-6, amount / 1e-6)], ("exponential", 0.5))
+    wrong_long = CATALOGUE["meal_as_impulse"].wrong(float(start + after), [(float(start), 2.0, amount / 2)], ("exponential", 0.5))
+    assert wrong_long == pytest.approx(right_short, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "label, args, kwargs, message",
+    [
+        pytest.param("padding_one_side", (X, K), {}, r"padding=0 pads nothing", id="one-side-no-padding"),
+        pytest.param("pool_stride_default_kernel", (X, (2, 2)), dict(mode="min"), r"mode='min' is not allowed", id="pool-mode"),
+        pytest.param("meal_as_impulse", (3, [("impulse", 0, 5)], EXP_HALF), {}, r"every meal is already an impulse",
+                     id="impulses-only"),
+        pytest.param("retention_not_flipped", (3, [sympy.exp(-sympy.Symbol("x"))], EXP_HALF), {},
+                     r"retention_not_flipped is defined for pulse and impulse meals", id="intake-expression"),
+        pytest.param("discrete_step_ignored", ([1, 2], [1, 0.5]), dict(step=0), r"step=0 must be positive", id="step"),
+    ],
+)
+def test_new_wrong_formulas_refuse(label: str, args: tuple, kwargs: dict, message: str) -> None:
+    with pytest.raises(ConvMathError, match=message):
+        CATALOGUE[label].wrong(*args, **kwargs)
+
+
+NEW_LABELS = ("padding_one_side", "pool_stride_default_kernel", "retention_ignored", "meal_as_impulse",
+              "retention_not_flipped", "discrete_step_ignored")
+
+
+@pytest.mark.parametrize(
+    "label, en, zh",
+    [
+        pytest.param("padding_one_side", "puts all 2p rows and columns of padding on one side", "全部补在了一侧", id="one-side"),
+        pytest.param("pool_stride_default_kernel", "moves the window by its own size", "步幅为 1", id="pool-stride"),
+        pytest.param("retention_ignored", "as if nothing were digested (g ≡ 1)", "完全没有消化", id="retention-ignored"),
+        pytest.param("meal_as_impulse", "as eaten all at once at its start", "一下子吃完", id="impulse"),
+        pytest.param("retention_not_flipped", "with g(τ − t), the cross-correlation", "这是互相关", id="not-flipped"),
+        pytest.param("discrete_step_ignored", "leaves out the step h", "漏乘了步长 h", id="step"),
+    ],
+)
+def test_new_feedback_in_both_locales(label: str, en: str, zh: str) -> None:
+    assert label in NEW_LABELS
+    assert feedback(label, 1.25, "en").startswith("1.25 ") and en in feedback(label, 1.25, "en")
+    assert feedback(label, 1.25, "zh").startswith("1.25 ") and zh in feedback(label, 1.25, "zh")
+    item = CATALOGUE[label]
+    assert item.quantity in {"correlate2d", "pool2d", "food_content", "discrete_food_content"}
+    assert item.title["en"] != item.title["zh"]
+
+
+def test_feedback_shows_arrays_and_expressions() -> None:
+    text = feedback("padding_one_side", np.array([[1, 2], [3, 4]]), "en")
+    assert text.startswith("[[1, 2],\n [3, 4]] puts all")
+    assert feedback("meal_as_impulse", 6 * E(-sympy.Symbol("t") / 2), "zh").startswith("6*exp(-t/2) 把每一餐")
