@@ -726,6 +726,13 @@ def feedback(label: str, value: Any, locale: str = "en") -> str:
     '30 is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.'
     >>> feedback("forgot_bias", 9, locale="zh")
     '9 只计算了权重；每个输出通道（或神经元）还有一个偏置参数。'
+    >>> meals, retention = [(0, 2, 3), (5, 1, 2)], ("exponential", 1)
+    >>> CATALOGUE["retention_ignored"].wrong(7, meals, retention)  # nothing digested: 3*2 + 2*1
+    8
+    >>> CATALOGUE["meal_as_impulse"].wrong(3, meals, retention)  # 3*2 eaten at t = 0, 3 hours ago
+    6*exp(-3)
+    >>> CATALOGUE["retention_not_flipped"].wrong(7, meals, retention)  # g(τ − 7): only food eaten after 7 counts
+    0
     >>> feedback("made_up", 1)
     Traceback (most recent call last):
     ...
