@@ -233,7 +233,7 @@ DIGESTION_CASES = [
 
 
 @pytest.mark.parametrize("label, args, expected", DIGESTION_CASES,
-                         ids=[f"{case[0]}-t={case[1][0]}" for case in DIGESTION_CASES])
+                         ids=[f"{case[0]}-{case[1][2][0]}-t={case[1][0]}" for case in DIGESTION_CASES])
 def test_digestion_wrong_content_by_hand(label: str, args: tuple, expected: object) -> None:
     got = CATALOGUE[label].wrong(*args)
     assert sympy.simplify(got - expected) == 0
