@@ -30,7 +30,7 @@ import resource
 import stat
 import sys
 
-__all__ = ["apply_isolation", "landlock_abi", "UID_BASE"]
+__all__ = ["apply_isolation", "landlock_abi", "module_paths", "UID_BASE"]
 
 #: uids given to sandboxes when the grader runs as root: UID_BASE + child pid
 UID_BASE = 0x3F000000
@@ -142,6 +142,74 @@ def _read_paths(workdir: str, extra: list[str]) -> list[str]:
     return paths
 
 
+def module_paths(names: list[str], search_path: list[str]) -> list[str]:
+    """Files and folders that hold the modules ``names`` (dotted) on ``search_path``, without importing.
+
+    A package is its folder (``site-packages/scipy/signal``); a module is every
+    file named after it (``torch.py``, ``_x.cpython-311-x86_64-linux-gnu.so``).
+    Real paths, sorted; names found nowhere add nothing.
+    """
+    found: set[str] = set()
+    for name in names:
+        parts = [part for part in name.split(".") if part]
+        if not parts or any(part in (".", "..") or "/" in part for part in parts):
+            continue
+        for entry in search_path:
+            if not entry or not os.path.isabs(entry):
+                continue
+            base = os.path.join(entry, *parts)
+            folder, leaf = os.path.split(base)
+            if os.path.isdir(base):
+                found.add(os.path.realpath(base))
+            try:
+                files = os.listdir(folder)
+            except OSError:
+                continue
+            found.update(os.path.realpath(os.path.join(folder, f)) for f in files
+                         if f.startswith(leaf + ".") and f.endswith((".py", ".pyc", ".so", ".pyd")))
+    return sorted(found)
+
+
+def _holes(rules: list[tuple[str, int]], deny: list[str], read: int) -> list[tuple[str, int]]:
+    """``rules`` with the paths in ``deny`` left out (Landlock only allows, so an allowed folder
+    that holds a denied path becomes list-only, and its other entries are allowed one by one)."""
+    deny = [d.rstrip("/") for d in deny if d.rstrip("/")]
+    if not deny:
+        return rules
+
+    def under(path: str, top: str) -> bool:
+        return path == top or path.startswith(top + "/")
+
+    out: list[tuple[str, int]] = []
+
+    def expand(real: str, rights: int, is_dir: bool) -> None:
+        if any(under(real, d) for d in deny):
+            return
+        if not is_dir or not any(under(d, real) for d in deny):
+            out.append((real, rights))
+            return
+        out.append((real, _FS_READ_DIR))  # names may be listed, files read only through the rules below
+        try:
+            with os.scandir(real) as entries:
+                inner = [(e.path, e.is_dir(follow_symlinks=False)) for e in entries if not e.is_symlink()]
+        except OSError:
+            return
+        # a symlink is left out: its target stays exactly as reachable as it was, by its own rules
+        for path, inner_is_dir in sorted(inner):
+            expand(path, rights, inner_is_dir)
+
+    expanded = [os.path.realpath(path) for path, rights in rules if rights == read]
+    for path, rights in rules:
+        if rights != read:
+            out.append((path, rights))
+            continue
+        real = os.path.realpath(path)
+        if any(real != top and under(real, top) for top in expanded):
+            continue  # inside another allowed folder: handled (holes included) by that folder's expansion
+        expand(real, rights, os.path.isdir(real))
+    return out
+
+
 def _readable_by_others(path: str) -> bool:
     """Can a uid with no privileges and no group reach ``path``?"""
     try:
@@ -157,7 +225,7 @@ def _readable_by_others(path: str) -> bool:
     return mode & need == need
 
 
-def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict) -> None:
+def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict, deny: list[str] = ()) -> None:
     fs = _fs_rights(abi)
     attr = _RulesetAttr(handled_access_fs=fs)
     if abi >= 4:
@@ -170,7 +238,7 @@ def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict) -> No
     read = _FS_READ_FILE | _FS_READ_DIR
     write = (_FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE
              | _FS_MAKE_DIR | _FS_MAKE_REG | _FS_MAKE_SYM | _FS_REFER | _FS_TRUNCATE)
-    rules = [(path, read) for path in read_paths]
+    rules = _holes([(path, read) for path in read_paths], list(deny), read)
     rules += [(workdir, write), ("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE)]
     try:
         for path, rights in rules:
@@ -307,12 +375,15 @@ PROTECTIONS = frozenset({"namespaces", "uid", "landlock", "seccomp"})
 
 
 def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = (),
-                    disable: frozenset[str] = frozenset()) -> dict:
+                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = ()) -> dict:
     """Isolate the calling (single-threaded) process; return what was achieved.
 
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
     :class:`~grader.sandbox.limits.IsolationReport`. Protections named in
     ``disable`` are skipped and reported as warnings, like missing ones.
+    ``deny_read_paths`` (the files of forbidden modules, :func:`module_paths`)
+    stay unreadable under Landlock even inside the Python installation, so a
+    forbidden module cannot be loaded once student code removes the import hook.
     """
     warnings: list[str] = []
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
@@ -367,13 +438,17 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                         "file its uid can read and write where its uid may write")
     elif report["no_new_privs"]:
         try:
-            _landlock(abi, workdir, read_paths, report)
+            _landlock(abi, workdir, read_paths, report, list(deny_read_paths))
         except OSError as err:
             warnings.append(f"Landlock could not be applied ({err}); files are not restricted")
         if report["landlock"] and abi < 4:
             warnings.append(f"Landlock ABI {abi} < 4 cannot deny TCP; only the network namespace does")
         if report["landlock"] and abi < 6:
             warnings.append(f"Landlock ABI {abi} < 6 cannot scope signals; only the uid switch and seccomp do")
+
+    if deny_read_paths and not report["landlock"]:
+        warnings.append("forbidden modules are refused only by an import hook, which student code can remove "
+                        "(Landlock, which keeps their files unreadable, is not applied)")
 
     # 5. seccomp
     if "seccomp" in disable:

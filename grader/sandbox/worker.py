@@ -22,7 +22,7 @@ import sys  # noqa: E402
 import types  # noqa: E402
 
 from . import protocol  # noqa: E402
-from .isolation import apply_isolation  # noqa: E402
+from .isolation import apply_isolation, module_paths  # noqa: E402
 
 __all__ = ["main", "child_main", "preload"]
 
@@ -263,11 +263,12 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
         else:
             numpy.random.seed()  # forked children must not share the zygote's random state
         protocol.use_numpy(numpy)
+        forbidden = config.get("forbidden_imports", [])
         report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []),
-                                 disable=frozenset(config.get("disable", ())))
+                                 disable=frozenset(config.get("disable", ())),
+                                 deny_read_paths=module_paths(forbidden, sys.path) if forbidden else [])
         report["zygote"] = zygote
         worker = _Worker(cmd_fd, reply_fd, config, numpy)
-        forbidden = config.get("forbidden_imports", [])
         if forbidden:
             for name in list(sys.modules):
                 if any(name == f or name.startswith(f + ".") for f in forbidden):
