@@ -41,6 +41,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -110,6 +111,13 @@ def _conv_weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups:
     return out_channels * per_group_in * _prod(kernel), out_channels, kernel
 
 
+def _conv_layer_params(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, bias: Any, ndim: int | None) -> IntLike:
+    """Weights plus one bias per output channel: the count of a convolution and of a transposed one."""
+    bias = check_bool("bias", bias)
+    weights, out_channels, _ = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
+    return weights + (out_channels if bias else 0)
+
+
 def conv_params(
     in_channels: IntLike,
     out_channels: IntLike,
@@ -165,9 +173,7 @@ def conv_params(
     >>> conv_params(c_in, c_out, k, groups=g, bias=False)
     c_in*c_out*k**2/g
     """
-    bias = check_bool("bias", bias)
-    weights, out_channels, _ = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
-    return weights + (out_channels if bias else 0)
+    return _conv_layer_params(in_channels, out_channels, kernel_size, groups, bias, ndim)
 
 
 def conv_transpose_params(
@@ -213,9 +219,7 @@ def conv_transpose_params(
     >>> conv_transpose_params(64, 3, 4) == conv_params(3, 64, 4) - 64 + 3
     True
     """
-    bias = check_bool("bias", bias)
-    weights, out_channels, _ = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
-    return weights + (out_channels if bias else 0)
+    return _conv_layer_params(in_channels, out_channels, kernel_size, groups, bias, ndim)
 
 
 def linear_params(in_features: IntLike, out_features: IntLike, *, bias: bool = True) -> IntLike:
@@ -398,6 +402,37 @@ def _spatial(n: Any, ndim: int) -> tuple[Any, ...]:
     return (n,) * ndim
 
 
+def _conv_cost(
+    in_channels: Any,
+    out_channels: Any,
+    kernel_size: Any,
+    n: Any,
+    *,
+    groups: Any,
+    bias: Any,
+    convention: Any,
+    output_size: Callable[[tuple[Any, ...], tuple[IntLike, ...]], Any],
+    per_input: bool,
+) -> IntLike:
+    """Operation count of a (transposed) convolution, shared by :func:`conv_macs` and :func:`conv_transpose_macs`.
+
+    ``output_size(spatial, kernel)`` is the layer's size formula. torchinfo
+    counts every parameter once per output position; ``"macs"`` counts the
+    weights once per output position, or once per *input* position when
+    ``per_input`` (a transposed convolution).
+    """
+    bias = check_bool("bias", bias)
+    convention = _check_convention(convention)
+    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    weights, out_channels, kernel = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
+    spatial = _spatial(n, ndim)
+    out = output_size(spatial, kernel)
+    if convention == "torchinfo":
+        return (weights + (out_channels if bias else 0)) * _prod(out)
+    macs = weights * (_prod(check_positive_int("n", v) for v in spatial) if per_input else _prod(out))
+    return 2 * macs if convention == "flops" else macs
+
+
 def conv_macs(
     in_channels: IntLike,
     out_channels: IntLike,
@@ -471,17 +506,13 @@ def conv_macs(
     >>> conv_macs(c_in, c_out, k, n, padding="same", convention="macs")
     c_in*c_out*k**2*n**2
     """
-    bias = check_bool("bias", bias)
-    convention = _check_convention(convention)
-    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
-    weights, out_channels, kernel = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
-    spatial = _spatial(n, ndim)
-    out = sizes.conv_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation)
-    positions = _prod(out)
-    if convention == "torchinfo":
-        return (weights + (out_channels if bias else 0)) * positions
-    macs = weights * positions
-    return 2 * macs if convention == "flops" else macs
+    return _conv_cost(
+        in_channels, out_channels, kernel_size, n, groups=groups, bias=bias, convention=convention,
+        output_size=lambda spatial, kernel: sizes.conv_output_size(
+            spatial, kernel, stride=stride, padding=padding, dilation=dilation
+        ),
+        per_input=False,
+    )
 
 
 def conv_transpose_macs(
@@ -534,18 +565,13 @@ def conv_transpose_macs(
     >>> conv_transpose_macs(8, 4, 2, 5, stride=2)     # (8*4*2*2 + 4) * 10*10
     13200
     """
-    bias = check_bool("bias", bias)
-    convention = _check_convention(convention)
-    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
-    weights, out_channels, kernel = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
-    spatial = _spatial(n, ndim)
-    out = sizes.conv_transpose_output_size(
-        spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
+    return _conv_cost(
+        in_channels, out_channels, kernel_size, n, groups=groups, bias=bias, convention=convention,
+        output_size=lambda spatial, kernel: sizes.conv_transpose_output_size(
+            spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
+        ),
+        per_input=True,
     )
-    if convention == "torchinfo":
-        return (weights + (out_channels if bias else 0)) * _prod(out)
-    macs = weights * _prod(check_positive_int("n", v) for v in spatial)
-    return 2 * macs if convention == "flops" else macs
 
 
 def linear_macs(

@@ -173,6 +173,16 @@ def resolve_padding(
     return p, p
 
 
+def _check_window(n: Any, kernel_size: Any, stride: Any, dilation: Any) -> tuple[IntLike, IntLike, IntLike, IntLike]:
+    """Validated ``(n, kernel_size, stride, dilation)`` of one dimension, checked in that order."""
+    return (
+        check_positive_int("n", n),
+        check_positive_int("kernel_size", kernel_size),
+        check_positive_int("stride", stride),
+        check_positive_int("dilation", dilation),
+    )
+
+
 def _check_fits(n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel_size: IntLike, dilation: IntLike) -> None:
     """Refuse a (dilated) kernel that does not fit in the padded input."""
     if any(is_symbolic(v) for v in (n, left, right, span)):
@@ -186,10 +196,7 @@ def _check_fits(n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel
 
 
 def _conv_output_size_1d(n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any) -> IntLike:
-    n = check_positive_int("n", n)
-    kernel_size = check_positive_int("kernel_size", kernel_size)
-    stride = check_positive_int("stride", stride)
-    dilation = check_positive_int("dilation", dilation)
+    n, kernel_size, stride, dilation = _check_window(n, kernel_size, stride, dilation)
     left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
     span = dilation * (kernel_size - 1) + 1
     _check_fits(n, left, right, span, kernel_size, dilation)
@@ -302,10 +309,7 @@ def conv_output_size(
 def _conv_transpose_output_size_1d(
     n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any, output_padding: Any
 ) -> IntLike:
-    n = check_positive_int("n", n)
-    kernel_size = check_positive_int("kernel_size", kernel_size)
-    stride = check_positive_int("stride", stride)
-    dilation = check_positive_int("dilation", dilation)
+    n, kernel_size, stride, dilation = _check_window(n, kernel_size, stride, dilation)
     output_padding = check_nonnegative_int("output_padding", output_padding)
     if isinstance(padding, str):
         raise ConvMathError(f"padding={padding!r} is not allowed for a transposed convolution; use an integer or a (left, right) pair")
@@ -393,10 +397,7 @@ def conv_transpose_output_size(
 def _pool_output_size_1d(
     n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any, ceil_mode: Any
 ) -> IntLike:
-    n = check_positive_int("n", n)
-    kernel_size = check_positive_int("kernel_size", kernel_size)
-    stride = kernel_size if stride is None else check_positive_int("stride", stride)
-    dilation = check_positive_int("dilation", dilation)
+    n, kernel_size, stride, dilation = _check_window(n, kernel_size, kernel_size if stride is None else stride, dilation)
     ceil_mode = check_bool("ceil_mode", ceil_mode)
     if isinstance(padding, (str, tuple, list)):
         raise ConvMathError(f"{fmt('padding', padding)} must be a non-negative integer for pooling (PyTorch pads both sides equally)")

@@ -28,10 +28,12 @@ __all__ = [
     "check_padding_mode",
     "check_weight",
     "compute_dtype",
+    "conv_operands",
     "normalise_padding",
     "pad",
     "refuse_symbols",
     "spread",
+    "spread_ints",
     "windows",
 ]
 
@@ -248,6 +250,29 @@ def spread(value: Any, ndim: int) -> tuple[Any, ...]:
     if isinstance(value, (tuple, list)):
         return tuple(value)
     return (value,) * ndim
+
+
+def spread_ints(value: Any, ndim: int) -> tuple[int, ...]:
+    """:func:`spread`, each entry as a Python ``int`` (stride, dilation, ... once symbols are refused).
+
+    >>> spread_ints(2, 3)
+    (2, 2, 2)
+    """
+    return tuple(int(v) for v in spread(value, ndim))
+
+
+def conv_operands(x: npt.ArrayLike, weight: npt.ArrayLike, *, layout: str) -> tuple[np.ndarray, bool, np.ndarray, int]:
+    """Check the operands of a (transposed) convolution: ``(xb, batched, weight, ndim)``.
+
+    ``weight`` fixes the number of spatial dimensions ``ndim`` (``layout``
+    names its axes in the error message); ``xb`` is ``x`` with a batch axis
+    (:func:`batch_view`) and ``batched`` says whether it had one.
+    """
+    x = as_numeric_array("x", x)
+    weight = as_numeric_array("weight", weight)
+    ndim = check_weight(weight, layout=layout)
+    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
+    return xb, batched, weight, ndim
 
 
 def add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:

@@ -30,16 +30,16 @@ from ._args import (
     PADDING_MODES,
     add_bias,
     as_numeric_array,
-    batch_view,
     check_bias,
     check_groups,
     check_padding_mode,
-    check_weight,
     compute_dtype,
+    conv_operands,
     normalise_padding,
     pad,
     refuse_symbols,
     spread,
+    spread_ints,
     windows,
 )
 
@@ -62,10 +62,7 @@ def _correlate(
 ) -> np.ndarray:
     """Validate everything, then one im2col matrix product (shared by correlate and convolve)."""
     check_choice("padding_mode", padding_mode, tuple(PADDING_MODES))
-    x = as_numeric_array("x", x)
-    weight = as_numeric_array("weight", weight)
-    ndim = check_weight(weight, layout="(C_out, C_in/groups, *kernel)")
-    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
+    xb, batched, weight, ndim = conv_operands(x, weight, layout="(C_out, C_in/groups, *kernel)")
     out_channels, per_group = weight.shape[:2]
     groups = check_groups(groups, xb.shape[1], out_channels, per_group, transposed=False)
     bias = check_bias(bias, out_channels)
@@ -73,8 +70,7 @@ def _correlate(
     padding = normalise_padding(padding, ndim)
     refuse_symbols(stride=stride, padding=padding, dilation=dilation)
     out = conv_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation)
-    strides = tuple(int(s) for s in spread(stride, ndim))
-    dilations = tuple(int(d) for d in spread(dilation, ndim))
+    strides, dilations = spread_ints(stride, ndim), spread_ints(dilation, ndim)
     pads = tuple(
         (int(left), int(right))
         for left, right in (

@@ -17,15 +17,9 @@ import numpy.typing as npt
 from ..errors import ConvMathError
 from ..sizes import pool_output_size
 from .._validate import check_bool, fmt
-from ._args import as_numeric_array, batch_view, pad, refuse_symbols, windows
+from ._args import as_numeric_array, batch_view, pad, refuse_symbols, spread_ints, windows
 
 __all__ = ["max_pool", "avg_pool"]
-
-
-def _spread(value: Any, ndim: int) -> tuple[int, ...]:
-    if isinstance(value, (tuple, list)):
-        return tuple(int(v) for v in value)
-    return (int(value),) * ndim
 
 
 def _geometry(
@@ -52,11 +46,11 @@ def _geometry(
     xb, batched = batch_view(x, ndim, what=what)
     spatial = xb.shape[2:]
     out = pool_output_size(spatial, kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
-    kernel = _spread(kernel_size, ndim)
-    strides = kernel if stride is None else _spread(stride, ndim)
-    dilations = _spread(dilation, ndim)
+    kernel = spread_ints(kernel_size, ndim)
+    strides = kernel if stride is None else spread_ints(stride, ndim)
+    dilations = spread_ints(dilation, ndim)
     pads = []
-    for n, k, o, s, d, p in zip(spatial, kernel, out, strides, dilations, _spread(padding, ndim)):
+    for n, k, o, s, d, p in zip(spatial, kernel, out, strides, dilations, spread_ints(padding, ndim)):
         overhang = max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
         pads.append((p, p + overhang))
     return xb, batched, kernel, tuple(out), strides, tuple(pads), dilations

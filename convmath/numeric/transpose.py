@@ -17,15 +17,14 @@ import numpy.typing as npt
 from ..sizes import conv_transpose_output_size, resolve_padding
 from ._args import (
     add_bias,
-    as_numeric_array,
-    batch_view,
     check_bias,
     check_groups,
-    check_weight,
     compute_dtype,
+    conv_operands,
     normalise_padding,
     refuse_symbols,
     spread,
+    spread_ints,
 )
 
 __all__ = ["conv_transpose"]
@@ -102,10 +101,7 @@ def conv_transpose(
     >>> conv_transpose(np.array([[1, 10]]), np.array([[[1, 2, 3]]]), stride=2)
     array([[ 1,  2, 13, 20, 30]])
     """
-    x = as_numeric_array("x", x)
-    weight = as_numeric_array("weight", weight)
-    ndim = check_weight(weight, layout="(C_in, C_out/groups, *kernel)")
-    xb, batched = batch_view(x, ndim, what=f"a weight of shape {weight.shape}")
+    xb, batched, weight, ndim = conv_operands(x, weight, layout="(C_in, C_out/groups, *kernel)")
     in_channels, out_per_group = weight.shape[:2]
     groups = check_groups(groups, xb.shape[1], None, in_channels, transposed=True)
     out_channels = out_per_group * groups
@@ -116,9 +112,8 @@ def conv_transpose(
     out = conv_transpose_output_size(
         spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
     )
-    strides = tuple(int(s) for s in spread(stride, ndim))
-    dilations = tuple(int(d) for d in spread(dilation, ndim))
-    extra = tuple(int(o) for o in spread(output_padding, ndim))
+    strides, dilations = spread_ints(stride, ndim), spread_ints(dilation, ndim)
+    extra = spread_ints(output_padding, ndim)
     pads = tuple(
         (int(left), int(right))
         for left, right in (resolve_padding(p, k) for p, k in zip(spread(padding, ndim), kernel))
