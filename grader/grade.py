@@ -17,9 +17,11 @@ plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from exercises.model import Exercise, Part
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
-from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports
+from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
 __all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
 
@@ -266,6 +268,85 @@ def _execute(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _defines(source: str, name: str) -> bool:
+    """Does the cell bind ``name`` (def, class, assignment, import, loop or ``with`` target)?"""
+    code = strip_magics(source).code
+    try:
+        tree = ast.parse(code) if code is not None else None
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) == name:
+            return True
+    return False
+
+
+def _outermost(names: Sequence[str]) -> list[str]:
+    """``scipy.signal`` for ``scipy.signal`` and ``scipy.signal.correlate2d``."""
+    return sorted(n for n in set(names) if not any(n.startswith(o + ".") for o in names))
+
+
+_REFUSED = re.compile(r"cell (\d+) raised ImportError: import of ([\w.]+) is not allowed in this exercise")
+_DENIED = re.compile(r"cell (\d+) raised \w+Error: \[Errno 13\] Permission denied: '([^']+)'")
+
+
+def _refusals(notes: Sequence[str], forbidden: frozenset[str]) -> list[tuple[int, str]]:
+    """(cell number, module) of each forbidden import the sandbox refused, by hook or by Landlock."""
+    found = {(int(n), m) for note in notes for n, m in _REFUSED.findall(note)}
+    for note in notes:
+        for n, path in _DENIED.findall(note):
+            found.update((int(n), m) for m in forbidden
+                         if f"/{m.replace('.', '/')}/" in path or f"/{m.replace('.', '/')}." in path)
+    return sorted(found)
+
+
+def _guarded_runs(
+    cells: Sequence[Cell], parts: Sequence[tuple[Slot, Exercise, Part]], context: GradingContext,
+    refused: Mapping[tuple[str, str], list[str]],
+) -> _Run:
+    """Run the notebook once per set of forbidden modules, checking each part in the run that guards it.
+
+    A part with ``forbidden_imports`` is checked in a sandbox that refuses
+    those modules (import hook, unreadable files); the other parts in one with
+    no such refusal, so another slot of the notebook may import them. When no
+    cell imports a forbidden module where the static check can see it, one
+    guarded run checks every part (the usual case: no extra cost; an import
+    the static check cannot see, such as a computed name, is then refused in
+    the whole notebook).
+    """
+    groups: dict[frozenset[str], list[tuple[Slot, Exercise, Part]]] = {}
+    for item in parts:
+        groups.setdefault(frozenset(item[2].answer.forbidden_imports), []).append(item)
+    every = frozenset(m for key in groups for m in key)
+    if not every or not any(find_forbidden_imports(cell.source, every) for cell in cells):
+        runs = [(every, list(parts), "")]
+    else:
+        runs = [(forbidden, group, ", ".join(f"{slot.id}.{part.key}" for slot, _, part in group) if forbidden else "")
+                for forbidden, group in sorted(groups.items(), key=lambda g: sorted(g[0]))]
+    outcomes: dict[tuple[str, str], PartOutcome] = {}
+    notes: list[str] = []
+    warnings: list[str] = []
+    for forbidden, group, where in runs:
+        run = _execute(cells, group, context, forbidden, refused)
+        refusals = _refusals(run.notes, forbidden)
+        for (slot, _, part), outcome in zip(group, run.outcomes):
+            key = (slot.id, part.key)
+            own = [(n, m) for n, m in refusals if m in part.answer.forbidden_imports]
+            if own and outcome.score < outcome.max_score and key not in refused:
+                told = "; ".join(f"cell {n} imports {m}" for n, m in own)
+                outcome = _outcome(slot, part, outcome.score, outcome.status,
+                                   f"{outcome.message} (the notebook's forbidden import was refused: {told}; "
+                                   "implement it yourself)", outcome.misconception)
+            outcomes[key] = outcome
+        notes += [f"while checking {where}: {note}" if where else note for note in run.notes if note not in notes]
+        warnings += [w for w in run.warnings if w not in warnings]
+    return _Run([outcomes[(slot.id, part.key)] for slot, _, part in parts], notes, tuple(warnings))
+
+
 def _grade(data: bytes, source: str, context: GradingContext, digest: str, start: float) -> SubmissionResult:
     name = PurePath(source).name
     try:
@@ -284,12 +365,14 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
     refused: dict[tuple[str, str], list[str]] = {}
     for slot, _, part in parts:
         if part.answer.forbidden_imports:
-            found = sorted({m for cell in cells for m in find_forbidden_imports(cell.source, part.answer.forbidden_imports)})
+            # the cells that define the answer may not import a forbidden module; an import in
+            # another cell is refused at run time while this part is checked (see _guarded_runs)
+            found = _outermost([m for cell in cells if _defines(cell.source, part.answer.name)
+                                for m in find_forbidden_imports(cell.source, part.answer.forbidden_imports)])
             if found:
                 refused[(slot.id, part.key)] = found
                 flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
-    forbidden = frozenset(m for _, _, part in parts for m in part.answer.forbidden_imports)
-    run = _execute(cells, parts, context, forbidden, refused)
+    run = _guarded_runs(cells, parts, context, refused)
     score = sum(o.score for o in run.outcomes)
     return SubmissionResult(
         source=name, content_hash=digest, student=ident.student, identified_by=ident.how,

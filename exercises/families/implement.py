@@ -13,6 +13,12 @@ Difficulty 1: ``corr2d(X, K)`` or ``out_size(n, k, p, s)``. Difficulty 2:
 ``corr2d_multi_in(X, K)`` (channels summed). Difficulty 3:
 ``pool2d(X, pool_size, mode)`` with d2l's stride 1. Option ``function``
 picks one of ``corr2d``, ``corr2d_multi_in``, ``pool2d``, ``out_size``.
+Option ``forbidden_imports`` (a list of dotted module names, default
+:data:`FORBIDDEN`; ``[]`` forbids nothing) is the slot's own list: in an
+assignment, ``options = { function = "corr2d", forbidden_imports = ["torch"] }``.
+The grader refuses those modules while it checks this slot's function (a
+static check of the cells that define it, and an import hook plus unreadable
+module files in the sandbox); other slots of the notebook may import them.
 
 Part (b)'s wrong answers: ``kernel_flipped`` (``corr2d``; with
 ``channels_not_summed`` for ``corr2d_multi_in``), the output-size
@@ -24,6 +30,7 @@ misconceptions (``out_size``), and ``pool_stride_default_kernel`` for
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,10 +42,51 @@ from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
 
-__all__ = ["FAMILY", "FUNCTIONS", "corr2d_multi_in_reference", "pool2d_reference", "out_size_reference"]
+__all__ = ["FAMILY", "FUNCTIONS", "FORBIDDEN", "forbidden_imports_option", "corr2d_multi_in_reference",
+           "pool2d_reference", "out_size_reference"]
 
 NAME = "implement_function"
+#: What a slot forbids unless its ``forbidden_imports`` option says otherwise.
 FORBIDDEN = ("convmath", "scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def forbidden_imports_option(value: Any = FORBIDDEN) -> tuple[str, ...]:
+    """The ``forbidden_imports`` option checked: dotted module names, in order, without repeats.
+
+    Parameters
+    ----------
+    value : list of str
+        The slot's option (a TOML array); the default is :data:`FORBIDDEN`.
+
+    Returns
+    -------
+    tuple of str
+        The names, each a dotted module path (``"scipy.signal"``); a name
+        covers its submodules.
+
+    Examples
+    --------
+    >>> forbidden_imports_option(["torch", "scipy.signal", "torch"])
+    ('torch', 'scipy.signal')
+    >>> forbidden_imports_option([])
+    ()
+    >>> forbidden_imports_option("torch")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: forbidden_imports='torch' must be a list of module names, e.g. ["torch", "scipy.signal"]
+    >>> forbidden_imports_option(["scipy/signal"])
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: forbidden_imports=['scipy/signal'] is not allowed: 'scipy/signal' is not a dotted module name
+    """
+    if not isinstance(value, (list, tuple)):
+        raise ConvMathError(f"forbidden_imports={value!r} must be a list of module names, "
+                            'e.g. ["torch", "scipy.signal"]')
+    for name in value:
+        if not isinstance(name, str) or not _MODULE.fullmatch(name):
+            raise ConvMathError(f"forbidden_imports={list(value)!r} is not allowed: {name!r} is not a dotted module name")
+    return tuple(dict.fromkeys(value))
 
 
 def corr2d_multi_in_reference(X: Any, K: Any) -> np.ndarray:
@@ -191,8 +239,9 @@ def _example(rng: random.Random, function: str) -> tuple[str, str, dict[str, str
 def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     """Draw one variant."""
     for key in options:
-        if key != "function":
-            raise ConvMathError(f"option {key!r} is not allowed; use 'function'")
+        if key not in ("function", "forbidden_imports"):
+            raise ConvMathError(f"option {key!r} is not allowed; use 'function' or 'forbidden_imports'")
+    forbidden_modules = forbidden_imports_option(options.get("forbidden_imports", FORBIDDEN))
     default = {1: rng.choice(["corr2d", "out_size"]), 2: "corr2d_multi_in", 3: "pool2d"}[difficulty]
     function = options.get("function", default)
     if function not in FUNCTIONS:
@@ -203,18 +252,20 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         return None
     setup, call, show, value, wrong, kind, params = example
     task_en, task_zh = _TASK[function]
-    forbidden = ", ".join(f"`{m}`" for m in FORBIDDEN)
+    forbidden = ", ".join(f"`{m}`" for m in forbidden_modules)
+    rule_en = f"Use plain Python and NumPy; importing {forbidden} is not allowed. " if forbidden_modules else ""
+    rule_zh = f"只能使用 Python 和 NumPy；不允许导入 {forbidden}。" if forbidden_modules else ""
     prompt = {
-        "en": (f"Implement {task_en}\n\nUse plain Python and NumPy; importing {forbidden} is not allowed. "
+        "en": (f"Implement {task_en}\n\n{rule_en}"
                "Your function is tested on many random inputs against a reference implementation."),
-        "zh": (f"实现 {task_zh}\n\n只能使用 Python 和 NumPy；不允许导入 {forbidden}。你的函数会在大量随机输入上与参考实现比对。"),
+        "zh": (f"实现 {task_zh}\n\n{rule_zh}你的函数会在大量随机输入上与参考实现比对。"),
     }
     name = function
     answer_name = f"{function}_example"
     parts = [
         Part("a", {"en": f"Define `{signature}`.", "zh": f"定义 `{signature}`。"},
              AnswerSpec("function", name, signature=signature, reference=reference, config=dict(config),
-                        forbidden_imports=FORBIDDEN), 4.0, (), code),
+                        forbidden_imports=forbidden_modules), 4.0, (), code),
         Part("b", {"en": f"Compute `{call}`{' for' if show else ''}{chr(10) * 2 + show if show else ''}\n\nand define `{answer_name}` "
                          "as the result (a value you may also work out by hand).",
                    "zh": f"计算 `{call}`{chr(10) * 2 + show if show else ''}\n\n并把结果定义为 `{answer_name}`（也可以手算）。"},
