@@ -29,6 +29,7 @@ from convmath.errors import ConvMathError
 from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
+from ._common import check_options, make_exercise
 
 __all__ = ["FAMILY"]
 
@@ -41,8 +42,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     from convmath.misconceptions import CATALOGUE
     from convmath.numeric import correlate
 
-    if options:
-        raise ConvMathError(f"option {next(iter(options))!r} is not allowed; this family takes no options")
+    check_options(NAME, options)
     c_in = rng.choice([2, 3]) if difficulty == 1 else rng.choice([3, 4] if difficulty == 3 else [2, 3])
     c_out = 2 if difficulty == 1 else rng.choice([2, 3])
     h, w = (2, 2) if difficulty == 1 else rng.choice([(2, 3), (3, 2), (3, 3)])
@@ -142,13 +142,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
                         "for the 1×1 convolution, which shares its weights across pixels.")
         steps_zh.append(rf"全连接层：${c_in * h * w}\cdot{c_out * h * w}{fc_bias} = {fc}$ 个参数；1×1 卷积在各像素间共享权重，只需 {params} 个。")
     setup = f"import numpy as np\n\nX = {py_array(x)}\nW = {py_array(weight)}" + (f"\nb = {py_array(bias)}" if bias_on else "")
-    labels = tuple(dict.fromkeys(wa.label for part in parts for wa in part.wrong_answers))
-    return Exercise(
-        family=NAME, difficulty=difficulty, seed=0,
-        params={"x": x.tolist(), "weight": weight.tolist(), "bias": bias.tolist() if bias_on else None},
-        prompt=prompt, parts=tuple(parts), solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
-        setup_code=setup, misconceptions=labels,
-    )
+    drawn = {"x": x.tolist(), "weight": weight.tolist(), "bias": bias.tolist() if bias_on else None}
+    return make_exercise(NAME, difficulty, drawn, prompt, parts, {"en": steps_en, "zh": steps_zh}, setup_code=setup)
 
 
 FAMILY = register(

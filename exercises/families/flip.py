@@ -27,6 +27,7 @@ from convmath.errors import ConvMathError
 from ..model import AnswerSpec, Exercise, Part, WrongAnswer
 from . import Family, register
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
+from ._common import check_options, make_exercise
 
 __all__ = ["FAMILY"]
 
@@ -58,9 +59,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     """Draw one variant (``None`` when the kernel has a symmetry that hides the flip)."""
     from convmath.misconceptions import CATALOGUE
 
-    for key in options:
-        if key not in _OPTIONS:
-            raise ConvMathError(f"option {key!r} is not allowed; use 'dims'")
+    check_options(NAME, options, _OPTIONS)
     dims = options.get("dims", 1 if difficulty == 1 else 2)
     if dims not in (1, 2):
         raise ConvMathError(f"dims={dims!r} must be 1 or 2")
@@ -164,13 +163,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         steps_en.append(f"So the kernel turned by 180° is the one: answer **{choice_lines_en[0]}**.")
         steps_zh.append(f"所以应选旋转 180° 的卷积核：答案 **{choice_lines_en[0]}**。")
     setup = f"import numpy as np\n\n{letter} = {py_array(x)}\n{kname} = {py_array(kernel)}"
-    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
-    return Exercise(
-        family=NAME, difficulty=difficulty, seed=0,
-        params={"x": x.tolist(), "kernel": kernel.tolist(), "dims": dims},
-        prompt=prompt, parts=tuple(parts), solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
-        setup_code=setup, misconceptions=labels,
-    )
+    params = {"x": x.tolist(), "kernel": kernel.tolist(), "dims": dims}
+    return make_exercise(NAME, difficulty, params, prompt, parts, {"en": steps_en, "zh": steps_zh}, setup_code=setup)
 
 
 FAMILY = register(

@@ -19,14 +19,15 @@ each applied to its own row (the row's input taken as right).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from convmath.errors import ConvMathError
 
 from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._arrays import code_line, wrong_answers
+from ._common import check_options, make_exercise, make_part
 
 __all__ = ["FAMILY", "draw_layers"]
 
@@ -74,6 +75,8 @@ def _describe(layer: Mapping[str, Any], in_shape: tuple[int, ...]) -> str:
 def _conv_wrongs(row_in: tuple[int, ...], layer: Mapping[str, Any], shape: tuple[int, ...]) -> Any:
     from convmath.misconceptions import CATALOGUE
 
+    if layer["type"] == "Flatten":  # no catalogue mistake for a flatten size
+        return ()
     k, s, p = layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0)
 
     def per_dim(label: str, **kw: Any) -> Any:
@@ -111,6 +114,36 @@ def _param_wrongs(in_shape: tuple[int, ...], layer: Mapping[str, Any], params: i
     return wrong_answers(params, cands, required=["forgot_bias", "bias_per_input_channel"])
 
 
+class _Cell(NamedTuple):
+    """What one column of the table asks for."""
+
+    kind: str
+    """The answer kind."""
+    name: str
+    """The variable to define, with ``{row}`` for the row index."""
+    prompt: dict[str, str]
+    """The question in each locale, with ``{row}``, ``{desc}`` and ``{name}``."""
+    wrongs: Callable[[tuple[int, ...], Mapping[str, Any], Any], Any]
+    """``(row input shape, layer, expected)`` to the wrong answers, ``None`` when two coincide."""
+
+
+_CELLS = (
+    _Cell("shape", "shape_{row}", {"en": "Row {row}: the output shape of {desc}, a tuple; define `{name}`.",
+                                   "zh": "第 {row} 行：{desc} 的输出形状（元组）；定义 `{name}`。"}, _conv_wrongs),
+    _Cell("integer", "params_{row}", {"en": "Row {row}: the number of parameters of {desc}; define `{name}`.",
+                                      "zh": "第 {row} 行：{desc} 的参数个数；定义 `{name}`。"}, _param_wrongs),
+)
+
+
+def _cell_part(key: str, column: int, row: int, desc: str, expected: Any, wrong: Any) -> tuple[str, Part]:
+    """The text of the table cell that asks for ``expected`` in ``column`` of ``row``, and its part."""
+    cell = _CELLS[column]
+    name = cell.name.format(row=row)
+    text = {loc: template.format(row=row, desc=desc, name=name) for loc, template in cell.prompt.items()}
+    part = make_part(key, text, AnswerSpec(cell.kind, name, expected=expected), code_line(name, cell.kind, expected), wrong)
+    return f"({key}) `{name}`", part
+
+
 _HEAD = {
     "en": "| # | layer | output shape | parameters |\n|---|---|---|---|",
     "zh": "| # | 层 | 输出形状 | 参数个数 |\n|---|---|---|---|",
@@ -121,8 +154,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     """Draw one variant (``None`` when a row's misconceptions coincide or a layer does not fit)."""
     from convmath.network import Network
 
-    if options:
-        raise ConvMathError(f"option {next(iter(options))!r} is not allowed; this family takes no options")
+    check_options(NAME, options)
     input_shape, layers = draw_layers(rng, difficulty)
     try:
         summary = Network(layers, input_shape=input_shape).summary()
@@ -142,31 +174,17 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         desc = _describe(layer, in_shape)
         ask_shape = layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d", "Flatten")
         ask_params = layer["type"] == "Conv2d" or (layer["type"] == "Linear" and difficulty >= 2)
-        cells = {"en": ["", ""], "zh": ["", ""]}
-        if ask_shape:
-            wrong = _conv_wrongs(in_shape, layer, shape) if layer["type"] != "Flatten" else ()
+        cells = ["", ""]  # the row's shape and parameters cells, the same in both locales
+        for column, (asked, expected) in enumerate(((ask_shape, shape), (ask_params, params))):
+            if not asked:
+                continue
+            wrong = _CELLS[column].wrongs(in_shape, layer, expected)
             if wrong is None:
                 return None
-            k = next(key)
-            name = f"shape_{row.index}"
-            parts.append(Part(k, {"en": f"Row {row.index}: the output shape of {desc}, a tuple; define `{name}`.",
-                                  "zh": f"第 {row.index} 行：{desc} 的输出形状（元组）；定义 `{name}`。"},
-                              AnswerSpec("shape", name, expected=shape), 1.0, wrong, code_line(name, "shape", shape)))
-            for loc in cells:
-                cells[loc][0] = f"({k}) `{name}`"
-        if ask_params:
-            wrong = _param_wrongs(in_shape, layer, params)
-            if wrong is None:
-                return None
-            k = next(key)
-            name = f"params_{row.index}"
-            parts.append(Part(k, {"en": f"Row {row.index}: the number of parameters of {desc}; define `{name}`.",
-                                  "zh": f"第 {row.index} 行：{desc} 的参数个数；定义 `{name}`。"},
-                              AnswerSpec("integer", name, expected=params), 1.0, wrong, code_line(name, "integer", params)))
-            for loc in cells:
-                cells[loc][1] = f"({k}) `{name}`"
-        for loc in cells:
-            table[loc].append(f"| {row.index} | {desc} | {cells[loc][0]} | {cells[loc][1]} |")
+            cells[column], part = _cell_part(next(key), column, row.index, desc, expected, wrong)
+            parts.append(part)
+        for loc in table:
+            table[loc].append(f"| {row.index} | {desc} | {cells[0]} | {cells[1]} |")
             filled[loc].append(f"| {row.index} | {desc} | {shape} | {params if params else '–'} |")
         if layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d"):
             kk = layer["kernel_size"]
@@ -219,12 +237,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         "en": (*steps["en"], "The filled table:\n\n" + "\n".join(filled["en"])),
         "zh": (*steps["zh"], "填好的表：\n\n" + "\n".join(filled["zh"])),
     }
-    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
-    return Exercise(
-        family=NAME, difficulty=difficulty, seed=0,
-        params={"input_shape": list(input_shape), "layers": layers},
-        prompt=prompt, parts=tuple(parts), solution=solution, misconceptions=labels,
-    )
+    return make_exercise(NAME, difficulty, {"input_shape": list(input_shape), "layers": layers}, prompt, parts, solution)
 
 
 FAMILY = register(
