@@ -41,7 +41,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .results import PartOutcome, SubmissionResult
+from .results import SubmissionResult
 
 __all__ = ["Gradebook", "SCHEMA_VERSION"]
 
@@ -85,10 +85,12 @@ CREATE TABLE IF NOT EXISTS part_results (
 );
 """
 
-_COLUMNS = (
-    "id, assignment, student, identified_by, source, content_hash, status, score, "
-    "max_score, message, notes, flags, duration"
-)
+#: Columns of ``submissions`` read back, named as the fields of :class:`SubmissionResult` (and the row id).
+_FIELDS = ("id", "assignment", "student", "identified_by", "source", "content_hash", "status", "score",
+           "max_score", "message", "notes", "flags", "duration")
+_COLUMNS = ", ".join(_FIELDS)
+#: Columns of ``part_results`` read back, named as the fields of :class:`PartOutcome`.
+_PART_FIELDS = ("slot", "part", "name", "score", "max_score", "status", "message", "misconception")
 
 
 class Gradebook:
@@ -254,25 +256,11 @@ class Gradebook:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     def _result(self, row: tuple[Any, ...]) -> SubmissionResult:
-        (sid, assignment, student, identified_by, source, content_hash, status, score, max_score,
-         message, notes, flags, duration) = row
+        data = dict(zip(_FIELDS, row))
         parts = self._db.execute(
-            "SELECT slot, part, name, score, max_score, status, message, misconception"
-            " FROM part_results WHERE submission_id = ? ORDER BY position",
-            (sid,),
+            f"SELECT {', '.join(_PART_FIELDS)} FROM part_results WHERE submission_id = ? ORDER BY position",
+            (data.pop("id"),),
         ).fetchall()
-        return SubmissionResult(
-            source=source,
-            content_hash=content_hash,
-            student=student,
-            identified_by=identified_by,
-            assignment=assignment,
-            status=status,
-            score=score,
-            max_score=max_score,
-            parts=tuple(PartOutcome(*p) for p in parts),
-            message=message,
-            notes=tuple(json.loads(notes)),
-            flags=tuple(json.loads(flags)),
-            duration=duration,
-        )
+        data["parts"] = [dict(zip(_PART_FIELDS, part)) for part in parts]
+        data["notes"], data["flags"] = json.loads(data["notes"]), json.loads(data["flags"])
+        return SubmissionResult.from_dict(data)
