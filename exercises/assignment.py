@@ -12,7 +12,8 @@ An assignment is a TOML file::
     family = "corr2d_by_hand"         # see ``convmath preview --list``
     difficulty = 1                    # one of the family's levels (default 1)
     points = 4                        # total of the slot (default: the family's)
-    options = { channels = 2 }        # family options (default none)
+    options = { channels = 2 }        # family options (default none); implement_function
+                                      # also takes forbidden_imports = ["torch", ...]
 
 A roster is a CSV file with a ``student_id`` column (and optional ``name`` and
 ``email``). The secret is a file whose non-comment content is the course

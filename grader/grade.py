@@ -335,7 +335,8 @@ def _guarded_runs(
         refusals = _refusals(run.notes, forbidden)
         for (slot, _, part), outcome in zip(group, run.outcomes):
             key = (slot.id, part.key)
-            own = [(n, m) for n, m in refusals if m in part.answer.forbidden_imports]
+            own = [(n, m) for n, m in refusals
+                   if any(m == f or m.startswith(f + ".") for f in part.answer.forbidden_imports)]
             if own and outcome.score < outcome.max_score and key not in refused:
                 told = "; ".join(f"cell {n} imports {m}" for n, m in own)
                 outcome = _outcome(slot, part, outcome.score, outcome.status,
