@@ -212,3 +212,130 @@ def test_stub_is_reported() -> None:
 
     with pytest.raises(ConvMathAssertionError, match="corr2d raises NotImplementedError"):
         assert_correlates_like(corr2d, settings=FAST)
+
+
+# ------------------------------------------------------------------ the cached plan of check_function
+# With derandomized settings, check_function replays a cached plan (the cases hypothesis
+# draws for a passing function, with the reference results) and searches with hypothesis
+# only when a call fails. These tests hold the replay to the search it stands for.
+
+from convmath.testing import runner  # noqa: E402
+from convmath.testing.functions import Supports  # noqa: E402
+from convmath.testing.runner import Outcome, check_function, grader_settings, local_call  # noqa: E402
+
+PLAN_CONFIGS = [
+    pytest.param(Supports(), id="corr2d"),
+    pytest.param(Supports(op="convolve", layout="multi_in_out", bias=True, stride=True, padding=("int", "same")),
+                 id="conv-multi"),
+    pytest.param(Supports(op="max_pool", layout="multi_in", stride=True, padding=("int",)), id="max-pool"),
+    pytest.param(Supports(op="output_size", args=("n", "kernel_size", "padding", "stride")), id="output-size"),
+]
+
+
+def recorded(fn: Callable[..., Any], log: list[str]) -> Callable[..., Outcome]:
+    inner = local_call(fn)
+
+    def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Outcome:
+        log.append(repr([np.asarray(a).tolist() for a in args]) + repr(sorted(kwargs.items())))
+        return inner(args, kwargs)
+
+    return call
+
+
+def reference_fn(supports: Supports) -> Callable[..., Any]:
+    """The reference as the student's function (it passes every case)."""
+    reference_of = runner._reference_of(supports, None)
+
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        matches = [c for c in plan_of(supports).cases if repr(c.args) == repr(args) and c.kwargs == kwargs]
+        return reference_of(matches[0])
+
+    return fn
+
+
+def plan_of(supports: Supports, max_examples: int = 20) -> runner._Plan:
+    settings_ = runner.Settings(grader_settings(max_examples), report_multiple_bugs=False)
+    plan = runner._plan(supports, None, runner._reference_of(supports, None), 1e-9, 1e-9, settings_, 60.0, 300)
+    assert plan is not None
+    return plan
+
+
+@pytest.mark.parametrize("supports", PLAN_CONFIGS)
+def test_replay_calls_exactly_what_the_search_draws(supports: Supports) -> None:
+    runner._PLANS.clear()
+    searched: list[str] = []
+    report = runner._search(recorded(reference_fn(supports), searched), supports,
+                            runner._reference_of(supports, None), 1e-9, 1e-9,
+                            runner.Settings(grader_settings(20), report_multiple_bugs=False), 60.0, 300)
+    replayed: list[str] = []
+    cached = check_function(recorded(reference_fn(supports), replayed), supports, settings=grader_settings(20))
+    assert report.passed and cached.passed and cached.calls == report.calls == len(searched) > 1
+    assert replayed == searched  # same cases, same order: a student gains nothing from the replay
+
+
+def test_second_check_does_not_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    check_function(local_call(corr2d_loops), Supports(), settings=grader_settings(20))  # builds the plan
+    searches: list[int] = []
+    real = runner._search
+    monkeypatch.setattr(runner, "_search", lambda *a, **k: searches.append(1) or real(*a, **k))
+    passed = check_function(local_call(corr2d_loops), Supports(), settings=grader_settings(20))
+    failed = check_function(local_call(corr2d_flipped), Supports(), settings=grader_settings(20))
+    assert passed.passed and passed.calls == 20 and searches == [1]  # only the failing function searched
+    assert failed.failure is not None and failed.failure.misconception == "kernel_flipped"
+
+
+@pytest.mark.parametrize(
+    "status, at",
+    [pytest.param("timeout", 1, id="timeout-first"), pytest.param("timeout", 6, id="timeout-sixth"),
+     pytest.param("crashed", 3, id="crashed-third"), pytest.param("error", 1, id="stub-first")],
+)
+def test_replay_reports_stalls_as_the_search_does(status: str, at: int) -> None:
+    def stalling() -> Callable[..., Outcome]:
+        count = [0]
+        good = local_call(corr2d_loops)
+
+        def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Outcome:
+            count[0] += 1
+            if count[0] >= at:
+                return Outcome(status, None, "NotImplementedError: " if status == "error" else "stuck")
+            return good(args, kwargs)
+
+        return call
+
+    settings_ = grader_settings(20)
+    searched = runner._search(stalling(), Supports(), runner._reference_of(Supports(), None), 1e-9, 1e-9,
+                              runner.Settings(settings_, report_multiple_bugs=False), 60.0, 300)
+    check_function(local_call(corr2d_loops), Supports(), settings=settings_)  # the plan exists
+    replayed = check_function(stalling(), Supports(), settings=settings_)
+    assert repr(replayed) == repr(searched)
+    assert replayed.missing == (status == "error") and replayed.calls == at
+
+
+def test_function_right_only_when_called_again_still_fails() -> None:
+    calls = [0]
+
+    def sly(X: Any, K: Any) -> np.ndarray:  # wrong on its first call, right ever after
+        calls[0] += 1
+        return corr2d_loops(X, K) + (calls[0] == 1)
+
+    report = check_function(local_call(sly), Supports(), settings=grader_settings(20))
+    assert not report.passed and report.failure is not None and report.failure.status == "wrong"
+
+
+def test_function_that_writes_into_its_input_cannot_change_the_plan() -> None:
+    def vandal(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Outcome:  # no copies, as a careless caller
+        X, K = args
+        out = corr2d_loops(X, K)
+        X[...] = 7
+        return Outcome("ok", out)
+
+    runner._PLANS.clear()
+    first = check_function(vandal, Supports(), settings=grader_settings(20))
+    again = check_function(local_call(corr2d_loops), Supports(), settings=grader_settings(20))
+    assert first.passed and again.passed
+
+
+def test_no_plan_without_derandomized_settings() -> None:
+    random_settings = settings(max_examples=5, deadline=None, derandomize=False, database=None)
+    assert runner._plan(Supports(), None, runner._reference_of(Supports(), None), 1e-9, 1e-9, random_settings,
+                        60.0, 300) is None

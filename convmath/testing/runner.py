@@ -13,16 +13,26 @@ misconception produces exactly the wrong result.
 ``"error"``, ``"timeout"`` or ``"crashed"``), ``value`` and ``message``
 attributes: the grader's sandbox ``CallResult``, or :class:`Outcome` from
 :func:`local_call`.
+
+With derandomized settings (the grader's, :func:`grader_settings`) hypothesis
+draws the same cases for every function until one fails. So the first check of
+a configuration records a *plan* (the cases drawn, and the reference result of
+each), cached per process by (supports, reference, tolerances, settings,
+``max_calls``); every later check replays the plan (calls and comparisons
+only) and runs the hypothesis search only when a call fails, to shrink it to
+the smallest failing call and name the misconception exactly as before.
 """
 
 from __future__ import annotations
 
 import copy
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as Settings
 from hypothesis.errors import Flaky, HypothesisException
@@ -241,6 +251,22 @@ def check_function(
     Returns
     -------
     FunctionReport
+
+    Notes
+    -----
+    With derandomized settings and no example database the cases come from a
+    cached plan (see the module docstring): a function that passes makes the
+    same calls, in the same order, as under the search; one that fails is
+    searched again from the start (so it is called again), and still fails
+    if the search no longer finds the failure the replay met.
+
+    Examples
+    --------
+    >>> report = check_function(local_call(lambda n, k: n - k + 1),
+    ...                         Supports(op="output_size", args=("n", "kernel_size")),
+    ...                         settings=grader_settings(10))
+    >>> report.passed, report.calls
+    (True, 10)
     """
     if settings is None:
         settings = Settings(deadline=None, report_multiple_bugs=False,
@@ -249,14 +275,41 @@ def check_function(
     # The explain phase re-runs the test many times to annotate a traceback we never show.
     settings = Settings(settings, report_multiple_bugs=False,
                         phases=tuple(ph for ph in settings.phases if ph != Phase.explain))
-    state: dict[str, Any] = {"calls": 0, "failures": [], "stopped": "", "dead": False, "missing": False}
-    start = time.monotonic()
+    reference_of = _reference_of(supports, reference)
+    plan = _plan(supports, reference, reference_of, rtol, atol, settings, time_limit, max_calls)
+    if plan is None:
+        return _search(call, supports, reference_of, rtol, atol, settings, time_limit, max_calls)
+    replayed, first, replay_calls = _replay(call, supports, plan, rtol, atol, time_limit, max_calls)
+    if replayed is not None:
+        return replayed
+    # A call failed: search again from the start, so hypothesis shrinks exactly as it
+    # would have. A function that no longer fails (it answers differently when called
+    # again) still fails, on the call the replay saw.
+    report = _search(call, supports, reference_of, rtol, atol, settings, time_limit, max_calls)
+    if report.failure is None:
+        return FunctionReport(False, replay_calls + report.calls, first, report.stopped)
+    return report
+
+
+def _reference_of(supports: Supports, reference: Callable[..., Any] | None) -> Callable[[Case], Any]:
+    """The reference result of a case: ``reference`` called like the function, else the canonical computation."""
 
     def reference_of(case: Case) -> Any:
         if reference is None:
             return expected_output(supports, case)
         return reference(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
 
+    return reference_of
+
+
+def _search(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,
+            atol: float, settings: Settings, time_limit: float, max_calls: int) -> FunctionReport:
+    """Draw calls with hypothesis, shrink the first failure, and name its misconception."""
+    state: dict[str, Any] = {"calls": 0, "failures": [], "stopped": "", "dead": False, "missing": False}
+    start = time.monotonic()
+
+    # The source of ``prop`` seeds the derandomized draws (hypothesis hashes it): the
+    # plan of :func:`_plan` is recorded by this same function, so keep them one.
     @settings
     @given(cases(supports))
     def prop(case: Case) -> None:
@@ -298,6 +351,105 @@ def check_function(
                           state["stopped"], state["missing"])
 
 
+# ---------------------------------------------------------------- the cached plan
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The calls a derandomized search makes on a function that passes, with the reference results."""
+
+    cases: tuple[Case, ...]
+    """Every case, in the order hypothesis draws it."""
+
+    expected: tuple[Any, ...]
+    """The reference result of each case."""
+
+    stopped: str
+    """``"calls"`` when ``max_calls`` cut the search short, else ``""``."""
+
+
+#: Plans by (supports, reference, rtol, atol, settings, max_calls); the oldest is dropped first.
+_PLANS: OrderedDict[Any, _Plan] = OrderedDict()
+_MAX_PLANS = 64
+
+
+def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of: Callable[[Case], Any],
+          rtol: float, atol: float, settings: Settings, time_limit: float, max_calls: int) -> _Plan | None:
+    """The cached plan of these settings; ``None`` when the draws are not reproducible (not derandomized,
+    a database) or the recording run did not finish in ``time_limit``.
+
+    The plan is recorded by :func:`_search` itself, with the reference standing in
+    for the function: with derandomized settings hypothesis draws the same cases
+    for every function until one fails, so a function that passes every case of
+    the plan is exactly one that passes the search, and the first case it fails
+    is the first failure the search would meet.
+    """
+    if not settings.derandomize or settings.database is not None:
+        return None
+    key = (supports, reference, rtol, atol, repr(settings), max_calls)
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # an unhashable reference
+        return None
+    if plan is not None:
+        _PLANS.move_to_end(key)
+        return plan
+    drawn: list[Case] = []
+    results: list[Any] = []
+
+    def record(case: Case) -> Any:
+        value = reference_of(case)
+        drawn.append(case)
+        results.append(value)
+        return value
+
+    def echo(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Outcome:
+        return Outcome("ok", results[-1])
+
+    report = _search(echo, supports, record, rtol, atol, settings, time_limit, max_calls)
+    if not report.passed or report.stopped == "time" or report.calls != len(drawn):
+        return None
+    for value in results:
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared by every replay
+    plan = _Plan(tuple(drawn), tuple(results), report.stopped)
+    _PLANS[key] = plan
+    while len(_PLANS) > _MAX_PLANS:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, rtol: float, atol: float,
+            time_limit: float, max_calls: int) -> tuple[FunctionReport | None, Failure | None, int]:
+    """Call the function on the plan's cases, as the search would until its first failure.
+
+    Returns ``(report, failure, calls)``: the report when the function passes,
+    stalls or is a stub; else ``None`` and the first failure met (a wrong result
+    or an error), for the search to shrink and diagnose.
+    """
+    start = time.monotonic()
+    calls = 0
+    for case, expected in zip(plan.cases, plan.expected):
+        if time.monotonic() - start > time_limit:
+            return FunctionReport(True, calls, None, "time"), None, calls
+        if calls >= max_calls:
+            return FunctionReport(True, calls, None, "calls"), None, calls
+        result = call(copy.deepcopy(tuple(case.args)), copy.deepcopy(dict(case.kwargs)))
+        calls += 1
+        status = getattr(result, "status", "error")
+        if status == "ok" and compare(expected, result.value, rtol=rtol, atol=atol) is None:
+            continue
+        failure = _judge(supports, case, copy.deepcopy(expected), result, rtol, atol)
+        if failure is None:  # pragma: no cover - the comparison above said they differ
+            continue
+        if calls == 1 and failure.status == "error" and failure.message.startswith("NotImplementedError"):
+            return FunctionReport(False, calls, None, "", True), None, calls
+        if failure.status in ("timeout", "crashed"):  # as the search reports it: no more calls into that process
+            return FunctionReport(False, calls, failure), None, calls
+        return None, failure, calls
+    return FunctionReport(True, calls, None, plan.stopped), None, calls
+
+
 def _more_failures(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,
                    atol: float, state: dict[str, Any], *, deadline: float, max_calls: int, examples: int = 20) -> list[Failure]:
     """Up to ``examples`` more calls, to tell apart misconceptions the smallest failure cannot."""
@@ -322,16 +474,23 @@ def _run_case(call: Callable[..., Any], supports: Supports, case: Case, referenc
     expected = reference_of(case)
     result = call(tuple(case.args), dict(case.kwargs))
     state["calls"] += 1
+    failure = _judge(supports, case, expected, result, rtol, atol)
+    if failure is None or failure.status == "wrong":
+        return failure
+    if state["calls"] == 1 and failure.status == "error" and failure.message.startswith("NotImplementedError"):
+        state["missing"] = True
+        return None
+    if failure.status in ("timeout", "crashed"):
+        state["dead"] = True  # no more calls into a dead or stuck process
+    return failure
+
+
+def _judge(supports: Supports, case: Case, expected: Any, result: Any, rtol: float, atol: float) -> Failure | None:
+    """What went wrong in ``result`` (a call's outcome) on ``case``; ``None`` when it agrees with ``expected``."""
     status = getattr(result, "status", "error")
-    text = case.render("f")[2:-1]
     if status != "ok":
-        message = str(getattr(result, "message", ""))
-        if state["calls"] == 1 and status == "error" and message.startswith("NotImplementedError"):
-            state["missing"] = True
-            return None
-        if status in ("timeout", "crashed"):
-            state["dead"] = True  # no more calls into a dead or stuck process
-        return Failure(text, status, expected, None, message, size=case.size)
+        return Failure(case.render("f")[2:-1], status, expected, None, str(getattr(result, "message", "")),
+                       size=case.size)
     actual = result.value
     mismatch = compare(expected, actual, rtol=rtol, atol=atol)
     if mismatch is None:
@@ -340,6 +499,5 @@ def _run_case(call: Callable[..., Any], supports: Supports, case: Case, referenc
     for candidate, value in misconception_outputs(supports, case):
         if candidate not in labels and compare(value, actual, rtol=rtol, atol=atol) is None:
             labels.append(candidate)
-    return Failure(text, "wrong", expected, actual, "", mismatch, labels[0] if labels else None, case.size,
-                   tuple(labels))
-
+    return Failure(case.render("f")[2:-1], "wrong", expected, actual, "", mismatch, labels[0] if labels else None,
+                   case.size, tuple(labels))
