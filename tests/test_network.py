@@ -248,20 +248,9 @@ import numpy as np  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from _backend import dims, run_pool  # noqa: E402
 from convmath.layers import layer_params  # noqa: E402
 from convmath.testing.strategies import layer_stacks  # noqa: E402
-
-
-def _dims(layer, name):
-    """An argument as a tuple with one entry per spatial dimension (unambiguous for the backend)."""
-    value = layer[name]
-    return value if isinstance(value, tuple) else (value,) * layer.ndim
-
-
-def _pool_geometry(layer):
-    """``kernel_size, stride`` (None stays None), ``padding`` as per-dimension tuples."""
-    stride = None if layer["stride"] is None else _dims(layer, "stride")
-    return _dims(layer, "kernel_size"), stride, _dims(layer, "padding")
 
 
 def run_numeric(numeric, net, x, rng):
@@ -274,7 +263,7 @@ def run_numeric(numeric, net, x, rng):
     for layer in net.layers:
         used = 0
         if layer.family in ("conv", "conv_transpose"):
-            kernel = layer["kernel_size"] if isinstance(layer["kernel_size"], tuple) else (layer["kernel_size"],) * layer.ndim
+            kernel = dims(layer, "kernel_size")
             cin, cout, groups = layer["in_channels"], layer["out_channels"], layer["groups"]
             shape = (cout, cin // groups, *kernel) if layer.family == "conv" else (cin, cout // groups, *kernel)
             weight = rng.standard_normal(shape)
@@ -285,14 +274,8 @@ def run_numeric(numeric, net, x, rng):
                 x = numeric.correlate(x, weight, bias, **options)
             else:
                 x = numeric.conv_transpose(x, weight, bias, output_padding=layer["output_padding"], **options)
-        elif layer.family == "maxpool":
-            kernel, stride, padding = _pool_geometry(layer)
-            x = numeric.max_pool(x, kernel, stride=stride, padding=padding, dilation=_dims(layer, "dilation"),
-                                 ceil_mode=layer["ceil_mode"])
-        elif layer.family == "avgpool":
-            kernel, stride, padding = _pool_geometry(layer)
-            x = numeric.avg_pool(x, kernel, stride=stride, padding=padding, ceil_mode=layer["ceil_mode"],
-                                 count_include_pad=layer["count_include_pad"])
+        elif layer.family in ("maxpool", "avgpool"):
+            x = run_pool(numeric, layer, x)
         elif layer.family == "flatten":
             lead = x.shape[: x.ndim - len(net.in_shapes[layer.index - 1])]
             x = x.reshape(*lead, -1)

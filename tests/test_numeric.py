@@ -16,6 +16,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _backend import draw_conv_geometry, draw_spatial
 from convmath import ConvMathError
 from convmath.numeric import avg_pool, conv_transpose, convolve, corr2d, correlate, max_pool
 from convmath.sizes import conv_output_size, conv_transpose_output_size, pool_output_size, resolve_padding
@@ -189,13 +190,7 @@ def conv_configs(draw: Any, *, modes: tuple[str, ...] = MODES, max_stride: int =
 
     Shrinks towards one spatial dimension, one group, kernel 1, integer padding 0.
     """
-    ndim = draw(st.integers(1, 3), label="ndim")
-    top = {1: 9, 2: 6, 3: 4}[ndim]
-    groups = draw(st.integers(1, 3), label="groups")
-    cin_g, cout_g = draw(st.integers(1, 2), label="cin_g"), draw(st.integers(1, 2), label="cout_g")
-    kernel = tuple(draw(st.integers(1, 3), label="kernel") for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, 2), label="dilation") for _ in range(ndim))
-    form = draw(st.sampled_from(["int", "per_dim", "pairs", "valid", "same", "full"]), label="padding form")
+    ndim, top, groups, cin_g, cout_g, kernel, dilation, form = draw_conv_geometry(draw, tops={1: 9, 2: 6, 3: 4})
     if form == "same":
         stride: Any = 1
     else:
@@ -216,16 +211,11 @@ def conv_configs(draw: Any, *, modes: tuple[str, ...] = MODES, max_stride: int =
     per_dim = per_dim if isinstance(per_dim, tuple) else (per_dim,) * ndim
     pads = [resolve_padding(p, k, dilation=d, stride=s) for p, k, d, s in zip(per_dim, kernel, dilation, strides)]
     mode = draw(st.sampled_from(modes), label="padding_mode")
-    spatial = []
-    for (left, right), k, d in zip(pads, kernel, dilation):
-        low = max(1, d * (k - 1) + 1 - left - right)
-        low = max(low, left + 1, right + 1) if mode == "reflect" else low
-        low = max(low, left, right) if mode == "circular" else low
-        spatial.append(draw(st.integers(low, max(low, top)), label="n"))
+    spatial = draw_spatial(draw, pads, kernel, dilation, top=top, mode=mode)
     batch = draw(st.sampled_from([None, 1, 2]), label="batch")
     return dict(
         ndim=ndim, groups=groups, cin_g=cin_g, cout_g=cout_g, kernel=kernel, stride=stride, dilation=dilation,
-        padding=padding, pads=pads, padding_mode=mode, spatial=tuple(spatial), batch=batch,
+        padding=padding, pads=pads, padding_mode=mode, spatial=spatial, batch=batch,
     )
 
 
@@ -272,8 +262,7 @@ def pool_configs(draw: Any, *, dilated: bool = True) -> dict[str, Any]:
     stride = draw(st.one_of(st.none(), st.tuples(*[st.integers(1, 3)] * ndim)), label="stride")
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim)) if dilated else (1,) * ndim
     padding = tuple(draw(st.integers(0, k // 2), label="padding") for k in kernel)
-    lows = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
-    spatial = tuple(draw(st.integers(low, max(low, {1: 9, 2: 7, 3: 5}[ndim])), label="n") for low in lows)
+    spatial = draw_spatial(draw, [(p, p) for p in padding], kernel, dilation, top={1: 9, 2: 7, 3: 5}[ndim])
     return dict(ndim=ndim, kernel=kernel[0] if as_int else kernel, kernels=kernel, stride=stride,
                 dilation=dilation, padding=padding, spatial=spatial, ceil_mode=draw(st.booleans(), label="ceil_mode"),
                 batch=draw(st.sampled_from([None, 2]), label="batch"))

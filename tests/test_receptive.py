@@ -153,35 +153,19 @@ def test_invalid(layers, message):
 import itertools  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _backend import dims, run_pool  # noqa: E402
 from hypothesis import assume, settings  # noqa: E402
-
-
-def _dims(layer, name):
-    """An argument as a tuple with one entry per spatial dimension (unambiguous for the backend)."""
-    value = layer[name]
-    return value if isinstance(value, tuple) else (value,) * layer.ndim
-
-
-def _pool_geometry(layer):
-    """``kernel_size, stride`` (None stays None), ``padding`` as per-dimension tuples."""
-    stride = None if layer["stride"] is None else _dims(layer, "stride")
-    return _dims(layer, "kernel_size"), stride, _dims(layer, "padding")
 
 
 def _run(numeric, net, x, rng):
     """Run ``x`` (batch first) through ``net`` with positive weights and no bias."""
     for layer in net.layers:
         if layer.family == "conv":
-            kernel = layer["kernel_size"] if isinstance(layer["kernel_size"], tuple) else (layer["kernel_size"],) * layer.ndim
+            kernel = dims(layer, "kernel_size")
             weight = rng.uniform(0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *kernel))
             x = numeric.correlate(x, weight, None, stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"])
-        elif layer.family == "maxpool":
-            kernel, stride, padding = _pool_geometry(layer)
-            x = numeric.max_pool(x, kernel, stride=stride, padding=padding, dilation=_dims(layer, "dilation"),
-                                 ceil_mode=layer["ceil_mode"])
-        elif layer.family == "avgpool":
-            kernel, stride, padding = _pool_geometry(layer)
-            x = numeric.avg_pool(x, kernel, stride=stride, padding=padding, ceil_mode=layer["ceil_mode"])
+        elif layer.family in ("maxpool", "avgpool"):
+            x = run_pool(numeric, layer, x)
         else:
             assert layer.type == "ReLU"
             x = np.maximum(x, 0)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _backend import draw_conv_geometry, draw_spatial
 from convmath import numeric
 from convmath.sizes import resolve_padding
 
@@ -42,13 +43,7 @@ def torch_pad_width(pads: list[tuple[int, int]]) -> list[int]:
 @st.composite
 def conv_configs(draw: Any) -> dict[str, Any]:
     """A valid correlate configuration: shapes, every padding form, stride, dilation, groups, padding_mode."""
-    ndim = draw(st.integers(1, 3), label="ndim")
-    top = {1: 9, 2: 7, 3: 5}[ndim]
-    groups = draw(st.integers(1, 3), label="groups")
-    cin_g, cout_g = draw(st.integers(1, 2), label="cin_g"), draw(st.integers(1, 2), label="cout_g")
-    kernel = tuple(draw(st.integers(1, 3), label="kernel") for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, 2), label="dilation") for _ in range(ndim))
-    form = draw(st.sampled_from(["int", "per_dim", "pairs", "valid", "same", "full"]), label="padding form")
+    ndim, top, groups, cin_g, cout_g, kernel, dilation, form = draw_conv_geometry(draw, tops={1: 9, 2: 7, 3: 5})
     stride = (1,) * ndim if form == "same" else tuple(draw(st.integers(1, 3), label="stride") for _ in range(ndim))
     if form == "int":
         padding: Any = draw(st.integers(0, 2))
@@ -61,17 +56,10 @@ def conv_configs(draw: Any) -> dict[str, Any]:
     per_dim = padding if isinstance(padding, tuple) else (padding,) * ndim
     pads = [resolve_padding(p, k, dilation=d, stride=s) for p, k, d, s in zip(per_dim, kernel, dilation, stride)]
     mode = draw(st.sampled_from(list(MODES)), label="padding_mode")
-    spatial = []
-    for (left, right), k, d in zip(pads, kernel, dilation):
-        low = max(1, d * (k - 1) + 1 - left - right)
-        if mode == "reflect":
-            low = max(low, left + 1, right + 1)
-        elif mode == "circular":
-            low = max(low, left, right)
-        spatial.append(draw(st.integers(low, max(low, top)), label="n"))
+    spatial = draw_spatial(draw, pads, kernel, dilation, top=top, mode=mode)
     return dict(
         ndim=ndim, groups=groups, cin=cin_g * groups, cout=cout_g * groups, cin_g=cin_g, kernel=kernel,
-        stride=stride, dilation=dilation, padding=padding, pads=pads, padding_mode=mode, spatial=tuple(spatial),
+        stride=stride, dilation=dilation, padding=padding, pads=pads, padding_mode=mode, spatial=spatial,
         batch=draw(st.sampled_from([1, 2]), label="batch"), bias=draw(st.booleans(), label="bias"),
     )
 
@@ -152,8 +140,7 @@ def pool_configs(draw: Any, *, dilated: bool) -> dict[str, Any]:
     stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim)) if dilated else (1,) * ndim
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    lows = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, padding)]
-    spatial = tuple(draw(st.integers(low, max(low, {1: 9, 2: 7, 3: 5}[ndim])), label="n") for low in lows)
+    spatial = draw_spatial(draw, [(p, p) for p in padding], kernel, dilation, top={1: 9, 2: 7, 3: 5}[ndim])
     return dict(ndim=ndim, kernel=kernel, stride=draw(st.sampled_from([None, stride])), dilation=dilation,
                 padding=padding, spatial=spatial, ceil_mode=draw(st.booleans()))
 
