@@ -32,6 +32,7 @@ Kinds
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import math
@@ -51,7 +52,7 @@ from convmath.testing.functions import Supports
 from convmath.testing.runner import check_function, grader_settings, misconception_text
 from exercises.model import Part
 
-from .expr import ExpressionError, make_symbols, parse_expression
+from .expr import Enclosure, ExpressionError, Undecided, compile_expression, make_symbols, parse_expression
 
 __all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
 
@@ -334,8 +335,8 @@ def _check_expression(part: Part, answer: Any, locale: str, call: Any, options: 
                        options=options, error=True)
     expected = _rebind(sympy.sympify(spec.expected), symbols)
     points = _points(spec.symbols, options)
-    counter = _differs(student, expected, points)
-    if counter is None and _provably_unequal(student, expected, options):
+    counter, exact = _compare_at(student, expected, points)
+    if counter is None and not exact and _provably_unequal(student, expected, options):
         counter = {}
     if counter is None:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options,
@@ -351,14 +352,34 @@ def _rebind(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr
     return expr.xreplace({s: symbols[s.name] for s in expr.free_symbols if s.name in symbols})
 
 
-def _points(domains: Mapping[str, str], options: CheckOptions) -> list[dict[str, Any]]:
-    rng = random.Random(options.seed)
-    small = [dict.fromkeys(domains, v) for v in (1, 2, 3)]
+class _Points(tuple):  # type: ignore[type-arg]
+    """The sample points of one (domains, seed, count): dicts of ints and sympy Rationals, plus, for the
+    fast evaluators, the same values as Fractions. Hashable by ``key``: evaluations are cached per key."""
+
+    key: tuple[Any, ...]
+    fractions: tuple[dict[str, Fraction], ...]
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Points) and self.key == other.key
+
+
+def _points(domains: Mapping[str, str], options: CheckOptions) -> _Points:
+    """The points (the same for every student: fixed seed), cached per (domains, seed, count)."""
+    return _point_set(tuple(domains.items()), options.seed, options.expression_points)
+
+
+@functools.lru_cache(maxsize=64)
+def _point_set(domains: tuple[tuple[str, str], ...], seed: int, count: int) -> _Points:
+    rng = random.Random(seed)
+    small = [dict.fromkeys(dict(domains), v) for v in (1, 2, 3)]
     points = []
-    for i in range(options.expression_points):
-        top = 6 if i < options.expression_points // 2 else 40
+    for i in range(count):
+        top = 6 if i < count // 2 else 40
         point = {}
-        for name, domain in domains.items():
+        for name, domain in domains:
             if domain == "positive_integer":
                 point[name] = rng.randint(1, top)
             elif domain == "nonnegative_integer":
@@ -368,19 +389,91 @@ def _points(domains: Mapping[str, str], options: CheckOptions) -> list[dict[str,
             else:
                 point[name] = sympy.Rational(rng.randint(-20 * top, 20 * top), rng.randint(1, 20))
         points.append(point)
-    return [p for p in small if all(d != "nonnegative_integer" or v >= 0 for d, v in zip(domains.values(), p.values()))] + points
+    kept = [p for p in small if all(d != "nonnegative_integer" or v >= 0 for (_, d), v in zip(domains, p.values()))]
+    out = _Points(kept + points)
+    out.key = (domains, seed, count)
+    out.fractions = tuple({k: Fraction(v) if isinstance(v, int) else Fraction(int(v.p), int(v.q))
+                           for k, v in p.items()} for p in out)
+    return out
 
 
-def _differs(student: sympy.Expr, expected: sympy.Expr, points: list[dict[str, Any]]) -> dict[str, Any] | None:
+class _Slow:
+    """A point the fast evaluation could not settle: sympy's value there (``None``: undefined)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: sympy.Expr | None) -> None:
+        self.value = value
+
+
+@functools.lru_cache(maxsize=512)
+def _values(expr: sympy.Expr, points: _Points) -> tuple[Fraction | Enclosure | _Slow, ...]:
+    """``expr`` at every point: fast (exact Fraction, or an Enclosure) where that decides, else sympy's
+    value. Cached per (expression, points), so the key is evaluated once per process."""
+    run = compile_expression(expr)
+    out: list[Fraction | Enclosure | _Slow] = []
+    for point, fractions in zip(points, points.fractions):
+        if run is not None:
+            try:
+                out.append(run(fractions))
+                continue
+            except Undecided:
+                pass
+        out.append(_Slow(_value(expr, _at(expr, point))))
+    return tuple(out)
+
+
+def _at(expr: sympy.Expr, point: Mapping[str, Any]) -> dict[sympy.Symbol, Any]:
+    return {s: point[s.name] for s in expr.free_symbols if s.name in point}
+
+
+def _differs(student: sympy.Expr, expected: sympy.Expr, points: _Points) -> dict[str, Any] | None:
     """The first point where the two differ (both defined, or only the student's undefined), else ``None``."""
-    for point in points:
-        values = {s: point[s.name] for s in (student.free_symbols | expected.free_symbols) if s.name in point}
-        e = _value(expected, values)
-        if e is None:
-            continue
-        v = _value(student, values)
-        if v is None or not _close(v, e):
-            return {k: (int(x) if isinstance(x, int) else str(x)) for k, x in point.items()}
+    return _compare_at(student, expected, points)[0]
+
+
+def _compare_at(student: sympy.Expr, expected: sympy.Expr, points: _Points) -> tuple[dict[str, Any] | None, bool]:
+    """``(counterexample or None, exact)``: ``exact`` when at some point both values are rationals,
+    computed exactly and equal (then ``student - expected`` is no nonzero constant)."""
+    mine, theirs = _values(student, points), _values(expected, points)
+    exact = False
+    for point, v, e in zip(points, mine, theirs):
+        if isinstance(e, _Slow) and e.value is None:
+            continue  # the key is undefined there
+        same = None if isinstance(v, _Slow) or isinstance(e, _Slow) else _same(v, e)
+        if same is None:
+            values = _at(student, point) | _at(expected, point)
+            ev = e.value if isinstance(e, _Slow) else _value(expected, values)
+            if ev is None:
+                continue
+            sv = v.value if isinstance(v, _Slow) else _value(student, values)
+            same = sv is not None and _close(sv, ev)
+            exact = exact or (same and sv.is_Rational and ev.is_Rational)
+        else:
+            exact = exact or (same and isinstance(v, Fraction) and isinstance(e, Fraction))
+        if not same:
+            return {k: (int(x) if isinstance(x, int) else str(x)) for k, x in point.items()}, exact
+    return None, exact
+
+
+def _same(v: Fraction | Enclosure, e: Fraction | Enclosure) -> bool | None:
+    """:func:`_close` on fast values: exact for two rationals, else decided on the enclosures
+    (``None`` when they cannot tell, e.g. a difference right at the tolerance)."""
+    if isinstance(v, Fraction) and isinstance(e, Fraction):
+        return v == e
+    try:
+        a, b = Enclosure.of(v), Enclosure.of(e)
+    except Undecided:
+        return None
+    dlo, dhi = math.nextafter(a.lo - b.hi, -math.inf), math.nextafter(a.hi - b.lo, math.inf)
+    biggest = max(-dlo, dhi)
+    smallest = 0.0 if dlo <= 0.0 <= dhi else min(abs(dlo), abs(dhi))
+    low = 0.0 if b.lo <= 0.0 <= b.hi else min(abs(b.lo), abs(b.hi))
+    high = max(abs(b.lo), abs(b.hi))
+    if biggest <= math.nextafter(1e-9 * max(1.0, low), 0.0):
+        return True
+    if smallest > math.nextafter(1e-9 * max(1.0, high), math.inf):
+        return False
     return None
 
 
@@ -403,11 +496,20 @@ def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
 
 
 def _provably_unequal(student: sympy.Expr, expected: sympy.Expr, options: CheckOptions) -> bool:
-    """Points agree; when both are small, let ``simplify`` disagree only if it proves a nonzero constant."""
+    """Points agree; when both are small, let ``simplify`` disagree only if it proves a nonzero constant.
+
+    Cheap proofs of a zero difference come first (sympy's own canonical form,
+    then ``expand``): ``simplify`` of 0 cannot be a nonzero constant.
+    """
+    diff = student - expected
+    if diff == 0:
+        return False
     if sympy.count_ops(student) + sympy.count_ops(expected) > options.simplify_max_ops:
         return False
     try:
-        diff = sympy.simplify(student - expected)
+        if sympy.expand(diff) == 0:
+            return False
+        diff = sympy.simplify(diff)
     except Exception:  # sympy may fail on odd inputs; the sampled points stand
         return False
     return bool(diff.is_number and diff != 0)

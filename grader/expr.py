@@ -35,9 +35,12 @@ The typographic characters students paste from a PDF (``−``, ``×``, ``·``,
 from __future__ import annotations
 
 import ast
+import functools
+import math
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from fractions import Fraction
+from typing import Any, NamedTuple, Union
 
 import sympy
 
@@ -52,6 +55,9 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "MAX_DEPTH",
+    "compile_expression",
+    "Enclosure",
+    "Undecided",
 ]
 
 #: Longest accepted input, in characters.
@@ -370,3 +376,348 @@ def _power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
                 if bits * e > MAX_POWER_BITS:
                     raise ExpressionError("the power is too large to compute")
     return base**exponent
+
+
+# ----------------------------------------------------------------- fast evaluation at points
+
+
+class Enclosure(NamedTuple):
+    """An interval ``[lo, hi]`` of floats known to hold an irrational (or not exactly computed) value."""
+
+    lo: float
+    """Lower bound."""
+
+    hi: float
+    """Upper bound."""
+
+    @classmethod
+    def of(cls, value: Fraction | Enclosure) -> Enclosure:
+        """``value`` itself if an enclosure, else the tightest float interval around the rational.
+
+        >>> Enclosure.of(Fraction(3)), Enclosure.of(Fraction(1, 10)).lo < 0.1 < Enclosure.of(Fraction(1, 10)).hi
+        (Enclosure(lo=3.0, hi=3.0), True)
+        """
+        if isinstance(value, Enclosure):
+            return value
+        try:
+            f = float(value)  # int / int: correctly rounded
+        except OverflowError:
+            raise Undecided("too large for a float") from None
+        if value.denominator == 1 and abs(value.numerator) <= 2**53:
+            return cls(f, f)
+        return cls(_down(f), _up(f))
+
+
+class Undecided(ArithmeticError):
+    """The fast evaluation cannot settle this point (a division by zero, a domain edge, an overflow,
+    an interval across an integer under ``floor``): evaluate it with sympy."""
+
+
+Value = Union[Fraction, Enclosure]
+
+
+@functools.lru_cache(maxsize=2048)
+def compile_expression(expr: sympy.Basic) -> Callable[[Mapping[str, Fraction]], Value] | None:
+    r"""Compile a parsed expression into a fast, exact evaluator; ``None`` if it uses anything else.
+
+    The evaluator takes the symbols' values as :class:`fractions.Fraction`
+    (by name) and returns a :class:`~fractions.Fraction` when the value is
+    rational and computed exactly (``+ - * /``, integer powers, ``floor``,
+    ``ceil``, ``Mod``, ``max``, ``min``, ``abs``, exact roots), else an
+    :class:`Enclosure`: float bounds rounded outwards at every step, so the
+    true value is always inside. Where it cannot decide (a division by zero,
+    ``log`` of a non-positive value, an overflow, ``floor`` of an interval
+    across an integer) it raises :class:`Undecided`, and the caller asks sympy.
+    Compiled evaluators are cached per expression.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression as :func:`parse_expression` builds it (or a trusted one).
+
+    Returns
+    -------
+    callable or None
+
+    Examples
+    --------
+    >>> n, s = sympy.symbols("n s", integer=True, positive=True)
+    >>> f = compile_expression(sympy.floor((n + 1) / s) + sympy.Rational(1, 3))
+    >>> f({"n": Fraction(8), "s": Fraction(2)})          # floor(9/2) + 1/3, exactly
+    Fraction(13, 3)
+    >>> e = compile_expression(sympy.exp(-n))({"n": Fraction(1)})
+    >>> e.lo <= 0.36787944117144233 <= e.hi                # exp(-1) inside its enclosure
+    True
+    >>> compile_expression(sympy.sin(n)) is None            # not in the whitelist
+    True
+    """
+    try:
+        return _compile(expr)
+    except _Unsupported:
+        return None
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _down(x: float) -> float:
+    return math.nextafter(x, -math.inf)
+
+
+def _up(x: float) -> float:
+    return math.nextafter(x, math.inf)
+
+
+def _checked(lo: float, hi: float) -> Enclosure:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise Undecided("overflow")
+    return Enclosure(lo, hi)
+
+
+_PI = Enclosure(_down(math.pi), _up(math.pi))
+_E = Enclosure(_down(math.e), _up(math.e))
+#: Largest exact power computed, in bits of the result (beyond it sympy decides, as before).
+_MAX_EXACT_BITS = 100_000
+
+
+def _compile(e: sympy.Basic) -> Callable[[Mapping[str, Fraction]], Value]:
+    if e.is_Rational:
+        const = Fraction(int(e.p), int(e.q))
+        return lambda pt: const
+    if e.is_Float:
+        enclosure = Enclosure.of(Fraction(*sympy.Rational(e).as_numer_denom()))
+        enclosure = Enclosure(_down(enclosure.lo), _up(enclosure.hi))  # a float is never exact here
+        return lambda pt: enclosure
+    if e is sympy.pi or e is sympy.E:
+        constant = _PI if e is sympy.pi else _E
+        return lambda pt: constant
+    if e.is_Symbol:
+        name = e.name
+
+        def symbol(pt: Mapping[str, Fraction]) -> Value:
+            try:
+                return pt[name]
+            except KeyError:
+                raise Undecided(f"no value for {name}") from None
+
+        return symbol
+    args = [_compile(a) for a in e.args]
+    if e.is_Add:
+        return lambda pt: _add([f(pt) for f in args])
+    if e.is_Mul:
+        return lambda pt: _mul([f(pt) for f in args])
+    if e.is_Pow:
+        base, exponent = args
+        if e.exp.is_Rational:
+            power = Fraction(int(e.exp.p), int(e.exp.q))
+            return lambda pt: _pow(base(pt), power)
+        return lambda pt: _pow(base(pt), exponent(pt))
+    unary = {sympy.exp: _exp, sympy.log: _log, sympy.floor: _floor, sympy.ceiling: _ceiling, sympy.Abs: _abs}
+    if e.func in unary and len(args) == 1:
+        op, (arg,) = unary[e.func], args
+        return lambda pt: op(arg(pt))
+    if e.func in (sympy.Max, sympy.Min):
+        pick = _max if e.func is sympy.Max else _min
+        return lambda pt: pick([f(pt) for f in args])
+    if e.func is sympy.Mod and len(args) == 2:
+        a, b = args
+        return lambda pt: _mod(a(pt), b(pt))
+    raise _Unsupported(type(e).__name__)
+
+
+def _add(values: list[Value]) -> Value:
+    if all(isinstance(v, Fraction) for v in values):
+        return sum(values[1:], values[0])  # type: ignore[arg-type]
+    lo = hi = 0.0
+    for v in values:
+        b = Enclosure.of(v)
+        lo, hi = _down(lo + b.lo), _up(hi + b.hi)
+    return _checked(lo, hi)
+
+
+def _mul(values: list[Value]) -> Value:
+    if all(isinstance(v, Fraction) for v in values):
+        out = values[0]
+        for v in values[1:]:
+            out = out * v
+        return out
+    if any(isinstance(v, Fraction) and v == 0 for v in values):
+        return Fraction(0)  # sympy: 0 times a finite number is exactly 0
+    acc = Enclosure.of(values[0])
+    for v in values[1:]:
+        acc = _imul(acc, Enclosure.of(v))
+    return acc
+
+
+def _imul(a: Enclosure, b: Enclosure) -> Enclosure:
+    p = (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)
+    return _checked(_down(min(p)), _up(max(p)))
+
+
+def _reciprocal(a: Enclosure) -> Enclosure:
+    if a.lo <= 0.0 <= a.hi:
+        raise Undecided("division by an interval holding 0")
+    return _checked(_down(1.0 / a.hi), _up(1.0 / a.lo))
+
+
+def _ipow(a: Enclosure, n: int) -> Enclosure:
+    """``a ** n`` for an integer ``n``, by squaring with outward rounding."""
+    if n < 0:
+        return _reciprocal(_ipow(a, -n))
+    if n == 0:
+        return Enclosure(1.0, 1.0)
+    if a.lo >= 0.0:
+        return _checked(_pow_bound(a.lo, n, _down), _pow_bound(a.hi, n, _up))
+    if a.hi <= 0.0:
+        lo, hi = _pow_bound(-a.hi, n, _down), _pow_bound(-a.lo, n, _up)
+        return _checked(lo, hi) if n % 2 == 0 else _checked(-hi, -lo)
+    top = _pow_bound(max(-a.lo, a.hi), n, _up)
+    return _checked(0.0, top) if n % 2 == 0 else _checked(-_pow_bound(-a.lo, n, _up), _pow_bound(a.hi, n, _up))
+
+
+def _pow_bound(x: float, n: int, rounded: Callable[[float], float]) -> float:
+    """A bound of ``x ** n`` for ``x >= 0`` (``rounded`` = ``_down`` or ``_up``)."""
+    result, base = 1.0, x
+    while n:
+        if n & 1:
+            result = max(0.0, rounded(result * base))
+        n >>= 1
+        if n:
+            base = max(0.0, rounded(base * base))
+    return result
+
+
+def _iroot(n: int, q: int) -> int:
+    """The integer part of the ``q``-th root of ``n >= 0`` (Newton's method on integers)."""
+    if n < 2:
+        return n
+    x = 1 << -(-n.bit_length() // q)
+    while True:
+        y = ((q - 1) * x + n // x ** (q - 1)) // q
+        if y >= x:
+            return x
+        x = y
+
+
+def _pow(base: Value, exponent: Value) -> Value:
+    if isinstance(exponent, Fraction):
+        p, q = exponent.numerator, exponent.denominator
+        if isinstance(base, Fraction):
+            if base == 0:
+                if exponent > 0:
+                    return Fraction(0)
+                raise Undecided("0 to a power <= 0")
+            if base == 1:
+                return base
+            if q > 1:
+                if base < 0:
+                    raise Undecided("root of a negative number")
+                num, den = _iroot(base.numerator, q), _iroot(base.denominator, q)
+                if num**q != base.numerator or den**q != base.denominator:
+                    return _ipow(_root(Enclosure.of(base), q), p)
+                base = Fraction(num, den)
+            bits = max(base.numerator.bit_length(), base.denominator.bit_length())
+            if bits * abs(p) > _MAX_EXACT_BITS:
+                raise Undecided("power too large to compute exactly")
+            return base**p
+        if q == 1:
+            return _ipow(base, p)
+        if base.lo < 0.0:
+            raise Undecided("root of a possibly negative number")
+        return _ipow(_root(base, q), p)
+    if isinstance(base, Fraction) and base == 1:
+        return base
+    b = Enclosure.of(base)
+    if b.lo <= 0.0:
+        raise Undecided("a power of a possibly non-positive number")
+    return _exp(_imul(exponent, _log(b)))
+
+
+def _root(a: Enclosure, q: int) -> Enclosure:
+    """The ``q``-th root of an enclosure with ``lo >= 0``."""
+    lo = max(a.lo, 0.0)
+    if q == 2:  # math.sqrt is correctly rounded
+        return _checked(max(0.0, _down(math.sqrt(lo))), _up(math.sqrt(a.hi)))
+    if lo == 0.0:
+        raise Undecided("root of an interval touching 0")
+    return _exp(_imul(Enclosure(_down(1.0 / q), _up(1.0 / q)), _log(Enclosure(lo, a.hi))))
+
+
+def _widen(x: float, rounded: Callable[[float], float]) -> float:
+    """Four units in the last place towards ``rounded``: libm's exp and log are within one."""
+    for _ in range(4):
+        x = rounded(x)
+    return x
+
+
+def _exp(x: Value) -> Value:
+    if isinstance(x, Fraction) and x == 0:
+        return Fraction(1)
+    a = Enclosure.of(x)
+    if a.hi > 709.0:
+        raise Undecided("exp overflows a float")
+    return _checked(max(0.0, _widen(math.exp(a.lo), _down)), _widen(math.exp(a.hi), _up))
+
+
+def _log(x: Value) -> Value:
+    if isinstance(x, Fraction) and x == 1:
+        return Fraction(0)
+    a = Enclosure.of(x)
+    if a.lo <= 0.0:
+        raise Undecided("log of a possibly non-positive number")
+    return _checked(_widen(math.log(a.lo), _down), _widen(math.log(a.hi), _up))
+
+
+def _floor(x: Value) -> Value:
+    if isinstance(x, Fraction):
+        return Fraction(math.floor(x))
+    lo, hi = math.floor(x.lo), math.floor(x.hi)
+    if lo != hi:
+        raise Undecided("floor of an interval across an integer")
+    return Fraction(lo)
+
+
+def _ceiling(x: Value) -> Value:
+    if isinstance(x, Fraction):
+        return Fraction(math.ceil(x))
+    lo, hi = math.ceil(x.lo), math.ceil(x.hi)
+    if lo != hi:
+        raise Undecided("ceiling of an interval across an integer")
+    return Fraction(lo)
+
+
+def _abs(x: Value) -> Value:
+    if isinstance(x, Fraction):
+        return abs(x)
+    if x.lo >= 0.0:
+        return x
+    if x.hi <= 0.0:
+        return Enclosure(-x.hi, -x.lo)
+    return Enclosure(0.0, max(-x.lo, x.hi))
+
+
+def _max(values: list[Value]) -> Value:
+    if all(isinstance(v, Fraction) for v in values):
+        return max(values)  # type: ignore[type-var]
+    bounds = [Enclosure.of(v) for v in values]
+    for v, b in zip(values, bounds):  # one argument certainly the largest: it is the value
+        if all(b.lo >= o.hi for o in bounds if o is not b):
+            return v
+    return Enclosure(max(b.lo for b in bounds), max(b.hi for b in bounds))
+
+
+def _min(values: list[Value]) -> Value:
+    if all(isinstance(v, Fraction) for v in values):
+        return min(values)  # type: ignore[type-var]
+    bounds = [Enclosure.of(v) for v in values]
+    for v, b in zip(values, bounds):
+        if all(b.hi <= o.lo for o in bounds if o is not b):
+            return v
+    return Enclosure(min(b.lo for b in bounds), min(b.hi for b in bounds))
+
+
+def _mod(a: Value, b: Value) -> Value:
+    if isinstance(a, Fraction) and isinstance(b, Fraction) and b != 0:
+        return a % b  # the sign of b, as sympy.Mod
+    raise Undecided("Mod of an irrational or by 0")
