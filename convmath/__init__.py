@@ -82,7 +82,10 @@ __all__ = ["ConvMathError", *_EXPORTS]
 
 
 #: submodules reachable as attributes (``convmath.numeric``) without an explicit import
-_SUBMODULES = ("numeric", "sizes", "symbols", "testing", "misconceptions")
+_SUBMODULES = (
+    "sizes", "symbols", "numeric", "counting", "receptive", "network", "summary",
+    "definitions", "digestion", "misconceptions", "testing",
+)
 
 
 def __getattr__(name: str) -> Any:
