@@ -52,7 +52,8 @@ from convmath.testing.functions import Supports
 from convmath.testing.runner import check_function, grader_settings, misconception_text
 from exercises.model import Part
 
-from .expr import Enclosure, ExpressionError, Undecided, compile_expression, make_symbols, parse_expression
+from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
+                   parse_expression)
 
 __all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
 
@@ -416,6 +417,9 @@ def _values(expr: sympy.Expr, points: _Points) -> tuple[Fraction | Enclosure | _
         if run is not None:
             try:
                 out.append(run(fractions))
+                continue
+            except TooLarge:  # sympy would not finish either: undefined there
+                out.append(_Slow(None))
                 continue
             except Undecided:
                 pass

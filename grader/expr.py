@@ -58,6 +58,7 @@ __all__ = [
     "compile_expression",
     "Enclosure",
     "Undecided",
+    "TooLarge",
 ]
 
 #: Longest accepted input, in characters.
@@ -234,7 +235,12 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol] | Mapping[st
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed") from None
     _check_size(tree)
-    return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
+    try:
+        return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
+    except ExpressionError:
+        raise
+    except (ArithmeticError, ValueError, TypeError) as err:  # sympy refuses e.g. Mod(n, 0), max(n, 1/0)
+        raise ExpressionError(f"the expression cannot be computed ({err})") from None
 
 
 def _syntax_hint(source: str, err: SyntaxError) -> str:
@@ -413,6 +419,11 @@ class Undecided(ArithmeticError):
     an interval across an integer under ``floor``): evaluate it with sympy."""
 
 
+class TooLarge(Undecided):
+    """An exact power with more than a million bits (``n**(n**n)`` at ``n = 40``): sympy would not
+    return either; the grader takes the value as undefined."""
+
+
 Value = Union[Fraction, Enclosure]
 
 
@@ -427,7 +438,8 @@ def compile_expression(expr: sympy.Basic) -> Callable[[Mapping[str, Fraction]], 
     :class:`Enclosure`: float bounds rounded outwards at every step, so the
     true value is always inside. Where it cannot decide (a division by zero,
     ``log`` of a non-positive value, an overflow, ``floor`` of an interval
-    across an integer) it raises :class:`Undecided`, and the caller asks sympy.
+    across an integer) it raises :class:`Undecided`, and the caller asks sympy;
+    an exact power of more than a million bits raises :class:`TooLarge`.
     Compiled evaluators are cached per expression.
 
     Parameters
@@ -477,8 +489,8 @@ def _checked(lo: float, hi: float) -> Enclosure:
 
 _PI = Enclosure(_down(math.pi), _up(math.pi))
 _E = Enclosure(_down(math.e), _up(math.e))
-#: Largest exact power computed, in bits of the result (beyond it sympy decides, as before).
-_MAX_EXACT_BITS = 100_000
+#: Largest exact power computed, in bits of the result (beyond it: :class:`TooLarge`).
+_MAX_EXACT_BITS = 1_000_000
 
 
 def _compile(e: sympy.Basic) -> Callable[[Mapping[str, Fraction]], Value]:
@@ -619,7 +631,7 @@ def _pow(base: Value, exponent: Value) -> Value:
                 base = Fraction(num, den)
             bits = max(base.numerator.bit_length(), base.denominator.bit_length())
             if bits * abs(p) > _MAX_EXACT_BITS:
-                raise Undecided("power too large to compute exactly")
+                raise TooLarge("power too large to compute exactly")
             return base**p
         if q == 1:
             return _ipow(base, p)

@@ -186,6 +186,51 @@ def test_expression_real_domain() -> None:
     assert check_part(spec, "exp(-t)*(t**2 - 1)").status == "incorrect"
 
 
+@pytest.mark.parametrize(
+    "expected, symbols, answer, status",
+    [
+        pytest.param(sympy.Symbol("p", integer=True, nonnegative=True) / (sympy.Symbol("p", integer=True, nonnegative=True) + 1),
+                     {"p": "nonnegative_integer"}, "1/(1 + 1/p)", "correct", id="sympy-decides-p=0"),
+        pytest.param(OUT, DOMAINS, "(n + 2*p - k)//s + 1 + 1/10**30", "incorrect", id="exact-tiny-offset"),
+        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t) + 1e-39", "incorrect",
+                     id="tiny-constant-under-the-tolerance"),
+        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t) + exp(-100)", "incorrect",
+                     id="tiny-transcendental-constant"),
+        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t)*(1 + 1e-12*t)", "correct",
+                     id="non-constant-difference-under-the-tolerance"),
+        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t)*(1 + 1e-8)", "incorrect",
+                     id="relative-difference-over-the-tolerance"),
+        pytest.param(sympy.exp(1 - sympy.Symbol("t", positive=True)), {"t": "positive_real"}, "E/exp(t)", "correct",
+                     id="rearranged-exp"),
+        pytest.param(sympy.sqrt(sympy.Symbol("n", integer=True, positive=True)), {"n": "positive_integer"},
+                     "n**(1/2)", "correct", id="root"),
+        pytest.param(sympy.Symbol("n", integer=True, positive=True), {"n": "positive_integer"}, "n**(n**n)",
+                     "incorrect", id="huge-power-no-hang"),
+    ],
+)
+def test_expression_edges(expected: Any, symbols: dict[str, str], answer: str, status: str) -> None:
+    assert check_part(part("expression", expected, symbols=symbols), answer).status == status
+
+
+def test_expression_exact_agreement_needs_no_simplify(monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.checks as checks
+
+    called: list[Any] = []
+    monkeypatch.setattr(checks.sympy, "simplify", lambda e: called.append(e) or e)
+    assert check_part(EXPR, "floor((n + 2*p - k + s)/s)").status == "correct"
+    assert called == []  # equal exact values at a point: the difference is no nonzero constant
+
+
+def test_expression_key_is_evaluated_once() -> None:
+    import grader.checks as checks
+
+    checks._values.cache_clear()
+    check_part(EXPR, "(n + 2*p - k)//s + 1")  # the key's form: one evaluation serves both
+    check_part(EXPR, "ceil((n + 2*p - k + 1)/s)")
+    info = checks._values.cache_info()
+    assert (info.hits, info.misses) == (2, 2)  # key (miss, then hit twice), the other answer (miss)
+
+
 # ------------------------------------------------------------------ choice
 
 CHOICE = part("choice", "b", ("kernel_flipped", "a"), choices=("a", "b", "c"), name="which")

@@ -81,6 +81,8 @@ def test_accepted_forms(text: str, expected: sympy.Expr) -> None:
         pytest.param("-" * 60 + "n", rf"nested too deeply; at most {MAX_DEPTH} levels", id="deep-unary"),
         pytest.param("(n+" * 45 + "n" + ")" * 45, r"nested too deeply", id="deep-parentheses"),
         pytest.param("floor(" * 45 + "n" + ")" * 45, r"nested too deeply", id="deep-calls"),
+        pytest.param("n % (n - n)", r"cannot be computed \(Modulo by zero\)", id="mod-by-zero"),
+        pytest.param("max(n, log(0))", r"cannot be computed \(The argument 'zoo' is not comparable", id="max-of-zoo"),
     ],
 )
 def test_refused(text: str, message: str) -> None:
@@ -129,3 +131,114 @@ def test_only_spec_symbols_and_no_eval(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_symbol_named_like_constant_wins() -> None:
     e = make_symbols({"E": "real"})
     assert parse_expression("E", e) == e["E"]
+
+
+# ------------------------------------------------------------------ compile_expression: fast exact evaluation
+
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from grader.expr import Enclosure, Undecided, compile_expression  # noqa: E402
+
+t = sympy.Symbol("t", positive=True, real=True)
+EXACT = {"n": Fraction(7), "k": Fraction(3), "p": Fraction(0), "s": Fraction(2), "t": Fraction(5, 2)}
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        pytest.param("(n + 2*p - k)//s + 1", Fraction((7 + 2 * 0 - 3) // 2 + 1), id="floordiv"),
+        pytest.param("ceil((n + 2*p - k + 1)/s)", Fraction(-(-(7 - 3 + 1) // 2)), id="ceil"),
+        pytest.param("n % s - k/s", Fraction(7 % 2) - Fraction(3, 2), id="mod"),
+        pytest.param("max(n, k) - min(n, k, s)", Fraction(7 - 2), id="max-min"),
+        pytest.param("abs(k - n)**3", Fraction(abs(3 - 7) ** 3), id="abs-power"),
+        pytest.param("sqrt(n + 2)", Fraction(3), id="exact-square-root"),
+        pytest.param("(n + 1)**(2/3)", Fraction(4), id="exact-cube-root"),
+        pytest.param("exp(p)*log(k - s)", Fraction(1 * 0), id="exp-0-log-1"),
+        pytest.param("0.1*n", Fraction(7, 10), id="decimal"),
+    ],
+)
+def test_compiled_exact_values(text: str, value: Fraction) -> None:
+    syms = {**SYM, "t": t}
+    assert compile_expression(parse_expression(text, syms))(EXACT) == value
+
+
+@pytest.mark.parametrize(
+    "text, true_value",
+    [
+        pytest.param("exp(-t)*(1 - t)**2", 0.0820849986238988 * (1 - 2.5) ** 2, id="exp"),
+        pytest.param("log(t)/t", 0.9162907318741551 / 2.5, id="log"),
+        pytest.param("sqrt(n)", 7**0.5, id="irrational-root"),
+        pytest.param("pi*k", 3.141592653589793 * 3, id="pi"),
+        pytest.param("t**t", 2.5**2.5, id="symbolic-exponent"),
+        pytest.param("floor(10*exp(-t))", 0.0 + 0, id="floor-of-enclosure-is-exact"),
+    ],
+)
+def test_compiled_enclosures_hold_the_value(text: str, true_value: float) -> None:
+    value = compile_expression(parse_expression(text, {**SYM, "t": t}))(EXACT)
+    box = Enclosure.of(value)
+    assert box.lo <= true_value * (1 + 1e-15) and true_value * (1 - 1e-15) <= box.hi
+    assert box.hi - box.lo <= 1e-13 * max(1.0, abs(true_value))
+
+
+@pytest.mark.parametrize(
+    "text, point",
+    [
+        pytest.param("n/p", EXACT, id="division-by-zero"),
+        pytest.param("1/(1 + 1/p)", EXACT, id="sympy-says-0-here"),
+        pytest.param("log(p)", EXACT, id="log-0"),
+        pytest.param("sqrt(k - n)", EXACT, id="root-of-negative"),
+        pytest.param("exp(1000*n)", EXACT, id="overflow"),
+        pytest.param("n", {"k": Fraction(1)}, id="no-value"),
+    ],
+)
+def test_compiled_undecided_points(text: str, point: dict[str, Fraction]) -> None:
+    with pytest.raises(Undecided):
+        compile_expression(parse_expression(text, SYM))(point)
+
+
+def test_compile_refuses_what_it_does_not_know() -> None:
+    assert compile_expression(sympy.sin(n)) is None and compile_expression(sympy.zoo * n) is None
+
+
+_LEAVES = st.sampled_from(["n", "k", "p", "s", "t", "1", "2", "3", "0.5", "pi"])
+_UNARY = ["floor({})", "ceil({})", "abs({})", "exp(-{})", "log({})", "sqrt({})", "-{}", "({})**2", "({})**-1"]
+_BINARY = ["({}) + ({})", "({}) - ({})", "({})*({})", "({})/({})", "({})//({})", "({}) % ({})", "max({}, {})",
+           "min({}, {})", "({})**({})"]
+EXPRESSIONS = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(_UNARY), inner).map(lambda u: u[0].format(u[1])),
+        st.tuples(st.sampled_from(_BINARY), inner, inner).map(lambda b: b[0].format(b[1], b[2])),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=EXPRESSIONS, values=st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(0, 3), st.integers(1, 4),
+                                          st.fractions(min_value=Fraction(1, 20), max_value=40, max_denominator=20)))
+def test_compiled_value_agrees_with_sympy(text: str, values: tuple[int, int, int, int, Fraction]) -> None:
+    """Exact results equal sympy's rationals; enclosures hold sympy's 50-digit value; else Undecided."""
+    syms = {**SYM, "t": t}
+    try:
+        parsed = parse_expression(text, syms)
+    except ExpressionError:
+        return
+    run = compile_expression(parsed)
+    if run is None:
+        return
+    point = dict(zip("nkpst", (Fraction(v) for v in values)))
+    try:
+        fast = run(point)
+    except Undecided:
+        return
+    at = parsed.xreplace({syms[name]: sympy.Rational(v.numerator, v.denominator) for name, v in point.items()})
+    if isinstance(fast, Fraction):
+        rational = sympy.Rational(fast.numerator, fast.denominator)
+        assert at == rational if at.is_Rational else abs(sympy.N(at - rational, 60)) < 1e-50, (text, point, fast)
+    else:
+        exact = sympy.N(at, 50)
+        assert exact.is_real and sympy.Float(fast.lo, 50) <= exact <= sympy.Float(fast.hi, 50), (text, point, fast)
