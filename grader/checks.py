@@ -21,8 +21,12 @@ Kinds
 ``expression``
     A string parsed by :func:`grader.expr.parse_expression` (never ``eval``),
     equal to the expected expression if it agrees at random points of the
-    symbols' domains (integers for integer symbols, so floors are exercised),
-    or, for small expressions, if ``sympy`` simplifies the difference to 0.
+    symbols' domains (integers for integer symbols, so floors are exercised;
+    the same points for every student), unless, for small expressions,
+    ``sympy`` simplifies the difference to a nonzero constant. Values at the
+    points come from :func:`grader.expr.compile_expression`: exact rationals,
+    or float enclosures of irrational values, and sympy wherever those cannot
+    decide; the expected expression's values are computed once per process.
 ``function``
     Property-tested through ``call`` by :func:`convmath.testing.runner.check_function`,
     the code a course's CI runs through :mod:`convmath.testing`.

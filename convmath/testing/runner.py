@@ -26,6 +26,7 @@ the smallest failing call and name the misconception exactly as before.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -371,6 +372,7 @@ class _Plan:
 #: Plans by (supports, reference, rtol, atol, settings, max_calls); the oldest is dropped first.
 _PLANS: OrderedDict[Any, _Plan] = OrderedDict()
 _MAX_PLANS = 64
+_PLANS_LOCK = threading.Lock()  # graders may check in threads (e.g. a Dask worker)
 
 
 def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of: Callable[[Case], Any],
@@ -388,12 +390,13 @@ def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of
         return None
     key = (supports, reference, rtol, atol, repr(settings), max_calls)
     try:
-        plan = _PLANS.get(key)
+        with _PLANS_LOCK:
+            plan = _PLANS.get(key)
+            if plan is not None:
+                _PLANS.move_to_end(key)
+                return plan
     except TypeError:  # an unhashable reference
         return None
-    if plan is not None:
-        _PLANS.move_to_end(key)
-        return plan
     drawn: list[Case] = []
     results: list[Any] = []
 
@@ -413,9 +416,10 @@ def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of
         if isinstance(value, np.ndarray):
             value.setflags(write=False)  # shared by every replay
     plan = _Plan(tuple(drawn), tuple(results), report.stopped)
-    _PLANS[key] = plan
-    while len(_PLANS) > _MAX_PLANS:
-        _PLANS.popitem(last=False)
+    with _PLANS_LOCK:
+        _PLANS[key] = plan
+        while len(_PLANS) > _MAX_PLANS:
+            _PLANS.popitem(last=False)
     return plan
 
 
