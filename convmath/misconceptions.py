@@ -67,6 +67,7 @@ after the last meal it is 0.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -364,8 +365,13 @@ def _macs_per_position(in_channels: Any, out_channels: Any, kernel_size: Any, n:
 
 def _layer_values(layer: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     kernel = layer["kernel_size"]
+    if isinstance(kernel, (tuple, list)):
+        raise ConvMathError(
+            f"kernel_size={tuple(kernel)!r} is not allowed; use one int per layer (the wrong receptive-field "
+            "formulas are one-dimensional)")
     stride = layer.get("stride")
-    stride = kernel if stride is None and str(layer.get("type", "")).endswith("Pool2d") else (stride or 1)
+    # PyTorch's MaxPool/AvgPool in 1, 2 or 3 dimensions default their stride to the window
+    stride = kernel if stride is None and re.fullmatch(r"(Max|Avg)Pool[123]d", str(layer.get("type", ""))) else (stride or 1)
     return kernel, stride, layer.get("dilation", 1)
 
 

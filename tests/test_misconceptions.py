@@ -55,10 +55,26 @@ CASES = [
     ("rf_ignored_dilation", ([{"type": "Conv1d", "kernel_size": 3, "dilation": 2}] * 2,), {}, 1 + 2 + 2),
 ]
 
+# a 1-D stack whose MaxPool1d leaves its stride to PyTorch's default, the window (2)
+STAGE_1D = [{"type": "Conv1d", "kernel_size": 3}, {"type": "MaxPool1d", "kernel_size": 2},
+            {"type": "Conv1d", "kernel_size": 3}]
+CASES += [
+    ("rf_own_stride_included", (STAGE_1D,), {}, 1 + 2 * 1 + 1 * 2 + 2 * 2),
+    ("rf_is_effective_stride", (STAGE_1D,), {}, 1 * 2 * 1),
+    ("rf_ignored_strides", ([{"type": "AvgPool3d", "kernel_size": 2}] * 2,), {}, 1 + 1 + 1),
+    ("rf_own_stride_included", ([{"type": "AvgPool3d", "kernel_size": 2}] * 2,), {}, 1 + 1 * 2 + 1 * 4),
+]
+
 
 @pytest.mark.parametrize("label, args, kwargs, expected", CASES, ids=[case[0] for case in CASES])
 def test_wrong_formula_by_hand(label: str, args: tuple, kwargs: dict, expected: object) -> None:
     assert CATALOGUE[label].wrong(*args, **kwargs) == expected
+
+
+def test_receptive_field_misconceptions_refuse_tuple_kernels() -> None:
+    layers = [{"type": "Conv2d", "kernel_size": (3, 5)}]
+    with pytest.raises(ConvMathError, match=r"kernel_size=\(3, 5\) is not allowed; use one int per layer"):
+        CATALOGUE["rf_ignored_strides"].wrong(layers)
 
 
 def test_array_misconceptions_by_hand() -> None:
