@@ -245,7 +245,8 @@ def _check_integer(part: Part, answer: Any, locale: str, call: Any, options: Che
                            locale=locale, options=options)
         note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
         value = int(value)
-    same = _numbers_equal(value, spec.expected)
+    # a non-integral number is never the integer (close is not equal: 17 + 1e-9 is not 17)
+    same = isinstance(value, numbers.Integral) and _numbers_equal(value, spec.expected)
     if same:
         return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
                        details={"note": note} if note else None)
