@@ -281,3 +281,11 @@ def test_options_respected(name):
         assert len(exercise.parts) == 2
     if name == "implement_function":
         assert exercise.parts[0].answer.name == "pool2d"
+
+
+def test_fc_vs_conv_ratio_rounded_to_nearest():
+    # seed 3, level 3: Conv2d(3, 16, 5, stride=2) on 56x56 -> 16*26*26 features into Linear(., 500);
+    # (16*26*26*500 + 500) / (3*5*5*16 + 16) = 5408500 / 1216 = 4447.8, so "about 4448 times"
+    exercise = generate("fc_vs_conv", 3, difficulty=3)
+    assert exercise.solution["en"][-1].endswith(f"about {round((16 * 26 * 26 * 500 + 500) / (3 * 5 * 5 * 16 + 16))} times the convolution's.")
+    assert "约为卷积层的 4448 倍" in exercise.solution["zh"][-1]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from convmath.counting import conv_params, depthwise_separable_params, linear_params
@@ -256,7 +257,7 @@ def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, A
             f"一张 ${h}\\times {w}$ 的 RGB 图像先经过 `nn.Conv2d(3, {c_out}, {k}, stride={s})`，结果展平（`nn.Flatten()`）后"
             f"输入 `nn.Linear(features, {hidden})`。\n\n(a) 卷积层有多少个参数？(b) 展平后有多少个特征？(c) 全连接层有多少个参数？")
         fc_value = linear_params(feat, hidden)
-        ratio = fc_value // conv_params(3, c_out, k)
+        ratio = round(Fraction(fc_value, conv_params(3, c_out, k)))  # to the nearest, as 'about' says
         versus_en = f": about {ratio} times the convolution's" if ratio >= 2 else ""
         versus_zh = f"：约为卷积层的 {ratio} 倍" if ratio >= 2 else ""
         en = [f"(a) {_CONV_RULE} Here ${_conv_steps(3, c_out, k, 1, True)[0]}$.",
