@@ -258,9 +258,13 @@ def run_batch(
     done = 0
     seen_warnings: set[str] = set()
 
+    mine: dict[str, list[tuple[str, str, int]]] = {}  # student -> (file name, identified by, row) of this batch
+
     def record(result: SubmissionResult) -> None:
         nonlocal done
-        gradebook.record(result, assignment_version=context.version)
+        row = gradebook.record(result, assignment_version=context.version)
+        if result.student:
+            mine.setdefault(result.student, []).append((result.source, result.identified_by, row))
         summary.results.append(result)
         if result.status == "graded":
             summary.graded += 1
@@ -296,6 +300,9 @@ def run_batch(
         existing = None if force else gradebook.find(digest, name, context.version)
         if existing is not None:
             gradebook.touch(existing)
+            known = gradebook.get(existing)
+            if known.student:
+                mine.setdefault(known.student, []).append((known.source, known.identified_by, existing))
             summary.unchanged += 1
             done += 1
             if progress:
@@ -314,8 +321,24 @@ def run_batch(
             _drive(pool, queue, context, deadline, record)
         finally:
             pool.close()
+    _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gradebook,
+                   summary: BatchSummary) -> None:
+    """When several files of one batch are one student's, the one named for the student counts (else the
+    last by name), whatever the order they finished in: a file claiming a student only in its metadata
+    never replaces the file named ``<student_id>.ipynb``."""
+    for student, claims in sorted(mine.items()):
+        sources = sorted({source for source, _, _ in claims})
+        if len(sources) < 2:
+            continue
+        source, how, row = max(claims, key=lambda c: (c[1] == "file name", c[0], c[2]))
+        gradebook.touch(row)
+        why = " (named for the student)" if how == "file name" else ""
+        summary.warnings.append(f"{len(sources)} files are {student}'s ({', '.join(sources)}); {source} counts{why}")
 
 
 def _warm(context: GradingContext) -> None:

@@ -156,3 +156,24 @@ def test_the_same_file_name_twice_is_warned_about(tmp_path):
         summary = run_batch(files, CONTEXT, book, jobs=1, grade_fn=fake_grade)
     assert summary.graded == 2
     assert summary.warnings == [f"a.ipynb was handed in 2 times ({files[0]}, {files[1]}); the one recorded last counts"]
+
+
+def claim_grade(context_data, source, data):
+    """Stand-in worker: ``x.ipynb`` holding ``for:a`` is identified (as by its metadata) as student a."""
+    text = data.decode()
+    if text.startswith("for:"):
+        return SubmissionResult(source, "h-" + text, text[4:], "notebook metadata", "b", "graded", 0.0, 10.0).to_dict()
+    return fake_grade(context_data, source, data)
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["one-worker", "two-workers"])
+def test_a_file_named_for_the_student_counts_over_one_claiming_them_in_its_metadata(tmp_path, jobs):
+    # a.ipynb sorts first and is graded first: without a rule, zzz.ipynb (metadata: a) would replace it
+    files = write(tmp_path / "subs", a="honest answers", zzz="for:a")
+    for rerun in (False, True):
+        with Gradebook(tmp_path / "g.db") as book:
+            summary = run_batch(files, CONTEXT, book, jobs=jobs, grade_fn=claim_grade, force=False)
+            current = {r.student: r for r in book.current("b")}
+        assert summary.unchanged == (2 if rerun else 0)
+        assert (current["a"].source, current["a"].score) == ("a.ipynb", float(len("honest answers")))
+        assert summary.warnings == ["2 files are a's (a.ipynb, zzz.ipynb); a.ipynb counts (named for the student)"]
