@@ -179,8 +179,14 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
     }
 
 
+#: Markdown that text a student controls (answers, file names, exception messages) could use to
+#: render HTML, links or code spans, or to break the table: shown literally, backslash-escaped.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
+
+
 def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
+    """``text`` on one line, with no Markdown or HTML of its own."""
+    return " ".join(text.translate(_MARKDOWN).split())
 
 
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
@@ -204,14 +210,14 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     **Score: 0 / 4**
     """
     text = _TEXT.get(locale, _TEXT["en"])
-    head = f"# {text['title']}: {title or result.assignment} — {result.student or result.source}"
+    head = f"# {text['title']}: {title or result.assignment} — {_cell(result.student or result.source)}"
     lines = [head, "", f"**{text['score']}: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
     if result.identified_by:
         how = _HOW.get(locale, {}).get(result.identified_by, result.identified_by)
         lines += [text["identified"].format(student=result.student, how=how), ""]
     if result.status != "graded":
         key = "failed" if result.status == "failed" else "not_graded"
-        lines += [f"> **{text[key]}:** {result.message}", ""]
+        lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
     if result.parts:
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:

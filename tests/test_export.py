@@ -104,6 +104,25 @@ def test_feedback_escapes_table_breaking_text():
     assert "got a\\|b newline" in md
 
 
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        pytest.param("'c' = '<img src=x onerror=alert(1)>' is wrong", r"'c' = '\<img src=x onerror=alert(1)\>' is wrong",
+                     id="html"),
+        pytest.param("see [here](javascript:alert(1))", r"see \[here\](javascript:alert(1))", id="link"),
+        pytest.param("`x` and \\ back", r"\`x\` and \\ back", id="code-span-backslash"),
+    ],
+)
+def test_feedback_escapes_markdown_and_html_a_student_wrote(text, shown):
+    part = PartOutcome("q1", "a", "x", 0.0, 1.0, "incorrect", text)
+    refused = error_result("<b>x</b>.ipynb", "00", assignment="hw1", max_score=1.0,
+                           message=f"cannot tell whose notebook {text!r} is\n# Score: 1 / 1")
+    assert f"- **`q1.a`** (`x`): {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
+    assert f"\n- {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
+    md = feedback_markdown(refused)
+    assert "<" not in md.replace("\\<", "") and "\n# Score" not in md
+
+
 def test_json_dump_is_plain_data_without_timings():
     data = json.loads(json_dump([BOB, ALICE]))
     assert [d["student"] for d in data] == ["alice", "bob"]
