@@ -534,7 +534,7 @@ def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: Chec
     if isinstance(key, str) and key not in choices:
         folded = [c for c in choices if c.casefold() == key.casefold()]
         key = folded[0] if len(folded) == 1 else key
-    if key not in choices:
+    if not isinstance(key, str) or key not in choices:  # `in` would compare an array elementwise
         shown = ", ".join(repr(c) for c in choices)
         return _result(part, False, _msg("unknown_choice", locale, name=name, value=repr(answer), choices=shown),
                        locale=locale, options=options)

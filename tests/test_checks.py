@@ -250,6 +250,8 @@ CHOICE = part("choice", "b", ("kernel_flipped", "a"), choices=("a", "b", "c"), n
         pytest.param("a", "incorrect", "kernel_flipped", r"'which' = 'a' is not the right choice", id="diagnosed"),
         pytest.param("c", "incorrect", None, r"not the right choice$", id="wrong"),
         pytest.param("z", "incorrect", None, r"is not one of the choices 'a', 'b', 'c'", id="unknown"),
+        pytest.param(np.array([1, 2]), "incorrect", None, r"is not one of the choices", id="array"),
+        pytest.param(["b"], "incorrect", None, r"is not one of the choices", id="list-holding-the-key"),
     ],
 )
 def test_choice(answer: Any, status: str, label: str | None, message: str) -> None:
