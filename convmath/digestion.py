@@ -283,6 +283,9 @@ def _piecewise_retention(steps: Any) -> _Retention:
             for step in steps]
     ends = [sympy.oo if end == math.inf else end for end in ends]
     levels = [_number("level", step[1], where=where, minimum="nonnegative") for step in steps]
+    for level in levels:
+        if _is_real_number(level) and level > 1:
+            raise ConvMathError(f"{fmt('level', level)} must be at most 1: a retained fraction lies in [0, 1] ({where})")
     for before, after in zip(ends, ends[1:]):
         if _is_real_number(before) and (after == sympy.oo or _is_real_number(after)) and not after > before:
             raise ConvMathError(f"end={after} must be larger than the end before it, {before} ({where})")
@@ -305,6 +308,11 @@ def _expression_retention(expr: sympy.Expr) -> _Retention:
                 )
     elif g0.is_number and g0.is_negative:
         raise ConvMathError(f"retention={expr} must be non-negative")
+    else:
+        start = g0.xreplace({_s: sympy.S.Zero})
+        if start.is_number and start.is_real and start > 1:
+            at = "" if g0.is_number else f" (at {free[0]}=0 it is {start})"
+            raise ConvMathError(f"retention={expr} must be at most 1{at}: a retained fraction lies in [0, 1]")
     return _Retention("expression", (), g0)
 
 

@@ -17,12 +17,13 @@ no layer context: :class:`convmath.network.Network` adds
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import counting, sizes
-from ._validate import check_bool, check_int, check_positive_int, fmt, is_symbolic, per_dim
+from ._validate import check_bool, check_choice, check_int, check_positive_int, fmt, is_symbolic, per_dim
 from .errors import ConvMathError
 
 __all__ = ["Layer", "LAYER_TYPES", "parse_layer", "apply_layer", "layer_params", "layer_macs", "layer_geometry", "shape_str"]
@@ -174,7 +175,36 @@ def parse_layer(spec: Mapping[str, Any], index: int, *, geometry_only: bool = Fa
             if default is REQUIRED and not (geometry_only and key in ("out_channels", "out_features")):
                 raise ConvMathError(f"{layer.context}: {key}=... is required")
             args[key] = default
-    return Layer(index=index, type=type_, args=args, given=given)
+    parsed = Layer(index=index, type=type_, args=args, given=given)
+    if parsed.family == "elementwise":
+        try:
+            _check_elementwise(parsed)
+        except ConvMathError as err:
+            raise ConvMathError(f"{parsed.context}: {err}") from err
+    return parsed
+
+
+def _real(name: str, value: Any) -> float:
+    """A real number (not a bool) for an activation's option."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ConvMathError(f"{fmt(name, value)} must be a finite real number")
+    return value
+
+
+def _check_elementwise(layer: Layer) -> None:
+    """Refuse the options PyTorch refuses: ``p`` outside [0, 1], a non-bool ``inplace``, ..."""
+    args = layer.args
+    if "inplace" in args:
+        check_bool("inplace", args["inplace"])
+    if "p" in args and not 0 <= _real("p", args["p"]) <= 1:
+        raise ConvMathError(f"{fmt('p', args['p'])} must be a probability in [0, 1]")
+    for name in ("negative_slope", "alpha"):
+        if name in args:
+            _real(name, args[name])
+    if "approximate" in args:
+        check_choice("approximate", args["approximate"], ("none", "tanh"))
+    if "dim" in args and args["dim"] is not None:
+        check_int("dim", args["dim"])
 
 
 def shape_str(shape: tuple[Any, ...]) -> str:

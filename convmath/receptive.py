@@ -117,6 +117,8 @@ def _prepare(layers: Any) -> tuple[list[_layers.Layer], list[Any], int | None]:
         return list(layers.layers), list(layers.in_shapes), len(layers.input_shape) - 1
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
         raise ConvMathError(f"layers={layers!r} must be a Network or a list of layer dicts")
+    if len(layers) == 0:
+        raise ConvMathError(f"layers={list(layers)!r} must hold at least one layer")
     parsed = [spec if isinstance(spec, _layers.Layer) else _layers.parse_layer(spec, i, geometry_only=True) for i, spec in enumerate(layers, 1)]
     ndim = next((layer.ndim for layer in parsed if layer.ndim is not None), None)
     return parsed, [None] * len(parsed), ndim

@@ -233,7 +233,9 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
     if not isinstance(course, str):
         raise ConvMathError(f"{fmt('course', course)} must be a string")
     raw_slots = data.get("slots")
-    if not isinstance(raw_slots, list) or not raw_slots:
+    if raw_slots is not None and not isinstance(raw_slots, list):
+        raise ConvMathError(f"{fmt('slots', raw_slots)} must be an array of tables: add [[slots]] tables")
+    if not raw_slots:
         raise ConvMathError("the assignment has no slots; add [[slots]] tables")
     seen: set[str] = set()
     slots = tuple(_parse_slot(i, raw, seen) for i, raw in enumerate(raw_slots))

@@ -43,6 +43,13 @@ def test_example_assignment_loads():
     assert assignment.title["zh"] == "第三周：卷积运算"
 
 
+def test_locales_as_a_string_is_one_locale():
+    # locales = "zh" (a string where a list was meant) is read as ["zh"], like locale = "zh".
+    assert parse_assignment(_data(locales="zh"), check_options=False).locales == ("zh",)
+    assert parse_assignment(_data(locales="zh"), check_options=False) == parse_assignment(
+        _data(locales=["zh"]), check_options=False)
+
+
 def test_defaults_and_title_for_every_locale():
     assignment = parse_assignment({"id": "a", "title": "T", "locale": "zh",
                                    "slots": [{"id": "q1", "family": "network_table"}]})
@@ -60,6 +67,11 @@ def test_defaults_and_title_for_every_locale():
         pytest.param({"locale": "en", "locales": ["en"]}, r"either locale= or locales=", id="both-locales"),
         pytest.param({"title": {"zh": "x"}}, r"has no text for locale 'en'", id="title-locale"),
         pytest.param({"slots": []}, r"has no slots", id="no-slots"),
+        pytest.param({"slots": 3}, r"^slots=3 must be an array of tables: add \[\[slots\]\] tables$", id="slots-int"),
+        pytest.param({"slots": {"id": "q1", "family": "network_table"}},
+                     r"^slots=\{'id': 'q1', 'family': 'network_table'\} must be an array of tables", id="slots-one-table"),
+        pytest.param({"locales": "fr"}, r"^locales='fr' is not allowed; use one of 'en', 'zh'$", id="locales-string-unknown"),
+        pytest.param({"locales": []}, r"^locales=\[\] must be a locale or a non-empty list of them$", id="locales-empty"),
         pytest.param({"slots": [{"id": "q1", "family": "nope"}]}, r"slot 'q1': family='nope' is not a known family", id="family"),
         pytest.param({"slots": [{"id": "q1", "family": "network_table", "difficulty": 7}]},
                      r"slot 'q1': difficulty=7 is not allowed for family 'network_table'; use one of 1, 2, 3", id="difficulty"),

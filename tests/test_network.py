@@ -198,11 +198,38 @@ def pools_until_too_small():
         pytest.param([], (3, 8, 8), r"layers=\[\] must hold at least one layer", id="empty"),
         pytest.param([{"type": "ReLU"}], (3, 0, 8), r"input_shape=0 must be a positive integer", id="zero-size"),
         pytest.param([{"type": "ReLU"}], "3x8x8", r"input_shape='3x8x8' must be a non-empty list", id="shape-string"),
+        pytest.param([{"type": "Dropout", "p": 2}], (3, 8, 8),
+                     r"^layer 1 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]$", id="dropout-p-above-1"),
+        pytest.param([{"type": "Dropout2d", "p": -0.1}], (3, 8, 8), r"p=-0.1 must be a probability in \[0, 1\]",
+                     id="dropout-p-negative"),
+        pytest.param([{"type": "Dropout", "p": "half"}], (3, 8, 8), r"p='half' must be a finite real number", id="dropout-p-string"),
+        pytest.param([{"type": "ReLU", "inplace": 5}], (3, 8, 8),
+                     r"^layer 1 \(ReLU, inplace=5\): inplace=5 must be True or False$", id="inplace-int"),
+        pytest.param([{"type": "GELU", "approximate": "fast"}], (3, 8, 8),
+                     r"approximate='fast' is not allowed; use one of 'none', 'tanh'", id="gelu-approximate"),
+        pytest.param([{"type": "LeakyReLU", "negative_slope": None}], (3, 8, 8),
+                     r"negative_slope=None must be a finite real number", id="leaky-slope-none"),
+        pytest.param([{"type": "Softmax", "dim": 1.5}], (3, 8, 8), r"dim=1.5 must be an integer", id="softmax-dim-float"),
     ],
 )
 def test_invalid_networks(layers, input_shape, message):
     with pytest.raises(ConvMathError, match=message):
         Network(layers, input_shape=input_shape)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        pytest.param({"type": "Dropout", "p": 0}, id="dropout-p-0"),
+        pytest.param({"type": "Dropout3d", "p": 1.0}, id="dropout-p-1"),
+        pytest.param({"type": "ReLU", "inplace": True}, id="relu-inplace"),
+        pytest.param({"type": "GELU", "approximate": "tanh"}, id="gelu-tanh"),
+        pytest.param({"type": "Softmax", "dim": -1}, id="softmax-dim"),
+        pytest.param({"type": "ELU", "alpha": 2}, id="elu-alpha-int"),
+    ],
+)
+def test_valid_elementwise_options_keep_the_shape(layer):
+    assert Network([layer], input_shape=(3, 8, 8)).out_shapes == ((3, 8, 8),)
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,10 @@ def test_effective_kernel_size():
         pytest.param([{"type": "Conv2d", "kernel_size": 3, "strides": 2}],
                      r"layer 1 \(Conv2d, kernel_size=3, strides=2\): argument 'strides' is not allowed", id="typo"),
         pytest.param([conv(0)], r"kernel_size=0 must be a positive integer", id="zero-kernel"),
+        pytest.param([], r"^layers=\[\] must hold at least one layer$", id="empty"),
+        pytest.param((), r"^layers=\[\] must hold at least one layer$", id="empty-tuple"),
+        pytest.param([conv(3), {"type": "Dropout", "p": 2}], r"layer 2 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]",
+                     id="dropout-p"),
     ],
 )
 def test_invalid(layers, message):
