@@ -18,6 +18,21 @@ Robustness:
   exceeds the per-submission deadline is killed likewise;
 - workers exit on their own when the coordinator disappears (after the
   submission at hand, whose sandbox they still clean up).
+
+Whose grade counts (a notebook's metadata travels with a copy of it, so it is
+the weaker claim):
+
+- a file identified only by its notebook metadata never replaces a grade
+  that came from a file named ``<student_id>.ipynb`` — one in this batch or
+  one recorded by any earlier batch. It is still graded and recorded (its own
+  row, not current), with a flag in its result and a batch warning that name
+  both files (:meth:`grader.gradebook.Gradebook.current` applies the order);
+- when several files of one batch are one student's, the one named for the
+  student counts, else the last by name;
+- among files identified only by metadata the newest counts, as for
+  resubmissions; when it replaces another metadata-only file of an earlier
+  batch, the batch warns, naming both;
+- a newer file named for the student replaces anything.
 """
 
 from __future__ import annotations
@@ -39,6 +54,7 @@ from convmath.errors import ConvMathError
 
 from .grade import _RERUNS, GradingContext, grade_payload, refuse
 from .gradebook import Gradebook
+from .load import named_student
 from .results import SubmissionResult
 
 __all__ = ["collect", "run_batch", "BatchSummary", "GradeFn"]
@@ -259,9 +275,20 @@ def run_batch(
     seen_warnings: set[str] = set()
 
     mine: dict[str, list[tuple[str, str, int]]] = {}  # student -> (file name, identified by, row) of this batch
+    named_here: dict[str, str] = {}  # student -> the file of this batch named for them
+    for path in paths:
+        student = named_student(path.name, roster=context.roster)
+        if student is not None:
+            named_here.setdefault(student, path.name)
+    sources_here = {path.name for path in paths}
 
     def record(result: SubmissionResult) -> None:
         nonlocal done
+        if result.student and result.identified_by == _METADATA:
+            flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
+                                   context.assignment.id, summary)
+            if flag:
+                result = dataclasses.replace(result, flags=(*result.flags, flag))
         row = gradebook.record(result, assignment_version=context.version)
         if result.student:
             mine.setdefault(result.student, []).append((result.source, result.identified_by, row))
@@ -301,6 +328,9 @@ def run_batch(
         if existing is not None:
             gradebook.touch(existing)
             known = gradebook.get(existing)
+            if known.student and known.identified_by == _METADATA:
+                _metadata_claim(known.source, known.student, named_here, sources_here, gradebook,
+                                context.assignment.id, summary)
             if known.student:
                 mine.setdefault(known.student, []).append((known.source, known.identified_by, existing))
             summary.unchanged += 1
@@ -326,11 +356,43 @@ def run_batch(
     return summary
 
 
+_METADATA = "notebook metadata"
+
+
+def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],
+                    gradebook: Gradebook, assignment: str, summary: BatchSummary) -> str | None:
+    """Check a file that names ``student`` only in its metadata against the files named for them.
+
+    Returns the flag for its result when a file named for the student (in this
+    batch, or the current one in the gradebook) keeps the grade; warns in
+    ``summary`` about another batch's file (this batch's own are warned about
+    by :func:`_settle_claims`).
+    """
+    named, earlier = named_here.get(student), False
+    standing = gradebook.current(assignment, student=student)
+    if named is None and standing and standing[0].identified_by == "file name":
+        named, earlier = standing[0].source, True
+    if named is None:
+        if standing and standing[0].source != source and standing[0].source not in sources_here:
+            summary.warnings.append(
+                f"{source} names {student} only in its notebook metadata; it replaces {standing[0].source} "
+                f"(graded earlier, also identified only by its metadata) as {student}'s current submission")
+        return None
+    where = "graded in an earlier batch" if earlier else "in this batch"
+    flag = (f"{source} names {student} only in its notebook metadata, and {named} is named for {student} "
+            f"({where}): {named} keeps {student}'s grade; {source} is recorded but does not count "
+            f"(to replace {named}, hand the notebook in as {student}.ipynb)")
+    if earlier:
+        summary.warnings.append(flag)
+    return flag
+
+
 def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gradebook,
                    summary: BatchSummary) -> None:
     """When several files of one batch are one student's, the one named for the student counts (else the
     last by name), whatever the order they finished in: a file claiming a student only in its metadata
-    never replaces the file named ``<student_id>.ipynb``."""
+    never replaces the file named ``<student_id>.ipynb`` (nor does it in later batches:
+    :meth:`Gradebook.current` prefers rows identified by the file name)."""
     for student, claims in sorted(mine.items()):
         sources = sorted({source for source, _, _ in claims})
         if len(sources) < 2:

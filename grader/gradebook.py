@@ -12,7 +12,12 @@ A submission is identified for re-grading by ``(content hash, file name,
 assignment version)``: an unchanged file of an unchanged assignment is not
 graded twice unless forced. Rows are never updated in place except for the
 ``seq`` column, which orders them: the *current* submission of a student is
-the one with the highest ``seq`` (recorded or seen most recently).
+the one with the highest ``seq`` (recorded or seen most recently) among their
+rows identified by the file name (``<student_id>.ipynb``) if there is any,
+else among all their rows. So a file identified only by its notebook
+metadata (which a copied notebook carries along) is recorded but never
+replaces a grade that came from a file named for the student, in any later
+batch; among metadata-only files the newest counts.
 
 Examples
 --------
@@ -205,7 +210,8 @@ class Gradebook:
         return sid
 
     def touch(self, submission_id: int) -> None:
-        """Make an already graded submission its student's current one again."""
+        """Make an already graded submission its student's current one again (a row identified only
+        by metadata still yields to one identified by the file name: see :meth:`current`)."""
         with self._transaction() as db:
             db.execute("UPDATE submissions SET seq = ? WHERE id = ?", (self._next_seq(db), submission_id))
 
@@ -227,13 +233,40 @@ class Gradebook:
             raise ConvMathError(f"submission_id={submission_id} is not in gradebook={self.path!r}")
         return self._result(row)
 
-    def current(self, assignment: str) -> list[SubmissionResult]:
-        """Each identified student's current submission for ``assignment``, by student id."""
+    def current(self, assignment: str, *, student: str | None = None) -> list[SubmissionResult]:
+        """Each identified student's current submission for ``assignment``, by student id.
+
+        Parameters
+        ----------
+        assignment
+            Assignment id.
+        student
+            Only this student's (a list of at most one result).
+
+        Returns
+        -------
+        list of SubmissionResult
+            Per student, the row with the highest ``seq`` among those
+            identified by the file name if any, else among all: a file named
+            only in its metadata never shadows one named for the student.
+
+        Examples
+        --------
+        >>> from grader.results import SubmissionResult
+        >>> book = Gradebook(":memory:")
+        >>> for source, how in [("s002.ipynb", "file name"), ("zzz.ipynb", "notebook metadata")]:
+        ...     _ = book.record(SubmissionResult(source, "h", "s002", how, "hw1", "graded", 0.0, 1.0),
+        ...                     assignment_version="v1")
+        >>> [r.source for r in book.current("hw1", student="s002")]
+        ['s002.ipynb']
+        >>> book.close()
+        """
+        where, args = ("AND student = ?", (assignment, student)) if student is not None else ("", (assignment,))
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM submissions AS s WHERE assignment = ? AND student IS NOT NULL"
-            " AND seq = (SELECT MAX(seq) FROM submissions WHERE assignment = s.assignment"
-            " AND student = s.student) ORDER BY student",
-            (assignment,),
+            f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY student"
+            " ORDER BY identified_by = 'file name' DESC, seq DESC) AS rank FROM submissions"
+            f" WHERE assignment = ? AND student IS NOT NULL {where}) WHERE rank = 1 ORDER BY student",
+            args,
         ).fetchall()
         return [self._result(row) for row in rows]
 

@@ -46,6 +46,7 @@ __all__ = [
     "Identity",
     "load_notebook",
     "identify",
+    "named_student",
     "content_hash",
     "MAX_BYTES",
     "MAX_CELLS",
@@ -261,6 +262,39 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
     return LoadedNotebook(version=version, cells=tuple(cells), meta=_strings(metadata.get("convmath")), notes=tuple(notes))
 
 
+def named_student(source: str, *, roster: Collection[str] | None = None) -> str | None:
+    """The student a file is named for (``<student_id>.ipynb``), or ``None``.
+
+    This is the identification that :func:`identify` trusts most: a file named
+    for a student is theirs, whatever its metadata says, and a file that names
+    a student only in its metadata never replaces it (see :mod:`grader.batch`).
+
+    Parameters
+    ----------
+    source
+        The submitted file's name (folders are ignored).
+    roster
+        Known student ids; when given, the name must be in it.
+
+    Returns
+    -------
+    str or None
+        The student id, or ``None`` when the name is not a (known) student id.
+
+    Examples
+    --------
+    >>> named_student("subs/s002.ipynb"), named_student("notebook (1).ipynb")
+    ('s002', None)
+    >>> named_student("s002.ipynb", roster={"s001"}) is None
+    True
+    """
+    stem = PurePath(source).name
+    stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
+    if stem and _SAFE_ID.fullmatch(stem) and (roster is None or stem in roster):
+        return stem
+    return None
+
+
 def identify(
     source: str,
     meta_student: str | None,
@@ -287,6 +321,13 @@ def identify(
     SubmissionError
         Neither the file name nor the metadata names a (known) student.
 
+    Notes
+    -----
+    The file name is the stronger claim: metadata travels with a copied
+    notebook, so a file identified only by its metadata never replaces a
+    grade that came from a file named for the student (the gradebook's
+    current submission and the batch both apply this order).
+
     Examples
     --------
     >>> identify("subs/alice.ipynb", "alice")
@@ -296,13 +337,8 @@ def identify(
     >>> identify("alice.ipynb", "bob").flags[0]
     "the notebook was generated for student 'bob' but submitted as 'alice': it is graded against alice's exercises"
     """
-    stem = PurePath(source).name
-    stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
-
-    def known(value: str | None) -> bool:
-        return bool(value) and bool(_SAFE_ID.fullmatch(value or "")) and (roster is None or value in roster)
-
-    if known(stem):
+    stem = named_student(source, roster=roster)
+    if stem is not None:
         flags: tuple[str, ...] = ()
         if meta_student is not None and meta_student != stem:
             flags = (
@@ -310,8 +346,8 @@ def identify(
                 f"it is graded against {stem}'s exercises",
             )
         return Identity(stem, "file name", flags)
-    if known(meta_student):
-        return Identity(str(meta_student), "notebook metadata")
+    if meta_student and _SAFE_ID.fullmatch(meta_student) and (roster is None or meta_student in roster):
+        return Identity(meta_student, "notebook metadata")
     where = " on the roster" if roster is not None else ""
     raise SubmissionError(
         f"cannot tell whose notebook {PurePath(source).name!r} is: neither its file name nor its metadata "

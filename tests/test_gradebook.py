@@ -131,3 +131,41 @@ def test_sigkill_between_commits_keeps_every_committed_submission(tmp_path):
     with Gradebook(path) as book:
         assert book.integrity() == "ok"
         assert book.count() == committed == 41
+
+
+def claim(student: str, source: str, how: str, score: float) -> SubmissionResult:
+    return SubmissionResult(source, f"h-{source}", student, how, "hw1", "graded", score, 3.0)
+
+
+NAME, META = "file name", "notebook metadata"
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        ([("s002.ipynb", NAME, 3.0), ("zzz.ipynb", META, 0.0)], "s002.ipynb"),
+        ([("zzz.ipynb", META, 0.0), ("s002.ipynb", NAME, 3.0)], "s002.ipynb"),
+        ([("old.ipynb", META, 1.0), ("new.ipynb", META, 2.0)], "new.ipynb"),
+        ([("s002.ipynb", NAME, 1.0), ("s002.ipynb", NAME, 2.0), ("zzz.ipynb", META, 0.0)], "s002.ipynb#2"),
+        ([("x.ipynb", META, 1.0), ("s002.ipynb", NAME, 2.0), ("y.ipynb", META, 0.0)], "s002.ipynb"),
+    ],
+    ids=["metadata-after-name-yields", "name-after-metadata-wins", "newest-metadata-wins",
+         "newest-named-wins", "named-between-metadata"],
+)
+def test_a_row_identified_by_metadata_never_shadows_one_named_for_the_student(book, rows, expected):
+    for source, how, score in rows:
+        book.record(claim("s002", source, how, score), assignment_version="v1")
+    (current,) = book.current("hw1")
+    source, _, nth = expected.partition("#")
+    assert current.source == source
+    if nth:
+        assert current.score == float(nth)
+    assert book.current("hw1", student="s002") == [current] and book.current("hw1", student="s999") == []
+    assert book.count("hw1") == len(rows)  # every file is still recorded
+
+
+def test_touching_a_metadata_row_does_not_bring_it_back_over_a_named_one(book):
+    meta = book.record(claim("s002", "zzz.ipynb", META, 0.0), assignment_version="v1")
+    book.record(claim("s002", "s002.ipynb", NAME, 3.0), assignment_version="v1")
+    book.touch(meta)  # zzz.ipynb handed in again, unchanged
+    assert [r.source for r in book.current("hw1")] == ["s002.ipynb"]

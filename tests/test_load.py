@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from grader.load import MAX_BYTES, SubmissionError, identify, load_notebook
+from grader.load import MAX_BYTES, SubmissionError, identify, load_notebook, named_student
 
 
 def nb_bytes(cells=None, *, major=4, minor=5, meta=None, **extra) -> bytes:
@@ -130,3 +130,25 @@ def test_identify(source, meta, roster, expected):
 def test_identify_refuses(source, meta, roster):
     with pytest.raises(SubmissionError, match="cannot tell whose notebook .* is"):
         identify(source, meta, roster=roster)
+
+
+@pytest.mark.parametrize(
+    "source, roster, expected",
+    [
+        ("s002.ipynb", None, "s002"),
+        ("subs/2024/s002.ipynb", None, "s002"),
+        ("s002.IPYNB", None, "s002"),
+        ("s002.ipynb", {"s002"}, "s002"),
+        ("s002.ipynb", {"s001"}, None),
+        ("Notebook (1).ipynb", None, None),
+        (".ipynb", None, None),
+        ("../s002.ipynb/x.ipynb", None, "x"),
+    ],
+    ids=["plain", "folders-ignored", "extension-any-case", "on-roster", "not-on-roster", "unsafe-name",
+         "empty-stem", "only-the-last-component"],
+)
+def test_named_student_is_the_file_name_identity(source, roster, expected):
+    assert named_student(source, roster=roster) == expected
+    if expected is not None:  # identify trusts exactly these names over any metadata
+        known = None if roster is None else roster | {"someone-else"}
+        assert identify(source, "someone-else", roster=known).student == expected

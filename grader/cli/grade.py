@@ -10,9 +10,19 @@ Writes ``DIR/grades.csv``, ``DIR/grades.json``, ``DIR/<student>/results.json``
 (Gradescope) and ``DIR/<student>/feedback.md`` from the gradebook, so the
 exports always show every student's current submission, graded now or before.
 
-Exit status: 0 when the batch ran (whatever the submissions held), 1 when the
-grader failed on some submission (rerun to retry them), 2 for bad arguments
-or an unreadable assignment, secret or gradebook.
+A student is identified by the file name ``<student_id>.ipynb``, else by the
+notebook's metadata; a file identified only by its metadata never replaces a
+grade that came from a file named for the student (in this run or an earlier
+one): it is recorded, flagged and warned about, naming both files. Among
+metadata-only files the newest counts.
+
+When SUBMISSIONS hold no notebook at all (an empty folder), a warning says so,
+nothing is graded, and the exports are still written from the gradebook; the
+exit status is 0, since the grader did not fail.
+
+Exit status: 0 when the batch ran (whatever the submissions held, none
+included), 1 when the grader failed on some submission (rerun to retry them),
+2 for bad arguments or an unreadable assignment, secret or gradebook.
 """
 
 from __future__ import annotations
@@ -36,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convmath grade",
         description="Grade submitted notebooks safely into a SQLite gradebook, then write the exports.",
+        epilog="A file named <student_id>.ipynb is that student's; a file identified only by its notebook "
+               "metadata never replaces it (recorded and warned about). No notebooks found: a warning, "
+               "exit status 0. Exit status 1 only when the grader failed on a submission (rerun to retry), "
+               "2 for bad arguments.",
     )
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
     parser.add_argument("--assignment", required=True, type=Path, help="the assignment TOML file")
@@ -122,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     context = _context(args)
     files, skipped = collect(args.submissions)
+    if not files:
+        skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
+                       "nothing was graded (the exports show the gradebook as it was)")
     progress = Progress(sys.stderr) if not args.quiet else None
     with Gradebook(args.gradebook) as book:
         try:
