@@ -209,10 +209,30 @@ class Statement:
 def render_statements(statements: Sequence[Statement], *, locale: Locale = "en", format: str = "markdown") -> str:
     """Render several statements (e.g. a derivation) one after another, numbered.
 
+    Parameters
+    ----------
+    statements : sequence of Statement
+        What to render, in order.
+    locale : {"en", "zh"}, optional
+        Language of the titles and notes.
+    format : {"markdown", "latex", "text"}, optional
+        Markdown and text number the statements (``1. ...``); LaTeX does not.
+
+    Returns
+    -------
+    str
+        The blocks, separated by a blank line (one newline in text).
+
+    Examples
+    --------
     >>> print(render_statements(fc_to_conv_derivation()[:1], format="text", locale="zh"))
     1. 全连接层（二维输入与输出）
       h[i, j] = Sum(W[i, j, k, l]*x[k, l], (k, -oo, oo), (l, -oo, oo))
       输入和输出都保留二维形状，权重因此是四维张量 W[i,j,k,l]。
+    >>> render_statements(fc_to_conv_derivation()[:1], format="html")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: format='html' is not allowed; use one of 'markdown', 'latex', 'text'
     """
     check_choice("format", format, FORMATS)
     blocks = []

@@ -525,10 +525,35 @@ def _public_retention(ret: _Retention) -> Any:
 def retention_expr(retention: Any) -> sympy.Expr:
     """The retention ``g`` as a sympy expression of :data:`t`, zero for ``t < 0``.
 
+    Parameters
+    ----------
+    retention : tuple or sympy expression
+        ``("exponential", lam)``, ``("linear", T)``, ``("piecewise", [(end, level), ...])``
+        or an expression of one variable (see the module docstring). Levels
+        lie in [0, 1]: a retention is the fraction of a meal still there.
+
+    Returns
+    -------
+    sympy.Expr
+        A ``Piecewise`` in :data:`t`.
+
+    Examples
+    --------
+    Linear digestion over 4 hours: after 1 hour ``1 - 1/4 = 3/4`` of a meal is left.
+
     >>> retention_expr(("linear", 4))
     Piecewise((0, t < 0), (1 - t/4, t < 4), (0, True))
     >>> retention_expr(("exponential", sympy.Rational(1, 2)))
     Piecewise((0, t < 0), (exp(-t/2), True))
+
+    Everything kept for an hour, half of it until hour 3, nothing after:
+
+    >>> retention_expr(("piecewise", [(1, 1), (3, sympy.Rational(1, 2))]))
+    Piecewise((0, t < 0), (1, t < 1), (1/2, t < 3), (0, True))
+    >>> retention_expr(("piecewise", [(1, 2)]))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: level=2 must be at most 1: a retained fraction lies in [0, 1] (retention ('piecewise', [(end, level), ...]))
     """
     ret = _retention(retention)
     family = _family(ret.key)
@@ -538,6 +563,21 @@ def retention_expr(retention: Any) -> sympy.Expr:
 
 def intake_expr(meals: Any) -> sympy.Expr:
     """The intake rate ``f`` as a sympy expression of :data:`t` (impulses as ``DiracDelta``).
+
+    Parameters
+    ----------
+    meals : list
+        ``(start, duration, rate)`` pulses, ``("impulse", time, amount)``
+        and intake expressions (see the module docstring).
+
+    Returns
+    -------
+    sympy.Expr
+        The sum of one term per meal.
+
+    Examples
+    --------
+    300 g/h from 7:00 to 8:00, and a 50 g snack at noon:
 
     >>> intake_expr([(7, 1, 300), ("impulse", 12, 50)])
     Piecewise((0, t < 7), (300, t < 8), (0, True)) + 50*DiracDelta(t - 12)
@@ -674,6 +714,20 @@ def _expression_kinks(expr: sympy.Expr) -> set[sympy.Expr]:
 def cumulative_intake(t: Any, meals: Any) -> Any:
     """Everything eaten up to time ``t``: the content when nothing is digested (``g = 1``).
 
+    Parameters
+    ----------
+    t : number or sympy expression
+        The time (hours).
+    meals : list
+        As for :func:`food_content`.
+
+    Returns
+    -------
+    number or sympy expression
+        Exact for exact inputs, a float for float inputs.
+
+    Examples
+    --------
     >>> cumulative_intake(8, [(7, 2, 300), ("impulse", 7, 50)])  # 300 * 1 + 50
     350
     >>> cumulative_intake(8, [(7, 2, 300)]) == food_content(8, [(7, 2, 300)], 1)
@@ -897,8 +951,28 @@ def food_content_quad(t: Any, meals: Any, retention: Any) -> float:
     at the breakpoints of ``g`` shifted to ``t``; impulses add ``amount *
     g(t - time)`` (the definition of the Dirac delta).
 
-    >>> round(food_content_quad(8, [(7, 0.5, 800)], ("exponential", 1)), 6)
+    Parameters
+    ----------
+    t : number
+        The time (hours); converted to a float.
+    meals, retention
+        As for :func:`food_content`.
+
+    Returns
+    -------
+    float
+        The content, to mpmath's quadrature accuracy.
+
+    Examples
+    --------
+    >>> round(food_content_quad(8, [(7, 0.5, 800)], ("exponential", 1)), 6)  # 800 (e^-1/2 - e^-1)
     190.920975
+
+    300 g/h from 7:00 to 8:00, digested linearly over 2 hours: at 8:00,
+    ``300 * int_0^1 (1 - u/2) du = 300 * 3/4``, as the closed form says.
+
+    >>> food_content_quad(8, [(7, 1, 300)], ("linear", 2)), food_content(8, [(7, 1, 300)], ("linear", 2))
+    (225.0, 225)
     """
     items, ret, family = _inputs(meals, retention)
     time = float(_number("t", t, where="the time"))

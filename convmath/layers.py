@@ -208,7 +208,26 @@ def _check_elementwise(layer: Layer) -> None:
 
 
 def shape_str(shape: tuple[Any, ...]) -> str:
-    """``(1, 1)`` -> ``'1x1'``."""
+    """Render a shape the way messages and tables show it: ``(1, 1)`` -> ``'1x1'``.
+
+    Parameters
+    ----------
+    shape : tuple
+        Sizes (ints or sympy expressions).
+
+    Returns
+    -------
+    str
+        The sizes joined by ``x``.
+
+    Examples
+    --------
+    >>> shape_str((16, 5, 5))
+    '16x5x5'
+    >>> import sympy
+    >>> shape_str((sympy.Symbol("n") - 2, 3))
+    'n - 2x3'
+    """
     return "x".join(str(v) for v in shape)
 
 
@@ -357,7 +376,32 @@ def _flatten(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def layer_params(layer: Layer) -> Any:
-    """Trainable parameters of an applied layer (``in_channels`` etc. known)."""
+    """Trainable parameters of an applied layer (``in_channels`` etc. known).
+
+    Parameters
+    ----------
+    layer : Layer
+        A layer returned by :func:`apply_layer`, so that ``in_channels`` /
+        ``in_features`` / ``num_features`` are filled in.
+
+    Returns
+    -------
+    int or sympy expression
+        From :mod:`convmath.counting`; 0 for pooling, flatten and element-wise layers.
+
+    Examples
+    --------
+    LeNet-5's first convolution, and the batch norm after it (weight and bias per channel):
+
+    >>> conv, out = apply_layer(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> layer_params(conv)        # 6 * (1*5*5) + 6
+    156
+    >>> bn, _ = apply_layer(parse_layer({"type": "BatchNorm2d"}, 2), out)
+    >>> layer_params(bn)          # 2 * 6
+    12
+    >>> layer_params(parse_layer({"type": "ReLU"}, 3))
+    0
+    """
     family = layer.family
     if family in ("conv", "conv_transpose"):
         fn = counting.conv_params if family == "conv" else counting.conv_transpose_params
@@ -372,7 +416,32 @@ def layer_params(layer: Layer) -> Any:
 
 
 def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "torchinfo") -> Any:
-    """Multiply-accumulates of an applied layer on one sample, in ``convention``."""
+    """Multiply-accumulates of an applied layer on one sample, in ``convention``.
+
+    Parameters
+    ----------
+    layer : Layer
+        A layer returned by :func:`apply_layer`.
+    in_shape : tuple
+        The shape going into the layer, channels first, no batch dimension.
+    convention : {"torchinfo", "macs", "flops"}, optional
+        How the bias and batch norm are counted (see :mod:`convmath.counting`).
+
+    Returns
+    -------
+    int or sympy expression
+
+    Examples
+    --------
+    LeNet-5's first convolution: 6 * 28 * 28 outputs, each 1*5*5 products;
+    torchinfo adds one for the bias.
+
+    >>> conv, _ = apply_layer(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> layer_macs(conv, (1, 28, 28))                      # 6*28*28 * (1*5*5 + 1)
+    122304
+    >>> layer_macs(conv, (1, 28, 28), convention="macs")   # 6*28*28 * (1*5*5)
+    117600
+    """
     family = layer.family
     if family in ("conv", "conv_transpose"):
         kernel, stride, dilation = _geometry_args(layer)
@@ -402,6 +471,30 @@ def layer_geometry(layer: Layer, in_shape: tuple[Any, ...] | None) -> Any:
     defined: after ``Flatten`` / ``Linear`` (every output sees everything), a
     transposed convolution, or an adaptive pooling whose windows are not all
     the same (its input size unknown or not a multiple of its output size).
+
+    Parameters
+    ----------
+    layer : Layer
+        A parsed layer (see :func:`parse_layer`).
+    in_shape : tuple or None
+        The shape going in (channels first), needed only by adaptive pooling.
+
+    Returns
+    -------
+    tuple of (kernel, stride, left padding, dilation), IDENTITY or None
+
+    Examples
+    --------
+    >>> layer_geometry(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    ((5, 1, 2, 1), (5, 1, 2, 1))
+    >>> layer_geometry(parse_layer({"type": "ReLU"}, 2), None)
+    'identity'
+
+    Adaptive pooling 8 -> 2 has equal windows (kernel = stride = 8 / 2); 7 -> 2 does not:
+
+    >>> pool = parse_layer({"type": "AdaptiveAvgPool2d", "output_size": 2}, 3)
+    >>> layer_geometry(pool, (4, 8, 8)), layer_geometry(pool, (4, 7, 7))
+    (((4, 4, 0, 1), (4, 4, 0, 1)), None)
     """
     family = layer.family
     if family in ("elementwise", "batchnorm"):

@@ -45,8 +45,17 @@ SPECS_DIR = Path(__file__).with_name("specs")
 def bundled_specs() -> tuple[str, ...]:
     """Names of the bundled specs, for :meth:`Network.bundled`.
 
+    Returns
+    -------
+    tuple of str
+        The stems of ``convmath/specs/*.toml``, sorted.
+
+    Examples
+    --------
     >>> bundled_specs()
     ('alexnet', 'lenet5', 'vgg16')
+    >>> Network.bundled(bundled_specs()[1]).input_shape
+    (1, 28, 28)
     """
     return tuple(sorted(p.stem for p in SPECS_DIR.glob("*.toml")))
 

@@ -201,7 +201,35 @@ def _dims(values: tuple[Any, ...] | None) -> str:
 
 
 def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary:
-    """Rows and totals for ``network`` (see :meth:`convmath.Network.summary`)."""
+    """Rows and totals for ``network`` (see :meth:`convmath.Network.summary`).
+
+    Parameters
+    ----------
+    network : Network
+        The network, its shapes resolved.
+    convention : {"torchinfo", "macs", "flops"}, optional
+        How MACs are counted (see :mod:`convmath.counting`).
+
+    Returns
+    -------
+    Summary
+        One :class:`SummaryRow` per layer and the totals.
+
+    Examples
+    --------
+    Seed ``001``'s Conv2d(1, 1, 3) and 2 x 2 max pooling on a 1 x 4 x 4 input:
+
+    >>> from convmath import Network
+    >>> net = Network([{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3},
+    ...                {"type": "MaxPool2d", "kernel_size": 2}], input_shape=(1, 4, 4))
+    >>> s = build_summary(net)
+    >>> s.total_params, s.total_macs       # 1*3*3 + 1;  2*2 outputs * (3*3 + 1 for the bias)
+    (10, 40)
+    >>> build_summary(net, convention="macs").total_macs   # 2*2 * 3*3
+    36
+    >>> s.rows[1].r                        # 3 + (2 - 1)*1: the pooled unit sees 4 x 4
+    (4, 4)
+    """
     convention = check_choice("convention", convention, CONVENTIONS)
     fields = receptive_field(network)
     batch = network.batch_size

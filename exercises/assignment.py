@@ -265,6 +265,29 @@ def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignme
     Every problem is a :class:`~convmath.ConvMathError` that starts with the
     file name: TOML syntax, unknown keys, an unknown family, a difficulty the
     family does not offer, a duplicate slot id, bad points or options.
+    ``locales = "zh"`` (a string) is read as the one locale ``["zh"]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "week1.toml").write_text('''
+    ... id = "week1"
+    ... title = { en = "Convolutions", zh = "卷积" }
+    ... locales = ["zh", "en"]
+    ... [[slots]]
+    ... id = "q1"
+    ... family = "conv_output_size"
+    ... points = 2
+    ... ''', encoding="utf-8")
+    >>> a = load_assignment(folder / "week1.toml")
+    >>> a.locale, a.title["zh"], [(slot.id, slot.family, slot.points) for slot in a.slots]
+    ('zh', '卷积', [('q1', 'conv_output_size', 2.0)])
+    >>> _ = (folder / "bad.toml").write_text('id = "week1"\\nslots = 3\\n')
+    >>> load_assignment(folder / "bad.toml")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: .../bad.toml: slots=3 must be an array of tables: add [[slots]] tables
     """
     path = Path(path)
     try:
@@ -293,6 +316,19 @@ def load_roster(path: str | Path) -> list[Student]:
     list of Student
         In file order. Blank lines are skipped; ids are checked to be safe
         file names (they name the notebooks) and unique.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> roster = Path(tempfile.mkdtemp()) / "roster.csv"
+    >>> _ = roster.write_text("student_id,name\\ns001,Li Wei\\n\\ns002,Wang Fang\\n", encoding="utf-8")
+    >>> [(s.student_id, s.name, s.email) for s in load_roster(roster)]    # the blank line is skipped
+    [('s001', 'Li Wei', ''), ('s002', 'Wang Fang', '')]
+    >>> _ = roster.write_text("student_id\\ns001\\ns001\\n", encoding="utf-8")
+    >>> load_roster(roster)
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: .../roster.csv line 3: duplicate student_id='s001' (first on line 2)
     """
     path = Path(path)
     try:
@@ -338,6 +374,19 @@ def read_secret(path: str | Path) -> bytes:
     -------
     bytes
         At least 16 bytes (a shorter secret is refused).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> secret = Path(tempfile.mkdtemp()) / "course-secret.txt"
+    >>> _ = secret.write_text("# made with secrets.token_hex(16)\\n0123456789abcdef0123456789abcdef\\n")
+    >>> read_secret(secret)                     # the comment line and the newline are dropped
+    b'0123456789abcdef0123456789abcdef'
+    >>> _ = secret.write_text("hunter2\\n")
+    >>> read_secret(secret)
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: .../course-secret.txt: the secret has 7 bytes; use at least 16 (e.g. 32 random hex digits)
     """
     path = Path(path)
     try:

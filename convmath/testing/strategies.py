@@ -200,6 +200,21 @@ def conv_configs(
     padding form listed, a kernel of size 1, stride 1, dilation 1, padding 0,
     no bias, and the smallest input the kernel fits (kernel as large as the
     padded input).
+
+    Examples
+    --------
+    :func:`hypothesis.find` returns the smallest configuration that meets a
+    condition: a 3 x 3 kernel shrinks onto a 3 x 3 input, one output unit.
+
+    >>> from hypothesis import find
+    >>> c = find(conv_configs(padding_forms=("valid",), max_stride=1, max_dilation=1),
+    ...          lambda c: c.kernel_size == (3, 3))
+    >>> c.input_shape, c.weight_shape, c.output_shape     # (3 - 3)//1 + 1 = 1
+    ((1, 3, 3), (1, 1, 3, 3), (1, 1, 1))
+    >>> conv_configs(padding_forms=("half",))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: padding_forms entry 'half' is not allowed; use 'int', 'per_dim', 'pair', 'valid', 'same', 'full'
     """
     ndim = check_positive_int("ndim", ndim)
     forms = _check_forms(padding_forms)
@@ -255,6 +270,27 @@ def conv_arrays(draw: Any, config: ConvConfig, *, min_value: int = -4, max_value
 
     Integer values keep every sum exact, so a result can be compared exactly
     and a misconception's output recognised. Shrinks towards all zeros.
+
+    Parameters
+    ----------
+    config : ConvConfig
+        The layer; the arrays take its ``input_shape`` and ``weight_shape``.
+    min_value, max_value : int, optional
+        Range of the entries.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of (x, weight, bias)
+        ``bias`` is ``None`` when ``config.bias`` is False.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> c = find(conv_configs(padding_forms=("valid",), max_stride=1, max_dilation=1),
+    ...          lambda c: c.kernel_size == (3, 3))
+    >>> x, weight, bias = find(conv_arrays(c), lambda a: a[0].sum() > 0)
+    >>> x.shape, weight.shape, bias, float(x.sum())     # a single 1 in x: the smallest non-zero input
+    ((1, 3, 3), (1, 1, 3, 3), None, 1.0)
     """
     def array(shape: tuple[int, ...], label: str) -> np.ndarray:
         return draw(int_arrays(shape, min_value=min_value, max_value=max_value), label=label).astype(np.float64)
@@ -269,7 +305,29 @@ def int_arrays(shape: tuple[int, ...], *, min_value: int = -4, max_value: int = 
     """``int64`` arrays of ``shape`` with entries in ``[min_value, max_value]``.
 
     Drawn sparsely over a background of zeros (``hypothesis.extra.numpy.arrays``
-    with a fill), which keeps shrinking fast. Shrinks towards all zeros.
+    with a fill), which keeps shrinking fast. Shrinks towards all zeros
+    (towards ``min_value`` when 0 is out of range).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The array's shape.
+    min_value, max_value : int, optional
+        Range of the entries.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of numpy.ndarray
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> find(int_arrays((2, 3)), lambda a: a.min() < 0)        # one -1, the rest zeros
+    array([[-1,  0,  0],
+           [ 0,  0,  0]])
+    >>> find(int_arrays((2, 3), min_value=1, max_value=3), lambda a: True)
+    array([[1, 1, 1],
+           [1, 1, 1]])
     """
     fill = 0 if min_value <= 0 <= max_value else min_value
     return hnp.arrays(np.int64, shape, elements=st.integers(min_value, max_value), fill=st.just(fill))
@@ -351,6 +409,19 @@ def pool_configs(
     -----
     Shrinks towards: one channel, a window of 1, the default stride, no
     padding, floor mode, and the smallest input the window fits.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of PoolConfig
+
+    Examples
+    --------
+    A 2-wide window shrinks onto an input of 2 (the stride defaults to the window):
+
+    >>> from hypothesis import find
+    >>> c = find(pool_configs(padding=False), lambda c: c.kernel_size[0] == 2)
+    >>> c.input_shape, c.stride, c.output_spatial       # (2 - 2)//2 + 1 = 1
+    ((1, 2, 1), None, (1, 1))
     """
     ndim = check_positive_int("ndim", ndim)
     channels = draw(st.integers(1, max_channels), label="channels")
@@ -386,6 +457,27 @@ def output_size_arguments(
     -----
     Shrinks towards ``kernel_size=1, stride=1, padding=0, dilation=1`` and the
     smallest ``n`` the kernel fits.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of dict
+        Keyword arguments for the formula (``n`` included).
+
+    Examples
+    --------
+    The smallest padded pooling: a 2-wide window padded by 1 on an input of 1.
+
+    >>> from hypothesis import find
+    >>> from convmath import pool_output_size
+    >>> args = find(output_size_arguments(layer="pool"), lambda a: a["padding"] > 0)
+    >>> args
+    {'n': 1, 'kernel_size': 2, 'stride': 1, 'padding': 1, 'dilation': 1}
+    >>> pool_output_size(args.pop("n"), args.pop("kernel_size"), **args)   # (1 + 2*1 - 2)//1 + 1
+    2
+    >>> output_size_arguments(layer="fc")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: layer='fc' is not allowed; use one of 'conv', 'pool'
     """
     if layer not in ("conv", "pool"):
         raise ConvMathError(f"layer={layer!r} is not allowed; use one of 'conv', 'pool'")
@@ -418,7 +510,22 @@ def layer_stacks(draw: Any, *, max_layers: int = 4, max_size: int = 32, max_chan
 
     Notes
     -----
-    Shrinks towards one ``Conv2d`` with a 1×1 kernel on the smallest input.
+    Shrinks towards one layer on a 1×1×1 input: a ``ReLU`` (it draws the
+    fewest values), or a ``Conv2d`` with a 1×1 kernel when a convolution is needed.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of (input_shape, layers)
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from convmath import Network
+    >>> shape, layers = find(layer_stacks(), lambda s: any(layer["type"] == "Conv2d" for layer in s[1]))
+    >>> shape, layers
+    ((1, 1, 1), [{'type': 'Conv2d', 'in_channels': 1, 'out_channels': 1, 'kernel_size': 1, 'stride': 1, 'padding': 0}])
+    >>> Network(layers, input_shape=shape).output_shape      # (1 + 2*0 - 1)//1 + 1 = 1
+    (1, 1, 1)
     """
     channels = draw(st.integers(1, 3), label="input channels")
     size = draw(st.integers(1, max_size), label="input size")
@@ -485,9 +592,29 @@ def small_int_matrices(
 def corr2d_inputs(draw: Any, *, max_side: int = 6, min_value: int = -3, max_value: int = 9) -> tuple[np.ndarray, np.ndarray]:
     """``(X, K)`` small integer matrices with ``K`` no larger than ``X`` in either direction.
 
+    Parameters
+    ----------
+    max_side : int, optional
+        Largest side of ``X``.
+    min_value, max_value : int, optional
+        Range of the entries of both.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of (X, K)
+
     Notes
     -----
     Shrinks towards a 1×1 ``X`` and ``K`` of zeros.
+
+    Examples
+    --------
+    A 2 × 2 kernel needs an ``X`` at least 2 × 2, so that is where it shrinks:
+
+    >>> from hypothesis import find
+    >>> X, K = find(corr2d_inputs(), lambda xk: xk[1].shape == (2, 2))
+    >>> X.shape, K.shape, int(abs(X).sum() + abs(K).sum())
+    ((2, 2), (2, 2), 0)
     """
     x = draw(small_int_matrices(max_side=max_side, min_value=min_value, max_value=max_value), label="X")
     kh = draw(st.integers(1, x.shape[0]), label="kernel rows")
