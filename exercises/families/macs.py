@@ -32,7 +32,7 @@ from ._common import bilingual, check_options, conv_size_working, make_exercise,
 _LABELS = ("macs_input_size", "macs_bias_counted", "macs_as_flops", "macs_per_position")
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_macs", options)
     c_in, c_out = rng.choice((1, 3, 4, 8, 12, 16, 24, 32, 64)), rng.choice((4, 8, 12, 16, 24, 32, 48, 64, 128))
     k = rng.choice((1, 3, 3, 5))
@@ -94,4 +94,4 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     return make_exercise("conv_macs", difficulty, params, prompt, parts, {"en": en, "zh": zh})
 
 
-register(Family("conv_macs", bilingual("Multiply-accumulates of a convolution", "卷积层的乘加运算量"), (1, 2, 3), draw))
+register(Family("conv_macs", bilingual("Multiply-accumulates of a convolution", "卷积层的乘加运算量"), (1, 2, 3), _draw))

@@ -173,7 +173,7 @@ def _steps(dim: dict[str, Any], axis: tuple[str, str] = ("", "")) -> tuple[list[
     return en, zh, work.code
 
 
-def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_output_size", options)
     ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
     if difficulty == 1:
@@ -279,7 +279,7 @@ def _solve_wrong(label: str, unknown: str, known: dict[str, Any], target: int) -
     raise ConvMathError(f"misconception {label!r} has no solution")
 
 
-def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_inverse", options)
     unknown = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[difficulty]
     unknown = rng.choice(unknown)
@@ -345,6 +345,6 @@ def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]
 
 
 register(Family("conv_output_size", bilingual("Output size of a convolution", "卷积层的输出大小"),
-                (1, 2, 3), draw_output_size))
+                (1, 2, 3), _draw_output_size))
 register(Family("conv_inverse", bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
-                (1, 2, 3), draw_inverse))
+                (1, 2, 3), _draw_inverse))

@@ -106,7 +106,7 @@ def _draw_kernel(rng: random.Random, ndim: int, difficulty: int) -> Kernel:
     return rng.choice(sizes if difficulty < 3 else (2, 3, 3, 5, 7))
 
 
-def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("param_count", options)
     c_in, c_out = rng.choice(_CHANNELS), rng.choice(_CHANNELS[1:])
     ndim = rng.choice((1, 2, 2, 2, 3) if difficulty < 3 else (1, 2, 2))
@@ -204,7 +204,7 @@ def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Pa
                      AnswerSpec("integer", name, expected), code, wrongs)
 
 
-def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("fc_vs_conv", options)
     c = 1 if difficulty == 1 else 3
     h = w = rng.choice((28, 32, 48, 56, 64, 96, 100, 112, 128, 160, 224, 256, 300))
@@ -274,6 +274,6 @@ def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, A
 
 
 register(Family("param_count", bilingual("Parameters of convolution layers", "卷积层的参数量"), (1, 2, 3),
-                draw_param_count))
+                _draw_param_count))
 register(Family("fc_vs_conv", bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
-                (1, 2, 3), draw_fc_vs_conv))
+                (1, 2, 3), _draw_fc_vs_conv))

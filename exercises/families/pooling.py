@@ -88,7 +88,7 @@ def _sizes(rng: random.Random, difficulty: int, dims: int) -> list[int]:
     return [n]
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("pool_output_size", options)
     dims, kind = rng.choice((1, 2, 2)), rng.choice(("Max", "Max", "Avg"))
     k = rng.choice((2, 2, 3, 4, 5)) if difficulty == 1 else rng.choice((2, 3, 3, 4, 5))
@@ -158,4 +158,4 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     return make_exercise("pool_output_size", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
-register(Family("pool_output_size", bilingual("Output size of a pooling layer", "池化层的输出大小"), (1, 2, 3), draw))
+register(Family("pool_output_size", bilingual("Output size of a pooling layer", "池化层的输出大小"), (1, 2, 3), _draw))

@@ -75,7 +75,7 @@ def _draw_stack(rng: random.Random, difficulty: int, dim: int) -> list[dict[str,
     return layers
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("receptive_field", options)
     dim = rng.choice((1, 2, 2))
     layers = _draw_stack(rng, difficulty, dim)
@@ -134,4 +134,4 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
                          {"en": en, "zh": zh})
 
 
-register(Family("receptive_field", bilingual("Receptive field of a stack of layers", "多层网络的感受野"), (1, 2, 3), draw))
+register(Family("receptive_field", bilingual("Receptive field of a stack of layers", "多层网络的感受野"), (1, 2, 3), _draw))

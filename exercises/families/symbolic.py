@@ -134,7 +134,7 @@ def _draw_size_layer(rng: random.Random, difficulty: int, kind: str, dilated: bo
     return layer
 
 
-def draw_output_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_output_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("output_size_formula", options)
     transposed = difficulty > 1 and rng.random() < 0.35
     count = rng.choice((1, 2, 2, 3, 3) if difficulty == 1 else (1, 2, 2, 2))
@@ -278,7 +278,7 @@ def _draw_rf_layer(rng: random.Random, difficulty: int, first: bool, last: bool)
     return layer
 
 
-def draw_rf_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw_rf_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("receptive_field_formula", options)
     count = {1: rng.choice((2, 3, 3, 4, 4, 4)), 2: rng.choice((2, 3, 3, 3)), 3: rng.randint(3, 4)}[difficulty]
     layers = [_draw_rf_layer(rng, difficulty, i == 0, i == count - 1) for i in range(count)]
@@ -330,6 +330,6 @@ def _rf_formula(difficulty: int, key: Key) -> Exercise | None:
 
 
 register(Family("output_size_formula", bilingual("The output-size formula, symbolically", "输出大小公式（符号形式）"),
-                (1, 2, 3), draw_output_formula))
+                (1, 2, 3), _draw_output_formula))
 register(Family("receptive_field_formula", bilingual("The receptive-field formula, symbolically", "感受野公式（符号形式）"),
-                (1, 2, 3), draw_rf_formula))
+                (1, 2, 3), _draw_rf_formula))

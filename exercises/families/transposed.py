@@ -27,7 +27,7 @@ from ._common import bilingual, check_options, make_exercise, make_part, size_qu
 _FORMULA = r"$o = (n - 1)\,s - 2p + d(k - 1) + \mathrm{output\_padding} + 1$"
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_transpose_output_size", options)
     ndim = rng.choice((1, 2, 2))
     n = rng.randint(2, 100)
@@ -76,4 +76,4 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
 
 
 register(Family("conv_transpose_output_size", bilingual("Output size of a transposed convolution", "转置卷积的输出大小"),
-                (1, 2, 3), draw))
+                (1, 2, 3), _draw))
