@@ -44,7 +44,6 @@ __all__ = [
     "feedback_markdown",
     "json_dump",
     "write_exports",
-    "write_atomic",
     "fmt_points",
 ]
 
@@ -93,6 +92,10 @@ _HOW = {"zh": {"file name": "文件名", "notebook metadata": "笔记本元数�
 def fmt_points(value: float) -> str:
     """Points as written in exports: ``2`` rather than ``2.0``, ``1.5`` as is.
 
+    Examples
+    --------
+    Whole points lose their ``.0``; thirds are rounded to 4 decimals:
+
     >>> fmt_points(2.0), fmt_points(1.5), fmt_points(1 / 3)
     ('2', '1.5', '0.3333')
     """
@@ -123,6 +126,18 @@ def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | N
     -------
     str
         CSV text; a part a submission lacks is written as ``0``.
+
+    Examples
+    --------
+    Bob answered only ``q1.a`` (2 of 2 points); asking for column ``q1.b``
+    as well writes a ``0`` for the part he lacks:
+
+    >>> from grader.results import SubmissionResult, PartOutcome
+    >>> bob = SubmissionResult("bob.ipynb", "ff", "bob", "file name", "hw1", "graded", 2.0, 3.0,
+    ...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", ""),))
+    >>> print(class_csv([bob], columns=["q1.a", "q1.b"]), end="")
+    student,status,q1.a,q1.b,total,max
+    bob,graded,2,0,2,3
     """
     cols = list(columns) if columns is not None else _columns(results)
     buf = io.StringIO()
@@ -155,6 +170,21 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
         ``score``, ``output`` (reasons, flags and notes), ``visibility`` and
         ``tests``: one per part with ``name``, ``score``, ``max_score``,
         ``status`` (``passed`` only for full marks), ``output`` and ``visibility``.
+
+    Examples
+    --------
+    Half marks (1.5 of 3) count as ``failed`` for Gradescope; the likely
+    misconception is appended to the part's output:
+
+    >>> from grader.results import SubmissionResult, PartOutcome
+    >>> part = PartOutcome("q2", "b", "h_out", 1.5, 3.0, "partial", "Off by one.", "padding_once")
+    >>> r = SubmissionResult("amy.ipynb", "ff", "amy", "file name", "hw1", "graded", 1.5, 3.0, parts=(part,))
+    >>> test = gradescope_results(r)["tests"][0]
+    >>> test["name"], test["status"]
+    ('q2.b (h_out)', 'failed')
+    >>> print(test["output"])
+    Off by one.
+    Likely misconception: padding_once
     """
     text = _TEXT.get(locale, _TEXT["en"])
     tests = []
@@ -243,6 +273,17 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
 
     Durations are left out so that the dump, like every export, depends only
     on what was graded, not on how fast.
+
+    Examples
+    --------
+    The 12.5 s the grading took is not in the dump:
+
+    >>> import json
+    >>> from grader.results import SubmissionResult
+    >>> r = SubmissionResult("amy.ipynb", "ff", "amy", "file name", "hw1", "graded", 0.0, 3.0, duration=12.5)
+    >>> data = json.loads(json_dump([r]))
+    >>> data[0]["student"], "duration" in data[0]
+    ('amy', False)
     """
     data = []
     for result in sorted(results, key=lambda r: (r.student or "", r.source)):
@@ -253,7 +294,7 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def _write_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,16 +334,29 @@ def write_exports(
     -------
     list of Path
         The files written.
+
+    Examples
+    --------
+    One identified student gives the two class files plus her two files:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from grader.results import SubmissionResult
+    >>> r = SubmissionResult("amy.ipynb", "ff", "amy", "file name", "hw1", "graded", 0.0, 3.0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = write_exports([r], tmp, title="HW 1")
+    ...     print(*[p.relative_to(tmp).as_posix() for p in paths])
+    grades.csv grades.json amy/results.json amy/feedback.md
     """
     out = Path(out_dir)
     identified = [r for r in results if r.student]
     written = [out / "grades.csv", out / "grades.json"]
-    write_atomic(written[0], class_csv(identified, columns=columns))
-    write_atomic(written[1], json_dump(identified))
+    _write_atomic(written[0], class_csv(identified, columns=columns))
+    _write_atomic(written[1], json_dump(identified))
     for result in identified:
         folder = out / str(result.student)
         payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(folder / "results.json", payload)
-        write_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
+        _write_atomic(folder / "results.json", payload)
+        _write_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
         written += [folder / "results.json", folder / "feedback.md"]
     return written

@@ -127,6 +127,10 @@ class Identity:
 def content_hash(data: bytes) -> str:
     """SHA-256 of the submitted bytes, hex.
 
+    Examples
+    --------
+    The well-known digest of the empty file (64 hex digits in all):
+
     >>> content_hash(b"")[:12]
     'e3b0c44298fc'
     """
@@ -213,6 +217,19 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
     Accepted with a note: a byte-order mark, bytes that are not UTF-8
     (replaced), nbformat 3 (upgraded), 4.0-4.4 (upgraded), 4.6+ (read as
     4.5). Outputs, execution counts and attachments are dropped.
+
+    Examples
+    --------
+    An nbformat 4.4 notebook with one code cell is upgraded (with a note);
+    a file that is not JSON is refused:
+
+    >>> nb = load_notebook(b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, '
+    ...                    b'"cells": [{"cell_type": "code", "source": ["x = ", "1"], "metadata": {}}]}')
+    >>> nb.cells[0].source, nb.notes
+    ('x = 1', ('nbformat 4.4 was upgraded to 4.5',))
+    >>> load_notebook(b"hello")
+    Traceback (most recent call last):
+    grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value at line 1 column 1
     """
     if len(data) > max_bytes:
         raise SubmissionError(

@@ -34,7 +34,7 @@ from exercises.model import Exercise
 
 from .load import LoadedNotebook
 
-__all__ = ["Regenerated", "regenerate", "metadata_flags", "compare_cells"]
+__all__ = ["Regenerated", "regenerate", "metadata_flags"]
 
 _LOCKED_TAGS = ("convmath-setup", "convmath-prompt")
 
@@ -55,7 +55,19 @@ class Regenerated:
 
 def metadata_flags(loaded: LoadedNotebook, assignment_id: str) -> list[str]:
     """Flags from the notebook-level ``convmath`` metadata (the student is checked by
-    :func:`grader.load.identify`)."""
+    :func:`grader.load.identify`).
+
+    Examples
+    --------
+    A notebook without ``convmath`` metadata gets one flag; one written
+    for ``hw1`` by the student generator gets none:
+
+    >>> from grader.load import LoadedNotebook
+    >>> metadata_flags(LoadedNotebook("4.5", (), {}, ()), "hw1")
+    ['the notebook has no convmath metadata (was it generated for this assignment?)']
+    >>> metadata_flags(LoadedNotebook("4.5", (), {"assignment": "hw1", "role": "student"}, ()), "hw1")
+    []
+    """
     flags = []
     meta = loaded.meta
     if not meta:
@@ -67,7 +79,7 @@ def metadata_flags(loaded: LoadedNotebook, assignment_id: str) -> list[str]:
     return flags
 
 
-def compare_cells(
+def _compare_cells(
     loaded: LoadedNotebook,
     expected: Sequence[dict[str, object]],
     *,
@@ -180,6 +192,25 @@ def regenerate(
     Returns
     -------
     Regenerated
+
+    Examples
+    --------
+    Alice's own notebook, filled in from the key, raises no flag; graded as
+    Bob's it does (his prompt has other numbers, the answer cell names Alice):
+
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> from grader.load import load_notebook
+    >>> from grader.simulate import filled_notebook, notebook_bytes
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> secret = b"0123456789abcdef"
+    >>> nb = filled_notebook(a, "alice", build_exercises(a, secret, "alice"))
+    >>> loaded = load_notebook(notebook_bytes(nb))
+    >>> regenerate(loaded, a, secret, "alice").flags
+    ()
+    >>> for flag in regenerate(loaded, a, secret, "bob").flags:
+    ...     print(flag)
+    locked cell 'q1-prompt' (cell 3) was edited
+    answer cell names student 'alice' in their metadata, not 'bob'
     """
     exercises = tuple(build_exercises(assignment, secret, student))
     flags = metadata_flags(loaded, assignment.id)
@@ -188,6 +219,6 @@ def regenerate(
         from exercises.notebook import student_notebook
 
         expected = student_notebook(assignment, student, exercises)
-        more_flags, notes = compare_cells(loaded, expected["cells"], assignment_id=assignment.id, student=student)
+        more_flags, notes = _compare_cells(loaded, expected["cells"], assignment_id=assignment.id, student=student)
         flags += more_flags
     return Regenerated(exercises=exercises, flags=tuple(flags), notes=tuple(notes))

@@ -30,12 +30,27 @@ __all__ = ["filled_notebook", "wrong_answer_source", "notebook_bytes", "answer_p
 
 
 def answer_parts(exercises: Sequence[tuple[Slot, Exercise]]) -> list[tuple[Slot, Part]]:
-    """Every ``(slot, part)`` of a student's exercises, in notebook order."""
+    """Every ``(slot, part)`` of a student's exercises, in notebook order.
+
+    Examples
+    --------
+    A ``conv_output_size`` slot asks a single part, ``a``:
+
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> [(slot.id, part.key) for slot, part in answer_parts(build_exercises(a, b"0123456789abcdef", "alice"))]
+    [('q1', 'a')]
+    """
     return [(slot, part) for slot, exercise in exercises for part in exercise.parts]
 
 
 def wrong_answer_source(part: Part, wrong: WrongAnswer) -> str:
     """The answer-cell code of a student holding ``wrong``'s misconception.
+
+    Examples
+    --------
+    The correct answer is 15; padding only one side gives 14, which the
+    student writes into the answer variable:
 
     >>> from exercises.model import AnswerSpec, Part, WrongAnswer
     >>> part = Part("a", {"en": ""}, AnswerSpec("integer", "out_size", 15), 1.0)
@@ -70,6 +85,17 @@ def filled_notebook(
     -------
     dict
         An nbformat 4.5 notebook (plain dict).
+
+    Examples
+    --------
+    Replacing the key's answer of part ``q1.a`` by ``out_size = -1``:
+
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> ex = build_exercises(a, b"0123456789abcdef", "alice")
+    >>> nb = filled_notebook(a, "alice", ex, answers={("q1", "a"): "out_size = -1"})
+    >>> [c["source"] for c in nb["cells"] if "convmath" in c["metadata"]]
+    ['out_size = -1']
     """
     answers = dict(answers or {})
     parts = {(slot.id, part.key): part for slot, part in answer_parts(exercises)}
@@ -93,5 +119,13 @@ def filled_notebook(
 
 
 def notebook_bytes(nb: Mapping[str, Any]) -> bytes:
-    """``nb`` serialised the way Jupyter writes it (UTF-8 JSON, indent 1)."""
+    """``nb`` serialised the way Jupyter writes it (UTF-8 JSON, indent 1).
+
+    Examples
+    --------
+    Keys sorted, one space of indent, non-ASCII text kept as UTF-8 (3 bytes per character here):
+
+    >>> notebook_bytes({"nbformat": 4, "cells": ["卷积"]})
+    b'{\\n "cells": [\\n  "\\xe5\\x8d\\xb7\\xe7\\xa7\\xaf"\\n ],\\n "nbformat": 4\\n}\\n'
+    """
     return (json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
