@@ -198,10 +198,34 @@ def _number(value: Any) -> int | float:
 def fmt_value(value: Any, *, limit: int = 200) -> str:
     """Render a value compactly for a message (arrays on one line, cut at ``limit``).
 
+    Parameters
+    ----------
+    value : Any
+        A number, array, nested list or any other object.
+    limit : int, optional
+        Longest text returned; longer text ends in ``...`` (default 200).
+
+    Returns
+    -------
+    str
+        Whole floats without their ``.0``, arrays on one line.
+
+    Examples
+    --------
+    The d2l cross-correlation result prints as integers on one line:
+
     >>> fmt_value(np.array([[19., 25.], [37., 43.]]))
     '[[19, 25], [37, 43]]'
     >>> fmt_value(2.5)
     '2.5'
+
+    Text longer than ``limit`` is cut, the last 3 characters being ``...``;
+    arrays of more than 60 numbers are summarised as numpy does:
+
+    >>> fmt_value(list(range(20)), limit=20)
+    '[0, 1, 2, 3, 4, 5...'
+    >>> fmt_value(list(range(100)))
+    '[0, 1, 2, ..., 97, 98, 99]'
     """
     if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and value and not isinstance(value[0], str)):
         arr = _as_float_array(value)
@@ -221,10 +245,36 @@ def fmt_value(value: Any, *, limit: int = 200) -> str:
 def describe(mismatch: Mismatch, name: str, *, locale: str = "en", reveal: bool = True) -> str:
     """The student-facing sentence for ``mismatch`` of the value called ``name``.
 
-    ``reveal=False`` leaves the expected *value* out (shapes are always shown).
+    Parameters
+    ----------
+    mismatch : Mismatch
+        What differs (type, shape or value).
+    name : str
+        The name the student gave the value (a variable or a call).
+    locale : str, optional
+        ``"en"`` (default) or ``"zh"``; anything else falls back to English.
+    reveal : bool, optional
+        ``False`` leaves the expected *value* out (shapes are always shown).
 
+    Returns
+    -------
+    str
+        One sentence; a shape whose dimensions are the expected ones in
+        another order, or with extra axes of length 1, says so.
+
+    Examples
+    --------
+    >>> describe(Mismatch("value", 3, 4), "n_out")
+    "'n_out' is 3, expected 4"
+    >>> describe(Mismatch("value", 3, 4), "n_out", reveal=False)
+    "'n_out' is 3, which is not correct"
     >>> describe(Mismatch("type", "str", "number"), "n_out", locale="zh")
     "'n_out' 应当是一个数，而不是 str"
+
+    A (3, 2) result where (2, 3) was expected is a transposed answer:
+
+    >>> describe(Mismatch("shape", (3, 2), (2, 3)), "Y")
+    "'Y' does not have correct shape--got: (3, 2), expected: (2, 3) (the dimensions are in the wrong order)"
     """
     loc = locale if locale in ("en", "zh") else "en"
     if mismatch.kind == "type":

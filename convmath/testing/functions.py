@@ -255,8 +255,37 @@ class Case:
 def cases(supports: Supports) -> st.SearchStrategy[Case]:
     """Valid calls of a function that claims ``supports``, as :class:`Case` values.
 
+    Parameters
+    ----------
+    supports : Supports
+        What the function computes and which options it takes.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy[Case]
+        Calls in the function's layout, with the canonical inputs in
+        ``Case.data``.
+
+    Notes
+    -----
     Shrinks as :func:`convmath.testing.strategies.conv_configs` and
     :func:`~convmath.testing.strategies.pool_configs` do, then towards zero values.
+
+    Examples
+    --------
+    An output-size function ``fn(n, kernel_size, padding, stride)``; the
+    smallest call hypothesis finds is n=1, k=1, p=0, s=1:
+
+    >>> from hypothesis import find
+    >>> sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"))
+    >>> find(cases(sup), lambda case: True).args
+    (1, 1, 0, 1)
+
+    A single-channel cross-correlation ``corr2d(X, K)`` shrinks to a 1x1
+    input and kernel of zeros:
+
+    >>> find(cases(Supports(op="correlate", layout="single")), lambda case: True).render("corr2d")
+    'corr2d(X=[[0]], K=[[0]])'
     """
     if supports.op == "output_size":
         return _output_size_cases(supports)
@@ -367,7 +396,30 @@ def _unwrap(sup: Supports, out: np.ndarray) -> np.ndarray:
 
 
 def expected_output(supports: Supports, case: Case) -> Any:
-    """The right result of ``case``, from :mod:`convmath.numeric` / :mod:`convmath.sizes`."""
+    """The right result of ``case``, from :mod:`convmath.numeric` / :mod:`convmath.sizes`.
+
+    Parameters
+    ----------
+    supports : Supports
+        What the function under test claims to compute.
+    case : Case
+        One call, as drawn by :func:`cases`.
+
+    Returns
+    -------
+    Any
+        The result in the function's layout (an int for output sizes, an
+        array otherwise).
+
+    Examples
+    --------
+    n=8, k=3, p=1, s=2 gives (8 + 2*1 - 3) // 2 + 1 = 4:
+
+    >>> sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"))
+    >>> case = Case((8, 3, 1, 2), {}, sup.args, {"n": 8, "kernel_size": 3, "padding": 1, "stride": 2, "dilation": 1})
+    >>> expected_output(sup, case)
+    4
+    """
     d = case.data
     if supports.op == "output_size":
         return _size(supports, d)
@@ -412,6 +464,31 @@ def misconception_outputs(supports: Supports, case: Case) -> Iterator[tuple[str,
     same call, in the function's layout. Several models may share a label
     (padding on the left or on the right are both "padding on one side").
     Models that cannot run on a case (the mistake would crash) are skipped.
+
+    Parameters
+    ----------
+    supports : Supports
+        What the function under test claims to compute.
+    case : Case
+        One call, as drawn by :func:`cases`.
+
+    Yields
+    ------
+    tuple[str, Any]
+        A misconception label (one of the values of :data:`LABELS`) and the
+        output that mistake gives.
+
+    Examples
+    --------
+    For n=8, k=3, p=1, s=2 (right answer 4): without the +1 it is
+    (8 + 2 - 3) // 2 = 3, rounding up gives 5, no floor 7/2 + 1 = 4.5 and
+    ignoring the stride 8 + 2 - 3 + 1 = 8; padding one side only,
+    (8 + 1 - 3) // 2 + 1 = 4, happens to agree here:
+
+    >>> sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"))
+    >>> case = Case((8, 3, 1, 2), {}, sup.args, {"n": 8, "kernel_size": 3, "padding": 1, "stride": 2, "dilation": 1})
+    >>> list(misconception_outputs(sup, case))
+    [('forgot_plus_one', 3), ('padding_once', 4), ('ceil_not_floor', 5), ('no_floor', 4.5), ('ignored_stride', 8)]
     """
     models = _size_models if supports.op == "output_size" else _pool_models if supports.is_pool else _conv_models
     for label, compute in models(supports, case):

@@ -175,7 +175,31 @@ FALLBACK: dict[str, dict[str, str]] = {
 
 
 def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
-    """Feedback naming misconception ``label``: from the catalogue when it has the label, else :data:`FALLBACK`."""
+    """Feedback naming misconception ``label``: from the catalogue when it has the label, else :data:`FALLBACK`.
+
+    Parameters
+    ----------
+    label : str
+        A misconception label (see :data:`convmath.testing.functions.LABELS`).
+    value : Any
+        The student's value, quoted by catalogue texts that show it.
+    locale : str, optional
+        ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The feedback sentence; an unknown label is returned as it is.
+
+    Examples
+    --------
+    A student who answered 3 where the output size is 4 forgot the +1:
+
+    >>> print(misconception_text("forgot_plus_one", 3))
+    3 is what you get without the final +1: the first window position counts too, ...
+    >>> misconception_text("no_such_label", 3)
+    'no_such_label'
+    """
     try:
         from convmath import misconceptions
 
@@ -189,6 +213,21 @@ def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
 
 def local_call(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Outcome]:
     """Wrap a Python function as a ``call``: arguments deep-copied, exceptions caught.
+
+    Parameters
+    ----------
+    fn : Callable
+        The function under test.
+
+    Returns
+    -------
+    Callable[[tuple, Mapping], Outcome]
+        ``call(args, kwargs)``: an ``ok`` :class:`Outcome` with the value,
+        or an ``error`` one whose message names the exception.
+
+    Examples
+    --------
+    7 // 2 = 3; dividing by zero is reported, not raised:
 
     >>> call = local_call(lambda a, b: a // b)
     >>> call((7, 2), {}), call((1, 0), {}).message
