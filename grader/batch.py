@@ -84,6 +84,24 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
     ------
     ConvMathError
         A path that does not exist.
+
+    Examples
+    --------
+    In a folder, only ``*.ipynb`` files count, and Jupyter's checkpoint copies
+    are skipped; a named file is taken whatever its extension:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name in ["bob.ipynb", "notes.txt", ".ipynb_checkpoints/bob-checkpoint.ipynb"]:
+    ...         (Path(tmp) / name).parent.mkdir(exist_ok=True)
+    ...         _ = (Path(tmp) / name).write_text("{}")
+    ...     files, warnings = collect([tmp, Path(tmp) / "notes.txt"])
+    ...     [f.name for f in files], warnings
+    (['bob.ipynb', 'notes.txt'], [])
+    >>> collect(["no/such/folder"])
+    Traceback (most recent call last):
+    convmath.errors.ConvMathError: submission='no/such/folder' does not exist
     """
     files: list[Path] = []
     warnings: list[str] = []
@@ -265,6 +283,24 @@ def run_batch(
     Returns
     -------
     BatchSummary
+
+    Examples
+    --------
+    A file that is not JSON is refused (one error, recorded); run again, the
+    gradebook already has it, so it is left unchanged:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from grader.grade import GradingContext
+    >>> from grader.gradebook import Gradebook
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      b"0123456789abcdef")
+    >>> with tempfile.TemporaryDirectory() as tmp, Gradebook(":memory:") as book:
+    ...     _ = (Path(tmp) / "carol.ipynb").write_text("not json")
+    ...     first = run_batch([Path(tmp) / "carol.ipynb"], ctx, book, jobs=1)
+    ...     again = run_batch([Path(tmp) / "carol.ipynb"], ctx, book, jobs=1)
+    >>> (first.total, first.graded, first.errors, first.unchanged), (again.errors, again.unchanged)
+    ((1, 0, 1, 0), (0, 1))
     """
     start = time.monotonic()
     limits = context.limits

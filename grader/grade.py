@@ -153,7 +153,19 @@ class GradingContext:
 def refuse(
     source: str, digest: str, reason: str, context: GradingContext, *, duration: float = 0.0, notes: Sequence[str] = ()
 ) -> SubmissionResult:
-    """A zero with ``reason`` for a file that cannot be graded, identified by its name if possible."""
+    """A zero with ``reason`` for a file that cannot be graded, identified by its name if possible.
+
+    Examples
+    --------
+    ``carol.ipynb`` is Carol's (by its file name) even though it was not read;
+    the zero is out of the assignment's 1 point:
+
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      b"0123456789abcdef")
+    >>> r = refuse("uploads/carol.ipynb", "00", "the file is empty", ctx)
+    >>> r.source, r.student, r.status, r.score, r.max_score, r.message
+    ('carol.ipynb', 'carol', 'error', 0.0, 1.0, 'the file is empty')
+    """
     try:
         ident = identify(source, None, roster=context.roster)
         student, how = ident.student, ident.how
@@ -401,6 +413,24 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     SubmissionResult
         ``graded`` with a score per part; ``error`` with a reason for a file
         that cannot be graded; ``failed`` when the grader itself failed.
+
+    Examples
+    --------
+    Alice's notebook filled in from the key gets the single part's point
+    (this starts a real sandbox); empty bytes get a zero with the reason:
+
+    >>> from exercises.assignment import build_exercises
+    >>> from grader.simulate import filled_notebook, notebook_bytes
+    >>> secret = b"0123456789abcdef"
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      secret)
+    >>> nb = filled_notebook(ctx.assignment, "alice", build_exercises(ctx.assignment, secret, "alice"))
+    >>> r = grade_submission(notebook_bytes(nb), "alice.ipynb", ctx)
+    >>> r.status, r.student, r.score, r.max_score, r.parts[0].message
+    ('graded', 'alice', 1.0, 1.0, "'out_size' is correct")
+    >>> r = grade_submission(b"", "bob.ipynb", ctx)
+    >>> r.status, r.score, r.message
+    ('error', 0.0, 'the file is not valid JSON (truncated or edited by hand?): Expecting value at line 1 column 1')
     """
     start = time.monotonic()
     digest = content_hash(data)
@@ -443,6 +473,22 @@ def grade_payload(context_data: Mapping[str, Any], source: str, data: bytes) -> 
     On Dask distributed: scatter ``context_data`` once, then
     ``client.submit(grade_payload, context, name, data)`` per submission and
     record each returned dict in the coordinator's gradebook.
+
+    Examples
+    --------
+    The context crosses as plain data (the secret as hex); the result comes
+    back as a dict. Alice's notebook with a wrong answer scores 0 of 1:
+
+    >>> from exercises.assignment import build_exercises
+    >>> from grader.simulate import filled_notebook, notebook_bytes
+    >>> secret = b"0123456789abcdef"
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      secret)
+    >>> nb = filled_notebook(ctx.assignment, "alice", build_exercises(ctx.assignment, secret, "alice"),
+    ...                      answers={("q1", "a"): "out_size = -1"})
+    >>> d = grade_payload(ctx.to_data(), "alice.ipynb", notebook_bytes(nb))
+    >>> d["student"], d["score"], d["max_score"], d["parts"][0]["status"]
+    ('alice', 0.0, 1.0, 'incorrect')
     """
     key = hashlib.sha256(json.dumps(context_data, sort_keys=True, default=str).encode()).hexdigest()
     context = _CONTEXTS.get(key)

@@ -48,7 +48,13 @@ class Liar:
 
 
 def examples_dir() -> Path:
-    """The bundled example folder (``assignment.toml``, ``roster.csv``, ``secret.txt``)."""
+    """The bundled example folder (``assignment.toml``, ``roster.csv``, ``secret.txt``).
+
+    Examples
+    --------
+    >>> sorted(p.name for p in examples_dir().iterdir() if p.suffix in (".toml", ".csv", ".txt"))
+    ['assignment.toml', 'roster.csv', 'secret.txt']
+    """
     here = Path(__file__).resolve()
     for candidate in (here.parents[2] / "examples", here.parents[1] / "examples"):
         if (candidate / "assignment.toml").is_file():
@@ -100,7 +106,22 @@ def _write_submissions(examples: Path, out: Path) -> list[tuple[str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``convmath demo``; returns the exit status of the grading step."""
+    """Run ``convmath demo``; returns the exit status of the grading step.
+
+    Examples
+    --------
+    A bad argument returns exit status 2 (argparse's message goes to stderr)
+    without writing anything; ``main(["--out", DIR])`` runs the whole demo
+    (several seconds, so not run here):
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     main(["--jobs", "two"])
+    2
+    >>> print(err.getvalue().splitlines()[-1])
+    convmath demo: error: argument --jobs: invalid int value: 'two'
+    """
     parser = argparse.ArgumentParser(prog="convmath demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("convmath-demo"), help="folder to work in (default: convmath-demo)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")

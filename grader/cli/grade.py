@@ -42,7 +42,17 @@ __all__ = ["main", "build_parser", "Progress"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``convmath grade``."""
+    """The argument parser of ``convmath grade``.
+
+    Examples
+    --------
+    Only the submissions, the assignment and the secret are required; the
+    rest has defaults (10 s per cell, 60 s per notebook, 1024 MB):
+
+    >>> args = build_parser().parse_args(["subs/", "--assignment", "hw1.toml", "--secret-file", "secret.txt"])
+    >>> args.submissions, str(args.gradebook), args.cell_timeout, args.timeout, args.memory_mb
+    (['subs/'], 'grades.db', 10.0, 60.0, 1024)
+    """
     parser = argparse.ArgumentParser(
         prog="convmath grade",
         description="Grade submitted notebooks safely into a SQLite gradebook, then write the exports.",
@@ -124,7 +134,38 @@ def _context(args: argparse.Namespace):  # -> GradingContext
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``convmath grade``; returns the exit status."""
+    """Run ``convmath grade``; returns the exit status.
+
+    Examples
+    --------
+    A missing required option is an argument error (exit status 2, message
+    on stderr):
+
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     main(["subs/"])
+    2
+    >>> print(err.getvalue().splitlines()[-1])
+    convmath grade: error: the following arguments are required: --assignment, --secret-file
+
+    An empty folder of submissions grades nothing (a warning, exit status 0)
+    but still writes the exports:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from grader.cli.demo import examples_dir
+    >>> ex = examples_dir()
+    >>> with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(err):
+    ...     main([tmp, "--assignment", str(ex / "assignment.toml"), "--secret-file", str(ex / "secret.txt"),
+    ...           "--gradebook", f"{tmp}/grades.db", "--out", f"{tmp}/out"])  # doctest: +ELLIPSIS
+    ...     sorted(p.name for p in Path(tmp, "out").iterdir())
+    0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../out/grades.csv, mean 0.00 / 32
+    0
+    ['grades.csv', 'grades.json']
+    >>> "no notebooks (*.ipynb) were found" in err.getvalue()
+    True
+    """
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
