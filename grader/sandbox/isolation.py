@@ -100,7 +100,17 @@ def _check(result: int, what: str) -> int:
 
 
 def landlock_abi() -> int:
-    """The Landlock ABI version of the running kernel (0 when unavailable)."""
+    """The Landlock ABI version of the running kernel (0 when unavailable).
+
+    Examples
+    --------
+    The kernel answers the same to the grader and to its sandboxes (the
+    child's isolation report carries the version it saw):
+
+    >>> from grader.sandbox import probe_isolation
+    >>> landlock_abi() == probe_isolation(mode="fresh").landlock_abi
+    True
+    """
     result = _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     return max(int(result), 0)
 
@@ -148,6 +158,20 @@ def module_paths(names: list[str], search_path: list[str]) -> list[str]:
     A package is its folder (``site-packages/scipy/signal``); a module is every
     file named after it (``torch.py``, ``_x.cpython-311-x86_64-linux-gnu.so``).
     Real paths, sorted; names found nowhere add nothing.
+
+    Examples
+    --------
+    A package ``scipy.signal`` (its folder) and a module ``torch`` (its
+    file) on a made-up search path; ``nothere`` adds nothing:
+
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     (Path(tmp) / "scipy" / "signal").mkdir(parents=True)
+    ...     _ = (Path(tmp) / "scipy" / "signal" / "__init__.py").write_text("")
+    ...     _ = (Path(tmp) / "torch.py").write_text("")
+    ...     [os.path.relpath(p, os.path.realpath(tmp)) for p in module_paths(["torch", "scipy.signal", "nothere"], [tmp])]
+    ['scipy/signal', 'torch.py']
     """
     found: set[str] = set()
     for name in names:
@@ -384,6 +408,22 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     ``deny_read_paths`` (the files of forbidden modules, :func:`module_paths`)
     stay unreadable under Landlock even inside the Python installation, so a
     forbidden module cannot be loaded once student code removes the import hook.
+
+    Examples
+    --------
+    Isolation cannot be undone, so it is applied in a separate interpreter.
+    ``no_new_privs`` needs no privilege and is always achieved; seccomp,
+    disabled on purpose, is reported as a warning:
+
+    >>> import subprocess, sys, tempfile
+    >>> code = ("import sys\\n"
+    ...         "from grader.sandbox.isolation import apply_isolation\\n"
+    ...         "from grader.sandbox.limits import SandboxLimits\\n"
+    ...         "r = apply_isolation(sys.argv[1], SandboxLimits().to_config(), disable=frozenset({'seccomp'}))\\n"
+    ...         "print(r['no_new_privs'], r['seccomp'], 'seccomp disabled on purpose' in r['warnings'])\\n")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     print(subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True).stdout, end="")
+    True False True
     """
     warnings: list[str] = []
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,

@@ -99,6 +99,18 @@ def write_frame(fd: int, payload: bytes, deadline: float | None = None) -> None:
     With a ``deadline`` (a :func:`time.monotonic` value) the descriptor must be
     non-blocking: the write waits with ``select`` and raises
     :class:`FrameTimeout` instead of hanging on a child that stopped reading.
+
+    Examples
+    --------
+    The frame is a 4-byte big-endian length and the payload (here 4 + 9
+    bytes); :func:`read_frame` reads it back whole:
+
+    >>> import os
+    >>> r, w = os.pipe()
+    >>> write_frame(w, b"[1, 2, 3]")
+    >>> read_frame(r, 1 << 20)
+    b'[1, 2, 3]'
+    >>> os.close(r); os.close(w)
     """
     data = memoryview(_HEADER.pack(len(payload)) + payload)
     while len(data):
@@ -143,7 +155,30 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
 
 
 def read_frame(fd: int, max_bytes: int, deadline: float | None = None) -> bytes:
-    """Read one frame from ``fd``; refuse frames longer than ``max_bytes``."""
+    """Read one frame from ``fd``; refuse frames longer than ``max_bytes``.
+
+    Examples
+    --------
+    A frame is a length header and the payload; a 10-byte frame is refused
+    by a reader that accepts at most 4 bytes, and a closed pipe is
+    :class:`FrameEOF`:
+
+    >>> import os
+    >>> r, w = os.pipe()
+    >>> write_frame(w, b'{"op":"hello"}')
+    >>> read_frame(r, 1024)
+    b'{"op":"hello"}'
+    >>> write_frame(w, b"0123456789")
+    >>> read_frame(r, 4)
+    Traceback (most recent call last):
+    grader.sandbox.protocol.ProtocolError: a message of 10 bytes exceeds the limit of 4 bytes
+    >>> os.close(r); os.close(w)
+    >>> r, w = os.pipe(); os.close(w)
+    >>> read_frame(r, 1024)
+    Traceback (most recent call last):
+    grader.sandbox.protocol.FrameEOF: the pipe was closed
+    >>> os.close(r)
+    """
     (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
     if size > max_bytes:
         raise ProtocolError(f"a message of {size} bytes exceeds the limit of {max_bytes} bytes")
@@ -289,6 +324,11 @@ def decode(obj: Any, depth: int = 0) -> Any:
     """Turn parsed wire JSON into Python values, validating every part.
 
     Raises :class:`ProtocolError` for anything the encoder would not produce.
+
+    Examples
+    --------
+    An ``int16`` array survives the round trip; an object array (``|O``) is
+    never produced by the encoder and is refused:
 
     >>> import numpy as np
     >>> a = np.arange(6, dtype=np.int16).reshape(2, 3)

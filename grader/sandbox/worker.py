@@ -58,7 +58,15 @@ _ENV_KEEP = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin", "O
 
 
 def preload() -> object:
-    """Import what every submission needs (numpy); return the numpy module."""
+    """Import what every submission needs (numpy); return the numpy module.
+
+    Examples
+    --------
+    The zygote calls it once, so forked sandboxes start with numpy imported:
+
+    >>> preload().__name__
+    'numpy'
+    """
     import numpy
 
     return numpy
@@ -243,7 +251,19 @@ class _Worker:
 
 
 def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy: object = None) -> None:
-    """Set up the child, isolate it, greet the parent and serve until the pipe closes."""
+    """Set up the child, isolate it, greet the parent and serve until the pipe closes.
+
+    Examples
+    --------
+    It replaces the calling process's environment, descriptors and
+    privileges, so it only runs in a sandbox child. There, student code sees
+    only a fixed environment and ``sys.argv == ["notebook"]``:
+
+    >>> from grader.sandbox import Sandbox
+    >>> with Sandbox() as box:
+    ...     print(box.run_cell("import os, sys\\nprint(sorted(os.environ), sys.argv)", index=0).stdout, end="")
+    ['HOME', 'LANG', 'LC_ALL', 'MKL_NUM_THREADS', 'MPLBACKEND', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PYTHONHASHSEED', 'TMPDIR'] ['notebook']
+    """
     try:
         if zygote:
             os.setsid()
@@ -291,5 +311,17 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
 
 
 def main(argv: list[str]) -> None:
-    """Entry point of a fresh child: ``CMD_FD REPLY_FD CONFIG_JSON``."""
+    """Entry point of a fresh child: ``CMD_FD REPLY_FD CONFIG_JSON``.
+
+    Examples
+    --------
+    A ``"fresh"`` :class:`~grader.sandbox.Sandbox` starts a new interpreter
+    that runs this with the two pipe ends and the configuration; its
+    greeting says it was not forked from the zygote:
+
+    >>> from grader.sandbox import Sandbox
+    >>> with Sandbox(mode="fresh") as box:
+    ...     box.isolation.zygote, box.run_cell("print(6 * 7)", index=0).stdout
+    (False, '42\\n')
+    """
     child_main(int(argv[0]), int(argv[1]), json.loads(argv[2]), zygote=False)

@@ -70,7 +70,18 @@ def _reap(pid: int, grace: float) -> tuple[int, float]:
 
 
 def main(argv: list[str]) -> None:
-    """Zygote entry point: ``SOCKET_FD``. Serves until the grader closes the socket."""
+    """Zygote entry point: ``SOCKET_FD``. Serves until the grader closes the socket.
+
+    Examples
+    --------
+    The grader starts one zygote per process on first use; a ``"zygote"``
+    sandbox is forked from it, with numpy already imported:
+
+    >>> from grader.sandbox import Sandbox
+    >>> with Sandbox(mode="zygote") as box:
+    ...     box.isolation.zygote, box.run_cell("import sys\\nprint('numpy' in sys.modules)", index=0).stdout
+    (True, 'True\\n')
+    """
     from . import worker
 
     sock = socket.socket(fileno=int(argv[0]))
