@@ -44,6 +44,22 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
     amount eaten; the content jumps by that amount. The content curve comes
     from the cached closed form (:func:`convmath.food_content`), and the
     peak is marked.
+
+    Examples
+    --------
+    matplotlib is the optional ``plot`` extra; ``importorskip`` skips the
+    example where it is not installed. One meal of 800 kcal/h from t=7 to
+    t=7.5 with exponential retention: the content grows while eating and
+    decays afterwards, so its peak is at the end of the meal, t = 7.5.
+
+    >>> import pytest
+    >>> plt = pytest.importorskip("matplotlib.pyplot")
+    >>> fig = plot_food_digestion([(7, 0.5, 800)], ("exponential", 1), until=12.0, points=200)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['intake f(t)', 'retention g(t)', 'content (f * g)(t)']
+    >>> fig.axes[2].texts[0].get_text()
+    'peak at t = 7.5'
+    >>> plt.close(fig)
     """
     try:
         import matplotlib
@@ -95,7 +111,37 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
 
 
 def save_example(path: str = "docs/food_digestion.png") -> str:
-    """Draw the bundled example (breakfast, lunch, dinner; exponential retention) to ``path``."""
+    """Draw the bundled example (breakfast, lunch, dinner; exponential retention) to ``path``.
+
+    Parameters
+    ----------
+    path : str, optional
+        Where to write the PNG (default ``docs/food_digestion.png``); the
+        folder must exist.
+
+    Returns
+    -------
+    str
+        ``path``.
+
+    Notes
+    -----
+    Plots :data:`convmath.digestion.EXAMPLE_MEALS` with
+    :data:`convmath.digestion.EXAMPLE_RETENTION` from 6:00 to 30:00
+    (6 the next morning) with :func:`plot_food_digestion`; needs matplotlib.
+
+    Examples
+    --------
+    Skipped where the optional matplotlib is missing; the file written is a
+    PNG (its first bytes are the PNG signature):
+
+    >>> import os, tempfile, pytest
+    >>> _ = pytest.importorskip("matplotlib")
+    >>> path = save_example(os.path.join(tempfile.mkdtemp(), "food.png"))
+    >>> open(path, "rb").read(4)
+    b'\\x89PNG'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
     fig = plot_food_digestion(
         list(dg.EXAMPLE_MEALS),
         dg.EXAMPLE_RETENTION,

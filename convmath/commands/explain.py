@@ -59,6 +59,34 @@ def explain(layer: str, n: int, kernel_size: int, *, stride: int | None = 1, pad
 
 
 def main(argv: list[str]) -> int:
+    """``convmath explain LAYER --n N --kernel-size K [options]``: print :func:`explain`.
+
+    Parameters
+    ----------
+    argv : list[str]
+        The arguments after ``convmath explain``.
+
+    Returns
+    -------
+    int
+        0; invalid numbers raise :class:`~convmath.errors.ConvMathError`
+        (``convmath`` turns it into status 2) and argparse exits on
+        malformed arguments.
+
+    Examples
+    --------
+    Max pooling 7 pixels with a 2x2 window: the stride defaults to the
+    window, and ``--ceil-mode`` keeps the last partial window,
+    ceil((7 - 2) / 2) + 1 = 4 (floor would give 3):
+
+    >>> main(["pool", "--n", "7", "--kernel-size", "2", "--ceil-mode"])
+    pool output size (pooling)
+    ...
+      numbers : n=7, k=2, s=2, p=0, d=1
+    ...
+      result  : 4
+    0
+    """
     parser = argparse.ArgumentParser(prog="convmath explain", description=__doc__)
     parser.add_argument("layer", choices=sorted(_LAYERS))
     parser.add_argument("--n", type=int, required=True, help="input size")

@@ -196,10 +196,18 @@ def conv_configs(
 
     Notes
     -----
-    Shrinks towards: one channel in and out, one group, batch 1, the first
-    padding form listed, a kernel of size 1, stride 1, dilation 1, padding 0,
-    no bias, and the smallest input the kernel fits (kernel as large as the
-    padded input).
+    Shrinks towards: one channel in and out, one group, batch 1, a kernel of
+    size 1, stride 1, dilation 1, no bias and an input of size 1 per
+    dimension. The padding form it shrinks to is not the first one listed
+    but the one that needs the fewest draws: ``'same'`` when it is allowed
+    (it fixes the stride at 1 and draws no padding), else the first of
+    ``'valid'``/``'full'`` listed, else ``'int'`` with padding 0 before
+    ``'per_dim'`` and ``'pair'``. So ``hypothesis.find(conv_configs(),
+    lambda c: True)`` gives the 1 x 1 ``'same'`` layer
+    ``ConvConfig(batch=None, in_channels=1, out_channels=1, spatial=(1, 1),
+    kernel_size=(1, 1), stride=(1, 1), padding='same', dilation=(1, 1),
+    groups=1, bias=False)``. Under a condition, the smallest input the
+    kernel fits is reached (kernel as large as the padded input).
 
     Examples
     --------
