@@ -118,6 +118,18 @@ _INLINE_RE = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+?\$|`[^`\n]+`|\*\*[^*\n]+?\*\*|\
 def latex_escape(text: str) -> str:
     r"""Escape LaTeX's special characters in plain text.
 
+    Parameters
+    ----------
+    text : str
+        Plain text (no math).
+
+    Returns
+    -------
+    str
+        The text with ``\ % _ & { } # $ ^ ~`` escaped.
+
+    Examples
+    --------
     >>> print(latex_escape("50% of a_b & {c}"))
     50\% of a\_b \& \{c\}
     """

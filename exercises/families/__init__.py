@@ -73,7 +73,32 @@ _loaded = False
 
 
 def register(family: Family) -> Family:
-    """Add ``family`` to the registry (a name may be registered once)."""
+    """Add ``family`` to the registry (a name may be registered once).
+
+    Parameters
+    ----------
+    family : Family
+        The family; its ``name`` is the registry key.
+
+    Returns
+    -------
+    Family
+        ``family`` itself (registering the same object again is a no-op).
+
+    Examples
+    --------
+    Re-registering a registered family is harmless; another family under a
+    taken name is refused:
+
+    >>> from dataclasses import replace
+    >>> macs = families()["conv_macs"]
+    >>> register(macs) is macs
+    True
+    >>> register(replace(macs, difficulties=(1,)))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: family='conv_macs' is registered twice
+    """
     if family.name in FAMILIES and FAMILIES[family.name] is not family:
         raise ConvMathError(f"family={family.name!r} is registered twice")
     FAMILIES[family.name] = family
@@ -81,7 +106,21 @@ def register(family: Family) -> Family:
 
 
 def families() -> dict[str, Family]:
-    """The registry, with every family module imported."""
+    """The registry, with every family module imported.
+
+    Returns
+    -------
+    dict[str, Family]
+        Family name -> :class:`Family` (in import order of the family modules).
+
+    Examples
+    --------
+    >>> registry = families()
+    >>> "conv_output_size" in registry, registry["conv_output_size"].title["en"]
+    (True, 'Output size of a convolution')
+    >>> registry["conv_macs"].difficulties
+    (1, 2, 3)
+    """
     global _loaded
     if not _loaded:
         for module in _MODULES:

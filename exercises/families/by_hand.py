@@ -37,7 +37,42 @@ _OPTIONS = ("channels", "stride", "padding")
 
 
 def correlate_int(x: np.ndarray, kernel: np.ndarray, bias: int = 0, *, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """One output channel of ``convmath.numeric.correlate`` on ``(C, H, W)`` ints, as int64."""
+    """One output channel of ``convmath.numeric.correlate`` on ``(C, H, W)`` ints, as int64.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Input ``(C, H, W)`` of integers.
+    kernel : numpy.ndarray
+        Kernel ``(C, kh, kw)``; the channels are summed.
+    bias : int, optional
+        Added to every output entry (default 0).
+    stride, padding : int, optional
+        Same for both spatial dimensions (defaults 1 and 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H', W')`` int64 array.
+
+    Examples
+    --------
+    d2l's example: the top-left entry is 0*0 + 1*1 + 3*2 + 4*3 = 19.
+
+    >>> X = np.arange(9).reshape(1, 3, 3)
+    >>> K = np.array([[[0, 1], [2, 3]]])
+    >>> correlate_int(X, K)
+    array([[19, 25],
+           [37, 43]])
+
+    With padding 1, stride 2 and bias 1 the output is (3 + 2*1 - 2) // 2 + 1 = 2
+    wide; the top-left window sees only the padded zeros and X[0, 0, 0] = 0,
+    so it is the bias, 1:
+
+    >>> correlate_int(X, K, 1, stride=2, padding=1)
+    array([[ 1,  9],
+           [22, 44]])
+    """
     from convmath.numeric import correlate
 
     out = correlate(x.astype(np.float64), kernel[None].astype(np.float64), np.array([float(bias)]), stride=stride, padding=padding)

@@ -99,6 +99,8 @@ def closed_form_after_meals(meals: list[tuple[int, int, int]], lam: sympy.Expr) 
     numbers substituted, summed over the meals (the content is linear in the
     intake).
 
+    Examples
+    --------
     >>> closed_form_after_meals([(0, 2, 3)], sympy.Rational(1, 2))  # (3 / (1/2)) (e^{-(t-2)/2} - e^{-t/2})
     6*exp(1 - t/2) - 6*exp(-t/2)
     """
@@ -174,6 +176,8 @@ def wrong_closed_form_after_meals(label: str, meals: list[tuple[int, int, int]],
     ``label`` is one of ``retention_not_flipped``, ``meal_as_impulse``,
     ``retention_ignored`` (each linear in the intake, so it is summed meal by meal).
 
+    Examples
+    --------
     >>> wrong_closed_form_after_meals("meal_as_impulse", [(0, 2, 3)], sympy.Rational(1, 2))  # 3*2 e^{-t/2}
     6*exp(-t/2)
     >>> wrong_closed_form_after_meals("retention_ignored", [(0, 2, 3), (5, 1, 2)], sympy.Rational(1, 2))  # 3*2 + 2*1

@@ -90,7 +90,31 @@ def forbidden_imports_option(value: Any = FORBIDDEN) -> tuple[str, ...]:
 
 
 def corr2d_multi_in_reference(X: Any, K: Any) -> np.ndarray:
-    """``(C, H, W)`` correlated with ``(C, kh, kw)``, summed over channels (:func:`convmath.numeric.correlate`)."""
+    """``(C, H, W)`` correlated with ``(C, kh, kw)``, summed over channels (:func:`convmath.numeric.correlate`).
+
+    Parameters
+    ----------
+    X : array_like
+        Input ``(C, H, W)``.
+    K : array_like
+        Kernel ``(C, kh, kw)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H - kh + 1, W - kw + 1)`` float array.
+
+    Examples
+    --------
+    d2l's two-channel example: channel 0 gives 19, channel 1 gives
+    1*1 + 2*2 + 4*3 + 5*4 = 37, so the top-left entry is 19 + 37 = 56.
+
+    >>> X = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
+    >>> K = [[[0, 1], [2, 3]], [[1, 2], [3, 4]]]
+    >>> corr2d_multi_in_reference(X, K)
+    array([[ 56.,  72.],
+           [104., 120.]])
+    """
     from convmath.numeric import correlate
 
     X, K = np.asarray(X, dtype=np.float64), np.asarray(K, dtype=np.float64)
@@ -98,7 +122,35 @@ def corr2d_multi_in_reference(X: Any, K: Any) -> np.ndarray:
 
 
 def pool2d_reference(X: Any, pool_size: Any, mode: str = "max") -> np.ndarray:
-    """d2l's ``pool2d``: a ``(p_h, p_w)`` window slid with stride 1, no padding (:mod:`convmath.numeric`)."""
+    """d2l's ``pool2d``: a ``(p_h, p_w)`` window slid with stride 1, no padding (:mod:`convmath.numeric`).
+
+    Parameters
+    ----------
+    X : array_like
+        Input ``(H, W)``.
+    pool_size : int or tuple of int
+        Window ``(p_h, p_w)``.
+    mode : str, optional
+        ``"max"`` (default) or ``"avg"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H - p_h + 1, W - p_w + 1)`` float array.
+
+    Examples
+    --------
+    On d2l's 3 x 3 input 0..8 the top-left window is [[0, 1], [3, 4]]: max 4,
+    mean (0 + 1 + 3 + 4) / 4 = 2.
+
+    >>> X = np.arange(9.0).reshape(3, 3)
+    >>> pool2d_reference(X, (2, 2))
+    array([[4., 5.],
+           [7., 8.]])
+    >>> pool2d_reference(X, (2, 2), "avg")
+    array([[2., 3.],
+           [5., 6.]])
+    """
     from convmath.numeric import avg_pool, max_pool
 
     X = np.asarray(X, dtype=np.float64)
@@ -107,7 +159,27 @@ def pool2d_reference(X: Any, pool_size: Any, mode: str = "max") -> np.ndarray:
 
 
 def out_size_reference(n: int, k: int, p: int = 0, s: int = 1) -> int:
-    """:func:`convmath.conv_output_size` with positional ``n, k, p, s``."""
+    """:func:`convmath.conv_output_size` with positional ``n, k, p, s``.
+
+    Parameters
+    ----------
+    n, k : int
+        Input and kernel size.
+    p, s : int, optional
+        Padding per side (default 0) and stride (default 1).
+
+    Returns
+    -------
+    int
+        The output size.
+
+    Examples
+    --------
+    >>> out_size_reference(8, 3, 1, 2)    # (8 + 2*1 - 3) // 2 + 1
+    4
+    >>> out_size_reference(6, 3)          # 6 - 3 + 1
+    4
+    """
     from convmath.sizes import conv_output_size
 
     return int(conv_output_size(n, k, stride=s, padding=p))

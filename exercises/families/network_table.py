@@ -35,7 +35,31 @@ NAME = "network_table"
 
 
 def draw_layers(rng: random.Random, difficulty: int) -> tuple[tuple[int, int, int], list[dict[str, Any]]]:
-    """A random LeNet-like stack: ``(input_shape, layers)`` as ``convmath.Network`` takes them."""
+    """A random LeNet-like stack: ``(input_shape, layers)`` as ``convmath.Network`` takes them.
+
+    Parameters
+    ----------
+    rng : random.Random
+        The variant's random source.
+    difficulty : int
+        1, 2 or 3.
+
+    Returns
+    -------
+    tuple
+        ``(C, H, W)`` of the input and the layers as dictionaries.
+
+    Examples
+    --------
+    The same seed draws the same network; every stack starts with a
+    convolution and ends with a 10-way linear layer:
+
+    >>> shape, layers = draw_layers(random.Random(0), 1)
+    >>> shape, layers[0]["type"], layers[-1]
+    ((3, 32, 32), 'Conv2d', {'type': 'Linear', 'out_features': 10})
+    >>> draw_layers(random.Random(0), 1) == (shape, layers)
+    True
+    """
     channels = rng.choice([1, 3])
     if difficulty < 3:
         h = w = rng.choice([28, 32, 36])
