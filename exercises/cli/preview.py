@@ -25,7 +25,27 @@ __all__ = ["main", "render_preview"]
 
 
 def render_preview(exercise: Exercise, locale: str = "en") -> str:
-    """The Markdown that ``convmath preview`` prints for one exercise."""
+    """The Markdown that ``convmath preview`` prints for one exercise.
+
+    Parameters
+    ----------
+    exercise : Exercise
+        A generated variant.
+    locale : str, optional
+        ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        A heading naming family, difficulty, seed and points, the prompt,
+        each part's answer with its misconceptions, and the solution.
+
+    Examples
+    --------
+    >>> from exercises.families import generate
+    >>> print(render_preview(generate("conv_output_size", 0)).splitlines()[0])
+    # Output size of a convolution (conv_output_size, difficulty 1, seed 0, 1 point)
+    """
     from convmath.misconceptions import CATALOGUE
 
     from ..families import families
@@ -72,7 +92,41 @@ def _parse_option(text: str) -> tuple[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``convmath preview``; returns the exit status."""
+    """Run ``convmath preview``; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list[str], optional
+        The arguments after ``convmath preview``; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0; argparse exits with status 2 when neither a family nor
+        ``--list`` is given.
+
+    Examples
+    --------
+    ``--list`` prints one family a line, name first (in registration
+    order, which depends on import order, hence the search):
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     status = main(["--list"])
+    >>> status, [line.split(None, 1)[1] for line in out.getvalue().splitlines() if line.startswith("conv_output_size ")]
+    (0, ['Output size of a convolution (difficulty 1,2,3)'])
+
+    Variant 1 of the convolution-vs-correlation family, whose answer is
+    the valid cross-correlation of x = [0, 3, 0, 3, 3] with w = [3, -1, 2]
+    (first entry 0*3 + 3*(-1) + 0*2 = -3):
+
+    >>> main(["convolution_vs_correlation", "--seed", "1"])
+    # Convolution vs cross-correlation (convolution_vs_correlation, difficulty 1, seed 1, 4 points)
+    ...
+    corr = np.array([-3, 15, 3])
+    ...
+    0
+    """
     from ..families import families, generate
 
     parser = argparse.ArgumentParser(prog="convmath preview", description="Print one exercise variant with its solution.")
