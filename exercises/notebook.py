@@ -204,7 +204,21 @@ def answer_code(spec: AnswerSpec, value: Any) -> str:
 
 
 def solution_source(part: Part) -> str:
-    """The key's code for ``part``: its ``solution_code``, else the expected value as a literal."""
+    """The key's code for ``part``: its ``solution_code``, else the expected value as a literal.
+
+    Examples
+    --------
+    >>> part = Part("a", {"en": "Define `out_size`."}, AnswerSpec("integer", "out_size", expected=3), points=1.0)
+    >>> solution_source(part)                   # no solution_code: the expected value as a literal
+    'out_size = 3'
+    >>> import dataclasses
+    >>> solution_source(dataclasses.replace(part, solution_code="out_size = (8 - 3) // 2 + 1"))
+    'out_size = (8 - 3) // 2 + 1'
+    >>> solution_source(Part("b", {}, AnswerSpec("function", "corr2d", signature="corr2d(X, K)"), points=2.0))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: part 'b' defines function 'corr2d' but has no solution_code
+    """
     if part.solution_code:
         return part.solution_code
     if part.answer.kind == "function":
@@ -380,6 +394,26 @@ def key_notebook(
     Same parameters as :func:`student_notebook`. The cells, their ids and
     their order are those of the student notebook; answer cells hold
     :func:`solution_source` and prompt cells add the worked solution.
+
+    Examples
+    --------
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> exercises = build_exercises(a, b"0123456789abcdef", "alice")
+    >>> key = key_notebook(a, "alice", exercises)
+    >>> student = student_notebook(a, "alice", exercises)
+    >>> [c.id for c in key.cells] == [c.id for c in student.cells]
+    True
+    >>> key.metadata.convmath.role, student.metadata.convmath.role
+    ('key', 'student')
+    >>> part = exercises[0][1].parts[0]
+    >>> answer = key.cells[-1]                  # the answer cell holds the reference solution
+    >>> answer.source == solution_source(part)
+    True
+    >>> namespace = {}
+    >>> exec(answer.source, namespace)
+    >>> namespace[part.answer.name] == part.answer.expected
+    True
     """
     return _build(assignment, student_id, exercises, locale, key=True, student_name=student_name)
 
@@ -392,6 +426,22 @@ def write_notebook(notebook: nbformat.NotebookNode, path: str | Path, *, validat
     (pass ``validate=True`` to check anyway), and writes the JSON compactly:
     indentation switches :mod:`json` to its pure-Python encoder, four times
     slower. Jupyter re-indents the file when it saves it.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": "Week 1", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> nb = student_notebook(a, "alice", build_exercises(a, b"0123456789abcdef", "alice"))
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = write_notebook(nb, Path(tmp.name) / "alice.ipynb", validate=True)
+    >>> path.name, path.read_text(encoding="utf-8").count("\\n")    # one line of JSON
+    ('alice.ipynb', 1)
+    >>> json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"][:2]    # sources as lists of lines
+    ['# Week 1\\n', '\\n']
+    >>> nbformat.read(path, as_version=4) == nb
+    True
+    >>> tmp.cleanup()
     """
     if validate:
         nbformat.validate(notebook)
