@@ -68,6 +68,23 @@ def markdown_sheet(
     -------
     str
         Markdown with ``$...$`` math.
+
+    Examples
+    --------
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": {"en": "Week 1", "zh": "第一周"}, "locales": ["en", "zh"],
+    ...                       "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> exercises = build_exercises(a, b"0123456789abcdef", "alice")
+    >>> sheet = markdown_sheet(a, "alice", exercises, student_name="Alice")
+    >>> print("\\n".join(sheet.splitlines()[:3]))
+    # Week 1
+    <BLANKLINE>
+    w1 · Student: alice (Alice)
+    >>> key = markdown_sheet(a, "alice", exercises, key=True)
+    >>> "*Answer:*" in sheet, "*Answer:*" in key, "**Solution**" in key     # only the key has the answers
+    (False, True, True)
+    >>> markdown_sheet(a, "alice", exercises, "zh").splitlines()[0]
+    '# 第一周'
     """
     from .families import families
 
@@ -305,6 +322,21 @@ def latex_sheet(
     -------
     str
         A document from ``\documentclass`` to ``\end{document}``.
+
+    Examples
+    --------
+    >>> from exercises.assignment import parse_assignment, build_exercises
+    >>> a = parse_assignment({"id": "w1", "title": {"en": "Week 1", "zh": "第一周"}, "locales": ["en", "zh"],
+    ...                       "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> exercises = build_exercises(a, b"0123456789abcdef", "alice")
+    >>> tex = latex_sheet(a, "alice", exercises)
+    >>> print(tex.splitlines()[0], tex.splitlines()[-1], sep="\n")
+    \documentclass[11pt]{article}
+    \end{document}
+    >>> r"\section*{Week 1}" in tex
+    True
+    >>> print(latex_sheet(a, "alice", exercises, "zh").splitlines()[0])    # Chinese: ctexart, for XeLaTeX
+    \documentclass[11pt,UTF8]{ctexart}
     """
     locale = assignment.locale if locale is None else locale
     check_choice("locale", locale, LOCALES)
@@ -326,7 +358,27 @@ _ENGINES = {"en": ("xelatex", "lualatex", "pdflatex", "tectonic"), "zh": ("xelat
 
 
 def tex_engine(locale: str = "en") -> str | None:
-    """The first TeX engine on ``PATH`` able to typeset ``locale``, or ``None``."""
+    """The first TeX engine on ``PATH`` able to typeset ``locale``, or ``None``.
+
+    Examples
+    --------
+    >>> engine = tex_engine("zh")               # whatever this machine has, if anything
+    >>> engine is None or engine in ("xelatex", "lualatex", "tectonic")
+    True
+    >>> import os, tempfile
+    >>> saved = os.environ["PATH"]
+    >>> with tempfile.TemporaryDirectory() as empty:
+    ...     os.environ["PATH"] = empty          # a PATH with no TeX engine on it
+    ...     try:
+    ...         print(tex_engine("en"))
+    ...     finally:
+    ...         os.environ["PATH"] = saved
+    None
+    >>> tex_engine("fr")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: locale='fr' is not allowed; use one of 'en', 'zh'
+    """
     check_choice("locale", locale, LOCALES)
     for engine in _ENGINES[locale]:
         if shutil.which(engine):
@@ -335,10 +387,32 @@ def tex_engine(locale: str = "en") -> str | None:
 
 
 def compile_pdf(tex_path: str | Path, *, locale: str = "en", engine: str | None = None, timeout: float = 120) -> Path:
-    """Typeset ``tex_path`` next to itself and return the PDF's path.
+    r"""Typeset ``tex_path`` next to itself and return the PDF's path.
 
     Raises :class:`~convmath.ConvMathError` when no engine is installed or
     the run fails (the message ends with the log's last lines).
+
+    Examples
+    --------
+    Without a TeX engine on ``PATH`` (emulated here with an empty folder, so
+    the result is the same on every machine) the error says what to install:
+
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> tex = Path(tmp.name) / "sheet.tex"
+    >>> _ = tex.write_text("\\documentclass{article}\\begin{document}Hi\\end{document}\n", encoding="utf-8")
+    >>> saved = os.environ["PATH"]
+    >>> os.environ["PATH"] = tmp.name
+    >>> try:
+    ...     compile_pdf(tex, locale="zh")
+    ... finally:
+    ...     os.environ["PATH"] = saved
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: locale='zh': no TeX engine found on PATH; install xelatex to get PDFs
+    >>> sorted(p.name for p in Path(tmp.name).iterdir())      # nothing was written
+    ['sheet.tex']
+    >>> tmp.cleanup()
     """
     tex_path = Path(tex_path)
     engine = engine or tex_engine(locale)
