@@ -39,7 +39,28 @@ __all__ = ["main", "generate_all", "write_student"]
 def write_student(
     out: Path, assignment: Assignment, secret: bytes, student: Student, *, sheets: bool = True, pdf: bool = False
 ) -> list[Path]:
-    """Build one student's exercises and write their notebook, key and sheets; return the paths written."""
+    """Build one student's exercises and write their notebook, key and sheets; return the paths written.
+
+    The folders ``students``, ``keys`` and ``sheets`` under ``out`` must
+    exist (:func:`generate_all` makes them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from exercises.assignment import Student, parse_assignment
+    >>> a = parse_assignment({"id": "w1", "title": "Week 1", "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> out = Path(tmp.name)
+    >>> for folder in ("students", "keys", "sheets"):
+    ...     (out / folder).mkdir()
+    >>> paths = write_student(out, a, b"0123456789abcdef", Student("s001", name="Li Wei"))
+    >>> [p.relative_to(out).as_posix() for p in paths]
+    ['students/s001.ipynb', 'keys/s001.ipynb',
+     'sheets/s001.en.md', 'sheets/s001.en.tex', 'keys/s001.en.md', 'keys/s001.en.tex']
+    >>> [p.name for p in write_student(out, a, b"0123456789abcdef", Student("s002"), sheets=False)]
+    ['s002.ipynb', 's002.ipynb']
+    >>> tmp.cleanup()
+    """
     exercises = build_exercises(assignment, secret, student.student_id)
     sid, name = student.student_id, student.name
     written = [
@@ -103,6 +124,24 @@ def generate_all(
         Also typeset each ``.tex`` (needs a TeX engine).
     jobs
         Worker processes (forked; 1 runs in this process).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from exercises.assignment import Student, parse_assignment
+    >>> a = parse_assignment({"id": "w1", "title": "Week 1", "locales": ["en", "zh"],
+    ...                       "slots": [{"id": "q1", "family": "conv_output_size"}]})
+    >>> students = [Student("s001"), Student("s002")]
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> generate_all(a, students, b"0123456789abcdef", Path(tmp.name) / "w1")
+    20
+    >>> len([f for f in (Path(tmp.name) / "w1").rglob("*") if f.is_file()]) == 2 * (2 + 2 * 4)  # 2 notebooks, 2 x 4 sheets
+    True
+    >>> sorted(p.name for p in (Path(tmp.name) / "w1" / "students").iterdir())
+    ['s001.ipynb', 's002.ipynb']
+    >>> generate_all(a, students, b"0123456789abcdef", Path(tmp.name) / "nb", sheets=False)  # notebooks only
+    4
+    >>> tmp.cleanup()
     """
     out = Path(out)
     for folder in ("students", "keys", *(("sheets",) if sheets else ())):
@@ -142,7 +181,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``convmath generate``; returns the exit status."""
+    """Run ``convmath generate``; returns the exit status.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> _ = (folder / "w1.toml").write_text(
+    ...     'id = "w1"\\ntitle = "Week 1"\\n[[slots]]\\nid = "q1"\\nfamily = "conv_output_size"\\n', encoding="utf-8")
+    >>> _ = (folder / "roster.csv").write_text("student_id,name\\ns001,Li Wei\\ns002,Wang Fang\\n", encoding="utf-8")
+    >>> _ = (folder / "secret.txt").write_text("0123456789abcdef0123456789abcdef\\n", encoding="utf-8")
+    >>> args = [str(folder / "w1.toml"), "--roster", str(folder / "roster.csv"),
+    ...         "--secret-file", str(folder / "secret.txt"), "--out", str(folder / "build")]
+    >>> main([*args, "--pdf", "never", "--jobs", "1"])
+    w1: 2 students x 1 slots -> 12 files in .../build (... s); no PDFs (no TeX engine or --pdf never)
+    hand out .../build/students; keep .../build/keys and the secret private
+    0
+    >>> sorted(p.name for p in (folder / "build" / "keys").iterdir())
+    ['s001.en.md', 's001.en.tex', 's001.ipynb', 's002.en.md', 's002.en.tex', 's002.ipynb']
+    >>> main([*args, "--jobs", "0", "--quiet"])
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: jobs=0 must be a positive integer
+    >>> tmp.cleanup()
+    """
     args = _parser().parse_args(argv)
     start = time.perf_counter()
     assignment = load_assignment(args.assignment)
