@@ -51,7 +51,29 @@ _active = {"profile": ""}
 
 
 def chosen_profile() -> str:
-    """The profile name selected by the environment."""
+    """The profile name selected by the environment.
+
+    Examples
+    --------
+    ``with_env`` runs ``chosen_profile()`` with only the given variables of
+    the two set, and restores ``os.environ`` afterwards:
+
+    >>> def with_env(**env):
+    ...     names = ("CI", "CONVMATH_HYPOTHESIS_PROFILE")
+    ...     saved = {name: os.environ.pop(name, None) for name in names}
+    ...     try:
+    ...         os.environ.update(env)
+    ...         return chosen_profile()
+    ...     finally:
+    ...         for name, value in saved.items():
+    ...             os.environ.pop(name, None)
+    ...             if value is not None:
+    ...                 os.environ[name] = value
+    >>> with_env(), with_env(CI="true"), with_env(CI="false"), with_env(CI="0")
+    ('dev', 'ci', 'dev', 'dev')
+    >>> with_env(CI="true", CONVMATH_HYPOTHESIS_PROFILE="thorough")     # the explicit variable wins
+    'thorough'
+    """
     explicit = os.environ.get("CONVMATH_HYPOTHESIS_PROFILE")
     if explicit:
         return explicit
