@@ -148,3 +148,13 @@ def test_markdown_and_latex_sheets(built):
 )
 def test_markdown_to_latex(markdown, latex):
     assert markdown_to_latex(markdown) == latex
+
+
+def test_compile_pdf_with_a_missing_engine_is_a_convmath_error(tmp_path):
+    from convmath import ConvMathError
+    from exercises.render import compile_pdf
+
+    tex = tmp_path / "sheet.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}x\\end{document}")
+    with pytest.raises(ConvMathError, match=r"engine='no-such-engine' could not be run"):
+        compile_pdf(tex, engine="no-such-engine")
