@@ -348,3 +348,36 @@ def test_function_out_size_reference_by_name() -> None:
     bad = check_part(spec, None, call=sandbox_like(lambda n, k, p, s: (n + p - k) // s + 1), options=FAST)
     assert good.status == "correct"
     assert (bad.status, bad.misconception) == ("incorrect", "padding_once")
+
+
+
+def pool2d_loops(X: Any, pool_size: Any, mode: str = "max", *, by_window: bool = False) -> np.ndarray:
+    """d2l's ``pool2d`` loop; ``by_window`` moves the window by its own size (PyTorch's default stride)."""
+    X = np.asarray(X, dtype=float)
+    p_h, p_w = pool_size
+    s_h, s_w = (p_h, p_w) if by_window else (1, 1)
+    rows, cols = (X.shape[0] - p_h) // s_h + 1, (X.shape[1] - p_w) // s_w + 1
+    reduce = np.max if mode == "max" else np.mean
+    return np.array([[reduce(X[i * s_h:i * s_h + p_h, j * s_w:j * s_w + p_w]) for j in range(cols)]
+                     for i in range(rows)]).reshape(rows, cols)
+
+
+@pytest.mark.parametrize(
+    "by_window, status, label",
+    [
+        pytest.param(False, "correct", None, id="stride-1"),
+        pytest.param(True, "incorrect", "pool_stride_default_kernel", id="stride-window"),
+    ],
+)
+def test_function_pool2d_stride_default_kernel_is_named(by_window: bool, status: str, label: str | None) -> None:
+    pytest.importorskip("convmath.numeric")
+    from exercises.families.implement import FUNCTIONS
+
+    signature, reference, config, _ = FUNCTIONS["pool2d"]
+    assert reference == "exercises.families.implement:pool2d_reference"
+    spec = part("function", None, name="pool2d", signature=signature, reference=reference, config=config)
+    student = sandbox_like(lambda X, k, mode="max": pool2d_loops(X, k, mode, by_window=by_window))
+    result = check_part(spec, None, call=student, options=FAST)
+    assert (result.status, result.misconception) == (status, label)
+    if label is not None:
+        assert result.message.startswith("pool2d(X=") and "moves the window by its own size" in result.message

@@ -89,6 +89,7 @@ LABELS = {
     "bias_per_input_channel": "bias_per_input_channel",
     "forgot_bias": "forgot_bias",
     "pool_stride_one": "pool_stride_one",
+    "pool_stride_default_kernel": "pool_stride_default_kernel",  # stride = window where d2l slides by 1
     "pool_padding_one_side": "pool_padding_one_side",
     "ceil_mode_ignored": "ceil_mode_ignored",
 }
@@ -551,6 +552,8 @@ def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     stride = cfg.kernel_size if cfg.stride is None else cfg.stride
     if any(s != 1 for s in stride):
         yield "pool_stride_one", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=(1,) * cfg.ndim))
+    elif any(k > 1 for k in cfg.kernel_size):
+        yield "pool_stride_default_kernel", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=cfg.kernel_size))
     crop = (Ellipsis,) + tuple(slice(0, -1) for _ in range(cfg.ndim))
     yield "forgot_plus_one", lambda: _unwrap(sup, expected[crop])
     yield "ceil_mode_ignored", lambda: _unwrap(sup, _pool(sup, x, cfg, ceil_mode=not cfg.ceil_mode))
