@@ -11,9 +11,7 @@ belongs to one module; add a name to the group of the module that defines it.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ._lazy import lazy_exports
 from .errors import ConvMathError
 
 _EXPORTS: dict[str, str] = {
@@ -87,17 +85,4 @@ _SUBMODULES = (
     "definitions", "digestion", "misconceptions", "testing",
 )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"convmath.{name}")
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'convmath' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), submodules=_SUBMODULES)

@@ -7,8 +7,8 @@ modules of this package by file, never imports the parent-side machinery.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from convmath._lazy import lazy_exports
+
 
 _EXPORTS: dict[str, str] = {
     "Sandbox": "grader.sandbox.client",
@@ -24,11 +24,4 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'grader.sandbox' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
