@@ -681,22 +681,22 @@ def _log(x: Value) -> Value:
     return _checked(_widen(math.log(a.lo), _down), _widen(math.log(a.hi), _up))
 
 
-def _floor(x: Value) -> Value:
-    if isinstance(x, Fraction):
-        return Fraction(math.floor(x))
-    lo, hi = math.floor(x.lo), math.floor(x.hi)
-    if lo != hi:
-        raise Undecided("floor of an interval across an integer")
-    return Fraction(lo)
+def _rounding(to_int: Callable[[Any], int], name: str) -> Callable[[Value], Value]:
+    """``floor`` or ``ceiling`` of an exact value, or of an interval that does not cross an integer."""
+
+    def rounded(x: Value) -> Value:
+        if isinstance(x, Fraction):
+            return Fraction(to_int(x))
+        lo, hi = to_int(x.lo), to_int(x.hi)
+        if lo != hi:
+            raise Undecided(f"{name} of an interval across an integer")
+        return Fraction(lo)
+
+    return rounded
 
 
-def _ceiling(x: Value) -> Value:
-    if isinstance(x, Fraction):
-        return Fraction(math.ceil(x))
-    lo, hi = math.ceil(x.lo), math.ceil(x.hi)
-    if lo != hi:
-        raise Undecided("ceiling of an interval across an integer")
-    return Fraction(lo)
+_floor = _rounding(math.floor, "floor")
+_ceiling = _rounding(math.ceil, "ceiling")
 
 
 def _abs(x: Value) -> Value:
