@@ -403,12 +403,17 @@ READS = [
 ]
 
 
+def _aim(attempt: str, course, **extra: str) -> str:
+    """Fill an attack template with the paths of the grader's own files."""
+    return attempt.format(secret=str(course.secret), gradebook=str(course.gradebook), folder=str(course.folder),
+                          parent=os.getpid(), **extra)
+
+
 @pytest.mark.parametrize("attempt", [c[1] for c in READS], ids=[c[0] for c in READS])
 def test_reading_outside_the_workdir_is_refused(course, attempt):
     import grader.sandbox.client as client_module
 
-    expr = attempt.format(secret=str(course.secret), gradebook=str(course.gradebook), folder=str(course.folder),
-                          parent=os.getpid(), grader_file=client_module.__file__)
+    expr = _aim(attempt, course, grader_file=client_module.__file__)
     with bounded(SLACK):
         results, _ = run_cells([f"import os\nloot = {expr}"])
     assert results[0].status == "error", results[0]
@@ -445,8 +450,7 @@ WRITES = [
 
 @pytest.mark.parametrize("attempt", [c[1] for c in WRITES], ids=[c[0] for c in WRITES])
 def test_writing_outside_the_workdir_is_refused(course, attempt):
-    expr = attempt.format(secret=str(course.secret), gradebook=str(course.gradebook), folder=str(course.folder),
-                          parent=os.getpid())
+    expr = _aim(attempt, course)
     with bounded(SLACK):
         results, _ = run_cells([f"import os\n{expr}"])
     assert results[0].status == "error", results[0]
