@@ -321,7 +321,8 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         padding = per_dim("padding", layer["padding"], len(kernel))
         for p in padding:
             check_int("padding", p, minimum=0)
-        _window(layer, spatial, kernel, dilation, tuple((p, p) for p in padding))
+        if not layer["ceil_mode"]:  # with ceil_mode one window starting inside is enough (PyTorch's rule)
+            _window(layer, spatial, kernel, dilation, tuple((p, p) for p in padding))
         out = sizes.pool_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation,
                                      ceil_mode=layer["ceil_mode"])
         return layer, (channels, *out)

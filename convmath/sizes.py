@@ -406,20 +406,24 @@ def _pool_output_size_1d(
         raise ConvMathError(
             f"padding={padding} must be at most half the kernel size, kernel_size // 2 = {kernel_size // 2}"
         )
-    span = dilation * (kernel_size - 1) + 1
-    if not any(is_symbolic(v) for v in (n, padding, span)) and n + 2 * padding < span:
+    numerator = n + 2 * padding - dilation * (kernel_size - 1) - 1
+    if not ceil_mode:
+        out = _floordiv(numerator, stride) + 1
+    else:
+        out = _floordiv(numerator + stride - 1, stride) + 1
+        # PyTorch keeps the last window only if it starts inside the input or the left padding.
+        if any(is_symbolic(v) for v in (out, n, padding, stride)):
+            out = sympy.Piecewise((out - 1, (out - 1) * stride >= n + padding), (out, True))
+        elif (out - 1) * stride >= n + padding:
+            out -= 1
+    if not is_symbolic(out) and out < 1:
+        span = dilation * (kernel_size - 1) + 1
         raise ConvMathError(
             f"input n={n} with padding={padding} is smaller than the window "
             f"(kernel_size={kernel_size}, dilation={dilation}, spanning {span})"
+            + ("" if ceil_mode else "; with ceil_mode=False no window fits")
         )
-    numerator = n + 2 * padding - dilation * (kernel_size - 1) - 1
-    if not ceil_mode:
-        return _floordiv(numerator, stride) + 1
-    out = _floordiv(numerator + stride - 1, stride) + 1
-    # The last window must start inside the input or the left padding.
-    if is_symbolic(out) or is_symbolic(n) or is_symbolic(padding) or is_symbolic(stride):
-        return sympy.Piecewise((out - 1, (out - 1) * stride >= n + padding), (out, True))
-    return out - 1 if (out - 1) * stride >= n + padding else out
+    return out
 
 
 def pool_output_size(
@@ -458,7 +462,9 @@ def pool_output_size(
     .. math:: o = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1
 
     With ``ceil_mode`` the floor becomes a ceiling, and the last window is
-    dropped when :math:`(o - 1) s \ge n + p`.
+    dropped when :math:`(o - 1) s \ge n + p`. As in PyTorch, an output of at
+    least one window is required: with ``ceil_mode`` an input smaller than
+    the window still gives one output (the window starts inside the input).
 
     Examples
     --------
@@ -472,6 +478,8 @@ def pool_output_size(
     3
     >>> pool_output_size(5, 2, padding=1, ceil_mode=True)  # ceil gives 4, but window 4 would start in the right padding
     3
+    >>> pool_output_size(2, 4, ceil_mode=True)    # PyTorch: max_pool1d(ones(1, 1, 2), 4, ceil_mode=True) has size 1
+    1
     >>> pool_output_size(3, 4, padding=3)
     Traceback (most recent call last):
     ...

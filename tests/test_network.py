@@ -429,3 +429,19 @@ def test_batchnorm_counts_match_torch(affine, track):
     count = batchnorm_params(16, affine=affine, track_running_stats=track)
     assert sum(p.numel() for p in module.parameters()) == count.params
     assert sum(b.numel() for b in module.buffers()) == count.buffers
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, expected",
+    [
+        pytest.param({"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 2, 2), (1, 1, 1),
+                     id="MaxPool2d(3, 2, ceil_mode=True)-on-2x2"),
+        pytest.param({"type": "MaxPool1d", "kernel_size": 4, "ceil_mode": True}, (1, 2), (1, 1), id="max_pool1d-4-on-2"),
+        pytest.param({"type": "AvgPool2d", "kernel_size": 2, "ceil_mode": True}, (4, 1, 1), (4, 1, 1),
+                     id="AvgPool2d-on-1x1"),
+    ],
+)
+def test_ceil_mode_pooling_on_inputs_smaller_than_the_window(layer, input_shape, expected):
+    assert Network([layer], input_shape).output_shape == expected
+    with pytest.raises(ConvMathError, match="smaller than the window"):
+        Network([{**layer, "ceil_mode": False}], input_shape)
