@@ -562,8 +562,14 @@ _SOLVABLE: dict[str, dict[str, Any]] = {
         "defaults": {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False},
     },
 }
-# +1: the output grows with the unknown; -1: it shrinks.
-_DIRECTION = {"n": 1, "padding": 1, "output_padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1}
+# Per formula, +1: the output never shrinks as the unknown grows; -1: it never grows.
+# A transposed convolution runs the other way: a larger kernel, stride or dilation
+# gives a larger output, a larger padding a smaller one.
+_DIRECTIONS: dict[str, dict[str, int]] = {
+    "conv": {"n": 1, "padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1},
+    "pool": {"n": 1, "padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1},
+    "conv_transpose": {"n": 1, "padding": -1, "output_padding": 1, "kernel_size": 1, "stride": 1, "dilation": 1},
+}
 _MINIMUM = {"n": 1, "kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
 
 
@@ -609,11 +615,17 @@ def solve_for(name: str, *, layer: str = "conv", bound: int = 1024, **known: Any
 
     >>> solve_for("stride", n=224, kernel_size=11, padding=2, output=55)
     [4]
+
+    A transposed convolution grows with its kernel: which kernel takes 16 to 32 with stride 2, padding 1?
+
+    >>> solve_for("kernel_size", layer="conv_transpose", n=16, stride=2, padding=1, output=32)  # 15*2 - 2 + k = 32
+    [4]
     """
     layer = check_choice("layer", layer, tuple(_SOLVABLE))
     spec = _SOLVABLE[layer]
     unknowns = ("n", "kernel_size", *spec["defaults"].keys())
-    unknowns = tuple(u for u in unknowns if u in _DIRECTION)
+    directions = _DIRECTIONS[layer]
+    unknowns = tuple(u for u in unknowns if u in directions)
     check_choice("name", name, unknowns)
     bound = check_positive_int("bound", bound)
     if "output" not in known:
@@ -629,7 +641,7 @@ def solve_for(name: str, *, layer: str = "conv", bound: int = 1024, **known: Any
         if key != name and key not in known:
             raise ConvMathError(f"solve_for({name!r}, ...) needs {key}=...")
     arguments = {**spec["defaults"], **known}
-    direction = _DIRECTION[name]
+    direction = directions[name]
     solutions: list[int] = []
     for value in range(_MINIMUM[name], bound + 1):
         arguments[name] = value

@@ -245,6 +245,48 @@ def test_solve_for_finds_every_brute_force_solution(size, kernel, stride, pad):
         assert true_value in solved
 
 
+_FORMULAS = {"conv": conv_output_size, "conv_transpose": conv_transpose_output_size, "pool": pool_output_size}
+_UNKNOWNS = {
+    "conv": ("n", "kernel_size", "stride", "padding", "dilation"),
+    "pool": ("n", "kernel_size", "stride", "padding", "dilation"),
+    "conv_transpose": ("n", "kernel_size", "stride", "padding", "dilation", "output_padding"),
+}
+
+
+def _formula_or_none(layer, args):
+    args = dict(args)
+    try:
+        return _FORMULAS[layer](args.pop("n"), args.pop("kernel_size"), **args)
+    except ConvMathError:
+        return None
+
+
+@given(layer=st.sampled_from(sorted(_FORMULAS)), data=st.data())
+def test_solve_for_equals_brute_force_for_every_layer_and_unknown(layer, data):
+    """Every solution in [minimum, bound] of every unknown, for every formula (transposed included)."""
+    args = {
+        "n": data.draw(st.integers(1, 12), label="n"),
+        "kernel_size": data.draw(st.integers(1, 5), label="kernel_size"),
+        "stride": data.draw(st.integers(1, 4), label="stride"),
+        "padding": data.draw(st.integers(0, 3), label="padding"),
+        "dilation": data.draw(st.integers(1, 3), label="dilation"),
+    }
+    if layer == "conv_transpose":
+        args["output_padding"] = data.draw(st.integers(0, 2), label="output_padding")
+    if layer == "pool":
+        args["ceil_mode"] = data.draw(st.booleans(), label="ceil_mode")
+    target = _formula_or_none(layer, args)
+    assume(target is not None)
+    bound = 40
+    for name in _UNKNOWNS[layer]:
+        known = {key: value for key, value in args.items() if key != name}
+        lowest = 0 if name in ("padding", "output_padding") else 1
+        brute = [v for v in range(lowest, bound + 1) if _formula_or_none(layer, {**known, name: v}) == target]
+        assert solve_for(name, layer=layer, output=target, bound=bound, **known) == brute, name
+        if args[name] <= bound:
+            assert args[name] in brute, name
+
+
 def test_solve_for_stride_to_one_is_cut_at_bound():
     assert solve_for("stride", n=5, kernel_size=3, output=1, bound=10) == list(range(3, 11))
 
