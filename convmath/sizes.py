@@ -147,13 +147,18 @@ def resolve_padding(
     Traceback (most recent call last):
     ...
     convmath.errors.ConvMathError: padding='same' requires stride=1, not stride=2
+    >>> from convmath import s
+    >>> resolve_padding("same", 3, stride=s)
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: padding='same' requires stride=1, not stride=s
     """
     if isinstance(padding, str):
         check_choice("padding", padding, PADDING_STRINGS, extra=", an integer or a (left, right) pair")
         if padding == "valid":
             return 0, 0
         if padding == "same":
-            if not is_symbolic(stride) and stride != 1:
+            if stride != 1:  # a symbolic stride too: 'same' holds only at s = 1, so no formula is given for it
                 raise ConvMathError(f"padding='same' requires stride=1, not stride={stride}")
             return same_padding(kernel_size, dilation=dilation)
         full = dilation * (kernel_size - 1)

@@ -347,3 +347,10 @@ def test_negative_symbol_refused():
     q = sympy.Symbol("q", negative=True)
     with pytest.raises(ConvMathError, match="stride=q must be a positive integer"):
         conv_output_size(n, k, stride=q)
+
+
+def test_same_padding_with_a_symbolic_stride_is_refused_like_an_integer_stride():
+    for stride in (s, 2):
+        with pytest.raises(ConvMathError, match=rf"padding='same' requires stride=1, not stride={stride}"):
+            conv_output_size(n, k, stride=stride, padding="same")
+    assert conv_output_size(n, k, stride=sympy.Integer(1), padding="same") == n
