@@ -40,6 +40,7 @@ from ._validate import (
 from .errors import ConvMathError
 
 __all__ = [
+    "effective_kernel_size",
     "conv_output_size",
     "conv_transpose_output_size",
     "pool_output_size",
@@ -89,6 +90,38 @@ def _per_dimension(fn: Callable[..., IntLike], n: Any, kernel_size: Any, **optio
     )
 
 
+def effective_kernel_size(kernel_size: IntLike, *, dilation: IntLike = 1) -> IntLike:
+    r"""Span of a dilated kernel: :math:`d (k - 1) + 1` inputs.
+
+    The one span formula: output sizes, window checks and receptive fields all use it.
+
+    Parameters
+    ----------
+    kernel_size : int or sympy.Expr
+        Kernel size ``k``.
+    dilation : int or sympy.Expr, optional
+        Dilation ``d`` (default 1).
+
+    Returns
+    -------
+    int or sympy.Expr
+
+    Examples
+    --------
+    >>> effective_kernel_size(3, dilation=2)      # 2*(3 - 1) + 1
+    5
+    >>> from convmath import k, d
+    >>> effective_kernel_size(k, dilation=d)
+    d*(k - 1) + 1
+    """
+    return _span(check_positive_int("kernel_size", kernel_size), check_positive_int("dilation", dilation))
+
+
+def _span(kernel_size: IntLike, dilation: IntLike) -> IntLike:
+    """:func:`effective_kernel_size` of arguments already checked."""
+    return dilation * (kernel_size - 1) + 1
+
+
 def same_padding(kernel_size: IntLike, *, dilation: IntLike = 1) -> tuple[IntLike, IntLike]:
     r"""Padding ``(left, right)`` that keeps the size at stride 1, as PyTorch pads it.
 
@@ -125,7 +158,7 @@ def same_padding(kernel_size: IntLike, *, dilation: IntLike = 1) -> tuple[IntLik
     """
     kernel_size = check_positive_int("kernel_size", kernel_size)
     dilation = check_positive_int("dilation", dilation)
-    total = dilation * (kernel_size - 1)
+    total = _span(kernel_size, dilation) - 1
     left = _floordiv(total, 2)
     return left, total - left
 
@@ -161,7 +194,7 @@ def resolve_padding(
             if stride != 1:  # a symbolic stride too: 'same' holds only at s = 1, so no formula is given for it
                 raise ConvMathError(f"padding='same' requires stride=1, not stride={stride}")
             return same_padding(kernel_size, dilation=dilation)
-        full = dilation * (kernel_size - 1)
+        full = _span(kernel_size, dilation) - 1
         return full, full
     if isinstance(padding, (tuple, list)):
         if len(padding) != 2:
@@ -203,9 +236,9 @@ def _check_fits(n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel
 def _conv_output_size_1d(n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any) -> IntLike:
     n, kernel_size, stride, dilation = _check_window(n, kernel_size, stride, dilation)
     left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
-    span = dilation * (kernel_size - 1) + 1
+    span = _span(kernel_size, dilation)
     _check_fits(n, left, right, span, kernel_size, dilation)
-    return _floordiv(n + left + right - dilation * (kernel_size - 1) - 1, stride) + 1
+    return _floordiv(n + left + right - span, stride) + 1
 
 
 def conv_output_size(
@@ -324,7 +357,7 @@ def _conv_transpose_output_size_1d(
             raise ConvMathError(
                 f"output_padding={output_padding} must be smaller than stride={stride} or dilation={dilation}"
             )
-    out = (n - 1) * stride - left - right + dilation * (kernel_size - 1) + output_padding + 1
+    out = (n - 1) * stride - left - right + _span(kernel_size, dilation) + output_padding
     if not is_symbolic(out) and out < 1:
         raise ConvMathError(
             f"padding={padding} removes more than the transposed convolution produces: "
@@ -411,7 +444,8 @@ def _pool_output_size_1d(
         raise ConvMathError(
             f"padding={padding} must be at most half the kernel size, kernel_size // 2 = {kernel_size // 2}"
         )
-    numerator = n + 2 * padding - dilation * (kernel_size - 1) - 1
+    span = _span(kernel_size, dilation)
+    numerator = n + 2 * padding - span
     if not ceil_mode:
         out = _floordiv(numerator, stride) + 1
     else:
@@ -422,7 +456,6 @@ def _pool_output_size_1d(
         elif (out - 1) * stride >= n + padding:
             out -= 1
     if not is_symbolic(out) and out < 1:
-        span = dilation * (kernel_size - 1) + 1
         raise ConvMathError(
             f"input n={n} with padding={padding} is smaller than the window "
             f"(kernel_size={kernel_size}, dilation={dilation}, spanning {span})"
