@@ -155,7 +155,7 @@ def _first_ndim(parsed: Sequence[_layers.Layer]) -> int | None:
 def _extreme(values: Sequence[Any], *, low: bool) -> Any:
     if len(values) == 1:
         return values[0]
-    if any(is_symbolic(v) for v in values):
+    if not all(type(v) is int for v in values) and any(is_symbolic(v) for v in values):
         return sympy.Min(*values) if low else sympy.Max(*values)
     return min(values) if low else max(values)
 
@@ -201,7 +201,8 @@ def _record(layer: _layers.Layer, field: _Field) -> ReceptiveField | None:
         P.append(-first)
         # the centre of a path's field is start + (size - 1)/2: compare 2*start + size
         if len(pairs) > 1:
-            aligned = aligned and len({sympy.expand(2 * start + size) for start, size in pairs}) == 1
+            centres = {2 * start + size for start, size in pairs}
+            aligned = aligned and len({sympy.expand(c) if is_symbolic(c) else c for c in centres}) == 1
     centre = tuple(_half(r_i - 1) - P_i for r_i, P_i in zip(r, P))
     return ReceptiveField(index=layer.index, name=layer.type, r=tuple(r), S=strides, P=tuple(P), centre=centre,
                           aligned=aligned)
