@@ -18,6 +18,11 @@ Every node gets a dotted path like torchvision's module names
 counting from 0. A plain sequence of layers is the special case without
 blocks.
 
+Any item may instead name its inputs, ``"inputs": ["layer1.0.bn2", "maxpool"]``
+(paths of earlier items; ``"input"`` is the network input); a join given
+``inputs`` needs no branches. This is the flat form of the same graph, as
+:meth:`convmath.Network.from_torch` writes it.
+
 In TOML a residual block reads like the model::
 
     [[layer]]
@@ -86,6 +91,7 @@ class _Builder:
 
     def __init__(self, geometry_only: bool) -> None:
         self.nodes: list[Node] = []
+        self.names: dict[str, int] = {}
         self.geometry_only = geometry_only
 
     def sequence(self, items: Sequence[Any], source: int, path: str, *, named: bool) -> int:
@@ -98,19 +104,50 @@ class _Builder:
         if not isinstance(spec, Mapping):
             raise ConvMathError(f"layer {index}: {spec!r} must be a table/dict with a 'type' key")
         name = spec.get("name")
-        if name is not None and (not isinstance(name, str) or not name or "." in name):
-            raise ConvMathError(f"layer {index}: name={name!r} must be a non-empty string without '.'")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ConvMathError(f"layer {index}: name={name!r} must be a non-empty string")
         type_ = spec.get("type")
         here = _join(path, name if name is not None else str(position)) if (named or name is not None) else ""
+        if "inputs" in spec:
+            return self.wired(spec, here or f"{type_}-{index}", index)
         if type_ == "Sequential":
             _only(spec, ("type", "name", *_LIST_KEYS), index)
-            return self.sequence(_items(_get(spec, _LIST_KEYS, index), "layer"), source, here or str(position), named=True)
+            end = self.sequence(_items(_get(spec, _LIST_KEYS, index), "layer"), source, here or str(position), named=True)
+            self.names[here or str(position)] = end
+            return end
         if type_ in JOIN_TYPES:
             return self.join(spec, source, here or f"{type_.lower()}{index}")
-        layer = _layers.parse_layer({k: v for k, v in spec.items() if k != "name"}, index,
-                                    geometry_only=self.geometry_only)
-        self.nodes.append(Node(_layers.with_path(layer, here), (source,)))
-        return index
+        return self.add(spec, (source,), here)
+
+    def add(self, spec: Mapping[str, Any], sources: tuple[int, ...], path: str, branches: tuple[str, ...] = ()) -> int:
+        args = {k: v for k, v in spec.items() if k not in ("name", "inputs")}
+        layer = _layers.parse_layer(args, len(self.nodes) + 1, geometry_only=self.geometry_only)
+        self.nodes.append(Node(_layers.with_path(layer, path), sources, branches))
+        if path:
+            self.names[path] = len(self.nodes)
+        return len(self.nodes)
+
+    def wired(self, spec: Mapping[str, Any], path: str, index: int) -> int:
+        """An item that names its inputs (the flat form of a graph)."""
+        names = spec["inputs"]
+        if isinstance(names, str) or not isinstance(names, Sequence) or not names:
+            raise ConvMathError(f"layer {index} ({path}): inputs={names!r} must be a non-empty list of names")
+        sources = []
+        for name in names:
+            if name != "input" and name not in self.names:
+                raise ConvMathError(f"layer {index} ({path}): inputs names {name!r}, which no earlier layer is called; "
+                                    "use 'input' for the network input")
+            sources.append(0 if name == "input" else self.names[name])
+        if spec.get("type") in JOIN_TYPES:
+            _only(spec, ("type", "name", "inputs", *(("dim",) if spec["type"] == "Concat" else ())), index)
+            if len(sources) < 2:
+                raise ConvMathError(f"block {path!r} ({spec['type']}): inputs={list(names)!r} names {len(sources)} "
+                                    "input; a join needs at least 2")
+            return self.add(spec, tuple(sources), path, tuple(str(n) for n in names))
+        if len(sources) != 1:
+            raise ConvMathError(f"layer {index} ({path}): inputs={list(names)!r} must name one input; only a join "
+                                "(Add, Concat, Multiply) takes several")
+        return self.add(spec, (sources[0],), path)
 
     def join(self, spec: Mapping[str, Any], source: int, path: str) -> int:
         type_ = spec["type"]
@@ -131,9 +168,7 @@ class _Builder:
             ends.append(self.sequence(items, source, _join(path, str(label)), named=True))
             names.append(str(label) if items else f"{label} (identity)")
         args = {"type": type_, **({"dim": spec["dim"]} if "dim" in spec else {})}
-        layer = _layers.parse_layer(args, len(self.nodes) + 1)
-        self.nodes.append(Node(_layers.with_path(layer, path), tuple(ends), tuple(names)))
-        return len(self.nodes)
+        return self.add(args, tuple(ends), path, tuple(names))
 
 
 def _get(spec: Mapping[str, Any], keys: tuple[str, ...], index: int) -> Any:

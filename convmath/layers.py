@@ -27,7 +27,7 @@ from ._validate import check_bool, check_choice, check_int, check_positive_int, 
 from .errors import ConvMathError
 
 __all__ = ["Layer", "LAYER_TYPES", "parse_layer", "apply_layer", "layer_params", "layer_macs", "layer_geometry",
-           "shape_str", "with_path"]
+           "shape_str", "with_path", "signature"]
 
 REQUIRED = object()
 """Marks an argument without a default."""
@@ -127,6 +127,23 @@ class Layer:
 
     def __getitem__(self, name: str) -> Any:
         return self.args[name]
+
+
+def signature(type_: str) -> Mapping[str, Any]:
+    """The arguments of a layer type and their defaults (:data:`REQUIRED` where there is none).
+
+    Examples
+    --------
+    >>> list(signature("MaxPool2d"))
+    ['kernel_size', 'stride', 'padding', 'dilation', 'return_indices', 'ceil_mode']
+    >>> signature("Pool2d")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: type='Pool2d' is not a layer type convmath knows
+    """
+    if type_ not in _KINDS:
+        raise ConvMathError(f"{fmt('type', type_)} is not a layer type convmath knows")
+    return _KINDS[type_].signature
 
 
 def with_path(layer: Layer, path: str) -> Layer:

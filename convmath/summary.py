@@ -222,13 +222,7 @@ def _dims(values: tuple[Any, ...] | None) -> str:
 
 def _display_paths(network: HasLayers) -> list[str]:
     """Each layer's block, for the Block column: its dotted path without the last part (its own name)."""
-    paths = []
-    for layer in network.layers:
-        path = layer.path
-        if layer.family != "join":
-            path = path.rpartition(".")[0]
-        paths.append(path)
-    return paths
+    return [layer.path.rpartition(".")[0] for layer in network.layers]
 
 
 def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary:

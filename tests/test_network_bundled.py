@@ -56,7 +56,7 @@ def test_summary_shows_the_blocks():
     assert "Block" in text.splitlines()[2]
     line = next(line for line in text.splitlines() if "layer2.0.add.downsample" in line)
     assert line.startswith("        Conv2d-")   # indented by depth: layer2 / 0 / add / downsample
-    assert any(line.lstrip().startswith("Add-") and line.rstrip().endswith("layer1.0.add") for line in text.splitlines())
+    assert any(line.startswith("    Add-") and line.rstrip().endswith("layer1.0") for line in text.splitlines())
 
 
 # --- torchinfo on torchvision's own models (optional) ------------------------------
@@ -111,8 +111,14 @@ CONV = {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
         pytest.param([{"type": "Add", "branch": [[CONV]]}], r"a join needs at least 2", id="one-branch"),
         pytest.param([{"type": "Concat", "dim": 0, "branch": [[], []]}], r"dim=0 is out of range", id="concat-batch"),
         pytest.param([{"type": "Add", "branch": [[], []], "bogus": 1}], r"does not take 'bogus'", id="unknown-key"),
-        pytest.param([{"type": "Sequential", "name": "a.b", "layer": [CONV]}], r"name='a.b' must be a non-empty string",
-                     id="dotted-name"),
+        pytest.param([{"type": "Sequential", "name": "", "layer": [CONV]}], r"name='' must be a non-empty string",
+                     id="empty-name"),
+        pytest.param([{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "b"]}],
+                     r"inputs names 'b', which no earlier layer is called", id="wired-unknown-name"),
+        pytest.param([{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "input"]}],
+                     r"branch a gives 8x8x8 but branch input gives 4x8x8", id="wired-residual"),
+        pytest.param([{**CONV, "name": "a"}, {"type": "ReLU", "inputs": ["a", "input"]}],
+                     r"must name one input; only a join", id="wired-two-inputs-to-a-layer"),
         pytest.param([{"type": "Sequential", "layer": [{"type": "Add", "branch": [[{**CONV, "strides": 2}], []]}]}],
                      r"layer 1 \(0\.add2\.0\.0: |layer 1 \(.*\): argument 'strides' is not allowed|argument 'strides'",
                      id="typo-inside-a-block"),
@@ -165,3 +171,14 @@ type = "ReLU"
     assert [layer.type for layer in net.layers] == ["Conv2d", "ReLU", "Add", "ReLU"]
     assert net.inputs == ((0,), (1,), (2, 0), (3,))
     assert net.layers[0].path == "block.body.0"
+
+
+def test_flat_form_with_named_inputs_equals_the_nested_form():
+    nested = Network([{"type": "Add", "name": "res", "branch": [{"name": "body", "layer": [CONV, {"type": "ReLU"}]},
+                                                                 [{**CONV, "kernel_size": 1, "padding": 0}]]}], (4, 8, 8))
+    flat = Network([{**CONV, "name": "c1", "inputs": ["input"]}, {"type": "ReLU", "name": "r"},
+                    {**CONV, "kernel_size": 1, "padding": 0, "name": "c2", "inputs": ["input"]},
+                    {"type": "Add", "name": "res", "inputs": ["r", "c2"]}], (4, 8, 8))
+    assert flat.inputs == nested.inputs == ((0,), (1,), (0,), (2, 3))
+    assert flat.out_shapes == nested.out_shapes
+    assert flat.summary().total_macs == nested.summary().total_macs
