@@ -275,6 +275,7 @@ def test_cli_shape(capsys, tmp_path):
 # --- the numeric backend as a witness -------------------------------------------
 
 import numpy as np  # noqa: E402
+from convmath import numeric as _numeric_backend  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -345,7 +346,7 @@ def networks(draw):
 @settings(max_examples=40, deadline=None)
 @given(networks(), st.integers(0, 2**32 - 1))
 def test_summary_matches_the_numeric_backend(spec, seed):
-    numeric = pytest.importorskip("convmath.numeric")
+    numeric = _numeric_backend
     input_shape, layers, batch = spec
     net = Network(layers, input_shape=input_shape, batch=batch)
     rng = np.random.default_rng(seed)
@@ -357,7 +358,7 @@ def test_summary_matches_the_numeric_backend(spec, seed):
 
 
 def test_bundled_lenet5_runs_through_the_numeric_backend():
-    numeric = pytest.importorskip("convmath.numeric")
+    numeric = _numeric_backend
     net = Network.bundled("lenet5")
     rng = np.random.default_rng(0)
     shapes, needed = run_numeric(numeric, net, rng.standard_normal((1, 28, 28)), rng)
