@@ -54,7 +54,17 @@ Breakfast 7:00-7:30 at 800 g/h, half of what is left digested every
 
 from __future__ import annotations
 
-from ._inputs import EXAMPLE_MEALS, EXAMPLE_RETENTION, Impulse, Meal, t
+from ._inputs import (
+    EXAMPLE_MEALS,
+    EXAMPLE_RETENTION,
+    ExponentialRetention,
+    ExpressionRetention,
+    Impulse,
+    LinearRetention,
+    Meal,
+    PiecewiseRetention,
+    t,
+)
 from .content import cumulative_intake, food_content, food_content_expr, intake_expr, retention_expr
 from .times import peak_time, time_below
 from .witnesses import food_content_quad, discrete_food_content, sampled_food_content
@@ -66,4 +76,5 @@ from ._families import derive_family as _family  # noqa: E402,F401
 from ._inputs import UPPER as _x  # noqa: E402,F401
 from .witnesses import retention_callable as _retention_callable  # noqa: E402,F401
 
-__all__ = ['t', 'Meal', 'Impulse', 'food_content', 'food_content_expr', 'retention_expr', 'intake_expr', 'peak_time', 'time_below', 'cumulative_intake', 'food_content_quad', 'discrete_food_content', 'sampled_food_content', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION']
+__all__ = ['t', 'Meal', 'Impulse', 'food_content', 'food_content_expr', 'retention_expr', 'intake_expr', 'peak_time', 'time_below', 'cumulative_intake', 'food_content_quad', 'discrete_food_content', 'sampled_food_content', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION', 'ExponentialRetention',
+           'LinearRetention', 'PiecewiseRetention', 'ExpressionRetention']

@@ -10,7 +10,7 @@ import numpy as np
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import Impulse, Intake, Item, Meal, Retention, SINCE, TAU, UPPER, parse_meals, parse_retention, t
+from ._inputs import family_key, Impulse, Intake, Item, Meal, parse_meals, parse_retention, Retention, retention_expression, SINCE, t, TAU, UPPER
 from ._families import Family, G_at, derive_family, g_at, intake_family
 
 __all__ = []
@@ -19,15 +19,15 @@ __all__ = []
 # --- evaluation -------------------------------------------------------------------
 def parse_inputs(meals: Any, retention: Any) -> tuple[tuple[Item, ...], Retention, Family]:
     items, ret = parse_meals(meals), parse_retention(retention)
-    return items, ret, derive_family(ret.key)
+    return items, ret, derive_family(family_key(ret))
 
 
 def input_values(items: Sequence[Item], ret: Retention) -> list[Any]:
     out: list[Any] = list(ret.params)
     for item in items:
         out.extend(vars(item).values() if not isinstance(item, Intake) else [item.expr])
-    if ret.expr is not None:
-        out.append(ret.expr)
+    if retention_expression(ret) is not None:
+        out.append(retention_expression(ret))
     return out
 
 
@@ -81,7 +81,7 @@ def content_at(time: Any, items: Sequence[Item], ret: Retention, family: Family,
         elif isinstance(item, Impulse):
             total += convert_to(item.amount, mode) * g_at(family, time - convert_to(item.time, mode), params, mode)
         else:
-            _, as_float, as_exact = intake_family(item.expr, ret.key)
+            _, as_float, as_exact = intake_family(item.expr, family_key(ret))
             if bool(time > 0):
                 total += (as_float if mode == "float" else as_exact)(time, *params)
     return float(total) if mode == "float" else total
@@ -108,7 +108,7 @@ def items_to_public(items: Sequence[Item]) -> list[Any]:
 
 def public_retention(ret: Retention) -> Any:
     if ret.kind == "expression":
-        return ret.expr
+        return retention_expression(ret)
     if ret.kind == "piecewise":
         n = len(ret.params) // 2
         return ("piecewise", list(zip(ret.params[:n], ret.params[n:])))
@@ -135,7 +135,7 @@ def content_terms(items: Sequence[Item], ret: Retention, family: Family) -> list
         elif isinstance(item, Impulse):
             terms.append(item.amount * shifted(family, values, "g", sympy.sympify(item.time)))
         else:
-            terms.append(intake_family(item.expr, ret.key)[0].xreplace(values))
+            terms.append(intake_family(item.expr, family_key(ret))[0].xreplace(values))
     return terms
 
 
@@ -176,7 +176,7 @@ def breakpoints_of(items: Sequence[Item], ret: Retention, family: Family) -> lis
     values = dict(zip(family.symbols, map(sympy.sympify, ret.params)))
     offsets = {sympy.S.Zero} | {p.hi.xreplace(values) for p in family.pieces if p.hi != sympy.oo}
     if ret.kind == "expression":
-        offsets |= expression_kinks(ret.expr)
+        offsets |= expression_kinks(retention_expression(ret))
     points = {event + offset for event in events for offset in offsets}
     if any(not point.is_number for point in points):
         return None

@@ -5,35 +5,27 @@ from __future__ import annotations
 import fractions
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 import sympy
 
 from .._validate import check_choice, fmt
 from ..errors import ConvMathError
 
-__all__ = ['t', 'Meal', 'Impulse', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION']
+__all__ = ['t', 'Meal', 'Impulse', 'ExponentialRetention', 'LinearRetention', 'PiecewiseRetention',
+           'ExpressionRetention', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION']
 
 
 t = sympy.Symbol("t", real=True)
-
-
 """The time variable of every closed form returned here."""
 
 
 SINCE = sympy.Symbol("s", real=True)  # time since a meal: the retention's variable
-
-
 UPPER = sympy.Symbol("x", nonnegative=True)  # the upper limit of G(x) = int_0^x g
-
-
 UPPER_INTAKE = sympy.Symbol("y", nonnegative=True)  # the upper limit of an expression-intake integral
-
-
 TAU = sympy.Symbol("tau", real=True)
-
-
 KINDS = ("exponential", "linear", "piecewise")
 
 
@@ -73,22 +65,94 @@ class Intake:
 Item = Union[Meal, Impulse, Intake]
 
 
-@dataclass(frozen=True)
-class Retention:
-    """A validated retention: a family and its parameter values."""
+Number = Union[int, float, fractions.Fraction, sympy.Expr]
+"""A time or an amount: exact (``int``, ``Fraction``, a sympy number or symbol) or a ``float``."""
 
-    kind: str
-    """``exponential``, ``linear``, ``piecewise`` or ``expression``."""
-    params: tuple[Any, ...]
-    """The parameter values, in the order of the family's symbols."""
-    expr: sympy.Expr | None = None
-    """For ``expression``: ``g(s)`` for ``s >= 0`` in the variable ``SINCE``."""
+
+@dataclass(frozen=True)
+class ExponentialRetention:
+    """``g(s) = exp(-lam s)``: the same fraction of what is left is digested every hour."""
+
+    lam: Number
+    """The digestion rate (positive, per hour)."""
+    kind: ClassVar[str] = "exponential"
 
     @property
-    def key(self) -> tuple[Any, ...]:
-        if self.kind == "piecewise":
-            return (self.kind, len(self.params) // 2)
-        return (self.kind, self.expr)
+    def params(self) -> tuple[Number, ...]:
+        """The parameter values, in the order of the family's symbols."""
+        return (self.lam,)
+
+
+@dataclass(frozen=True)
+class LinearRetention:
+    """``g(s) = max(0, 1 - s/T)``: everything is digested, evenly, within ``T`` hours."""
+
+    T: Number
+    """The time until a meal is fully digested (positive, hours)."""
+    kind: ClassVar[str] = "linear"
+
+    @property
+    def params(self) -> tuple[Number, ...]:
+        """The parameter values, in the order of the family's symbols."""
+        return (self.T,)
+
+
+@dataclass(frozen=True)
+class PiecewiseRetention:
+    """``g(s) = levels[k]`` from ``ends[k-1]`` to ``ends[k]`` (``ends[-1]`` may be ``oo``), zero after."""
+
+    ends: tuple[Number, ...]
+    """Increasing positive end times of the steps (the first step starts at 0)."""
+    levels: tuple[Number, ...]
+    """The retained fraction on each step, in ``[0, 1]``."""
+    kind: ClassVar[str] = "piecewise"
+
+    @property
+    def params(self) -> tuple[Number, ...]:
+        """The parameter values: the ends, then the levels."""
+        return (*self.ends, *self.levels)
+
+
+@dataclass(frozen=True)
+class ExpressionRetention:
+    """``g`` given as a sympy expression for ``s >= 0`` (non-negative, at most 1 at ``s = 0``)."""
+
+    expr: sympy.Expr
+    """``g(s)`` in the variable :data:`SINCE`."""
+    kind: ClassVar[str] = "expression"
+
+    @property
+    def params(self) -> tuple[Number, ...]:
+        """No parameters: the expression is its own family."""
+        return ()
+
+
+Retention = Union[ExponentialRetention, LinearRetention, PiecewiseRetention, ExpressionRetention]
+"""A validated retention shape."""
+
+RetentionLike = Union[Retention, tuple[str, Any], sympy.Expr, int, float]
+"""What the public functions accept as ``retention``: a shape, ``("exponential", lam)``,
+``("linear", T)``, ``("piecewise", [(end, level), ...])``, or an expression of one variable."""
+
+MealLike = Union[Meal, Impulse, tuple[Any, Any, Any], sympy.Expr]
+"""One meal: ``(start, duration, rate)``, :class:`Meal`, ``("impulse", time, amount)``, :class:`Impulse`, or an intake expression."""
+
+Meals = Union[Sequence[MealLike], Meal, Impulse, sympy.Expr]
+"""What the public functions accept as ``meals``."""
+
+
+def family_key(retention: Retention) -> tuple[Any, ...]:
+    """The cache key of a retention's family: its kind, and the number of steps or the expression."""
+    if isinstance(retention, PiecewiseRetention):
+        return (retention.kind, len(retention.ends))
+    if isinstance(retention, ExpressionRetention):
+        return (retention.kind, retention.expr)
+    return (retention.kind, None)
+
+
+def retention_expression(retention: Retention) -> sympy.Expr | None:
+    """The expression of an :class:`ExpressionRetention`, None for the parametric shapes."""
+    return retention.expr if isinstance(retention, ExpressionRetention) else None
 
 
 # --- validation -----------------------------------------------------------------
@@ -177,16 +241,24 @@ def parse_meals(meals: Any) -> tuple[Item, ...]:
 
 
 def parse_retention(retention: Any) -> Retention:
+    if isinstance(retention, ExponentialRetention):
+        retention = ("exponential", retention.lam)
+    elif isinstance(retention, LinearRetention):
+        retention = ("linear", retention.T)
+    elif isinstance(retention, PiecewiseRetention):
+        retention = ("piecewise", list(zip(retention.ends, retention.levels)))
+    elif isinstance(retention, ExpressionRetention):
+        retention = retention.expr
     if isinstance(retention, (tuple, list)) and retention and isinstance(retention[0], str):
         kind = check_choice("retention kind", retention[0], KINDS, extra=", or pass a sympy expression")
         if len(retention) != 2:
             raise ConvMathError(f"retention={tuple(retention)!r} must be ({kind!r}, parameter)")
         if kind == "exponential":
             where = "retention ('exponential', lam) is exp(-lam*t)"
-            return Retention(kind, (real_number("lam", retention[1], where=where, minimum="positive"),))
+            return ExponentialRetention(real_number("lam", retention[1], where=where, minimum="positive"))
         if kind == "linear":
             where = "retention ('linear', T) is max(0, 1 - t/T)"
-            return Retention(kind, (real_number("T", retention[1], where=where, minimum="positive"),))
+            return LinearRetention(real_number("T", retention[1], where=where, minimum="positive"))
         return piecewise_retention(retention[1])
     if isinstance(retention, (numbers.Real, sympy.Basic)) and not isinstance(retention, bool):
         return expression_retention(sympy.sympify(retention))
@@ -212,7 +284,7 @@ def piecewise_retention(steps: Any) -> Retention:
     for before, after in zip(ends, ends[1:]):
         if is_real_number(before) and (after == sympy.oo or is_real_number(after)) and not after > before:
             raise ConvMathError(f"end={after} must be larger than the end before it, {before} ({where})")
-    return Retention("piecewise", (*ends, *levels))
+    return PiecewiseRetention(tuple(ends), tuple(levels))
 
 
 def expression_retention(expr: sympy.Expr) -> Retention:
@@ -237,7 +309,7 @@ def expression_retention(expr: sympy.Expr) -> Retention:
             at = "" if g0.is_number else f" (at {free[0]}=0 it is {start})"
             raise ConvMathError(f"retention={expr} must be at most 1{at}: a retained fraction lies in [0, 1]")
     check_nonnegative_retention(expr, g0, free[0] if free else SINCE)
-    return Retention("expression", (), g0)
+    return ExpressionRetention(g0)
 
 
 #: Times (hours since the meal) where a retention expression is probed for a negative value
@@ -272,12 +344,8 @@ EXAMPLE_MEALS: tuple[Meal, ...] = (
     Meal(12, sympy.Rational(3, 4), 1000),
     Meal(sympy.Rational(37, 2), 1, 800),
 )
-
-
 """Breakfast 7:00-7:30 (400 g), lunch 12:00-12:45 (750 g), dinner 18:30-19:30 (800 g); rates in g/h."""
 
 
 EXAMPLE_RETENTION = ("exponential", sympy.Rational(1, 2))
-
-
 """Half of what is in the stomach is digested every ``2 ln 2 ≈ 1.39`` hours."""

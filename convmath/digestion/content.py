@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import sympy
 
-from ._inputs import Impulse, Meal, TAU, parse_meals, parse_retention, real_number, t
+from ._inputs import family_key, Impulse, Meal, Meals, Number, parse_meals, parse_retention, real_number, RetentionLike, t, TAU
 from ._families import derive_family
 from ._evaluate import breakpoints_of, by_segment, content_array, content_at, content_terms, convert_to, input_values, items_to_public, mode_of, parse_inputs, public_retention, shifted
 
 __all__ = ['food_content', 'food_content_expr', 'retention_expr', 'intake_expr', 'cumulative_intake']
 
 
-def food_content(t: Any, meals: Any, retention: Any) -> Any:
+def food_content(t: Number | npt.ArrayLike, meals: Meals, retention: RetentionLike) -> sympy.Expr | float | np.ndarray:
     r"""The food in the stomach at time ``t``: :math:`(f * g)(t)`.
 
     Parameters
@@ -68,7 +68,7 @@ def food_content(t: Any, meals: Any, retention: Any) -> Any:
     return content_at(convert_to(time, mode), items, ret, family, mode)
 
 
-def retention_expr(retention: Any) -> sympy.Expr:
+def retention_expr(retention: RetentionLike) -> sympy.Expr:
     """The retention ``g`` as a sympy expression of :data:`t`, zero for ``t < 0``.
 
     Parameters
@@ -102,12 +102,12 @@ def retention_expr(retention: Any) -> sympy.Expr:
     convmath.errors.ConvMathError: level=2 must be at most 1: a retained fraction lies in [0, 1] (retention ('piecewise', [(end, level), ...]))
     """
     ret = parse_retention(retention)
-    family = derive_family(ret.key)
+    family = derive_family(family_key(ret))
     values = dict(zip(family.symbols, map(sympy.sympify, ret.params)))
     return shifted(family, values, "g", sympy.S.Zero)
 
 
-def intake_expr(meals: Any) -> sympy.Expr:
+def intake_expr(meals: Meals) -> sympy.Expr:
     """The intake rate ``f`` as a sympy expression of :data:`t` (impulses as ``DiracDelta``).
 
     Parameters
@@ -140,7 +140,7 @@ def intake_expr(meals: Any) -> sympy.Expr:
     return total
 
 
-def food_content_expr(meals: Any, retention: Any) -> sympy.Expr:
+def food_content_expr(meals: Meals, retention: RetentionLike) -> sympy.Expr:
     r"""The stomach content :math:`(f * g)(t)` as a closed form in :data:`t`.
 
     Parameters
@@ -175,7 +175,7 @@ def food_content_expr(meals: Any, retention: Any) -> sympy.Expr:
 
 
 # --- questions a lecture asks -------------------------------------------------------
-def cumulative_intake(t: Any, meals: Any) -> Any:
+def cumulative_intake(t: Number, meals: Meals) -> sympy.Expr | float:
     """Everything eaten up to time ``t``: the content when nothing is digested (``g = 1``).
 
     Parameters

@@ -10,7 +10,7 @@ import numpy as np
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import Intake, Item, Meal, Retention, real_number, t
+from ._inputs import Intake, Item, Meal, Meals, Number, real_number, Retention, RetentionLike, t
 from ._families import Family
 from ._evaluate import breakpoints_of, content_at, content_terms, default_horizon, input_values, mode_of, parse_inputs, segment_of
 
@@ -21,7 +21,7 @@ def _float_content(items: Sequence[Item], ret: Retention, family: Family) -> Cal
     return lambda time: content_at(float(time), items, ret, family, "float")
 
 
-def peak_time(meals: Any, retention: Any, *, horizon: Any = None) -> Any:
+def peak_time(meals: Meals, retention: RetentionLike, *, horizon: Number | None = None) -> sympy.Expr | float:
     """The earliest time at which the stomach content is largest.
 
     Parameters
@@ -96,7 +96,8 @@ def _golden_max(fn: Callable[[float], float], lo: float, hi: float) -> float:
     return (a + b) / 2
 
 
-def time_below(level: Any, meals: Any, retention: Any, *, after: Any = None, horizon: Any = None) -> Any:
+def time_below(level: Number, meals: Meals, retention: RetentionLike, *, after: Number | None = None,
+               horizon: Number | None = None) -> sympy.Expr | float:
     r"""The first time, at or after ``after``, when the content is at most ``level``.
 
     Parameters

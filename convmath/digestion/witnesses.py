@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 import sympy
 
 from .._validate import fmt
 from ..errors import ConvMathError
-from ._inputs import Impulse, Meal, Retention, SINCE, TAU, real_number
+from ._inputs import Impulse, Meal, Meals, Number, real_number, Retention, retention_expression, RetentionLike, SINCE, TAU
 from ._evaluate import breakpoints_of, default_horizon, expression_kinks, parse_inputs
 
 __all__ = ['food_content_quad', 'discrete_food_content', 'sampled_food_content']
@@ -32,11 +32,11 @@ def retention_callable(ret: Retention) -> Callable[[float], float]:
         n = len(ret.params) // 2
         ends, levels = [float(e) for e in ret.params[:n]], [float(v) for v in ret.params[n:]]
         return lambda s: 0.0 if s < 0 else next((v for e, v in zip(ends, levels) if s < e), 0.0)
-    fn = sympy.lambdify(SINCE, ret.expr, ["math", "mpmath", "sympy"])
+    fn = sympy.lambdify(SINCE, retention_expression(ret), ["math", "mpmath", "sympy"])
     return lambda s: float(fn(s)) if s >= 0 else 0.0
 
 
-def food_content_quad(t: Any, meals: Any, retention: Any) -> float:
+def food_content_quad(t: Number, meals: Meals, retention: RetentionLike) -> float:
     """The content at ``t`` by numerical quadrature (mpmath.quad), independent of sympy's integration.
 
     The integral of each pulse (and intake expression) against ``g`` is split
@@ -73,7 +73,7 @@ def food_content_quad(t: Any, meals: Any, retention: Any) -> float:
     values = dict(zip(family.symbols, map(sympy.sympify, ret.params)))
     kinks = [float(p.hi.xreplace(values)) for p in family.pieces if p.hi != sympy.oo]
     if ret.kind == "expression":
-        kinks += [float(k) for k in expression_kinks(ret.expr)]
+        kinks += [float(k) for k in expression_kinks(retention_expression(ret))]
     total = mpmath.mpf(0)
     for item in items:
         if isinstance(item, Impulse):
@@ -94,7 +94,7 @@ def food_content_quad(t: Any, meals: Any, retention: Any) -> float:
     return float(total)
 
 
-def discrete_food_content(intake: Sequence[Any], retention: Sequence[Any]) -> np.ndarray:
+def discrete_food_content(intake: npt.ArrayLike, retention: npt.ArrayLike) -> np.ndarray:
     r"""The discrete model: meals at whole hours, ``numpy.convolve`` of the two sequences.
 
     Parameters
@@ -127,7 +127,7 @@ def discrete_food_content(intake: Sequence[Any], retention: Sequence[Any]) -> np
     return np.convolve(f, g)
 
 
-def sampled_food_content(meals: Any, retention: Any, *, step: float, until: float | None = None,
+def sampled_food_content(meals: Meals, retention: RetentionLike, *, step: float, until: float | None = None,
                          start: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The continuous content approximated on a grid of width ``step``: intake per cell convolved with ``g``.
 
