@@ -93,7 +93,7 @@ def output_folder(path: str | Path, option: str = "--out") -> Path:
     >>> output_folder(tmp / "notes.txt" / "out", "--gradebook")
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: --gradebook=.../notes.txt/out cannot be created: .../notes.txt is a file, not a folder
+    convmath.errors.ConvMathError: --gradebook=.../notes.txt/out cannot be created: ... is a file, not a folder
     """
     folder = Path(path)
     if folder.exists() and not folder.is_dir():

@@ -78,7 +78,7 @@ def copy_examples(dest: str | Path, *, overwrite: bool = False) -> list[Path]:
     >>> copy_examples(dest)
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: dest=.../week3 already holds assignment.toml, ...: choose an empty folder, or overwrite (--force)
+    convmath.errors.ConvMathError: dest=.../week3 already holds assignment.toml, ...: choose an empty folder, ...
     >>> len(copy_examples(dest, overwrite=True)) >= 3
     True
     """

@@ -27,7 +27,8 @@ def files(tmp_path: Path) -> dict[str, str]:
     """Paths the table refers to as {name}: bad encodings, an existing file, unwritable places."""
     text = (EX / "assignment.toml").read_text(encoding="utf-8")
     (tmp_path / "utf16.toml").write_bytes(text.encode("utf-16"))
-    latin = 'id = "w1"\ntitle = "Semaine 1: la convolution, déjà vue"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
+    latin = ('id = "w1"\ntitle = "Semaine 1: la convolution, déjà vue"\n'
+             '[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
     (tmp_path / "latin1.toml").write_bytes(latin.encode("latin-1"))
     (tmp_path / "roster16.csv").write_bytes("student_id\ns001\n".encode("utf-16"))
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
@@ -109,7 +110,8 @@ def _fill(argv: list[str], files: dict[str, str]) -> list[str]:
     return [arg.format(**files) if "{" in arg else arg for arg in argv]
 
 
-@pytest.mark.parametrize(("command", "argv", "fragment"), [pytest.param(c, a, f, id=f"{c}-{i}") for c, i, a, f in MISUSES])
+@pytest.mark.parametrize(("command", "argv", "fragment"),
+                         [pytest.param(c, a, f, id=f"{c}-{i}") for c, i, a, f in MISUSES])
 def test_a_misuse_is_one_line_and_exit_status_2(command: str, argv: list[str], fragment: str,
                                                 files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     status = main(_fill(argv, files))

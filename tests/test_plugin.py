@@ -78,7 +78,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 @pytest.mark.slow
-def test_unasked_the_plugin_leaves_the_projects_profile_alone(pytester: pytest.Pytester, env: pytest.MonkeyPatch) -> None:
+def test_unasked_the_plugin_leaves_the_projects_profile_alone(pytester: pytest.Pytester,
+                                                              env: pytest.MonkeyPatch) -> None:
     counts, out = _counts(pytester)
     assert counts["plain"] == counts["after"] == 5
     assert counts["marked"] == 50  # the marker asks: convmath-ci (CI is set), for that test only

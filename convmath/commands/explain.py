@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
 import sympy
 
 from .. import sizes, symbols
 
-_LAYERS = {
+_LAYERS: dict[str, tuple[Callable[..., Any], str]] = {
     "conv": (sizes.conv_output_size, "convolution / cross-correlation"),
     "conv_transpose": (sizes.conv_transpose_output_size, "transposed convolution"),
     "pool": (sizes.pool_output_size, "pooling"),
@@ -31,7 +33,7 @@ def explain(layer: str, n: int, kernel_size: int, *, stride: int | None = 1, pad
     fn, title = _LAYERS[layer]
     options: dict[str, object] = {"padding": symbols.p, "dilation": symbols.d}
     numbers: dict[str, object] = {"padding": padding, "dilation": dilation}
-    stride_value = kernel_size if (stride is None and layer == "pool") else stride
+    stride_value: int = (kernel_size if layer == "pool" else 1) if stride is None else stride
     options["stride"] = symbols.s
     numbers["stride"] = stride_value
     if layer == "conv_transpose":
