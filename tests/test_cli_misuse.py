@@ -33,6 +33,10 @@ def files(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "roster16.csv").write_bytes("student_id\ns001\n".encode("utf-16"))
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
     (tmp_path / "subs").mkdir()
+    from grader.gradebook import Gradebook
+
+    with Gradebook(tmp_path / "g.db"):  # an empty gradebook, for the report's rows
+        pass
     return {
         "utf16": str(tmp_path / "utf16.toml"),
         "latin1": str(tmp_path / "latin1.toml"),
@@ -100,6 +104,12 @@ MISUSES = [
     ("demo", "out-under-a-file", ["demo", "--out", "{under_file}"], "is a file, not a folder"),
     ("demo", "out-unwritable", ["demo", "--out", "{unwritable}"], "cannot be created"),
     ("demo", "jobs-not-int", ["demo", "--jobs", "two"], "invalid int value: 'two'"),
+    ("report", "no-gradebook", ["report", "--assignment", ASSIGNMENT], "--gradebook"),
+    ("report", "utf16-assignment", ["report", "--gradebook", "{tmp}/g.db", "--assignment", "{utf16}"], "UTF-8"),
+    ("report", "out-is-a-file", ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT,
+                                 "--out", "{file}"], "{file}"),
+    ("report", "bad-locale", ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT, "--locale", "fr"],
+     "invalid choice: 'fr'"),
     ("examples", "no-folder", ["examples"], "required: DIR"),
     ("examples", "dest-is-a-file", ["examples", "{file}"], "is an existing file"),
     ("examples", "dest-unwritable", ["examples", "{unwritable}"], "cannot be created"),
@@ -114,6 +124,7 @@ def _fill(argv: list[str], files: dict[str, str]) -> list[str]:
                          [pytest.param(c, a, f, id=f"{c}-{i}") for c, i, a, f in MISUSES])
 def test_a_misuse_is_one_line_and_exit_status_2(command: str, argv: list[str], fragment: str,
                                                 files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    fragment = fragment.format(**files)
     status = main(_fill(argv, files))
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
