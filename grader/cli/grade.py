@@ -170,12 +170,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    from convmath.cli import output_folder
+
     from ..batch import collect, run_batch
     from ..export import write_exports
     from ..gradebook import Gradebook
     from ..results import error_result
 
     context = _context(args)
+    output_folder(args.out)  # before any grading: a bad --out is a one-line error, not a lost batch
+    output_folder(args.gradebook.parent, "--gradebook")
+    if args.gradebook.is_dir():
+        raise ConvMathError(f"--gradebook={args.gradebook} is a folder: give a file name such as grades.db")
     files, skipped = collect(args.submissions)
     if not files:
         skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
