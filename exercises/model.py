@@ -52,6 +52,11 @@ class AnswerSpec:
     ``"positive_integer"``, ``"nonnegative_integer"``, ``"positive_real"``,
     ``"real"``. Only these names may appear in the student's expression."""
 
+    bounds: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    """For ``expression`` answers: where the prompt says the answer holds, as
+    symbol -> ``(low, high)`` inclusive (``None``: open), e.g. ``{"t": (3, None)}``
+    for "for t >= 3". The answer is compared only there (see :mod:`exercises.domains`)."""
+
     signature: str = ""
     """For ``function`` answers: the signature shown to the student, e.g.
     ``"corr2d(X, K)"``."""
@@ -68,6 +73,12 @@ class AnswerSpec:
 
     choices: tuple[str, ...] = ()
     """For ``choice`` answers: the allowed keys, in display order."""
+
+    option_values: Mapping[str, Any] = field(default_factory=dict)
+    """For ``choice`` answers whose options stand for values (kernels that give a
+    result): key -> the value the option gives. Exactly one option's value may
+    pass the comparison of an ``array`` answer (``rtol``/``atol``) with the right
+    option's value; :mod:`exercises.selftest` checks it."""
 
     forbidden_imports: tuple[str, ...] = ()
     """Modules the student may not import for this part (implement-a-function

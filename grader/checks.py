@@ -37,11 +37,9 @@ Kinds
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import math
 import numbers
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -52,8 +50,9 @@ import sympy
 
 from convmath.errors import ConvMathError
 from convmath.testing.compare import Mismatch, compare, describe, fmt_value
-from convmath.testing.functions import Supports
+from convmath.testing.functions import same_signature_reference, supports_for
 from convmath.testing.runner import check_function, grader_settings, misconception_text
+from exercises.domains import POINTS, SEED, close, sample_points, value_at
 from exercises.model import Part
 
 from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
@@ -78,8 +77,8 @@ class CheckOptions:
     """Fraction of the points given for a wrong answer that matches a misconception
     (``> 0`` makes such answers ``partial``)."""
 
-    expression_points: int = 60
-    """Random points at which two expressions are compared."""
+    expression_points: int = POINTS
+    """Random points at which two expressions are compared (:func:`exercises.domains.sample_points`)."""
 
     simplify_max_ops: int = 40
     """Largest expression (``sympy.count_ops``) on which ``simplify`` is also tried."""
@@ -93,7 +92,7 @@ class CheckOptions:
     max_calls: int = 300
     """Most calls of one function answer, shrinking included."""
 
-    seed: int = 0
+    seed: int = SEED
     """Seed of the random points of expression checks (fixed: every student gets the same points)."""
 
 
@@ -340,7 +339,7 @@ def _check_expression(part: Part, answer: Any, locale: str, call: Any, options: 
         return _result(part, False, _msg("not_expression", locale, name=name, reason=err), locale=locale,
                        options=options, error=True)
     expected = _rebind(sympy.sympify(spec.expected), symbols)
-    points = _points(spec.symbols, options)
+    points = _points(spec, options)
     counter, exact = _compare_at(student, expected, points)
     if counter is None and not exact and _provably_unequal(student, expected, options):
         counter = {}
@@ -372,32 +371,17 @@ class _Points(tuple):  # type: ignore[type-arg]
         return isinstance(other, _Points) and self.key == other.key
 
 
-def _points(domains: Mapping[str, str], options: CheckOptions) -> _Points:
-    """The points (the same for every student: fixed seed), cached per (domains, seed, count)."""
-    return _point_set(tuple(domains.items()), options.seed, options.expression_points)
+def _points(spec: Any, options: CheckOptions) -> _Points:
+    """The points of :func:`exercises.domains.sample_points` (the generator's), cached per (domains, bounds, seed, count)."""
+    return _point_set(tuple(spec.symbols.items()), tuple(sorted(getattr(spec, "bounds", {}).items())),
+                      options.seed, options.expression_points)
 
 
 @functools.lru_cache(maxsize=64)
-def _point_set(domains: tuple[tuple[str, str], ...], seed: int, count: int) -> _Points:
-    rng = random.Random(seed)
-    small = [dict.fromkeys(dict(domains), v) for v in (1, 2, 3)]
-    points = []
-    for i in range(count):
-        top = 6 if i < count // 2 else 40
-        point = {}
-        for name, domain in domains:
-            if domain == "positive_integer":
-                point[name] = rng.randint(1, top)
-            elif domain == "nonnegative_integer":
-                point[name] = rng.randint(0, top)
-            elif domain == "positive_real":
-                point[name] = sympy.Rational(rng.randint(1, 20 * top), rng.randint(1, 20))
-            else:
-                point[name] = sympy.Rational(rng.randint(-20 * top, 20 * top), rng.randint(1, 20))
-        points.append(point)
-    kept = [p for p in small if all(d != "nonnegative_integer" or v >= 0 for (_, d), v in zip(domains, p.values()))]
-    out = _Points(kept + points)
-    out.key = (domains, seed, count)
+def _point_set(domains: tuple[tuple[str, str], ...], bounds: tuple[tuple[str, Any], ...], seed: int,
+               count: int) -> _Points:
+    out = _Points(sample_points(dict(domains), dict(bounds), seed=seed, count=count))
+    out.key = (domains, bounds, seed, count)
     out.fractions = tuple({k: Fraction(v) if isinstance(v, int) else Fraction(int(v.p), int(v.q))
                            for k, v in p.items()} for p in out)
     return out
@@ -487,21 +471,10 @@ def _same(v: Fraction | Enclosure, e: Fraction | Enclosure) -> bool | None:
 
 
 def _value(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
-    try:
-        result = expr.xreplace({s: sympy.sympify(v) for s, v in values.items()})
-        if result.free_symbols or result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return None
-        if not result.is_Rational:
-            result = sympy.N(result, 30)
-        return result if result.is_real else None
-    except (TypeError, ValueError, ArithmeticError):
-        return None
+    return value_at(expr, {s.name: v for s, v in values.items()})
 
 
-def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
-    if a.is_Rational and b.is_Rational:
-        return bool(a == b)
-    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+_close = close
 
 
 def _provably_unequal(student: sympy.Expr, expected: sympy.Expr, options: CheckOptions) -> bool:
@@ -552,8 +525,8 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
     spec, name = part.answer, part.answer.name
     if call is None:
         return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=name))
-    supports = Supports.from_config(spec.config, **_op_from_reference(spec.reference, spec.config))
-    reference = _same_signature_reference(spec.reference)
+    supports = supports_for(spec.config, spec.reference)
+    reference = same_signature_reference(spec.reference)
     report = check_function(_adapt(call), supports, reference=reference,
                             rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9,
                             settings=grader_settings(options.max_examples),
@@ -574,40 +547,6 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
         return PartResult(part.points * credit, part.points, "partial", message, label, details)
     status: Status = "incorrect" if failure.status == "wrong" else "error"
     return PartResult(0.0, part.points, status, message, label, details)
-
-
-_CANONICAL = {
-    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
-    "max_pool": "max_pool", "avg_pool": "avg_pool",
-    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
-}
-
-
-def _op_from_reference(reference: str, config: Mapping[str, Any]) -> dict[str, Any]:
-    """Default ``op`` (and output-size options) read from a convmath reference's name."""
-    if "op" in config or ":" not in reference:
-        return {}
-    fn = reference.rsplit(":", 1)[1]
-    op = _CANONICAL.get(fn)
-    if op is None:
-        return {}
-    extra: dict[str, Any] = {"op": op}
-    if fn == "pool_output_size":
-        extra["formula"] = "pool"
-    if fn == "d2l_output_size":
-        extra["padding_convention"] = "total"
-    return extra
-
-
-def _same_signature_reference(reference: str) -> Callable[..., Any] | None:
-    """The spec's reference when it takes the student's arguments; ``None`` for convmath's
-    PyTorch-layout functions and formulas (then the canonical computation is the reference)."""
-    if not reference:
-        return None
-    module, _, attr = reference.partition(":")
-    if module.startswith("convmath.") and attr in _CANONICAL and attr != "corr2d":
-        return None
-    return getattr(importlib.import_module(module), attr)
 
 
 def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Any]:

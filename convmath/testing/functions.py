@@ -67,6 +67,8 @@ __all__ = [
     "expected_output",
     "misconception_outputs",
     "LABELS",
+    "supports_for",
+    "same_signature_reference",
 ]
 
 OPS = ("correlate", "convolve", "max_pool", "avg_pool", "output_size")
@@ -140,13 +142,19 @@ class Supports:
     """Pooling: the function takes ``ceil_mode=``."""
 
     mode_arg: bool = False
-    """Pooling: the function takes ``mode="max"``/``"avg"`` (d2l's ``pool2d``)."""
+    """Pooling: the function takes ``mode="max"``/``"avg"`` (d2l's ``pool2d``); it is then
+    called in both modes (``op`` is only the mode the plan starts with)."""
 
     args: tuple[str, ...] = ("n", "kernel_size", "padding", "stride")
     """Output size: the positional arguments, in order."""
 
     formula: str = "conv"
     """Output size: ``"conv"`` or ``"pool"``."""
+
+    max_value: int = 10**6
+    """Output size: the largest kernel, stride, padding (and about the largest input) drawn: the
+    domain the check samples, far beyond a prompt's sizes (a third of the cases stay at most 4,
+    a third at most 40)."""
 
     padding_convention: str = "per_side"
     """Output size: ``padding`` is ``"per_side"`` (PyTorch) or ``"total"`` (d2l's ``p_h``)."""
@@ -212,6 +220,80 @@ class Supports:
         if "args" in data:
             data["args"] = tuple(data["args"])
         return cls(**data)
+
+
+_CANONICAL = {
+    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
+    "max_pool": "max_pool", "avg_pool": "avg_pool",
+    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
+}
+
+
+def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
+    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name.
+
+    The grader's function check and the self-tests (:mod:`exercises.selftest`)
+    both build the check this way, so they test the same thing.
+
+    Parameters
+    ----------
+    config : mapping
+        ``AnswerSpec.config`` (see :meth:`Supports.from_config`).
+    reference : str, optional
+        ``"module:function"`` of the reference.
+
+    Returns
+    -------
+    Supports
+
+    Examples
+    --------
+    >>> supports_for({"layout": "single"}, "convmath.numeric:corr2d").op
+    'correlate'
+    >>> supports_for({}, "convmath.sizes:d2l_output_size").padding_convention
+    'total'
+    """
+    extra: dict[str, Any] = {}
+    if "op" not in config and ":" in reference:
+        fn = reference.rsplit(":", 1)[1]
+        op = _CANONICAL.get(fn)
+        if op is not None:
+            extra["op"] = op
+            if fn == "pool_output_size":
+                extra["formula"] = "pool"
+            if fn == "d2l_output_size":
+                extra["padding_convention"] = "total"
+    return Supports.from_config(config, **extra)
+
+
+def same_signature_reference(reference: str) -> Any:
+    """The reference function when it takes the student's arguments; ``None`` for convmath's
+    PyTorch-layout functions and formulas (then :func:`expected_output` is the reference).
+
+    Parameters
+    ----------
+    reference : str
+        ``"module:function"`` (empty: none).
+
+    Returns
+    -------
+    callable or None
+
+    Examples
+    --------
+    >>> same_signature_reference("convmath.numeric:corr2d").__name__
+    'corr2d'
+    >>> same_signature_reference("convmath.sizes:conv_output_size") is None
+    True
+    """
+    import importlib
+
+    if not reference:
+        return None
+    module, _, attr = reference.partition(":")
+    if module.startswith("convmath.") and attr in _CANONICAL and attr != "corr2d":
+        return None
+    return getattr(importlib.import_module(module), attr)
 
 
 def _check_in(name: str, value: Any, allowed: tuple[str, ...]) -> None:
@@ -358,17 +440,28 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
         kwargs["dilation"] = squash(config.dilation)
     if sup.ceil_mode:
         kwargs["ceil_mode"] = config.ceil_mode
-    if sup.mode_arg:
-        kwargs["mode"] = "max" if sup.op == "max_pool" else "avg"
-    return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), {"x": x, "config": config})
+    data: dict[str, Any] = {"x": x, "config": config}
+    if sup.mode_arg:  # a function that takes mode= is tested in every mode (its op is the first one shown)
+        first = "max" if sup.op == "max_pool" else "avg"
+        mode = draw(st.sampled_from((first, "avg" if first == "max" else "max")), label="mode")
+        kwargs["mode"] = mode
+        data["op"] = "max_pool" if mode == "max" else "avg_pool"
+    return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), data)
 
 
 @st.composite
 def _output_size_cases(draw: Any, sup: Supports) -> Case:
-    a = draw(cs.output_size_arguments(
-        layer=sup.formula, dilation="dilation" in sup.args,
-        max_stride=4 if "stride" in sup.args else 1, max_padding=3 if "padding" in sup.args else 0,
-    ), label="arguments")
+    # the whole domain: the sizes of a prompt, then larger, then up to max_value (shrinks to the smallest)
+    top = draw(st.sampled_from((4, 40, sup.max_value)), label="scale")
+    stride, padding = "stride" in sup.args, "padding" in sup.args
+    k = draw(st.integers(1, min(top, 7) if top == 4 else top), label="kernel_size")
+    s = draw(st.integers(1, top), label="stride") if stride else 1
+    d = draw(st.integers(1, min(top, 3)), label="dilation") if "dilation" in sup.args else 1
+    limit = k // 2 if sup.formula == "pool" else top
+    p = draw(st.integers(0, min(limit, top)), label="padding") if padding else 0
+    smallest = max(1, d * (k - 1) + 1 - 2 * p)
+    n = smallest + draw(st.integers(0, max(0, top * 16 - smallest) if top == 4 else top), label="n")
+    a = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
     if sup.padding_convention == "total":
         a["padding"] = 2 * a["padding"] + draw(st.integers(0, 1), label="odd total padding")
     return Case(tuple(a[name] for name in sup.args), {}, sup.args, dict(a))
@@ -426,9 +519,15 @@ def expected_output(supports: Supports, case: Case) -> Any:
     if supports.op == "output_size":
         return _size(supports, d)
     if supports.is_pool:
-        return _unwrap(supports, _pool(supports, d["x"], d["config"]))
+        return _unwrap(supports, _pool(_mode(supports, case), d["x"], d["config"]))
     cfg = d["config"]
     return _unwrap(supports, _conv(supports, supports.op, d["x"], d["weight"], d["bias"], **cfg.options()))
+
+
+def _mode(sup: Supports, case: Case) -> Supports:
+    """``sup`` with the pooling op of this case (a ``mode=`` function is called in every mode)."""
+    op = case.data.get("op", sup.op)
+    return sup if op == sup.op else replace(sup, op=op)
 
 
 def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> np.ndarray:
@@ -547,6 +646,7 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
 
 
 def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    sup = _mode(sup, case)
     x, cfg = case.data["x"], case.data["config"]
     expected = _pool(sup, x, cfg)
     stride = cfg.kernel_size if cfg.stride is None else cfg.stride

@@ -260,7 +260,7 @@ def _check_reference(exercise: Exercise, part: Part) -> str | None:
         return None if ok else f"part {part.key}: solution code gives a different array"
     elif spec.kind == "shape":
         value = tuple(value) if isinstance(value, (tuple, list)) else value
-    if not same_value(value, spec.expected, symbols=spec.symbols):
+    if not same_value(value, spec.expected, symbols=spec.symbols, bounds=spec.bounds):
         return f"part {part.key}: solution code gives {value!r}, expected {spec.expected!r}"
     return None
 
@@ -272,10 +272,10 @@ def _check_wrongs(part: Part) -> str | None:
     for i, wrong in enumerate(part.wrong_answers):
         if wrong.label not in CATALOGUE:
             return f"part {part.key}: misconception {wrong.label!r} is not in the catalogue"
-        if same_value(wrong.value, spec.expected, symbols=spec.symbols):
+        if same_value(wrong.value, spec.expected, symbols=spec.symbols, bounds=spec.bounds):
             return f"part {part.key}: misconception {wrong.label!r} gives the right answer {wrong.value!r}"
         for other in part.wrong_answers[:i]:
-            if same_value(wrong.value, other.value, symbols=spec.symbols):
+            if same_value(wrong.value, other.value, symbols=spec.symbols, bounds=spec.bounds):
                 return f"part {part.key}: misconceptions {other.label!r} and {wrong.label!r} both give {wrong.value!r}"
     return None
 

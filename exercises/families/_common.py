@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import json
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
@@ -38,6 +37,7 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size
 
+from ..domains import DOMAINS, differs
 from ..model import AnswerSpec, Exercise, Part, WrongAnswer
 
 __all__ = [
@@ -56,15 +56,6 @@ __all__ = [
     "receptive_field_labels",
     "DOMAINS",
 ]
-
-#: Expression-answer domains and the sympy assumptions of each.
-DOMAINS: dict[str, dict[str, bool]] = {
-    "positive_integer": {"integer": True, "positive": True},
-    "nonnegative_integer": {"integer": True, "nonnegative": True},
-    "positive_real": {"real": True, "positive": True},
-    "real": {"real": True},
-}
-
 
 def bilingual(en: str, zh: str) -> dict[str, str]:
     """A locale mapping with both locales.
@@ -115,48 +106,23 @@ def _parse_cached(text: str, symbols: tuple[tuple[str, str], ...]) -> sympy.Expr
     return sympy.sympify(text, locals=local)
 
 
-def _sample_points(symbols: Mapping[str, str], count: int = 24) -> list[dict[str, int]]:
-    """Deterministic sample points of the symbols' domains (sizes large enough for kernels to fit)."""
-    rng = random.Random(20240501)
-    low = {"positive_integer": 1, "nonnegative_integer": 0, "positive_real": 1, "real": -5}
-    points = []
-    for _ in range(count):
-        point = {}
-        for name, domain in symbols.items():
-            top = 60 if name in ("n", "h", "w") else 9
-            start = 20 if name in ("n", "h", "w") else low[domain]
-            point[name] = rng.randint(start, top)
-        points.append(point)
-    return points
-
-
 @functools.lru_cache(maxsize=4096)
-def _values_at_samples(expr: sympy.Basic, symbols: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
-    """Exact values of ``expr`` at the sample points (cached: families compare the same expressions often)."""
-    table = sympy_symbols(dict(symbols))
-    values = []
-    for point in _sample_points(dict(symbols)):
-        value = expr.xreplace({table[name]: sympy.Integer(v) for name, v in point.items()})
-        values.append(value if value.is_number else sympy.simplify(value))
-    return tuple(values)
-
-
-def _expressions_equal(a: Any, b: Any, symbols: Mapping[str, str]) -> bool:
-    a, b = sympy.sympify(a), sympy.sympify(b)
+def _expressions_equal(a: sympy.Basic, b: sympy.Basic, symbols: tuple[tuple[str, str], ...],
+                       bounds: tuple[tuple[str, tuple[Any, Any]], ...]) -> bool:
+    """Equal as answers: at every point of :func:`exercises.domains.sample_points` where ``b`` is defined."""
     if a == b:
         return True
-    key = tuple(sorted(symbols.items()))
-    return _values_at_samples(a, key) == _values_at_samples(b, key)
+    return differs(a, b, dict(symbols), dict(bounds)) is None and differs(b, a, dict(symbols), dict(bounds)) is None
 
 
-def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> bool:
+def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None,
+               bounds: Mapping[str, tuple[Any, Any]] | None = None) -> bool:
     """True when two answers are equal as answers of their kind.
 
     Ints and floats compare by value (``15 == 15.0``), tuples element-wise,
-    arrays by shape and values, sympy expressions by value at deterministic
-    sample points of ``symbols`` (the grader's equivalence test is of the
-    same kind, so expressions equal at every sample point could not be told
-    apart).
+    arrays by shape and values, sympy expressions by value at the sample
+    points of ``symbols`` within ``bounds`` (:mod:`exercises.domains`: the
+    points and the decision rule the grader uses).
 
     >>> same_value(15, 15.0), same_value((3, 4), (3, 5)), same_value(np.ones(2), np.ones(3))
     (True, False, False)
@@ -165,14 +131,15 @@ def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> b
     True
     """
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return _expressions_equal(a, b, symbols or {})
+        return _expressions_equal(sympy.sympify(a), sympy.sympify(b), tuple(sorted((symbols or {}).items())),
+                                  tuple(sorted((bounds or {}).items())))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool(np.array_equal(a, b))
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
         if not isinstance(a, (tuple, list)) or not isinstance(b, (tuple, list)) or len(a) != len(b):
             return False
-        return all(same_value(x, y, symbols=symbols) for x, y in zip(a, b))
+        return all(same_value(x, y, symbols=symbols, bounds=bounds) for x, y in zip(a, b))
     return bool(a == b)
 
 
@@ -181,6 +148,7 @@ def wrong_answers(
     candidates: Mapping[str, Callable[[], Any]],
     *,
     symbols: Mapping[str, str] | None = None,
+    bounds: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> tuple[WrongAnswer, ...] | None:
     """Evaluate the misconceptions that apply to a variant.
 
@@ -193,6 +161,8 @@ def wrong_answers(
         (usually ``lambda: CATALOGUE[label].wrong(...)``).
     symbols : mapping, optional
         Domains of the symbols, for expression answers.
+    bounds : mapping, optional
+        Where the expression answer holds (see :class:`~exercises.model.AnswerSpec`).
 
     Returns
     -------
@@ -221,9 +191,9 @@ def wrong_answers(
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if same_value(value, expected, symbols=symbols):
+        if same_value(value, expected, symbols=symbols, bounds=bounds):
             return None
-        if any(same_value(value, other.value, symbols=symbols) for other in out):
+        if any(same_value(value, other.value, symbols=symbols, bounds=bounds) for other in out):
             continue  # the same number as an earlier (more specific) misconception: that one names it
         out.append(WrongAnswer(label, value))
     return tuple(out)
