@@ -30,7 +30,7 @@ import sympy
 
 from convmath.errors import ConvMathError
 
-__all__ = ["DOMAINS", "LARGE", "POINTS", "SEED", "check_bounds", "sample_points", "value_at", "close", "differs"]
+__all__ = ["DOMAINS", "LARGE", "POINTS", "SEED", "check_bounds", "close", "differs", "sample_points", "value_at"]
 
 #: Expression-answer domains and the sympy assumptions of each.
 DOMAINS: dict[str, dict[str, bool]] = {
@@ -156,8 +156,7 @@ def _draw(rng: random.Random, domain: str, lo: Fraction | None, hi: Fraction | N
     low = max(low, lo) if lo is not None else low
     high = Fraction(top) + (0 if lo is None else max(Fraction(0), lo))  # at or above the bound's start
     high = min(high, hi) if hi is not None else high
-    if high < low:
-        high = low
+    high = max(high, low)
     if integer:
         a, b = -(-low.numerator // low.denominator), high.numerator // high.denominator
         return Fraction(rng.randint(a, max(a, b)))

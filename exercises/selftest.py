@@ -37,8 +37,16 @@ import sympy
 from .domains import differs, sample_points
 from .model import Exercise, Part
 
-__all__ = ["Finding", "check_mutations", "check_choices", "check_domains", "check_distinct",
-           "check_exercise", "check_family", "function_mutants"]
+__all__ = [
+    "Finding",
+    "check_choices",
+    "check_distinct",
+    "check_domains",
+    "check_exercise",
+    "check_family",
+    "check_mutations",
+    "function_mutants",
+]
 
 
 @dataclass(frozen=True)
@@ -341,7 +349,7 @@ def check_distinct(exercise: Exercise) -> list[Finding]:
     for part in exercise.parts:
         spec = part.answer
 
-        def same(a: Any, b: Any) -> bool:
+        def same(a: Any, b: Any, spec: Any = spec) -> bool:
             if spec.kind == "array":
                 a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
                 return a.shape == b.shape and bool(np.allclose(a, b, rtol=spec.rtol, atol=spec.atol))

@@ -539,13 +539,13 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
                        details=details)
     failure = report.failure
     assert failure is not None
-    details.update(call=failure.call, status=failure.status)
+    details.update(call=failure.call, status=failure.status, misconceptions=list(failure.labels))
     message = report.message(name, locale=locale)
     label = failure.misconception
     credit = max(0.0, min(1.0, options.misconception_credit))
     if label is not None and credit > 0:
         return PartResult(part.points * credit, part.points, "partial", message, label, details)
-    status: Status = "incorrect" if failure.status == "wrong" else "error"
+    status: Status = "incorrect" if failure.status in ("wrong", "slow") else "error"
     return PartResult(0.0, part.points, status, message, label, details)
 
 

@@ -9,8 +9,15 @@ import pytest
 import sympy
 
 from exercises.families import families, generate
-from exercises.selftest import (check_choices, check_distinct, check_domains, check_exercise, check_family,
-                                check_mutations, function_mutants)
+from exercises.selftest import (
+    check_choices,
+    check_distinct,
+    check_domains,
+    check_exercise,
+    check_family,
+    check_mutations,
+    function_mutants,
+)
 
 
 @pytest.mark.parametrize("name", sorted(families()))
