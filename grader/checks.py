@@ -100,11 +100,11 @@ class CheckOptions:
 class PartResult:
     """The verdict on one answer."""
 
-    score: float
-    """Points earned."""
+    score: Fraction
+    """Points earned, exact."""
 
-    max_score: float
-    """Points the part is worth."""
+    max_score: Fraction
+    """Points the part is worth, exact."""
 
     status: Status
     """``correct``, ``incorrect``, ``partial``, ``missing`` or ``error`` (could not be evaluated)."""
@@ -200,7 +200,7 @@ def check_part(
     if checker is None:
         raise ConvMathError(f"kind={spec.kind!r} is not allowed; use one of {', '.join(repr(k) for k in _CHECKERS)}")
     if spec.kind != "function" and answer is None:
-        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=spec.name))
+        return PartResult(Fraction(0), part.points, "missing", _msg("missing", locale, name=spec.name))
     return checker(part, answer, locale, call, options)
 
 
@@ -210,10 +210,14 @@ def _result(part: Part, ok: bool, message: str, *, locale: str, options: CheckOp
         return PartResult(part.points, part.points, "correct", message, None, dict(details or {}))
     if label is not None:
         message += _msg("misconception", locale, feedback=misconception_text(label, value, locale=locale))
-        credit = max(0.0, min(1.0, options.misconception_credit))
-        if credit > 0:
-            return PartResult(part.points * credit, part.points, "partial", message, label, dict(details or {}))
-    return PartResult(0.0, part.points, "error" if error else "incorrect", message, label, dict(details or {}))
+        if _credit(options) > 0:
+            return PartResult(part.points * _credit(options), part.points, "partial", message, label, dict(details or {}))
+    return PartResult(Fraction(0), part.points, "error" if error else "incorrect", message, label, dict(details or {}))
+
+
+def _credit(options: CheckOptions) -> Fraction:
+    """The misconception credit as an exact fraction in [0, 1]."""
+    return min(Fraction(1), max(Fraction(0), Fraction(repr(float(options.misconception_credit)))))
 
 
 def _diagnose(part: Part, matches: Callable[[Any], bool]) -> str | None:
@@ -524,7 +528,7 @@ def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: Chec
 def _check_function(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
     spec, name = part.answer, part.answer.name
     if call is None:
-        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=name))
+        return PartResult(Fraction(0), part.points, "missing", _msg("missing", locale, name=name))
     supports = supports_for(spec.config, spec.reference)
     reference = same_signature_reference(spec.reference)
     report = check_function(_adapt(call), supports, reference=reference,
@@ -532,7 +536,7 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
                             settings=grader_settings(options.max_examples),
                             time_limit=options.function_time_limit, max_calls=options.max_calls)
     if report.missing:
-        return PartResult(0.0, part.points, "missing", _msg("function_missing", locale, name=name))
+        return PartResult(Fraction(0), part.points, "missing", _msg("function_missing", locale, name=name))
     details = {"calls": report.calls, "stopped": report.stopped}
     if report.passed:
         return _result(part, True, report.message(name, locale=locale), locale=locale, options=options,
@@ -542,11 +546,10 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
     details.update(call=failure.call, status=failure.status, misconceptions=list(failure.labels))
     message = report.message(name, locale=locale)
     label = failure.misconception
-    credit = max(0.0, min(1.0, options.misconception_credit))
-    if label is not None and credit > 0:
-        return PartResult(part.points * credit, part.points, "partial", message, label, details)
+    if label is not None and _credit(options) > 0:
+        return PartResult(part.points * _credit(options), part.points, "partial", message, label, details)
     status: Status = "incorrect" if failure.status in ("wrong", "slow") else "error"
-    return PartResult(0.0, part.points, status, message, label, details)
+    return PartResult(Fraction(0), part.points, status, message, label, details)
 
 
 def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Any]:

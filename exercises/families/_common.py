@@ -25,6 +25,7 @@ stable (other family modules rely on them):
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -209,7 +210,7 @@ def make_part(
     points: float = 1.0,
 ) -> Part:
     """A :class:`~exercises.model.Part` (``solution_code`` must define ``answer.name``)."""
-    return Part(key=key, prompt=dict(prompt), answer=answer, points=float(points),
+    return Part(key=key, prompt=dict(prompt), answer=answer, points=points,
                 wrong_answers=tuple(wrongs), solution_code=solution_code)
 
 
@@ -266,6 +267,8 @@ def to_plain(value: Any) -> Any:
         return {"dtype": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
     if isinstance(value, sympy.Basic):
         return sympy.srepr(value)
+    if isinstance(value, Fraction):  # points: a float when exact, else "4/3"
+        return int(value) if value.denominator == 1 else float(value) if float(value) == value else str(value)
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return value
