@@ -102,6 +102,15 @@ class GradingContext:
     """How sandboxes start: ``"zygote"`` (forked from a pre-started interpreter
     that has imported numpy), ``"fresh"`` (a new interpreter each) or ``"auto"``."""
 
+    reveal: str | None = None
+    """What feedback reveals, overriding the assignment's ``reveal`` (``--reveal``):
+    ``"never"``, ``"diagnosis"`` or ``"always"``; ``None`` keeps the assignment's."""
+
+    @property
+    def reveal_level(self) -> str:
+        """The ``reveal`` in force: this context's, else the assignment's."""
+        return self.reveal or self.assignment.reveal
+
     @cached_property
     def assignment(self) -> Assignment:
         """The parsed assignment."""
@@ -133,6 +142,7 @@ class GradingContext:
             "compare": self.compare,
             "call_timeout": self.call_timeout,
             "sandbox_mode": self.sandbox_mode,
+            "reveal": self.reveal,
         }
 
     @classmethod
@@ -148,6 +158,7 @@ class GradingContext:
             compare=bool(data.get("compare", True)),
             call_timeout=float(data.get("call_timeout", 5.0)),
             sandbox_mode=str(data.get("sandbox_mode", "auto")),
+            reveal=data.get("reveal"),
         )
 
 
@@ -228,8 +239,9 @@ def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, la
 
 def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingContext) -> PartOutcome:
     """Check one part from the sandbox's :class:`~grader.sandbox.Value` of its name."""
-    from .checks import check_part
+    from .checks import CheckOptions, check_part
 
+    options = CheckOptions(reveal=context.reveal_level)
     name = part.answer.name
     status = getattr(value, "status", "missing")
     if part.answer.kind == "function":
@@ -238,14 +250,16 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
 
         if status in ("ok", "unserializable"):  # defined, but not as a function
             return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
-        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None)
+        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None,
+                            options=options)
     elif status == "unserializable":
         return _outcome(slot, part, 0, "error", f"'{name}' could not be read as plain data: {value.message}")
     elif status == "function":
         return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a value, not a function")
     else:
-        result = check_part(part, value.value if status == "ok" else None, locale=context.locale)
-    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception)
+        result = check_part(part, value.value if status == "ok" else None, locale=context.locale, options=options)
+    label = None if options.reveal == "never" else result.misconception  # the label is shown in the exports
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, label)
 
 
 def _execute(

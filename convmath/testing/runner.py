@@ -125,17 +125,25 @@ class FunctionReport:
     missing: bool = False
     """The function is still a stub (raised ``NotImplementedError`` on the first call)."""
 
-    def message(self, name: str, *, locale: str = "en") -> str:
-        """The student-facing explanation (one template per kind of failure)."""
+    def message(self, name: str, *, locale: str = "en", reveal: str = "all") -> str:
+        """The student-facing explanation (one template per kind of failure).
+
+        ``reveal`` is ``"all"`` (the expected result and the misconception),
+        ``"diagnosis"`` (the misconception, not the expected result) or
+        ``"none"`` (neither).
+        """
         loc = locale if locale in RUNNER_MESSAGES["passed"] else "en"
         if self.failure is None:
             return RUNNER_MESSAGES["passed"][loc].format(name=name, calls=self.calls)
         f = self.failure
-        text = RUNNER_MESSAGES[f.status][loc].format(
+        status = "wrong_hidden" if f.status == "wrong" and reveal != "all" else f.status
+        text = RUNNER_MESSAGES[status][loc].format(
             name=name, call=f.call, message=f.message, expected=fmt_value(f.expected), actual=fmt_value(f.actual),
             detail=describe(f.mismatch, "result", locale=loc) if f.mismatch and f.mismatch.kind != "value" else "",
         ).replace(" ()", "").replace("（）", "")
         value = fmt_value(f.actual, limit=60)
+        if reveal == "none":
+            return text
         if f.misconception:
             text += RUNNER_MESSAGES["misconception"][loc].format(
                 feedback=misconception_text(f.misconception, value, locale=loc))
@@ -153,6 +161,10 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
     "wrong": {
         "en": "{name}({call}) returned {actual}, expected {expected} ({detail})",
         "zh": "{name}({call}) 返回了 {actual}，应为 {expected}（{detail}）",
+    },
+    "wrong_hidden": {
+        "en": "{name}({call}) returned {actual}, which is not the right result",
+        "zh": "{name}({call}) 返回了 {actual}，结果不正确",
     },
     "error": {
         "en": "{name}({call}) raised {message}",

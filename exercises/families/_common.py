@@ -169,9 +169,9 @@ def wrong_answers(
     -------
     tuple of WrongAnswer or None
         The wrong answers in the order given. A misconception whose formula is
-        undefined here (it raises ``ConvMathError``) is left out, and so is one
-        that gives the same value as an earlier one (list the more specific
-        misconceptions first). ``None`` when one coincides with the right
+        undefined here (it raises ``ConvMathError``) is left out; two that give
+        the same value are both kept (the grader names both; :func:`generate`
+        prefers variants where they differ). ``None`` when one coincides with the right
         answer: the diagnosis could not tell it from a right answer, so the
         variant must be drawn again.
 
@@ -194,8 +194,8 @@ def wrong_answers(
             value = int(value)
         if same_value(value, expected, symbols=symbols, bounds=bounds):
             return None
-        if any(same_value(value, other.value, symbols=symbols, bounds=bounds) for other in out):
-            continue  # the same number as an earlier (more specific) misconception: that one names it
+        # the same value as another misconception is kept: the grader then names both
+        # (generate() prefers variants where they differ)
         out.append(WrongAnswer(label, value))
     return tuple(out)
 
