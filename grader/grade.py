@@ -230,10 +230,11 @@ def _cell_note(cell: Cell, status: str, message: str) -> str:
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
 
-def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None) -> PartOutcome:
+def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None,
+             example: str | None = None) -> PartOutcome:
     return PartOutcome(
         slot=slot.id, part=part.key, name=part.answer.name, score=float(score), max_score=float(part.points),
-        status=status, message=message, misconception=label,
+        status=status, message=message, misconception=label, example=example,
     )
 
 
@@ -259,7 +260,9 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
     else:
         result = check_part(part, value.value if status == "ok" else None, locale=context.locale, options=options)
     label = None if options.reveal == "never" else result.misconception  # the label is shown in the exports
-    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, label)
+    call_text = result.details.get("call") if part.answer.kind == "function" else None
+    example = f"{name}({call_text})" if isinstance(call_text, str) else None
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, label, example)
 
 
 def _execute(
