@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
     parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
+                        help="what feedback reveals (default: the assignment's reveal, else always): "
+                             "never = correct or not; diagnosis = the mistake, not the expected value")
     return parser
 
 
@@ -130,6 +133,7 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         roster=roster,
         limits=limits,
         max_bytes=int(args.max_size_mb * 2**20),
+        reveal=args.reveal,
     )
 
 
