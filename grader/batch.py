@@ -37,14 +37,16 @@ the weaker claim):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -382,11 +384,12 @@ def run_batch(
 
     if queue:
         _warm(context)
-        pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
-        try:
-            _drive(pool, queue, context, deadline, record)
-        finally:
-            pool.close()
+        with _sandbox_folder():
+            pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+            try:
+                _drive(pool, queue, context, deadline, record)
+            finally:
+                pool.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
@@ -437,6 +440,25 @@ def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gr
         gradebook.touch(row)
         why = " (named for the student)" if how == "file name" else ""
         summary.warnings.append(f"{len(sources)} files are {student}'s ({', '.join(sources)}); {source} counts{why}")
+
+
+@contextlib.contextmanager
+def _sandbox_folder() -> Iterator[str]:
+    """A folder of this batch's own for every sandbox its workers start, swept when the batch ends
+    (even the working folder of a worker killed at a deadline goes)."""
+    from .sandbox.cleanup import ROOT_VARIABLE, sweep
+
+    root = tempfile.mkdtemp(prefix="convmath-batch-")
+    before = os.environ.get(ROOT_VARIABLE)
+    os.environ[ROOT_VARIABLE] = root
+    try:
+        yield root
+    finally:
+        if before is None:
+            os.environ.pop(ROOT_VARIABLE, None)
+        else:
+            os.environ[ROOT_VARIABLE] = before
+        sweep(root)
 
 
 def _warm(context: GradingContext) -> None:
