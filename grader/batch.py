@@ -375,6 +375,13 @@ def run_batch(
             done += 1
             if progress:
                 progress(done, summary.total, None)
+        elif not force and gradebook.failures(digest, name, context.version) >= MAX_ATTEMPTS:
+            summary.failed += 1
+            summary.warnings.append(f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {name}; it is not "
+                                    "retried (see its 'failed' rows in the gradebook; fix, then rerun with --force)")
+            done += 1
+            if progress:
+                progress(done, summary.total, None)
         elif size > context.max_bytes:
             record(refuse(name, digest, (
                 f"the file is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
@@ -396,6 +403,8 @@ def run_batch(
 
 
 _METADATA = "notebook metadata"
+#: a submission the grader failed on this many times (same bytes, name, version) is not retried without ``force``
+MAX_ATTEMPTS = 3
 
 
 def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],

@@ -56,6 +56,7 @@ from convmath.testing.functions import Supports
 from convmath.testing.runner import check_function, grader_settings, misconception_text
 from exercises.model import Part
 
+from .bounded import simplify_unequal, sympy_value
 from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
                    parse_expression)
 
@@ -487,15 +488,7 @@ def _same(v: Fraction | Enclosure, e: Fraction | Enclosure) -> bool | None:
 
 
 def _value(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
-    try:
-        result = expr.xreplace({s: sympy.sympify(v) for s, v in values.items()})
-        if result.free_symbols or result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return None
-        if not result.is_Rational:
-            result = sympy.N(result, 30)
-        return result if result.is_real else None
-    except (TypeError, ValueError, ArithmeticError):
-        return None
+    return sympy_value(expr, values)  # in a limited child process: never a stall (grader.bounded)
 
 
 def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -515,13 +508,7 @@ def _provably_unequal(student: sympy.Expr, expected: sympy.Expr, options: CheckO
         return False
     if sympy.count_ops(student) + sympy.count_ops(expected) > options.simplify_max_ops:
         return False
-    try:
-        if sympy.expand(diff) == 0:
-            return False
-        diff = sympy.simplify(diff)
-    except Exception:  # sympy may fail on odd inputs; the sampled points stand
-        return False
-    return bool(diff.is_number and diff != 0)
+    return simplify_unequal(diff)  # in a limited child; False when sympy cannot tell in time
 
 
 # ----------------------------------------------------------------- choice

@@ -35,6 +35,7 @@ from exercises.model import Exercise, Part
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
+from .bounded import TooCostly
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
 __all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
@@ -272,6 +273,8 @@ def _execute(
                     continue
                 try:
                     outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+                except TooCostly as err:  # the student's answer is past the grader's bounds: wrong, with why
+                    outcomes.append(_outcome(slot, part, 0, "incorrect", f"'{part.answer.name}': {err}"))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
                     why = f"{type(err).__name__}: {str(err)[:200]}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
@@ -285,7 +288,7 @@ def _defines(source: str, name: str) -> bool:
     code = strip_magics(source).code
     try:
         tree = ast.parse(code) if code is not None else None
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -436,6 +439,16 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     digest = content_hash(data)
     try:
         return _grade(data, source, context, digest, start)
+    except (RecursionError, MemoryError) as err:  # the submission's size or nesting, not a grader bug
+        try:
+            max_score, assignment = context.max_score, context.assignment.id
+        except Exception:  # noqa: BLE001 - the context itself is broken
+            max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
+        return error_result(
+            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="error",
+            message=f"the submission is too large or too deeply nested for the grader to read ({type(err).__name__})",
+            duration=time.monotonic() - start,
+        )
     except Exception as err:  # a grader bug must not stop the batch
         try:
             max_score, assignment = context.max_score, context.assignment.id

@@ -77,9 +77,11 @@ def _reject_constant(name: str) -> None:
 
 
 def _parse(raw: bytes) -> Any:
+    if protocol.count_elements(raw) > protocol.MAX_ELEMENTS:  # before json builds millions of objects
+        raise protocol.ProtocolError(f"the reply holds more than {protocol.MAX_ELEMENTS} values")
     try:
         return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as err:
+    except (ValueError, RecursionError, MemoryError) as err:
         raise protocol.ProtocolError(f"the reply is not valid JSON ({type(err).__name__})") from None
 
 

@@ -600,7 +600,8 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     # 1. namespaces: an empty network namespace (no loopback, nothing reachable), its own System V IPC
     #    (objects die with it), and its own mounts (a size-limited tmpfs as working folder)
     if "namespaces" in disable:
-        warnings.append("no network, IPC or mount namespace (disabled on purpose)")
+        warnings.append("no network namespace (disabled on purpose)")
+        warnings.append("no IPC or mount namespace (disabled on purpose): System V IPC is refused only by seccomp")
     else:
         base = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
         for extra in ((_CLONE_NEWIPC | _CLONE_NEWNS) if is_root else _CLONE_NEWIPC, _CLONE_NEWIPC, 0):
