@@ -54,7 +54,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .grade import _RERUNS, GradingContext, grade_payload, refuse
+from .grade import _RERUNS, GradingContext, bounded_result, grade_payload, refuse
 from .gradebook import Gradebook
 from .load import named_student
 from .results import SubmissionResult
@@ -322,6 +322,7 @@ def run_batch(
 
     def record(result: SubmissionResult) -> None:
         nonlocal done
+        result = bounded_result(result)  # every stored and exported string is capped
         if result.student and result.identified_by == _METADATA:
             flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
                                    context.assignment.id, summary)

@@ -18,6 +18,7 @@ plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -32,10 +33,11 @@ from typing import Any
 from exercises.assignment import Assignment, Slot, build_exercises, parse_assignment
 from exercises.model import Exercise, Part
 
+from .bounded import TooCostly
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
-from .bounded import TooCostly
+from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
 __all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
@@ -438,7 +440,7 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     start = time.monotonic()
     digest = content_hash(data)
     try:
-        return _grade(data, source, context, digest, start)
+        return bounded_result(_grade(data, source, context, digest, start))
     except (RecursionError, MemoryError) as err:  # the submission's size or nesting, not a grader bug
         try:
             max_score, assignment = context.max_score, context.assignment.id
@@ -456,9 +458,27 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
             PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
-            message=f"the grader failed on this submission ({type(err).__name__}: {err})",
+            message=cap(f"the grader failed on this submission ({type(err).__name__}: {err})", MESSAGE_LIMIT),
             duration=time.monotonic() - start,
         )
+
+
+def bounded_result(result: SubmissionResult) -> SubmissionResult:
+    """``result`` with every student-derived string capped (:data:`grader.safetext.MESSAGE_LIMIT` each,
+    :data:`grader.safetext.MAX_ITEMS` notes and flags), so what is stored and exported per student is bounded.
+
+    Examples
+    --------
+    >>> from grader.results import error_result
+    >>> r = bounded_result(error_result("a.ipynb", "00", assignment="hw1", max_score=1, message="x" * 10**7,
+    ...                                 notes=tuple("n" for _ in range(1000))))
+    >>> len(r.message) < 2100, len(r.notes), r.notes[-1]
+    (True, 51, '… (950 more truncated)')
+    """
+    return dataclasses.replace(
+        result, message=cap(result.message, MESSAGE_LIMIT), notes=cap_items(result.notes),
+        flags=cap_items(result.flags), sandbox_warnings=cap_items(result.sandbox_warnings),
+        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts))
 
 
 _CONTEXTS: dict[str, GradingContext] = {}
