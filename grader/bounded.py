@@ -48,6 +48,10 @@ class TooCostly(ExpressionError):
     """Work on a student's expression went past its time or memory bound: the answer is wrong, with this reason."""
 
 
+class _Alarm(BaseException):
+    """Raised by the timer of :func:`time_limit`, turned into :class:`TooCostly` where the limit was set."""
+
+
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
@@ -69,22 +73,28 @@ def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
     ...
     grader.bounded.TooCostly: the expression took longer than 0.05 s to compute; write it more simply
     """
-    if not _main_thread() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+    outer, interval = signal.getitimer(signal.ITIMER_REAL)
+    if not _main_thread() or 0 < outer <= seconds:  # no timer here, or an outer one fires first anyway
         yield False
         return
     message = f"{what} took longer than {seconds:g} s to compute; write it more simply"
 
     def alarm(signum: int, frame: Any) -> None:
-        raise TooCostly(message)
+        raise _Alarm  # not an Exception: sympy's own ``except ValueError`` cannot swallow it
 
+    start = time.monotonic()
     previous = signal.signal(signal.SIGALRM, alarm)
-    # fires again every 50 ms until the block ends: code that swallows one exception gets the next
+    # fires again every 50 ms until the block ends: code that swallows one alarm gets the next
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield True
+    except _Alarm:
+        raise TooCostly(message) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # an outer timer (pytest-timeout, the caller's own): re-armed with what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001), interval)
 
 
 def _vm_bytes() -> int:
@@ -179,7 +189,7 @@ def bounded(fn: Callable[..., Any], *args: Any, seconds: float = EVAL_SECONDS, w
     >>> bounded(max, 2, 3)
     3
     """
-    if _main_thread() and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
+    if _main_thread():
         with time_limit(seconds, what):
             return fn(*args)
     return run_limited(fn, *args, seconds=seconds, what=what)
