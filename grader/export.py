@@ -212,6 +212,8 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
         "output": for_terminal(_summary(result, text), multiline=True, limit=64 * MESSAGE_LIMIT),
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "output_format": "text",  # student text is shown as written: no HTML or Markdown of its own
+        "test_output_format": "text",
         "tests": tests,
     }
 

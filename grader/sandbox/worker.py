@@ -182,7 +182,7 @@ class _Worker:
             tb = tb.tb_next
         message = f"{name}: {text}" if text else name
         if len(message) > 2000:
-            message = message[:2000] + " [...]"
+            message = message[:2000] + "… (truncated)"
         return message + where
 
     def run_cell(self, code: str, index: int) -> list[tuple[str, str]]:
