@@ -47,6 +47,7 @@ _CLONE_NEWNS = 0x00020000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_MNT_DETACH = 2
 _CLONE_THREAD = 0x00010000
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_KEEPCAPS = 8
@@ -451,6 +452,11 @@ def _expose(read_paths: list[str], workdir: str) -> list[str]:
         fds = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in paths]
         try:
             _mount("convmath-root", top, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        try:
             for path, fd in zip(paths, fds):
                 is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
                 os.makedirs(path if is_dir else os.path.dirname(path), mode=0o755, exist_ok=True)
@@ -459,6 +465,9 @@ def _expose(read_paths: list[str], workdir: str) -> list[str]:
                 _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
                 _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
             _mount(None, top, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "mode=0755")
+        except OSError:
+            _libc.umount2(top.encode(), _MNT_DETACH)  # half a view would hide Python: back to the real folder
+            raise
         finally:
             for fd in fds:
                 os.close(fd)
