@@ -37,14 +37,16 @@ the weaker claim):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -53,7 +55,7 @@ from typing import Any
 from convmath.errors import ConvMathError
 
 from .grade import RERUNS as _RERUNS
-from .grade import GradingContext, grade_payload, refuse
+from .grade import GradingContext, bounded_result, grade_payload, refuse
 from .gradebook import Gradebook
 from .load import named_student
 from .results import SubmissionResult
@@ -321,6 +323,7 @@ def run_batch(
 
     def record(result: SubmissionResult) -> None:
         nonlocal done
+        result = bounded_result(result)  # every stored and exported string is capped
         if result.student and result.identified_by == _METADATA:
             flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
                                    context.assignment.id, summary)
@@ -374,6 +377,13 @@ def run_batch(
             done += 1
             if progress:
                 progress(done, summary.total, None)
+        elif not force and gradebook.failures(digest, name, context.version) >= MAX_ATTEMPTS:
+            summary.failed += 1
+            summary.warnings.append(f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {name}; it is not "
+                                    "retried (see its 'failed' rows in the gradebook; fix, then rerun with --force)")
+            done += 1
+            if progress:
+                progress(done, summary.total, None)
         elif size > context.max_bytes:
             record(refuse(name, digest, (
                 f"the file is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
@@ -383,17 +393,20 @@ def run_batch(
 
     if queue:
         _warm(context)
-        pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
-        try:
-            _drive(pool, queue, context, deadline, record)
-        finally:
-            pool.close()
+        with _sandbox_folder():
+            pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+            try:
+                _drive(pool, queue, context, deadline, record)
+            finally:
+                pool.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
 
 
 _METADATA = "notebook metadata"
+#: a submission the grader failed on this many times (same bytes, name, version) is not retried without ``force``
+MAX_ATTEMPTS = 3
 
 
 def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],
@@ -438,6 +451,25 @@ def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gr
         gradebook.touch(row)
         why = " (named for the student)" if how == "file name" else ""
         summary.warnings.append(f"{len(sources)} files are {student}'s ({', '.join(sources)}); {source} counts{why}")
+
+
+@contextlib.contextmanager
+def _sandbox_folder() -> Iterator[str]:
+    """A folder of this batch's own for every sandbox its workers start, swept when the batch ends
+    (even the working folder of a worker killed at a deadline goes)."""
+    from .sandbox.cleanup import ROOT_VARIABLE, sweep
+
+    root = tempfile.mkdtemp(prefix="convmath-batch-")
+    before = os.environ.get(ROOT_VARIABLE)
+    os.environ[ROOT_VARIABLE] = root
+    try:
+        yield root
+    finally:
+        if before is None:
+            os.environ.pop(ROOT_VARIABLE, None)
+        else:
+            os.environ[ROOT_VARIABLE] = before
+        sweep(root)
 
 
 def _warm(context: GradingContext) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .results import SubmissionResult
+from .safetext import MESSAGE_LIMIT, for_markdown, for_terminal
 
 __all__ = [
     "class_csv",
@@ -147,11 +148,17 @@ def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | N
     for result in sorted(results, key=lambda r: r.student or ""):
         scores = {p.column: p.score for p in result.parts}
         writer.writerow(
-            [result.student or "", result.status]
+            [_csv_text(result.student or ""), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score)]
         )
     return buf.getvalue()
+
+
+def _csv_text(text: str) -> str:
+    """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
+    text = for_terminal(text, limit=256)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _summary(result: SubmissionResult, text: dict[str, str]) -> str:
@@ -198,14 +205,16 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
             "score": p.score,
             "max_score": p.max_score,
             "status": "passed" if p.score >= p.max_score else "failed",
-            "output": output.strip(),
+            "output": for_terminal(output.strip(), multiline=True, limit=2 * MESSAGE_LIMIT),
             "visibility": "visible",
         })
     return {
         "score": result.score,
-        "output": _summary(result, text),
+        "output": for_terminal(_summary(result, text), multiline=True, limit=64 * MESSAGE_LIMIT),
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "output_format": "text",  # student text is shown as written: no HTML or Markdown of its own
+        "test_output_format": "text",
         "tests": tests,
     }
 
@@ -216,8 +225,8 @@ _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
 def _cell(text: str) -> str:
-    """``text`` on one line, with no Markdown or HTML of its own."""
-    return " ".join(text.translate(_MARKDOWN).split())
+    """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
+    return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
 
 
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
@@ -245,7 +254,7 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     lines = [head, "", f"**{text['score']}: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
     if result.identified_by:
         how = _HOW.get(locale, {}).get(result.identified_by, result.identified_by)
-        lines += [text["identified"].format(student=result.student, how=how), ""]
+        lines += [text["identified"].format(student=_cell(result.student or ""), how=how), ""]
     if result.status != "graded":
         key = "failed" if result.status == "failed" else "not_graded"
         lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
@@ -292,7 +301,7 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
         item.pop("duration", None)
         item.pop("sandbox_warnings", None)
         data.append(item)
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=True, sort_keys=True) + "\n"  # controls and bidi as \u escapes
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -367,7 +376,7 @@ def write_exports(
     write_text_atomic(written[1], json_dump(identified))
     for result in identified:
         folder = out / str(result.student)
-        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
+        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=True) + "\n"
         write_text_atomic(folder / "results.json", payload)
         write_text_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
         written += [folder / "results.json", folder / "feedback.md"]

@@ -18,6 +18,7 @@ plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -33,9 +34,11 @@ from typing import Any
 from exercises.assignment import Assignment, Slot, build_exercises, parse_assignment
 from exercises.model import Exercise, Part
 
+from .bounded import TooCostly
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
+from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
 __all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
@@ -306,6 +309,8 @@ def _execute(
                     continue
                 try:
                     outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+                except TooCostly as err:  # the student's answer is past the grader's bounds: wrong, with why
+                    outcomes.append(_outcome(slot, part, 0, "incorrect", f"'{part.answer.name}': {err}"))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
                     why = f"{type(err).__name__}: {str(err)[:200]}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
@@ -319,7 +324,7 @@ def _defines(source: str, name: str) -> bool:
     code = strip_magics(source).code
     try:
         tree = ast.parse(code) if code is not None else None
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -471,7 +476,17 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     start = time.monotonic()
     digest = content_hash(data)
     try:
-        return _grade(data, source, context, digest, start)
+        return bounded_result(_grade(data, source, context, digest, start))
+    except (RecursionError, MemoryError) as err:  # the submission's size or nesting, not a grader bug
+        try:
+            max_score, assignment = context.max_score, context.assignment.id
+        except Exception:  # noqa: BLE001 - the context itself is broken
+            max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
+        return error_result(
+            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="error",
+            message=f"the submission is too large or too deeply nested for the grader to read ({type(err).__name__})",
+            duration=time.monotonic() - start,
+        )
     except Exception as err:  # a grader bug must not stop the batch
         try:
             max_score, assignment = context.max_score, context.assignment.id
@@ -479,9 +494,27 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
             PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
-            message=f"the grader failed on this submission ({type(err).__name__}: {err})",
+            message=cap(f"the grader failed on this submission ({type(err).__name__}: {err})", MESSAGE_LIMIT),
             duration=time.monotonic() - start,
         )
+
+
+def bounded_result(result: SubmissionResult) -> SubmissionResult:
+    """``result`` with every student-derived string capped (:data:`grader.safetext.MESSAGE_LIMIT` each,
+    :data:`grader.safetext.MAX_ITEMS` notes and flags), so what is stored and exported per student is bounded.
+
+    Examples
+    --------
+    >>> from grader.results import error_result
+    >>> r = bounded_result(error_result("a.ipynb", "00", assignment="hw1", max_score=1, message="x" * 10**7,
+    ...                                 notes=tuple("n" for _ in range(1000))))
+    >>> len(r.message) < 2100, len(r.notes), r.notes[-1]
+    (True, 51, '… (950 more truncated)')
+    """
+    return dataclasses.replace(
+        result, message=cap(result.message, MESSAGE_LIMIT), notes=cap_items(result.notes),
+        flags=cap_items(result.flags), sandbox_warnings=cap_items(result.sandbox_warnings),
+        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts))
 
 
 _CONTEXTS: dict[str, GradingContext] = {}

@@ -147,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     assignment_id = load_assignment(examples / "assignment.toml").id
     with Gradebook(out / "grades.db") as book:
         results = book.current(assignment_id)
+    from grader.safetext import for_terminal
+
     graded = {r.student for r in results}
     print()
     print(f"{'student':<12} {'score':>9}  {'status':<8} notes")
@@ -154,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {note[:90]}")
+        shown = for_terminal(note[:90])  # cell messages come from student code
+        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {shown}")
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")

@@ -209,11 +209,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     locale = context.locale
     write_exports(current, args.out, title=context.assignment.title[locale], locale=locale)
+    from grader.safetext import for_terminal  # student file names and messages: inert on the terminal
+
     for warning in skipped + summary.warnings:
-        print(f"convmath grade: warning: {warning}", file=sys.stderr)
+        print(f"convmath grade: warning: {for_terminal(warning)}", file=sys.stderr)
     for result in summary.results:
         if result.status != "graded":
-            print(f"convmath grade: {result.source}: {result.status}: {result.message}", file=sys.stderr)
+            status = "FAILED (a grader bug, please report it)" if result.status == "failed" else result.status
+            print(f"convmath grade: {for_terminal(result.source)}: {status}: {for_terminal(result.message)}",
+                  file=sys.stderr)
     graded = [r for r in current if r.status == "graded"]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     print(f"{summary.line()}; {len(current)} students in {args.out / 'grades.csv'}, mean {mean:.2f} / {context.max_score:g}")
