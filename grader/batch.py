@@ -336,8 +336,9 @@ def run_batch(
         if result.student and result.identified_by in WEAK_METHODS:
             flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
                                    context.assignment.id, summary)
-            if flag:
-                result = dataclasses.replace(result, flags=(*result.flags, flag))
+            if flag:  # says more than the generic "only by its metadata"
+                flags = [f for f in result.flags if f != _only_metadata(item, result.student)]
+                result = dataclasses.replace(result, flags=(*flags, flag))
         row = gradebook.record(result, assignment_version=context.version)
         if result.student:
             mine.setdefault(result.student, []).append((result.source, result.identified_by, row))
@@ -477,14 +478,18 @@ def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
                          f"{result.student} (its metadata): it is graded as {result.student}'s and never replaces "
                          f"a grade of {result.student} identified otherwise")
         else:
-            flags.append(f"{shown} names no student; it was identified as {result.student}'s only by its "
-                         "notebook metadata (which a copied notebook carries along)")
+            flags.append(_only_metadata(item, result.student))
     elif result.student is None and item.loose is not None:
         changes["message"] = (f"{result.message} (the name looks like {item.loose}'s, with a copy suffix, but "
                               "nothing in the notebook confirms it: hand it in as "
                               f"{item.loose}.ipynb)").lstrip()
     changes["flags"] = tuple(dict.fromkeys([*flags, *result.flags]))
     return dataclasses.replace(result, **changes)
+
+
+def _only_metadata(item: Submission, student: str) -> str:
+    return (f"{for_terminal(item.source)} names no student; it was identified as {student}'s only by its "
+            "notebook metadata (which a copied notebook carries along)")
 
 
 def _how_text(result: SubmissionResult, item: Submission) -> str:
