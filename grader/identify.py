@@ -201,8 +201,11 @@ def loose_student(name: str, *, roster: Iterable[str] | None = None) -> str | No
 
     Examples
     --------
-    >>> [loose_student(n) for n in ["s005 (2).ipynb", "s005-1.ipynb", "Copy of s005.ipynb", "s005.ipynb"]]
-    ['s005', 's005', 's005', None]
+    Without a roster ``s005-1`` is itself a valid id; with one it is a copy of s005's:
+
+    >>> names = ["s005 (2).ipynb", "s005-1.ipynb", "Copy of s005.ipynb", "s005.ipynb"]
+    >>> [loose_student(n) for n in names], [loose_student(n, roster={"s005"}) for n in names]
+    (['s005', None, 's005', None], ['s005', 's005', 's005', None])
     >>> loose_student("s009 (1).ipynb", roster={"s001"}) is None
     True
     """

@@ -7,8 +7,8 @@ notebooks it is about to grade:
 
 * a notebook whose metadata names another assignment disagrees with the
   *assignment*;
-* a notebook of this assignment whose locked cells (the prompts, with the
-  student's numbers in them) mostly differ from those regenerated for the
+* a notebook of this assignment whose question prompts (locked cells with
+  the student's numbers in them) mostly differ from those regenerated for the
   student its metadata names disagrees with the *secret* (or with another
   version of the assignment file).
 
@@ -41,7 +41,6 @@ __all__ = ["MismatchError", "judge", "find_mismatch", "verdict_text", "SAMPLE"]
 
 #: Notebooks judged before deciding whether to judge them all.
 SAMPLE = 7
-_LOCKED_TAGS = ("convmath-setup", "convmath-prompt")
 
 
 class MismatchError(ConvMathError):
@@ -88,16 +87,17 @@ def judge(data: bytes, context: GradingContext) -> tuple[str, str] | None:
     if not SAFE_ID.fullmatch(student):
         return None
     expected = student_notebook(context.assignment, student, build_exercises(context.assignment, context.secret, student))
+    # the slot prompts carry each variant's numbers; setup and part prompts are alike for every secret
+    prompts = {f"{slot.id}-prompt" for slot in context.assignment.slots}
     locked = {}
     for cell in expected["cells"]:
-        tags = (cell.get("metadata") or {}).get("tags") or ()
-        if any(tag in tags for tag in _LOCKED_TAGS):
+        if str(cell.get("id")) in prompts:
             locked[str(cell.get("id"))] = str(cell.get("source", "")).strip()
     present = [(cell.id, cell.source.strip()) for cell in loaded.cells if cell.id in locked]
     if not present:
         return None
     differ = sum(1 for cell_id, source in present if source != locked[cell_id])
-    return ("secret" if differ * 2 >= len(present) and differ else "ok"), f"{differ} of {len(present)} locked cells differ"
+    return ("secret" if differ * 2 >= len(present) and differ else "ok"), f"{differ} of {len(present)} question prompts differ"
 
 
 def verdict_text(kind: str, count: int, judged: int, named: str, assignment_id: str) -> str:
