@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .identify import RESERVED_NAMES, Roster
-from .results import SubmissionResult
+from .results import SubmissionResult, error_result
 from .safetext import cap
 
 __all__ = [
@@ -339,8 +339,12 @@ def json_dump(results: Sequence[SubmissionResult], *, roster: Roster | None = No
     top = max((r.max_score for r in results), default=0.0)
     for row in roster.rows if roster is not None else ():
         if row["student_id"] not in present:
-            data.append({"student": row["student_id"], "status": "absent", "score": 0.0, "max_score": top,
-                         "message": ABSENT, "parts": [], "flags": [], "notes": [], "overrides": []})
+            item = error_result("", "", assignment=results[0].assignment if results else "", max_score=top,
+                                message=ABSENT, student=row["student_id"]).to_dict()
+            item.update(status="absent")
+            item.pop("duration", None)
+            item.pop("sandbox_warnings", None)
+            data.append(item)
     data.sort(key=lambda d: (d.get("student") or "", d.get("source", "")))
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 

@@ -322,6 +322,16 @@ class Gradebook:
                    " AND points IS NOT NULL ORDER BY student, part")
         return [Override(*row) for row in self._db.execute(sql, (assignment,)).fetchall()]
 
+    def assignments(self) -> list[str]:
+        """The assignment ids with rows in this gradebook, sorted.
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").assignments()
+        []
+        """
+        return [str(r[0]) for r in self._db.execute("SELECT DISTINCT assignment FROM submissions ORDER BY 1")]
+
     def part_maxima(self, assignment: str) -> dict[str, float]:
         """The maximum of every part column recorded for ``assignment`` (``{"q1.a": 2.0, ...}``).
 

@@ -37,7 +37,7 @@ from .load import SubmissionError, load_notebook
 if TYPE_CHECKING:
     from .grade import GradingContext
 
-__all__ = ["MismatchError", "judge", "find_mismatch", "verdict_text", "SAMPLE"]
+__all__ = ["SAMPLE", "MismatchError", "find_mismatch", "judge", "verdict_text"]
 
 #: Notebooks judged before deciding whether to judge them all.
 SAMPLE = 7
