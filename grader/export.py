@@ -164,7 +164,7 @@ def class_csv(
     ...                                                  {"student_id": "bob", "name": "Bob", "email": "b@x"}))
     >>> print(class_csv([bob], columns=["q1.a"], roster=roster), end="")
     student,name,email,status,q1.a,total,max,flags,overrides
-    ann,Ann,a@x,absent,,0,3,no submission was found,
+    ann,Ann,a@x,absent,,0,3,,
     bob,Bob,b@x,graded,2,2,3,,
     """
     cols = list(columns) if columns is not None else _columns(results)
@@ -182,7 +182,7 @@ def class_csv(
         info = (roster.row(student) if roster is not None else None) or {}
         who = [student, *(info.get(c, "") for c in extra)]
         if result is None:
-            writer.writerow([*who, "absent", *("" for _ in cols), "0", fmt_points(top), ABSENT, ""])
+            writer.writerow([*who, "absent", *("" for _ in cols), "0", fmt_points(top), "", ""])
             continue
         scores = {p.column: p.score for p in result.parts}
         writer.writerow(

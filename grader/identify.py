@@ -538,8 +538,7 @@ def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str,
     flags = tuple(claim.flags) if claim is not None else ()
     detail = claim.detail + "; " if claim is not None and claim.detail else ""
     if exact is not None:
-        return Submission(source, entry.read, exact, "file name", f"{detail}file name {exact}.ipynb", flags,
-                          origin=entry.origin)
+        return Submission(source, entry.read, exact, "file name", detail.rstrip("; "), flags, origin=entry.origin)
     return Submission(source, entry.read, None, "", detail.rstrip("; "), flags, loose=loose, origin=entry.origin)
 
 

@@ -272,7 +272,7 @@ def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped:
     if methods:
         counts = ", ".join(f"{n} by {how}" for how, n in methods.most_common())
         print(f"convmath grade: identified: {counts} (each file: {out / 'identified.csv'})", file=err)
-        unusual = [i for i in summary.identified if not i[2].startswith("file name (")]
+        unusual = [i for i in summary.identified if i[2] != "file name"]
         for source, student, how in sorted(unusual)[:40]:
             print(f"convmath grade:   {for_terminal(source)} -> {student or '?'}: {for_terminal(how)}", file=err)
         if len(unusual) > 40:
