@@ -36,7 +36,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .identify import RESERVED_NAMES, Roster
+from .identify import Roster
+from .load import RESERVED_NAMES
 from .results import SubmissionResult, error_result
 from .safetext import cap
 

@@ -57,9 +57,8 @@ from pathlib import Path, PurePosixPath
 
 from convmath.errors import ConvMathError
 
-from .load import SubmissionError, named_student
+from .load import RESERVED_NAMES, SubmissionError, named_student
 from .naming import (
-    RESERVED_NAMES,
     canvas_parts,
     loose_student,
     moodle_parts,
@@ -510,7 +509,7 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
     # per-student upload folders: <root>/<student>/...
     if len(parts) > 1:
         folder = parts[0]
-        if folder.lower() not in RESERVED_NAMES and named_student(folder + ".ipynb", roster=ids) is not None:
+        if named_student(folder + ".ipynb", roster=ids) is not None:
             return _Claim(folder, "upload folder", f"upload folder {folder}/"), name
     return None, name
 
@@ -523,8 +522,6 @@ def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str,
     source = entry.prefix + "/".join(entry.parts)
     claim, original = _container(entry.parts, roster, gradescope, warned, warnings)
     exact = named_student(original, roster=ids)
-    if exact is not None and exact.lower() in RESERVED_NAMES:
-        exact = None
     loose = loose_student(original, roster=ids) if exact is None else None
     if claim is not None and claim.student is not None:
         named = exact or loose

@@ -25,7 +25,6 @@ from pathlib import PurePosixPath
 from .load import named_student
 
 __all__ = [
-    "RESERVED_NAMES",
     "canvas_parts",
     "loose_student",
     "moodle_parts",
@@ -34,9 +33,6 @@ __all__ = [
     "parse_gradescope_metadata",
 ]
 
-#: Export names a student id may never take (compared case-insensitively: some
-#: file systems are). The exports write ``OUT/<student>/``, next to these.
-RESERVED_NAMES = frozenset({"grades.csv", "grades.json", "identified.csv"})
 _CANVAS = re.compile(r"(?:(?P<name>\w+?)_)??(?:(?P<late>late)_)?(?P<user>\d+)_(?P<file>\d+)_(?P<orig>.+)", re.IGNORECASE)
 _CANVAS_RESUBMIT = re.compile(r"(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.[^.]+)$")
 _MOODLE = re.compile(r"(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>file|onlinetext)_(?P<rest>.*)", re.DOTALL)
@@ -162,7 +158,7 @@ def loose_student(name: str, *, roster: Iterable[str] | None = None) -> str | No
         match = pattern.fullmatch(stem)
         if match:
             candidate = match.group("id").strip()
-            if named_student(candidate + ".ipynb", roster=known) is not None and candidate.lower() not in RESERVED_NAMES:
+            if named_student(candidate + ".ipynb", roster=known) is not None:
                 return candidate
     return None
 

@@ -49,10 +49,11 @@ import argparse
 import os
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+import tomllib
 
 from convmath.errors import ConvMathError
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+
+import tomllib
 
 from convmath.errors import ConvMathError
 
