@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     sorted(p.name for p in Path(tmp, "out").iterdir())
     0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../out/grades.csv, mean 0.00 / 32
     0
-    ['grades.csv', 'grades.json']
+    ['grades.csv', 'grades.json', 'identified.csv']
     >>> "no notebooks (*.ipynb) were found" in err.getvalue()
     True
     """
