@@ -54,7 +54,7 @@ from convmath.errors import ConvMathError
 from .grade import _RERUNS, GradingContext, grade_payload, refuse
 from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
-from .load import SubmissionError, content_hash, named_student
+from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
 from .mismatch import MismatchError, find_mismatch
 from .results import SubmissionResult
 from .safetext import for_terminal
@@ -466,6 +466,8 @@ def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
     """
     flags = list(item.flags)
     changes: dict[str, Any] = {"source": item.source}
+    if result.student and result.student.lower() in RESERVED_NAMES:  # an export's name is nobody's id
+        result = dataclasses.replace(result, student=None, identified_by="")
     shown = for_terminal(item.source)
     if item.student is not None:
         if result.student in (None, item.student):

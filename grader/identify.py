@@ -356,13 +356,16 @@ def _file_reader(path: bytes | str) -> Callable[[int], bytes]:
     return lambda limit: read_regular(path, limit)
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        return name_text(info.filename.encode("cp437"))  # zipfile decoded the raw bytes as cp437
-    except UnicodeEncodeError:
-        return info.filename
+def _member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
+    """The member's path parts as lossless text (``/`` and ``\\`` both separate, as archivers write them)."""
+    raw = info.filename.replace("\\", "/")
+    parts = raw.split("/")
+    if not info.flag_bits & 0x800:  # not flagged UTF-8: zipfile decoded the raw bytes as cp437
+        try:
+            parts = [name_text(p.encode("cp437")) for p in parts]
+        except UnicodeEncodeError:
+            pass
+    return tuple(parts)
 
 
 def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry]:
@@ -383,17 +386,18 @@ def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry
     label = name_text(os.fsencode(path.name))
     entries = []
     for info in infos:
-        name = _member_name(info)
-        shown = f"{label}:{name}"
+        raw_parts = _member_parts(info)
+        name = "/".join(raw_parts)
+        shown = f"{label}/{name}"
         if info.is_dir():
             continue
-        parts = tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
+        parts = tuple(p for p in raw_parts if p not in ("", "."))
         base = parts[-1] if parts else ""
         if base.startswith(".") or "__MACOSX" in parts or not (
                 base.lower().endswith(".ipynb") or base == "submission_metadata.yml"):
             continue
         why = None
-        if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts:
+        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
             why = "its path leaves the archive (absolute or '..'); it was not read"
         elif stat.S_ISLNK(info.external_attr >> 16):
             why = "it is a symbolic link; it was not read"
@@ -405,7 +409,7 @@ def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry
             collection.refused.append((shown, why))
             collection.warnings.append(f"{for_terminal(shown)}: {why}")
             continue
-        entries.append(_Entry(parts, _member_reader(archive, info), label + ":", shown))
+        entries.append(_Entry(parts, _member_reader(archive, info), label + "/", shown))
     return entries
 
 
