@@ -97,7 +97,7 @@ def judge(data: bytes, context: GradingContext) -> tuple[str, str] | None:
     if not present:
         return None
     differ = sum(1 for cell_id, source in present if source != locked[cell_id])
-    return ("secret" if differ * 2 >= len(present) and differ else "ok"), f"{differ} of {len(present)} question prompts differ"
+    return ("secret" if differ * 2 > len(present) else "ok"), f"{differ} of {len(present)} question prompts differ"
 
 
 def verdict_text(kind: str, count: int, judged: int, named: str, assignment_id: str) -> str:

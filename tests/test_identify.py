@@ -18,11 +18,11 @@ import json
 import os
 import stat
 import time
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,7 +34,13 @@ from grader.grade import GradingContext
 from grader.gradebook import Gradebook
 from grader.identify import Roster, collect_submissions, read_regular
 from grader.load import SubmissionError
-from grader.naming import canvas_parts, loose_student, moodle_parts, name_bytes, name_text
+from grader.naming import (
+    canvas_parts,
+    loose_student,
+    moodle_parts,
+    name_bytes,
+    name_text,
+)
 from grader.results import SubmissionResult
 
 DATA = tomllib.loads('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\npoints = 2\n')
@@ -102,10 +108,10 @@ def test_a_canvas_download_is_mapped_through_canvas_id(tmp_path):
         "wangfang_late_4343_99002_week3-1.ipynb": "fang's",
         "nobody_9999_99003_week3.ipynb": "for:s003",
     })
-    summary, current, warnings = grade(tmp_path, [subs], ros=roster(tmp_path))
+    summary, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path))
     assert (current["s001"].source, current["s001"].identified_by) == ("weili_4242_99001_week3.ipynb", "Canvas download")
     assert current["s002"].score == len("fang's")
-    how = dict((source, how) for source, _, how in summary.identified)
+    how = {source: how for source, _, how in summary.identified}
     assert how["wangfang_late_4343_99002_week3-1.ipynb"] == "Canvas download (Canvas user id 4343 = roster canvas_id (late))"
     # a user id the roster lacks is flagged; its metadata still places it, weakly
     assert current["s003"].identified_by == "notebook metadata"
@@ -190,7 +196,7 @@ def test_a_file_named_for_another_student_in_an_upload_folder_never_replaces_the
         "s003/notes.ipynb": "s003's own",
     })
     for _ in range(2):  # graded, then unchanged: the same outcome
-        summary, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path), jobs=jobs)
+        _, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path), jobs=jobs)
         assert (current["s001"].source, current["s001"].score) == ("s001/s001.ipynb", len("honest work of s001"))
         assert current["s002"].source == "s002/s001.ipynb"
         assert "never counts for s001" in current["s002"].flags[0]
@@ -204,7 +210,7 @@ def test_a_fifo_named_like_a_notebook_does_not_block_the_batch(tmp_path):
     subs = build(tmp_path / "subs", {"s001.ipynb": "fine"})
     os.mkfifo(subs / "s002.ipynb")
     start = time.monotonic()
-    summary, current, _ = grade(tmp_path, [subs])
+    _, current, _ = grade(tmp_path, [subs])
     assert time.monotonic() - start < 30
     assert current["s001"].status == "graded"
     assert current["s002"].status == "error" and "a FIFO, not a regular file" in current["s002"].message
@@ -287,7 +293,7 @@ def test_names_that_only_look_like_an_id(name, student):
 
 def test_a_copy_of_another_students_notebook_under_a_decorated_name_is_flagged_not_credited(tmp_path):
     subs = build(tmp_path / "subs", {"s005 (2).ipynb": "for:s001", "s002 (1).ipynb": "for:s002"})
-    summary, current, _ = grade(tmp_path, [subs])
+    _, current, _ = grade(tmp_path, [subs])
     assert "s005" not in current  # never credited to s005 on the strength of its name
     assert current["s001"].identified_by == "notebook metadata"
     assert "looks like a copy of s005's file but the notebook was generated for s001" in current["s001"].flags[0]
