@@ -8,9 +8,9 @@ grading function, since a refused batch never reaches them.
 from __future__ import annotations
 
 import functools
-import tomllib
 
 import pytest
+import tomllib
 
 import grader.batch
 from exercises.assignment import build_exercises, parse_assignment
@@ -49,8 +49,8 @@ CLASS = [f"s{i:03d}" for i in range(1, 10)]
     "context, message",
     [
         (GradingContext(WEEK3, OTHER), r"9 of 9 notebooks were generated from another secret .* --secret-file right\?"),
-        (GradingContext(WEEK4, SECRET), r"9 of 9 notebooks name assignment 'week3' in their metadata, not 'week4': "
-                                        r"is --assignment right\?"),
+        (GradingContext(WEEK4, SECRET), (r"9 of 9 notebooks name assignment 'week3' in their metadata, not 'week4': "
+                                        r"is --assignment right\?")),
     ],
     ids=["wrong-secret", "wrong-assignment"],
 )
