@@ -18,10 +18,7 @@ notebook, so a few notebooks (chosen by content hash, so the same batch
 always looks at the same ones) are judged first, and all of them only when
 those few point to a mismatch.
 
-Examples
---------
->>> verdict_text("assignment", 14, 15, "week3", "week4")
-"14 of 15 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right? (--accept-mismatch grades them anyway)"
+See :func:`verdict_text` for the messages.
 """
 
 from __future__ import annotations
@@ -101,7 +98,13 @@ def judge(data: bytes, context: GradingContext) -> tuple[str, str] | None:
 
 
 def verdict_text(kind: str, count: int, judged: int, named: str, assignment_id: str) -> str:
-    """The one-line message of a mismatch (see the module's example)."""
+    """The one-line message of a mismatch.
+
+    Examples
+    --------
+    >>> verdict_text("assignment", 14, 15, "week3", "week4")
+    "14 of 15 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right? (--accept-mismatch grades them anyway)"
+    """
     if kind == "assignment":
         return (f"{count} of {judged} notebooks name assignment {named!r} in their metadata, not {assignment_id!r}: "
                 "is --assignment right? (--accept-mismatch grades them anyway)")
