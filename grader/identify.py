@@ -441,7 +441,7 @@ class _Claim:
 
 
 def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mapping[tuple[str, ...], list[dict[str, str]]],
-               warned: set[str], warnings: list[str]) -> tuple[_Claim | None, str]:
+               warned: set[str], warnings: list[str], folders: frozenset[str]) -> tuple[_Claim | None, str]:
     """Who uploaded the file at ``parts`` according to its container, and the file's original name."""
     name = parts[-1]
     ids = roster.ids if roster is not None else None
@@ -510,21 +510,24 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
             warnings.append("Canvas download names were found but the roster has no canvas_id column: "
                             "those files are identified by their original names or their notebook metadata")
         return None, original
-    # per-student upload folders: <root>/<student>/...
+    # per-student upload folders: <root>/<student>/... (a roster student's; without a roster, a folder
+    # named like an id unless the file names someone whose own folder is not beside it)
     if len(parts) > 1:
         folder = parts[0]
         if named_student(folder + ".ipynb", roster=ids) is not None:
-            return _Claim(folder, "upload folder", f"upload folder {folder}/"), name
+            named = named_student(name)
+            if ids is not None or named in (None, folder) or named in folders:
+                return _Claim(folder, "upload folder", f"upload folder {folder}/"), name
     return None, name
 
 
 def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str, ...], list[dict[str, str]]],
-            warned: set[str], warnings: list[str]) -> Submission:
+            warned: set[str], warnings: list[str], folders: frozenset[str]) -> Submission:
     from .safetext import for_terminal
 
     ids = roster.ids if roster is not None else None
     source = entry.prefix + "/".join(entry.parts)
-    claim, original = _container(entry.parts, roster, gradescope, warned, warnings)
+    claim, original = _container(entry.parts, roster, gradescope, warned, warnings, folders)
     exact = named_student(original, roster=ids)
     loose = loose_student(original, roster=ids) if exact is None else None
     if claim is not None and claim.student is not None:
@@ -606,7 +609,8 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
                 continue
             gradescope[entry.parts[:-1]] = parse_gradescope_metadata(text)  # type: ignore[assignment]
     warned: set[str] = set()
-    items = [_decide(e, roster, gradescope, warned, collection.warnings)
+    folders = frozenset(e.parts[0] for e in entries if len(e.parts) > 1)
+    items = [_decide(e, roster, gradescope, warned, collection.warnings, folders)
              for e in entries if e.parts[-1] != "submission_metadata.yml"]
     collection.items = sorted(items, key=lambda s: s.source)
     return collection

@@ -203,6 +203,19 @@ def test_a_file_named_for_another_student_in_an_upload_folder_never_replaces_the
         assert current["s003"].source == "s003/notes.ipynb"  # its own file beats the one named for s001
 
 
+def test_without_a_roster_upload_folders_still_stop_a_file_named_for_a_neighbour(tmp_path):
+    subs = build(tmp_path / "subs", {
+        "s001/s001.ipynb": "honest work of s001",
+        "s002/s001.ipynb": "x",
+        "section1/s007.ipynb": "filed by section",  # a folder of notebooks, not an upload: the name decides
+        "s008/my notebook.ipynb": "s008's",  # a name that is no id: the folder is the uploader
+    })
+    _, current, _ = grade(tmp_path, [subs], context=GradingContext(DATA, b"batch-secret-0123456789"))
+    assert current["s001"].source == "s001/s001.ipynb" and "never counts for s001" in current["s002"].flags[0]
+    assert (current["s007"].source, current["s007"].identified_by) == ("section1/s007.ipynb", "file name")
+    assert (current["s008"].source, current["s008"].identified_by) == ("s008/my notebook.ipynb", "upload folder")
+
+
 # -- hostile files in the folder ---------------------------------------------------------------------
 
 
