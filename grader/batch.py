@@ -57,7 +57,7 @@ from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
 from .mismatch import MismatchError, find_mismatch
 from .results import SubmissionResult
-from .safetext import for_terminal
+from .safetext import cap, for_terminal
 
 __all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError"]
 
@@ -485,7 +485,7 @@ def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
         changes["message"] = (f"{result.message} (the name looks like {item.loose}'s, with a copy suffix, but "
                               "nothing in the notebook confirms it: hand it in as "
                               f"{item.loose}.ipynb)").lstrip()
-    changes["flags"] = tuple(dict.fromkeys([*flags, *result.flags]))
+    changes["flags"] = tuple(dict.fromkeys(cap(f) for f in [*flags, *result.flags]))
     return dataclasses.replace(result, **changes)
 
 

@@ -85,6 +85,8 @@ ZIP_MAX_MEMBERS = 20_000
 ZIP_MAX_TOTAL = 4 * 2**30
 #: A member whose compression ratio exceeds this (and is over 1 MB) is refused.
 ZIP_MAX_RATIO = 200
+#: Longest archive member name read (a path on disk is at most 4096 bytes).
+_MAX_NAME = 4096
 #: A Gradescope export's per-submission folder.
 _GRADESCOPE_DIR = re.compile(r"submission_(?P<id>\d+)")
 
@@ -397,7 +399,10 @@ def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry
                 base.lower().endswith(".ipynb") or base == "submission_metadata.yml"):
             continue
         why = None
-        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+        if len(name) > _MAX_NAME:
+            why = f"its name is {len(name)} characters long (the limit is {_MAX_NAME}); it was not read"
+            shown = shown[:200] + "…"
+        elif name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
             why = "its path leaves the archive (absolute or '..'); it was not read"
         elif stat.S_ISLNK(info.external_attr >> 16):
             why = "it is a symbolic link; it was not read"

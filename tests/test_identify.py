@@ -328,6 +328,7 @@ def test_a_zip_is_read_in_place_and_its_traps_are_refused(tmp_path, monkeypatch)
         link.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(link, "/etc/passwd")
         archive.writestr("bomb/s002.ipynb", b"\0" * (30 * 2**20))  # 30 MB of zeros, ~30 kB compressed
+        archive.writestr("a" * 60_000 + ".ipynb", "for:s001")  # a name that would land whole in every file
     before = sorted(p.name for p in tmp_path.iterdir())
     with collect_submissions([path]) as found:
         assert [s.source for s in found.items] == ["subs.zip/s001.ipynb"]
@@ -336,6 +337,8 @@ def test_a_zip_is_read_in_place_and_its_traps_are_refused(tmp_path, monkeypatch)
         assert "leaves the archive" in refused["subs.zip//etc/s003.ipynb"]
         assert "symbolic link" in refused["subs.zip/s005.ipynb"]
         assert "zip bomb" in refused["subs.zip/bomb/s002.ipynb"]
+        assert [why for shown, why in found.refused if "characters long" in why] and \
+            max(len(shown) for shown, _ in found.refused) < 300
         with Gradebook(tmp_path / "g.db") as book:
             run_batch(found.items, CONTEXT, book, jobs=1, grade_fn=fake_grade)
             assert [(r.student, r.source) for r in book.current("b")] == [("s001", "subs.zip/s001.ipynb")]
