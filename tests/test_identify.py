@@ -359,3 +359,33 @@ def test_an_undecodable_zip_member_name_is_kept_losslessly(tmp_path):
     with collect_submissions([path]) as found:
         (item,) = found.items
         assert name_bytes(item.name) == b"\xd7.ipynb"
+
+
+def flagging_grade(context_data, source, data):
+    """Stand-in worker: a file holding ``key`` is an answer key (flagged, full marks)."""
+    out = fake_grade(context_data, source, data)
+    if data == b"key":
+        out.update(score=10.0, flags=["the notebook is an answer key (metadata role 'key'), not a student notebook"])
+    return out
+
+
+def test_flags_absences_and_identification_reach_the_terminal_and_the_csv(tmp_path, monkeypatch, capsys):
+    import csv
+
+    subs = build(tmp_path / "subs", {"s005.ipynb": "key", "s001.ipynb": "mine", "weili_4242_99_hw\x1b[2J.ipynb": "x"})
+    (tmp_path / "roster.csv").write_text("student_id,name,email,section,canvas_id\ns001,Li Wei,li@x,A,4242\n"
+                                         "s002,Wang Fang,wf@x,B,4343\ns005,Bob Okafor,bo@x,A,4545\n")
+    monkeypatch.setattr(grader.batch, "run_batch", functools.partial(grader.batch.run_batch, grade_fn=flagging_grade))
+    assert grade_main(cli_args(tmp_path, subs, extra=("--roster", str(tmp_path / "roster.csv")))) == 0
+    err = capsys.readouterr().err
+    assert "convmath grade: FLAGGED s005: the notebook is an answer key" in err
+    assert "convmath grade: absent (no submission): s002" in err
+    assert "identified: 2 by file name, 1 by Canvas download" in err
+    assert "weili_4242_99_hw\\x1b[2J.ipynb -> s001: Canvas download (Canvas user id 4242 = roster canvas_id)" in err
+    assert "\x1b" not in err
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
+    assert (rows["s005"]["status"], rows["s005"]["section"], rows["s005"]["email"]) == ("graded", "A", "bo@x")
+    assert rows["s005"]["flags"].startswith("the notebook is an answer key")
+    assert (rows["s002"]["status"], rows["s002"]["name"]) == ("absent", "Wang Fang")
+    ident = list(csv.DictReader((tmp_path / "out" / "identified.csv").open()))
+    assert {r["student"] for r in ident} == {"s001", "s005"} and len(ident) == 3

@@ -278,10 +278,14 @@ def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped:
             print(f"convmath grade:   {for_terminal(source)} -> {student or '?'}: {for_terminal(how)}", file=err)
         if len(unusual) > 40:
             print(f"convmath grade:   ... and {len(unusual) - 40} more in {out / 'identified.csv'}", file=err)
+    counted = {(r.student, r.source) for r in current}
+    for result in summary.results:  # flagged files of this batch that do not count (a copy, a claim)
+        if result.flags and (result.student, result.source) not in counted:
+            print(f"convmath grade: FLAGGED {for_terminal(result.source)} (recorded, does not count): "
+                  f"{for_terminal(cap('; '.join(result.flags), 600))}", file=err)
     for result in current:
         if result.flags:
-            more = f" (+{len(result.flags) - 1} more)" if len(result.flags) > 1 else ""
-            print(f"convmath grade: FLAGGED {result.student}: {for_terminal(cap(result.flags[0], 300))}{more}",
+            print(f"convmath grade: FLAGGED {result.student}: {for_terminal(cap('; '.join(result.flags), 600))}",
                   file=err)
         for line in result.overrides:
             print(f"convmath grade: override {result.student}: {for_terminal(line)}", file=err)
