@@ -19,8 +19,18 @@ Robustness:
 - workers exit on their own when the coordinator disappears (after the
   submission at hand, whose sandbox they still clean up).
 
+Whose file it is is decided here, in the coordinator
+(:func:`grader.identify.collect_submissions`: upload folders, platform
+downloads, the file's own name); a worker is told ``<student>.ipynb`` and
+falls back on the notebook's metadata only for a file nothing else
+identifies (:func:`attribute` puts the coordinator's findings and flags into
+the result). Before anything is recorded, a batch whose notebooks mostly
+disagree with the assignment or the secret is refused
+(:mod:`grader.mismatch`).
+
 Whose grade counts (a notebook's metadata travels with a copy of it, so it is
-the weaker claim):
+the weaker claim, as is a file named for another student inside someone's
+upload: :data:`grader.identify.WEAK_METHODS`):
 
 - a file identified only by its notebook metadata never replaces a grade
   that came from a file named ``<student_id>.ipynb`` — one in this batch or

@@ -154,7 +154,10 @@ def find_mismatch(notebooks: Sequence[tuple[str, Callable[[], bytes | None]]], c
         names: Counter[str] = Counter()
         for reader in readers:
             data = reader()
-            verdict = judge(data, context) if data is not None else None
+            try:
+                verdict = judge(data, context) if data is not None else None
+            except Exception:  # noqa: BLE001 - a doubt about one notebook never stops the batch
+                verdict = None
             if verdict is None:
                 continue
             kinds[verdict[0]] += 1
