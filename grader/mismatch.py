@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["SAMPLE", "MismatchError", "find_mismatch", "judge", "verdict_text"]
 
 #: Notebooks judged before deciding whether to judge them all.
-SAMPLE = 5
+SAMPLE = 3
 
 
 class MismatchError(ConvMathError):
