@@ -29,6 +29,7 @@ import functools
 import json
 import pprint
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ __all__ = [
     "key_notebook",
     "answer_stub",
     "answer_code",
+    "format_points",
+    "part_markdown",
+    "hint_kind",
     "solution_source",
     "write_notebook",
     "SETUP_CODE",
@@ -72,6 +76,7 @@ _TEXT = {
         "integer": "an integer",
         "shape": "a tuple of integers, e.g. (3, 4)",
         "array": "an array: a nested list of numbers or a numpy array",
+        "number": "a number, e.g. 12.75",
         "expression": "a formula as a string, e.g. \"{example}\"; symbols: {symbols}",
         "choice": "one of {choices}",
         "function": "your code here",
@@ -92,6 +97,7 @@ _TEXT = {
         "integer": "一个整数",
         "shape": "一个整数元组，例如 (3, 4)",
         "array": "一个数组：嵌套列表或 numpy 数组",
+        "number": "一个数，例如 12.75",
         "expression": "一个写成字符串的公式，例如 \"{example}\"；可用符号：{symbols}",
         "choice": "以下之一：{choices}",
         "function": "在此编写代码",
@@ -110,9 +116,30 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _fmt_points(points: float, locale: str) -> str:
-    text = f"{points:g}" if float(points).is_integer() else f"{points:.2f}".rstrip("0")
-    word = _TEXT[locale]["point" if points == 1 else "points"]
+def format_points(points: float | Fraction | int) -> str:
+    """Points as a student reads them: ``2``, ``0.5``, ``1.25`` or ``4/3``, never ``6.`` or ``1.33``.
+
+    Integers show as integers; other values as a decimal of at most two
+    places when that is exact, else as a fraction. Floats are read as the
+    nearest fraction with a small denominator, so ``5.999999999999999``
+    (ten parts of 0.6 added up) is ``6`` and ``1.3333333333333333`` is ``4/3``.
+
+    Examples
+    --------
+    >>> [format_points(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
+    ['2', '6', '6', '1.8', '0.25', '4/3', '8/3', '1/8']
+    """
+    value = Fraction(points).limit_denominator(1000) if isinstance(points, float) else Fraction(points)
+    if value.denominator == 1:
+        return str(value.numerator)
+    if 100 % value.denominator == 0:
+        return f"{float(value):.2f}".rstrip("0")
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _fmt_points(points: float | Fraction | int, locale: str) -> str:
+    text = format_points(points)
+    word = _TEXT[locale]["point" if text == "1" else "points"]
     return f"{text} {word}" if locale == "en" else f"{text}{word}"
 
 
@@ -160,8 +187,25 @@ def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
     elif spec.kind == "choice":
         comment = text["choice"].format(choices=", ".join(repr(c) for c in spec.choices))
     else:
-        comment = text[spec.kind]
+        comment = text[hint_kind(spec)]
     return f"# {comment}\n{spec.name} = None"
+
+
+def hint_kind(spec: AnswerSpec) -> str:
+    """The kind of value a part asks for, as its hint names it: ``spec.kind``, or
+    ``"number"`` for an ``array`` answer that is a single number.
+
+    Examples
+    --------
+    >>> hint_kind(AnswerSpec("array", "content_at", expected=12.5)), hint_kind(AnswerSpec("array", "Y", [[1, 2]]))
+    ('number', 'array')
+    """
+    if spec.kind == "array" and spec.expected is not None:
+        import numpy as np
+
+        if np.ndim(spec.expected) == 0:
+            return "number"
+    return spec.kind
 
 
 def _literal(kind: str, value: Any) -> str:
@@ -224,6 +268,34 @@ def solution_source(part: Part) -> str:
     if part.answer.kind == "function":
         raise ConvMathError(f"part {part.key!r} defines function {part.answer.name!r} but has no solution_code")
     return answer_code(part.answer, part.answer.expected)
+
+
+def part_markdown(part: Part, locale: str) -> str:
+    """The Markdown asking for one part: its label, its prompt and its points.
+
+    The points close the prompt's last line, or follow on their own line
+    when the prompt ends with a list, a table or displayed maths (where they
+    would read as part of the last item).
+
+    Examples
+    --------
+    >>> part = Part("b", {"en": "Which one? Define `pick`.\\n\\n- **A**: $1$\\n- **B**: $2$"},
+    ...             AnswerSpec("choice", "pick", "A", choices=("A", "B")), points=1.0)
+    >>> print(part_markdown(part, "en"))
+    **(b)** Which one? Define `pick`.
+    <BLANKLINE>
+    - **A**: $1$
+    - **B**: $2$
+    <BLANKLINE>
+    *(1 point)*
+    >>> print(part_markdown(Part("a", {}, AnswerSpec("integer", "n", 3), points=4 / 3), "zh"))
+    **(a)** 定义 `n`。 *(4/3分)*
+    """
+    text = (part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)).rstrip()
+    points = f"*({_fmt_points(part.points, locale)})*"
+    last = text.rsplit("\n", 1)[-1].lstrip()
+    block_end = "\n" in text and (last[:1] in ("-", "*", "|") or last[:2].rstrip(".").isdigit() or last.endswith("$$"))
+    return f"**({part.key})** {text}" + (f"\n\n{points}" if block_end else f" {points}")
 
 
 def _md(cell_id: str, source: str, tag: str) -> dict[str, Any]:
@@ -300,14 +372,7 @@ def _build(
                 )
             )
         for part in exercise.parts:
-            part_text = part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)
-            cells.append(
-                _md(
-                    f"{slot.id}-{part.key}-prompt",
-                    f"**({part.key})** {part_text} *({_fmt_points(part.points, locale)})*",
-                    "convmath-prompt",
-                )
-            )
+            cells.append(_md(f"{slot.id}-{part.key}-prompt", part_markdown(part, locale), "convmath-prompt"))
             source = solution_source(part) if key else answer_stub(part.answer, locale)
             meta = {
                 "deletable": False,

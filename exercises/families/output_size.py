@@ -50,9 +50,9 @@ def _padding_text(form: str, value: Any, ndim: int = 2) -> tuple[str, str]:
         return (f"padding {value} on each side (`padding={value}`)", f"每侧填充 {value}（`padding={value}`）")
     if form in ("same", "full"):
         en = {"same": "`padding=\"same\"` (PyTorch's \"same\" padding)",
-              "full": "\"full\" padding: $d(k-1)$ zeros on each side, so that every partial overlap counts"}[form]
+              "full": "\"full\", that is $k - 1$ zeros on each side, so that every partial overlap counts"}[form]
         zh = {"same": "`padding=\"same\"`（PyTorch 的 \"same\" 填充）",
-              "full": "\"full\" 填充：每侧补 $d(k-1)$ 个零，使每个部分重叠的位置都参与计算"}[form]
+              "full": "\"full\" 填充：每侧补 $k - 1$ 个零，使每个部分重叠的位置都参与计算"}[form]
         return en, zh
     if form == "pair":
         left, right = value
