@@ -58,6 +58,7 @@ from exercises.model import Part
 
 from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
                    parse_expression)
+from .messages import shorten
 
 __all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
 
@@ -275,7 +276,7 @@ def _numbers_equal(value: Any, expected: Any) -> bool:
 
 def _what(value: Any) -> str:
     if isinstance(value, str):
-        return f"the string {value!r}"[:80]
+        return shorten(f"the string {value!r}", 80)
     return type(value).__name__
 
 
