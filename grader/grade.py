@@ -24,7 +24,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePath
 from typing import Any
@@ -314,7 +314,8 @@ def _execute(
                         outcomes.append(_outcome(slot, part, 0, "error", why))
                         continue
                 try:
-                    outcomes.append(_check(slot, part, value, sandbox, context))
+                    outcome = _check(slot, part, value, sandbox, context)
+                    outcomes.append(replace(outcome, message=places.rewrite(outcome.message, 0)))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
                     why = f"{type(err).__name__}: {shorten(str(err), 200)}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
@@ -347,6 +348,7 @@ def _outermost(names: Sequence[str]) -> list[str]:
 
 _REFUSED = re.compile(r"ImportError: import of ([\w.]+) is not allowed in this exercise")
 _DENIED = re.compile(r"\w+Error: \[Errno 13\] Permission denied: '([^']+)'")
+_NOT_FOUND = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
 def _refusals(raised: Sequence[tuple[int, str]], forbidden: frozenset[str]) -> list[tuple[int, str]]:
@@ -355,6 +357,9 @@ def _refusals(raised: Sequence[tuple[int, str]], forbidden: frozenset[str]) -> l
     for n, message in raised:
         if match := _REFUSED.match(message):
             found.add((n, match.group(1)))
+        if (match := _NOT_FOUND.match(message)) and any(
+                match.group(1) == m or match.group(1).startswith(m + ".") for m in forbidden):
+            found.add((n, match.group(1)))  # unreadable in the sandbox: refused even with the hook removed
         if match := _DENIED.match(message):
             path = match.group(1)
             found.update((n, m) for m in forbidden

@@ -16,6 +16,9 @@ Examples
 >>> places = CellPlaces([answer, extra], ["q1", "q2"])
 >>> places.describe(5), places.describe(6)
 ('the answer cell of 2(b)', 'the code cell after 2(b)')
+>>> prompt = Cell(0, "markdown", "## 1. ...", "q1-prompt", ("convmath-prompt",), None)
+>>> CellPlaces([prompt, Cell(1, "code", "import os", "", (), None)], ["q1"]).describe(2)
+'the code cell after the text of question 1'
 >>> places.rewrite("NameError: name 'K2' is not defined (cell 6, line 1)", 6)
 "NameError: name 'K2' is not defined (line 1)"
 >>> shorten("the sandbox process exited with code 0 (os._exit or a fatal error in the submission)", 60)
@@ -39,6 +42,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "check": "the check cell at the end",
         "after": "the code cell after {label}",
         "nth_after": "code cell {n} after {label}",
+        "text_of": "the text of {label}",
+        "question": "question {number}",
         "before": "a code cell before question 1",
         "line": "line {line}",
         "line_of": "line {line} of {place}",
@@ -50,6 +55,8 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "check": "末尾的检查单元",
         "after": "{label} 之后的代码单元",
         "nth_after": "{label} 之后的第 {n} 个代码单元",
+        "text_of": "{label} 的题目文字",
+        "question": "第 {number} 题",
         "before": "第 1 题之前的代码单元",
         "line": "第 {line} 行",
         "line_of": "{place}第 {line} 行",
@@ -73,8 +80,8 @@ def part_label(number: int, key: str) -> str:
 def shorten(text: str, limit: int = 300) -> str:
     """``text`` if it has at most ``limit`` characters, else cut at a sentence or word end, with `` …``.
 
-    The cut falls at the last sentence end (``. ``, ``; ``) in the second half
-    of the limit, else at the last space; a word is never split, and the
+    The cut falls at the last sentence end (``. ``, ``; ``) past a third of
+    the limit, else at the last space; a word is never split, and the
     ellipsis shows that something was left out.
 
     Examples
@@ -91,7 +98,7 @@ def shorten(text: str, limit: int = 300) -> str:
         return text
     head = text[: limit + 1]
     for mark in (". ", "; ", "。", "；"):
-        end = head.rfind(mark, limit // 2, limit)
+        end = head.rfind(mark, limit // 3, limit)
         if end != -1:
             return head[: end + len(mark.rstrip())] + " …"
     space = head.rfind(" ", 0, limit)
@@ -128,6 +135,9 @@ class CellPlaces:
         anchor, extra = "", 0
         for cell in cells:
             if cell.cell_type != "code":
+                text_of = self._prompt_of(cell.id, numbers)
+                if text_of:
+                    anchor, extra = self._text["text_of"].format(label=text_of), 0
                 continue
             meta = cell.convmath or {}
             slot, part = meta.get("slot", ""), meta.get("part", "")
@@ -138,6 +148,7 @@ class CellPlaces:
                 name = self._text["first"]
             elif cell.id.endswith("-setup") and cell.id[: -len("-setup")] in numbers:
                 name = self._text["setup"].format(number=numbers[cell.id[: -len("-setup")]])
+                anchor, extra = name, 0
             elif cell.id == "check" or "convmath-check" in cell.tags:
                 name = self._text["check"]
             elif not anchor:
@@ -147,6 +158,16 @@ class CellPlaces:
                 key = "after" if extra == 1 else "nth_after"
                 name = self._text[key].format(label=anchor, n=extra)
             self._names[cell.index + 1] = name
+
+    def _prompt_of(self, cell_id: str, numbers: Mapping[str, int]) -> str:
+        """``question 2`` for the prompt cell ``q2-prompt``, ``2(b)`` for ``q2-b-prompt``, else ``""``."""
+        if not cell_id.endswith("-prompt"):
+            return ""
+        stem = cell_id[: -len("-prompt")]
+        if stem in numbers:
+            return self._text["question"].format(number=numbers[stem])
+        slot, _, part = stem.rpartition("-")
+        return part_label(numbers[slot], part) if slot in numbers and part else ""
 
     def describe(self, number: int) -> str:
         """The name of cell ``number`` (counted from 1, as the sandbox numbers cells).
