@@ -3,7 +3,9 @@
 A student notebook is, in order: a locked header cell, a locked setup cell
 (``import numpy as np``), and for each slot a locked prompt cell, the
 exercise's locked setup cell (when it has setup code), then for each part a
-locked part-prompt cell and one answer cell. The key has exactly the same
+locked part-prompt cell and one answer cell; last, a locked check cell
+(:mod:`exercises.checkcell`, tag ``convmath-check``) that reports the form
+of every answer without knowing the key. The key has exactly the same
 cells with the same ids in the same order; its answer cells hold the
 reference solution instead of the stub, and each slot's prompt cell also
 shows the worked solution.
@@ -38,6 +40,7 @@ import nbformat
 from convmath._validate import check_choice
 from convmath.errors import ConvMathError
 
+from .checkcell import CELL_ID, TAG, check_cell_source, hint_kind
 from .model import LOCALES, AnswerSpec, Exercise, Part
 
 if TYPE_CHECKING:
@@ -189,23 +192,6 @@ def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
     else:
         comment = text[hint_kind(spec)]
     return f"# {comment}\n{spec.name} = None"
-
-
-def hint_kind(spec: AnswerSpec) -> str:
-    """The kind of value a part asks for, as its hint names it: ``spec.kind``, or
-    ``"number"`` for an ``array`` answer that is a single number.
-
-    Examples
-    --------
-    >>> hint_kind(AnswerSpec("array", "content_at", expected=12.5)), hint_kind(AnswerSpec("array", "Y", [[1, 2]]))
-    ('number', 'array')
-    """
-    if spec.kind == "array" and spec.expected is not None:
-        import numpy as np
-
-        if np.ndim(spec.expected) == 0:
-            return "number"
-    return spec.kind
 
 
 def _literal(kind: str, value: Any) -> str:
@@ -387,6 +373,8 @@ def _build(
                 },
             }
             cells.append(_code(f"{slot.id}-{part.key}-answer", source, meta))
+    cells.append(_code(CELL_ID, check_cell_source(exercises, locale),
+                       {"editable": False, "deletable": False, "tags": [TAG]}))
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -472,7 +460,7 @@ def key_notebook(
     >>> key.metadata.convmath.role, student.metadata.convmath.role
     ('key', 'student')
     >>> part = exercises[0][1].parts[0]
-    >>> answer = key.cells[-1]                  # the answer cell holds the reference solution
+    >>> answer = key.cells[-2]                  # the last answer cell (before the check cell) holds the solution
     >>> answer.source == solution_source(part)
     True
     >>> namespace = {}

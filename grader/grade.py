@@ -30,7 +30,8 @@ from pathlib import PurePath
 from typing import Any
 
 from exercises.assignment import Assignment, Slot, build_exercises, parse_assignment
-from exercises.model import Exercise, Part
+from exercises.checkcell import check_cell_source
+from exercises.model import LOCALES, Exercise, Part
 
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .messages import CellPlaces, part_label, shorten
@@ -431,7 +432,9 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
     flags = list(ident.flags) + list(regen.flags)
     notes = list(loaded.notes) + list(regen.notes)
     parts = [(slot, ex, part) for slot, ex in regen.exercises for part in ex.parts]
-    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()]
+    check = {check_cell_source(regen.exercises, locale).strip() for locale in LOCALES}
+    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()
+             and cell.source.strip() not in check]  # the unedited check cell only prints; an edited one runs
     refused: dict[tuple[str, str], list[str]] = {}
     for slot, _, part in parts:
         if part.answer.forbidden_imports:

@@ -36,7 +36,7 @@ from .load import LoadedNotebook
 
 __all__ = ["Regenerated", "regenerate", "metadata_flags"]
 
-_LOCKED_TAGS = ("convmath-setup", "convmath-prompt")
+_LOCKED_TAGS = ("convmath-setup", "convmath-prompt", "convmath-check")
 
 
 @dataclass(frozen=True)
