@@ -30,7 +30,6 @@ Examples
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -44,13 +43,16 @@ from .model import LOCALES, AnswerSpec, Exercise, Part
 if TYPE_CHECKING:
     from .assignment import Slot
 
-__all__ = ["CELL_ID", "TAG", "FORMS_PREFIX", "PROGRAM", "FUNCTION_NAMES", "hint_kind", "part_forms", "check_cell_source"]
+__all__ = ["CELL_ID", "TAG", "FORMS_PREFIX", "PROGRAM", "FUNCTION_NAMES", "TEXT_PREFIX", "hint_kind",
+           "part_forms", "check_cell_source", "is_check_cell"]
 
 #: The check cell's id and tag (the grader recognises it by both, and by its source).
 CELL_ID = "convmath-check"
 TAG = "convmath-check"
 #: The one line of the cell that differs between students.
 FORMS_PREFIX = "_CONVMATH_FORMS = "
+#: The line holding the report's texts (in the notebook's language).
+TEXT_PREFIX = "_CONVMATH_TEXT = "
 #: Function names a formula may call (the grader's whitelist, :data:`grader.expr.FUNCTIONS`).
 FUNCTION_NAMES: tuple[str, ...] = ("floor", "Floor", "ceil", "Ceil", "ceiling", "max", "Max", "min", "Min",
                                    "abs", "Abs", "sqrt", "exp", "log")
@@ -67,14 +69,14 @@ _TEXT = {
         "integer": "an integer",
         "integral_float": "{value} is a float; write it as an integer ({int})",
         "not_integer": "expected an integer, got {what}",
-        "shape": "a tuple of {n} integers",
-        "not_shape": "expected a tuple of {n} integers, got {what}",
+        "shape": "a tuple of length {n}",
+        "not_shape": "expected a tuple of {n} integer(s), got {what}",
         "number": "a number",
         "not_number": "expected a single number, got {what}",
-        "array": "an array with {ndim} dimension(s)",
+        "array": "a {ndim}-D array",
         "array_shape": "an array of shape {shape}",
         "not_array": "expected an array of numbers, got {what}",
-        "wrong_ndim": "expected {want} dimension(s), got an array of shape {shape}",
+        "wrong_ndim": "expected a {want}-D array, got one of shape {shape}",
         "wrong_shape": "expected shape {want} (as the question states), got {shape}",
         "not_finite": "the array holds nan or inf",
         "expression": "a formula in {symbols}",
@@ -106,7 +108,7 @@ _TEXT = {
         "integer": "一个整数",
         "integral_float": "{value} 是浮点数，请写成整数（{int}）",
         "not_integer": "应为整数，实际是 {what}",
-        "shape": "{n} 个整数组成的元组",
+        "shape": "长度为 {n} 的整数元组",
         "not_shape": "应为 {n} 个整数组成的元组，实际是 {what}",
         "number": "一个数",
         "not_number": "应为一个数，实际是 {what}",
@@ -150,7 +152,9 @@ def _convmath_check(forms, text, seconds=5):
         return type(value).__name__
 
     def limited(run):
-        # run() with a time limit where the platform allows one (Unix, main thread)
+        # run() with a time limit in a Jupyter kernel on Unix (elsewhere, e.g. a grader's sandbox, as is)
+        if "get_ipython" not in space:
+            return run()
         if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
             return run()
         def stop(signum, frame):
@@ -180,10 +184,9 @@ def _convmath_check(forms, text, seconds=5):
 
     def why_undefined(name):
         # the last cell run that defines `name`: run it again on a copy of the namespace to see its error
-        try:
-            shell = get_ipython()
-        except NameError:
+        if "get_ipython" not in space:
             return None
+        shell = space["get_ipython"]()
         for source in reversed(list(shell.user_ns.get("In", []))[:-1]):
             try:
                 code = shell.transform_cell(source)
@@ -395,10 +398,9 @@ def _example_call(exercise: Exercise, part: Part) -> str:
 
 
 def _stated_shape(exercise: Exercise, part: Part, shape: tuple[int, ...]) -> list[int] | None:
-    """``shape`` when the part's own prompt states it as ``(3, 3, 3)`` and no part asks for it; else ``None``."""
-    asked = {tuple(int(v) for v in p.answer.expected) for p in exercise.parts if p.answer.kind == "shape"}
+    """``shape`` when the part's own prompt states it, as ``(3, 3, 3)``; else ``None`` (the key is not read)."""
     text = part.prompt.get("en", "")
-    if shape and shape not in asked and str(tuple(shape)).replace(",)", ")") in text:
+    if len(shape) > 1 and str(tuple(shape)) in text:
         return list(shape)
     return None
 
@@ -460,6 +462,41 @@ def part_forms(exercises: Sequence[tuple[Slot, Exercise]]) -> list[dict[str, Any
     return forms
 
 
+def _program(source: str) -> tuple[str, list[str]]:
+    """The program of a check cell (its data lines left out), and the data lines' values."""
+    program, data = [], []
+    for line in source.strip().splitlines():
+        if line.startswith((FORMS_PREFIX, TEXT_PREFIX)):
+            data.append(line.split(" = ", 1)[1])
+        else:
+            program.append(line)
+    return "\n".join(program), data
+
+
+def is_check_cell(source: str) -> bool:
+    """Is ``source`` a check cell as generated (any forms, any locale), its program unedited?
+
+    Its two data lines must be plain literals: no code can hide in them.
+
+    Examples
+    --------
+    >>> source = check_cell_source([], "zh")
+    >>> is_check_cell(source), is_check_cell(source.replace("print(", "input("))
+    (True, False)
+    >>> is_check_cell(source.replace(FORMS_PREFIX + "[]", FORMS_PREFIX + "__import__('os')"))
+    False
+    """
+    program, data = _program(source)
+    if len(data) != 2 or program not in {_program(check_cell_source([], locale))[0] for locale in LOCALES}:
+        return False
+    try:
+        for value in data:
+            ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def check_cell_source(exercises: Sequence[tuple[Slot, Exercise]], locale: str = "en") -> str:
     """The source of the check cell: a comment, the forms of the parts, the texts and :data:`PROGRAM`.
 
@@ -487,12 +524,12 @@ def check_cell_source(exercises: Sequence[tuple[Slot, Exercise]], locale: str = 
     1 of 1 parts answered in the asked form, 0 with a problem, 0 not answered.
     """
     check_choice("locale", locale, LOCALES)
-    forms = json.dumps(part_forms(exercises), ensure_ascii=False, sort_keys=True)
+    forms = repr(part_forms(exercises))  # a Python literal of str, int, list and None
     header = {
         "en": ["# Check before you hand in: the form of each answer, never whether it is right.",
                "# Run it after all the cells above (Run > Run All Cells). This cell is locked."],
         "zh": ["# Check before you hand in: the form of each answer, never whether it is right.",
                "# 提交前检查：只检查答案的形式，不判断对错。请在运行完上面所有单元后运行本单元；本单元已锁定。"],
     }[locale]
-    text = json.dumps(_TEXT[locale], ensure_ascii=False, sort_keys=True)
-    return "\n".join([*header, FORMS_PREFIX + forms, f"_CONVMATH_TEXT = {text}", PROGRAM.rstrip("\n"), ""])
+    text = repr(_TEXT[locale])
+    return "\n".join([*header, FORMS_PREFIX + forms, TEXT_PREFIX + text, PROGRAM.rstrip("\n"), ""])
