@@ -138,6 +138,7 @@ class CellPlaces:
                 text_of = self._prompt_of(cell.id, numbers)
                 if text_of:
                     anchor, extra = self._text["text_of"].format(label=text_of), 0
+                    self._names[cell.index + 1] = anchor
                 continue
             meta = cell.convmath or {}
             slot, part = meta.get("slot", ""), meta.get("part", "")
