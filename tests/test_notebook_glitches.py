@@ -196,3 +196,37 @@ def test_sheets_show_what_the_notebooks_show(built):
             for text, _ in _POINTS.findall(_prose(sheet)):
                 assert _CLEAN.fullmatch(text), (student, locale, text)
             assert "$Y_" not in sheet and not re.search(r"\(\d+\. ?(points?|分)\)", sheet)
+
+
+def test_formula_examples_use_only_the_allowed_symbols(built):
+    from exercises.checkcell import FUNCTION_NAMES
+
+    for student in STUDENTS:
+        for slot, exercise in built[student]:
+            for part in exercise.parts:
+                spec = part.answer
+                if spec.kind != "expression":
+                    continue
+                for locale, text in part.prompt.items():
+                    for example in re.findall(r'`\w+ = "([^"`]+)"`', text):
+                        names = set(re.findall(r"[A-Za-z_]\w*", example))
+                        assert names <= set(spec.symbols) | set(FUNCTION_NAMES), (slot.id, locale, example)
+
+
+_ARTICLE = re.compile(r"\b[Aa] (?:[aeio][a-z]|RGB\b|\$?(?:8|11|18)(?:\\times|\b|\d))")
+
+
+def test_english_articles_fit_the_next_word(notebooks):
+    for (student, locale), nb in notebooks.items():
+        if locale != "en":
+            continue
+        for cell in _markdown_cells(nb):
+            found = _ARTICLE.findall(_prose(cell.source))
+            assert not found, (student, cell.id, found)
+
+
+def test_lists_of_names_read_as_sentences(notebooks):
+    for (student, locale), nb in notebooks.items():
+        for cell in _markdown_cells(nb):
+            # "defines `X`, `W`." (a list without its "and") or "`W`和" (no space between code and Chinese)
+            assert not re.search(r"`[^`]+`, `[^`]+`\.", cell.source), (student, cell.id)

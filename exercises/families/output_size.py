@@ -208,7 +208,8 @@ def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str,
         pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")), ndim)
         n_en, n_zh, ask_en, ask_zh = size_question(ndim, dim["n"])
         k_en, k_zh = (f"a kernel of size {dim['k']}", f"{dim['k']}") if ndim == 1 else \
-            (f"a ${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
+            (f"{'an' if str(dim['k']).startswith('8') or dim['k'] in (11, 18) else 'a'} "
+             f"${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
         prompt = bilingual(
             f"{n_en[0].upper()}{n_en[1:]} passes through a convolution layer (`nn.Conv{ndim}d`) with {k_en} and "
             f"stride {dim['s']}. Padding: {pad_en}.\n\n{ask_en}",

@@ -227,7 +227,7 @@ def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, 
                  _ask(conv, f"How many parameters does `nn.Conv2d({c}, {c_out}, {k})` have, applied to the same image?",
                       f"对同一张图像使用 `nn.Conv2d({c}, {c_out}, {k})`，它有多少个参数？")]
         prompt = bilingual(
-            f"A {image_en} image of ${h}\\times {w}$ pixels ({c} channel{'s' if c > 1 else ''}) is flattened and fed to a "
+            f"{'An' if image_en == 'RGB' else 'A'} {image_en} image of ${h}\\times {w}$ pixels ({c} channel{'s' if c > 1 else ''}) is flattened and fed to a "
             f"fully connected layer with {hidden} output units (`nn.Linear`, with bias).",
             f"把一张 ${h}\\times {w}$ 像素的{image_zh}图像（{c} 个通道）展平后输入一个有 {hidden} 个输出单元的全连接层"
             "（`nn.Linear`，带偏置）。")
