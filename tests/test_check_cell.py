@@ -21,6 +21,8 @@ import re
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exercises.assignment import build_exercises, parse_assignment
 from exercises.checkcell import (CELL_ID, FORMS_PREFIX, FUNCTION_NAMES, TAG, _program, check_cell_source,
@@ -271,3 +273,63 @@ def test_convmath_check_names_the_cells_that_raise(small, tmp_path, capsys):
     path.write_bytes(notebook_bytes(edited))
     assert main(["check", str(path)]) == 2
     assert "check cell was edited" in capsys.readouterr().err
+
+
+# --- in process: any value, a slow function, an answer cell that raises --------------------------
+
+def _run(source: str, namespace: dict) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(source, namespace)
+    return out.getvalue()
+
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner), max_leaves=12)
+
+
+@given(st.data())
+def test_any_values_get_one_line_per_part_and_never_raise(small, data):
+    source = check_cell_source(small)
+    forms = part_forms(small)
+    namespace = {f["name"]: data.draw(values, label=f["name"]) for f in forms if f["kind"] != "function"}
+    lines = _run(source, namespace).splitlines()
+    assert len(lines) == len(forms) + 2
+    counts = [int(n) for n in re.findall(r"\d+", lines[-1])]
+    assert counts[0] + counts[2] + counts[3] == counts[1] == len(forms)
+    assert not any(name.startswith("_convmath") or name.startswith("_CONVMATH") for name in namespace)
+
+
+class _Shell:
+    """Enough of IPython's shell for the check cell: the input history and the cell transformer."""
+
+    def __init__(self, namespace, history):
+        self.user_ns = namespace
+        namespace["In"] = ["", *history, "<the check cell>"]
+
+    def transform_cell(self, source):
+        return source
+
+
+def test_in_a_kernel_a_raising_answer_cell_is_rerun_to_name_its_error(small):
+    namespace: dict = {}
+    namespace["get_ipython"] = lambda: shell
+    shell = _Shell(namespace, ["out_size = 3", "out_shape = (2, 2)\nY = K2 @ X"])
+    namespace.update(out_size=3)
+    report = _run(check_cell_source(small), namespace)
+    assert "[!!] 2(a) out_shape" in report and "NameError: name 'K2' is not defined" in report
+    assert "[!!] 2(b) Y" in report
+
+
+def test_in_a_kernel_a_slow_function_is_stopped(small):
+    namespace: dict = {}
+    namespace["get_ipython"] = lambda: _Shell(namespace, [])
+    exec("def corr2d(X, K):\n    while True:\n        pass", namespace)
+    source = check_cell_source(small).replace("_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT)",
+                                              "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT, seconds=1)")
+    report = _run(source, namespace)
+    assert "running corr2d(X, K) took longer than 1 s" in report
