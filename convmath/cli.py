@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("exercises.cli.preview", "print one exercise variant with its solution"),
     "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
     "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
+    "check": ("grader.cli.check", "run a notebook and its check cell safely: cells that raise, answers' form"),
     "report": ("grader.cli.report", "write a class report: scores, weakest parts, misconceptions, flags"),
     "examples": ("exercises.cli.examples", "copy the bundled example assignment, roster and secret into a folder"),
 }

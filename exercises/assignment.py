@@ -484,13 +484,22 @@ def _rename_text(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old)}(?![A-Za-z0-9_])", new, text)
 
 
+_CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+
+
+def _rename_markdown(text: str, old: str, new: str) -> str:
+    """Rename ``old`` only inside Markdown code (`` `Y` ``): the maths (``$Y$``) names the object, not the variable."""
+    pieces = _CODE_SPAN.split(text)
+    return "".join(_rename_text(p, old, new) if i % 2 else p for i, p in enumerate(pieces))
+
+
 def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
-    """Rename one part's answer name everywhere the exercise mentions it."""
+    """Rename one part's answer name everywhere the exercise's code mentions it (code spans, code, signature)."""
     part = exercise.parts[part_index]
     old = part.answer.name
 
     def ren(mapping: Mapping[str, str]) -> dict[str, str]:
-        return {locale: _rename_text(text, old, new) for locale, text in mapping.items()}
+        return {locale: _rename_markdown(text, old, new) for locale, text in mapping.items()}
 
     new_part = dataclasses.replace(
         part,
@@ -504,7 +513,8 @@ def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
         exercise,
         parts=tuple(parts),
         prompt=ren(exercise.prompt),
-        solution={loc: tuple(_rename_text(step, old, new) for step in steps) for loc, steps in exercise.solution.items()},
+        solution={loc: tuple(_rename_markdown(step, old, new) for step in steps)
+                  for loc, steps in exercise.solution.items()},
     )
 
 

@@ -59,6 +59,7 @@ from exercises.model import Part
 from .bounded import simplify_unequal, sympy_value
 from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
                    parse_expression)
+from .messages import shorten
 
 __all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
 
@@ -317,7 +318,7 @@ def _numbers_equal(value: Any, expected: Any) -> bool:
 
 def _what(value: Any) -> str:
     if isinstance(value, str):
-        return f"the string {value!r}"[:80]
+        return shorten(f"the string {value!r}", 80)
     return type(value).__name__
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from .identify import Roster
 from .load import RESERVED_NAMES
+from .messages import part_label
 from .results import SubmissionResult, error_result
 from .safetext import MESSAGE_LIMIT, cap, for_markdown, for_terminal
 
@@ -299,15 +300,19 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         key = "failed" if result.status == "failed" else "not_graded"
         lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
     if result.parts:
+        # parts as the notebook labels them: question number (slot order) and part, "2(b)"
+        numbers = {slot: i for i, slot in enumerate(dict.fromkeys(p.slot for p in result.parts), 1)}
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
+            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
-            lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            label = part_label(numbers[p.slot], _cell(p.part))
+            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
