@@ -779,41 +779,67 @@ class Question:
                                     f"{shown}: {err}") from err
         return answers
 
-    def wrong_answers(self, part: PartSpec, env: Mapping[str, Any], expected: Any) -> Any:
-        """The part's misconceptions' answers for these parameters, or the reason the draw is rejected.
+    def misconception_values(self, part: PartSpec, env: Mapping[str, Any]) -> dict[str, Any]:
+        """Each misconception's answer for these parameters (a ``ConvMathError`` where it is undefined).
 
         A catalogue label without ``answer`` evaluates the derived parameters
         and the part's answer again with the formula it miscomputes replaced
-        by the catalogue's wrong one; a
-        misconception undefined here (its formula raises) does not apply; one
-        equal to an earlier one is left to the earlier; one equal to the key
-        rejects the draw (it could not be diagnosed).
+        by the catalogue's wrong one.
+
+        Examples
+        --------
+        >>> q = load_question(Path(__file__).parents[2] / "examples" / "questions" / "receptive_dilated.toml")
+        >>> env = {"level": 1, "max_layers": 4, "layers": 2, "k": 3, "d": 2, "rf": 9}
+        >>> q.misconception_values(q.parts[0], env)   # 1 + 2*(3-1), 3 + 3, 2*(3-1) + 1
+        {'rf_ignored_dilation': 5, 'rf_sum_of_kernels': 6, 'rf_one_layer_only': 5}
         """
         from convmath.misconceptions import CATALOGUE
 
-        from ..families._common import wrong_answers
         from .lang import _get_functions
 
-        if part.kind == "function" or not part.misconceptions:
-            return ()
-
-        def thunk(label: str, expr: Expr | None) -> Callable[[], Any]:
-            def run() -> Any:
+        values: dict[str, Any] = {}
+        for label, expr in part.misconceptions:
+            try:
                 if expr is not None:
-                    return self._value(part, env, expr=expr)
+                    values[label] = self._value(part, env, expr=expr)
+                    continue
                 entry = CATALOGUE[label]
                 wrong_functions = {**_get_functions(), entry.quantity: entry.wrong}
                 wrong_env = dict(env)
                 for param in self.params:  # derived values recomputed with the wrong formula
                     if param.expr is not None:
                         wrong_env[param.name] = evaluate(param.expr, wrong_env, functions=wrong_functions)
-                return self._value(part, wrong_env, wrong_functions)
+                values[label] = self._value(part, wrong_env, wrong_functions)
+            except ConvMathError as err:
+                values[label] = err
+        return values
+
+    def wrong_answers(self, part: PartSpec, env: Mapping[str, Any], expected: Any) -> Any:
+        """The part's misconceptions' answers for these parameters, or the reason the draw is rejected.
+
+        A misconception undefined here does not apply; one equal to an earlier
+        one is left to the earlier; one equal to the key rejects the draw (it
+        could not be diagnosed). See :meth:`misconception_values`.
+        """
+        from ..families._common import wrong_answers
+
+        if part.kind == "function" or not part.misconceptions:
+            return ()
+        values = self.misconception_values(part, env)
+
+        def thunk(label: str) -> Callable[[], Any]:
+            def run() -> Any:
+                if isinstance(values[label], ConvMathError):
+                    raise values[label]
+                return values[label]
             return run
 
-        found = wrong_answers(expected, {label: thunk(label, expr) for label, expr in part.misconceptions},
+        found = wrong_answers(expected, {label: thunk(label) for label, _ in part.misconceptions},
                               symbols=part.symbols)
         if found is None:
-            return f"part {part.key}: a misconception gives the key"
+            equal = [label for label, _ in part.misconceptions
+                     if not isinstance(values[label], ConvMathError) and _same(values[label], expected, part)]
+            return f"part {part.key}: misconception {equal[0] if equal else '?'} gives the key"
         return found
 
     # ---------------------------------------------------------------- render
@@ -847,8 +873,8 @@ class Question:
             text = render_template(self.prompt[loc], context, f"prompt.{loc}")
             hints = [render_template(h, context, f"hints.{loc}") for h in self.hints.get(loc, ())]
             if hints:
-                head = {"en": "Hint", "zh": "提示"}[loc]
-                text += "\n\n" + "\n\n".join(f"> **{head}.** {h}" for h in hints)
+                head = {"en": "**Hint.**", "zh": "**提示：**"}[loc]
+                text += "\n\n" + "\n\n".join(f"> {head} {h}" for h in hints)
             prompt[loc] = text
         solution = {loc: [render_template(step, context, f"solution.{loc}") for step in self.solution.get(loc, ())]
                     for loc in LOCALES}
@@ -961,6 +987,12 @@ def _as_kind(part: PartSpec, value: Any) -> Any:
             raise ConvMathError(f"{_shown(value)} is not one of the choices {list(part.choices)}")
         return value
     raise ConvMathError(f"kind={kind!r} has no value")  # pragma: no cover - function parts have no key value
+
+
+def _same(a: Any, b: Any, part: PartSpec) -> bool:
+    from ..families._common import same_value
+
+    return same_value(a, b, symbols=part.symbols)
 
 
 def _shown(value: Any) -> str:
