@@ -82,17 +82,27 @@ class FamilyReport:
         return not self.problems
 
     def lines(self) -> list[str]:
-        """The report as text lines: the measurements, then one line per problem.
+        """The report as text lines: the measurements (nested tables indented), then one line per problem.
 
         Examples
         --------
-        >>> report = FamilyReport("demo", (Problem("key", "seed 3: no"),), {"draws": 10})
+        >>> report = FamilyReport("demo", (Problem("key", "seed 3: no"),), {"difficulty 1": {"draws": 10}})
         >>> report.lines()
-        ['demo: 1 problem', '  draws: 10', '  FAIL key: seed 3: no']
+        ['demo: 1 problem', '  difficulty 1:', '    draws: 10', '  FAIL key: seed 3: no']
         """
         head = f"{self.family}: " + ("ok" if self.ok else f"{len(self.problems)} problem" + "s" * (len(self.problems) > 1))
-        return [head] + [f"  {key}: {value}" for key, value in self.stats.items()] + \
-            [f"  FAIL {problem}" for problem in self.problems]
+        return [head] + _stat_lines(self.stats, "  ") + [f"  FAIL {problem}" for problem in self.problems]
+
+
+def _stat_lines(stats: Mapping[str, Any], indent: str) -> list[str]:
+    out = []
+    for key, value in stats.items():
+        if isinstance(value, Mapping):
+            if value:
+                out += [f"{indent}{key}:"] + _stat_lines(value, indent + "  ")
+        else:
+            out.append(f"{indent}{key}: {value}")
+    return out
 
 
 def plain_key(value: Any) -> str:
@@ -175,7 +185,8 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
             problems.append(Problem("draws", f"seed {seed}, difficulty {level}: no acceptable variant in "
                                              f"{_ATTEMPTS} draws (most often: {top})"))
     rate = rejected / draws if draws else 0.0
-    stats = {"draws": draws, "rejected": f"{rate:.1%}", "reasons": dict(reasons.most_common(3))}
+    stats: dict[str, Any] = {"draws": draws, "rejected": f"{rate:.1%}",
+                             "reasons of rejection": {reason: f"{count}x" for reason, count in reasons.most_common(3)}}
     if accepted and rate > MAX_REJECTION:
         top = reasons.most_common(1)[0]
         problems.append(Problem("draws", f"difficulty {level}: constraints rarely satisfiable: {rate:.1%} of "
@@ -302,8 +313,8 @@ def check_family(
     Examples
     --------
     >>> report = check_family("conv_output_size", seeds=5, roster=20, selftest_seeds=1)
-    >>> report.ok, sorted(report.stats)
-    (True, ['collisions', 'difficulty 1', 'difficulty 2', 'difficulty 3'])
+    >>> report.ok, sorted(report.stats), sorted(report.stats["difficulty 1"])
+    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'], ['draws', 'reasons of rejection', 'rejected', 'roster'])
     >>> check_family("no_such_family")
     Traceback (most recent call last):
     ...
@@ -339,12 +350,11 @@ def check_family(
             pair, shared, distinct = _collisions(family, level, options, roster)
             collisions.append(f"difficulty {level}: {distinct} distinct variants for {roster} students, "
                               f"{shared:.0%} share theirs, two students have the same one with chance {pair:.1%}")
+            stats[f"difficulty {level}"]["roster"] = collisions[-1].split(": ", 1)[1]
             question = _question_of(family)
             fixed = question is not None and not any(p.kind in ("range", "choices", "array") for p in question.params)
             if pair > MAX_PAIR and not fixed:  # a question that draws nothing is the same for all, on purpose
                 problems.append(Problem("collisions", f"difficulty {level}: two students have the same variant with "
                                                       f"chance {pair:.1%} (at most {MAX_PAIR:.0%}; {distinct} distinct "
                                                       f"variants for {roster} students): draw from wider ranges"))
-    if collisions:
-        stats["collisions"] = "; ".join(collisions)
     return FamilyReport(family.name, tuple(problems), stats)

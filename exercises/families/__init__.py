@@ -127,7 +127,7 @@ def _add(family: Family) -> Family:
         raise ConvMathError(f"family {family.name!r}: difficulties={family.difficulties!r} must be positive ints")
     if family.name in FAMILIES and FAMILIES[family.name] is not family:
         old = FAMILIES[family.name]
-        if not (old.source and old.source == family.source and _same_definition(old, family)):
+        if not _same_definition(old, family):
             raise ConvMathError(f"family={family.name!r} is registered twice")
         return old
     FAMILIES[family.name] = family
@@ -327,8 +327,8 @@ def register_misconception(
     feedback : mapping
         ``{"en": ..., "zh": ...}``, each with ``{value}`` (the student's
         answer); the Chinese text must be Chinese.
-    title : mapping, optional
-        Short names per locale (default: the label).
+    title : mapping or str, optional
+        Short names per locale, or one for every locale (default: the label).
     quantity : str, optional
         What it miscomputes (default ``"custom"``).
 
@@ -362,7 +362,9 @@ def register_misconception(
         raise ConvMathError(f"label={label!r} is not allowed; use lowercase letters, digits and '_', starting with a letter")
     if not callable(wrong):
         raise ConvMathError(f"misconception {label!r}: wrong={wrong!r} must be callable")
-    texts = {"feedback": feedback, "title": title if title is not None else {loc: label for loc in LOCALES}}
+    if title is None or isinstance(title, str):
+        title = {loc: title or label for loc in LOCALES}
+    texts = {"feedback": feedback, "title": title}
     for field_name, mapping in texts.items():
         if not isinstance(mapping, Mapping):
             raise ConvMathError(f"misconception {label!r}: {field_name}={mapping!r} must be a table of locale = text")

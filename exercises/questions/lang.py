@@ -336,11 +336,12 @@ def compile_expr(text: str) -> Expr:
         raise ConvMathError(f"{where} has {len(nodes)} syntax nodes; at most {MAX_NODES}")
     if _depth(tree) > MAX_DEPTH:
         raise ConvMathError(f"{where} is nested deeper than {MAX_DEPTH}")
-    names = set()
     for node in nodes:
         if not isinstance(node, _ALLOWED):
             why = _WHY.get(type(node), f"{type(node).__name__} is not allowed")
             raise ConvMathError(f"{where}: {why}")
+    names = set()
+    for node in nodes:
         if isinstance(node, ast.Name):
             if "__" in node.id:
                 raise ConvMathError(f"{where}: name {node.id!r} is not allowed")

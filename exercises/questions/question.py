@@ -600,8 +600,8 @@ class Question:
     """The parts."""
     own: tuple[Mapping[str, Any], ...] = ()
     """The question's own misconceptions (label, title, feedback)."""
-    source: str = ""
-    """The file it was read from."""
+    source: str = field(default="", compare=False)
+    """The file it was read from (not part of equality: the same question read from two paths is one)."""
 
     # ---------------------------------------------------------------- the family
 
