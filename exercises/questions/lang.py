@@ -211,6 +211,51 @@ def _functions() -> dict[str, Callable[..., Any]]:
     }
 
 
+#: What each function of :data:`FUNCTIONS` does, in one line (``docs/authoring.md`` lists them).
+DESCRIPTIONS: dict[str, str] = {
+    "conv_output_size": "output size of a convolution: `conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1)`",
+    "conv_transpose_output_size": "output size of a transposed convolution (`output_padding=` too)",
+    "pool_output_size": "output size of pooling (`stride=None` is the window, `ceil_mode=`)",
+    "d2l_output_size": "output size with d2l's total padding `total_padding=`",
+    "conv_params": "parameters of a convolution: `conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True)`",
+    "conv_transpose_params": "parameters of a transposed convolution",
+    "depthwise_separable_params": "parameters of a depthwise then pointwise block",
+    "linear_params": "parameters of a fully connected layer",
+    "conv_macs": "multiply-accumulates of a convolution on one sample",
+    "receptive_field": "receptive field (1-D) of a stack: a list of dicts with `kernel_size`, `stride`, `dilation`",
+    "correlate": "convmath's cross-correlation in PyTorch's layout `(C, H, W)` with a `(O, C, kh, kw)` weight",
+    "convolve": "convmath's true convolution (kernel flipped), PyTorch's layout",
+    "corr2d": "d2l's valid 2-D cross-correlation of one matrix with one kernel",
+    "correlate2d": "2-D cross-correlation of one `(H, W)` array with one kernel (`stride=`, `padding=`)",
+    "convolve2d": "2-D true convolution (valid) of one `(H, W)` array with one kernel",
+    "max_pool": "convmath's max pooling, PyTorch's layout",
+    "avg_pool": "convmath's average pooling, PyTorch's layout",
+    "pool2d": "d2l's `pool2d(X, pool_size, mode='max')`: stride 1, no padding",
+    "floor": "round down (`sympy.floor` on symbols)",
+    "ceil": "round up (`sympy.ceiling` on symbols)",
+    "ceiling": "the same as `ceil`",
+    "min": "the smallest argument (`sympy.Min` on symbols)",
+    "max": "the largest argument (`sympy.Max` on symbols)",
+    "abs": "absolute value",
+    "sqrt": "square root (exact on integers: `sqrt(8)` is `2*sqrt(2)`)",
+    "gcd": "greatest common divisor",
+    "int": "an integer (truncates a float)",
+    "round": "round to the nearest integer (or to digits)",
+    "len": "the number of items",
+    "sum": "the sum of a list",
+    "prod": "the product of a list",
+    "sorted": "a sorted list",
+    "tuple": "a tuple (a shape answer is a tuple)",
+    "list": "a list",
+    "array": "a numpy array from nested lists (`dtype='int'` or `'float'`)",
+    "zeros": "an integer array of zeros of a shape",
+    "flip": "an array reversed on every axis (or on `axis=`)",
+    "rot90": "an array turned by 90 degrees (`k=` times)",
+    "transpose": "an array transposed",
+    "shape": "the shape of an array",
+    "array_sum": "the sum of an array's entries (or along `axis=`)",
+}
+
 #: Functions an expression may call, by name (built on first use).
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 

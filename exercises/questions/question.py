@@ -160,7 +160,7 @@ class Attempt:
     """Why it was rejected: a ``require`` that failed, a formula undefined for the draw, ..."""
 
     env: Mapping[str, Any] = field(default_factory=dict)
-    """The values drawn (for the self-test)."""
+    """The values drawn when they satisfy every ``require`` (for the self-test), else empty."""
 
 
 def _where(qid: str, path: str) -> str:
@@ -681,7 +681,7 @@ class Question:
         try:
             self._draw_params(rng, env)
         except _Rejected as why:
-            return Attempt(None, str(why), env)
+            return Attempt(None, str(why))
         answers = self.solve(env)
         wrongs = {}
         for part in self.parts:
