@@ -153,6 +153,8 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
     draws = rejected = 0
     reasons: Counter[str] = Counter()
     envs: list[Mapping[str, Any]] = []
+    failed: list[int] = []
+    seeds = list(seeds)
     for seed in seeds:
         rng = random.Random(seed)
         for _ in range(_ATTEMPTS):
@@ -181,9 +183,11 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
             rejected += 1
             reasons[reason] += 1
         else:
-            top = reasons.most_common(1)[0][0] if reasons else "?"
-            problems.append(Problem("draws", f"seed {seed}, difficulty {level}: no acceptable variant in "
-                                             f"{_ATTEMPTS} draws (most often: {top})"))
+            failed.append(seed)
+    if failed and accepted:
+        top = reasons.most_common(1)[0][0] if reasons else "?"
+        problems.append(Problem("draws", f"difficulty {level}: {len(failed)} of {len(seeds)} seeds found no acceptable "
+                                         f"variant in {_ATTEMPTS} draws (first: seed {failed[0]}; most often: {top})"))
     rate = rejected / draws if draws else 0.0
     stats: dict[str, Any] = {"draws": draws, "rejected": f"{rate:.1%}",
                              "reasons of rejection": {reason: f"{count}x" for reason, count in reasons.most_common(3)}}
@@ -347,7 +351,11 @@ def check_family(
         for exercise in accepted[:selftest_seeds]:
             _selftest(exercise, problems, mutation)
         if roster and accepted:
-            pair, shared, distinct = _collisions(family, level, options, roster)
+            try:
+                pair, shared, distinct = _collisions(family, level, options, roster)
+            except ConvMathError as err:
+                problems.append(Problem("draws", f"difficulty {level}: a student of the roster gets no variant: {err}"))
+                continue
             collisions.append(f"difficulty {level}: {distinct} distinct variants for {roster} students, "
                               f"{shared:.0%} share theirs, two students have the same one with chance {pair:.1%}")
             stats[f"difficulty {level}"]["roster"] = collisions[-1].split(": ", 1)[1]
