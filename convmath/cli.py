@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-question": ("exercises.cli.check_question", "self-test a question file or a family before students see it"),
     "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
     "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
+    "report": ("grader.cli.report", "write a class report: scores, weakest parts, misconceptions, flags"),
 }
 
 

@@ -203,10 +203,11 @@ def _cell_note(cell: Cell, status: str, message: str) -> str:
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
 
-def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None) -> PartOutcome:
+def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None,
+             example: str | None = None) -> PartOutcome:
     return PartOutcome(
         slot=slot.id, part=part.key, name=part.answer.name, score=float(score), max_score=float(part.points),
-        status=status, message=message, misconception=label,
+        status=status, message=message, misconception=label, example=example,
     )
 
 
@@ -229,7 +230,10 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
         return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a value, not a function")
     else:
         result = check_part(part, value.value if status == "ok" else None, locale=context.locale)
-    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception)
+    call_text = result.details.get("call") if part.answer.kind == "function" else None
+    example = f"{name}({call_text})" if isinstance(call_text, str) else None
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception,
+                    example)
 
 
 def _execute(

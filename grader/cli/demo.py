@@ -11,7 +11,9 @@
    patches ``numpy.allclose``, answers with objects whose ``__eq__`` always
    says yes, tries to read the course secret and calls ``os._exit``);
 3. grades them with ``convmath grade`` into ``DIR/grades.db`` and ``DIR/grades/``;
-4. prints the grade table.
+4. prints the grade table;
+5. writes the class report (``convmath report``) to ``DIR/report/index.html``
+   and prints its path.
 """
 
 from __future__ import annotations
@@ -165,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")
     print(f"\nfeedback: {out}/grades/<student>/feedback.md   class table: {out}/grades/grades.csv")
-    return status
+    from .report import main as report_main
+
+    report_status = report_main(["--gradebook", str(out / "grades.db"), "--assignment", str(examples / "assignment.toml"),
+                                 "--roster", str(examples / "roster.csv"), "--out", str(out / "report")])
+    return status or report_status
 
 
 if __name__ == "__main__":  # pragma: no cover
