@@ -34,7 +34,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .families import Family, accept, families, generate
+from .families import Family, accept, generate
 from .model import LOCALES, Exercise
 
 __all__ = ["Problem", "FamilyReport", "check_family", "plain_key", "MAX_REJECTION", "MAX_PAIR", "MAX_KEY_COLLISION"]

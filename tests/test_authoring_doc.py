@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 
 from convmath.misconceptions import CATALOGUE
 from exercises.assignment import build_exercises, parse_assignment, read_assignment_data
 from exercises.cli.check_question import main as check_main
 from exercises.cli.generate import main as generate_main
-from exercises.families import FAMILIES, families
+from exercises.families import families
 from exercises.questions.lang import DESCRIPTIONS, _get_functions
 from exercises.questions.reference import sync
 from exercises.testing import check_family
@@ -27,17 +26,6 @@ SECRET = b"authoring-doc-secret-0123456789"
 
 def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", TEXT, re.S)
-
-
-@pytest.fixture
-def clean_registry():
-    families()
-    before_f, before_c = dict(FAMILIES), dict(CATALOGUE)
-    yield
-    FAMILIES.clear()
-    FAMILIES.update(before_f)
-    CATALOGUE.clear()
-    CATALOGUE.update(before_c)
 
 
 def test_the_generated_tables_equal_the_code():

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 
 from convmath.cli import main as convmath_main
-from convmath.misconceptions import CATALOGUE
-from exercises.families import FAMILIES, families
 
 GOOD = '''
 id = "{id}"
@@ -29,10 +27,7 @@ misconceptions = [{misconceptions}]
 
 
 @pytest.fixture
-def write(tmp_path):
-    families()
-    before_f, before_c = dict(FAMILIES), dict(CATALOGUE)
-
+def write(tmp_path, clean_registry):
     def make(qid="cq", top="", params="", nmax=500, prompt="length {{ n }}, kernel {{ k }}",
              answer="conv_output_size(n, k)", misconceptions='"forgot_plus_one"'):
         path = tmp_path / f"{qid}.toml"
@@ -40,11 +35,7 @@ def write(tmp_path):
                                     misconceptions=misconceptions), encoding="utf-8")
         return str(path)
 
-    yield make
-    FAMILIES.clear()
-    FAMILIES.update(before_f)
-    CATALOGUE.clear()
-    CATALOGUE.update(before_c)
+    return make
 
 
 def run(capsys, *argv):

@@ -19,25 +19,13 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.numeric import convolve, correlate
 from exercises.assignment import build_exercises, parse_assignment
-from exercises.families import FAMILIES, accept, families, generate, register
+from exercises.families import accept, generate, register
 from exercises.questions import load_question, parse_question
 from exercises.questions.lang import compile_expr, evaluate
 from exercises.questions.templates import render_template
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "questions"
 FILES = sorted(EXAMPLES.glob("*.toml"))
-
-
-@pytest.fixture
-def clean_registry():
-    """Families and misconceptions a test registers are removed afterwards."""
-    families()
-    before_f, before_c = dict(FAMILIES), dict(CATALOGUE)
-    yield
-    FAMILIES.clear()
-    FAMILIES.update(before_f)
-    CATALOGUE.clear()
-    CATALOGUE.update(before_c)
 
 
 def minimal(**changes):

@@ -86,20 +86,22 @@ def _is_symbolic(*values: Any) -> bool:
     return any(isinstance(v, sympy.Basic) and not v.is_number for v in values)
 
 
-def _floor(x: Any) -> Any:
-    if isinstance(x, sympy.Basic):
-        return sympy.floor(x)
-    if isinstance(x, np.ndarray):
-        return np.floor(x)
-    return math.floor(x)
+def _rounding(exact: Callable[[Any], Any], symbolic: Callable[[Any], Any],
+              array: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``floor`` or ``ceil`` of a number (exact), a sympy expression or an array."""
+
+    def run(x: Any) -> Any:
+        if isinstance(x, sympy.Basic):
+            return symbolic(x)
+        if isinstance(x, np.ndarray):
+            return array(x)
+        return exact(x)
+
+    return run
 
 
-def _ceil(x: Any) -> Any:
-    if isinstance(x, sympy.Basic):
-        return sympy.ceiling(x)
-    if isinstance(x, np.ndarray):
-        return np.ceil(x)
-    return math.ceil(x)
+_floor = _rounding(math.floor, sympy.floor, np.floor)
+_ceil = _rounding(math.ceil, sympy.ceiling, np.ceil)
 
 
 def _sqrt(x: Any) -> Any:

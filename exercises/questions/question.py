@@ -35,7 +35,7 @@ import sympy
 
 from convmath.errors import ConvMathError
 
-from ..model import LOCALES, AnswerSpec, Exercise, Part
+from ..model import LOCALES, AnswerSpec, Exercise
 from .lang import Expr, compile_expr, evaluate
 from .templates import check_template, render_template, to_code
 
@@ -194,6 +194,16 @@ def _locale_table(raw: Any, where: str, *, required: bool = True, steps: bool = 
     return out
 
 
+def _table(raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
+    """``raw`` as a table with only ``allowed`` keys."""
+    if not isinstance(raw, dict):
+        raise ConvMathError(f"{where} must be a table with {', '.join(allowed)}")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise ConvMathError(f"{where}: key {unknown[0]!r} is not allowed; use {', '.join(allowed)}")
+    return raw
+
+
 def _expr(raw: Any, where: str) -> Expr:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise ConvMathError(f"{where}={raw!r} must be an expression (a string) or a number")
@@ -210,9 +220,7 @@ def _param(name: str, raw: Any, where: str) -> ParamSpec:
         return ParamSpec(name, "const", value=raw)
     if not isinstance(raw, dict):
         raise ConvMathError(f"{where}={raw!r} must be a number, an expression, or a table with range, choices or array")
-    unknown = sorted(set(raw) - set(_PARAM))
-    if unknown:
-        raise ConvMathError(f"{where}: key {unknown[0]!r} is not allowed; use {', '.join(_PARAM)}")
+    raw = _table(raw, where, _PARAM)
     if "choices" in raw:
         choices = raw["choices"]
         if not isinstance(choices, list) or not choices:
@@ -285,11 +293,7 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
     from convmath.misconceptions import CATALOGUE
 
     where = _where(qid, f"parts[{index}]")
-    if not isinstance(raw, dict):
-        raise ConvMathError(f"{where} must be a table")
-    unknown = sorted(set(raw) - set(_PART))
-    if unknown:
-        raise ConvMathError(f"{where}: key {unknown[0]!r} is not allowed; use {', '.join(_PART)}")
+    raw = _table(raw, where, _PART)
     kind = raw.get("kind", "integer")
     if kind not in KINDS:
         raise ConvMathError(f"{where}.kind={kind!r} is not allowed; use one of {', '.join(KINDS)}")
@@ -347,9 +351,7 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
     for j, item in enumerate(raw_wrongs):
         label, expr = item, None
         if isinstance(item, dict):
-            bad = sorted(set(item) - {"label", "answer"})
-            if bad:
-                raise ConvMathError(f"{where}.misconceptions[{j}]: key {bad[0]!r} is not allowed; use label, answer")
+            item = _table(item, f"{where}.misconceptions[{j}]", ("label", "answer"))
             label = item.get("label")
             expr = _expr(item["answer"], f"{where}.misconceptions[{j}].answer") if "answer" in item else None
         if not isinstance(label, str) or (label not in CATALOGUE and label not in own):
@@ -378,12 +380,7 @@ def _own_misconceptions(raw: Any, qid: str) -> tuple[dict[str, Any], ...]:
         raise ConvMathError(f"{_where(qid, 'misconceptions')}={raw!r} must be an array of tables")
     out = []
     for i, item in enumerate(raw):
-        where = _where(qid, f"misconceptions[{i}]")
-        if not isinstance(item, dict):
-            raise ConvMathError(f"{where} must be a table with label, title, feedback")
-        bad = sorted(set(item) - set(_OWN))
-        if bad:
-            raise ConvMathError(f"{where}: key {bad[0]!r} is not allowed; use {', '.join(_OWN)}")
+        item = _table(item, _where(qid, f"misconceptions[{i}]"), _OWN)
         out.append({"label": item.get("label"), "title": item.get("title"), "feedback": item.get("feedback")})
     return tuple(out)
 
