@@ -126,6 +126,21 @@ def test_templates_are_strict_and_sandboxed():
         render_template("{% for %}", {})
 
 
+HOSTILE_TEMPLATES = {
+    "mro": ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe"),
+    "globals": ("{{ lipsum.__globals__ }}", "undefined|unsafe"),
+    "huge-string": ("{{ 'x' * 1000000000 }}", "too long"),
+    "huge-power": ("{{ 9 ** 999999 }}", "too large"),
+    "huge-range": ("{% for i in range(10**9) %}{% endfor %}", "Range too big"),
+}
+
+
+@pytest.mark.parametrize("text, message", HOSTILE_TEMPLATES.values(), ids=list(HOSTILE_TEMPLATES))
+def test_hostile_templates_are_refused(text, message):
+    with pytest.raises(ConvMathError, match=message):
+        render_template(text, {})
+
+
 # ----------------------------------------------------------------------------- parsing errors
 
 BAD = {

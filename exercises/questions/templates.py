@@ -84,9 +84,30 @@ def _display(value: Any) -> Any:
     return value
 
 
+#: Longest string or list a template may build with ``*``, and the largest exponent of ``**``.
+MAX_REPEAT = 10_000
+MAX_EXPONENT = 256
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, with ``*`` and ``**`` bounded (no gigabyte string from ``'x' * 10**9``)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise jinja2.exceptions.SecurityError(f"the power {left}**{right} is too large")
+            return left**right
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT:
+                raise jinja2.exceptions.SecurityError(f"repeating {len(seq)} items {count} times is too long")
+        return left * right
+
+
 @functools.lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
+    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
                                finalize=_display)
     env.filters["latex"] = to_latex
     env.filters["code"] = to_code
