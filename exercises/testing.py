@@ -201,6 +201,9 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
                                          f"(most often: {top})"))
     if question is not None and envs:
         stats["misconceptions"] = _misconception_stats(question, envs, level, problems)
+    if accepted:
+        present = Counter(f"{part.key}.{wrong.label}" for ex in accepted for part in ex.parts for wrong in part.wrong_answers)
+        stats["diagnosable in"] = {label: f"{count / len(accepted):.0%} of variants" for label, count in present.items()}
     return accepted, stats
 
 
@@ -318,7 +321,7 @@ def check_family(
     --------
     >>> report = check_family("conv_output_size", seeds=5, roster=20, selftest_seeds=1)
     >>> report.ok, sorted(report.stats), sorted(report.stats["difficulty 1"])
-    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'], ['draws', 'reasons of rejection', 'rejected', 'roster'])
+    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'], ['diagnosable in', 'draws', 'reasons of rejection', 'rejected', 'roster'])
     >>> check_family("no_such_family")
     Traceback (most recent call last):
     ...
