@@ -491,7 +491,7 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
                                             output_padding=layer["output_padding"], **common)
     if family == "linear":
         return counting.linear_macs(layer["in_features"], layer["out_features"], bias=layer["bias"], convention=convention)
-    counting._check_convention(convention)
+    counting.check_convention(convention)
     if family == "batchnorm" and convention == "torchinfo":
         return layer_params(layer)  # torchinfo: the parameters once per sample
     return 0

@@ -54,11 +54,31 @@ Padding = Union[int, tuple[int, int], Literal["valid", "same", "full"]]
 PADDING_STRINGS = ("valid", "same", "full")
 
 
-def _floordiv(a: IntLike, b: IntLike) -> IntLike:
-    """``a // b`` for ints, ``floor(a / b)`` for symbols."""
+def floordiv(a: IntLike, b: IntLike) -> IntLike:
+    """``a // b`` for ints, ``floor(a / b)`` for symbols: the one floor division of the formulas.
+
+    Parameters
+    ----------
+    a, b : int or sympy.Expr
+        Numerator and denominator.
+
+    Returns
+    -------
+    int or sympy.Expr
+        An exact int when both are ints, else a sympy ``floor``.
+
+    Examples
+    --------
+    >>> from convmath.symbols import n, s
+    >>> floordiv(29, 2), floordiv(-3, 2), floordiv(n, s)
+    (14, -2, floor(n/s))
+    """
     if is_symbolic(a) or is_symbolic(b):
         return sympy.floor(sympy.sympify(a) / b)
     return a // b
+
+
+_floordiv = floordiv  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def _per_dimension(fn: Callable[..., IntLike], n: Any, kernel_size: Any, **options: Any) -> Any:

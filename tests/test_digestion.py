@@ -154,7 +154,7 @@ def scenario(draw):
     return meals, retention
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=st.floats(-3, 20))
 def test_closed_form_matches_quadrature(case, time) -> None:
     meals, retention = case
@@ -164,7 +164,7 @@ def test_closed_form_matches_quadrature(case, time) -> None:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(first=scenario(), second=scenario(), time=st.floats(-3, 20), scale=st.floats(0.1, 4))
 def test_linear_in_the_intake(first, second, time, scale) -> None:
     meals_a, retention = first
@@ -182,7 +182,7 @@ def dyadic(lo: int, hi: int) -> st.SearchStrategy[float]:
     return st.integers(lo * 64, hi * 64).map(lambda n: n / 64)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=dyadic(-3, 20), shift=dyadic(-5, 5))
 def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
     meals, retention = case
@@ -194,7 +194,7 @@ def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=st.floats(-3, 20))
 def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
     meals, _ = case
@@ -206,7 +206,7 @@ def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
     assert food_content(time, meals, 1) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), lam=st.floats(0.1, 2))
 def test_exponential_retention_decays_to_zero_after_the_last_meal(case, lam) -> None:
     meals, _ = case

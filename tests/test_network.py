@@ -344,7 +344,7 @@ def networks(draw):
     return (*batch, *input_shape), layers, bool(batch)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(networks(), st.integers(0, 2**32 - 1))
 def test_summary_matches_the_numeric_backend(spec, seed):
     numeric = _numeric_backend
@@ -408,7 +408,7 @@ def test_bundled_specs_build_in_torch(name):
 
 
 @pytest.mark.torch
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(networks())
 def test_random_networks_build_in_torch(spec):
     torch = pytest.importorskip("torch")

@@ -205,7 +205,7 @@ def _dense(layers):
                for layer in layers if "kernel_size" in layer)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(stacks_1d(), st.integers(0, 6), st.integers(0, 2**32 - 1))
 def test_impulses_light_exactly_the_receptive_field_1d(layers, extra, seed):
     numeric = _numeric_backend
@@ -229,7 +229,7 @@ def test_impulses_light_exactly_the_receptive_field_1d(layers, extra, seed):
                 assert reached == set(range(start, end + 1))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3),
        st.integers(0, 2**32 - 1))
 def test_impulses_light_exactly_the_receptive_field_2d(stack, seed):

@@ -64,7 +64,7 @@ def conv_configs(draw: Any) -> dict[str, Any]:
     )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=conv_configs(), data=st.data())
 def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -79,7 +79,7 @@ def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> No
     np.testing.assert_allclose(ours, theirs, **TOL)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cfg=conv_configs(), data=st.data())
 def test_torch_own_padding_strings_agree(cfg: dict[str, Any], data: st.DataObject) -> None:
     """Where torch takes the padding itself ('valid', 'same', symmetric ints), no F.pad in between."""
@@ -119,7 +119,7 @@ def transpose_configs(draw: Any) -> dict[str, Any]:
                 bias=draw(st.booleans()))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=transpose_configs(), data=st.data())
 def test_conv_transpose_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -145,7 +145,7 @@ def pool_configs(draw: Any, *, dilated: bool) -> dict[str, Any]:
                 padding=padding, spatial=spatial, ceil_mode=draw(st.booleans()))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(dilated=True), data=st.data())
 def test_max_pool_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -157,7 +157,7 @@ def test_max_pool_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> Non
     np.testing.assert_array_equal(ours, theirs)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(dilated=False), count_include_pad=st.booleans(), data=st.data())
 def test_avg_pool_matches_torch(cfg: dict[str, Any], count_include_pad: bool, data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
