@@ -140,7 +140,7 @@ def _traced_layers(torch: Any, module: Any, graph: Any) -> list[dict[str, Any]]:
         return candidate
 
     def source(arg: Any) -> str | None:
-        return names.get(getattr(arg, "name", None)) if hasattr(arg, "name") else None
+        return names.get(str(arg.name)) if hasattr(arg, "name") else None
 
     def emit(node: Any, spec: dict[str, Any], base: str, inputs: list[str]) -> None:
         item = {**spec, "name": unique(base), "inputs": inputs}
