@@ -10,7 +10,7 @@ import numpy as np
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import Intake, Item, Meal, Meals, Number, real_number, Retention, RetentionLike, t
+from ._inputs import Intake, Item, Meal, Meals, Number, PiecewiseRetention, real_number, Retention, RetentionLike, t
 from ._families import Family
 from ._evaluate import breakpoints_of, content_at, content_terms, default_horizon, input_values, mode_of, parse_inputs, segment_of
 
@@ -140,11 +140,12 @@ def time_below(level: Number, meals: Meals, retention: RetentionLike, *, after: 
     fstart = float(start)
     if content(fstart) <= flevel:
         return fstart if mode == "float" else sympy.sympify(start)
-    edges = [fstart] + [float(p) for p in points if float(p) > fstart]
-    step = max(edges[-1] - edges[0], 1.0)
     limit = float(horizon) if horizon is not None else math.inf
+    edges = [fstart] + [float(p) for p in points if fstart < float(p) < limit]
+    step = max(edges[-1] - edges[0], 1.0)
     if float(level) == 0 and ret.kind == "exponential" and any(not isinstance(i, Intake) for i in items):
         raise ConvMathError("level=0 is never reached: exponential retention leaves a positive amount forever")
+    _refuse_below_the_limit(level, items, ret)
     for _ in range(30):
         if edges[-1] >= limit:
             break
@@ -162,6 +163,18 @@ def time_below(level: Number, meals: Meals, retention: RetentionLike, *, after: 
         f"level={level} is never reached: the content stays above it up to t={edges[-1]:.6g} "
         f"(it is {content(edges[-1]):.6g} there)"
     )
+
+
+def _refuse_below_the_limit(level: Number, items: Sequence[Item], ret: Retention) -> None:
+    """A retention whose last step never ends keeps that fraction of every meal forever: refuse a level below it."""
+    if not isinstance(ret, PiecewiseRetention) or ret.ends[-1] != sympy.oo or any(isinstance(i, Intake) for i in items):
+        return
+    eaten = sum((sympy.sympify(i.rate) * i.duration if isinstance(i, Meal) else sympy.sympify(i.amount)
+                 for i in items if not isinstance(i, Intake)), start=sympy.S.Zero)
+    forever = sympy.sympify(ret.levels[-1]) * eaten
+    if forever.is_number and bool(forever > level):
+        raise ConvMathError(f"level={level} is never reached: the retention keeps {ret.levels[-1]} of every meal "
+                            f"forever (its last step never ends), so the content tends to {forever}")
 
 
 def _last_event(items: Sequence[Item]) -> Any:
