@@ -69,12 +69,6 @@ class Node:
     branches: tuple[str, ...] = ()
     """For a join, the name of the branch each input comes from (``"identity"`` for an empty one)."""
 
-    @property
-    def depth(self) -> int:
-        """How deep the node sits in the nesting of blocks (0 at the top)."""
-        path = self.layer.path
-        return path.count(".") if path else 0
-
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
