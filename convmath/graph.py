@@ -55,6 +55,8 @@ BLOCK_TYPES: tuple[str, ...] = ("Sequential", *JOIN_TYPES)
 """Every ``type`` that opens a block rather than naming a layer."""
 
 _LIST_KEYS = ("layer", "layers")
+MAX_DEPTH = 64
+"""Blocks nest at most this deep (torchvision's models need 5); deeper specs are refused, not recursed into."""
 _BRANCH_KEYS = ("branch", "branches")
 
 
@@ -89,6 +91,8 @@ class _Builder:
         self.geometry_only = geometry_only
 
     def sequence(self, items: Sequence[Any], source: int, path: str, *, named: bool) -> int:
+        if path.count(".") >= MAX_DEPTH:
+            raise ConvMathError(f"block {path[:60]!r}...: blocks nest more than {MAX_DEPTH} deep")
         for position, item in enumerate(items):
             source = self.item(item, source, path, position, named=named)
         return source

@@ -258,10 +258,11 @@ class Network:
                 data = tomllib.loads(text.decode("utf-8"))
             else:
                 raise ConvMathError(f"spec file {str(path)!r} must end in .toml or .json")
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
             if isinstance(err, ConvMathError):
                 raise
-            raise ConvMathError(f"spec file {str(path)!r} is not valid {path.suffix[1:].upper()}: {err}") from err
+            why = "nested too deeply" if isinstance(err, RecursionError) else err
+            raise ConvMathError(f"spec file {str(path)!r} is not valid {path.suffix[1:].upper()}: {why}") from err
         try:
             return cls.from_dict(data)
         except ConvMathError as err:

@@ -183,3 +183,11 @@ def test_flat_form_with_named_inputs_equals_the_nested_form():
     assert flat.inputs == nested.inputs == ((0,), (1,), (0,), (2, 3))
     assert flat.out_shapes == nested.out_shapes
     assert flat.summary().total_macs == nested.summary().total_macs
+
+
+def test_absurdly_deep_nesting_is_one_error_not_a_recursion():
+    spec = {"type": "ReLU"}
+    for _ in range(5000):
+        spec = {"type": "Sequential", "layer": [spec]}
+    with pytest.raises(ConvMathError, match=r"blocks nest more than 64 deep"):
+        Network([spec], (1, 4, 4))
