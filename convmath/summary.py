@@ -217,7 +217,7 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
 
     Examples
     --------
-    Seed ``001``'s Conv2d(1, 1, 3) and 2 x 2 max pooling on a 1 x 4 x 4 input:
+    The "PyTorch deep learning in practice (11)" tutorial's Conv2d(1, 1, 3) and 2 x 2 max pooling on a 1 x 4 x 4 input:
 
     >>> from convmath import Network
     >>> net = Network([{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3},
