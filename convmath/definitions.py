@@ -187,6 +187,13 @@ class Statement:
         """The statement as plain text (sympy's string form; ``=`` for ``Eq``)."""
         return _text(self.expr)
 
+    # Jupyter: the formula typeset, with its title and note.
+    def _repr_markdown_(self) -> str:
+        return self.render(format="markdown")
+
+    def _repr_latex_(self) -> str:
+        return f"$$ {self.latex()} $$"
+
     def render(self, *, locale: Locale = "en", format: str = "markdown") -> str:
         """Title, note and formula as one block of ``markdown``, ``latex`` or ``text``.
 

@@ -74,6 +74,21 @@ class Summary:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        name = f"{self.name!r}, " if self.name else ""
+        return (f"<Summary {name}{len(self.rows)} layers, params={self.total_params}, "
+                f"{self.convention}={self.total_macs}>")
+
+    # Jupyter and IPython: the table, not the dataclass fields.
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
     def render(self, format: str = "text") -> str:
         """The table in one of :data:`FORMATS`."""
         check_choice("format", format, FORMATS)
