@@ -80,6 +80,20 @@ class Summary:
                 f"{self.convention}={self.total_macs}>")
 
     # Jupyter and IPython: the table, not the dataclass fields.
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        right = {2, 3}  # the counts
+        head = "".join(f"<th>{escape(title)}</th>" for title in self._header())
+        body = "".join(
+            "<tr>" + "".join(f'<td style="text-align:{"right" if i in right else "left"}">{escape(cell)}</td>'
+                             for i, cell in enumerate(cells)) + "</tr>"
+            for cells in self._cells()
+        )
+        caption = f"<caption>{escape(self.name)}</caption>" if self.name else ""
+        totals = "<br>".join(escape(line) for line in self._totals())
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{totals}</p>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

@@ -24,6 +24,16 @@ def test_a_summary_shows_its_table(summary) -> None:  # noqa: ANN001
     assert len(short) < 200 and "SummaryRow" not in short and "61706" in short
 
 
+def test_a_summary_is_an_html_table_with_its_text_escaped(summary) -> None:  # noqa: ANN001
+    import dataclasses
+
+    shown = summary._repr_html_()
+    assert shown.startswith("<table>") and shown.count("<tr>") == len(summary.rows) + 1
+    assert "Total params: 61,706" in shown
+    hostile = dataclasses.replace(summary, name="<script>alert(1)</script>")
+    assert "<script>" not in hostile._repr_html_() and "&lt;script&gt;" in hostile._repr_html_()
+
+
 def test_ipython_pretty_prints_the_text_table(summary) -> None:  # noqa: ANN001
     class Printer:
         def __init__(self) -> None:
