@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "linear_macs": "convmath.counting",
     "receptive_field": "convmath.receptive",
     "ReceptiveField": "convmath.receptive",
-    "effective_kernel_size": "convmath.receptive",
+    "effective_kernel_size": "convmath.sizes",
     "Network": "convmath.network",
     "Summary": "convmath.summary",
     "SummaryRow": "convmath.summary",

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _backend import draw_conv_geometry, draw_spatial
-from convmath import numeric
+from convmath import ConvMathError, numeric
 from convmath.sizes import resolve_padding
 
 torch = pytest.importorskip("torch")
@@ -170,6 +170,27 @@ def test_avg_pool_matches_torch(cfg: dict[str, Any], count_include_pad: bool, da
                                                    ceil_mode=cfg["ceil_mode"],
                                                    count_include_pad=count_include_pad).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
+
+
+@settings(deadline=None)
+@given(ndim=st.integers(1, 2), data=st.data())
+def test_pooling_on_inputs_as_small_as_the_window_matches_torch(ndim: int, data: st.DataObject) -> None:
+    """Tiny inputs, windows up to 5: PyTorch's output (or its refusal) is the contract, ceil_mode included."""
+    kernel = tuple(data.draw(st.integers(1, 5), label="kernel") for _ in range(ndim))
+    stride = tuple(data.draw(st.integers(1, 4), label="stride") for _ in range(ndim))
+    padding = tuple(data.draw(st.integers(0, k // 2), label="padding") for k in kernel)
+    spatial = tuple(data.draw(st.integers(1, 4), label="spatial") for _ in range(ndim))
+    ceil_mode = data.draw(st.booleans(), label="ceil_mode")
+    x = np.random.default_rng(0).standard_normal((1, 2, *spatial))
+    options = dict(stride=stride, padding=padding, ceil_mode=ceil_mode)
+    for name in ("max_pool", "avg_pool"):
+        try:
+            theirs = getattr(F, f"{name}{ndim}d")(t(x), kernel, **options).numpy()
+        except RuntimeError:
+            with pytest.raises(ConvMathError, match="smaller than the window"):
+                getattr(numeric, name)(x, kernel, **options)
+            continue
+        np.testing.assert_allclose(getattr(numeric, name)(x, kernel, **options), theirs, **TOL)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
