@@ -540,6 +540,8 @@ def load_question(path: str | Path) -> Question:
             data = tomllib.load(handle)
     except OSError as err:
         raise ConvMathError(f"{path}: cannot read the question ({err.strerror})") from err
+    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
+        raise ConvMathError(f"{path}: the question must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConvMathError(f"{path}: not valid TOML ({err})") from err
     try:
