@@ -147,7 +147,7 @@ def class_csv(
     str
         CSV text; a part a submission lacks is written as ``0`` (left empty
         for an absent student). ``flags`` holds the integrity findings and
-        ``overrides`` the manual overrides in force, each joined by `` | ``.
+        ``overrides`` the manual overrides in force, each joined by ``|`` with a space either side.
 
     Examples
     --------

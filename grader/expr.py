@@ -70,7 +70,7 @@ MAX_NODES = 300
 MAX_DEPTH = 40
 #: Most digits in an integer literal.
 MAX_DIGITS = 40
-#: Largest |exponent| of a power whose base and exponent are both numbers.
+#: Largest absolute value of the exponent of a power whose base and exponent are both numbers.
 MAX_NUMERIC_EXPONENT = 256
 #: Largest result, in bits, of a power of two numbers.
 MAX_POWER_BITS = 4096

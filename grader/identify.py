@@ -21,8 +21,8 @@ platform               layout                                              roste
 =====================  ==================================================  =========================
 plain                  ``<student_id>.ipynb``                              ``student_id``
 per-student folders    ``<student_id>/anything.ipynb``                     ``student_id``
-Canvas bulk download   ``<name>[_late]_<user id>_<file id>_<original>``,  ``canvas_id``
-                       a resubmitted original gets ``-1``, ``-2``, ...
+Canvas bulk download   ``<name>[_late]_<user id>_<file id>_<original>``    ``canvas_id``
+                       (resubmissions end in ``-1``, ``-2``, ...)
 Moodle "download all"  ``<Full Name>_<id>_assignsubmission_file_/<file>``  ``moodle_id`` (else ``name``)
                        (or the same prefix on a flat file name)
 Gradescope export      ``submission_<id>/<file>`` next to                  ``sid`` → ``student_id``,

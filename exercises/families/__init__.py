@@ -400,7 +400,8 @@ def register_misconception(
 
 
 #: The labels convmath ships (a course may not redefine them).
-_BUILTIN_LABELS = frozenset(CATALOGUE)
+BUILTIN_LABELS = frozenset(CATALOGUE)
+_BUILTIN_LABELS = BUILTIN_LABELS  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def generate(

@@ -1,7 +1,7 @@
 r"""Convolution versus cross-correlation: the flip.
 
 Deep learning's "convolution" is a cross-correlation; the mathematical
-convolution turns the kernel by 180° first (the seed ``004_...``, after d2l's
+convolution turns the kernel by 180° first (the notes on Mu Li's d2l lectures 19-21, after d2l's
 lecture). Difficulty 1: a 1-D sequence and a 3-tap kernel, both operations.
 Difficulty 2: a 2-D input with a 2×2 kernel, the true convolution and which
 kernel a cross-correlation needs to give the same result. Difficulty 3: the
