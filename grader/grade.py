@@ -296,7 +296,7 @@ def _execute(
                 reason = f"the notebook could not run to the end (cell {dead.index + 1}); no answer could be read"
                 return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings)
             values = sandbox.get(names)
-            outcomes = []
+            outcomes: list[PartOutcome] = []
             for slot, _, part in parts:
                 found = refused.get((slot.id, part.key))
                 if found:
@@ -309,8 +309,37 @@ def _execute(
                     why = f"{type(err).__name__}: {str(err)[:200]}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
                     notes.append(f"{slot.id}.{part.key}: the checker failed ({why}); please tell your instructor")
-            return _Run(outcomes, notes, warnings)
+            return _Run(_carry_forward(parts, outcomes, values, context), notes, warnings)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _carry_forward(parts: Sequence[tuple[Slot, Exercise, Part]], outcomes: list[PartOutcome], values: Mapping[str, Any],
+                   context: GradingContext) -> list[PartOutcome]:
+    """Credit wrong answers that follow from the student's own earlier answers (parts with
+    ``carry_forward``, in slots where it is not off); see :func:`grader.checks.check_carried`."""
+    from .checks import CheckOptions, check_carried
+
+    out = list(outcomes)
+    for i, ((slot, ex, part), outcome) in enumerate(zip(parts, outcomes)):
+        credit = 1 if slot.carry_forward is None else slot.carry_forward
+        if not part.carry_forward or credit <= 0 or outcome.status != "incorrect":
+            continue
+        answers = {}
+        for other in ex.parts:
+            value = values.get(other.answer.name)
+            if getattr(value, "status", "") == "ok":
+                answers[other.key] = value.value
+        if part.key not in answers:
+            continue
+        try:
+            result = check_carried(part, answers[part.key], answers, credit=credit, locale=context.locale,
+                                   options=CheckOptions(reveal=context.reveal_level))
+        except Exception:  # noqa: BLE001 - a student's values the family's compute chokes on: no carry
+            result = None
+        if result is not None:
+            out[i] = _outcome(slot, part, result.score, result.status, f"{result.message} ({outcome.message})",
+                              outcome.misconception)
+    return out
 
 
 def _defines(source: str, name: str) -> bool:
