@@ -38,7 +38,8 @@ from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
-__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
+__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points",
+           "key_cell_timeout"]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
 _MAX_NOTES = 30
@@ -202,6 +203,57 @@ def exact_points(value: float) -> Fraction:
     (Fraction(4, 3), Fraction(1, 2), True)
     """
     return Fraction(value).limit_denominator(10**6)
+
+
+#: Seconds a cell always gets, and the multiple of the key's slowest cell it gets beyond that.
+CELL_TIMEOUT_FLOOR = 2.0
+CELL_TIMEOUT_FACTOR = 20.0
+
+
+def key_cell_timeout(context: GradingContext, *, floor: float = CELL_TIMEOUT_FLOOR,
+                     factor: float = CELL_TIMEOUT_FACTOR) -> float:
+    """A cell timeout derived from what the answer key's own cells need: ``max(floor, factor * slowest)``.
+
+    The key notebook of a probe student is run once in a sandbox and its
+    slowest cell timed. A cell that never ends then costs ``floor`` seconds
+    (2 s) rather than the 10 s default, while a correct but slow answer (a
+    pure-Python loop instead of NumPy, on the prompt's sizes) keeps a
+    margin of ``factor`` (20x) over the key. ``convmath grade --cell-timeout``
+    overrides it.
+
+    Parameters
+    ----------
+    context : GradingContext
+        The batch's context (assignment, secret, limits).
+    floor, factor : float, optional
+        The smallest timeout, and the margin over the key's slowest cell.
+
+    Returns
+    -------
+    float
+        Seconds.
+
+    Examples
+    --------
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      b"0123456789abcdef")
+    >>> key_cell_timeout(ctx)        # the key's cells take milliseconds: the floor
+    2.0
+    """
+    from exercises.notebook import key_notebook
+
+    from .load import load_notebook
+
+    exercises = build_exercises(context.assignment, context.secret, "probe")
+    nb = key_notebook(context.assignment, "probe", exercises)
+    loaded = load_notebook(json.dumps(nb).encode("utf-8"), max_bytes=context.max_bytes)
+    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()]
+    slowest = 0.0
+    with Sandbox(context.limits, mode=context.sandbox_mode) as sandbox:  # type: ignore[arg-type]
+        for cell in cells:
+            result = sandbox.run_cell(cell.source, index=cell.index + 1)
+            slowest = max(slowest, float(result.duration or 0.0))
+    return float(max(floor, factor * slowest))
 
 
 def _clip(notes: list[str]) -> tuple[str, ...]:

@@ -540,6 +540,8 @@ def discriminates(case: Case, expected: Any) -> bool:
     return True
 
 
+#: Failing calls (the smallest) on which the smallest one's misconceptions are confirmed.
+_CONFIRM = 5
 #: Most failing calls collected by a replay (to pick the smallest and tell misconceptions apart).
 _MAX_FAILURES = 12
 
@@ -590,7 +592,8 @@ def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, reference
     if smallest.status != "wrong":
         return FunctionReport(False, calls, smallest)
     others = [_explained(supports, c, r.value, smallest.labels, rtol, atol)
-              for c, e, r in failures if getattr(r, "status", "") == "ok" and c is not case]
+              for c, e, r in sorted(failures, key=lambda f: f[0].size)[:_CONFIRM]
+              if getattr(r, "status", "") == "ok" and c is not case]
     common = tuple(lab for lab in smallest.labels if all(lab in found for found in others))
     return FunctionReport(False, calls, replace(smallest, misconception=common[0] if len(common) == 1 else None,
                                                 labels=common))
@@ -635,11 +638,21 @@ def _explained(supports: Supports, case: Case, actual: Any, labels: Sequence[str
                atol: float) -> set[str]:
     """Which of ``labels`` do not contradict ``actual`` on ``case``: they give exactly it, or their
     model does not apply there (the mistake would crash, or needs an option the case does not set)."""
-    contradicted = {label for label, value in misconception_outputs(supports, case, only=labels)
-                    if compare(value, actual, rtol=rtol, atol=atol) is not None}
-    explained = {label for label, value in misconception_outputs(supports, case, only=contradicted)
-                 if compare(value, actual, rtol=rtol, atol=atol) is None}  # a label with several models
+    contradicted: set[str] = set()
+    explained: set[str] = set()
+    for label, value in misconception_outputs(supports, case, only=labels):
+        if label in explained:
+            continue  # a label with several models (padding on the left or on the right)
+        if _same_shape(value, actual) and compare(value, actual, rtol=rtol, atol=atol) is None:
+            explained.add(label)
+        else:
+            contradicted.add(label)
     return (set(labels) - contradicted) | explained
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """A cheap first test before :func:`compare` (most models differ from the result in shape)."""
+    return not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.shape == b.shape
 
 
 def _slow(ran: int, total: int, budget: float) -> Failure:
