@@ -53,7 +53,7 @@ from .functions import (
     shrink_candidates,
 )
 
-__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text", "FALLBACK",
+__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text",
            "discriminates"]
 
 
@@ -193,29 +193,8 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
     "or": {"en": " Or: ", "zh": " 或者："},
 }
 
-#: Short descriptions used when :data:`convmath.misconceptions.CATALOGUE` lacks a label.
-FALLBACK: dict[str, dict[str, str]] = {
-    "kernel_flipped": {"en": "the kernel was flipped, but a cross-correlation does not flip it",
-                       "zh": "翻转了卷积核，但互相关运算不翻转卷积核"},
-    "kernel_not_flipped": {"en": "the kernel was not flipped, but a true convolution flips it",
-                           "zh": "没有翻转卷积核，而真正的卷积需要翻转"},
-    "forgot_plus_one": {"en": "the +1 of the output size is missing (one row and column short)",
-                        "zh": "输出尺寸公式漏了 +1（少了一行一列）"},
-    "padding_once": {"en": "padding counted once, p instead of 2p", "zh": "填充只算了一次：用了 p 而不是 2p"},
-    "padding_doubled": {"en": "2p where p was already the total padding", "zh": "p 已经是总填充，却又用了 2p"},
-    "ceil_instead_of_floor": {"en": "rounded up instead of down", "zh": "向上取整而不是向下取整"},
-    "no_floor": {"en": "the division was not rounded down", "zh": "除法结果没有向下取整"},
-    "ignored_stride": {"en": "the stride was ignored", "zh": "忽略了步幅"},
-    "ignored_dilation": {"en": "the dilation was ignored", "zh": "忽略了膨胀（空洞）率"},
-    "channels_not_summed": {"en": "the input channels were not summed", "zh": "没有对各输入通道的结果求和"},
-    "bias_per_input_channel": {"en": "the bias was added once per input channel instead of once per output",
-                               "zh": "偏置对每个输入通道各加了一次，而不是每个输出只加一次"},
-    "forgot_bias": {"en": "the bias was left out", "zh": "漏掉了偏置"},
-}
-
-
 def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
-    """Feedback naming misconception ``label``: from the catalogue when it has the label, else :data:`FALLBACK`.
+    """Feedback naming misconception ``label``, from :data:`convmath.misconceptions.CATALOGUE`.
 
     Parameters
     ----------
@@ -229,7 +208,7 @@ def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
     Returns
     -------
     str
-        The feedback sentence; an unknown label is returned as it is.
+        The feedback sentence; a label the catalogue does not have is returned as it is.
 
     Examples
     --------
@@ -240,15 +219,11 @@ def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
     >>> misconception_text("no_such_label", 3)
     'no_such_label'
     """
-    try:
-        from convmath import misconceptions
+    from convmath import misconceptions
 
-        if label in misconceptions.CATALOGUE:
-            return str(misconceptions.feedback(label, value, locale))
-    except ImportError:
-        pass
-    texts = FALLBACK.get(label, {"en": label, "zh": label})
-    return texts.get(locale, texts["en"])
+    if label in misconceptions.CATALOGUE:
+        return str(misconceptions.feedback(label, value, locale))
+    return label
 
 
 def local_call(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Outcome]:
