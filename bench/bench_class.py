@@ -93,13 +93,18 @@ def main() -> int:
 
     from exercises.assignment import read_secret
     from grader.batch import run_batch
-    from grader.grade import GradingContext, key_cell_timeout
+    from grader.grade import GradingContext
     from grader.gradebook import Gradebook
 
     data = tomllib.loads((EXAMPLES / "assignment.toml").read_text(encoding="utf-8"))
     context = GradingContext(data, read_secret(EXAMPLES / "secret.txt"))
     start = time.perf_counter()
-    timeout = args.cell_timeout if args.cell_timeout is not None else key_cell_timeout(context)
+    if args.cell_timeout is None:
+        from grader.grade import key_cell_timeout
+
+        timeout = key_cell_timeout(context)
+    else:
+        timeout = args.cell_timeout
     derive = time.perf_counter() - start
     context = dataclasses.replace(context, limits=dataclasses.replace(context.limits, cell_timeout=timeout))
     how = "--cell-timeout" if args.cell_timeout is not None else f"derived from the key in {derive:.2f} s"

@@ -211,3 +211,15 @@ def test_carry_forward_off_or_partial() -> None:
     half, _ = _table_notebook(0.5)
     assert sum(p.status == "partial" for p in half.parts) == followed
     assert half.score == half.max_score - 1 - followed / 2
+
+
+def test_reveal_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli.grade import main
+
+    assert main(["subs", "--assignment", "a.toml", "--secret-file", "s.txt", "--reveal", "sometimes"]) == 2
+    assert "invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def test_out_size_states_its_domain() -> None:
+    part = generate("implement_function", 0, difficulty=1, options={"function": "out_size"}).parts[0]
+    assert part.answer.config["max_value"] >= 10**6
