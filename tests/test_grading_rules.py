@@ -223,3 +223,36 @@ def test_reveal_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_out_size_states_its_domain() -> None:
     part = generate("implement_function", 0, difficulty=1, options={"function": "out_size"}).parts[0]
     assert part.answer.config["max_value"] >= 10**6
+
+
+# ------------------------------------------------------------------ one sampler, the whole domain
+
+
+def test_one_definition_of_the_domains_and_one_sampler() -> None:
+    import exercises.domains as domains
+    import grader.expr
+    from exercises.families import _common
+    from grader import checks
+
+    assert grader.expr.DOMAINS is domains.DOMAINS is _common.DOMAINS
+    spec = AnswerSpec("expression", "e", symbols={"n": "positive_integer"}, bounds={"n": (5, None)})
+    assert tuple(checks._points(spec, CheckOptions())) == domains.sample_points({"n": "positive_integer"}, {"n": (5, None)})
+
+
+def test_a_formula_wrong_only_beyond_40_is_refused() -> None:
+    ex = generate("output_size_formula", 0, difficulty=1)
+    part = next(p for p in ex.parts if p.answer.kind == "expression")
+    first = sorted(part.answer.symbols)[0]
+    key = str(part.answer.expected)
+    assert check_part(part, key).status == "correct"
+    assert check_part(part, f"{key} + floor({first}/41)").status == "incorrect"
+    assert check_part(part, f"{key} + floor({first}/1000)").status == "incorrect"
+
+
+def test_digestion_accepts_a_form_valid_for_every_t() -> None:
+    ex = generate("food_digestion", 0, difficulty=2)
+    part = next(p for p in ex.parts if p.answer.kind == "expression")
+    (low, _), = part.answer.bounds.values()
+    everywhere = str(part.answer.expected).replace("t", f"Max(t, {low})")
+    assert check_part(part, everywhere).status == "correct"
+    assert check_part(part, str(part.answer.expected)).status == "correct"
