@@ -16,8 +16,7 @@ from convmath.testing import (
     assert_output_size_like,
     assert_pools_like,
 )
-
-numeric = pytest.importorskip("convmath.numeric")
+from convmath import numeric
 
 # Few examples, fixed seed: each failing case still shrinks to its smallest call.
 FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None,
