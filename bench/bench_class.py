@@ -24,9 +24,10 @@ import statistics
 import sys
 import tempfile
 import time
-import tomllib
 from collections import defaultdict
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

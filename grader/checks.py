@@ -55,7 +55,7 @@ from convmath.errors import ConvMathError
 from convmath.testing.compare import Mismatch, compare, describe, fmt_value
 from convmath.testing.functions import same_signature_reference, supports_for
 from convmath.testing.runner import check_function, grader_settings, misconception_text
-from exercises.domains import POINTS, SEED, close, sample_points, value_at
+from exercises.domains import POINTS, SEED, close, sample_points
 from exercises.model import Part
 
 from .bounded import simplify_unequal, sympy_value

@@ -465,6 +465,7 @@ def generate(
     rng = random.Random(seed)
     reason = "every draw was discarded by the family"
     fallback: Exercise | None = None
+    fallback_at = 0
     for attempt in range(max_attempts):
         if fallback is not None and attempt >= fallback_at + _PREFER_DISTINCT:
             return fallback
