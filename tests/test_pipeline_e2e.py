@@ -14,6 +14,7 @@ import re
 import tomllib
 
 import pytest
+from convmath.misconceptions import CATALOGUE
 from exercises.assignment import build_exercises, parse_assignment
 from grader.cli.grade import main as grade_main
 from grader.export import feedback_markdown
@@ -92,8 +93,13 @@ def test_each_misconception_loses_that_part_and_is_named(slot, part, wrong):
     result = grade("alice", answers={(slot.id, part.key): wrong_answer_source(part, wrong)})
     assert result.score == pytest.approx(TOTAL - part.points)
     outcome = next(p for p in result.parts if (p.slot, p.part) == (slot.id, part.key))
-    assert (outcome.status, outcome.score, outcome.misconception) == ("incorrect", 0.0, wrong.label)
-    assert f"Likely misconception: `{wrong.label}`" in feedback_markdown(result)
+    twins = [w for w in part.wrong_answers if w.label != wrong.label and repr(w.value) == repr(wrong.value)]
+    if not twins:  # the only catalogued mistake that gives this value: named
+        assert (outcome.status, outcome.score, outcome.misconception) == ("incorrect", 0.0, wrong.label)
+        assert f"Likely misconception: `{wrong.label}`" in feedback_markdown(result)
+    else:  # several give it (issue 12): all are named in the message, none is chosen
+        assert (outcome.status, outcome.score, outcome.misconception) == ("incorrect", 0.0, None)
+        assert all(CATALOGUE[w.label].title["en"] in outcome.message for w in (wrong, *twins))
 
 
 def test_misconceptions_cover_every_slot():
@@ -169,7 +175,8 @@ def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):
     gradescope = json.loads((tmp_path / "out" / "bob" / "results.json").read_text())
     assert gradescope["score"] == pytest.approx(TOTAL - part.points)
     assert {t["name"].split()[0] for t in gradescope["tests"]} == {c for c in rows["bob"] if c.startswith("q")}
-    assert wrong.label in (tmp_path / "out" / "bob" / "feedback.md").read_text()
+    feedback = (tmp_path / "out" / "bob" / "feedback.md").read_text()
+    assert wrong.label in feedback or CATALOGUE[wrong.label].title["en"] in feedback
     assert "not valid JSON" in (tmp_path / "out" / "carol" / "feedback.md").read_text()
     dump = {r["student"]: r for r in json.loads((tmp_path / "out" / "grades.json").read_text())}
     assert (dump["dave"]["status"], dump["dave"]["message"]) == ("absent", "no submission was found")
