@@ -30,7 +30,8 @@ import resource
 import stat
 import sys
 
-__all__ = ["apply_isolation", "landlock_abi", "module_paths", "held_capabilities", "UID_BASE"]
+__all__ = ["apply_isolation", "landlock_abi", "module_paths", "held_capabilities", "enter_pid_namespace",
+           "UID_BASE"]
 
 #: uids given to sandboxes when the grader runs as root: UID_BASE + child pid
 UID_BASE = 0x3F000000
@@ -335,8 +336,11 @@ def _seccomp_program(pid: int) -> list[tuple[int, str | None, str | None, int]]:
              (_RET, None, None, _RET_ALLOW)]
     # args[0] starts at offset 16 of struct seccomp_data; pids are ints: compare the low word
     prog += [("clone",), (_LD_ABS, None, None, 16), (_JSET, "allow", "eperm", _CLONE_THREAD)]
-    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid), (_JEQ, "allow", None, 0),
-             (_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
+    # itself, its own group (0, or -pid: never -1, "every process", when it is pid 1 of a namespace)
+    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid),
+             (_JEQ, "allow", "eperm", 0) if pid == 1 else (_JEQ, "allow", None, 0)]
+    if pid != 1:
+        prog += [(_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
     prog += [("tgkill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", "eperm", pid)]
     prog += [("allow",), (_RET, None, None, _RET_ALLOW), ("eperm",), (_RET, None, None, _RET_ERRNO | errno.EPERM),
              ("enosys",), (_RET, None, None, _RET_ERRNO | errno.ENOSYS), ("kill",),
@@ -367,6 +371,79 @@ def _seccomp() -> None:
     filters = (_SockFilter * len(code))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in code])
     fprog = _SockFprog(len(code), ctypes.cast(filters, ctypes.POINTER(_SockFilter)))
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp")
+
+
+# --- PID namespace ------------------------------------------------------------------------
+
+_CLONE_NEWPID = 0x20000000
+_PR_SET_PDEATHSIG = 1
+
+
+def enter_pid_namespace(close: list[int] = ()) -> int | None:
+    """Fork the sandbox child into a new PID namespace; the caller waits for it and ends as it ended.
+
+    Called in a forked process that has just become a session leader (its
+    process group is the sandbox's); ``close`` are the descriptors only the
+    sandbox may hold (its pipes). The namespace's pid 1 is a small reaper
+    (it runs no student code: the kernel protects a pid 1 from its own
+    namespace's signals, which would change how ``abort`` or ``kill`` end a
+    sandbox); the sandbox is its child, pid 2. Returns 0 in the sandbox; in
+    the caller, never returns (it exits or dies the way the sandbox did, so
+    its parent sees the sandbox's status and CPU time), or returns None when
+    the kernel refuses the namespace (the caller then runs the sandbox itself).
+
+    Examples
+    --------
+    Only the zygote's spawned processes call it; their isolation report says
+    whether it worked:
+
+    >>> from grader.sandbox import Sandbox
+    >>> with Sandbox(mode="zygote") as box:
+    ...     box.isolation.pid_namespace == (box.run_cell("import os; print(os.getpid())", index=0).stdout == "2\\n")
+    True
+    """
+    import signal
+    import struct
+
+    if _libc.unshare(_CLONE_NEWPID) != 0:
+        return None
+    status_r, status_w = os.pipe()
+    reaper = os.fork()
+    if reaper == 0:  # pid 1 of the namespace
+        os.close(status_r)
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the caller killed: so is the namespace
+        sandbox = os.fork()
+        if sandbox == 0:
+            os.close(status_w)
+            return 0
+        for fd in close:
+            os.close(fd)
+        status = _wait(sandbox)
+        os.write(status_w, struct.pack("=i", status))
+        os._exit(0)
+    os.close(status_w)
+    for fd in close:
+        os.close(fd)
+    status = _wait(reaper)
+    data = os.read(status_r, 4)
+    if len(data) == 4:
+        (status,) = struct.unpack("=i", data)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
 
 
 # --- mount namespace: a private, size-limited working folder; Python reachable without capabilities ----
@@ -531,8 +608,18 @@ def _chown_tree(root: str, uid: int, gid: int) -> None:
             os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
-def _drop_root(workdir: str, keep_read_search: bool) -> int:
-    uid = UID_BASE + os.getpid()
+def _host_pid(in_namespace: bool) -> int:
+    """This process's pid as the grader sees it (``/proc`` is still the host's in a new PID namespace)."""
+    if in_namespace:
+        try:
+            return int(os.readlink("/proc/self"))
+        except (OSError, ValueError):
+            pass
+    return os.getpid()
+
+
+def _drop_root(workdir: str, keep_read_search: bool, pid: int) -> int:
+    uid = UID_BASE + pid
     _chown_tree(workdir, uid, uid)
     for cap in range(64):
         if not (keep_read_search and cap == _CAP_DAC_READ_SEARCH):
@@ -568,12 +655,15 @@ PROTECTIONS = frozenset({"namespaces", "uid", "landlock", "seccomp"})
 
 
 def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = (),
-                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = ()) -> dict:
+                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = (),
+                    pid_namespace: bool = False) -> dict:
     """Isolate the calling (single-threaded) process; return what was achieved.
 
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
     :class:`~grader.sandbox.limits.IsolationReport`. Protections named in
     ``disable`` are skipped and reported as warnings, like missing ones.
+    ``pid_namespace`` says the caller is the first process of a PID namespace of its own
+    (:func:`enter_pid_namespace`): its uid then derives from its pid outside.
     ``deny_read_paths`` (the files of forbidden modules, :func:`module_paths`)
     stay unreadable under Landlock even inside the Python installation, so a
     forbidden module cannot be loaded once student code removes the import hook.
@@ -598,7 +688,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
                     "user_namespace": False, "net_namespace": False, "uid": os.getuid(), "dropped_uid": False,
                     "no_new_privs": False, "seccomp": False, "ipc_namespace": False, "mount_namespace": False,
-                    "pid_namespace": False, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
+                    "pid_namespace": pid_namespace, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
                     "exposed": [], "capabilities": []}
     workdir = os.path.realpath(workdir)
     is_root = os.geteuid() == 0
@@ -625,12 +715,17 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                             "network access is limited only by Landlock and seccomp")
         if report["net_namespace"] and not report["ipc_namespace"]:
             warnings.append("no IPC namespace: System V IPC is refused only by seccomp")
+    private_mounts = False  # mounts made below must never propagate to the grader's namespace
     if report["mount_namespace"]:
         try:
             _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+            private_mounts = True
             _private_workdir(workdir, limits, report)
         except OSError as err:
             warnings.append(f"the working folder is not a private tmpfs ({err})")
+    if not pid_namespace and "namespaces" not in disable:
+        warnings.append("no PID namespace (a fresh interpreter, or the kernel refused it): the sandbox sees "
+                        "host pids; seccomp still limits kill to itself")
     if not report["private_workdir"]:
         warnings.append("the working folder's total size and file count are not bounded (no private tmpfs: "
                         "needs a mount namespace); only each file's size is (RLIMIT_FSIZE)")
@@ -644,7 +739,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     if is_root and "uid" in disable:
         warnings.append("student code runs as ROOT (uid switch disabled on purpose)")
     elif is_root:
-        if report["mount_namespace"]:
+        if private_mounts:
             try:
                 report["exposed"] = _expose([p for p in read_paths if not p.startswith("/dev/")], workdir)
             except OSError as err:
@@ -656,7 +751,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                             "user or in a container (see SECURITY.md)")
         else:
             try:
-                report["uid"] = _drop_root(workdir, keep_read_search=need_cap)
+                report["uid"] = _drop_root(workdir, keep_read_search=need_cap, pid=_host_pid(pid_namespace))
                 report["dropped_uid"] = True
             except OSError as err:
                 warnings.append(f"student code runs as ROOT: could not switch to an unprivileged uid ({err})")

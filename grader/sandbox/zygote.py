@@ -69,6 +69,17 @@ def _reap(pid: int, grace: float) -> tuple[int, float]:
     return status, usage.ru_utime + usage.ru_stime
 
 
+def _child(fds: list[int], config: dict, numpy: object) -> None:
+    """In the forked process: lead the sandbox's process group and, where the kernel allows, run the
+    sandbox as pid 1 of a PID namespace of its own (this process then waits and ends as it ends)."""
+    from . import worker
+    from .isolation import enter_pid_namespace
+
+    os.setsid()
+    inner = enter_pid_namespace(close=fds) if "namespaces" not in config.get("disable", ()) else None
+    worker.child_main(fds[0], fds[1], config, zygote=True, numpy=numpy, pid_namespace=inner == 0)
+
+
 def main(argv: list[str]) -> None:
     """Zygote entry point: ``SOCKET_FD``. Serves until the grader closes the socket.
 
@@ -101,7 +112,7 @@ def main(argv: list[str]) -> None:
             if pid == 0:
                 try:
                     sock.close()
-                    worker.child_main(fds[0], fds[1], request["config"], zygote=True, numpy=numpy)
+                    _child(fds, request["config"], numpy)
                 finally:
                     os._exit(70)
             for fd in fds:
