@@ -213,3 +213,16 @@ def test_remove_tree_deep_unreadable_and_linked(tmp_path):
     assert not top.exists()
     assert (outside / "keep.txt").read_text() == "keep"
     assert remove_tree(str(top))  # already gone: nothing to do
+
+
+@pytest.mark.skipif(not ROOT, reason="a PID namespace of its own needs root (or a user namespace)")
+def test_a_zygote_sandbox_has_its_own_pid_namespace():
+    cell = ("import os, signal\nprint(os.getpid(), os.getppid())\n"
+            "for target in (1, -1, os.getppid()):\n"
+            "    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError as e:\n        print(e.errno)")
+    results, isolation = _run([cell, "import os\nos.abort()"], mode="zygote")
+    assert isolation.pid_namespace
+    assert results[0].stdout.split() == ["2", "1", "1", "1", "1"], results[0]  # EPERM each time
+    assert (results[1].status, results[1].message) == ("killed", "killed by signal SIGABRT")
+    _, fresh = _run(["pass"], mode="fresh")
+    assert not fresh.pid_namespace and any("no PID namespace" in w for w in fresh.warnings)
