@@ -19,8 +19,8 @@ Examples
 ...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", "Correct."),
 ...            PartOutcome("q1", "b", "shape", 0.0, 1.0, "incorrect", "Wrong.", "padding_once")))
 >>> print(class_csv([r]), end="")
-student,status,q1.a,q1.b,total,max
-bob,graded,2,0,2,3
+student,status,q1.a,q1.b,total,max,flags,overrides
+bob,graded,2,0,2,3,,
 >>> [t["status"] for t in gradescope_results(r)["tests"]]
 ['passed', 'failed']
 """
@@ -36,8 +36,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .results import SubmissionResult
-from .safetext import MESSAGE_LIMIT, for_markdown, for_terminal
+from .identify import Roster
+from .load import RESERVED_NAMES
+from .messages import part_label
+from .results import SubmissionResult, error_result
+from .safetext import MESSAGE_LIMIT, cap, for_markdown, for_terminal
 
 __all__ = [
     "class_csv",
@@ -62,6 +65,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "misconception": "Likely misconception",
         "notes": "Notes",
         "flags": "Integrity checks",
+        "overrides": "Points changed by the instructor",
         "identified": "Identified as **{student}** from the {how}.",
         "correct": "correct",
         "incorrect": "incorrect",
@@ -80,6 +84,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "misconception": "可能的误解",
         "notes": "说明",
         "flags": "完整性检查",
+        "overrides": "教师调整的分数",
         "identified": "根据{how}识别为 **{student}**。",
         "correct": "正确",
         "incorrect": "错误",
@@ -89,6 +94,10 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 _HOW = {"zh": {"file name": "文件名", "notebook metadata": "笔记本元数据"}}
+
+
+#: The reason shown for a roster student with no submission.
+ABSENT = "no submission was found"
 
 
 def fmt_points(value: float) -> str:
@@ -113,8 +122,13 @@ def _columns(results: Iterable[SubmissionResult]) -> list[str]:
     return columns
 
 
-def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | None = None) -> str:
-    """The class table: one row per student (sorted), one column per part, total, max.
+def class_csv(
+    results: Sequence[SubmissionResult],
+    *,
+    columns: Sequence[str] | None = None,
+    roster: Roster | None = None,
+) -> str:
+    """The class table: one row per student (sorted), one column per part, total, max, flags, overrides.
 
     Parameters
     ----------
@@ -123,34 +137,61 @@ def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | N
     columns
         Part columns (``slot.part``) in order; by default every part seen,
         in order of first appearance.
+    roster
+        When given, its columns (name, email, platform ids, ...) follow
+        ``student``, and each roster student without a result is a row with
+        status ``absent``.
 
     Returns
     -------
     str
-        CSV text; a part a submission lacks is written as ``0``.
+        CSV text; a part a submission lacks is written as ``0`` (left empty
+        for an absent student). ``flags`` holds the integrity findings and
+        ``overrides`` the manual overrides in force, each joined by `` | ``.
 
     Examples
     --------
     Bob answered only ``q1.a`` (2 of 2 points); asking for column ``q1.b``
-    as well writes a ``0`` for the part he lacks:
+    as well writes a ``0`` for the part he lacks. Ann is on the roster but
+    handed nothing in:
 
+    >>> from grader.identify import Roster
     >>> from grader.results import SubmissionResult, PartOutcome
     >>> bob = SubmissionResult("bob.ipynb", "ff", "bob", "file name", "hw1", "graded", 2.0, 3.0,
     ...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", ""),))
     >>> print(class_csv([bob], columns=["q1.a", "q1.b"]), end="")
-    student,status,q1.a,q1.b,total,max
-    bob,graded,2,0,2,3
+    student,status,q1.a,q1.b,total,max,flags,overrides
+    bob,graded,2,0,2,3,,
+    >>> roster = Roster(("student_id", "name", "email"), ({"student_id": "ann", "name": "Ann", "email": "a@x"},
+    ...                                                  {"student_id": "bob", "name": "Bob", "email": "b@x"}))
+    >>> print(class_csv([bob], columns=["q1.a"], roster=roster), end="")
+    student,name,email,status,q1.a,total,max,flags,overrides
+    ann,Ann,a@x,absent,,0,3,,
+    bob,Bob,b@x,graded,2,2,3,,
     """
     cols = list(columns) if columns is not None else _columns(results)
+    extra = [c for c in roster.header if c != "student_id"] if roster is not None else []
+    rows: dict[str, SubmissionResult | None] = {r.student or "": r for r in results}
+    if roster is not None:
+        for row in roster.rows:
+            rows.setdefault(row["student_id"], None)
+    top = max((r.max_score for r in results), default=0.0)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "status", *cols, "total", "max"])
-    for result in sorted(results, key=lambda r: r.student or ""):
+    writer.writerow(["student", *extra, "status", *cols, "total", "max", "flags", "overrides"])
+    for student in sorted(rows):
+        result = rows[student]
+        info = (roster.row(student) if roster is not None else None) or {}
+        who = [student, *(info.get(c, "") for c in extra)]
+        if result is None:
+            writer.writerow([*map(_csv_text, who), "absent", *("" for _ in cols), "0", fmt_points(top), "", ""])
+            continue
         scores = {p.column: p.score for p in result.parts}
         writer.writerow(
-            [_csv_text(result.student or ""), result.status]
+            [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
-            + [fmt_points(result.score), fmt_points(result.max_score)]
+            + [fmt_points(result.score), fmt_points(result.max_score),
+               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
         )
     return buf.getvalue()
 
@@ -165,7 +206,7 @@ def _summary(result: SubmissionResult, text: dict[str, str]) -> str:
     lines = []
     if result.status != "graded":
         lines.append(f"{text['failed' if result.status == 'failed' else 'not_graded']}: {result.message}")
-    lines += list(result.flags) + list(result.notes)
+    lines += list(result.overrides) + list(result.flags) + list(result.notes)
     return "\n".join(lines)
 
 
@@ -259,18 +300,24 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         key = "failed" if result.status == "failed" else "not_graded"
         lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
     if result.parts:
+        # parts as the notebook labels them: question number (slot order) and part, "2(b)"
+        numbers = {slot: i for i, slot in enumerate(dict.fromkeys(p.slot for p in result.parts), 1)}
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
+            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
-            lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            label = part_label(numbers[p.slot], _cell(p.part))
+            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
+    if result.overrides:
+        lines += [f"## {text['overrides']}", ""] + [f"- {_cell(o)}" for o in result.overrides] + [""]
     if result.flags:
         lines += [f"## {text['flags']}", ""] + [f"- {_cell(f)}" for f in result.flags] + [""]
     if result.notes:
@@ -278,11 +325,12 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def json_dump(results: Sequence[SubmissionResult]) -> str:
+def json_dump(results: Sequence[SubmissionResult], *, roster: Roster | None = None) -> str:
     """Every result as plain data (sorted by student), without timings.
 
     Durations are left out so that the dump, like every export, depends only
-    on what was graded, not on how fast.
+    on what was graded, not on how fast. With a ``roster``, each student
+    without a result is listed with status ``absent``.
 
     Examples
     --------
@@ -301,6 +349,17 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
         item.pop("duration", None)
         item.pop("sandbox_warnings", None)
         data.append(item)
+    present = {r.student for r in results}
+    top = max((r.max_score for r in results), default=0.0)
+    for row in roster.rows if roster is not None else ():
+        if row["student_id"] not in present:
+            item = error_result("", "", assignment=results[0].assignment if results else "", max_score=top,
+                                message=ABSENT, student=row["student_id"]).to_dict()
+            item.update(status="absent")
+            item.pop("duration", None)
+            item.pop("sandbox_warnings", None)
+            data.append(item)
+    data.sort(key=lambda d: (d.get("student") or "", d.get("source", "")))
     return json.dumps(data, indent=2, ensure_ascii=True, sort_keys=True) + "\n"  # controls and bidi as \u escapes
 
 
@@ -336,6 +395,7 @@ def write_exports(
     title: str = "",
     locale: str = "en",
     columns: Sequence[str] | None = None,
+    roster: Roster | None = None,
 ) -> list[Path]:
     """Write the class CSV, the JSON dump and each student's two files.
 
@@ -350,6 +410,9 @@ def write_exports(
         For the feedback files.
     columns
         Part columns of the CSV (see :func:`class_csv`).
+    roster
+        The class: its columns go into the CSV, its students without a
+        result are listed as ``absent``.
 
     Returns
     -------
@@ -372,9 +435,11 @@ def write_exports(
     out = Path(out_dir)
     identified = [r for r in results if r.student]
     written = [out / "grades.csv", out / "grades.json"]
-    write_text_atomic(written[0], class_csv(identified, columns=columns))
-    write_text_atomic(written[1], json_dump(identified))
+    write_text_atomic(written[0], class_csv(identified, columns=columns, roster=roster))
+    write_text_atomic(written[1], json_dump(identified, roster=roster))
     for result in identified:
+        if str(result.student).lower() in RESERVED_NAMES:
+            continue  # identification never yields these; an old gradebook might hold one
         folder = out / str(result.student)
         payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=True) + "\n"
         write_text_atomic(folder / "results.json", payload)
