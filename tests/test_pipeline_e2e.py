@@ -18,6 +18,7 @@ from exercises.assignment import build_exercises, parse_assignment
 from grader.cli.grade import main as grade_main
 from grader.export import feedback_markdown
 from grader.grade import GradingContext, grade_submission
+from grader.safetext import for_markdown
 from grader.sandbox import SandboxLimits
 from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
 
@@ -119,7 +120,8 @@ def test_a_broken_answer_loses_only_its_part_with_a_reason(case):
     assert result.score == pytest.approx(TOTAL - part.points)
     outcome = result.parts[0]
     assert outcome.score == 0.0 and outcome.status in ("missing", "error", "incorrect")
-    assert reason.format(name=part.answer.name) in feedback_markdown(result)
+    shown, feedback = reason.format(name=part.answer.name), feedback_markdown(result)
+    assert shown in feedback or for_markdown(shown) in feedback  # Markdown-escaped where needed
 
 
 def test_a_deleted_answer_cell_is_missing_and_noted():
