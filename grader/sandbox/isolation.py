@@ -30,8 +30,7 @@ import resource
 import stat
 import sys
 
-__all__ = ["apply_isolation", "landlock_abi", "module_paths", "held_capabilities", "enter_pid_namespace",
-           "UID_BASE"]
+__all__ = ["apply_isolation", "landlock_abi", "module_paths", "held_capabilities", "UID_BASE"]
 
 #: uids given to sandboxes when the grader runs as root: UID_BASE + child pid
 UID_BASE = 0x3F000000
@@ -373,78 +372,7 @@ def _seccomp() -> None:
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp")
 
 
-# --- PID namespace ------------------------------------------------------------------------
-
-_CLONE_NEWPID = 0x20000000
-_PR_SET_PDEATHSIG = 1
-
-
-def enter_pid_namespace(close: list[int] = ()) -> int | None:
-    """Fork the sandbox child into a new PID namespace; the caller waits for it and ends as it ended.
-
-    Called in a forked process that has just become a session leader (its
-    process group is the sandbox's); ``close`` are the descriptors only the
-    sandbox may hold (its pipes). The namespace's pid 1 is a small reaper
-    (it runs no student code: the kernel protects a pid 1 from its own
-    namespace's signals, which would change how ``abort`` or ``kill`` end a
-    sandbox); the sandbox is its child, pid 2. Returns 0 in the sandbox; in
-    the caller, never returns (it exits or dies the way the sandbox did, so
-    its parent sees the sandbox's status and CPU time), or returns None when
-    the kernel refuses the namespace (the caller then runs the sandbox itself).
-
-    Examples
-    --------
-    Only the zygote's spawned processes call it; their isolation report says
-    whether it worked:
-
-    >>> from grader.sandbox import Sandbox
-    >>> with Sandbox(mode="zygote") as box:
-    ...     box.isolation.pid_namespace == (box.run_cell("import os; print(os.getpid())", index=0).stdout == "2\\n")
-    True
-    """
-    import signal
-    import struct
-
-    if _libc.unshare(_CLONE_NEWPID) != 0:
-        return None
-    status_r, status_w = os.pipe()
-    reaper = os.fork()
-    if reaper == 0:  # pid 1 of the namespace
-        os.close(status_r)
-        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the caller killed: so is the namespace
-        sandbox = os.fork()
-        if sandbox == 0:
-            os.close(status_w)
-            return 0
-        for fd in close:
-            os.close(fd)
-        status = _wait(sandbox)
-        os.write(status_w, struct.pack("=i", status))
-        os._exit(0)
-    os.close(status_w)
-    for fd in close:
-        os.close(fd)
-    status = _wait(reaper)
-    data = os.read(status_r, 4)
-    if len(data) == 4:
-        (status,) = struct.unpack("=i", data)
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if sig not in (signal.SIGKILL, signal.SIGSTOP):
-            signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-        os.kill(os.getpid(), sig)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
-
-
-def _wait(pid: int) -> int:
-    while True:
-        try:
-            return os.waitpid(pid, 0)[1]
-        except InterruptedError:
-            continue
-
+# --- PID namespace (the zygote is its pid 1: grader.sandbox.zygote) -------------------------
 
 # --- mount namespace: a private, size-limited working folder; Python reachable without capabilities ----
 
@@ -741,8 +669,8 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
     :class:`~grader.sandbox.limits.IsolationReport`. Protections named in
     ``disable`` are skipped and reported as warnings, like missing ones.
-    ``pid_namespace`` says the caller is the first process of a PID namespace of its own
-    (:func:`enter_pid_namespace`): its uid then derives from its pid outside.
+    ``pid_namespace`` says the caller runs in a PID namespace of its own (forked by a zygote that
+    is pid 1 there): its uid then derives from its pid outside, reported as ``host_pid``.
     ``deny_read_paths`` (the files of forbidden modules, :func:`module_paths`)
     stay unreadable under Landlock even inside the Python installation, so a
     forbidden module cannot be loaded once student code removes the import hook.
@@ -802,7 +730,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             _private_workdir(workdir, limits, report)
         except OSError as err:
             warnings.append(f"the working folder is not a private tmpfs ({err})")
-    if not pid_namespace and "namespaces" not in disable:
+    if not pid_namespace:
         warnings.append("no PID namespace (a fresh interpreter, or the kernel refused it): the sandbox sees "
                         "host pids; seccomp still limits kill to itself")
     if not report["private_workdir"]:
@@ -900,6 +828,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             warnings.append("no seccomp: RLIMIT_NPROC=0 stops new processes but also new threads")
     _set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
     report["uid"] = os.getuid() if not report["user_namespace"] else report["uid"]
+    report["host_pid"] = _host_pid(pid_namespace)
     caps = held_capabilities()
     report["capabilities"] = sorted(set(caps["effective"] + caps["permitted"] + caps["inheritable"]
                                         + caps["ambient"]))

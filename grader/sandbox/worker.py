@@ -298,7 +298,8 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
         sys.path[:] = [p for p in sys.path if p]
         sys.path.insert(0, workdir)
         sys.argv = ["notebook"]
-        worker.send([("op", '"hello"'), ("isolation", json.dumps(report))])
+        host_pid = report.pop("host_pid", os.getpid())
+        worker.send([("op", '"hello"'), ("isolation", json.dumps(report)), ("pid", str(int(host_pid)))])
     except BaseException as exc:  # noqa: BLE001 - tell the parent why start-up failed
         try:
             text = f"{type(exc).__name__}: {exc}"
