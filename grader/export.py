@@ -265,6 +265,12 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span (shown verbatim there, so no backslashes): controls escaped, no
+    backtick or line break of its own, capped."""
+    return "`" + for_terminal(" ".join(str(text).split()), limit=200).replace("`", "'").replace("|", "¦") + "`"
+
+
 def _cell(text: str) -> str:
     """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
     return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
@@ -306,13 +312,13 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         for p in result.parts:
             verdict = text.get(p.status, p.status)
             points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
-            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
             label = part_label(numbers[p.slot], _cell(p.part))
-            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            lines.append(f"- **{label}** ({_code(p.name)}): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
