@@ -61,7 +61,8 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .grade import _RERUNS, GradingContext, grade_payload, refuse
+from .grade import RERUNS as _RERUNS
+from .grade import GradingContext, grade_payload, refuse
 from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student

@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--accept-mismatch", action="store_true",
                         help="grade even when most notebooks disagree with the assignment or the secret")
+    parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
+                        help="what feedback reveals (default: the assignment's reveal, else always): "
+                             "never = correct or not; diagnosis = the mistake, not the expected value")
     return parser
 
 
@@ -158,6 +161,7 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         roster=roster,
         limits=limits,
         max_bytes=int(args.max_size_mb * 2**20),
+        reveal=args.reveal,
     )
 
 
@@ -203,12 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    from convmath.cli import output_folder
+
     from ..batch import MismatchError, run_batch
     from ..export import write_exports
     from ..gradebook import Gradebook
     from ..identify import Roster, collect_submissions
 
     context = _context(args)
+    output_folder(args.out)  # before any grading: a bad --out is a one-line error, not a lost batch
+    output_folder(args.gradebook.parent, "--gradebook")
+    if args.gradebook.is_dir():
+        raise ConvMathError(f"--gradebook={args.gradebook} is a folder: give a file name such as grades.db")
     roster = Roster.load(args.roster) if args.roster is not None else None
     collection = collect_submissions(args.submissions, roster=roster)
     skipped = collection.warnings
@@ -267,7 +277,8 @@ def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped:
         print(f"convmath grade: warning: {for_terminal(warning)}", file=err)
     for result in summary.results:
         if result.status != "graded":
-            print(f"convmath grade: {for_terminal(result.source)}: {result.status}: {for_terminal(result.message)}",
+            status = "FAILED (a grader bug, please report it)" if result.status == "failed" else result.status
+            print(f"convmath grade: {for_terminal(result.source)}: {status}: {for_terminal(result.message)}",
                   file=err)
     methods = Counter(how.split(" (")[0] for _, student, how in summary.identified)
     if methods:
