@@ -121,6 +121,11 @@ def _columns(results: Iterable[SubmissionResult]) -> list[str]:
     return columns
 
 
+def _inert_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading ``'``."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def class_csv(
     results: Sequence[SubmissionResult],
     *,
@@ -190,7 +195,8 @@ def class_csv(
             [*who, result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
-               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
+               _inert_cell(" | ".join(cap(f, 1000) for f in result.flags)),
+               _inert_cell(" | ".join(cap(o, 1000) for o in result.overrides))]
         )
     return buf.getvalue()
 
