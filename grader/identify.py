@@ -370,7 +370,7 @@ def _member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry]:
+def _walk_zip(path: Path, collection: Collection) -> list[_Entry]:
     from .safetext import for_terminal
 
     try:
@@ -598,7 +598,7 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
         if path.is_dir():
             entries += _walk_folder(path, collection.warnings)
         elif path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-            entries += _walk_zip(path, collection, 2**31)
+            entries += _walk_zip(path, collection)
         elif path.exists() or path.is_symlink():
             entries.append(_Entry((name_text(os.fsencode(path.name)),), _file_reader(path), "",
                                   name_text(os.fsencode(path))))
