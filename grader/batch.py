@@ -47,13 +47,15 @@ upload: :data:`grader.identify.WEAK_METHODS`):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -62,7 +64,7 @@ from typing import Any
 from convmath.errors import ConvMathError
 
 from .grade import RERUNS as _RERUNS
-from .grade import GradingContext, grade_payload, refuse
+from .grade import GradingContext, bounded_result, grade_payload, refuse
 from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
@@ -343,7 +345,7 @@ def run_batch(
 
     def record(result: SubmissionResult, item: Submission) -> None:
         nonlocal done
-        result = attribute(result, item)
+        result = bounded_result(attribute(result, item))  # every stored and exported string is capped
         if result.student and result.identified_by in WEAK_METHODS:
             flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
                                    context.assignment.id, summary)
@@ -391,6 +393,14 @@ def run_batch(
         existing = None if force else gradebook.find(digest, item.source, context.version)
         if existing is not None:
             unchanged.append((item, existing))
+        elif not force and gradebook.failures(digest, item.source, context.version) >= MAX_ATTEMPTS:
+            summary.failed += 1
+            summary.warnings.append(f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {for_terminal(item.source)}; "
+                                    "it is not retried (see its 'failed' rows in the gradebook; fix, then rerun with "
+                                    "--force)")
+            done += 1
+            if progress:
+                progress(done, summary.total, None)
         else:
             queue.append((item, digest))
     if queue and not accept_mismatch:
@@ -421,11 +431,12 @@ def run_batch(
 
     if queue:
         _warm(context)
-        pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
-        try:
-            _drive(pool, queue, context, deadline, record)
-        finally:
-            pool.close()
+        with _sandbox_folder():
+            pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+            try:
+                _drive(pool, queue, context, deadline, record)
+            finally:
+                pool.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
@@ -514,6 +525,8 @@ def _how_text(result: SubmissionResult, item: Submission) -> str:
 
 
 _METADATA = "notebook metadata"
+#: a submission the grader failed on this many times (same bytes, name, version) is not retried without ``force``
+MAX_ATTEMPTS = 3
 
 
 def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],
@@ -560,6 +573,25 @@ def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gr
         if how == "file name":
             why = " (named for the student)"
         summary.warnings.append(f"{len(sources)} files are {student}'s ({', '.join(sources)}); {source} counts{why}")
+
+
+@contextlib.contextmanager
+def _sandbox_folder() -> Iterator[str]:
+    """A folder of this batch's own for every sandbox its workers start, swept when the batch ends
+    (even the working folder of a worker killed at a deadline goes)."""
+    from .sandbox.cleanup import ROOT_VARIABLE, sweep
+
+    root = tempfile.mkdtemp(prefix="convmath-batch-")
+    before = os.environ.get(ROOT_VARIABLE)
+    os.environ[ROOT_VARIABLE] = root
+    try:
+        yield root
+    finally:
+        if before is None:
+            os.environ.pop(ROOT_VARIABLE, None)
+        else:
+            os.environ[ROOT_VARIABLE] = before
+        sweep(root)
 
 
 def _warm(context: GradingContext) -> None:

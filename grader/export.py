@@ -38,8 +38,9 @@ from typing import Any
 
 from .identify import Roster
 from .load import RESERVED_NAMES
+from .messages import part_label
 from .results import SubmissionResult, error_result
-from .safetext import cap
+from .safetext import MESSAGE_LIMIT, cap, for_markdown, for_terminal
 
 __all__ = [
     "class_csv",
@@ -188,17 +189,23 @@ def class_csv(
         info = (roster.row(student) if roster is not None else None) or {}
         who = [student, *(info.get(c, "") for c in extra)]
         if result is None:
-            writer.writerow([*who, "absent", *("" for _ in cols), "0", fmt_points(top), "", ""])
+            writer.writerow([*map(_csv_text, who), "absent", *("" for _ in cols), "0", fmt_points(top), "", ""])
             continue
         scores = {p.column: p.score for p in result.parts}
         writer.writerow(
-            [*who, result.status]
+            [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
                _inert_cell(" | ".join(cap(f, 1000) for f in result.flags)),
                _inert_cell(" | ".join(cap(o, 1000) for o in result.overrides))]
         )
     return buf.getvalue()
+
+
+def _csv_text(text: str) -> str:
+    """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
+    text = for_terminal(text, limit=256)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _summary(result: SubmissionResult, text: dict[str, str]) -> str:
@@ -245,14 +252,16 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
             "score": p.score,
             "max_score": p.max_score,
             "status": "passed" if p.score >= p.max_score else "failed",
-            "output": output.strip(),
+            "output": for_terminal(output.strip(), multiline=True, limit=2 * MESSAGE_LIMIT),
             "visibility": "visible",
         })
     return {
         "score": result.score,
-        "output": _summary(result, text),
+        "output": for_terminal(_summary(result, text), multiline=True, limit=64 * MESSAGE_LIMIT),
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "output_format": "text",  # student text is shown as written: no HTML or Markdown of its own
+        "test_output_format": "text",
         "tests": tests,
     }
 
@@ -263,8 +272,8 @@ _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
 def _cell(text: str) -> str:
-    """``text`` on one line, with no Markdown or HTML of its own."""
-    return " ".join(text.translate(_MARKDOWN).split())
+    """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
+    return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
 
 
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
@@ -292,20 +301,24 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     lines = [head, "", f"**{text['score']}: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
     if result.identified_by:
         how = _HOW.get(locale, {}).get(result.identified_by, result.identified_by)
-        lines += [text["identified"].format(student=result.student, how=how), ""]
+        lines += [text["identified"].format(student=_cell(result.student or ""), how=how), ""]
     if result.status != "graded":
         key = "failed" if result.status == "failed" else "not_graded"
         lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
     if result.parts:
+        # parts as the notebook labels them: question number (slot order) and part, "2(b)"
+        numbers = {slot: i for i, slot in enumerate(dict.fromkeys(p.slot for p in result.parts), 1)}
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
+            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
-            lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            label = part_label(numbers[p.slot], _cell(p.part))
+            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
@@ -353,7 +366,7 @@ def json_dump(results: Sequence[SubmissionResult], *, roster: Roster | None = No
             item.pop("sandbox_warnings", None)
             data.append(item)
     data.sort(key=lambda d: (d.get("student") or "", d.get("source", "")))
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=True, sort_keys=True) + "\n"  # controls and bidi as \u escapes
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -434,7 +447,7 @@ def write_exports(
         if str(result.student).lower() in RESERVED_NAMES:
             continue  # identification never yields these; an old gradebook might hold one
         folder = out / str(result.student)
-        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
+        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=True) + "\n"
         write_text_atomic(folder / "results.json", payload)
         write_text_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
         written += [folder / "results.json", folder / "feedback.md"]

@@ -355,6 +355,23 @@ class Gradebook:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def failures(self, content_hash: str, source: str, assignment_version: str) -> int:
+        """How many times the grader failed (status ``failed``) on these exact bytes, file name and version.
+
+        A batch stops retrying a submission after :data:`grader.batch.MAX_ATTEMPTS` failures.
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").failures("0" * 64, "alice.ipynb", "v1")
+        0
+        """
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM submissions WHERE content_hash = ? AND source = ? AND assignment_version = ?"
+            " AND status = 'failed'",
+            (content_hash, source, assignment_version),
+        ).fetchone()
+        return int(row[0])
+
     def get(self, submission_id: int) -> SubmissionResult:
         """The stored result of one submission row."""
         row = self._db.execute(f"SELECT {_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()

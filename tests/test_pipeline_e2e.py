@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tomllib
 
 import pytest
@@ -128,13 +129,13 @@ def test_a_deleted_answer_cell_is_missing_and_noted():
     result = grade_submission(notebook_bytes(nb), "alice.ipynb", CONTEXT)
     assert result.score == pytest.approx(TOTAL - part.points)
     assert result.parts[0].status == "missing"
-    assert f"the answer cell of {slot.id}.{part.key} is missing" in feedback_markdown(result)
+    assert f"the answer cell of 1({part.key}) is missing" in feedback_markdown(result)  # the first part
 
 
 def test_an_endless_scratch_cell_is_skipped_on_the_rerun():
     result = grade("alice", extra_cells=[(None, "while True:\n    pass")])
     assert result.score == TOTAL
-    assert any("run again without cell" in note for note in result.notes)
+    assert any(re.match(r"the notebook was run again without the code cell after \d+\(\w\)$", note) for note in result.notes)
 
 
 def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):

@@ -150,9 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = grade_main(argv_grade)
     from exercises.assignment import load_assignment, load_roster
 
+    from ..messages import shorten
+    from ..safetext import for_terminal
+
     assignment_id = load_assignment(examples / "assignment.toml").id
     with Gradebook(out / "grades.db") as book:
         results = book.current(assignment_id)
+    from grader.safetext import for_terminal
+
     graded = {r.student for r in results}
     print()
     print(f"{'student':<12} {'score':>9}  {'status':<8} notes")
@@ -160,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {note[:90]}")
+        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {for_terminal(shorten(note, 160))}")
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")

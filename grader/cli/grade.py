@@ -100,11 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
     parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--accept-mismatch", action="store_true",
-                        help="grade even when most notebooks disagree with the assignment or the secret")
     parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
                         help="what feedback reveals (default: the assignment's reveal, else always): "
                              "never = correct or not; diagnosis = the mistake, not the expected value")
+    parser.add_argument("--accept-mismatch", action="store_true",
+                        help="grade even when most notebooks disagree with the assignment or the secret")
     return parser
 
 
@@ -133,13 +133,13 @@ class Progress:
 
 
 def _context(args: argparse.Namespace):  # -> GradingContext
-    from exercises.assignment import load_assignment, load_roster, read_secret
+    from exercises.assignment import load_assignment, load_roster, read_assignment_data, read_secret
 
     from ..grade import GradingContext
     from ..sandbox import SandboxLimits
 
     load_assignment(args.assignment)  # every check, with the file named in the messages
-    data = tomllib.loads(args.assignment.read_text(encoding="utf-8"))
+    data = read_assignment_data(args.assignment)  # question files inlined: workers need no files
     roster = None
     if args.roster is not None:
         roster = frozenset(s.student_id for s in load_roster(args.roster))
@@ -278,8 +278,7 @@ def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped:
     for result in summary.results:
         if result.status != "graded":
             status = "FAILED (a grader bug, please report it)" if result.status == "failed" else result.status
-            print(f"convmath grade: {for_terminal(result.source)}: {status}: {for_terminal(result.message)}",
-                  file=err)
+            print(f"convmath grade: {for_terminal(result.source)}: {status}: {for_terminal(result.message)}", file=err)
     methods = Counter(how.split(" (")[0] for _, student, how in summary.identified)
     if methods:
         counts = ", ".join(f"{n} by {how}" for how, n in methods.most_common())
