@@ -122,11 +122,6 @@ def _columns(results: Iterable[SubmissionResult]) -> list[str]:
     return columns
 
 
-def _inert_cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading ``'``."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def class_csv(
     results: Sequence[SubmissionResult],
     *,
@@ -196,15 +191,15 @@ def class_csv(
             [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
-               _inert_cell(" | ".join(cap(f, 1000) for f in result.flags)),
-               _inert_cell(" | ".join(cap(o, 1000) for o in result.overrides))]
+               _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
+               _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000)]
         )
     return buf.getvalue()
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(text: str, *, limit: int = 256) -> str:
     """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
-    text = for_terminal(text, limit=256)
+    text = for_terminal(text, limit=limit)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
