@@ -191,14 +191,15 @@ def class_csv(
             [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
-               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
+               _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
+               _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000)]
         )
     return buf.getvalue()
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(text: str, *, limit: int = 256) -> str:
     """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
-    text = for_terminal(text, limit=256)
+    text = for_terminal(text, limit=limit)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
