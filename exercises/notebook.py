@@ -51,18 +51,21 @@ __all__ = [
     "key_notebook",
     "answer_stub",
     "answer_code",
-    "format_points",
+    "points_text",
     "part_markdown",
     "hint_kind",
     "solution_source",
     "write_notebook",
     "SETUP_CODE",
+    "TEXT",
+    "format_points",
 ]
 
 #: The notebook-wide setup cell.
 SETUP_CODE = "import numpy as np"
 
-_TEXT = {
+#: The interface strings of notebooks and sheets, per locale (``TEXT["zh"]["solution"]``).
+TEXT = {
     "en": {
         "student": "Student",
         "points": "points",
@@ -119,7 +122,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def format_points(points: float | Fraction | int) -> str:
+def points_text(points: float | Fraction | int) -> str:
     """Points as a student reads them: ``2``, ``0.5``, ``1.25`` or ``4/3``, never ``6.`` or ``1.33``.
 
     Integers show as integers; other values as a decimal of at most two
@@ -129,7 +132,7 @@ def format_points(points: float | Fraction | int) -> str:
 
     Examples
     --------
-    >>> [format_points(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
+    >>> [points_text(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
     ['2', '6', '6', '1.8', '0.25', '4/3', '8/3', '1/8']
     """
     value = Fraction(points).limit_denominator(1000) if isinstance(points, float) else Fraction(points)
@@ -140,10 +143,35 @@ def format_points(points: float | Fraction | int) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def _fmt_points(points: float | Fraction | int, locale: str) -> str:
-    text = format_points(points)
-    word = _TEXT[locale]["point" if text == "1" else "points"]
+def format_points(points: float | Fraction | int, locale: str) -> str:
+    """A number of points as a heading shows it, in ``locale``.
+
+    Parameters
+    ----------
+    points : float, Fraction or int
+        The points, written by :func:`points_text` (``6``, ``1.8``, ``4/3``).
+    locale : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The number and the word, singular for exactly one point.
+
+    Examples
+    --------
+    >>> format_points(2, "en"), format_points(1, "en"), format_points(2.5, "en"), format_points(3, "zh")
+    ('2 points', '1 point', '2.5 points', '3分')
+    >>> format_points(0.6 * 10, "zh"), format_points(4 / 3, "en")
+    ('6分', '4/3 points')
+    """
+    text = points_text(points)
+    word = TEXT[locale]["point" if text == "1" else "points"]
     return f"{text} {word}" if locale == "en" else f"{text}{word}"
+
+
+# The module's own spellings of the two names above (kept so that edits in flight merge cleanly).
+_TEXT, _fmt_points = TEXT, format_points
 
 
 def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:

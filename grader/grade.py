@@ -18,13 +18,15 @@ plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import hmac
 import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from pathlib import PurePath
 from typing import Any
@@ -33,18 +35,21 @@ from exercises.assignment import Assignment, Slot, build_exercises, parse_assign
 from exercises.checkcell import check_cell_source
 from exercises.model import LOCALES, Exercise, Part
 
+from .bounded import TooCostly
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
 from .messages import CellPlaces, part_label, shorten
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
+from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
-__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
+__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
 _MAX_NOTES = 30
 #: Times a notebook is run again without the cell that killed its sandbox.
-_RERUNS = 1
+RERUNS = 1
+_RERUNS = RERUNS  # the module's own spelling (kept so that edits in flight merge cleanly)
 #: Cell statuses after which the sandbox process is gone.
 _FATAL = ("timeout", "killed", "crashed")
 
@@ -103,6 +108,15 @@ class GradingContext:
     """How sandboxes start: ``"zygote"`` (forked from a pre-started interpreter
     that has imported numpy), ``"fresh"`` (a new interpreter each) or ``"auto"``."""
 
+    reveal: str | None = None
+    """What feedback reveals, overriding the assignment's ``reveal`` (``--reveal``):
+    ``"never"``, ``"diagnosis"`` or ``"always"``; ``None`` keeps the assignment's."""
+
+    @property
+    def reveal_level(self) -> str:
+        """The ``reveal`` in force: this context's, else the assignment's."""
+        return self.reveal or self.assignment.reveal
+
     @cached_property
     def assignment(self) -> Assignment:
         """The parsed assignment."""
@@ -116,7 +130,7 @@ class GradingContext:
     @cached_property
     def max_score(self) -> float:
         """Points of the assignment (of a probe variant: slots have fixed totals)."""
-        return float(sum(ex.points for _, ex in build_exercises(self.assignment, self.secret, "probe")))
+        return float(sum((ex.points for _, ex in build_exercises(self.assignment, self.secret, "probe")), Fraction(0)))
 
     @property
     def locale(self) -> str:
@@ -134,6 +148,7 @@ class GradingContext:
             "compare": self.compare,
             "call_timeout": self.call_timeout,
             "sandbox_mode": self.sandbox_mode,
+            "reveal": self.reveal,
         }
 
     @classmethod
@@ -149,6 +164,7 @@ class GradingContext:
             compare=bool(data.get("compare", True)),
             call_timeout=float(data.get("call_timeout", 5.0)),
             sandbox_mode=str(data.get("sandbox_mode", "auto")),
+            reveal=data.get("reveal"),
         )
 
 
@@ -177,6 +193,21 @@ def refuse(
         PurePath(source).name, digest, assignment=context.assignment.id, max_score=context.max_score,
         message=reason, student=student, identified_by=how, notes=tuple(notes), duration=duration,
     )
+
+
+def exact_points(value: float) -> Fraction:
+    """The exact points a part's float score stands for.
+
+    Part points are rationals with small denominators (a slot's total split
+    among its parts, times a credit); a float holds such a rational to 16
+    digits, so the nearest fraction with a denominator up to a million is it.
+
+    Examples
+    --------
+    >>> exact_points(4 / 3), exact_points(0.5), sum(exact_points(4 / 3) for _ in range(3)) == 4
+    (Fraction(4, 3), Fraction(1, 2), True)
+    """
+    return Fraction(value).limit_denominator(10**6)
 
 
 def _clip(notes: list[str]) -> tuple[str, ...]:
@@ -241,8 +272,9 @@ def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, la
 
 def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingContext) -> PartOutcome:
     """Check one part from the sandbox's :class:`~grader.sandbox.Value` of its name."""
-    from .checks import check_part
+    from .checks import CheckOptions, check_part
 
+    options = CheckOptions(reveal=context.reveal_level)
     name = part.answer.name
     status = getattr(value, "status", "missing")
     if part.answer.kind == "function":
@@ -251,17 +283,18 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
 
         if status in ("ok", "unserializable"):  # defined, but not as a function
             return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
-        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None)
+        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None,
+                            options=options)
     elif status == "unserializable":
         return _outcome(slot, part, 0, "error", f"'{name}' could not be read as plain data: {value.message}")
     elif status == "function":
         return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a value, not a function")
     else:
-        result = check_part(part, value.value if status == "ok" else None, locale=context.locale)
+        result = check_part(part, value.value if status == "ok" else None, locale=context.locale, options=options)
+    label = None if options.reveal == "never" else result.misconception  # the label is shown in the exports
     call_text = result.details.get("call") if part.answer.kind == "function" else None
     example = f"{name}({call_text})" if isinstance(call_text, str) else None
-    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception,
-                    example)
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, label, example)
 
 
 def _execute(
@@ -316,7 +349,9 @@ def _execute(
                         continue
                 try:
                     outcome = _check(slot, part, value, sandbox, context)
-                    outcomes.append(replace(outcome, message=places.rewrite(outcome.message, 0)))
+                    outcomes.append(dataclasses.replace(outcome, message=places.rewrite(outcome.message, 0)))
+                except TooCostly as err:  # the student's answer is past the grader's bounds: wrong, with why
+                    outcomes.append(_outcome(slot, part, 0, "incorrect", f"'{part.answer.name}': {err}"))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
                     why = f"{type(err).__name__}: {shorten(str(err), 200)}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
@@ -330,7 +365,7 @@ def _defines(source: str, name: str) -> bool:
     code = strip_magics(source).code
     try:
         tree = ast.parse(code) if code is not None else None
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -447,11 +482,13 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
                 flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
     places = CellPlaces(loaded.cells, [slot.id for slot in context.assignment.slots], context.locale)
     run = _guarded_runs(cells, parts, context, refused, places)
-    score = sum(o.score for o in run.outcomes)
+    # totals are exact sums of the parts' exact points (see exact_points), so a correct notebook's
+    # score equals its maximum exactly
+    score = sum((exact_points(o.score) for o in run.outcomes), Fraction(0))
     return SubmissionResult(
         source=name, content_hash=digest, student=ident.student, identified_by=ident.how,
-        assignment=context.assignment.id, status="graded", score=round(score, 6),
-        max_score=float(sum(o.max_score for o in run.outcomes)), parts=tuple(run.outcomes),
+        assignment=context.assignment.id, status="graded", score=float(score),
+        max_score=float(sum((exact_points(o.max_score) for o in run.outcomes), Fraction(0))), parts=tuple(run.outcomes),
         notes=_clip(notes + run.notes), flags=_clip(flags), duration=time.monotonic() - start,
         sandbox_warnings=run.warnings,
     )
@@ -496,7 +533,17 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     start = time.monotonic()
     digest = content_hash(data)
     try:
-        return _grade(data, source, context, digest, start)
+        return bounded_result(_grade(data, source, context, digest, start))
+    except (RecursionError, MemoryError) as err:  # the submission's size or nesting, not a grader bug
+        try:
+            max_score, assignment = context.max_score, context.assignment.id
+        except Exception:  # noqa: BLE001 - the context itself is broken
+            max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
+        return error_result(
+            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="error",
+            message=f"the submission is too large or too deeply nested for the grader to read ({type(err).__name__})",
+            duration=time.monotonic() - start,
+        )
     except Exception as err:  # a grader bug must not stop the batch
         try:
             max_score, assignment = context.max_score, context.assignment.id
@@ -504,9 +551,27 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
             PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
-            message=f"the grader failed on this submission ({type(err).__name__}: {err})",
+            message=cap(f"the grader failed on this submission ({type(err).__name__}: {err})", MESSAGE_LIMIT),
             duration=time.monotonic() - start,
         )
+
+
+def bounded_result(result: SubmissionResult) -> SubmissionResult:
+    """``result`` with every student-derived string capped (:data:`grader.safetext.MESSAGE_LIMIT` each,
+    :data:`grader.safetext.MAX_ITEMS` notes and flags), so what is stored and exported per student is bounded.
+
+    Examples
+    --------
+    >>> from grader.results import error_result
+    >>> r = bounded_result(error_result("a.ipynb", "00", assignment="hw1", max_score=1, message="x" * 10**7,
+    ...                                 notes=tuple("n" for _ in range(1000))))
+    >>> len(r.message) < 2100, len(r.notes), r.notes[-1]
+    (True, 51, '… (950 more truncated)')
+    """
+    return dataclasses.replace(
+        result, message=cap(result.message, MESSAGE_LIMIT), notes=cap_items(result.notes),
+        flags=cap_items(result.flags), sandbox_warnings=cap_items(result.sandbox_warnings),
+        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts))
 
 
 _CONTEXTS: dict[str, GradingContext] = {}

@@ -43,16 +43,16 @@ def test_fmt_points(value, text):
 def test_class_csv_one_row_per_student_sorted_with_total():
     rows = list(csv.reader(io.StringIO(class_csv([CAROL, BOB, ALICE]))))
     assert rows == [
-        ["student", "status", "q1.a", "q2.b", "total", "max"],
-        ["alice", "graded", "2", "1.5", f"{2 + 1.5:g}", "5"],
-        ["bob", "graded", "0", "1.5", f"{0 + 1.5:g}", "5"],
-        ["carol", "error", "0", "0", "0", "5"],
+        ["student", "status", "q1.a", "q2.b", "total", "max", "flags", "overrides"],
+        ["alice", "graded", "2", "1.5", f"{2 + 1.5:g}", "5", "", ""],
+        ["bob", "graded", "0", "1.5", f"{0 + 1.5:g}", "5", "locked cell 'q1-setup' (cell 4) was edited", ""],
+        ["carol", "error", "0", "0", "0", "5", "", ""],
     ]
 
 
 def test_class_csv_explicit_columns_order():
     text = class_csv([ALICE], columns=["q2.b", "q1.a", "q3.a"])
-    assert text.splitlines()[1] == "alice,graded,1.5,2,0,3.5,5"
+    assert text.splitlines()[1] == "alice,graded,1.5,2,0,3.5,5,,"
 
 
 def test_gradescope_format():
