@@ -51,14 +51,14 @@ __all__ = [
     "key_notebook",
     "answer_stub",
     "answer_code",
-    "points_text",
+    "format_points",
     "part_markdown",
     "hint_kind",
     "solution_source",
     "write_notebook",
     "SETUP_CODE",
     "TEXT",
-    "format_points",
+    "points_label",
 ]
 
 #: The notebook-wide setup cell.
@@ -122,7 +122,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def points_text(points: float | Fraction | int) -> str:
+def format_points(points: float | Fraction | int) -> str:
     """Points as a student reads them: ``2``, ``0.5``, ``1.25`` or ``4/3``, never ``6.`` or ``1.33``.
 
     Integers show as integers; other values as a decimal of at most two
@@ -132,7 +132,7 @@ def points_text(points: float | Fraction | int) -> str:
 
     Examples
     --------
-    >>> [points_text(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
+    >>> [format_points(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
     ['2', '6', '6', '1.8', '0.25', '4/3', '8/3', '1/8']
     """
     value = Fraction(points).limit_denominator(1000) if isinstance(points, float) else Fraction(points)
@@ -143,35 +143,21 @@ def points_text(points: float | Fraction | int) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def format_points(points: float | Fraction | int, locale: str) -> str:
-    """A number of points as a heading shows it, in ``locale``.
-
-    Parameters
-    ----------
-    points : float, Fraction or int
-        The points, written by :func:`points_text` (``6``, ``1.8``, ``4/3``).
-    locale : str
-        ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    str
-        The number and the word, singular for exactly one point.
+def points_label(points: float | Fraction | int, locale: str) -> str:
+    """Points with their word, as a heading shows them: ``2 points``, ``1 point``, ``4/3 points``, ``3分``.
 
     Examples
     --------
-    >>> format_points(2, "en"), format_points(1, "en"), format_points(2.5, "en"), format_points(3, "zh")
+    >>> points_label(2, "en"), points_label(1, "en"), points_label(2.5, "en"), points_label(3, "zh")
     ('2 points', '1 point', '2.5 points', '3分')
-    >>> format_points(0.6 * 10, "zh"), format_points(4 / 3, "en")
-    ('6分', '4/3 points')
     """
-    text = points_text(points)
+    text = format_points(points)
     word = TEXT[locale]["point" if text == "1" else "points"]
     return f"{text} {word}" if locale == "en" else f"{text}{word}"
 
 
-# The module's own spellings of the two names above (kept so that edits in flight merge cleanly).
-_TEXT, _fmt_points = TEXT, format_points
+# The module's own spelling of TEXT (kept so that edits in flight merge cleanly).
+_TEXT = TEXT
 
 
 def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
@@ -306,7 +292,7 @@ def part_markdown(part: Part, locale: str) -> str:
     **(a)** 定义 `n`。 *(4/3分)*
     """
     text = (part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)).rstrip()
-    points = f"*({_fmt_points(part.points, locale)})*"
+    points = f"*({points_label(part.points, locale)})*"
     last = text.rsplit("\n", 1)[-1].lstrip()
     block_end = "\n" in text and (last[:1] in ("-", "*", "|") or last[:2].rstrip(".").isdigit() or last.endswith("$$"))
     return f"**({part.key})** {text}" + (f"\n\n{points}" if block_end else f" {points}")
@@ -372,7 +358,7 @@ def _build(
         family = registry.get(exercise.family)
         title = family.title.get(locale, exercise.family) if family else exercise.family
         prompt = (
-            f"## {number}. {title} ({_fmt_points(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
+            f"## {number}. {title} ({points_label(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
         )
         if key:
             prompt += _solution_md(exercise, locale)

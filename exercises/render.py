@@ -29,8 +29,8 @@ from convmath.errors import ConvMathError
 
 from .model import LOCALES, Exercise
 from .notebook import TEXT as _TEXT
-from .notebook import format_points as _fmt_points
 from .notebook import part_markdown, solution_source
+from .notebook import points_label as _fmt_points
 
 if TYPE_CHECKING:
     from .assignment import Assignment, Slot

@@ -25,7 +25,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from pathlib import PurePath
@@ -349,7 +349,7 @@ def _execute(
                         continue
                 try:
                     outcome = _check(slot, part, value, sandbox, context)
-                    outcomes.append(dataclasses.replace(outcome, message=places.rewrite(outcome.message, 0)))
+                    outcomes.append(replace(outcome, message=places.rewrite(outcome.message, 0)))
                 except TooCostly as err:  # the student's answer is past the grader's bounds: wrong, with why
                     outcomes.append(_outcome(slot, part, 0, "incorrect", f"'{part.answer.name}': {err}"))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part

@@ -24,7 +24,7 @@ import pytest
 
 from exercises.assignment import build_exercises, parse_assignment
 from exercises.families import families
-from exercises.notebook import points_text, student_notebook
+from exercises.notebook import format_points, student_notebook
 from exercises.render import markdown_sheet
 
 SECRET = b"glitch-scan-secret-0123456789"
@@ -99,8 +99,8 @@ def test_points_are_written_cleanly(notebooks):
     (6, "6"), (6.0, "6"), (sum([0.6] * 10), "6"), (1.8, "1.8"), (0.6, "0.6"), (4 / 3, "4/3"),
     (sum([4 / 3] * 3), "4"), (Fraction(3, 2), "1.5"), (Fraction(1, 8), "1/8"), (0.25, "0.25"), (10 / 3, "10/3"),
 ], ids=lambda v: repr(v))
-def test_points_text(value, text):
-    assert points_text(value) == text
+def test_format_points(value, text):
+    assert format_points(value) == text
 
 
 def test_part_points_add_up_to_the_heading(built, notebooks):
@@ -108,8 +108,8 @@ def test_part_points_add_up_to_the_heading(built, notebooks):
         for slot, exercise in built[student]:
             heading = next(c.source for c in notebooks[(student, "en")].cells if c.id == f"{slot.id}-prompt")
             total = _POINTS.search(heading.splitlines()[0]).group(1)
-            parts = sum(Fraction(points_text(p.points)) for p in exercise.parts)
-            assert Fraction(total) == parts, (slot.id, total, [points_text(p.points) for p in exercise.parts])
+            parts = sum(Fraction(format_points(p.points)) for p in exercise.parts)
+            assert Fraction(total) == parts, (slot.id, total, [format_points(p.points) for p in exercise.parts])
 
 
 _HINT_WORDS = {  # what the first line of an answer cell says, per kind of value asked

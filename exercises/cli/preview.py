@@ -20,7 +20,7 @@ from convmath.errors import ConvMathError
 
 from ..model import LOCALES, Exercise
 from ..notebook import answer_code, solution_source
-from ..notebook import format_points as _fmt_points
+from ..notebook import points_label as _fmt_points
 
 __all__ = ["main", "render_preview"]
 
