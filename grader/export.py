@@ -270,6 +270,12 @@ def _cell(text: str) -> str:
     return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
 
 
+def _code(name: str) -> str:
+    """An answer name as a code span (shown as typed: no backslash escapes, which a code span would show),
+    or escaped text when it is not a plain identifier."""
+    return f"`{name}`" if name.isidentifier() and name.isascii() else _cell(name)
+
+
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
     """The feedback file a student reads, in Markdown.
 
@@ -306,13 +312,13 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         for p in result.parts:
             verdict = text.get(p.status, p.status)
             points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
-            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
             label = part_label(numbers[p.slot], _cell(p.part))
-            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            lines.append(f"- **{label}** ({_code(p.name)}): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
