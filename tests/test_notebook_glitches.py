@@ -230,3 +230,11 @@ def test_lists_of_names_read_as_sentences(notebooks):
         for cell in _markdown_cells(nb):
             # "defines `X`, `W`." (a list without its "and") or "`W`和" (no space between code and Chinese)
             assert not re.search(r"`[^`]+`, `[^`]+`\.", cell.source), (student, cell.id)
+
+
+def test_no_doubled_words(notebooks):
+    doubled = re.compile(r"\b([A-Za-z]{2,})[ ]+\1\b", re.IGNORECASE)  # on one line
+    for (student, locale), nb in notebooks.items():
+        for cell in _markdown_cells(nb):
+            prose = _prose(_MATH.sub(" ", cell.source))
+            assert not doubled.search(prose), (student, locale, cell.id, doubled.search(prose).group())
