@@ -333,3 +333,12 @@ def test_in_a_kernel_a_slow_function_is_stopped(small):
                                               "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT, seconds=1)")
     report = _run(source, namespace)
     assert "running corr2d(X, K) took longer than 1 s" in report
+
+
+def test_the_report_speaks_the_notebooks_language(small):
+    report = _run(check_cell_source(small, "zh"), {"out_size": 7, "out_shape": [2]})
+    lines = report.splitlines()
+    assert lines[0] == "提交前检查（只检查每个答案的形式，不判断对错）："
+    assert lines[1].startswith("[ok] 1(a) out_size") and lines[1].endswith("一个整数")
+    assert lines[2].startswith("[!!] 2(a) out_shape") and "应为 2 个整数组成的元组" in lines[2]
+    assert lines[-1] == "共 10 小题：1 题形式正确，1 题有问题，8 题尚未作答。"
