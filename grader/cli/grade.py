@@ -133,13 +133,13 @@ class Progress:
 
 
 def _context(args: argparse.Namespace):  # -> GradingContext
-    from exercises.assignment import load_assignment, load_roster, read_secret
+    from exercises.assignment import load_assignment, load_roster, read_assignment_data, read_secret
 
     from ..grade import GradingContext
     from ..sandbox import SandboxLimits
 
     load_assignment(args.assignment)  # every check, with the file named in the messages
-    data = tomllib.loads(args.assignment.read_text(encoding="utf-8"))
+    data = read_assignment_data(args.assignment)  # question files inlined: workers need no files
     roster = None
     if args.roster is not None:
         roster = frozenset(s.student_id for s in load_roster(args.roster))
