@@ -528,8 +528,8 @@ def check_cell_source(exercises: Sequence[tuple[Slot, Exercise]], locale: str = 
     header = {
         "en": ["# Check before you hand in: the form of each answer, never whether it is right.",
                "# Run it after all the cells above (Run > Run All Cells). This cell is locked."],
-        "zh": ["# Check before you hand in: the form of each answer, never whether it is right.",
-               "# 提交前检查：只检查答案的形式，不判断对错。请在运行完上面所有单元后运行本单元；本单元已锁定。"],
+        "zh": ["# 提交前检查：只检查每个答案的形式，从不判断对错。",
+               "# 请在运行完上面所有单元之后运行本单元（运行 > 运行所有单元格）。本单元已锁定。"],
     }[locale]
     text = repr(_TEXT[locale])
     return "\n".join([*header, FORMS_PREFIX + forms, TEXT_PREFIX + text, PROGRAM.rstrip("\n"), ""])
