@@ -25,9 +25,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("grader.checks", reason="grader.checks has not landed yet")
-
 from convmath.errors import ConvMathError
 from exercises.assignment import build_exercises, load_assignment, parse_assignment
 from exercises.families import generate
@@ -123,19 +120,19 @@ CASES: dict[str, tuple[dict, list, set, str | None]] = {
     "dunder-import-literal": ({("q2", "a"): _via("", "__import__('scipy.signal').signal.correlate2d(X, K, 'valid')")},
                               [], {("q2", "a")}, r"importing scipy\.signal is not allowed"),
     "dunder-import-computed": ({("q2", "a"): _via("ss = __import__('scipy.' + 'signal', fromlist=['correlate2d'])")},
-                               [], {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                               [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "importlib-computed": ({("q2", "a"): _via("import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
-                           [], {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                           [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "exec-import": ({("q2", "a"): _via("exec('import scipy.signal as ss')")}, [],
-                    {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                    {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "builtins-getattr": ({("q2", "a"): _via("imp = getattr(__builtins__, '__imp' + 'ort__')\n"
                                             "ss = imp('scipy.signal', fromlist=['correlate2d'])")}, [],
-                         {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                         {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "sys-modules-lookup": ({("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K, 'valid')")},
                            [], {("q2", "a")}, r"scipy\.signal"),
     "sys-modules-after-other-cell": ({("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K)")},
                                      [("q1-setup", "import scipy.signal  # to check q1")],
-                                     {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                                     {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "import-in-body-static": ({("q2", "a"): "def corr2d(X, K):\n    from scipy.signal import correlate2d\n"
                                             "    return correlate2d(X, K, 'valid')"}, [],
                               {("q2", "a")}, r"importing scipy\.signal is not allowed"),
@@ -150,12 +147,12 @@ CASES: dict[str, tuple[dict, list, set, str | None]] = {
                                  {("q2", "a")}, r"importing scipy\.signal is not allowed"),
     "import-in-another-cell": ({("q2", "a"): _via("", "correlate2d(X, K, mode='valid')")},
                                [("q2-setup", "from scipy.signal import correlate2d")],
-                               {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                               {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "hook-removed": ({("q2", "a"): _via(UNHOOK + "import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
-                     [], {("q2", "a")}, r"cell \d+ imports scipy\.signal"),
+                     [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
     "hook-removed-convmath": ({("q2", "a"): _via(UNHOOK + "import importlib\n"
                                                  "cm = importlib.import_module('conv' + 'math.numeric')",
-                                                 "cm.corr2d(X, K)")}, [], {("q2", "a")}, r"cell \d+ imports convmath"),
+                                                 "cm.corr2d(X, K)")}, [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports convmath"),
     "torch-in-q3": ({("q3", "a"): "import torch\n\n\ndef out_size(n, k, p=0, s=1):\n    return (n + 2 * p - k) // s + 1"},
                     [], {("q3", "a")}, r"importing torch is not allowed"),
     # --- per slot: a module is refused only for the slot that forbids it ---------------

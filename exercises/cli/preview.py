@@ -21,7 +21,8 @@ from typing import Any
 from convmath.errors import ConvMathError
 
 from ..model import LOCALES, Exercise
-from ..notebook import _fmt_points, answer_code, solution_source
+from ..notebook import answer_code, solution_source
+from ..notebook import points_label as _fmt_points
 
 __all__ = ["main", "render_preview", "list_line"]
 
