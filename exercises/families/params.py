@@ -12,6 +12,10 @@ non-square)
     2. the same with an RGB image;
     3. a convolution, then a fully connected layer on its flattened output.
 
+``param_count`` is written in three steps (:func:`draw_param_count`,
+:func:`solve_param_count`, :func:`render_param_count`; texts in
+``texts/param_count.toml``); ``fc_vs_conv`` is still one ``draw``.
+
 Counts come from :mod:`convmath.counting`; wrong answers from the catalogue
 (a ``Linear`` layer on a flattened ``C x H x W`` input is the convolution with
 an ``H x W`` kernel, which is how its misconceptions are evaluated).
@@ -32,6 +36,7 @@ from convmath.sizes import conv_output_size
 from ..model import AnswerSpec, Exercise, Part
 from . import Family, register
 from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
+from ._staged import Answer, Solved, staged
 
 _CHANNELS = (1, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256)
 _CONV_RULE = (r"A convolution has $c_\mathrm{out}$ filters of $\frac{c_\mathrm{in}}{g}\cdot k_h k_w$ weights each, "
@@ -113,7 +118,14 @@ def _draw_kernel(rng: random.Random, ndim: int, difficulty: int) -> Kernel:
     return rng.choice(sizes if difficulty < 3 else (2, 3, 3, 5, 7))
 
 
-def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``param_count``: the layer (or, at level 3, the block) to count.
+
+    Examples
+    --------
+    >>> draw_param_count(random.Random(5), 1, {})
+    {'in_channels': 48, 'out_channels': 12, 'kernel_size': 7, 'ndim': 2, 'groups': 1, 'bias': True, '_level': 1}
+    """
     check_options("param_count", options)
     c_in, c_out = rng.choice(_CHANNELS), rng.choice(_CHANNELS[1:])
     ndim = rng.choice((1, 2, 2, 2, 3) if difficulty < 3 else (1, 2, 2))
@@ -126,74 +138,75 @@ def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str,
                 return None
         else:
             bias = False
-    rule_en, rule_zh = _conv_rule(ndim)
-    en: list[str] = [rule_en]
-    zh: list[str] = [rule_zh]
-    layer = f"nn.Conv{ndim}d"
-    if difficulty < 3:
-        part = _conv_part("a", "params", c_in, c_out, k, groups, bias, ndim)
-        if part is None:
-            return None
-        call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
-            + (", bias=False" if not bias else "") + ")"
-        prompt = bilingual(f"How many trainable parameters does `{call}` have?",
-                           f"`{call}` 有多少个可训练参数？")
-        tex, _ = _conv_steps(c_in, c_out, k, groups, bias, ndim)
-        en.append(f"Here: ${tex}$" + ("" if bias else " (`bias=False`: no biases)") + ".")
-        zh.append(f"代入：${tex}$" + ("" if bias else "（`bias=False`，没有偏置）") + "。")
-        parts = [part]
-    else:
+    if difficulty == 3:
         if c_in == 1:
             return None
         bias = rng.random() < 0.5
-        block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
-        candidates = {
-            "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
-            "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
-            + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
-        }
-        if bias:
-            candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
-        wrongs = wrong_answers(block, candidates)
-        full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias, ndim)
-        if wrongs is None or full is None:
-            return None
-        b = f" + {c_in}" if bias else ""
-        b2 = f" + {c_out}" if bias else ""
-        kernel_code = "*".join([str(k)] * ndim)
-        kernel_tex = "".join(f"\\cdot {k}" for _ in range(ndim))
-        window = "\\times ".join([str(k)] * ndim)
-        point = "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim)
-        code = f"block_params = ({c_in} * {kernel_code}{b}) + ({c_in} * {c_out}{b2})"
-        bias_en = "both with a bias" if bias else "both without bias (`bias=False`)"
-        bias_zh = "两层都带偏置" if bias else "两层都不带偏置（`bias=False`）"
-        no_bias = "" if bias else ", bias=False"
-        full = _ask(full, f"How many parameters does the full convolution `{layer}({c_in}, {c_out}, {k}{no_bias})` have?",
-                    f"普通卷积 `{layer}({c_in}, {c_out}, {k}{no_bias})` 有多少个参数？")
-        parts = [make_part("a", bilingual("How many parameters does the block have? Define `block_params`.",
-                                          "这个卷积块有多少个参数？请把结果赋给变量 `block_params`。"),
-                           AnswerSpec("integer", "block_params", block), code, wrongs), full]
-        prompt = bilingual(
-            f"A depthwise-separable block replaces `{layer}({c_in}, {c_out}, {k})`: a depthwise convolution "
-            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})` followed by a pointwise convolution "
-            f"`{layer}({c_in}, {c_out}, 1)`, {bias_en}.",
-            f"用深度可分离卷积块代替 `{layer}({c_in}, {c_out}, {k})`：先做逐通道卷积 "
-            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `{layer}({c_in}, {c_out}, 1)`，{bias_zh}。")
-        dw = conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
-        pw = conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)
-        full_tex = _conv_steps(c_in, c_out, k, 1, bias, ndim)[0]
-        en += [f"Depthwise: each of the {c_in} channels has its own ${window}$ filter: "
-               f"${c_in}{kernel_tex}{b} = {dw}$.",
-               f"Pointwise: a ${point}$ convolution from {c_in} to {c_out} channels: ${c_in}\\cdot {c_out}{b2} = {pw}$.",
-               f"(a) block: ${dw} + {pw} = {block}$.",
-               f"(b) full convolution: ${full_tex}$."]
-        zh += [f"逐通道卷积：{c_in} 个通道各有一个 ${window}$ 卷积核：${c_in}{kernel_tex}{b} = {dw}$。",
-               f"逐点卷积：从 {c_in} 个通道到 {c_out} 个通道的 ${point}$ 卷积：${c_in}\\cdot {c_out}{b2} = {pw}$。",
-               f"(a) 卷积块：${dw} + {pw} = {block}$。",
-               f"(b) 普通卷积：${full_tex}$。"]
-    params = {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
-              "ndim": ndim, "groups": groups, "bias": bias}
-    return make_exercise("param_count", difficulty, params, prompt, parts, {"en": en, "zh": zh})
+    return {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
+            "ndim": ndim, "groups": groups, "bias": bias, "_level": difficulty}
+
+
+def _answer(part: Part) -> Answer:
+    """A part built by the shared helpers, as a staged answer (its name replaced by ``{name}`` in the code)."""
+    spec = part.answer
+    code = part.solution_code.replace(f"{spec.name} = ", "{name} = ", 1)
+    return Answer(part.key, spec, code, part.wrong_answers, part.points)
+
+
+def solve_param_count(params: Mapping[str, Any]) -> Solved | None:
+    """``param_count``: the counts and the misconceptions' answers (``None``: not diagnosable).
+
+    Examples
+    --------
+    >>> p = {"in_channels": 3, "out_channels": 16, "kernel_size": 3, "ndim": 2, "groups": 1, "bias": True, "_level": 1}
+    >>> solve_param_count(p).answers[0].spec.expected     # 3 * 3*3 * 16 + 16
+    448
+    """
+    c_in, c_out, ndim, groups, bias = (params[key] for key in ("in_channels", "out_channels", "ndim", "groups", "bias"))
+    k = tuple(params["kernel_size"]) if isinstance(params["kernel_size"], list) else params["kernel_size"]
+    if params["_level"] < 3:
+        part = _conv_part("a", "params", c_in, c_out, k, groups, bias, ndim)
+        return None if part is None else Solved((_answer(part),))
+    block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
+    candidates = {
+        "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
+        "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
+        + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
+    }
+    if bias:
+        candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
+    wrongs = wrong_answers(block, candidates)
+    full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias, ndim)
+    if wrongs is None or full is None:
+        return None
+    b, b2 = (f" + {c_in}", f" + {c_out}") if bias else ("", "")
+    code = "{name} = " + f"({c_in} * {'*'.join([str(k)] * ndim)}{b}) + ({c_in} * {c_out}{b2})"
+    block_answer = Answer("a", AnswerSpec("integer", "block_params", block), code, wrongs)
+    values = {"block": block, "dw": conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim),
+              "pw": conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)}
+    return Solved((block_answer, _answer(full)), values=values)
+
+
+def render_param_count(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """``param_count``: the layer call, the kernel in TeX and the substituted counts.
+
+    Examples
+    --------
+    >>> p = {"in_channels": 3, "out_channels": 16, "kernel_size": [3, 5], "ndim": 2, "groups": 1, "bias": False,
+    ...      "_level": 2}
+    >>> render_param_count(p, solve_param_count(p), {})["call"]
+    'nn.Conv2d(3, 16, kernel_size=(3, 5), bias=False)'
+    """
+    c_in, c_out, ndim, groups, bias = (params[key] for key in ("in_channels", "out_channels", "ndim", "groups", "bias"))
+    k = tuple(params["kernel_size"]) if isinstance(params["kernel_size"], list) else params["kernel_size"]
+    layer = f"nn.Conv{ndim}d"
+    call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
+        + (", bias=False" if not bias else "") + ")"
+    return {"layer": layer, "call": call, "k": str(k), "ktex": _KERNEL_TEX[ndim][0],
+            "tex": _conv_steps(c_in, c_out, k, groups, bias, ndim)[0],
+            "kernel_tex": "".join(f"\\cdot {k}" for _ in range(ndim)), "window": "\\times ".join([str(k)] * ndim),
+            "point": "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim),
+            "b": f" + {c_in}" if bias else "", "b2": f" + {c_out}" if bias else ""}
 
 
 def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Part | None:
@@ -278,7 +291,8 @@ def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, 
     return make_exercise("fc_vs_conv", difficulty, params, prompt, parts, {"en": en, "zh": zh})
 
 
-register(Family("param_count", bilingual("Parameters of convolution layers", "卷积层的参数量"), (1, 2, 3),
-                _draw_param_count))
+PARAM_COUNT = staged("param_count", title=bilingual("Parameters of convolution layers", "卷积层的参数量"),
+                     difficulties=(1, 2, 3), draw=draw_param_count, solve=solve_param_count,
+                     render=render_param_count)
 register(Family("fc_vs_conv", bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
                 (1, 2, 3), _draw_fc_vs_conv))
