@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -48,7 +49,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from convmath.errors import ConvMathError
 
@@ -57,7 +58,7 @@ from .gradebook import Gradebook
 from .load import named_student
 from .results import SubmissionResult
 
-__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn"]
+__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "Executor", "Finished", "ProcessPool", "too_slow"]
 
 GradeFn = Callable[[Mapping[str, Any], str, bytes], dict[str, Any]]
 """``(context_data, file name, bytes) -> result dict``: what a worker runs."""
@@ -193,19 +194,72 @@ def _worker(conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn
         os._exit(0)  # no finalizers: inherited handles (the gradebook) belong to the parent
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One submission an :class:`Executor` is done with: its result dict, or why there is none."""
+
+    token: int
+    """What the batch passed to :meth:`Executor.submit`."""
+    result: dict[str, Any] | None
+    """The grading function's dict (``None`` when it failed)."""
+    reason: str = ""
+    """Why there is no result: the grader failed, the worker died, it took too long."""
+    status: str = "failed"
+    """Status of the zero recorded instead: ``failed`` (graded again next run) or ``error``."""
+
+
+class Executor(Protocol):
+    """Where the batch's submissions are graded: the process pool here, or Dask (:mod:`grader.distributed`).
+
+    The batch owns the queue, the gradebook and the summary; an executor only
+    runs ``grade_fn(context_data, source, data)`` somewhere and reports each
+    submission back once, as a :class:`Finished`.
+    """
+
+    def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
+        """Get ready to grade ``count`` submissions (start workers, connect, send the context)."""
+
+    def free(self) -> int:
+        """How many more submissions it takes now."""
+
+    def submit(self, token: int, source: str, data: bytes) -> None:
+        """Start grading one submission (its file name and bytes)."""
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """The submissions finished since the last call, waiting up to ``timeout`` seconds for one."""
+
+    def close(self) -> None:
+        """Stop everything it started (also after an interrupt)."""
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    job: tuple[Path, str, float] | None = None  # (path, digest, started)
+    job: tuple[int, float] | None = None  # (token, started)
 
 
-class _Pool:
-    def __init__(self, jobs: int, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:
+class ProcessPool:
+    """The :class:`Executor` of one machine: ``jobs`` worker processes, replaced when they die or hang.
+
+    Examples
+    --------
+    >>> ProcessPool(2).jobs
+    2
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.workers: list[_Worker] = []
+        self._deadline = float("inf")
+
+    def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
+        """Start ``min(jobs, count)`` workers (forked, so they share the coordinator's imports)."""
         methods = multiprocessing.get_all_start_methods()
         self._mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._args = (context_data, grade_fn)
-        self.workers = [self._start() for _ in range(max(1, jobs))]
+        self._deadline = deadline
+        self.workers = [self._start() for _ in range(max(1, min(self.jobs, count)))]
 
     def _start(self) -> _Worker:
         ours, theirs = self._mp.Pipe()
@@ -215,13 +269,62 @@ class _Pool:
         return _Worker(process, ours)
 
     def replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` if it still runs and start another in its place."""
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
         self.workers[self.workers.index(worker)] = self._start()
 
+    def free(self) -> int:
+        """Idle workers."""
+        return sum(1 for w in self.workers if w.job is None)
+
+    def submit(self, token: int, source: str, data: bytes) -> None:
+        """Send the submission to an idle worker."""
+        worker = next(w for w in self.workers if w.job is None)
+        worker.conn.send((source, data))
+        worker.job = (token, time.monotonic())
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """Results, deaths and overruns of the busy workers."""
+        busy = [w for w in self.workers if w.job]
+        if not busy:
+            return []
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+        now = time.monotonic()
+        done: list[Finished] = []
+        for worker in busy:
+            assert worker.job is not None
+            token, started = worker.job
+            if worker.conn in ready or worker.conn.poll():
+                try:
+                    out = worker.conn.recv()
+                except (EOFError, OSError):
+                    out = None
+                worker.job = None
+                if isinstance(out, dict) and "__failed__" not in out:
+                    done.append(Finished(token, out))
+                    continue
+                if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
+                    done.append(Finished(token, None, f"the grader failed on this submission ({out['__failed__']})"))
+                    continue
+                worker.process.join(1)
+                done.append(Finished(token, None, f"the grading worker died ({_exit_text(worker.process)})"))
+                self.replace(worker)
+            elif worker.process.sentinel in ready or not worker.process.is_alive():
+                worker.job = None
+                worker.process.join(1)
+                done.append(Finished(token, None, f"the grading worker died ({_exit_text(worker.process)})"))
+                self.replace(worker)
+            elif now - started > self._deadline:
+                worker.job = None
+                done.append(Finished(token, None, too_slow(self._deadline), "error"))
+                self.replace(worker)
+        return done
+
     def close(self) -> None:
+        """Ask every worker to stop; kill those that do not within 5 s."""
         for worker in self.workers:
             try:
                 worker.conn.send(None)
@@ -234,6 +337,17 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join(1)
             worker.conn.close()
+
+
+def too_slow(deadline: float) -> str:
+    """The reason recorded for a submission stopped at the deadline.
+
+    Examples
+    --------
+    >>> too_slow(90.0)
+    'grading took longer than 90 s and was stopped'
+    """
+    return f"grading took longer than {deadline:.0f} s and was stopped"
 
 
 def _exit_text(process: Any) -> str:
@@ -256,6 +370,7 @@ def run_batch(
     progress: ProgressFn | None = None,
     grade_fn: GradeFn = grade_payload,
     deadline: float | None = None,
+    executor: Executor | None = None,
 ) -> BatchSummary:
     """Grade ``paths`` into ``gradebook``.
 
@@ -279,6 +394,10 @@ def run_batch(
         Seconds one submission may take in a worker before the worker is
         killed; default from the sandbox limits (every run, the reruns, the
         sandbox start-ups) plus two minutes for checking.
+    executor
+        Where submissions are graded (default a :class:`ProcessPool` of
+        ``jobs`` workers; :class:`grader.distributed.DaskExecutor` for a Dask
+        cluster). Recording, progress and summary are the same for any.
 
     Returns
     -------
@@ -382,11 +501,12 @@ def run_batch(
 
     if queue:
         _warm(context)
-        pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+        executor = executor or ProcessPool(jobs)
         try:
-            _drive(pool, queue, context, deadline, record)
+            executor.open(context.to_data(), grade_fn, deadline=deadline, count=len(queue))
+            _drive(executor, queue, context, record)
         finally:
-            pool.close()
+            executor.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
@@ -450,55 +570,33 @@ def _warm(context: GradingContext) -> None:
 
 
 def _drive(
-    pool: _Pool,
+    executor: Executor,
     queue: deque[tuple[Path, str]],
     context: GradingContext,
-    deadline: float,
     record: Callable[[SubmissionResult], None],
 ) -> None:
-    def crash(path: Path, digest: str, why: str, status: str = "failed") -> SubmissionResult:
-        return dataclasses.replace(refuse(path.name, digest, why, context), status=status)
-
-    while queue or any(w.job for w in pool.workers):
-        for worker in pool.workers:
-            while worker.job is None and queue:
-                path, digest = queue.popleft()
+    """Feed ``queue`` to ``executor`` and record each submission as soon as it comes back."""
+    jobs: dict[int, tuple[Path, str]] = {}
+    tokens = itertools.count()
+    while queue or jobs:
+        while queue and executor.free() > 0:
+            path, digest = queue.popleft()
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                record(refuse(path.name, digest, f"the file cannot be read ({err.strerror})", context))
+                continue
+            token = next(tokens)
+            jobs[token] = (path, digest)
+            executor.submit(token, path.name, data)
+        for done in executor.wait(1.0):
+            path, digest = jobs.pop(done.token)
+            if done.result is not None:
                 try:
-                    data = path.read_bytes()
-                except OSError as err:
-                    record(refuse(path.name, digest, f"the file cannot be read ({err.strerror})", context))
-                    continue
-                worker.conn.send((path.name, data))
-                worker.job = (path, digest, time.monotonic())
-        busy = [w for w in pool.workers if w.job]
-        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
-        now = time.monotonic()
-        for worker in busy:
-            assert worker.job is not None
-            path, digest, started = worker.job
-            if worker.conn in ready or worker.conn.poll():
-                try:
-                    out = worker.conn.recv()
-                except (EOFError, OSError):
-                    out = None
-                if isinstance(out, dict) and "__failed__" not in out:
-                    worker.job = None
                     # the gradebook keys on the bytes the coordinator read, whatever the worker says
-                    record(dataclasses.replace(SubmissionResult.from_dict(out), content_hash=digest))
+                    record(dataclasses.replace(SubmissionResult.from_dict(done.result), content_hash=digest))
                     continue
-                worker.job = None
-                if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
-                    record(crash(path, digest, f"the grader failed on this submission ({out['__failed__']})"))
-                    continue
-                worker.process.join(1)
-                record(crash(path, digest, f"the grading worker died ({_exit_text(worker.process)})"))
-                pool.replace(worker)
-            elif worker.process.sentinel in ready or not worker.process.is_alive():
-                worker.job = None
-                worker.process.join(1)
-                record(crash(path, digest, f"the grading worker died ({_exit_text(worker.process)})"))
-                pool.replace(worker)
-            elif now - started > deadline:
-                worker.job = None
-                record(crash(path, digest, f"grading took longer than {deadline:.0f} s and was stopped", "error"))
-                pool.replace(worker)
+                except (TypeError, ValueError, KeyError) as err:
+                    done = Finished(done.token, None, f"the grader sent back an unreadable result ({err})")
+            failure = refuse(path.name, digest, done.reason, context)
+            record(dataclasses.replace(failure, status=done.status))  # type: ignore[arg-type]
