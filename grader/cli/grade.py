@@ -4,6 +4,11 @@
 
     convmath grade SUBMISSIONS... --assignment A.toml --secret-file S \\
         --gradebook grades.db --out DIR [--jobs N] [--force] [--roster R.csv]
+        [--scheduler tcp://HOST:8786 | --scheduler local:N]
+
+With ``--scheduler`` the submissions are graded on a Dask distributed cluster
+(``pip install 'convmath[dask]'``; see ``docs/distributed.md``) instead of the
+local process pool; the gradebook, exports, progress bar and summary are the same.
 
 SUBMISSIONS are notebooks or folders of them (``<student_id>.ipynb``).
 Writes ``DIR/grades.csv``, ``DIR/grades.json``, ``DIR/<student>/results.json``
@@ -68,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("grades"), help="folder of the exports (default: grades)")
     parser.add_argument("--roster", type=Path, help="roster CSV: only its ids are accepted; absent students listed")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on Dask: tcp://HOST:8786 (a running cluster) or local:N (N worker processes)")
     parser.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
     parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per cell (default: 10)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
@@ -176,6 +183,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..results import error_result
 
     context = _context(args)
+    executor = None
+    if args.scheduler is not None:
+        from ..distributed import DaskExecutor, require_distributed
+
+        if args.jobs is not None:
+            raise ConvMathError(f"--jobs={args.jobs} sizes the local process pool; with --scheduler the "
+                                "cluster's workers grade (use --scheduler local:N for N local workers)")
+        executor = DaskExecutor(args.scheduler)
+        require_distributed()
     files, skipped = collect(args.submissions)
     if not files:
         skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
@@ -184,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with Gradebook(args.gradebook) as book:
         try:
             summary = run_batch(files, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
-                                progress=progress)
+                                progress=progress, executor=executor)
         except KeyboardInterrupt:
             print(f"\nconvmath grade: interrupted; what was graded is in {args.gradebook}; "
                   "run the same command again to finish", file=sys.stderr)
@@ -199,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     locale = context.locale
     write_exports(current, args.out, title=context.assignment.title[locale], locale=locale)
-    for warning in skipped + summary.warnings:
+    for warning in skipped + summary.warnings + (executor.warnings if executor else []):
         print(f"convmath grade: warning: {warning}", file=sys.stderr)
     for result in summary.results:
         if result.status != "graded":
