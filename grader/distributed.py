@@ -44,13 +44,16 @@ from convmath.errors import ConvMathError
 
 from .batch import Finished, GradeFn, too_slow
 
-__all__ = ["DaskExecutor", "parse_scheduler", "require_distributed"]
+__all__ = ["DaskExecutor", "SCHEDULER_CONFIG", "parse_scheduler", "require_distributed"]
 
 #: schemes of the addresses a Dask client connects to
 _SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
 #: how long the coordinator waits for the cluster (connection, first worker)
 _CONNECT_TIMEOUT = 60.0
 _PLUGIN = "convmath-sandbox"
+#: a submission whose worker died is retried once; a worker holds only the task it runs (a worker that
+#: dies takes no queued submission with it)
+SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
 
 
 def parse_scheduler(value: str) -> tuple[str, Any]:
@@ -193,30 +196,31 @@ class DaskExecutor:
         self._grade_fn = grade_fn
         try:
             if self.kind == "local":
-                with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                with dask.config.set(SCHEDULER_CONFIG):
                     self._cluster = distributed.LocalCluster(
                         n_workers=self.target, threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=logging.ERROR,
                     )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
-                self._client = distributed.Client(self.target, timeout=_CONNECT_TIMEOUT, set_as_default=False)
+                self._client = distributed.Client(self.target, set_as_default=False)
                 self._client.wait_for_workers(1, timeout=_CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as err:
             self.close()
             raise ConvMathError(f"--scheduler={self.scheduler!r}: the cluster cannot be reached or has no "
                                 f"worker ({type(err).__name__}: {err})") from None
-        self._check_retries()
+        self._check_scheduler()
         self._register_plugin()
-        self._context = self._client.scatter(dict(context_data), broadcast=True, hash=False)
+        # sent with every task (a few kB), not scattered: scattered data dies with the workers holding it
+        self._context = dict(context_data)
 
     def free(self) -> int:
-        """Submissions the cluster takes now: two per worker thread, minus those in flight."""
+        """Submissions the cluster takes now: one per worker thread, minus those in flight."""
         now = time.monotonic()
         if now - self._threads_checked > 2.0:
             self._threads = max(1, sum(self._client.nthreads().values()))
             self._threads_checked = now
-        return 2 * self._threads - len(self._futures)
+        return self._threads - len(self._futures)
 
     def submit(self, token: int, source: str, data: bytes) -> None:
         """Send one submission to the cluster (a pure task: never cached, never shared)."""
@@ -238,9 +242,10 @@ class DaskExecutor:
         done: list[Finished] = []
         now = time.monotonic()
         for token, (future, started) in list(self._futures.items()):
-            if future.done():
+            finished = self._finished(token, future) if future.done() else None
+            if finished is not None:
                 del self._futures[token]
-                done.append(self._finished(token, future))
+                done.append(finished)
             elif now - started > self._deadline:
                 del self._futures[token]
                 self._restart_worker_of(future)
@@ -263,34 +268,40 @@ class DaskExecutor:
                 cluster.close(timeout=30)
 
     # --- helpers -------------------------------------------------------------------
-    def _finished(self, token: int, future: Any) -> Finished:
+    def _finished(self, token: int, future: Any) -> Finished | None:
+        """What a done future holds, or ``None`` when the scheduler is computing it again (its worker died)."""
         from distributed import KilledWorker
 
-        if future.status == "finished":
-            out = future.result()
-            if isinstance(out, dict) and "__failed__" not in out:
-                return Finished(token, out)
-            if isinstance(out, dict):
-                return Finished(token, None, f"the grader failed on this submission ({out['__failed__']})")
-            return Finished(token, None, f"the grader sent back {type(out).__name__}, not a result")
-        if future.status == "cancelled":
-            return Finished(token, None, "the cluster dropped this submission (cancelled by the scheduler)")
-        err = future.exception()
-        if isinstance(err, KilledWorker):
+        try:
+            out = future.result(timeout=_CONNECT_TIMEOUT)
+        except KilledWorker:
             return Finished(token, None, "the grading worker died while grading it, and so did the worker "
                                          "it was retried on")
-        return Finished(token, None, f"the grader failed on this submission ({type(err).__name__}: {err})")
+        except Exception as err:  # noqa: BLE001 - cancelled, lost with its worker, the scheduler gone
+            if not future.done() and future.status == "pending":
+                return None
+            return Finished(token, None, f"the cluster lost this submission ({type(err).__name__}: {err})")
+        if isinstance(out, dict) and "__failed__" not in out:
+            return Finished(token, out)
+        if isinstance(out, dict):
+            return Finished(token, None, f"the grader failed on this submission ({out['__failed__']})")
+        return Finished(token, None, f"the grader sent back {type(out).__name__}, not a result")
 
-    def _check_retries(self) -> None:
-        """Warn when the scheduler retries a submission whose worker died more (or less) than once."""
+    def _check_scheduler(self) -> None:
+        """Warn when a cluster's scheduler retries differently or queues submissions on its workers."""
         try:
-            allowed = self._client.run_on_scheduler(_allowed_failures)
+            allowed, saturation = self._client.run_on_scheduler(_scheduler_policy)
         except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler keeps its own policy
             return
         if allowed != 1:
             self.warnings.append(
                 f"the scheduler at {self.scheduler} retries a submission whose worker died {allowed} time(s), "
                 "not once; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1")
+        if saturation != 1.0:
+            self.warnings.append(
+                f"the scheduler at {self.scheduler} queues submissions on its workers (worker-saturation "
+                f"{saturation}), so a worker that dies counts against them too; start it with "
+                "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0")
 
     def _register_plugin(self) -> None:
         plugin = _sandbox_plugin_class()()
@@ -313,5 +324,5 @@ class DaskExecutor:
             pass
 
 
-def _allowed_failures(dask_scheduler: Any) -> int:
-    return int(dask_scheduler.allowed_failures)
+def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:
+    return int(dask_scheduler.allowed_failures), float(dask_scheduler.WORKER_SATURATION)
