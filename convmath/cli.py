@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("exercises.cli.preview", "print one exercise variant with its solution"),
     "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
     "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
+    "gradescope": ("grader.cli.gradescope", "build a Gradescope autograder zip for an assignment"),
 }
 
 
