@@ -52,8 +52,9 @@ _SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
 _CONNECT_TIMEOUT = 60.0
 _PLUGIN = "convmath-sandbox"
 #: a submission whose worker died is retried once; a worker holds only the task it runs (a worker that
-#: dies takes no queued submission with it)
-SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+#: dies takes no queued submission with it); no statistical profiler sampling the grading thread
+SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0,
+                    "distributed.worker.profile.enabled": False}
 
 
 def parse_scheduler(value: str) -> tuple[str, Any]:
@@ -215,12 +216,16 @@ class DaskExecutor:
         self._context = dict(context_data)
 
     def free(self) -> int:
-        """Submissions the cluster takes now: one per worker thread, minus those in flight."""
+        """Submissions the cluster takes now: two per worker thread, minus those in flight.
+
+        With ``worker-saturation`` 1.0 the second waits in the scheduler's queue, not on a worker,
+        so it hides the round trip without being lost with a worker that dies.
+        """
         now = time.monotonic()
         if now - self._threads_checked > 2.0:
             self._threads = max(1, sum(self._client.nthreads().values()))
             self._threads_checked = now
-        return self._threads - len(self._futures)
+        return 2 * self._threads - len(self._futures)
 
     def submit(self, token: int, source: str, data: bytes) -> None:
         """Send one submission to the cluster (a pure task: never cached, never shared)."""
