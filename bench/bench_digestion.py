@@ -57,9 +57,11 @@ def main() -> None:
         for family, values in sorted(timings.items()):
             values.sort()
             p95 = values[int(0.95 * (len(values) - 1))]
-            print(f"{label:5} {family:11} n={len(values):3}  median {statistics.median(values):7.3f} ms  p95 {p95:7.3f} ms")
+            median = statistics.median(values)
+            print(f"{label:5} {family:11} n={len(values):3}  median {median:7.3f} ms  p95 {p95:7.3f} ms")
         p95 = everything[int(0.95 * (len(everything) - 1))]
-        print(f"{label:5} {'all':11} n={len(everything):3}  median {statistics.median(everything):7.3f} ms  p95 {p95:7.3f} ms")
+        median = statistics.median(everything)
+        print(f"{label:5} {'all':11} n={len(everything):3}  median {median:7.3f} ms  p95 {p95:7.3f} ms")
 
 
 if __name__ == "__main__":

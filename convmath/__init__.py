@@ -14,6 +14,9 @@ from __future__ import annotations
 from ._lazy import lazy_exports
 from .errors import ConvMathError
 
+#: The release, read by the packaging metadata (``pyproject.toml``) and ``convmath --version``.
+__version__ = "0.1.0"
+
 _EXPORTS: dict[str, str] = {
     # --- core arithmetic: convmath.sizes, convmath.symbols -------------------
     "conv_output_size": "convmath.sizes",
@@ -45,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "linear_macs": "convmath.counting",
     "receptive_field": "convmath.receptive",
     "ReceptiveField": "convmath.receptive",
-    "effective_kernel_size": "convmath.receptive",
+    "effective_kernel_size": "convmath.sizes",
     "Network": "convmath.network",
     "Summary": "convmath.summary",
     "SummaryRow": "convmath.summary",

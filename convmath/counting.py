@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sympy
 
@@ -96,8 +96,32 @@ def _per_group(channels: IntLike, groups: IntLike, name: str) -> IntLike:
     return channels // groups
 
 
-def _check_convention(convention: Any) -> str:
-    return check_choice("convention", convention, CONVENTIONS)
+def check_convention(convention: Any) -> Convention:
+    """Validate a counting convention: one of :data:`CONVENTIONS`.
+
+    Parameters
+    ----------
+    convention : str
+        ``"torchinfo"``, ``"macs"`` or ``"flops"``.
+
+    Returns
+    -------
+    str
+        ``convention``, checked.
+
+    Examples
+    --------
+    >>> check_convention("macs")
+    'macs'
+    >>> check_convention("mults")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: convention='mults' ...
+    """
+    return cast(Convention, check_choice("convention", convention, CONVENTIONS))
+
+
+_check_convention = check_convention  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def _conv_weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, ndim: int | None) -> tuple[IntLike, IntLike, tuple[IntLike, ...]]:

@@ -313,7 +313,31 @@ def _expression_retention(expr: sympy.Expr) -> _Retention:
         if start.is_number and start.is_real and start > 1:
             at = "" if g0.is_number else f" (at {free[0]}=0 it is {start})"
             raise ConvMathError(f"retention={expr} must be at most 1{at}: a retained fraction lies in [0, 1]")
+    _check_nonnegative_retention(expr, g0, free[0] if free else _s)
     return _Retention("expression", (), g0)
+
+
+#: Times (hours since the meal) where a retention expression is probed for a negative value
+#: when sympy cannot decide its sign: dense early on, then out to a week.
+_SIGN_PROBES = tuple(sympy.Rational(k, 8) for k in range(0, 97)) + tuple(sympy.Integer(k) for k in range(13, 169))
+
+
+def _check_nonnegative_retention(expr: sympy.Expr, g0: sympy.Expr, name: sympy.Symbol) -> None:
+    """Refuse a retention that goes negative for some ``s >= 0`` (a negative amount of food left)."""
+    since = sympy.Symbol("s", nonnegative=True)
+    if g0.xreplace({_s: since}).is_nonnegative:
+        return
+    fn = sympy.lambdify(_s, g0, ["math", "mpmath", "sympy"])
+    for probe in _SIGN_PROBES:
+        try:
+            value = float(fn(float(probe)))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        exact = g0.subs(_s, probe)
+        if value < 0 and float(exact.evalf()) < 0:
+            shown = exact if exact.is_Rational else f"{float(exact.evalf()):.6g}"
+            raise ConvMathError(f"retention={expr} goes negative (at {name}={probe} it is {shown}): "
+                                "a retained fraction lies in [0, 1]")
 
 
 def _is_real_number(value: Any) -> bool:
@@ -447,13 +471,32 @@ def _convert(value: Any, mode: str) -> Any:
     return sympy.sympify(value)
 
 
+def _exponential_pulse(since: float, duration: float, lam: float) -> float:
+    r"""``G(a) - G(a - D)`` for ``g = e^{-lam s}`` in floats, without cancelling two values near ``1/lam``.
+
+    .. math:: G(a) - G(a - D) = e^{-\lambda (a - D)} \, (1 - e^{-\lambda D}) / \lambda \quad (a \ge D),
+              \qquad (1 - e^{-\lambda a}) / \lambda \quad (0 < a < D),
+
+    with ``1 - e^{-x}`` as ``-expm1(-x)``, exact to the last bits even when tiny.
+    """
+    if since <= 0:
+        return 0.0
+    if since <= duration:
+        return -math.expm1(-lam * since) / lam
+    return math.exp(-lam * (since - duration)) * -math.expm1(-lam * duration) / lam
+
+
 def _content(time: Any, items: Sequence[Item], ret: _Retention, family: _Family, mode: str) -> Any:
     params = tuple(_convert(p, mode) for p in ret.params)
     total: Any = 0.0 if mode == "float" else sympy.S.Zero
+    stable = mode == "float" and ret.kind == "exponential"
     for item in items:
         if isinstance(item, Meal):
             start, duration, rate = (_convert(v, mode) for v in (item.start, item.duration, item.rate))
             since = time - start
+            if stable:
+                total += rate * _exponential_pulse(since, duration, params[0])
+                continue
             total += rate * (_G(family, since, params, mode) - _G(family, since - duration, params, mode))
         elif isinstance(item, Impulse):
             total += _convert(item.amount, mode) * _g(family, time - _convert(item.time, mode), params, mode)
@@ -469,8 +512,9 @@ def food_content(t: Any, meals: Any, retention: Any) -> Any:
 
     Parameters
     ----------
-    t : number or sympy.Expr
-        The time (hours). A symbol gives the closed form in that symbol.
+    t : number, sympy.Expr or array_like
+        The time (hours). A symbol gives the closed form in that symbol; an
+        array (or list) of times gives a float64 array of the same shape.
     meals : list
         ``(start, duration, rate)`` triples, :class:`Meal`, ``("impulse",
         time, amount)`` / :class:`Impulse`, or sympy expressions of time
@@ -481,9 +525,10 @@ def food_content(t: Any, meals: Any, retention: Any) -> Any:
 
     Returns
     -------
-    sympy.Expr or float
+    sympy.Expr, float or numpy.ndarray
         Exact (a sympy number) when every input is exact (ints, Fractions,
-        sympy numbers); a ``float`` when any input is a float.
+        sympy numbers); a ``float`` when any input is a float; a float64
+        array for an array of times.
 
     Notes
     -----
@@ -499,13 +544,35 @@ def food_content(t: Any, meals: Any, retention: Any) -> Any:
     10*exp(-2)
     >>> food_content(5, [(0, 2, 1)], ("piecewise", [(1, 1), (3, sympy.Rational(1, 2))]))  # G(5) - G(3) = 0
     0
+
+    An array of times gives an array (floats), as numpy users expect:
+
+    >>> import numpy as np
+    >>> food_content(np.array([0.0, 1.0, 2.0, 3.0]), [(0, 2, 1)], ("linear", 4)).tolist()  # G(t) - G(t - 2)
+    [0.0, 0.875, 1.5, 1.0]
     """
     items, ret, family = _inputs(meals, retention)
+    if isinstance(t, (np.ndarray, list, tuple)):
+        return _content_array(t, items, ret, family)
     time = _number("t", t, where="the time")
     mode = _mode(time, *_values(items, ret))
     if mode == "symbolic":
         return food_content_expr(_items_to_public(items), _public_retention(ret)).xreplace({globals()["t"]: time})
     return _content(_convert(time, mode), items, ret, family, mode)
+
+
+def _content_array(times: Any, items: Sequence[Item], ret: _Retention, family: _Family) -> np.ndarray:
+    """:func:`food_content` at every time of an array, as float64 of the same shape."""
+    try:
+        grid = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ConvMathError(f"t={times!r} must be a number, a sympy expression or an array of numbers") from err
+    if not np.all(np.isfinite(grid)):
+        raise ConvMathError(f"t={times!r} must hold finite times")
+    if _mode(*_values(items, ret)) == "symbolic":
+        raise ConvMathError("an array of times needs numeric meals and retention, not symbols")
+    flat = [_content(float(x), items, ret, family, "float") for x in grid.ravel()]
+    return np.asarray(flat, dtype=np.float64).reshape(grid.shape)
 
 
 def _items_to_public(items: Sequence[Item]) -> list[Any]:
@@ -693,7 +760,7 @@ def _breakpoints(items: Sequence[Item], ret: _Retention, family: _Family) -> lis
     points = {event + offset for event in events for offset in offsets}
     if any(not point.is_number for point in points):
         return None
-    return sorted(points, key=lambda p: float(p))
+    return sorted((p for p in points if p.is_finite is not False), key=lambda p: float(p))
 
 
 def _expression_kinks(expr: sympy.Expr) -> set[sympy.Expr]:
@@ -913,6 +980,9 @@ def _exact_root(items: Sequence[Item], ret: _Retention, family: _Family, level: 
         near = abs(float(point) - root) <= 1e-7 * max(1.0, abs(root))
         if near and bool(_content(point, items, ret, family, "exact") <= level):
             return point
+    rational = sympy.nsimplify(root, rational=True, tolerance=1e-9 * max(1.0, abs(root)))
+    if _is_first_time_below(items, ret, family, level, rational):
+        return rational  # a rational root, checked exactly (sympy's solvers may not give it)
     probe = sympy.nsimplify((max(lo, root - 1e-9) + min(hi, root + 1e-9)) / 2) if hi > lo else sympy.nsimplify(root)
     expr = _segment(sympy.Add(*_terms(items, ret, family)), probe)
     expr = sympy.collect(sympy.expand(expr), [e for e in sympy.expand(expr).atoms(sympy.exp) if e.has(t)])
@@ -925,6 +995,13 @@ def _exact_root(items: Sequence[Item], ret: _Retention, family: _Family, level: 
         if abs(value.imag) < 1e-12 and abs(value.real - root) <= 1e-7 * max(1.0, abs(root)):
             return solution
     return sympy.Float(root)
+
+
+def _is_first_time_below(items: Sequence[Item], ret: _Retention, family: _Family, level: Any, time: Any) -> bool:
+    """True when the content is exactly ``level`` at ``time`` (exact arithmetic): the root, not a neighbour."""
+    if not isinstance(time, sympy.Rational):
+        return False
+    return bool(sympy.simplify(_content(time, items, ret, family, "exact") - level) == 0)
 
 
 # --- independent witnesses ---------------------------------------------------------

@@ -19,14 +19,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import counting, sizes
 from ._validate import check_bool, check_choice, check_int, check_positive_int, fmt, is_symbolic, per_dim
 from .errors import ConvMathError
 
-__all__ = ["Layer", "LAYER_TYPES", "parse_layer", "apply_layer", "layer_params", "layer_macs", "layer_geometry", "shape_str"]
+__all__ = ["Layer", "LAYER_TYPES", "parse_layer", "apply_layer", "layer_params", "layer_macs", "layer_geometry",
+           "shape_str", "with_path", "signature"]
 
 REQUIRED = object()
 """Marks an argument without a default."""
@@ -49,6 +50,9 @@ _ELEMENTWISE: dict[str, dict[str, Any]] = {
     "SiLU": {"inplace": False}, "Softmax": {"dim": None}, "LogSoftmax": {"dim": None}, "Identity": {},
     "Dropout": {"p": 0.5, "inplace": False}, "Dropout1d": {"p": 0.5, "inplace": False},
     "Dropout2d": {"p": 0.5, "inplace": False}, "Dropout3d": {"p": 0.5, "inplace": False},
+    "Hardswish": {"inplace": False}, "Hardsigmoid": {"inplace": False}, "Hardtanh": {"min_val": -1.0, "max_val": 1.0,
+                                                                                    "inplace": False},
+    "Mish": {"inplace": False},
 }
 
 
@@ -77,6 +81,10 @@ def _kinds() -> dict[str, _Kind]:
     kinds["Flatten"] = _Kind("flatten", None, {"start_dim": 1, "end_dim": -1})
     for name, signature in _ELEMENTWISE.items():
         kinds[name] = _Kind("elementwise", None, signature)
+    # the joins that end a block of branches (see convmath.graph); no torch.nn class, torch.add / torch.cat / torch.mul
+    kinds["Add"] = _Kind("join", None, {})
+    kinds["Concat"] = _Kind("join", None, {"dim": 1})
+    kinds["Multiply"] = _Kind("join", None, {})
     return kinds
 
 
@@ -97,11 +105,13 @@ class Layer:
     """Every argument of the PyTorch signature, defaults filled in."""
     given: tuple[tuple[str, Any], ...] = ()
     """The arguments as the spec gave them, in order (for messages)."""
+    path: str = ""
+    """Dotted name in a network with blocks, like torchvision's module names (``"layer1.0.conv1"``); empty at the top of a plain sequence."""
 
     @property
     def family(self) -> str:
         """``conv``, ``conv_transpose``, ``maxpool``, ``avgpool``, ``adaptive``,
-        ``batchnorm``, ``linear``, ``flatten`` or ``elementwise``."""
+        ``batchnorm``, ``linear``, ``flatten``, ``elementwise`` or ``join``."""
         return _KINDS[self.type].family
 
     @property
@@ -113,10 +123,38 @@ class Layer:
     def context(self) -> str:
         """``layer 7 (MaxPool2d, kernel_size=2)``: how messages name this layer."""
         inner = ", ".join([self.type, *(fmt(k, v) for k, v in self.given)])
-        return f"layer {self.index} ({inner})"
+        return f"layer {self.index} ({self.path}: {inner})" if self.path else f"layer {self.index} ({inner})"
 
     def __getitem__(self, name: str) -> Any:
         return self.args[name]
+
+
+def signature(type_: str) -> Mapping[str, Any]:
+    """The arguments of a layer type and their defaults (:data:`REQUIRED` where there is none).
+
+    Examples
+    --------
+    >>> list(signature("MaxPool2d"))
+    ['kernel_size', 'stride', 'padding', 'dilation', 'return_indices', 'ceil_mode']
+    >>> signature("Pool2d")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: type='Pool2d' is not a layer type convmath knows
+    """
+    if type_ not in _KINDS:
+        raise ConvMathError(f"{fmt('type', type_)} is not a layer type convmath knows")
+    return _KINDS[type_].signature
+
+
+def with_path(layer: Layer, path: str) -> Layer:
+    """``layer`` placed at ``path`` in a network with blocks.
+
+    Examples
+    --------
+    >>> with_path(parse_layer({"type": "ReLU"}, 3), "layer1.0.relu").context
+    'layer 3 (layer1.0.relu: ReLU)'
+    """
+    return replace(layer, path=path)
 
 
 def _freeze(value: Any) -> Any:
@@ -237,7 +275,8 @@ def _spatial_input(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Any, tuple[
     assert nd is not None
     if len(in_shape) != nd + 1:
         names = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[nd]
-        raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects {names}")
+        hint = " per sample (if the first entry is the batch size, give batch=True)" if len(in_shape) == nd + 2 else ""
+        raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects {names}{hint}")
     return in_shape[0], tuple(in_shape[1:])
 
 
@@ -253,9 +292,7 @@ def _check_channels(name: str, given: Any, incoming: Any, what: str) -> Any:
 def _window(layer: Layer, spatial: tuple[Any, ...], kernel: tuple[Any, ...], dilation: tuple[Any, ...],
             pads: tuple[tuple[Any, Any], ...]) -> None:
     """Refuse an input smaller than the (dilated) window even with its padding."""
-    from .receptive import effective_kernel_size
-
-    spans = tuple(effective_kernel_size(k, dilation=d) for k, d in zip(kernel, dilation))
+    spans = tuple(sizes.effective_kernel_size(k, dilation=d) for k, d in zip(kernel, dilation))
     values = (*spatial, *spans, *(p for pair in pads for p in pair))
     if any(is_symbolic(v) for v in values):
         return
@@ -314,14 +351,15 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         else:
             out = sizes.conv_transpose_output_size(spatial, kernel, stride=stride, padding=_per_dim_padding(layer, len(kernel)),
                                                    dilation=dilation, output_padding=layer["output_padding"])
-        return Layer(layer.index, layer.type, args, layer.given), (out_channels, *out)
+        return replace(layer, args=args), (out_channels, *out)
     if family in ("maxpool", "avgpool"):
         channels, spatial = _spatial_input(layer, in_shape)
         kernel, stride, dilation = _geometry_args(layer)
         padding = per_dim("padding", layer["padding"], len(kernel))
         for p in padding:
             check_int("padding", p, minimum=0)
-        _window(layer, spatial, kernel, dilation, tuple((p, p) for p in padding))
+        if not layer["ceil_mode"]:  # with ceil_mode one window starting inside is enough (PyTorch's rule)
+            _window(layer, spatial, kernel, dilation, tuple((p, p) for p in padding))
         out = sizes.pool_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation,
                                      ceil_mode=layer["ceil_mode"])
         return layer, (channels, *out)
@@ -332,13 +370,13 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         return layer, (channels, *out)
     if family == "batchnorm":
         nd = layer.ndim
-        ranks = (2, 3) if nd == 1 else (nd + 1,)  # BatchNorm1d takes (C,) or (C, L)
+        ranks = (1, 2) if nd == 1 else (nd + 1,)  # BatchNorm1d takes (C,) or (C, L) per sample
         if len(in_shape) not in ranks:
             raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects "
                                 + ("(C,) or (C, L) per sample" if nd == 1 else f"{nd + 1} (channels first)"))
         args["num_features"] = _check_channels("num_features", layer["num_features"], in_shape[0], "channels")
         check_bool("affine", layer["affine"])
-        return Layer(layer.index, layer.type, args, layer.given), tuple(in_shape)
+        return replace(layer, args=args), tuple(in_shape)
     if family == "linear":
         if len(in_shape) != 1:
             raise ConvMathError(f"input shape {tuple(in_shape)} is not flat; Linear here takes (in_features,): add a Flatten before it")
@@ -349,7 +387,7 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
                 raise ConvMathError(f"in_features={given} does not match the {features} features coming in")
         args["in_features"] = features if layer["in_features"] is None else layer["in_features"]
         counting.linear_params(args["in_features"], layer["out_features"], bias=layer["bias"])
-        return Layer(layer.index, layer.type, args, layer.given), (layer["out_features"],)
+        return replace(layer, args=args), (layer["out_features"],)
     if family == "flatten":
         return layer, _flatten(layer, tuple(in_shape))
     return layer, tuple(in_shape)
@@ -453,7 +491,7 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
                                             output_padding=layer["output_padding"], **common)
     if family == "linear":
         return counting.linear_macs(layer["in_features"], layer["out_features"], bias=layer["bias"], convention=convention)
-    counting._check_convention(convention)
+    counting.check_convention(convention)
     if family == "batchnorm" and convention == "torchinfo":
         return layer_params(layer)  # torchinfo: the parameters once per sample
     return 0

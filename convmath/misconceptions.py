@@ -81,13 +81,13 @@ from ._validate import check_choice, is_symbolic
 from .errors import ConvMathError
 from .numeric import avg_pool, convolve, corr2d, correlate, max_pool
 from .sizes import (
-    _floordiv,
     conv_output_size,
     conv_transpose_output_size,
     d2l_output_size,
     pool_output_size,
     resolve_padding,
 )
+from .sizes import floordiv as _floordiv
 
 __all__ = ["Misconception", "CATALOGUE", "feedback", "QUANTITIES"]
 

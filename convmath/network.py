@@ -1,9 +1,12 @@
-"""Whole networks: a sequence of PyTorch-style layer specs with an input shape.
+"""Whole networks: PyTorch-style layer specs with an input shape, in sequence or with branches.
 
-:class:`Network` parses the layer dicts (see :mod:`convmath.layers`), runs the
-shapes through them once, and :meth:`Network.summary` tabulates output
-shapes, parameters, multiply-accumulates and receptive fields, like
-torchinfo's ``summary``. Rendering lives in :mod:`convmath.summary`.
+:class:`Network` parses the layer dicts and blocks (see :mod:`convmath.layers`
+and, for residual additions, concatenations and products of branches,
+:mod:`convmath.graph`), runs the shapes through the graph once (checking the
+shapes at every join), and :meth:`Network.summary` tabulates output shapes,
+parameters, multiply-accumulates and receptive fields, like torchinfo's
+``summary``. Rendering lives in :mod:`convmath.summary`. A plain sequence of
+layers is the special case of a graph without branches.
 
 Spec files (TOML or JSON) hold the same data::
 
@@ -16,11 +19,15 @@ Spec files (TOML or JSON) hold the same data::
     kernel_size = 5
     padding = 2
 
-Bundled specs (``lenet5``, ``alexnet``, ``vgg16``) live in ``convmath/specs``.
+Bundled specs live in ``convmath/specs``: TOML files (``lenet5``, ``alexnet``,
+``vgg16``) and Python modules whose ``spec()`` returns the same data
+(``resnet18``, ``resnet50``, ``densenet121``, ``googlenet``, ``squeezenet1_0``,
+``mobilenet_v2``, ``mobilenet_v3_small``, written like torchvision's models).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -30,6 +37,9 @@ from typing import Any
 from . import layers as _layers
 from ._validate import check_positive_int
 from .errors import ConvMathError
+from .from_torch import torch_spec
+from .graph import Node, apply_join, build_graph
+from .summary import Summary, build_summary
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,6 +51,8 @@ __all__ = ["Network", "bundled_specs", "SPECS_DIR"]
 SPECS_DIR = Path(__file__).with_name("specs")
 """Where the bundled specs live."""
 
+_SPEC_KEYS = ("input_shape", "layer", "layers", "name", "source", "notes", "batch")
+
 
 def bundled_specs() -> tuple[str, ...]:
     """Names of the bundled specs, for :meth:`Network.bundled`.
@@ -48,36 +60,33 @@ def bundled_specs() -> tuple[str, ...]:
     Returns
     -------
     tuple of str
-        The stems of ``convmath/specs/*.toml``, sorted.
+        The stems of ``convmath/specs/*.toml`` and of its Python spec modules, sorted.
 
     Examples
     --------
-    >>> bundled_specs()
-    ('alexnet', 'lenet5', 'vgg16')
-    >>> Network.bundled(bundled_specs()[1]).input_shape
+    >>> bundled_specs()[:3]
+    ('alexnet', 'densenet121', 'googlenet')
+    >>> Network.bundled("lenet5").input_shape
     (1, 28, 28)
     """
-    return tuple(sorted(p.stem for p in SPECS_DIR.glob("*.toml")))
+    names = {p.stem for p in SPECS_DIR.glob("*.toml")}
+    names |= {p.stem for p in SPECS_DIR.glob("*.py") if not p.stem.startswith("_")}
+    return tuple(sorted(names))
 
 
-def _input_rank(layers: Sequence[_layers.Layer]) -> int | None:
-    """Dimensions of one (unbatched) input sample, as fixed by the first layer that fixes it.
-
-    Element-wise layers (and ``BatchNorm1d``, which takes ``(C,)`` or
-    ``(C, L)``) pass any rank on; a ``Flatten`` first leaves it open.
-    """
-    for layer in layers:
-        if layer.family == "flatten":
-            return None
-        if layer.family == "linear":
-            return 1
-        if layer.ndim is not None and not (layer.family == "batchnorm" and layer.ndim == 1):
-            return layer.ndim + 1
-    return None
+def _batch(batch: bool | int, shape: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    """``(batch size or None, per-sample shape)`` from the ``batch`` argument."""
+    if batch is True:
+        if len(shape) < 2:
+            raise ConvMathError(f"input_shape={shape} has no room for a batch size; batch=True reads the first entry as one")
+        return shape[0], shape[1:]
+    if batch is False:
+        return None, shape
+    return check_positive_int("batch", batch), shape
 
 
 class Network:
-    """A sequence of layers with an input shape, its shapes resolved.
+    """Layers, in sequence or in blocks with branches, with an input shape, their shapes resolved.
 
     Parameters
     ----------
@@ -86,31 +95,41 @@ class Network:
         e.g. ``{"type": "Conv2d", "out_channels": 64, "kernel_size": 11,
         "stride": 4, "padding": 2}``. ``in_channels`` / ``in_features`` /
         ``num_features`` may be given (then checked against the incoming
-        shape) or left out (then inferred).
+        shape) or left out (then inferred). Blocks (``Sequential``, ``Add``,
+        ``Concat``, ``Multiply``, see :mod:`convmath.graph`) hold branches.
     input_shape : sequence of int
-        Channels first, e.g. ``(C, H, W)``. With one more entry than the first
-        layer that fixes the rank takes (``(N, C, H, W)`` before a ``Conv2d``,
-        element-wise layers in between), the first entry is the batch size:
-        output shapes then show it and MACs count the batch.
+        One sample, channels first, e.g. ``(C, H, W)``.
     name : str, optional
         A label for the summary.
+    batch : bool or int, optional
+        ``True``: the first entry of ``input_shape`` is the batch size. An
+        int: the batch size, ``input_shape`` being one sample. Output shapes
+        then show it and MACs count the batch. Default ``False``: no batch
+        (never guessed from the rank: a rank-free layer such as ``ReLU``
+        cannot tell a batch from a channel).
 
     Attributes
     ----------
     layers : tuple of Layer
-        The parsed layers, inferred channels filled in.
+        The parsed layers and joins, numbered from 1, inferred channels filled in.
+    nodes : tuple of Node
+        The same, with the inputs of each (0 is the network input).
+    inputs : tuple of tuple of int
+        The nodes feeding each layer; a plain sequence is ``(0,), (1,), ...``.
     input_shape : tuple
         The shape of one sample (batch dimension removed).
     batch_size : int or None
-        The batch size, when ``input_shape`` had one.
+        The batch size, when one was given.
     in_shapes, out_shapes : tuple of tuple
-        The per-sample shape going into and coming out of each layer.
+        The per-sample shape going into (the first input, for a join) and
+        coming out of each layer.
 
     Raises
     ------
     ConvMathError
         Naming the layer and the numbers, e.g.
-        ``layer 7 (MaxPool2d, kernel_size=2): input 1x1 is smaller than the window (2x2)``.
+        ``layer 7 (MaxPool2d, kernel_size=2): input 1x1 is smaller than the window (2x2)``,
+        or both shapes where branches do not meet.
 
     Examples
     --------
@@ -127,9 +146,24 @@ class Network:
     ((1, 2, 2), (1, 1, 1), (1, 1, 1), (1,), (1,))
     >>> net.summary().total_params
     12
+
+    A batch is explicit: ``Flatten`` then sees 3 * 4 * 4 = 48 features per sample.
+
+    >>> Network([{"type": "ReLU"}, {"type": "Flatten"}, {"type": "Linear", "out_features": 5}], (2, 3, 4, 4),
+    ...         batch=True).layers[-1]["in_features"]
+    48
+
+    A residual block whose shortcut does not match names both shapes:
+
+    >>> conv = {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
+    >>> Network([{"type": "Add", "name": "block", "branch": [{"name": "body", "layer": [conv]}, []]}], (4, 8, 8))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: block 'block' (Add): branch body gives 8x8x8 but branch 1 (identity) gives 4x8x8; an addition needs equal shapes
     """
 
-    def __init__(self, layers: Sequence[Mapping[str, Any]], input_shape: Sequence[Any], *, name: str | None = None) -> None:
+    def __init__(self, layers: Sequence[Mapping[str, Any]], input_shape: Sequence[Any], *, name: str | None = None,
+                 batch: bool | int = False) -> None:
         if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
             raise ConvMathError(f"layers={layers!r} must be a list of layer dicts")
         if len(layers) == 0:
@@ -137,25 +171,28 @@ class Network:
         if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) == 0:
             raise ConvMathError(f"input_shape={input_shape!r} must be a non-empty list of sizes, channels first")
         shape = tuple(check_positive_int("input_shape", v) for v in input_shape)
-        parsed = [_layers.parse_layer(spec, i) for i, spec in enumerate(layers, 1)]
-        rank = _input_rank(parsed)
-        self.batch_size: Any = None
-        if rank is not None and len(shape) == rank + 1:
-            self.batch_size, shape = shape[0], shape[1:]
+        self.batch_size: Any
+        self.batch_size, shape = _batch(batch, shape)
         self.name = name
         self.input_shape: tuple[Any, ...] = shape
-        applied, in_shapes, out_shapes = [], [], []
-        for layer in parsed:
-            in_shapes.append(shape)
-            try:
-                layer, shape = _layers.apply_layer(layer, shape)
-            except ConvMathError as err:
-                raise ConvMathError(f"{layer.context}: {err}") from err
-            applied.append(layer)
-            out_shapes.append(shape)
-        self.layers: tuple[_layers.Layer, ...] = tuple(applied)
-        self.in_shapes: tuple[tuple[Any, ...], ...] = tuple(in_shapes)
-        self.out_shapes: tuple[tuple[Any, ...], ...] = tuple(out_shapes)
+        shapes: list[tuple[Any, ...]] = [shape]
+        nodes: list[Node] = []
+        for node in build_graph(layers):
+            layer = node.layer
+            if layer.family == "join":
+                out = apply_join(node, [shapes[i] for i in node.inputs])
+            else:
+                try:
+                    layer, out = _layers.apply_layer(layer, shapes[node.inputs[0]])
+                except ConvMathError as err:
+                    raise ConvMathError(f"{layer.context}: {err}") from err
+            nodes.append(Node(layer, node.inputs, node.branches))
+            shapes.append(out)
+        self.nodes: tuple[Node, ...] = tuple(nodes)
+        self.layers: tuple[_layers.Layer, ...] = tuple(node.layer for node in nodes)
+        self.inputs: tuple[tuple[int, ...], ...] = tuple(node.inputs for node in nodes)
+        self.in_shapes: tuple[tuple[Any, ...], ...] = tuple(shapes[node.inputs[0]] for node in nodes)
+        self.out_shapes: tuple[tuple[Any, ...], ...] = tuple(shapes[1:])
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -166,24 +203,41 @@ class Network:
         """Shape of one sample after the last layer."""
         return self.out_shapes[-1]
 
+    @property
+    def is_sequence(self) -> bool:
+        """True when every layer takes the one before it (no branches).
+
+        Examples
+        --------
+        >>> Network.bundled("lenet5").is_sequence, Network.bundled("resnet18").is_sequence
+        (True, False)
+        """
+        return all(node.inputs == (i,) for i, node in enumerate(self.nodes))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
         """Build from ``{"input_shape": [...], "layer": [{...}, ...]}`` (``layers`` also accepted).
+
+        ``batch`` (``true`` or a batch size) is passed on as :class:`Network`'s argument.
 
         >>> Network.from_dict({"input_shape": [3, 8, 8], "layer": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}]}).output_shape
         (4, 6, 6)
         """
         if not isinstance(data, Mapping):
             raise ConvMathError(f"a network spec must be a table/dict, not {type(data).__name__}")
-        unknown = sorted(set(data) - {"input_shape", "layer", "layers", "name", "source", "notes"})
+        unknown = sorted(set(data) - set(_SPEC_KEYS))
         if unknown:
-            raise ConvMathError(f"spec key {unknown[0]!r} is not allowed; use 'input_shape', 'layer' (or 'layers'), 'name', 'source', 'notes'")
+            raise ConvMathError(f"spec key {unknown[0]!r} is not allowed; use 'input_shape', 'layer' (or 'layers'), "
+                                "'name', 'source', 'notes', 'batch'")
         if "input_shape" not in data:
             raise ConvMathError("the spec has no input_shape = [C, H, W]")
         layer_list = data.get("layer", data.get("layers"))
         if layer_list is None:
             raise ConvMathError("the spec has no layers: add [[layer]] tables (TOML) or a \"layer\" list (JSON)")
-        return cls(layer_list, data["input_shape"], name=data.get("name"))
+        batch = data.get("batch", False)
+        if not isinstance(batch, bool):
+            batch = check_positive_int("batch", batch)
+        return cls(layer_list, data["input_shape"], name=data.get("name"), batch=batch)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Network:
@@ -219,20 +273,58 @@ class Network:
 
         >>> Network.bundled("alexnet").summary().total_params
         61100840
+        >>> Network.bundled("resnet18").summary().total_params   # torchvision's ResNet18_Weights: 11,689,512
+        11689512
         """
         if name not in bundled_specs():
             allowed = ", ".join(repr(n) for n in bundled_specs())
             raise ConvMathError(f"spec {name!r} is not a bundled spec; use a .toml/.json path or one of {allowed}")
-        return cls.from_file(SPECS_DIR / f"{name}.toml")
+        if (SPECS_DIR / f"{name}.toml").is_file():
+            return cls.from_file(SPECS_DIR / f"{name}.toml")
+        module = importlib.import_module(f"convmath.specs.{name}")
+        return cls.from_dict(module.spec())
 
     @classmethod
     def load(cls, spec: str | Path) -> Network:
-        """A path to a spec file, or the name of a bundled spec."""
+        """A path to a spec file, or the name of a bundled spec.
+
+        >>> Network.load("lenet5").output_shape
+        (10,)
+        """
         if isinstance(spec, Path) or Path(spec).suffix.lower() in (".toml", ".json"):
             return cls.from_file(spec)
         return cls.bundled(str(spec))
 
-    def summary(self, *, convention: str = "torchinfo") -> Any:
+    @classmethod
+    def from_torch(cls, module: Any, input_shape: Sequence[int], *, name: str | None = None) -> Network:
+        """Read a live ``torch.nn.Module`` into a Network (PyTorch must be installed, never a dependency).
+
+        The module is traced with ``torch.fx`` (forward hooks where tracing
+        fails); see :func:`convmath.from_torch.torch_spec`. The summary then
+        matches torchinfo's, with convmath's symbolic and receptive-field view.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            The model.
+        input_shape : sequence of int
+            One sample, channels first (no batch).
+        name : str, optional
+            A label (default: the module's class name).
+
+        Returns
+        -------
+        Network
+
+        Examples
+        --------
+        >>> import torch  # doctest: +SKIP
+        >>> Network.from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU()), (3, 32, 32)).output_shape  # doctest: +SKIP
+        (8, 30, 30)
+        """
+        return cls.from_dict(torch_spec(module, input_shape, name=name))
+
+    def summary(self, *, convention: str = "torchinfo") -> Summary:
         """The table of shapes, parameters, MACs and receptive fields: a :class:`convmath.summary.Summary`.
 
         Parameters
@@ -246,8 +338,6 @@ class Network:
         >>> s.total_params           # 156 + 2416 + 48120 + 10164 + 850
         61706
         >>> s.rows[0]
-        SummaryRow(index=1, name='Conv2d-1', type='Conv2d', output_shape=(6, 28, 28), params=156, macs=122304, r=(5, 5), S=(1, 1), P=(2, 2))
+        SummaryRow(index=1, name='Conv2d-1', type='Conv2d', output_shape=(6, 28, 28), params=156, macs=122304, r=(5, 5), S=(1, 1), P=(2, 2), block='', depth=0, aligned=True)
         """
-        from .summary import build_summary
-
         return build_summary(self, convention=convention)

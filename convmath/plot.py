@@ -67,7 +67,9 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ConvMathError("plot_food_digestion needs matplotlib; install it with pip install 'convmath[plot]'") from err
+        raise ConvMathError(
+            "plot_food_digestion needs matplotlib; install it with pip install 'convmath[plot]'"
+        ) from err
     items, ret, family = dg._inputs(meals, retention)
     marks = [float(p) for p in dg._breakpoints(items, ret, family) or [0.0]]
     lo = float(start) if start is not None else marks[0] - 1.0

@@ -21,6 +21,15 @@ fall in the padding); the centre of the first unit's field is
 :math:`r_0` is the *extent* of the field: with dilation, or a stride larger
 than the kernel, some positions inside it do not reach the unit.
 
+Networks with branches (residual additions, concatenations; Araujo et al.,
+section "Multi-path networks"): every path from the input to a unit gives a
+field; the record keeps the smallest region holding all of them (the largest
+field over the paths), and :attr:`ReceptiveField.aligned` says whether the
+paths agree on the centre. Where they do not, the fields are *misaligned*: the
+unit does not look at the middle of its region through every path. Paths
+that meet with different effective strides (a global pooling broadcast back
+by a product) leave the field undefined.
+
 References
 ----------
 .. [1] https://distill.pub/2019/computing-receptive-fields/, doi
@@ -32,34 +41,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Protocol, Union
 
 import sympy
 
 from . import layers as _layers
 from ._validate import IntLike, check_positive_int, is_symbolic
 from .errors import ConvMathError
+from .graph import build_graph, chain
+from .sizes import effective_kernel_size
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
-
-__all__ = ["ReceptiveField", "receptive_field", "effective_kernel_size"]
-
-
-def effective_kernel_size(kernel_size: IntLike, *, dilation: IntLike = 1) -> IntLike:
-    r"""Span of a dilated kernel: :math:`d (k - 1) + 1` inputs.
-
-    Examples
-    --------
-    >>> effective_kernel_size(3, dilation=2)      # 2*(3 - 1) + 1
-    5
-    >>> from convmath import k, d
-    >>> effective_kernel_size(k, dilation=d)
-    d*(k - 1) + 1
-    """
-    kernel_size = check_positive_int("kernel_size", kernel_size)
-    dilation = check_positive_int("dilation", dilation)
-    return dilation * (kernel_size - 1) + 1
+__all__ = ["ReceptiveField", "receptive_field", "HasLayers"]
 
 
 def _half(value: IntLike) -> IntLike:
@@ -88,6 +80,8 @@ class ReceptiveField:
     """Effective (left) padding: the first unit's field starts at input position ``-P``."""
     centre: tuple[IntLike, ...]
     """Centre of the first output unit's field, ``(r - 1)/2 - P`` (may be a half integer)."""
+    aligned: bool = True
+    """False where paths through branches put the centre of the field in different places."""
 
     def region(self, *position: int) -> tuple[tuple[IntLike, IntLike], ...]:
         """First and last input position (inclusive) seen by the output unit at ``position``.
@@ -106,22 +100,112 @@ class ReceptiveField:
         return tuple((a, a + r - 1) for a, r in zip(starts, self.r))
 
 
-Layers = Union["Network", Sequence[Union[Mapping[str, Any], "_layers.Layer"]]]
+class HasLayers(Protocol):
+    """Anything with parsed layers and the shape going into each: a :class:`convmath.Network`, say.
+
+    An ``inputs`` attribute (the nodes feeding each layer, 0 for the network
+    input) makes it a graph; without one the layers form a chain.
+    """
+
+    @property
+    def layers(self) -> Sequence[_layers.Layer]: ...  # pragma: no cover
+
+    @property
+    def in_shapes(self) -> Sequence[tuple[Any, ...] | None]: ...  # pragma: no cover
 
 
-def _prepare(layers: Any) -> tuple[list[_layers.Layer], list[Any], int | None]:
-    """Parsed layers, the input shape of each (None when unknown) and the spatial rank."""
-    from .network import Network
+Layers = Union[HasLayers, Sequence[Union[Mapping[str, Any], _layers.Layer]]]
 
-    if isinstance(layers, Network):
-        return list(layers.layers), list(layers.in_shapes), len(layers.input_shape) - 1
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-        raise ConvMathError(f"layers={layers!r} must be a Network or a list of layer dicts")
+Pairs = frozenset[tuple[Any, Any]]
+#: Per node: the effective stride per dimension and, per dimension, the set of
+#: (first input position, size) of the field of unit 0 through each path; None when undefined.
+_Field = Union[tuple[tuple[Any, ...], tuple[Pairs, ...]], None]
+
+
+def _prepare(layers: Any) -> tuple[list[_layers.Layer], list[Any], list[tuple[int, ...]], int | None]:
+    """Parsed layers, the input shape of each (None when unknown), their inputs and the spatial rank."""
+    if hasattr(layers, "layers") and hasattr(layers, "in_shapes"):
+        parsed = list(layers.layers)
+        inputs = list(getattr(layers, "inputs", None) or chain(len(parsed)))
+        input_shape = getattr(layers, "input_shape", None)
+        ndim = len(input_shape) - 1 if input_shape is not None else _first_ndim(parsed)
+        return parsed, list(layers.in_shapes), inputs, ndim
+    if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
+        raise ConvMathError(f"layers={layers!r} must be a Network or a list of layer dicts (or anything with layers and in_shapes)")
     if len(layers) == 0:
         raise ConvMathError(f"layers={list(layers)!r} must hold at least one layer")
-    parsed = [spec if isinstance(spec, _layers.Layer) else _layers.parse_layer(spec, i, geometry_only=True) for i, spec in enumerate(layers, 1)]
-    ndim = next((layer.ndim for layer in parsed if layer.ndim is not None), None)
-    return parsed, [None] * len(parsed), ndim
+    if all(isinstance(spec, _layers.Layer) for spec in layers):
+        parsed, inputs = list(layers), list(chain(len(layers)))
+    else:
+        nodes = build_graph([_as_spec(spec) for spec in layers], geometry_only=True)
+        parsed, inputs = [node.layer for node in nodes], [node.inputs for node in nodes]
+    return parsed, [None] * len(parsed), inputs, _first_ndim(parsed)
+
+
+def _as_spec(spec: Any) -> Any:
+    if isinstance(spec, _layers.Layer):
+        return {"type": spec.type, **dict(spec.given)}
+    return spec
+
+
+def _first_ndim(parsed: Sequence[_layers.Layer]) -> int | None:
+    return next((layer.ndim for layer in parsed if layer.ndim is not None), None)
+
+
+def _extreme(values: Sequence[Any], *, low: bool) -> Any:
+    if len(values) == 1:
+        return values[0]
+    if not all(type(v) is int for v in values) and any(is_symbolic(v) for v in values):
+        return sympy.Min(*values) if low else sympy.Max(*values)
+    return min(values) if low else max(values)
+
+
+def _grow(field: _Field, geometry: Any) -> _Field:
+    """The field after one layer of ``(kernel, stride, left padding, dilation)`` per dimension."""
+    if field is None or geometry is None:
+        return None
+    if geometry is _layers.IDENTITY:
+        return field
+    strides, spans = field
+    new_strides, new_spans = [], []
+    for (k, s, p, d), S, pairs in zip(geometry, strides, spans):
+        reach = effective_kernel_size(k, dilation=d) - 1
+        new_spans.append(frozenset((start - p * S, size + reach * S) for start, size in pairs))
+        new_strides.append(S * check_positive_int("stride", s))
+    return tuple(new_strides), tuple(new_spans)
+
+
+def _meet(fields: Sequence[_Field]) -> _Field:
+    """Branches joining: every path kept; undefined when the effective strides differ."""
+    known = [f for f in fields if f is not None]
+    if len(known) < len(fields):
+        return None
+    strides = known[0][0]
+    if any(not all(_same(a, b) for a, b in zip(strides, other[0])) for other in known[1:]):
+        return None
+    return strides, tuple(frozenset().union(*(f[1][i] for f in known)) for i in range(len(strides)))
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(sympy.simplify(a - b) == 0) if is_symbolic(a) or is_symbolic(b) else bool(a == b)
+
+
+def _record(layer: _layers.Layer, field: _Field) -> ReceptiveField | None:
+    if field is None:
+        return None
+    strides, spans = field
+    r, P, aligned = [], [], True
+    for pairs in spans:
+        first = _extreme([start for start, _ in pairs], low=True)
+        r.append(_extreme([start + size - first for start, size in pairs], low=False))
+        P.append(-first)
+        # the centre of a path's field is start + (size - 1)/2: compare 2*start + size
+        if len(pairs) > 1:
+            centres = {2 * start + size for start, size in pairs}
+            aligned = aligned and len({sympy.expand(c) if is_symbolic(c) else c for c in centres}) == 1
+    centre = tuple(_half(r_i - 1) - P_i for r_i, P_i in zip(r, P))
+    return ReceptiveField(index=layer.index, name=layer.type, r=tuple(r), S=strides, P=tuple(P), centre=centre,
+                          aligned=aligned)
 
 
 def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
@@ -129,15 +213,16 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
 
     Parameters
     ----------
-    layers : Network or list of dict
-        A :class:`convmath.Network`, or layer dicts as a ``Network`` takes
-        them (no input shape needed; ``in_channels`` and ``out_channels`` do
-        not matter here and may be left out of convolutions).
+    layers : Network, anything with ``layers`` and ``in_shapes``, or list of dict
+        A :class:`convmath.Network` (or any object with ``layers``,
+        ``in_shapes`` and optionally ``inputs``), or layer dicts and blocks as
+        a ``Network`` takes them (no input shape needed; ``in_channels`` and
+        ``out_channels`` do not matter here and may be left out of convolutions).
 
     Returns
     -------
     tuple of ReceptiveField or None
-        One record per layer; ``None`` where a receptive field is not defined
+        One record per layer (and per join of a block with branches); ``None`` where a receptive field is not defined
         (from a ``Flatten``, ``Linear`` or transposed convolution on, or an
         adaptive pooling with unequal windows; and for a list of element-wise
         layers only, where nothing fixes the number of spatial dimensions).
@@ -185,29 +270,27 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
     ...                        {"type": "Conv1d", "kernel_size": k2, "stride": s2, "padding": p2}])[-1]
     >>> two.r, two.S, two.P
     ((k1 + s1*(k2 - 1),), (s1*s2,), (p1 + p2*s1,))
+
+    Through branches, the largest field over the paths: a 3-wide and a 5-wide
+    convolution side by side, both centred, then one whose 2-wide kernel is
+    not centred (paths disagree on the centre: misaligned):
+
+    >>> conv = lambda k, p: {"type": "Conv1d", "kernel_size": k, "padding": p}
+    >>> cat = receptive_field([{"type": "Concat", "branch": [[conv(3, 1)], [conv(5, 2)]]}])[-1]
+    >>> cat.r, cat.P, cat.aligned
+    ((5,), (2,), True)
+    >>> receptive_field([{"type": "Add", "branch": [[conv(2, 0)], []]}])[-1].aligned
+    False
     """
-    parsed, in_shapes, ndim = _prepare(layers)
-    records: list[ReceptiveField | None] = []
+    parsed, in_shapes, inputs, ndim = _prepare(layers)
     if ndim is None or ndim < 1:
         return tuple(None for _ in parsed)
-    r: tuple[Any, ...] = (1,) * ndim
-    S: tuple[Any, ...] = (1,) * ndim
-    P: tuple[Any, ...] = (0,) * ndim
-    defined = True
-    for layer, in_shape in zip(parsed, in_shapes):
-        if defined and layer.ndim is not None and layer.ndim != ndim and layer.family != "linear":
+    fields: list[_Field] = [((1,) * ndim, (frozenset({(0, 1)}),) * ndim)]
+    for layer, in_shape, sources in zip(parsed, in_shapes, inputs):
+        if layer.ndim is not None and layer.ndim != ndim and layer.family != "linear" and fields[sources[0]] is not None:
             raise ConvMathError(f"{layer.context}: works on {layer.ndim} spatial dimensions but the stack has {ndim}")
-        geometry = _layers.layer_geometry(layer, in_shape) if defined else None
-        if geometry is None:
-            defined = False
-            records.append(None)
-            continue
-        if geometry is not _layers.IDENTITY:
-            grown = []
-            for (k, s, p, d), r_i, S_i, P_i in zip(geometry, r, S, P):
-                k_eff = effective_kernel_size(k, dilation=d)
-                grown.append((r_i + (k_eff - 1) * S_i, S_i * check_positive_int("stride", s), P_i + p * S_i))
-            r, S, P = (tuple(v) for v in zip(*grown))
-        centre = tuple(_half(r_i - 1) - P_i for r_i, P_i in zip(r, P))
-        records.append(ReceptiveField(index=layer.index, name=layer.type, r=r, S=S, P=P, centre=centre))
-    return tuple(records)
+        if layer.family == "join":
+            fields.append(_meet([fields[i] for i in sources]))
+        else:
+            fields.append(_grow(fields[sources[0]], _layers.layer_geometry(layer, in_shape)))
+    return tuple(_record(layer, field) for layer, field in zip(parsed, fields[1:]))

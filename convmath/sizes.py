@@ -40,6 +40,7 @@ from ._validate import (
 from .errors import ConvMathError
 
 __all__ = [
+    "effective_kernel_size",
     "conv_output_size",
     "conv_transpose_output_size",
     "pool_output_size",
@@ -53,11 +54,31 @@ Padding = Union[int, tuple[int, int], Literal["valid", "same", "full"]]
 PADDING_STRINGS = ("valid", "same", "full")
 
 
-def _floordiv(a: IntLike, b: IntLike) -> IntLike:
-    """``a // b`` for ints, ``floor(a / b)`` for symbols."""
+def floordiv(a: IntLike, b: IntLike) -> IntLike:
+    """``a // b`` for ints, ``floor(a / b)`` for symbols: the one floor division of the formulas.
+
+    Parameters
+    ----------
+    a, b : int or sympy.Expr
+        Numerator and denominator.
+
+    Returns
+    -------
+    int or sympy.Expr
+        An exact int when both are ints, else a sympy ``floor``.
+
+    Examples
+    --------
+    >>> from convmath.symbols import n, s
+    >>> floordiv(29, 2), floordiv(-3, 2), floordiv(n, s)
+    (14, -2, floor(n/s))
+    """
     if is_symbolic(a) or is_symbolic(b):
         return sympy.floor(sympy.sympify(a) / b)
     return a // b
+
+
+_floordiv = floordiv  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def _per_dimension(fn: Callable[..., IntLike], n: Any, kernel_size: Any, **options: Any) -> Any:
@@ -87,6 +108,38 @@ def _per_dimension(fn: Callable[..., IntLike], n: Any, kernel_size: Any, **optio
     return tuple(
         fn(n[i], ks[i], **{name: values[i] for name, values in spread_opts.items()}) for i in range(ndim)
     )
+
+
+def effective_kernel_size(kernel_size: IntLike, *, dilation: IntLike = 1) -> IntLike:
+    r"""Span of a dilated kernel: :math:`d (k - 1) + 1` inputs.
+
+    The one span formula: output sizes, window checks and receptive fields all use it.
+
+    Parameters
+    ----------
+    kernel_size : int or sympy.Expr
+        Kernel size ``k``.
+    dilation : int or sympy.Expr, optional
+        Dilation ``d`` (default 1).
+
+    Returns
+    -------
+    int or sympy.Expr
+
+    Examples
+    --------
+    >>> effective_kernel_size(3, dilation=2)      # 2*(3 - 1) + 1
+    5
+    >>> from convmath import k, d
+    >>> effective_kernel_size(k, dilation=d)
+    d*(k - 1) + 1
+    """
+    return _span(check_positive_int("kernel_size", kernel_size), check_positive_int("dilation", dilation))
+
+
+def _span(kernel_size: IntLike, dilation: IntLike) -> IntLike:
+    """:func:`effective_kernel_size` of arguments already checked."""
+    return dilation * (kernel_size - 1) + 1
 
 
 def same_padding(kernel_size: IntLike, *, dilation: IntLike = 1) -> tuple[IntLike, IntLike]:
@@ -125,7 +178,7 @@ def same_padding(kernel_size: IntLike, *, dilation: IntLike = 1) -> tuple[IntLik
     """
     kernel_size = check_positive_int("kernel_size", kernel_size)
     dilation = check_positive_int("dilation", dilation)
-    total = dilation * (kernel_size - 1)
+    total = _span(kernel_size, dilation) - 1
     left = _floordiv(total, 2)
     return left, total - left
 
@@ -147,16 +200,21 @@ def resolve_padding(
     Traceback (most recent call last):
     ...
     convmath.errors.ConvMathError: padding='same' requires stride=1, not stride=2
+    >>> from convmath import s
+    >>> resolve_padding("same", 3, stride=s)
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: padding='same' requires stride=1, not stride=s
     """
     if isinstance(padding, str):
         check_choice("padding", padding, PADDING_STRINGS, extra=", an integer or a (left, right) pair")
         if padding == "valid":
             return 0, 0
         if padding == "same":
-            if not is_symbolic(stride) and stride != 1:
+            if stride != 1:  # a symbolic stride too: 'same' holds only at s = 1, so no formula is given for it
                 raise ConvMathError(f"padding='same' requires stride=1, not stride={stride}")
             return same_padding(kernel_size, dilation=dilation)
-        full = dilation * (kernel_size - 1)
+        full = _span(kernel_size, dilation) - 1
         return full, full
     if isinstance(padding, (tuple, list)):
         if len(padding) != 2:
@@ -198,9 +256,9 @@ def _check_fits(n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel
 def _conv_output_size_1d(n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any) -> IntLike:
     n, kernel_size, stride, dilation = _check_window(n, kernel_size, stride, dilation)
     left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
-    span = dilation * (kernel_size - 1) + 1
+    span = _span(kernel_size, dilation)
     _check_fits(n, left, right, span, kernel_size, dilation)
-    return _floordiv(n + left + right - dilation * (kernel_size - 1) - 1, stride) + 1
+    return _floordiv(n + left + right - span, stride) + 1
 
 
 def conv_output_size(
@@ -319,7 +377,7 @@ def _conv_transpose_output_size_1d(
             raise ConvMathError(
                 f"output_padding={output_padding} must be smaller than stride={stride} or dilation={dilation}"
             )
-    out = (n - 1) * stride - left - right + dilation * (kernel_size - 1) + output_padding + 1
+    out = (n - 1) * stride - left - right + _span(kernel_size, dilation) + output_padding
     if not is_symbolic(out) and out < 1:
         raise ConvMathError(
             f"padding={padding} removes more than the transposed convolution produces: "
@@ -406,20 +464,24 @@ def _pool_output_size_1d(
         raise ConvMathError(
             f"padding={padding} must be at most half the kernel size, kernel_size // 2 = {kernel_size // 2}"
         )
-    span = dilation * (kernel_size - 1) + 1
-    if not any(is_symbolic(v) for v in (n, padding, span)) and n + 2 * padding < span:
+    span = _span(kernel_size, dilation)
+    numerator = n + 2 * padding - span
+    if not ceil_mode:
+        out = _floordiv(numerator, stride) + 1
+    else:
+        out = _floordiv(numerator + stride - 1, stride) + 1
+        # PyTorch keeps the last window only if it starts inside the input or the left padding.
+        if any(is_symbolic(v) for v in (out, n, padding, stride)):
+            out = sympy.Piecewise((out - 1, (out - 1) * stride >= n + padding), (out, True))
+        elif (out - 1) * stride >= n + padding:
+            out -= 1
+    if not is_symbolic(out) and out < 1:
         raise ConvMathError(
             f"input n={n} with padding={padding} is smaller than the window "
             f"(kernel_size={kernel_size}, dilation={dilation}, spanning {span})"
+            + ("" if ceil_mode else "; with ceil_mode=False no window fits")
         )
-    numerator = n + 2 * padding - dilation * (kernel_size - 1) - 1
-    if not ceil_mode:
-        return _floordiv(numerator, stride) + 1
-    out = _floordiv(numerator + stride - 1, stride) + 1
-    # The last window must start inside the input or the left padding.
-    if is_symbolic(out) or is_symbolic(n) or is_symbolic(padding) or is_symbolic(stride):
-        return sympy.Piecewise((out - 1, (out - 1) * stride >= n + padding), (out, True))
-    return out - 1 if (out - 1) * stride >= n + padding else out
+    return out
 
 
 def pool_output_size(
@@ -458,7 +520,9 @@ def pool_output_size(
     .. math:: o = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1
 
     With ``ceil_mode`` the floor becomes a ceiling, and the last window is
-    dropped when :math:`(o - 1) s \ge n + p`.
+    dropped when :math:`(o - 1) s \ge n + p`. As in PyTorch, an output of at
+    least one window is required: with ``ceil_mode`` an input smaller than
+    the window still gives one output (the window starts inside the input).
 
     Examples
     --------
@@ -472,6 +536,8 @@ def pool_output_size(
     3
     >>> pool_output_size(5, 2, padding=1, ceil_mode=True)  # ceil gives 4, but window 4 would start in the right padding
     3
+    >>> pool_output_size(2, 4, ceil_mode=True)    # PyTorch: max_pool1d(ones(1, 1, 2), 4, ceil_mode=True) has size 1
+    1
     >>> pool_output_size(3, 4, padding=3)
     Traceback (most recent call last):
     ...
@@ -554,8 +620,14 @@ _SOLVABLE: dict[str, dict[str, Any]] = {
         "defaults": {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False},
     },
 }
-# +1: the output grows with the unknown; -1: it shrinks.
-_DIRECTION = {"n": 1, "padding": 1, "output_padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1}
+# Per formula, +1: the output never shrinks as the unknown grows; -1: it never grows.
+# A transposed convolution runs the other way: a larger kernel, stride or dilation
+# gives a larger output, a larger padding a smaller one.
+_DIRECTIONS: dict[str, dict[str, int]] = {
+    "conv": {"n": 1, "padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1},
+    "pool": {"n": 1, "padding": 1, "kernel_size": -1, "stride": -1, "dilation": -1},
+    "conv_transpose": {"n": 1, "padding": -1, "output_padding": 1, "kernel_size": 1, "stride": 1, "dilation": 1},
+}
 _MINIMUM = {"n": 1, "kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0}
 
 
@@ -601,11 +673,17 @@ def solve_for(name: str, *, layer: str = "conv", bound: int = 1024, **known: Any
 
     >>> solve_for("stride", n=224, kernel_size=11, padding=2, output=55)
     [4]
+
+    A transposed convolution grows with its kernel: which kernel takes 16 to 32 with stride 2, padding 1?
+
+    >>> solve_for("kernel_size", layer="conv_transpose", n=16, stride=2, padding=1, output=32)  # 15*2 - 2 + k = 32
+    [4]
     """
     layer = check_choice("layer", layer, tuple(_SOLVABLE))
     spec = _SOLVABLE[layer]
     unknowns = ("n", "kernel_size", *spec["defaults"].keys())
-    unknowns = tuple(u for u in unknowns if u in _DIRECTION)
+    directions = _DIRECTIONS[layer]
+    unknowns = tuple(u for u in unknowns if u in directions)
     check_choice("name", name, unknowns)
     bound = check_positive_int("bound", bound)
     if "output" not in known:
@@ -621,7 +699,7 @@ def solve_for(name: str, *, layer: str = "conv", bound: int = 1024, **known: Any
         if key != name and key not in known:
             raise ConvMathError(f"solve_for({name!r}, ...) needs {key}=...")
     arguments = {**spec["defaults"], **known}
-    direction = _DIRECTION[name]
+    direction = directions[name]
     solutions: list[int] = []
     for value in range(_MINIMUM[name], bound + 1):
         arguments[name] = value

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import layers as _layers
 from .counting import CONVENTIONS
 from ._validate import check_choice
-from .receptive import receptive_field
+from .receptive import HasLayers, receptive_field
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -52,6 +52,12 @@ class SummaryRow:
     """Effective stride per spatial dimension, None where not defined."""
     P: tuple[Any, ...] | None
     """Effective padding per spatial dimension, None where not defined."""
+    block: str = ""
+    """Dotted path of the layer in a network with blocks (``"layer1.0.body.0"``), empty in a plain sequence."""
+    depth: int = 0
+    """Nesting depth of the block (0 at the top): the text table indents by it."""
+    aligned: bool = True
+    """False where paths through branches disagree on the receptive field's centre (Araujo et al.)."""
 
 
 @dataclass(frozen=True)
@@ -79,12 +85,23 @@ class Summary:
         check_choice("format", format, FORMATS)
         return {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex, "json": self.to_json}[format]()
 
-    def _cells(self) -> list[list[str]]:
-        return [[row.name, _shape(row.output_shape), _count(row.params), _count(row.macs),
-                 _dims(row.r), _dims(row.S), _dims(row.P)] for row in self.rows]
+    @property
+    def has_blocks(self) -> bool:
+        """True when some row sits in a named block: the tables then add a ``Block`` column."""
+        return any(row.block for row in self.rows)
+
+    def _cells(self, *, indent: bool = False) -> list[list[str]]:
+        cells = []
+        for row in self.rows:
+            name = ("  " * row.depth if indent else "") + row.name
+            r = _dims(row.r) + ("" if row.aligned else " (misaligned)")
+            cells.append([name, _shape(row.output_shape), _count(row.params), _count(row.macs), r, _dims(row.S),
+                          _dims(row.P), *([row.block] if self.has_blocks else [])])
+        return cells
 
     def _header(self) -> list[str]:
-        return ["Layer (type-idx)", "Output Shape", "Param #", _MACS_TITLE[self.convention], "r", "S", "P"]
+        return ["Layer (type-idx)", "Output Shape", "Param #", _MACS_TITLE[self.convention], "r", "S", "P",
+                *(["Block"] if self.has_blocks else [])]
 
     def _totals(self) -> list[str]:
         return [f"Input shape: {_shape(self.input_shape)}", f"Total params: {_count(self.total_params, zero='0')}",
@@ -108,7 +125,7 @@ class Summary:
         Total mult-adds: 180
         ========================================================================
         """
-        table = [self._header(), *self._cells()]
+        table = [self._header(), *self._cells(indent=True)]
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
         rule = "=" * max(72, max(len(line) for line in lines))
@@ -118,7 +135,8 @@ class Summary:
     def to_markdown(self) -> str:
         """A GitHub-flavoured Markdown table followed by the totals."""
         header = self._header()
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", "---", "---:", "---:", "---:", "---:", "---:"]) + "|"]
+        aligns = ["---", "---", "---:", "---:", "---:", "---:", "---:", *(["---"] if self.has_blocks else [])]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in self._cells()]
         title = [f"**{self.name}**", ""] if self.name else []
         return "\n".join([*title, *lines, "", *(f"- {t}" for t in self._totals())])
@@ -147,19 +165,21 @@ class Summary:
             return text.replace("\\", r"\textbackslash{}").replace("&", r"\&").replace("%", r"\%").replace("#", r"\#").replace("_", r"\_")
 
         head = [esc(h) if h not in ("r", "S", "P") else f"${h}$" for h in self._header()]
-        lines = [r"\begin{tabular}{llrrlll}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
+        columns = "llrrlll" + ("l" if self.has_blocks else "")
+        lines = [rf"\begin{{tabular}}{{{columns}}}", r"\hline", " & ".join(head) + r" \\", r"\hline"]
         for row, cells in zip(self.rows, self._cells()):
             cells = [esc(cells[0]), tex_shape(row.output_shape), *(esc(c) for c in cells[2:])]
             lines.append(" & ".join(cells) + r" \\")
         totals = (f"Input shape: {tex_shape(self.input_shape)}; total params: {esc(_count(self.total_params, zero='0'))}; "
                   f"total {_MACS_TITLE[self.convention].lower()}: {esc(_count(self.total_macs, zero='0'))}")
-        lines += [r"\hline", rf"\multicolumn{{7}}{{l}}{{{totals}}} \\", r"\hline", r"\end{tabular}"]
+        lines += [r"\hline", rf"\multicolumn{{{len(columns)}}}{{l}}{{{totals}}} \\", r"\hline", r"\end{tabular}"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with the same names as the attributes (sympy values as strings)."""
         rows = [{"index": r.index, "name": r.name, "type": r.type, "output_shape": _plain(r.output_shape),
-                 "params": _plain(r.params), "macs": _plain(r.macs), "r": _plain(r.r), "S": _plain(r.S), "P": _plain(r.P)}
+                 "params": _plain(r.params), "macs": _plain(r.macs), "r": _plain(r.r), "S": _plain(r.S), "P": _plain(r.P),
+                 "block": r.block, "depth": r.depth, "aligned": r.aligned}
                 for r in self.rows]
         return {"name": self.name, "input_shape": _plain(self.input_shape), "convention": self.convention,
                 "rows": rows, "total_params": _plain(self.total_params), "total_macs": _plain(self.total_macs)}
@@ -200,6 +220,11 @@ def _dims(values: tuple[Any, ...] | None) -> str:
     return _layers.shape_str(values)
 
 
+def _display_paths(network: HasLayers) -> list[str]:
+    """Each layer's block, for the Block column: its dotted path without the last part (its own name)."""
+    return [layer.path.rpartition(".")[0] for layer in network.layers]
+
+
 def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary:
     """Rows and totals for ``network`` (see :meth:`convmath.Network.summary`).
 
@@ -233,6 +258,7 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
     convention = check_choice("convention", convention, CONVENTIONS)
     fields = receptive_field(network)
     batch = network.batch_size
+    paths = _display_paths(network)
     rows = []
     for layer, in_shape, out_shape, rf in zip(network.layers, network.in_shapes, network.out_shapes, fields):
         macs = _layers.layer_macs(layer, in_shape, convention=convention)
@@ -246,6 +272,9 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
             r=None if rf is None else rf.r,
             S=None if rf is None else rf.S,
             P=None if rf is None else rf.P,
+            block=paths[layer.index - 1],
+            depth=paths[layer.index - 1].count(".") + 1 if paths[layer.index - 1] else 0,
+            aligned=True if rf is None else rf.aligned,
         ))
     input_shape = network.input_shape if batch is None else (batch, *network.input_shape)
     return Summary(

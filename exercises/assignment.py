@@ -6,12 +6,18 @@ An assignment is a TOML file::
     title = "Convolution arithmetic"  # or a table: title = { en = "...", zh = "..." }
     course = "CS 231"
     locales = ["zh", "en"]            # or locale = "zh"; the first is the main one
+    reveal = "always"                 # feedback: "always" | "diagnosis" | "never" (see Assignment.reveal)
 
     [[slots]]
     id = "q1"                         # a Python identifier, unique
     family = "corr2d_by_hand"         # see ``convmath preview --list``
     difficulty = 1                    # one of the family's levels (default 1)
-    points = 4                        # total of the slot (default: the family's)
+    points = 4                        # total of the slot (default: the family's), exact:
+                                      # three parts of a 4-point slot are 4/3 each
+    part_points = { a = 2, b = 1 }    # points of single parts (optional), then scaled to points
+    carry_forward = true              # later parts credited when they follow from the student's
+                                      # own earlier answers (default: on where the family
+                                      # declares it, e.g. network_table; a number = the credit)
     options = { channels = 2 }        # family options (default none); implement_function
                                       # also takes forbidden_imports = ["torch", ...]
 
@@ -29,6 +35,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
+from fractions import Fraction
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,7 @@ from typing import Any
 from convmath._validate import fmt
 from convmath.errors import ConvMathError
 
-from .model import LOCALES, Exercise
+from .model import LOCALES, Exercise, Points, as_points
 
 __all__ = [
     "Slot",
@@ -48,6 +55,7 @@ __all__ = [
     "read_secret",
     "build_exercises",
     "SAFE_ID",
+    "REVEAL",
 ]
 
 #: Student and assignment ids: safe file-name characters, not starting with a dot.
@@ -55,8 +63,10 @@ SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: Slot ids are also Python identifiers (they suffix answer names).
 SLOT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
-_TOP_KEYS = {"id", "title", "course", "locale", "locales", "slots"}
-_SLOT_KEYS = {"id", "family", "difficulty", "points", "options"}
+_TOP_KEYS = {"id", "title", "course", "locale", "locales", "slots", "reveal"}
+#: What feedback may reveal (``reveal =`` in the assignment, ``--reveal`` on ``convmath grade``).
+REVEAL = ("never", "diagnosis", "always")
+_SLOT_KEYS = {"id", "family", "difficulty", "points", "part_points", "options", "carry_forward"}
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,18 @@ class Slot:
     difficulty: int = 1
     """Difficulty level, one of the family's levels."""
 
-    points: float | None = None
-    """Total points of the slot; the parts' points are scaled to it. ``None``
-    keeps the family's own points."""
+    points: Points | None = None
+    """Total points of the slot, exact; the parts' points are scaled to it. ``None``
+    keeps the family's own points (or the sum of ``part_points``)."""
+
+    part_points: Mapping[str, Points] = field(default_factory=dict)
+    """Points of individual parts (part key -> points), before scaling to ``points``."""
+
+    carry_forward: Points | None = None
+    """Error carried forward: the credit (0..1) of a later part that follows from the
+    student's own wrong earlier answers, in families whose parts declare how they
+    follow (``network_table``); ``None``: the family's default (full credit where
+    declared), ``0``: off (``carry_forward = false``)."""
 
     options: Mapping[str, Any] = field(default_factory=dict)
     """Family options, passed to the family unchanged."""
@@ -98,6 +117,11 @@ class Assignment:
 
     slots: tuple[Slot, ...]
     """The slots, in order."""
+
+    reveal: str = "always"
+    """What feedback reveals: ``"always"`` (the expected value and the diagnosis),
+    ``"diagnosis"`` (the misconception, not the expected value) or ``"never"``
+    (correct or not, and the kind of reason only)."""
 
     @property
     def locale(self) -> str:
@@ -162,10 +186,11 @@ def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
 
     where = f"slot {index + 1}: "
     if not isinstance(raw, dict):
-        raise ConvMathError(f"{where}must be a table with id, family, difficulty, points, options")
+        raise ConvMathError(f"{where}must be a table with id, family, difficulty, points, part_points, options, carry_forward")
     unknown = sorted(set(raw) - _SLOT_KEYS)
     if unknown:
-        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, difficulty, points, options")
+        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, difficulty, points, part_points, "
+                            "options, carry_forward")
     if "id" not in raw:
         raise ConvMathError(f"{where}has no id")
     slot_id = raw["id"]
@@ -184,15 +209,38 @@ def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
     if isinstance(difficulty, bool) or difficulty not in allowed:
         levels = ", ".join(str(d) for d in allowed)
         raise ConvMathError(f"{where}{fmt('difficulty', difficulty)} is not allowed for family {family!r}; use one of {levels}")
-    points = raw.get("points")
-    if points is not None:
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points) or points <= 0:
-            raise ConvMathError(f"{where}{fmt('points', points)} must be a positive number")
-        points = float(points)
+    points = _check_points(where, "points", raw.get("points"))
+    part_points = raw.get("part_points", {})
+    if not isinstance(part_points, dict):
+        raise ConvMathError(f"{where}{fmt('part_points', part_points)} must be a table of part = points, e.g. {{ a = 2, b = 1 }}")
+    part_points = {str(k): _check_points(where, f"part_points.{k}", v) for k, v in part_points.items()}
+    carry = raw.get("carry_forward")
+    if carry is not None:
+        if carry is True or carry is False:
+            carry = Points(int(carry))
+        elif isinstance(carry, (int, float)) and math.isfinite(carry) and 0 <= carry <= 1:
+            carry = as_points(carry)
+        else:
+            raise ConvMathError(f"{where}{fmt('carry_forward', carry)} must be true, false or a credit from 0 to 1")
     options = raw.get("options", {})
     if not isinstance(options, dict):
         raise ConvMathError(f"{where}{fmt('options', options)} must be a table")
-    return Slot(id=slot_id, family=family, difficulty=int(difficulty), points=points, options=options)
+    return Slot(id=slot_id, family=family, difficulty=int(difficulty), points=points, options=options,
+                part_points=part_points, carry_forward=carry)
+
+
+def _check_points(where: str, name: str, points: Any) -> Points | None:
+    if points is None:
+        return None
+    if isinstance(points, bool) or not isinstance(points, (int, float, str)):
+        raise ConvMathError(f"{where}{fmt(name, points)} must be a positive number")
+    try:
+        value = as_points(points)
+    except (ValueError, ZeroDivisionError):
+        raise ConvMathError(f"{where}{fmt(name, points)} must be a positive number") from None
+    if value <= 0:
+        raise ConvMathError(f"{where}{fmt(name, points)} must be a positive number")
+    return value
 
 
 def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> Assignment:
@@ -223,7 +271,7 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
     """
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise ConvMathError(f"key {unknown[0]!r} is not allowed; use id, title, course, locale(s), slots")
+        raise ConvMathError(f"key {unknown[0]!r} is not allowed; use id, title, course, locale(s), reveal, slots")
     if "id" not in data:
         raise ConvMathError("the assignment has no id")
     assignment_id = _check_safe_id("id", data["id"])
@@ -239,7 +287,10 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
         raise ConvMathError("the assignment has no slots; add [[slots]] tables")
     seen: set[str] = set()
     slots = tuple(_parse_slot(i, raw, seen) for i, raw in enumerate(raw_slots))
-    assignment = Assignment(id=assignment_id, title=title, course=course, locales=locales, slots=slots)
+    reveal = data.get("reveal", "always")
+    if reveal not in REVEAL:
+        raise ConvMathError(f"{fmt('reveal', reveal)} is not allowed; use one of {', '.join(repr(r) for r in REVEAL)}")
+    assignment = Assignment(id=assignment_id, title=title, course=course, locales=locales, slots=slots, reveal=reveal)
     if check_options:
         for slot in slots:
             _generate_slot(slot, 0)
@@ -281,7 +332,7 @@ def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignme
     ... points = 2
     ... ''', encoding="utf-8")
     >>> a = load_assignment(folder / "week1.toml")
-    >>> a.locale, a.title["zh"], [(slot.id, slot.family, slot.points) for slot in a.slots]
+    >>> a.locale, a.title["zh"], [(slot.id, slot.family, float(slot.points)) for slot in a.slots]
     ('zh', '卷积', [('q1', 'conv_output_size', 2.0)])
     >>> _ = (folder / "bad.toml").write_text('id = "week1"\\nslots = 3\\n')
     >>> load_assignment(folder / "bad.toml")
@@ -295,6 +346,8 @@ def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignme
             data = tomllib.load(handle)
     except OSError as err:
         raise ConvMathError(f"{path}: cannot read the assignment ({err.strerror})") from err
+    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
+        raise ConvMathError(f"{path}: the assignment must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConvMathError(f"{path}: not valid TOML ({err})") from err
     try:
@@ -409,11 +462,21 @@ def _generate_slot(slot: Slot, seed: int) -> Exercise:
         raise ConvMathError(f"slot {slot.id!r} (family {slot.family!r}): {err}") from err
 
 
-def _scale_points(exercise: Exercise, points: float | None) -> Exercise:
-    total = exercise.points
-    if points is None or total <= 0 or math.isclose(total, points):
-        return exercise
-    parts = tuple(dataclasses.replace(part, points=part.points * points / total) for part in exercise.parts)
+def _scale_points(exercise: Exercise, points: Any, part_points: Mapping[str, Any] | None = None) -> Exercise:
+    """The exercise with exact points: each part's from ``part_points`` (part key -> points) when given,
+    then all scaled so the slot totals ``points`` exactly (rationals: three parts of a 4-point slot are 4/3 each)."""
+    parts = exercise.parts
+    if part_points:
+        keys = [part.key for part in parts]
+        unknown = sorted(set(part_points) - set(keys))
+        if unknown:
+            raise ConvMathError(f"part_points key {unknown[0]!r} is not a part of family {exercise.family!r}; "
+                                f"use {', '.join(repr(k) for k in keys)}")
+        parts = tuple(dataclasses.replace(part, points=as_points(part_points[part.key])) if part.key in part_points
+                      else part for part in parts)
+    total = sum((part.points for part in parts), Fraction(0))
+    if points is not None and total > 0 and total != as_points(points):
+        parts = tuple(dataclasses.replace(part, points=Points(part.points * as_points(points) / total)) for part in parts)
     return dataclasses.replace(exercise, parts=parts)
 
 
@@ -477,8 +540,8 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     ...     {"id": "q1", "family": "convolution_vs_correlation", "points": 3},
     ...     {"id": "q2", "family": "convolution_vs_correlation", "points": 3}]})
     >>> built = build_exercises(a, b"0123456789abcdef", "alice")
-    >>> [round(ex.points, 6) for _, ex in built]
-    [3.0, 3.0]
+    >>> [ex.points == 3 for _, ex in built], [str(p.points) for p in built[1][1].parts]   # exactly 3 = 3/2 + 3/2
+    ([True, True], ['3/2', '3/2'])
     >>> names = [p.answer.name for _, ex in built for p in ex.parts]
     >>> len(names) == len(set(names))
     True
@@ -492,7 +555,7 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     used: set[str] = set()
     for slot in assignment.slots:
         seed = variant_seed(bytes(secret), assignment.id, student_id, slot.id)
-        exercise = _scale_points(_generate_slot(slot, seed), slot.points)
+        exercise = _scale_points(_generate_slot(slot, seed), slot.points, slot.part_points)
         for index, part in enumerate(exercise.parts):
             name = part.answer.name
             if name in used:

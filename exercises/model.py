@@ -11,16 +11,60 @@ the family again with the same seed and gets an equal :class:`Exercise`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
-__all__ = ["AnswerKind", "AnswerSpec", "WrongAnswer", "Part", "Exercise", "LOCALES"]
+__all__ = ["AnswerKind", "AnswerSpec", "WrongAnswer", "Part", "Exercise", "LOCALES", "Points", "as_points"]
 
 #: Locales every prompt, solution and feedback text exists in.
 LOCALES: tuple[str, ...] = ("en", "zh")
 
 AnswerKind = Literal["integer", "shape", "array", "expression", "function", "choice"]
+
+
+class Points(Fraction):
+    """An exact number of points (a :class:`fractions.Fraction`) that formats like a float.
+
+    Totals are exact sums (three parts of 4/3 make 4, not 4.000000000000001);
+    ``f"{p:g}"`` and ``float(p)`` work as for a float.
+
+    Examples
+    --------
+    >>> p = Points(4, 3)
+    >>> p * 3 == 4, f"{p:.2f}", float(p + p + p)
+    (True, '1.33', 4.0)
+    """
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec)
+
+
+def as_points(value: Any) -> Points:
+    """Points from an int, a Fraction, a decimal string or a float (read as the decimal it prints as).
+
+    Examples
+    --------
+    >>> as_points(2), as_points(1.5), as_points("4/3"), as_points(0.1) == Fraction(1, 10)
+    (Points(2, 1), Points(3, 2), Points(4, 3), True)
+    >>> as_points(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: points=nan must be a finite number
+    """
+    if isinstance(value, Points):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"points={value!r} must be a number, not a bool")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"points={value!r} must be a finite number")
+        value = repr(value)
+    return Points(Fraction(value))
 
 
 @dataclass(frozen=True)
@@ -52,6 +96,11 @@ class AnswerSpec:
     ``"positive_integer"``, ``"nonnegative_integer"``, ``"positive_real"``,
     ``"real"``. Only these names may appear in the student's expression."""
 
+    bounds: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    """For ``expression`` answers: where the prompt says the answer holds, as
+    symbol -> ``(low, high)`` inclusive (``None``: open), e.g. ``{"t": (3, None)}``
+    for "for t >= 3". The answer is compared only there (see :mod:`exercises.domains`)."""
+
     signature: str = ""
     """For ``function`` answers: the signature shown to the student, e.g.
     ``"corr2d(X, K)"``."""
@@ -68,6 +117,12 @@ class AnswerSpec:
 
     choices: tuple[str, ...] = ()
     """For ``choice`` answers: the allowed keys, in display order."""
+
+    option_values: Mapping[str, Any] = field(default_factory=dict)
+    """For ``choice`` answers whose options stand for values (kernels that give a
+    result): key -> the value the option gives. Exactly one option's value may
+    pass the comparison of an ``array`` answer (``rtol``/``atol``) with the right
+    option's value; :mod:`exercises.selftest` checks it."""
 
     forbidden_imports: tuple[str, ...] = ()
     """Modules the student may not import for this part (implement-a-function
@@ -99,8 +154,8 @@ class Part:
     answer: AnswerSpec
     """What is defined and how it is checked."""
 
-    points: float
-    """Points this part is worth."""
+    points: Points
+    """Points this part is worth, exact (an int, float or Fraction given is converted, see :func:`as_points`)."""
 
     wrong_answers: tuple[WrongAnswer, ...] = ()
     """Answers of the misconceptions that apply, each different from the right
@@ -109,6 +164,17 @@ class Part:
     solution_code: str = ""
     """Python source that defines ``answer.name`` correctly; it replaces the
     stub in the answer key notebook."""
+
+    carry_forward: Mapping[str, Any] = field(default_factory=dict)
+    """Error carried forward: how this part follows from earlier ones, for
+    checking it against what the student's *own* earlier answers imply.
+    ``{"from": ("a", "b"), "compute": "module:function", "credit": 1}``:
+    ``compute(*earlier answers)`` gives the value this part should have given
+    those answers (``credit`` is the fraction of the points then awarded).
+    Empty: the part is checked against the key only."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "points", as_points(self.points))
 
 
 @dataclass(frozen=True)
@@ -144,6 +210,6 @@ class Exercise:
     """Labels of the misconceptions this variant can diagnose."""
 
     @property
-    def points(self) -> float:
-        """Total points of the parts."""
-        return float(sum(part.points for part in self.parts))
+    def points(self) -> Points:
+        """Total points of the parts, exact."""
+        return Points(sum((part.points for part in self.parts), Fraction(0)))

@@ -50,12 +50,15 @@ __all__ = [
     "solution_source",
     "write_notebook",
     "SETUP_CODE",
+    "TEXT",
+    "format_points",
 ]
 
 #: The notebook-wide setup cell.
 SETUP_CODE = "import numpy as np"
 
-_TEXT = {
+#: The interface strings of notebooks and sheets, per locale (``TEXT["zh"]["solution"]``).
+TEXT = {
     "en": {
         "student": "Student",
         "points": "points",
@@ -110,10 +113,33 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _fmt_points(points: float, locale: str) -> str:
+def format_points(points: float, locale: str) -> str:
+    """A number of points as a heading shows it, in ``locale``.
+
+    Parameters
+    ----------
+    points : float
+        The points (integers print without a decimal point).
+    locale : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The number and the word, singular for exactly one point.
+
+    Examples
+    --------
+    >>> format_points(2, "en"), format_points(1, "en"), format_points(2.5, "en"), format_points(3, "zh")
+    ('2 points', '1 point', '2.5 points', '3分')
+    """
     text = f"{points:g}" if float(points).is_integer() else f"{points:.2f}".rstrip("0")
-    word = _TEXT[locale]["point" if points == 1 else "points"]
+    word = TEXT[locale]["point" if points == 1 else "points"]
     return f"{text} {word}" if locale == "en" else f"{text}{word}"
+
+
+# The module's own spellings of the two names above (kept so that edits in flight merge cleanly).
+_TEXT, _fmt_points = TEXT, format_points
 
 
 def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:

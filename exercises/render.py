@@ -28,7 +28,9 @@ from convmath._validate import check_choice
 from convmath.errors import ConvMathError
 
 from .model import LOCALES, Exercise
-from .notebook import _TEXT, _fmt_points, solution_source
+from .notebook import TEXT as _TEXT
+from .notebook import format_points as _fmt_points
+from .notebook import solution_source
 
 if TYPE_CHECKING:
     from .assignment import Assignment, Slot

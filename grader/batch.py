@@ -53,7 +53,8 @@ from typing import Any, Protocol
 
 from convmath.errors import ConvMathError
 
-from .grade import _RERUNS, GradingContext, grade_payload, refuse
+from .grade import RERUNS as _RERUNS
+from .grade import GradingContext, grade_payload, refuse
 from .gradebook import Gradebook
 from .load import named_student
 from .results import SubmissionResult

@@ -13,7 +13,8 @@ Kinds
     with a note unless ``CheckOptions(accept_integral_float=False)``; ``bool``
     is refused; a non-integral number is wrong (and may match ``no_floor``).
 ``shape``
-    A tuple or list of ints, compared exactly.
+    A tuple or list of ints, compared exactly; integral floats (``(6.0, 34.0, 34.0)``)
+    follow the rule of ``integer`` parts (accepted with a note unless refused by the option).
 ``array``
     Numbers compared with the spec's ``rtol``/``atol`` by
     :func:`convmath.testing.compare.compare` (NaN equals NaN; shapes must
@@ -37,11 +38,9 @@ Kinds
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import math
 import numbers
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -52,8 +51,9 @@ import sympy
 
 from convmath.errors import ConvMathError
 from convmath.testing.compare import Mismatch, compare, describe, fmt_value
-from convmath.testing.functions import Supports
+from convmath.testing.functions import same_signature_reference, supports_for
 from convmath.testing.runner import check_function, grader_settings, misconception_text
+from exercises.domains import POINTS, SEED, close, sample_points, value_at
 from exercises.model import Part
 
 from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
@@ -72,14 +72,24 @@ class CheckOptions:
     """Accept ``110592.0`` for ``110592`` (with a note)."""
 
     reveal_expected: bool = True
-    """Say the expected value in messages about a wrong value (shapes are always said)."""
+    """Say the expected value in messages about a wrong value (with ``reveal="always"`` only)."""
+
+    reveal: str = "always"
+    """What feedback reveals (the assignment's ``reveal``): ``"always"`` the expected value and
+    the misconception; ``"diagnosis"`` the misconception without the expected value; ``"never"``
+    correct or not and the kind of reason only (no expected value, no misconception)."""
+
+    @property
+    def show_expected(self) -> bool:
+        """Whether messages may say the expected value."""
+        return self.reveal_expected and self.reveal == "always"
 
     misconception_credit: float = 0.0
     """Fraction of the points given for a wrong answer that matches a misconception
     (``> 0`` makes such answers ``partial``)."""
 
-    expression_points: int = 60
-    """Random points at which two expressions are compared."""
+    expression_points: int = POINTS
+    """Random points at which two expressions are compared (:func:`exercises.domains.sample_points`)."""
 
     simplify_max_ops: int = 40
     """Largest expression (``sympy.count_ops``) on which ``simplify`` is also tried."""
@@ -93,7 +103,7 @@ class CheckOptions:
     max_calls: int = 300
     """Most calls of one function answer, shrinking included."""
 
-    seed: int = 0
+    seed: int = SEED
     """Seed of the random points of expression checks (fixed: every student gets the same points)."""
 
 
@@ -101,11 +111,11 @@ class CheckOptions:
 class PartResult:
     """The verdict on one answer."""
 
-    score: float
-    """Points earned."""
+    score: Fraction
+    """Points earned, exact."""
 
-    max_score: float
-    """Points the part is worth."""
+    max_score: Fraction
+    """Points the part is worth, exact."""
 
     status: Status
     """``correct``, ``incorrect``, ``partial``, ``missing`` or ``error`` (could not be evaluated)."""
@@ -128,6 +138,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{name}' is correct (given as the float {value}; an integer was expected)",
         "zh": "'{name}' 正确（给出的是浮点数 {value}，应为整数）",
     },
+    "integral_float_shape": {
+        "en": "'{name}' is correct (given with floats, {value}; a tuple of integers was expected)",
+        "zh": "'{name}' 正确（给出的是浮点数 {value}，应为整数元组）",
+    },
     "not_integer": {"en": "'{name}' must be an integer, not {what}", "zh": "'{name}' 应当是整数，而不是 {what}"},
     "wrong_integer": {"en": "'{name}' = {value} is not correct", "zh": "'{name}' = {value} 不正确"},
     "wrong_integer_reveal": {"en": "'{name}' = {value} is not correct; expected {expected}",
@@ -148,6 +162,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "zh": "'{name}' 还没有实现（仍然抛出 NotImplementedError）"},
     "function_unavailable": {"en": "'{name}' could not be called: {reason}", "zh": "无法调用 '{name}'：{reason}"},
     "misconception": {"en": " — {feedback}", "zh": "——{feedback}"},
+    "misconceptions": {"en": " — {value} is what you get with any of these mistakes: {titles}",
+                       "zh": "——以下任一错误都会得到 {value}：{titles}"},
+    "or": {"en": "; or ", "zh": "；或"},
 }
 
 
@@ -201,30 +218,53 @@ def check_part(
     if checker is None:
         raise ConvMathError(f"kind={spec.kind!r} is not allowed; use one of {', '.join(repr(k) for k in _CHECKERS)}")
     if spec.kind != "function" and answer is None:
-        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=spec.name))
+        return PartResult(Fraction(0), part.points, "missing", _msg("missing", locale, name=spec.name))
     return checker(part, answer, locale, call, options)
 
 
-def _result(part: Part, ok: bool, message: str, *, locale: str, options: CheckOptions, label: str | None = None,
+def _result(part: Part, ok: bool, message: str, *, locale: str, options: CheckOptions, labels: tuple[str, ...] = (),
             value: Any = None, error: bool = False, details: Mapping[str, Any] | None = None) -> PartResult:
+    """The verdict; a wrong answer names its misconception when exactly one catalogued mistake explains
+    it, and all of them ("... or ...") when several do (``reveal="never"`` names none)."""
+    details = dict(details or {})
     if ok:
-        return PartResult(part.points, part.points, "correct", message, None, dict(details or {}))
-    if label is not None:
-        message += _msg("misconception", locale, feedback=misconception_text(label, value, locale=locale))
-        credit = max(0.0, min(1.0, options.misconception_credit))
-        if credit > 0:
-            return PartResult(part.points * credit, part.points, "partial", message, label, dict(details or {}))
-    return PartResult(0.0, part.points, "error" if error else "incorrect", message, label, dict(details or {}))
+        return PartResult(part.points, part.points, "correct", message, None, details)
+    label = labels[0] if len(labels) == 1 else None
+    if labels:
+        details["misconceptions"] = list(labels)
+    if options.reveal != "never":
+        if label is not None:
+            message += _msg("misconception", locale, feedback=misconception_text(label, value, locale=locale))
+        elif labels:
+            titles = _msg("or", locale).join(_title(lab, locale) for lab in labels)
+            message += _msg("misconceptions", locale, value=value, titles=titles)
+    if labels and _credit(options) > 0:
+        return PartResult(part.points * _credit(options), part.points, "partial", message, label, details)
+    return PartResult(Fraction(0), part.points, "error" if error else "incorrect", message, label, details)
 
 
-def _diagnose(part: Part, matches: Callable[[Any], bool]) -> str | None:
+def _title(label: str, locale: str) -> str:
+    from convmath.misconceptions import CATALOGUE
+
+    entry = CATALOGUE.get(label)
+    return label if entry is None else str(entry.title.get(locale, entry.title["en"]))
+
+
+def _credit(options: CheckOptions) -> Fraction:
+    """The misconception credit as an exact fraction in [0, 1]."""
+    return min(Fraction(1), max(Fraction(0), Fraction(repr(float(options.misconception_credit)))))
+
+
+def _diagnose(part: Part, matches: Callable[[Any], bool]) -> tuple[str, ...]:
+    """Every catalogued mistake of the part whose answer ``matches`` (one: it is named; several: all are)."""
+    found: list[str] = []
     for wrong in part.wrong_answers:
         try:
-            if matches(wrong.value):
-                return wrong.label
+            if matches(wrong.value) and wrong.label not in found:
+                found.append(wrong.label)
         except (ConvMathError, TypeError, ValueError, ArithmeticError):
             continue
-    return None
+    return tuple(found)
 
 
 # ----------------------------------------------------------------- integer
@@ -239,21 +279,22 @@ def _check_integer(part: Part, answer: Any, locale: str, call: Any, options: Che
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         return _result(part, False, _msg("not_integer", locale, name=name, what=_what(value)), locale=locale,
                        options=options)
-    if not isinstance(value, numbers.Integral) and math.isfinite(value) and float(value).is_integer():
+    whole, was_float = _integral(value)
+    if was_float:
         if not options.accept_integral_float:
             return _result(part, False, _msg("not_integer", locale, name=name, what=f"the float {float(value)}"),
                            locale=locale, options=options)
         note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
-        value = int(value)
+        value = whole
     # a non-integral number is never the integer (close is not equal: 17 + 1e-9 is not 17)
     same = isinstance(value, numbers.Integral) and _numbers_equal(value, spec.expected)
     if same:
         return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
                        details={"note": note} if note else None)
-    label = _diagnose(part, lambda w: _numbers_equal(value, w))
-    key = "wrong_integer_reveal" if options.reveal_expected else "wrong_integer"
+    labels = _diagnose(part, lambda w: _numbers_equal(value, w))
+    key = "wrong_integer_reveal" if options.show_expected else "wrong_integer"
     return _result(part, False, _msg(key, locale, name=name, value=fmt_value(value), expected=spec.expected),
-                   locale=locale, options=options, label=label, value=fmt_value(value))
+                   locale=locale, options=options, labels=labels, value=fmt_value(value))
 
 
 def _numbers_equal(value: Any, expected: Any) -> bool:
@@ -282,29 +323,63 @@ def _what(value: Any) -> str:
 # ----------------------------------------------------------------- shape
 
 
+def _integral(value: Any) -> tuple[int | None, bool]:
+    """The one rule for integer-valued answers (integers and the entries of shapes): ``(int, was_float)``.
+
+    Python and numpy ints are ints; an integral float (``168.0``, ``np.float64(6.0)``) is its int,
+    flagged; ``bool``, non-integral and non-finite numbers and anything else are ``(None, False)``.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None, False
+    if isinstance(value, numbers.Integral):
+        return int(value), False
+    if math.isfinite(value) and float(value).is_integer():
+        return int(value), True
+    return None, False
+
+
 def _check_shape(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
     spec, name = part.answer, part.answer.name
-    shape = _as_shape(answer)
-    if shape is None:
-        return _result(part, False, _msg("not_shape", locale, name=name, what=_what(answer)), locale=locale,
+    shape, floats = _shape_of(answer)
+    if shape is None or (floats and not options.accept_integral_float):
+        what = "floats" if shape is not None else _what_shape(answer)
+        return _result(part, False, _msg("not_shape", locale, name=name, what=what), locale=locale,
                        options=options)
+    shown = tuple(answer.tolist()) if isinstance(answer, np.ndarray) else tuple(answer)
+    note = _msg("integral_float_shape", locale, name=name, value=str(tuple(float(v) for v in shown))) if floats else ""
     expected = tuple(int(v) for v in spec.expected)
     if shape == expected:
-        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
-    label = _diagnose(part, lambda w: _as_shape(w) == shape)
-    key = "wrong_shape_reveal" if options.reveal_expected else "wrong_shape"
+        return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
+                       details={"note": note} if note else None)
+    labels = _diagnose(part, lambda w: _as_shape(w) == shape)
+    key = "wrong_shape_reveal" if options.show_expected else "wrong_shape"
     return _result(part, False, _msg(key, locale, name=name, value=shape, expected=expected), locale=locale,
-                   options=options, label=label, value=shape)
+                   options=options, labels=labels, value=shape)
+
+
+def _shape_of(value: Any) -> tuple[tuple[int, ...] | None, bool]:
+    """A tuple/list (or 1-D array) of integer-valued entries as ``(shape, some entry was a float)``."""
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)):
+        return None, False
+    entries = [_integral(v) for v in value]
+    if any(v is None for v, _ in entries):
+        return None, False
+    return tuple(v for v, _ in entries), any(f for _, f in entries)  # type: ignore[misc]
+
+
+def _what_shape(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        bad = next((v for v in value if _integral(v)[0] is None), None)
+        return f"a {type(value).__name__} holding {fmt_value(bad, limit=40)!s}"[:80]
+    return _what(value)
 
 
 def _as_shape(value: Any) -> tuple[int, ...] | None:
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
-        value = value.tolist()
-    if not isinstance(value, (tuple, list)):
-        return None
-    if not all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value):
-        return None
-    return tuple(int(v) for v in value)
+    return _shape_of(value)[0]
 
 
 # ----------------------------------------------------------------- array
@@ -316,10 +391,10 @@ def _check_array(part: Part, answer: Any, locale: str, call: Any, options: Check
     mismatch = compare(spec.expected, answer, rtol=rtol, atol=atol)
     if mismatch is None:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
-    message = describe(mismatch, name, locale=locale, reveal=options.reveal_expected)
-    label = None if mismatch.kind == "type" else _diagnose(
+    message = describe(mismatch, name, locale=locale, reveal=options.show_expected)
+    labels = () if mismatch.kind == "type" else _diagnose(
         part, lambda w: compare(w, answer, rtol=rtol, atol=atol) is None)
-    return _result(part, False, message, locale=locale, options=options, label=label,
+    return _result(part, False, message, locale=locale, options=options, labels=labels,
                    value=fmt_value(answer, limit=60), details={"mismatch": _plain(mismatch)})
 
 
@@ -340,17 +415,17 @@ def _check_expression(part: Part, answer: Any, locale: str, call: Any, options: 
         return _result(part, False, _msg("not_expression", locale, name=name, reason=err), locale=locale,
                        options=options, error=True)
     expected = _rebind(sympy.sympify(spec.expected), symbols)
-    points = _points(spec.symbols, options)
+    points = _points(spec, options)
     counter, exact = _compare_at(student, expected, points)
     if counter is None and not exact and _provably_unequal(student, expected, options):
         counter = {}
     if counter is None:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options,
                        details={"points": len(points)})
-    label = _diagnose(part, lambda w: _differs(student, _rebind(sympy.sympify(w), symbols), points) is None)
+    labels = _diagnose(part, lambda w: _differs(student, _rebind(sympy.sympify(w), symbols), points) is None)
     point = ", ".join(f"{k} = {v}" for k, v in counter.items()) or "general"
     return _result(part, False, _msg("wrong_expression", locale, name=name, value=text, point=point),
-                   locale=locale, options=options, label=label, value=text, details={"counterexample": counter})
+                   locale=locale, options=options, labels=labels, value=text, details={"counterexample": counter})
 
 
 def _rebind(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
@@ -372,32 +447,17 @@ class _Points(tuple):  # type: ignore[type-arg]
         return isinstance(other, _Points) and self.key == other.key
 
 
-def _points(domains: Mapping[str, str], options: CheckOptions) -> _Points:
-    """The points (the same for every student: fixed seed), cached per (domains, seed, count)."""
-    return _point_set(tuple(domains.items()), options.seed, options.expression_points)
+def _points(spec: Any, options: CheckOptions) -> _Points:
+    """The points of :func:`exercises.domains.sample_points` (the generator's), cached per (domains, bounds, seed, count)."""
+    return _point_set(tuple(spec.symbols.items()), tuple(sorted(getattr(spec, "bounds", {}).items())),
+                      options.seed, options.expression_points)
 
 
 @functools.lru_cache(maxsize=64)
-def _point_set(domains: tuple[tuple[str, str], ...], seed: int, count: int) -> _Points:
-    rng = random.Random(seed)
-    small = [dict.fromkeys(dict(domains), v) for v in (1, 2, 3)]
-    points = []
-    for i in range(count):
-        top = 6 if i < count // 2 else 40
-        point = {}
-        for name, domain in domains:
-            if domain == "positive_integer":
-                point[name] = rng.randint(1, top)
-            elif domain == "nonnegative_integer":
-                point[name] = rng.randint(0, top)
-            elif domain == "positive_real":
-                point[name] = sympy.Rational(rng.randint(1, 20 * top), rng.randint(1, 20))
-            else:
-                point[name] = sympy.Rational(rng.randint(-20 * top, 20 * top), rng.randint(1, 20))
-        points.append(point)
-    kept = [p for p in small if all(d != "nonnegative_integer" or v >= 0 for (_, d), v in zip(domains, p.values()))]
-    out = _Points(kept + points)
-    out.key = (domains, seed, count)
+def _point_set(domains: tuple[tuple[str, str], ...], bounds: tuple[tuple[str, Any], ...], seed: int,
+               count: int) -> _Points:
+    out = _Points(sample_points(dict(domains), dict(bounds), seed=seed, count=count))
+    out.key = (domains, bounds, seed, count)
     out.fractions = tuple({k: Fraction(v) if isinstance(v, int) else Fraction(int(v.p), int(v.q))
                            for k, v in p.items()} for p in out)
     return out
@@ -487,21 +547,10 @@ def _same(v: Fraction | Enclosure, e: Fraction | Enclosure) -> bool | None:
 
 
 def _value(expr: sympy.Expr, values: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
-    try:
-        result = expr.xreplace({s: sympy.sympify(v) for s, v in values.items()})
-        if result.free_symbols or result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return None
-        if not result.is_Rational:
-            result = sympy.N(result, 30)
-        return result if result.is_real else None
-    except (TypeError, ValueError, ArithmeticError):
-        return None
+    return value_at(expr, {s.name: v for s, v in values.items()})
 
 
-def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
-    if a.is_Rational and b.is_Rational:
-        return bool(a == b)
-    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+_close = close
 
 
 def _provably_unequal(student: sympy.Expr, expected: sympy.Expr, options: CheckOptions) -> bool:
@@ -540,9 +589,9 @@ def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: Chec
                        locale=locale, options=options)
     if key == spec.expected:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
-    label = _diagnose(part, lambda w: w == key)
+    labels = _diagnose(part, lambda w: w == key)
     return _result(part, False, _msg("wrong_choice", locale, name=name, value=repr(key)), locale=locale,
-                   options=options, label=label, value=repr(key))
+                   options=options, labels=labels, value=repr(key))
 
 
 # ----------------------------------------------------------------- function
@@ -551,63 +600,29 @@ def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: Chec
 def _check_function(part: Part, answer: Any, locale: str, call: Any, options: CheckOptions) -> PartResult:
     spec, name = part.answer, part.answer.name
     if call is None:
-        return PartResult(0.0, part.points, "missing", _msg("missing", locale, name=name))
-    supports = Supports.from_config(spec.config, **_op_from_reference(spec.reference, spec.config))
-    reference = _same_signature_reference(spec.reference)
+        return PartResult(Fraction(0), part.points, "missing", _msg("missing", locale, name=name))
+    supports = supports_for(spec.config, spec.reference)
+    reference = same_signature_reference(spec.reference)
     report = check_function(_adapt(call), supports, reference=reference,
                             rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9,
                             settings=grader_settings(options.max_examples),
                             time_limit=options.function_time_limit, max_calls=options.max_calls)
     if report.missing:
-        return PartResult(0.0, part.points, "missing", _msg("function_missing", locale, name=name))
+        return PartResult(Fraction(0), part.points, "missing", _msg("function_missing", locale, name=name))
     details = {"calls": report.calls, "stopped": report.stopped}
     if report.passed:
         return _result(part, True, report.message(name, locale=locale), locale=locale, options=options,
                        details=details)
+    shown = "none" if options.reveal == "never" else "all" if options.show_expected else "diagnosis"
     failure = report.failure
     assert failure is not None
-    details.update(call=failure.call, status=failure.status)
-    message = report.message(name, locale=locale)
+    details.update(call=failure.call, status=failure.status, misconceptions=list(failure.labels))
+    message = report.message(name, locale=locale, reveal=shown)
     label = failure.misconception
-    credit = max(0.0, min(1.0, options.misconception_credit))
-    if label is not None and credit > 0:
-        return PartResult(part.points * credit, part.points, "partial", message, label, details)
-    status: Status = "incorrect" if failure.status == "wrong" else "error"
-    return PartResult(0.0, part.points, status, message, label, details)
-
-
-_CANONICAL = {
-    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
-    "max_pool": "max_pool", "avg_pool": "avg_pool",
-    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
-}
-
-
-def _op_from_reference(reference: str, config: Mapping[str, Any]) -> dict[str, Any]:
-    """Default ``op`` (and output-size options) read from a convmath reference's name."""
-    if "op" in config or ":" not in reference:
-        return {}
-    fn = reference.rsplit(":", 1)[1]
-    op = _CANONICAL.get(fn)
-    if op is None:
-        return {}
-    extra: dict[str, Any] = {"op": op}
-    if fn == "pool_output_size":
-        extra["formula"] = "pool"
-    if fn == "d2l_output_size":
-        extra["padding_convention"] = "total"
-    return extra
-
-
-def _same_signature_reference(reference: str) -> Callable[..., Any] | None:
-    """The spec's reference when it takes the student's arguments; ``None`` for convmath's
-    PyTorch-layout functions and formulas (then the canonical computation is the reference)."""
-    if not reference:
-        return None
-    module, _, attr = reference.partition(":")
-    if module.startswith("convmath.") and attr in _CANONICAL and attr != "corr2d":
-        return None
-    return getattr(importlib.import_module(module), attr)
+    if label is not None and _credit(options) > 0:
+        return PartResult(part.points * _credit(options), part.points, "partial", message, label, details)
+    status: Status = "incorrect" if failure.status in ("wrong", "slow") else "error"
+    return PartResult(Fraction(0), part.points, status, message, label, details)
 
 
 def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Any]:

@@ -45,6 +45,7 @@ __all__ = [
     "json_dump",
     "write_exports",
     "fmt_points",
+    "write_text_atomic",
 ]
 
 #: Feedback headings per locale (the checks write the per-part messages).
@@ -294,8 +295,19 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename.
+
+    A reader never sees half a file, and a crash leaves the old file whole.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "a" / "b.txt"
+    >>> write_text_atomic(target, "hello")
+    >>> target.read_text(encoding="utf-8"), [p.name for p in target.parent.iterdir()]
+    ('hello', ['b.txt'])
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -351,12 +363,12 @@ def write_exports(
     out = Path(out_dir)
     identified = [r for r in results if r.student]
     written = [out / "grades.csv", out / "grades.json"]
-    _write_atomic(written[0], class_csv(identified, columns=columns))
-    _write_atomic(written[1], json_dump(identified))
+    write_text_atomic(written[0], class_csv(identified, columns=columns))
+    write_text_atomic(written[1], json_dump(identified))
     for result in identified:
         folder = out / str(result.student)
         payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
-        _write_atomic(folder / "results.json", payload)
-        _write_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
+        write_text_atomic(folder / "results.json", payload)
+        write_text_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
         written += [folder / "results.json", folder / "feedback.md"]
     return written

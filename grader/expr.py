@@ -45,6 +45,7 @@ from typing import Any, NamedTuple, Union
 import sympy
 
 from convmath.errors import ConvMathError
+from exercises.domains import DOMAINS  # the one definition, shared with the generator
 
 __all__ = [
     "ExpressionError",
@@ -73,14 +74,6 @@ MAX_DIGITS = 40
 MAX_NUMERIC_EXPONENT = 256
 #: Largest result, in bits, of a power of two numbers.
 MAX_POWER_BITS = 4096
-
-#: Symbol domains an :class:`~exercises.model.AnswerSpec` may declare, and their sympy assumptions.
-DOMAINS: dict[str, dict[str, bool]] = {
-    "positive_integer": {"integer": True, "positive": True},
-    "nonnegative_integer": {"integer": True, "nonnegative": True},
-    "positive_real": {"real": True, "positive": True},
-    "real": {"real": True},
-}
 
 #: Allowed function names -> (sympy builder, allowed argument counts).
 FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {

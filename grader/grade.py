@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from pathlib import PurePath
 from typing import Any
@@ -37,12 +38,13 @@ from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
-__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version"]
+__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
 _MAX_NOTES = 30
 #: Times a notebook is run again without the cell that killed its sandbox.
-_RERUNS = 1
+RERUNS = 1
+_RERUNS = RERUNS  # the module's own spelling (kept so that edits in flight merge cleanly)
 #: Cell statuses after which the sandbox process is gone.
 _FATAL = ("timeout", "killed", "crashed")
 
@@ -101,6 +103,15 @@ class GradingContext:
     """How sandboxes start: ``"zygote"`` (forked from a pre-started interpreter
     that has imported numpy), ``"fresh"`` (a new interpreter each) or ``"auto"``."""
 
+    reveal: str | None = None
+    """What feedback reveals, overriding the assignment's ``reveal`` (``--reveal``):
+    ``"never"``, ``"diagnosis"`` or ``"always"``; ``None`` keeps the assignment's."""
+
+    @property
+    def reveal_level(self) -> str:
+        """The ``reveal`` in force: this context's, else the assignment's."""
+        return self.reveal or self.assignment.reveal
+
     @cached_property
     def assignment(self) -> Assignment:
         """The parsed assignment."""
@@ -114,7 +125,7 @@ class GradingContext:
     @cached_property
     def max_score(self) -> float:
         """Points of the assignment (of a probe variant: slots have fixed totals)."""
-        return float(sum(ex.points for _, ex in build_exercises(self.assignment, self.secret, "probe")))
+        return float(sum((ex.points for _, ex in build_exercises(self.assignment, self.secret, "probe")), Fraction(0)))
 
     @property
     def locale(self) -> str:
@@ -132,6 +143,7 @@ class GradingContext:
             "compare": self.compare,
             "call_timeout": self.call_timeout,
             "sandbox_mode": self.sandbox_mode,
+            "reveal": self.reveal,
         }
 
     @classmethod
@@ -147,6 +159,7 @@ class GradingContext:
             compare=bool(data.get("compare", True)),
             call_timeout=float(data.get("call_timeout", 5.0)),
             sandbox_mode=str(data.get("sandbox_mode", "auto")),
+            reveal=data.get("reveal"),
         )
 
 
@@ -177,6 +190,21 @@ def refuse(
     )
 
 
+def exact_points(value: float) -> Fraction:
+    """The exact points a part's float score stands for.
+
+    Part points are rationals with small denominators (a slot's total split
+    among its parts, times a credit); a float holds such a rational to 16
+    digits, so the nearest fraction with a denominator up to a million is it.
+
+    Examples
+    --------
+    >>> exact_points(4 / 3), exact_points(0.5), sum(exact_points(4 / 3) for _ in range(3)) == 4
+    (Fraction(4, 3), Fraction(1, 2), True)
+    """
+    return Fraction(value).limit_denominator(10**6)
+
+
 def _clip(notes: list[str]) -> tuple[str, ...]:
     if len(notes) <= _MAX_NOTES:
         return tuple(notes)
@@ -203,17 +231,19 @@ def _cell_note(cell: Cell, status: str, message: str) -> str:
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
 
-def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None) -> PartOutcome:
+def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None,
+             example: str | None = None) -> PartOutcome:
     return PartOutcome(
         slot=slot.id, part=part.key, name=part.answer.name, score=float(score), max_score=float(part.points),
-        status=status, message=message, misconception=label,
+        status=status, message=message, misconception=label, example=example,
     )
 
 
 def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingContext) -> PartOutcome:
     """Check one part from the sandbox's :class:`~grader.sandbox.Value` of its name."""
-    from .checks import check_part
+    from .checks import CheckOptions, check_part
 
+    options = CheckOptions(reveal=context.reveal_level)
     name = part.answer.name
     status = getattr(value, "status", "missing")
     if part.answer.kind == "function":
@@ -222,14 +252,18 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
 
         if status in ("ok", "unserializable"):  # defined, but not as a function
             return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
-        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None)
+        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None,
+                            options=options)
     elif status == "unserializable":
         return _outcome(slot, part, 0, "error", f"'{name}' could not be read as plain data: {value.message}")
     elif status == "function":
         return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a value, not a function")
     else:
-        result = check_part(part, value.value if status == "ok" else None, locale=context.locale)
-    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, result.misconception)
+        result = check_part(part, value.value if status == "ok" else None, locale=context.locale, options=options)
+    label = None if options.reveal == "never" else result.misconception  # the label is shown in the exports
+    call_text = result.details.get("call") if part.answer.kind == "function" else None
+    example = f"{name}({call_text})" if isinstance(call_text, str) else None
+    return _outcome(slot, part, min(result.score, part.points), result.status, result.message, label, example)
 
 
 def _execute(
@@ -386,11 +420,13 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
                 refused[(slot.id, part.key)] = found
                 flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
     run = _guarded_runs(cells, parts, context, refused)
-    score = sum(o.score for o in run.outcomes)
+    # totals are exact sums of the parts' exact points (see exact_points), so a correct notebook's
+    # score equals its maximum exactly
+    score = sum((exact_points(o.score) for o in run.outcomes), Fraction(0))
     return SubmissionResult(
         source=name, content_hash=digest, student=ident.student, identified_by=ident.how,
-        assignment=context.assignment.id, status="graded", score=round(score, 6),
-        max_score=float(sum(o.max_score for o in run.outcomes)), parts=tuple(run.outcomes),
+        assignment=context.assignment.id, status="graded", score=float(score),
+        max_score=float(sum((exact_points(o.max_score) for o in run.outcomes), Fraction(0))), parts=tuple(run.outcomes),
         notes=_clip(notes + run.notes), flags=_clip(flags), duration=time.monotonic() - start,
         sandbox_warnings=run.warnings,
     )

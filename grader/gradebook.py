@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS part_results (
     status        TEXT NOT NULL,
     message       TEXT NOT NULL,
     misconception TEXT,
+    example       TEXT,
     PRIMARY KEY (submission_id, position)
 );
 """
@@ -95,7 +96,7 @@ _FIELDS = ("id", "assignment", "student", "identified_by", "source", "content_ha
            "max_score", "message", "notes", "flags", "duration")
 _COLUMNS = ", ".join(_FIELDS)
 #: Columns of ``part_results`` read back, named as the fields of :class:`PartOutcome`.
-_PART_FIELDS = ("slot", "part", "name", "score", "max_score", "status", "message", "misconception")
+_PART_FIELDS = ("slot", "part", "name", "score", "max_score", "status", "message", "misconception", "example")
 
 
 class Gradebook:
@@ -126,8 +127,19 @@ class Gradebook:
                 )
             if version == 0:
                 self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+            self._add_missing_columns()
         except sqlite3.DatabaseError as err:
             raise ConvMathError(f"gradebook={self.path!r} cannot be opened: {err}") from err
+
+    #: Columns added after a table was first created: ``(table, column, declaration)``.
+    _ADDED_COLUMNS = (("part_results", "example", "TEXT"),)
+
+    def _add_missing_columns(self) -> None:
+        """Bring a gradebook written by an earlier grader up to date (additive only)."""
+        for table, column, declaration in self._ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     # -- plumbing ---------------------------------------------------------------
     def close(self) -> None:
@@ -200,10 +212,10 @@ class Gradebook:
             sid = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO part_results (submission_id, position, slot, part, name, score,"
-                " max_score, status, message, misconception) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " max_score, status, message, misconception, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (sid, i, p.slot, p.part, p.name, float(p.score), float(p.max_score), p.status,
-                     p.message, p.misconception)
+                     p.message, p.misconception, p.example)
                     for i, p in enumerate(result.parts)
                 ],
             )

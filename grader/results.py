@@ -60,6 +60,10 @@ class PartOutcome:
     misconception: str | None = None
     """Label of the misconception the wrong answer matched, if any."""
 
+    example: str | None = None
+    """For a function part that failed: the smallest failing call, e.g.
+    ``corr2d(X=[[0, 1]], K=[[1]])`` (inputs the grader drew, no student text)."""
+
     @property
     def column(self) -> str:
         """Column name of this part in the class CSV: ``slot.part``."""

@@ -222,7 +222,7 @@ def test_symbolic_params_substitute_to_ints(data):
     assert expr.subs(values) == conv_params(cin * groups, cout, kernel, groups=groups)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(conv_configs(ndim=2, max_groups=3, max_size=6), st.integers(0, 2**32 - 1))
 def test_params_count_what_the_numeric_backend_needs(config, seed):
     # The backend checks the weight and bias it is given against x and groups:
@@ -268,7 +268,7 @@ def test_invalid_calls(call, message):
         call()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(conv_configs(ndim=2, max_groups=2, max_size=6, padding_forms=("int", "per_dim", "valid", "same")))
 def test_macs_count_the_products_the_backend_sums(config):
     # With every input value and every weight equal to 1 (padding filled with 1
@@ -288,7 +288,7 @@ def test_macs_count_the_products_the_backend_sums(config):
 
 @pytest.mark.torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(conv_configs(ndim=2, max_groups=2, max_size=6, padding_forms=("int", "per_dim", "valid", "same")))
 def test_flops_match_torch_flop_counter(config):
     # torch.utils.flop_counter counts 2 per multiply-accumulate and ignores the bias.

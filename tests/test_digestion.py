@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import mpmath
+
 import numpy as np
 import pytest
 import sympy
@@ -152,7 +154,7 @@ def scenario(draw):
     return meals, retention
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=st.floats(-3, 20))
 def test_closed_form_matches_quadrature(case, time) -> None:
     meals, retention = case
@@ -162,7 +164,7 @@ def test_closed_form_matches_quadrature(case, time) -> None:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(first=scenario(), second=scenario(), time=st.floats(-3, 20), scale=st.floats(0.1, 4))
 def test_linear_in_the_intake(first, second, time, scale) -> None:
     meals_a, retention = first
@@ -180,7 +182,7 @@ def dyadic(lo: int, hi: int) -> st.SearchStrategy[float]:
     return st.integers(lo * 64, hi * 64).map(lambda n: n / 64)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=dyadic(-3, 20), shift=dyadic(-5, 5))
 def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
     meals, retention = case
@@ -192,7 +194,7 @@ def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), time=st.floats(-3, 20))
 def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
     meals, _ = case
@@ -204,7 +206,7 @@ def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
     assert food_content(time, meals, 1) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(case=scenario(), lam=st.floats(0.1, 2))
 def test_exponential_retention_decays_to_zero_after_the_last_meal(case, lam) -> None:
     meals, _ = case
@@ -369,3 +371,68 @@ def test_plot_has_three_panels_and_marks_the_peak(tmp_path) -> None:
     assert max(content) == pytest.approx(float(food_content(R(15, 2), meals, ("exponential", R(1, 2)))), rel=1e-2)  # sampled
     fig.savefig(tmp_path / "plot.png")
     assert (tmp_path / "plot.png").stat().st_size > 10_000
+
+
+# --- parity: negative retention, unbounded pieces, precision, exact roots, arrays ----------
+
+_S = sympy.Symbol("s")
+
+
+@pytest.mark.parametrize(
+    "retention",
+    [pytest.param(1 - _S, id="1-s"), pytest.param(1 - _S / 10, id="1-s/10"),
+     pytest.param(sympy.exp(-_S) * (1 - _S / 20), id="turns-negative-late"), pytest.param(sympy.cos(_S), id="cos")],
+)
+def test_a_retention_that_goes_negative_is_refused(retention):
+    with pytest.raises(ConvMathError, match=r"goes negative \(at s=.* it is -.*\): a retained fraction lies in \[0, 1\]"):
+        food_content(3, [(0, 1, 1)], retention)
+
+
+@pytest.mark.parametrize("retention", [sympy.exp(-_S), 1 / (1 + _S), 1 / (1 + _S) ** 2, sympy.Integer(1)],
+                         ids=["exp", "1/(1+s)", "1/(1+s)^2", "one"])
+def test_non_negative_retentions_are_accepted(retention):
+    assert food_content(3, [(0, 1, 1)], retention) >= 0
+
+
+def test_time_below_with_an_unbounded_last_piece_names_a_finite_time():
+    with pytest.raises(ConvMathError, match=r"level=0.25 is never reached: the content stays above it up to t=[0-9.e+]+ "
+                                            r"\(it is 0.5 there\)"):
+        time_below(0.25, [(0, 1, 1)], ("piecewise", [(2, 1), (sympy.oo, 0.5)]))
+
+
+@settings(deadline=None)
+@given(hours=st.floats(10, 700), lam=st.floats(0.2, 3), duration=st.floats(0.1, 3))
+def test_float_content_long_after_a_meal_keeps_its_relative_precision(hours, lam, duration):
+    """1/lam - e^{-lam x}/lam cancels; the expm1 form keeps every digit (mpmath at 50 digits as the witness)."""
+    got = food_content(hours, [(0.0, duration, 1.0)], ("exponential", lam))
+    with mpmath.workdps(50):
+        exact = mpmath.exp(-lam * (hours - duration)) * (1 - mpmath.exp(-lam * duration)) / lam
+    if exact < 1e-300:  # below the smallest normal float
+        return
+    assert got == pytest.approx(float(exact), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "level, meals, retention, expected",
+    [
+        pytest.param(sympy.Rational(1, 2), [(0, 1, 1)], ("linear", 2), sympy.Rational(3, 2), id="linear"),
+        pytest.param(sympy.Rational(1, 10), [("impulse", 0, 1)], ("linear", 3), sympy.Rational(27, 10), id="impulse-linear"),
+        pytest.param(sympy.Rational(1, 3), [(0, 1, 1)], ("piecewise", [(2, 1), (5, sympy.Rational(1, 2))]),
+                     sympy.Rational(16, 3), id="piecewise-slope"),
+        pytest.param(sympy.Rational(1, 8), [(0, 2, 1)], ("linear", 1), sympy.Rational(5, 2), id="after-the-meal"),
+    ],
+)
+def test_exact_time_below_is_rational_where_the_root_is(level, meals, retention, expected):
+    got = time_below(level, meals, retention)
+    assert isinstance(got, sympy.Rational) and got == expected
+    assert food_content(got, meals, retention) == level
+
+
+def test_food_content_takes_an_array_of_times():
+    times = np.linspace(0, 6, 13).reshape(13, 1)
+    got = food_content(times, [(0, 2, 1)], ("linear", 4))
+    assert got.shape == (13, 1) and got.dtype == np.float64
+    assert got.ravel().tolist() == pytest.approx([float(food_content(float(x), [(0, 2, 1)], ("linear", 4))) for x in times.ravel()])
+    assert food_content([1, 2], [(0, 2, 1)], ("linear", 4)).tolist() == [0.875, 1.5]
+    with pytest.raises(ConvMathError, match=r"must hold finite times"):
+        food_content([1.0, np.nan], [(0, 2, 1)], ("linear", 4))

@@ -137,7 +137,7 @@ def test_symbol_named_like_constant_wins() -> None:
 
 from fractions import Fraction  # noqa: E402
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from grader.expr import Enclosure, Undecided, compile_expression  # noqa: E402
@@ -217,7 +217,7 @@ EXPRESSIONS = st.recursive(
 )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(text=EXPRESSIONS, values=st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(0, 3), st.integers(1, 4),
                                           st.fractions(min_value=Fraction(1, 20), max_value=40, max_denominator=20)))
 def test_compiled_value_agrees_with_sympy(text: str, values: tuple[int, int, int, int, Fraction]) -> None:
@@ -226,19 +226,19 @@ def test_compiled_value_agrees_with_sympy(text: str, values: tuple[int, int, int
     try:
         parsed = parse_expression(text, syms)
     except ExpressionError:
-        return
+        assume(False)
     run = compile_expression(parsed)
     if run is None:
         return
     point = dict(zip("nkpst", (Fraction(v) for v in values)))
     try:
         fast = run(point)
-    except Undecided:
-        return
+    except Undecided:  # a valid outcome: the fast path declines and the grader falls back to sympy
+        fast = None
     at = parsed.xreplace({syms[name]: sympy.Rational(v.numerator, v.denominator) for name, v in point.items()})
     if isinstance(fast, Fraction):
         rational = sympy.Rational(fast.numerator, fast.denominator)
         assert at == rational if at.is_Rational else abs(sympy.N(at - rational, 60)) < 1e-50, (text, point, fast)
-    else:
+    elif fast is not None:
         exact = sympy.N(at, 50)
         assert exact.is_real and sympy.Float(fast.lo, 50) <= exact <= sympy.Float(fast.hi, 50), (text, point, fast)

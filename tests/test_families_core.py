@@ -189,19 +189,14 @@ def test_wrong_answers_are_the_catalogue_formulas(name: str) -> None:
 
 
 def test_every_catalogue_label_is_used_by_some_family() -> None:
+    """Every family generates at every level (an exception fails the test), and together they use every label."""
     used: set[str] = set()
-    errors = []
     for name, family in sorted(families().items()):
         for level in family.difficulties:
             for seed in range(40):
-                try:
-                    ex = generate(name, seed, difficulty=level)
-                except Exception as err:  # another family's work in progress: reported below
-                    errors.append(f"{name}-{level}: {type(err).__name__}: {err}")
-                    break
-                used.update(ex.misconceptions)
+                used.update(generate(name, seed, difficulty=level).misconceptions)
     missing = sorted(set(CATALOGUE) - used)
-    assert not missing, f"unused misconceptions {missing}; families that failed: {errors}"
+    assert not missing, f"unused misconceptions {missing}"
 
 
 # Collision rates measured over a roster of 300 students (levels 1, 2, 3), plus headroom (about 0.05, rounded up).
@@ -232,6 +227,7 @@ def collision_rate(name: str, level: int, students: int = 300) -> float:
     return sum(c for c in counts.values() if c > 1) / students
 
 
+@pytest.mark.slow  # about 30 s: deselect with -m "not slow" while developing; CI runs it
 def test_collision_rates(record_property: Callable[[str, object], None]) -> None:
     """Every core family and level stays under its limit; prints the table (run with ``-s`` to see it)."""
     rates = {name: tuple(collision_rate(name, level) for level in (1, 2, 3)) for name in CORE}

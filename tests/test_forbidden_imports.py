@@ -25,9 +25,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("grader.checks", reason="grader.checks has not landed yet")
-
 from convmath.errors import ConvMathError
 from exercises.assignment import build_exercises, load_assignment, parse_assignment
 from exercises.families import generate

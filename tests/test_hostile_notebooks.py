@@ -27,9 +27,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-pytest.importorskip("grader.checks", reason="grader.checks has not landed yet")
-
 from exercises.assignment import build_exercises, parse_assignment
 from exercises.notebook import key_notebook, write_notebook
 from grader.batch import collect, run_batch

@@ -74,7 +74,8 @@ def test_alexnet_shapes():
 
 
 def test_every_bundled_spec_loads():
-    assert bundled_specs() == ("alexnet", "lenet5", "vgg16")
+    assert bundled_specs() == ("alexnet", "densenet121", "googlenet", "lenet5", "mobilenet_v2", "mobilenet_v3_small",
+                               "resnet18", "resnet50", "squeezenet1_0", "vgg16")
     for name in bundled_specs():
         assert Network.load(name).summary().total_params > 0
 
@@ -97,8 +98,11 @@ def test_inferred_and_checked_channels():
 def test_batch_dimension():
     layers = [{"type": "Conv2d", "out_channels": 2, "kernel_size": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 1}]
     one = Network(layers, input_shape=(1, 5, 5)).summary()
-    four = Network(layers, input_shape=(4, 1, 5, 5)).summary()
+    four = Network(layers, input_shape=(4, 1, 5, 5), batch=True).summary()
     assert [r.output_shape for r in four.rows] == [(4, 2, 3, 3), (4, 18), (4, 1)]
+    assert Network(layers, input_shape=(1, 5, 5), batch=4).summary() == four
+    with pytest.raises(ConvMathError, match=r"Conv2d expects \(C, H, W\) per sample \(if the first entry is the batch size, give batch=True\)"):
+        Network(layers, input_shape=(4, 1, 5, 5))
     assert four.total_macs == 4 * one.total_macs
     assert four.total_params == one.total_params
 
@@ -272,6 +276,7 @@ def test_cli_shape(capsys, tmp_path):
 # --- the numeric backend as a witness -------------------------------------------
 
 import numpy as np  # noqa: E402
+from convmath import numeric as _numeric_backend  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -336,15 +341,15 @@ def networks(draw):
     if draw(st.booleans(), label="head"):
         layers += [{"type": "Flatten"}, {"type": "Linear", "out_features": draw(st.integers(1, 5))}]
     batch = draw(st.sampled_from([(), (2,)]), label="batch")
-    return (*batch, *input_shape), layers
+    return (*batch, *input_shape), layers, bool(batch)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(networks(), st.integers(0, 2**32 - 1))
 def test_summary_matches_the_numeric_backend(spec, seed):
-    numeric = pytest.importorskip("convmath.numeric")
-    input_shape, layers = spec
-    net = Network(layers, input_shape=input_shape)
+    numeric = _numeric_backend
+    input_shape, layers, batch = spec
+    net = Network(layers, input_shape=input_shape, batch=batch)
     rng = np.random.default_rng(seed)
     shapes, needed = run_numeric(numeric, net, rng.standard_normal(input_shape), rng)
     summary = net.summary()
@@ -354,7 +359,7 @@ def test_summary_matches_the_numeric_backend(spec, seed):
 
 
 def test_bundled_lenet5_runs_through_the_numeric_backend():
-    numeric = pytest.importorskip("convmath.numeric")
+    numeric = _numeric_backend
     net = Network.bundled("lenet5")
     rng = np.random.default_rng(0)
     shapes, needed = run_numeric(numeric, net, rng.standard_normal((1, 28, 28)), rng)
@@ -389,7 +394,7 @@ def _torch_module(torch, layer):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", bundled_specs())
+@pytest.mark.parametrize("name", [name for name in bundled_specs() if Network.bundled(name).is_sequence])
 def test_bundled_specs_build_in_torch(name):
     torch = pytest.importorskip("torch")
     net = Network.bundled(name)
@@ -403,12 +408,12 @@ def test_bundled_specs_build_in_torch(name):
 
 
 @pytest.mark.torch
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(networks())
 def test_random_networks_build_in_torch(spec):
     torch = pytest.importorskip("torch")
-    input_shape, layers = spec
-    net = Network(layers, input_shape=input_shape)
+    input_shape, layers, batch = spec
+    net = Network(layers, input_shape=input_shape, batch=batch)
     batched = net.batch_size is not None
     with torch.device("meta"):
         x = torch.empty(input_shape if batched else (1, *input_shape))
@@ -429,3 +434,53 @@ def test_batchnorm_counts_match_torch(affine, track):
     count = batchnorm_params(16, affine=affine, track_running_stats=track)
     assert sum(p.numel() for p in module.parameters()) == count.params
     assert sum(b.numel() for b in module.buffers()) == count.buffers
+
+
+@pytest.mark.parametrize(
+    "layer, input_shape, expected",
+    [
+        pytest.param({"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 2, 2), (1, 1, 1),
+                     id="MaxPool2d(3, 2, ceil_mode=True)-on-2x2"),
+        pytest.param({"type": "MaxPool1d", "kernel_size": 4, "ceil_mode": True}, (1, 2), (1, 1), id="max_pool1d-4-on-2"),
+        pytest.param({"type": "AvgPool2d", "kernel_size": 2, "ceil_mode": True}, (4, 1, 1), (4, 1, 1),
+                     id="AvgPool2d-on-1x1"),
+    ],
+)
+def test_ceil_mode_pooling_on_inputs_smaller_than_the_window(layer, input_shape, expected):
+    assert Network([layer], input_shape).output_shape == expected
+    with pytest.raises(ConvMathError, match="smaller than the window"):
+        Network([{**layer, "ceil_mode": False}], input_shape)
+
+
+def test_batchnorm1d_after_linear_is_an_mlp_head():
+    net = Network([{"type": "Linear", "out_features": 10}, {"type": "BatchNorm1d"}, {"type": "ReLU"},
+                   {"type": "Linear", "out_features": 2}], input_shape=(20,))
+    assert net.out_shapes == ((10,), (10,), (10,), (2,))
+    assert net.layers[1]["num_features"] == 10
+    assert net.summary().total_params == (20 * 10 + 10) + 2 * 10 + (10 * 2 + 2)
+    with pytest.raises(ConvMathError, match=r"BatchNorm1d expects \(C,\) or \(C, L\) per sample"):
+        Network([{"type": "BatchNorm1d"}], input_shape=(2, 3, 4))
+
+
+@pytest.mark.parametrize("batch", [True, 2], ids=["batch=True", "batch=2"])
+def test_batch_is_explicit_never_guessed(batch):
+    """Rank-free layers before Flatten: the first entry is a channel unless batch says otherwise (PyTorch: 48)."""
+    layers = [{"type": "ReLU"}, {"type": "Flatten"}, {"type": "Linear", "out_features": 5}]
+    assert Network(layers, (3, 4, 4), batch=batch if batch is not True else False).layers[-1]["in_features"] == 48
+    shape = (2, 3, 4, 4) if batch is True else (3, 4, 4)
+    net = Network(layers, shape, batch=batch)
+    assert net.layers[-1]["in_features"] == 48 and net.batch_size == 2
+    assert net.summary().rows[-1].output_shape == (2, 5)
+    assert Network(layers, (2, 3, 4, 4)).layers[-1]["in_features"] == 96  # no batch given: 2 is a channel
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        pytest.param(dict(batch=0), r"batch=0 must be a positive integer", id="zero"),
+        pytest.param(dict(batch="yes"), r"batch='yes' must be a positive integer", id="string"),
+    ],
+)
+def test_bad_batch(kwargs, message):
+    with pytest.raises(ConvMathError, match=message):
+        Network([{"type": "ReLU"}], (3, 4, 4), **kwargs)

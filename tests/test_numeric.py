@@ -415,7 +415,7 @@ def correlate_loops(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, *, st
     return y
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cfg=conv_configs(), seed=seeds(), with_bias=st.booleans())
 def test_correlate_agrees_with_the_loop_reference(cfg: dict[str, Any], seed: int, with_bias: bool) -> None:
     rng = np.random.default_rng(seed)
@@ -450,7 +450,7 @@ def pool_loops(x: np.ndarray, kernel: tuple[int, ...], *, stride: tuple[int, ...
     return y
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(), seed=seeds())
 def test_max_pool_agrees_with_the_loop_reference(cfg: dict[str, Any], seed: int) -> None:
     x = pool_input(cfg, np.random.default_rng(seed))
@@ -465,7 +465,7 @@ def test_max_pool_agrees_with_the_loop_reference(cfg: dict[str, Any], seed: int)
     np.testing.assert_array_equal(got, expected)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(dilated=False), seed=seeds(), count_include_pad=st.booleans())
 def test_avg_pool_agrees_with_the_loop_reference(cfg: dict[str, Any], seed: int, count_include_pad: bool) -> None:
     x = pool_input(cfg, np.random.default_rng(seed))

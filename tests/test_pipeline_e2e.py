@@ -13,9 +13,6 @@ import json
 import tomllib
 
 import pytest
-
-pytest.importorskip("grader.checks", reason="grader.checks has not landed yet")
-
 from exercises.assignment import build_exercises, parse_assignment
 from grader.cli.grade import main as grade_main
 from grader.export import feedback_markdown

@@ -8,12 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convmath import ConvMathError, conv_output_size, pool_output_size
+from convmath import numeric
 from convmath.testing import strategies as cs
 
-numeric = pytest.importorskip("convmath.numeric")
 
-
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.data())
 def test_conv_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
     config = data.draw(cs.conv_configs(ndim=data.draw(st.integers(1, 3), label="ndim"), max_size=5,
@@ -24,21 +23,21 @@ def test_conv_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
     assert config.in_channels % config.groups == 0 and config.out_channels % config.groups == 0
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cs.conv_configs(padding_forms=("same",), max_stride=3))
 def test_same_padding_only_with_stride_one(config: cs.ConvConfig) -> None:
     assert config.stride == (1, 1)
     assert config.output_spatial == config.spatial
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cs.conv_configs(padding_forms=("valid",), max_kernel=4, max_size=1))
 def test_kernel_as_large_as_the_input_is_drawn(config: cs.ConvConfig) -> None:
     # max_size=1: the input is exactly as large as the (dilated) kernel
     assert config.output_spatial == (1, 1)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.data())
 def test_pool_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
     config = data.draw(cs.pool_configs(dilation=True, batch=data.draw(st.booleans()),
@@ -50,7 +49,7 @@ def test_pool_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
     assert out.shape[-config.ndim:] == config.output_spatial
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.sampled_from(["conv", "pool"]).flatmap(lambda layer: st.tuples(st.just(layer),
                                                                            cs.output_size_arguments(layer=layer))))
 def test_output_size_arguments_are_valid(drawn: tuple[str, dict[str, int]]) -> None:
@@ -60,7 +59,7 @@ def test_output_size_arguments_are_valid(drawn: tuple[str, dict[str, int]]) -> N
     assert fn(n, a.pop("kernel_size"), **a) >= 1
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cs.layer_stacks())
 def test_layer_stacks_build_a_network(stack: tuple[tuple[int, ...], list[dict]]) -> None:
     from convmath.network import Network
@@ -70,7 +69,7 @@ def test_layer_stacks_build_a_network(stack: tuple[tuple[int, ...], list[dict]])
     assert len(shape) == 3 and min(shape) >= 1
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cs.corr2d_inputs())
 def test_corr2d_inputs_fit(pair: tuple[np.ndarray, np.ndarray]) -> None:
     X, K = pair
@@ -78,7 +77,7 @@ def test_corr2d_inputs_fit(pair: tuple[np.ndarray, np.ndarray]) -> None:
     assert numeric.corr2d(X, K).shape == (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cs.small_int_matrices(min_side=2, max_side=3, min_value=-1, max_value=5))
 def test_small_int_matrices_respect_bounds(m: np.ndarray) -> None:
     assert 2 <= min(m.shape) and max(m.shape) <= 3 and m.min() >= -1 and m.max() <= 5

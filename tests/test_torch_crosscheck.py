@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _backend import draw_conv_geometry, draw_spatial
-from convmath import numeric
+from convmath import ConvMathError, numeric
 from convmath.sizes import resolve_padding
 
 torch = pytest.importorskip("torch")
@@ -64,7 +64,7 @@ def conv_configs(draw: Any) -> dict[str, Any]:
     )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=conv_configs(), data=st.data())
 def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -79,7 +79,7 @@ def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> No
     np.testing.assert_allclose(ours, theirs, **TOL)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(cfg=conv_configs(), data=st.data())
 def test_torch_own_padding_strings_agree(cfg: dict[str, Any], data: st.DataObject) -> None:
     """Where torch takes the padding itself ('valid', 'same', symmetric ints), no F.pad in between."""
@@ -119,7 +119,7 @@ def transpose_configs(draw: Any) -> dict[str, Any]:
                 bias=draw(st.booleans()))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=transpose_configs(), data=st.data())
 def test_conv_transpose_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -145,7 +145,7 @@ def pool_configs(draw: Any, *, dilated: bool) -> dict[str, Any]:
                 padding=padding, spatial=spatial, ceil_mode=draw(st.booleans()))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(dilated=True), data=st.data())
 def test_max_pool_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -157,7 +157,7 @@ def test_max_pool_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> Non
     np.testing.assert_array_equal(ours, theirs)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(cfg=pool_configs(dilated=False), count_include_pad=st.booleans(), data=st.data())
 def test_avg_pool_matches_torch(cfg: dict[str, Any], count_include_pad: bool, data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
@@ -170,6 +170,27 @@ def test_avg_pool_matches_torch(cfg: dict[str, Any], count_include_pad: bool, da
                                                    ceil_mode=cfg["ceil_mode"],
                                                    count_include_pad=count_include_pad).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
+
+
+@settings(deadline=None)
+@given(ndim=st.integers(1, 2), data=st.data())
+def test_pooling_on_inputs_as_small_as_the_window_matches_torch(ndim: int, data: st.DataObject) -> None:
+    """Tiny inputs, windows up to 5: PyTorch's output (or its refusal) is the contract, ceil_mode included."""
+    kernel = tuple(data.draw(st.integers(1, 5), label="kernel") for _ in range(ndim))
+    stride = tuple(data.draw(st.integers(1, 4), label="stride") for _ in range(ndim))
+    padding = tuple(data.draw(st.integers(0, k // 2), label="padding") for k in kernel)
+    spatial = tuple(data.draw(st.integers(1, 4), label="spatial") for _ in range(ndim))
+    ceil_mode = data.draw(st.booleans(), label="ceil_mode")
+    x = np.random.default_rng(0).standard_normal((1, 2, *spatial))
+    options = dict(stride=stride, padding=padding, ceil_mode=ceil_mode)
+    for name in ("max_pool", "avg_pool"):
+        try:
+            theirs = getattr(F, f"{name}{ndim}d")(t(x), kernel, **options).numpy()
+        except RuntimeError:
+            with pytest.raises(ConvMathError, match="smaller than the window"):
+                getattr(numeric, name)(x, kernel, **options)
+            continue
+        np.testing.assert_allclose(getattr(numeric, name)(x, kernel, **options), theirs, **TOL)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
 import sympy
 
 from .. import sizes, symbols
 
-_LAYERS = {
+_LAYERS: dict[str, tuple[Callable[..., Any], str]] = {
     "conv": (sizes.conv_output_size, "convolution / cross-correlation"),
     "conv_transpose": (sizes.conv_transpose_output_size, "transposed convolution"),
     "pool": (sizes.pool_output_size, "pooling"),
@@ -31,7 +33,7 @@ def explain(layer: str, n: int, kernel_size: int, *, stride: int | None = 1, pad
     fn, title = _LAYERS[layer]
     options: dict[str, object] = {"padding": symbols.p, "dilation": symbols.d}
     numbers: dict[str, object] = {"padding": padding, "dilation": dilation}
-    stride_value = kernel_size if (stride is None and layer == "pool") else stride
+    stride_value: int = (kernel_size if layer == "pool" else 1) if stride is None else stride
     options["stride"] = symbols.s
     numbers["stride"] = stride_value
     if layer == "conv_transpose":
@@ -87,15 +89,26 @@ def main(argv: list[str]) -> int:
       result  : 4
     0
     """
-    parser = argparse.ArgumentParser(prog="convmath explain", description=__doc__)
-    parser.add_argument("layer", choices=sorted(_LAYERS))
-    parser.add_argument("--n", type=int, required=True, help="input size")
-    parser.add_argument("--kernel-size", type=int, required=True)
-    parser.add_argument("--stride", type=int, default=None, help="default 1 (pool: the kernel size)")
-    parser.add_argument("--padding", type=int, default=0, help="per side")
-    parser.add_argument("--dilation", type=int, default=1)
-    parser.add_argument("--output-padding", type=int, default=0)
-    parser.add_argument("--ceil-mode", action="store_true")
+    parser = argparse.ArgumentParser(
+        prog="convmath explain",
+        description="Explain an output size step by step: the formula, the numbers substituted into it, "
+        "and the result (PyTorch's definitions).",
+        epilog="Example: convmath explain conv --n 32 --kernel-size 5 --stride 2 --padding 1",
+    )
+    parser.add_argument("layer", choices=sorted(_LAYERS),
+                        help="the layer: conv (convolution), conv_transpose (transposed convolution) or pool (pooling)")
+    parser.add_argument("--n", type=int, required=True, help="input size along one axis, in pixels")
+    parser.add_argument("--kernel-size", type=int, required=True,
+                        help="kernel (window) size along that axis")
+    parser.add_argument("--stride", type=int, default=None,
+                        help="step between windows (default: 1; for pool, the kernel size)")
+    parser.add_argument("--padding", type=int, default=0, help="zeros added on each side (default: 0)")
+    parser.add_argument("--dilation", type=int, default=1,
+                        help="spacing between kernel elements; 1 means adjacent (default: 1)")
+    parser.add_argument("--output-padding", type=int, default=0,
+                        help="conv_transpose only: extra size added on one side of the output (default: 0)")
+    parser.add_argument("--ceil-mode", action="store_true",
+                        help="pool only: round up, keeping a last partial window (default: round down)")
     args = parser.parse_args(argv)
     stride = args.stride if args.stride is not None else (None if args.layer == "pool" else 1)
     print(explain(args.layer, args.n, args.kernel_size, stride=stride, padding=args.padding,

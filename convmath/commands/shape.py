@@ -37,8 +37,10 @@ def main(argv: list[str]) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="convmath shape",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Print the shape, parameter, multiply-accumulate and receptive-field table of a layer stack. "
+        "SPEC is a .toml or .json spec file (input_shape = [...] and [[layer]] tables) "
+        "or the name of a bundled spec.",
+        epilog="Example: convmath shape lenet5 --format markdown",
     )
     parser.add_argument("spec", metavar="SPEC", help=f"spec file, or one of: {', '.join(bundled_specs())}")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")

@@ -168,7 +168,7 @@ def pad(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str = "zeros", *
     width = ((0, 0), (0, 0), *pads)
     if mode == "zeros":
         return np.pad(x, width, mode="constant", constant_values=fill)
-    return np.pad(x, width, mode=PADDING_MODES[mode])
+    return np.pad(x, width, mode=PADDING_MODES[mode])  # type: ignore[call-overload]  # a str from the table
 
 
 def windows(

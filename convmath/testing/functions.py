@@ -46,8 +46,7 @@ by ``args`` in that order, from ``n, kernel_size, padding, stride, dilation``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -67,6 +66,9 @@ __all__ = [
     "expected_output",
     "misconception_outputs",
     "LABELS",
+    "supports_for",
+    "shrink_candidates",
+    "same_signature_reference",
 ]
 
 OPS = ("correlate", "convolve", "max_pool", "avg_pool", "output_size")
@@ -140,13 +142,19 @@ class Supports:
     """Pooling: the function takes ``ceil_mode=``."""
 
     mode_arg: bool = False
-    """Pooling: the function takes ``mode="max"``/``"avg"`` (d2l's ``pool2d``)."""
+    """Pooling: the function takes ``mode="max"``/``"avg"`` (d2l's ``pool2d``); it is then
+    called in both modes (``op`` is only the mode the plan starts with)."""
 
     args: tuple[str, ...] = ("n", "kernel_size", "padding", "stride")
     """Output size: the positional arguments, in order."""
 
     formula: str = "conv"
     """Output size: ``"conv"`` or ``"pool"``."""
+
+    max_value: int = 10**6
+    """Output size: the largest kernel, stride, padding (and about the largest input) drawn: the
+    domain the check samples, far beyond a prompt's sizes (a third of the cases stay at most 4,
+    a third at most 40)."""
 
     padding_convention: str = "per_side"
     """Output size: ``padding`` is ``"per_side"`` (PyTorch) or ``"total"`` (d2l's ``p_h``)."""
@@ -212,6 +220,80 @@ class Supports:
         if "args" in data:
             data["args"] = tuple(data["args"])
         return cls(**data)
+
+
+_CANONICAL = {
+    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
+    "max_pool": "max_pool", "avg_pool": "avg_pool",
+    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
+}
+
+
+def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
+    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name.
+
+    The grader's function check and the self-tests (:mod:`exercises.selftest`)
+    both build the check this way, so they test the same thing.
+
+    Parameters
+    ----------
+    config : mapping
+        ``AnswerSpec.config`` (see :meth:`Supports.from_config`).
+    reference : str, optional
+        ``"module:function"`` of the reference.
+
+    Returns
+    -------
+    Supports
+
+    Examples
+    --------
+    >>> supports_for({"layout": "single"}, "convmath.numeric:corr2d").op
+    'correlate'
+    >>> supports_for({}, "convmath.sizes:d2l_output_size").padding_convention
+    'total'
+    """
+    extra: dict[str, Any] = {}
+    if "op" not in config and ":" in reference:
+        fn = reference.rsplit(":", 1)[1]
+        op = _CANONICAL.get(fn)
+        if op is not None:
+            extra["op"] = op
+            if fn == "pool_output_size":
+                extra["formula"] = "pool"
+            if fn == "d2l_output_size":
+                extra["padding_convention"] = "total"
+    return Supports.from_config(config, **extra)
+
+
+def same_signature_reference(reference: str) -> Any:
+    """The reference function when it takes the student's arguments; ``None`` for convmath's
+    PyTorch-layout functions and formulas (then :func:`expected_output` is the reference).
+
+    Parameters
+    ----------
+    reference : str
+        ``"module:function"`` (empty: none).
+
+    Returns
+    -------
+    callable or None
+
+    Examples
+    --------
+    >>> same_signature_reference("convmath.numeric:corr2d").__name__
+    'corr2d'
+    >>> same_signature_reference("convmath.sizes:conv_output_size") is None
+    True
+    """
+    import importlib
+
+    if not reference:
+        return None
+    module, _, attr = reference.partition(":")
+    if module.startswith("convmath.") and attr in _CANONICAL and attr != "corr2d":
+        return None
+    return getattr(importlib.import_module(module), attr)
 
 
 def _check_in(name: str, value: Any, allowed: tuple[str, ...]) -> None:
@@ -310,6 +392,12 @@ def _conv_cases(draw: Any, sup: Supports) -> Case:
         square_options=sup.option_form == "int",
     ), label="config")
     x, weight, bias = draw(cs.conv_arrays(config), label="arrays")
+    return _conv_case(sup, config, x, weight, bias)
+
+
+def _conv_case(sup: Supports, config: Any, x: np.ndarray, weight: np.ndarray, bias: Any) -> Case:
+    """The call of a conv function (in its layout) on canonical inputs."""
+    single_out = sup.layout in ("single", "multi_in")
     X, K = x, weight
     if sup.layout == "single":
         X, K = x[0], weight[0, 0]
@@ -344,6 +432,15 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
     if not sup.stride and sup.implied_stride == "one":
         config = replace(config, stride=(1,) * config.ndim)
     x = draw(cs.int_arrays(config.input_shape, min_value=-4, max_value=9), label="x").astype(np.float64)
+    mode = None
+    if sup.mode_arg:  # a function that takes mode= is tested in every mode (its op is the first one shown)
+        first = "max" if sup.op == "max_pool" else "avg"
+        mode = draw(st.sampled_from((first, "avg" if first == "max" else "max")), label="mode")
+    return _pool_case(sup, config, x, mode)
+
+
+def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> Case:
+    """The call of a pooling function (in its layout) on canonical inputs."""
     X = x[0] if sup.layout == "single" else x
 
     def squash(v: tuple[int, ...]) -> Any:
@@ -358,20 +455,108 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
         kwargs["dilation"] = squash(config.dilation)
     if sup.ceil_mode:
         kwargs["ceil_mode"] = config.ceil_mode
-    if sup.mode_arg:
-        kwargs["mode"] = "max" if sup.op == "max_pool" else "avg"
-    return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), {"x": x, "config": config})
+    data: dict[str, Any] = {"x": x, "config": config}
+    if mode is not None:
+        kwargs["mode"] = mode
+        data["op"] = "max_pool" if mode == "max" else "avg_pool"
+    return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), data)
 
 
 @st.composite
 def _output_size_cases(draw: Any, sup: Supports) -> Case:
-    a = draw(cs.output_size_arguments(
-        layer=sup.formula, dilation="dilation" in sup.args,
-        max_stride=4 if "stride" in sup.args else 1, max_padding=3 if "padding" in sup.args else 0,
-    ), label="arguments")
+    # the whole domain: the sizes of a prompt, then larger, then up to max_value (shrinks to the smallest)
+    top = draw(st.sampled_from((4, 40, sup.max_value)), label="scale")
+    stride, padding = "stride" in sup.args, "padding" in sup.args
+    k = draw(st.integers(1, min(top, 7) if top == 4 else top), label="kernel_size")
+    s = draw(st.integers(1, top), label="stride") if stride else 1
+    d = draw(st.integers(1, min(top, 3)), label="dilation") if "dilation" in sup.args else 1
+    limit = k // 2 if sup.formula == "pool" else top
+    p = draw(st.integers(0, min(limit, top)), label="padding") if padding else 0
+    smallest = max(1, d * (k - 1) + 1 - 2 * p)
+    n = smallest + draw(st.integers(0, max(0, top * 16 - smallest) if top == 4 else top), label="n")
+    a = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
     if sup.padding_convention == "total":
         a["padding"] = 2 * a["padding"] + draw(st.integers(0, 1), label="odd total padding")
     return Case(tuple(a[name] for name in sup.args), {}, sup.args, dict(a))
+
+
+# ---------------------------------------------------------------- shrinking a failing case
+
+
+def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
+    """Simpler versions of ``case``, the most simplifying first: a row or column of the input (or
+    the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller.
+
+    The function check tries them on a failing case, within a small budget, and
+    keeps each one that still fails (a greedy shrink that needs no new search).
+
+    Parameters
+    ----------
+    supports : Supports
+        What the function under test claims to compute.
+    case : Case
+        A case drawn by :func:`cases` (or yielded here).
+
+    Yields
+    ------
+    Case
+        Valid calls, each simpler than ``case``.
+
+    Examples
+    --------
+    >>> sup = Supports(op="output_size", args=("n", "kernel_size"))
+    >>> [c.args for c in shrink_candidates(sup, Case((5, 3), {}, sup.args, {"n": 5, "kernel_size": 3,
+    ...     "padding": 0, "stride": 1, "dilation": 1}))]
+    [(4, 3), (5, 1), (5, 2)]
+    """
+    d = case.data
+    if supports.op == "output_size":
+        lowest = {"n": 1, "kernel_size": 1, "padding": 0, "stride": 1, "dilation": 1}
+        for name in supports.args:
+            value = d[name]
+            for smaller in dict.fromkeys(v for v in (lowest[name], value // 2, value - 1) if lowest[name] <= v < value):
+                a = {**d, name: smaller}
+                if _size_valid(supports, a):
+                    yield Case(tuple(a[n] for n in supports.args), {}, supports.args, a)
+        return
+    config, x = d["config"], d["x"]
+    nd = config.ndim
+    rebuild = (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode"))) if supports.is_pool else (
+        lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
+    weight = d.get("weight")
+    for axis in range(nd):  # the input one row/column smaller, then the kernel
+        spatial = tuple(v - (i == axis) for i, v in enumerate(config.spatial))
+        crop = (Ellipsis,) + tuple(slice(0, v) for v in spatial)
+        yield from _valid(rebuild, replace(config, spatial=spatial), x[crop].copy(), weight)
+    if weight is not None:
+        for axis in range(nd):
+            kernel = tuple(v - (i == axis) for i, v in enumerate(config.kernel_size))
+            if min(kernel) < 1:
+                continue
+            crop = (Ellipsis,) + tuple(slice(0, v) for v in kernel)
+            yield from _valid(rebuild, replace(config, kernel_size=kernel), x, weight[crop].copy())
+    for which, array in (("x", x), ("weight", weight)):
+        if array is None:
+            continue
+        for index in zip(*np.nonzero(array)):
+            smaller = array.copy()
+            smaller[index] = 0
+            yield rebuild(config, smaller if which == "x" else x, smaller if which == "weight" else weight)
+
+
+def _valid(rebuild: Any, config: Any, x: np.ndarray, weight: Any) -> Iterator[Case]:
+    try:
+        if min(config.spatial) >= 1 and min(config.output_spatial) >= 1:
+            yield rebuild(config, x, weight)
+    except (ConvMathError, ValueError):
+        return
+
+
+def _size_valid(sup: Supports, a: Mapping[str, int]) -> bool:
+    if sup.formula == "pool" and a["padding"] > a["kernel_size"] // 2:
+        return False
+    p = a["padding"] if sup.padding_convention == "total" else 2 * a["padding"]
+    return a["n"] + p >= a["dilation"] * (a["kernel_size"] - 1) + 1
 
 
 # ---------------------------------------------------------------- the right answer
@@ -426,9 +611,15 @@ def expected_output(supports: Supports, case: Case) -> Any:
     if supports.op == "output_size":
         return _size(supports, d)
     if supports.is_pool:
-        return _unwrap(supports, _pool(supports, d["x"], d["config"]))
+        return _unwrap(supports, _pool(_mode(supports, case), d["x"], d["config"]))
     cfg = d["config"]
     return _unwrap(supports, _conv(supports, supports.op, d["x"], d["weight"], d["bias"], **cfg.options()))
+
+
+def _mode(sup: Supports, case: Case) -> Supports:
+    """``sup`` with the pooling op of this case (a ``mode=`` function is called in every mode)."""
+    op = case.data.get("op", sup.op)
+    return sup if op == sup.op else replace(sup, op=op)
 
 
 def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> np.ndarray:
@@ -459,7 +650,7 @@ def _size(sup: Supports, a: Mapping[str, int], *, plus: int = 1, rounding: str =
 # ---------------------------------------------------------------- misconceptions
 
 
-def misconception_outputs(supports: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+def misconception_outputs(supports: Supports, case: Case, *, only: Iterable[str] | None = None) -> Iterator[tuple[str, Any]]:
     """``(label, output)`` for every modelled misconception that applies to ``case``.
 
     Each output is what a function holding that misconception returns on the
@@ -473,6 +664,8 @@ def misconception_outputs(supports: Supports, case: Case) -> Iterator[tuple[str,
         What the function under test claims to compute.
     case : Case
         One call, as drawn by :func:`cases`.
+    only : iterable of str, optional
+        Compute only these labels' outputs (default: every model).
 
     Yields
     ------
@@ -493,7 +686,10 @@ def misconception_outputs(supports: Supports, case: Case) -> Iterator[tuple[str,
     [('forgot_plus_one', 3), ('padding_once', 4), ('ceil_not_floor', 5), ('no_floor', 4.5), ('ignored_stride', 8)]
     """
     models = _size_models if supports.op == "output_size" else _pool_models if supports.is_pool else _conv_models
+    wanted = None if only is None else set(only)
     for label, compute in models(supports, case):
+        if wanted is not None and LABELS[label] not in wanted:
+            continue
         try:
             value = compute()
         except (ConvMathError, ValueError, IndexError, ZeroDivisionError):
@@ -547,6 +743,7 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
 
 
 def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    sup = _mode(sup, case)
     x, cfg = case.data["x"], case.data["config"]
     expected = _pool(sup, x, cfg)
     stride = cfg.kernel_size if cfg.stride is None else cfg.stride

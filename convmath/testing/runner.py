@@ -17,10 +17,15 @@ attributes: the grader's sandbox ``CallResult``, or :class:`Outcome` from
 With derandomized settings (the grader's, :func:`grader_settings`) hypothesis
 draws the same cases for every function until one fails. So the first check of
 a configuration records a *plan* (the cases drawn, and the reference result of
-each), cached per process by (supports, reference, tolerances, settings,
-``max_calls``); every later check replays the plan (calls and comparisons
-only) and runs the hypothesis search only when a call fails, to shrink it to
-the smallest failing call and name the misconception exactly as before.
+each), cached per process by (supports, reference, tolerances, settings), with
+the cases that discriminate (:func:`discriminates`: not satisfied by zeros, a
+constant, the input or the transposed result) first. Every later check replays
+the plan (calls and comparisons only, within ``time_limit`` and ``max_calls``):
+a function that fails is not searched again; its smallest failing case is
+shrunk greedily within a small budget (:data:`SHRINK_TIME`, :data:`SHRINK_CALLS`,
+:func:`convmath.testing.functions.shrink_candidates`) and diagnosed. A check
+whose time budget runs out before every case ran is never a pass: it fails as
+``slow`` ("too slow: 6 of 30 cases ran in the 20 s budget").
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import copy
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,9 +44,17 @@ from hypothesis import settings as Settings
 from hypothesis.errors import Flaky, HypothesisException
 
 from .compare import Mismatch, compare, describe, fmt_value
-from .functions import Case, Supports, cases, expected_output, misconception_outputs
+from .functions import (
+    Case,
+    Supports,
+    cases,
+    expected_output,
+    misconception_outputs,
+    shrink_candidates,
+)
 
-__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text", "FALLBACK"]
+__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text", "FALLBACK",
+           "discriminates"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,8 @@ class Failure:
     """The arguments of the call as text, e.g. ``X=[[0, 1]], K=[[1]]``."""
 
     status: str
-    """``wrong`` (a result that differs), ``error``, ``timeout`` or ``crashed``."""
+    """``wrong`` (a result that differs), ``error``, ``timeout``, ``crashed``, or ``slow``
+    (the time budget ran out before every case ran: never a pass)."""
 
     expected: Any
     """The reference result on that call."""
@@ -105,24 +119,37 @@ class FunctionReport:
     """The smallest failing call (``None`` when passed)."""
 
     stopped: str = ""
-    """``"time"`` or ``"calls"`` when the budget ran out before hypothesis finished, else ``""``."""
+    """``"time"`` or ``"calls"`` when the budget ran out before hypothesis finished, else ``""``.
+    A check stopped by time has not passed (its failure has status ``slow``)."""
 
     missing: bool = False
     """The function is still a stub (raised ``NotImplementedError`` on the first call)."""
 
-    def message(self, name: str, *, locale: str = "en") -> str:
-        """The student-facing explanation (one template per kind of failure)."""
+    def message(self, name: str, *, locale: str = "en", reveal: str = "all") -> str:
+        """The student-facing explanation (one template per kind of failure).
+
+        ``reveal`` is ``"all"`` (the expected result and the misconception),
+        ``"diagnosis"`` (the misconception, not the expected result) or
+        ``"none"`` (neither).
+        """
         loc = locale if locale in RUNNER_MESSAGES["passed"] else "en"
         if self.failure is None:
             return RUNNER_MESSAGES["passed"][loc].format(name=name, calls=self.calls)
         f = self.failure
-        text = RUNNER_MESSAGES[f.status][loc].format(
+        status = "wrong_hidden" if f.status == "wrong" and reveal != "all" else f.status
+        text = RUNNER_MESSAGES[status][loc].format(
             name=name, call=f.call, message=f.message, expected=fmt_value(f.expected), actual=fmt_value(f.actual),
             detail=describe(f.mismatch, "result", locale=loc) if f.mismatch and f.mismatch.kind != "value" else "",
         ).replace(" ()", "").replace("（）", "")
+        value = fmt_value(f.actual, limit=60)
+        if reveal == "none":
+            return text
         if f.misconception:
             text += RUNNER_MESSAGES["misconception"][loc].format(
-                feedback=misconception_text(f.misconception, fmt_value(f.actual, limit=60), locale=loc))
+                feedback=misconception_text(f.misconception, value, locale=loc))
+        elif len(f.labels) > 1:
+            text += RUNNER_MESSAGES["misconceptions"][loc].format(
+                feedback=RUNNER_MESSAGES["or"][loc].join(misconception_text(lab, value, locale=loc) for lab in f.labels))
         return text
 
 
@@ -135,6 +162,10 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name}({call}) returned {actual}, expected {expected} ({detail})",
         "zh": "{name}({call}) 返回了 {actual}，应为 {expected}（{detail}）",
     },
+    "wrong_hidden": {
+        "en": "{name}({call}) returned {actual}, which is not the right result",
+        "zh": "{name}({call}) 返回了 {actual}，结果不正确",
+    },
     "error": {
         "en": "{name}({call}) raised {message}",
         "zh": "{name}({call}) 抛出了异常 {message}",
@@ -142,6 +173,10 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
     "timeout": {
         "en": "{name}({call}) did not return in time",
         "zh": "{name}({call}) 超时未返回",
+    },
+    "slow": {
+        "en": "{name} is too slow: {message}",
+        "zh": "{name} 运行太慢：{message}",
     },
     "crashed": {
         "en": "{name}({call}) crashed the process running it: {message}",
@@ -151,6 +186,11 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
         "en": ". This is what you get with a known mistake: {feedback}",
         "zh": "。这正是一个常见错误的结果：{feedback}",
     },
+    "misconceptions": {
+        "en": ". This is what you get with any of these known mistakes: {feedback}",
+        "zh": "。以下几个常见错误都会得到这个结果：{feedback}",
+    },
+    "or": {"en": " Or: ", "zh": " 或者："},
 }
 
 #: Short descriptions used when :data:`convmath.misconceptions.CATALOGUE` lacks a label.
@@ -319,16 +359,7 @@ def check_function(
     plan = _plan(supports, reference, reference_of, rtol, atol, settings, time_limit, max_calls)
     if plan is None:
         return _search(call, supports, reference_of, rtol, atol, settings, time_limit, max_calls)
-    replayed, first, replay_calls = _replay(call, supports, plan, rtol, atol, time_limit, max_calls)
-    if replayed is not None:
-        return replayed
-    # A call failed: search again from the start, so hypothesis shrinks exactly as it
-    # would have. A function that no longer fails (it answers differently when called
-    # again) still fails, on the call the replay saw.
-    report = _search(call, supports, reference_of, rtol, atol, settings, time_limit, max_calls)
-    if report.failure is None:
-        return FunctionReport(False, replay_calls + report.calls, first, report.stopped)
-    return report
+    return _replay(call, supports, plan, reference_of, rtol, atol, time_limit, max_calls)
 
 
 def _reference_of(supports: Supports, reference: Callable[..., Any] | None) -> Callable[[Case], Any]:
@@ -373,22 +404,17 @@ def _search(call: Callable[..., Any], supports: Supports, reference_of: Callable
     except HypothesisException as err:  # e.g. Unsatisfiable: report, do not crash the caller
         if not state["failures"]:
             raise RuntimeError(f"hypothesis could not test the function: {err}") from err
-    failures = state["failures"]
-    smallest = min(failures, key=lambda f: f.size) if failures else None
-    if smallest is not None and len(smallest.labels) > 1 and not state["dead"]:
-        # The smallest call may not tell two mistakes apart (p instead of 2p and
-        # a forgotten +1 both give 4 on n=3, k=1, p=1): count, over the failing
-        # calls met and a few more, how often each candidate explains the result.
-        counts = {lab: sum(lab in f.labels for f in failures) for lab in smallest.labels}
-        extra = _more_failures(call, supports, reference_of, rtol, atol, state,
-                               deadline=start + time_limit, max_calls=max_calls)
-        for f in extra:
-            for lab in counts:
-                counts[lab] += 2 if lab in f.labels else -len(extra)
-        best = max(smallest.labels, key=lambda lab: counts[lab])
-        smallest = replace(smallest, misconception=best)
-    return FunctionReport(smallest is None and not state["missing"], state["calls"], smallest,
-                          state["stopped"], state["missing"])
+    failures = list(state["failures"])
+    if failures and not state["dead"] and len(min(failures, key=lambda f: f.size).labels) > 1:
+        # the smallest call may not tell two mistakes apart (p instead of 2p and a forgotten +1
+        # both give 4 on n=3, k=1, p=1): a few more calls, to keep the labels that explain them all
+        failures += _more_failures(call, supports, reference_of, rtol, atol, state,
+                                   deadline=start + time_limit, max_calls=max_calls)
+    if failures:
+        return FunctionReport(False, state["calls"], _diagnosed(failures), state["stopped"], state["missing"])
+    if state["stopped"] == "time" and not state["missing"]:
+        return FunctionReport(False, state["calls"], _slow(state["calls"], settings.max_examples, time_limit), "time")
+    return FunctionReport(not state["missing"], state["calls"], None, state["stopped"], state["missing"])
 
 
 # ---------------------------------------------------------------- the cached plan
@@ -408,10 +434,12 @@ class _Plan:
     """``"calls"`` when ``max_calls`` cut the search short, else ``""``."""
 
 
-#: Plans by (supports, reference, rtol, atol, settings, max_calls); the oldest is dropped first.
+#: Plans by (supports, reference, rtol, atol, settings); the oldest is dropped first.
 _PLANS: OrderedDict[Any, _Plan] = OrderedDict()
 _MAX_PLANS = 64
-_PLANS_LOCK = threading.Lock()  # graders may check in threads (e.g. a Dask worker)
+_PLANS_LOCK = threading.Lock()
+#: Seconds the recording of a plan may take (the reference's and hypothesis's time).
+_PLAN_TIME = 60.0  # graders may check in threads (e.g. a Dask worker)
 
 
 def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of: Callable[[Case], Any],
@@ -427,7 +455,7 @@ def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of
     """
     if not settings.derandomize or settings.database is not None:
         return None
-    key = (supports, reference, rtol, atol, repr(settings), max_calls)
+    key = (supports, reference, rtol, atol, repr(settings))
     try:
         with _PLANS_LOCK:
             plan = _PLANS.get(key)
@@ -448,13 +476,16 @@ def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of
     def echo(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Outcome:
         return Outcome("ok", results[-1])
 
-    report = _search(echo, supports, record, rtol, atol, settings, time_limit, max_calls)
+    # the grader's own cost, not the student's: its own budget, and every case hypothesis draws
+    # (the replay applies the student's ``time_limit`` and ``max_calls``)
+    report = _search(echo, supports, record, rtol, atol, settings, max(time_limit, _PLAN_TIME), 10**6)
     if not report.passed or report.stopped == "time" or report.calls != len(drawn):
         return None
     for value in results:
         if isinstance(value, np.ndarray):
             value.setflags(write=False)  # shared by every replay
-    plan = _Plan(tuple(drawn), tuple(results), report.stopped)
+    order = sorted(range(len(drawn)), key=lambda i: not discriminates(drawn[i], results[i]))
+    plan = _Plan(tuple(drawn[i] for i in order), tuple(results[i] for i in order), report.stopped)
     with _PLANS_LOCK:
         _PLANS[key] = plan
         while len(_PLANS) > _MAX_PLANS:
@@ -462,35 +493,174 @@ def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of
     return plan
 
 
-def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, rtol: float, atol: float,
-            time_limit: float, max_calls: int) -> tuple[FunctionReport | None, Failure | None, int]:
-    """Call the function on the plan's cases, as the search would until its first failure.
+def discriminates(case: Case, expected: Any) -> bool:
+    """Whether a case tells a right function from a trivial one.
 
-    Returns ``(report, failure, calls)``: the report when the function passes,
-    stalls or is a stub; else ``None`` and the first failure met (a wrong result
-    or an error), for the search to shrink and diagnose.
+    A case does not discriminate when its expected result is also what
+    returning zeros or a constant, the input, or the transposed result gives
+    (an all-zero output, a constant array, an output equal to an input array,
+    a symmetric square output), or, for a number, one of the arguments, 0 or 1.
+    The plan runs the discriminating cases first, so a function that stalls
+    after a few cases has met some.
+
+    Parameters
+    ----------
+    case : Case
+        One call.
+    expected : Any
+        Its reference result.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> case = Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0]])), {}, ("X", "K"))
+    >>> discriminates(case, np.array([[1.0, 2.0], [3.0, 4.0]]))      # the input itself
+    False
+    >>> discriminates(case, np.array([[2.0, 4.0], [6.0, 9.0]]))
+    True
+    >>> discriminates(Case((8, 3, 1, 2), {}, ("n", "k", "p", "s")), 4)
+    True
+    """
+    if not isinstance(expected, np.ndarray):
+        values = [a for a in case.args if isinstance(a, (int, np.integer))]
+        return expected not in (0, 1) and all(expected != v for v in values)
+    if expected.size < 2 or not np.all(np.isfinite(expected)):
+        return False
+    flat = expected.ravel()
+    if np.all(flat == flat[0]):
+        return False
+    for arg in case.args:
+        if isinstance(arg, np.ndarray) and arg.shape == expected.shape and np.allclose(arg, expected):
+            return False
+    if expected.ndim >= 2 and expected.shape[-1] == expected.shape[-2] and np.allclose(expected, np.swapaxes(expected, -1, -2)):
+        return False
+    return True
+
+
+#: Most failing calls collected by a replay (to pick the smallest and tell misconceptions apart).
+_MAX_FAILURES = 12
+
+
+def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, reference_of: Callable[[Case], Any],
+            rtol: float, atol: float, time_limit: float, max_calls: int) -> FunctionReport:
+    """Call the function on the plan's cases (the discriminating ones first), collecting the failures.
+
+    A function that fails is not searched again: the smallest failing case of
+    the plan is reported (the plan holds hypothesis's smallest draws, so it is
+    small), and the misconception is the catalogue entry that explains every
+    wrong result met. A budget that runs out before every case ran is a
+    failure (``slow``), never a pass.
     """
     start = time.monotonic()
     calls = 0
+    failures: list[tuple[Case, Any, Any]] = []
     for case, expected in zip(plan.cases, plan.expected):
         if time.monotonic() - start > time_limit:
-            return FunctionReport(True, calls, None, "time"), None, calls
+            if failures:
+                break
+            return FunctionReport(False, calls, _slow(calls, len(plan.cases), time_limit), "time")
         if calls >= max_calls:
-            return FunctionReport(True, calls, None, "calls"), None, calls
+            break
         result = call(copy.deepcopy(tuple(case.args)), copy.deepcopy(dict(case.kwargs)))
         calls += 1
         status = getattr(result, "status", "error")
         if status == "ok" and compare(expected, result.value, rtol=rtol, atol=atol) is None:
             continue
-        failure = _judge(supports, case, copy.deepcopy(expected), result, rtol, atol)
-        if failure is None:  # pragma: no cover - the comparison above said they differ
-            continue
-        if calls == 1 and failure.status == "error" and failure.message.startswith("NotImplementedError"):
-            return FunctionReport(False, calls, None, "", True), None, calls
-        if failure.status in ("timeout", "crashed"):  # as the search reports it: no more calls into that process
-            return FunctionReport(False, calls, failure), None, calls
-        return None, failure, calls
-    return FunctionReport(True, calls, None, plan.stopped), None, calls
+        if calls == 1 and status == "error" and str(getattr(result, "message", "")).startswith("NotImplementedError"):
+            return FunctionReport(False, calls, None, "", True)
+        if status in ("timeout", "crashed"):  # no more calls into a stuck or dead process
+            return FunctionReport(False, calls, _judge(supports, case, copy.deepcopy(expected), result, rtol, atol))
+        failures.append((case, expected, result))
+        if len(failures) >= _MAX_FAILURES:
+            break
+    if not failures:
+        return FunctionReport(True, calls, None, plan.stopped if calls == len(plan.cases) else "calls")
+    # the smallest failure, shrunk a little more, is judged in full; the others only against its
+    # candidate misconceptions
+    case, expected, result = min(failures, key=lambda f: f[0].size)
+    case, expected, result, spent = _shrink(call, supports, reference_of, case, expected, result, rtol, atol,
+                                            deadline=min(time.monotonic() + SHRINK_TIME, start + time_limit),
+                                            max_calls=max(0, min(SHRINK_CALLS, max_calls - calls)))
+    calls += spent
+    smallest = _judge(supports, case, copy.deepcopy(expected), result, rtol, atol)
+    assert smallest is not None
+    if smallest.status != "wrong":
+        return FunctionReport(False, calls, smallest)
+    others = [_explained(supports, c, r.value, smallest.labels, rtol, atol)
+              for c, e, r in failures if getattr(r, "status", "") == "ok" and c is not case]
+    common = tuple(lab for lab in smallest.labels if all(lab in found for found in others))
+    return FunctionReport(False, calls, replace(smallest, misconception=common[0] if len(common) == 1 else None,
+                                                labels=common))
+
+
+#: Seconds and calls a replay spends shrinking its smallest failing case further.
+SHRINK_TIME = 0.03
+SHRINK_CALLS = 40
+
+
+def _shrink(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], case: Case,
+            expected: Any, result: Any, rtol: float, atol: float, *, deadline: float,
+            max_calls: int) -> tuple[Case, Any, Any, int]:
+    """Greedy shrink of a failing case within a small budget: keep each simpler case that still fails
+    the same way (a wrong result stays wrong, an error stays an error)."""
+    calls = 0
+    kind = getattr(result, "status", "error")
+    progress = True
+    while progress and calls < max_calls and time.monotonic() < deadline:
+        progress = False
+        for candidate in shrink_candidates(supports, case):
+            if calls >= max_calls or time.monotonic() >= deadline:
+                break
+            try:
+                want = reference_of(candidate)
+            except Exception:  # noqa: BLE001 - a candidate the reference refuses is not a call to make
+                continue
+            got = call(copy.deepcopy(tuple(candidate.args)), copy.deepcopy(dict(candidate.kwargs)))
+            calls += 1
+            status = getattr(got, "status", "error")
+            if status in ("timeout", "crashed"):
+                return case, expected, result, calls
+            still = (status == kind == "ok" and compare(want, got.value, rtol=rtol, atol=atol) is not None) or (
+                status == kind == "error")
+            if still:
+                case, expected, result, progress = candidate, want, got, True
+                break
+    return case, expected, result, calls
+
+
+def _explained(supports: Supports, case: Case, actual: Any, labels: Sequence[str], rtol: float,
+               atol: float) -> set[str]:
+    """Which of ``labels`` do not contradict ``actual`` on ``case``: they give exactly it, or their
+    model does not apply there (the mistake would crash, or needs an option the case does not set)."""
+    contradicted = {label for label, value in misconception_outputs(supports, case, only=labels)
+                    if compare(value, actual, rtol=rtol, atol=atol) is not None}
+    explained = {label for label, value in misconception_outputs(supports, case, only=contradicted)
+                 if compare(value, actual, rtol=rtol, atol=atol) is None}  # a label with several models
+    return (set(labels) - contradicted) | explained
+
+
+def _slow(ran: int, total: int, budget: float) -> Failure:
+    return Failure("", "slow", None, message=f"{ran} of {total} cases ran in the {budget:g} s budget")
+
+
+def _diagnosed(failures: Sequence[Failure]) -> Failure:
+    """The smallest failure, naming the misconceptions that explain *every* wrong result met.
+
+    One label is named (``misconception``) only when it is the only one; when
+    several explain every result, all are kept in ``labels`` and none is chosen.
+    """
+    stuck = [f for f in failures if f.status in ("timeout", "crashed")]
+    if stuck:
+        return stuck[0]
+    smallest = min(failures, key=lambda f: f.size)
+    wrong = [f for f in failures if f.status == "wrong"]
+    if smallest.status != "wrong" or not wrong:
+        return replace(smallest, misconception=None, labels=())
+    common = [lab for lab in smallest.labels if all(lab in f.labels for f in wrong)]
+    return replace(smallest, misconception=common[0] if len(common) == 1 else None, labels=tuple(common))
 
 
 def _more_failures(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,

@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from hypothesis import strategies as st
@@ -598,7 +598,7 @@ def small_int_matrices(
         check_int("max_side", max_side, minimum=min_side)
         shapes = st.tuples(st.integers(min_side, max_side), st.integers(min_side, max_side))
     else:
-        shapes = st.just(tuple(check_positive_int("shape", v) for v in shape))
+        shapes = st.just(cast("tuple[int, int]", tuple(check_positive_int("shape", v) for v in shape)))
     return shapes.flatmap(lambda sh: int_arrays(sh, min_value=min_value, max_value=max_value))
 
 

@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from convmath.cli import output_folder
 from convmath.errors import ConvMathError
 
 from ..assignment import Assignment, Student, build_exercises, load_assignment, load_roster, read_secret
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     secret = read_secret(args.secret_file)
     if args.jobs < 1:
         raise ConvMathError(f"jobs={args.jobs} must be a positive integer")
+    output_folder(args.out)
     pdf = False
     if args.pdf != "never" and not args.no_sheets:
         engines = {locale: tex_engine(locale) for locale in assignment.locales}

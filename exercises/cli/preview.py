@@ -19,7 +19,8 @@ import sys
 from convmath.errors import ConvMathError
 
 from ..model import LOCALES, Exercise
-from ..notebook import _fmt_points, answer_code, solution_source
+from ..notebook import answer_code, solution_source
+from ..notebook import format_points as _fmt_points
 
 __all__ = ["main", "render_preview"]
 

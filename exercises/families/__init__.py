@@ -184,12 +184,14 @@ def generate(
     options = dict(options or {})
     rng = random.Random(seed)
     reason = "every draw was discarded by the family"
-    for _ in range(max_attempts):
+    for attempt in range(max_attempts):
         candidate = family.draw(rng, difficulty, options)
         if candidate is None:
             continue
         candidate = dataclasses.replace(candidate, family=name, difficulty=difficulty, seed=seed)
-        reason = accept(candidate) or ""
+        # prefer variants whose catalogued mistakes give distinct values (a diagnosis can then
+        # name one); after half the attempts, one where two coincide is taken (both are named)
+        reason = accept(candidate) or (_shared_wrongs(candidate) if attempt < max_attempts // 2 else None) or ""
         if not reason:
             return candidate
     raise ConvMathError(
@@ -260,7 +262,7 @@ def _check_reference(exercise: Exercise, part: Part) -> str | None:
         return None if ok else f"part {part.key}: solution code gives a different array"
     elif spec.kind == "shape":
         value = tuple(value) if isinstance(value, (tuple, list)) else value
-    if not same_value(value, spec.expected, symbols=spec.symbols):
+    if not same_value(value, spec.expected, symbols=spec.symbols, bounds=spec.bounds):
         return f"part {part.key}: solution code gives {value!r}, expected {spec.expected!r}"
     return None
 
@@ -272,11 +274,28 @@ def _check_wrongs(part: Part) -> str | None:
     for i, wrong in enumerate(part.wrong_answers):
         if wrong.label not in CATALOGUE:
             return f"part {part.key}: misconception {wrong.label!r} is not in the catalogue"
-        if same_value(wrong.value, spec.expected, symbols=spec.symbols):
+        if same_value(wrong.value, spec.expected, symbols=spec.symbols, bounds=spec.bounds):
             return f"part {part.key}: misconception {wrong.label!r} gives the right answer {wrong.value!r}"
-        for other in part.wrong_answers[:i]:
-            if same_value(wrong.value, other.value, symbols=spec.symbols):
-                return f"part {part.key}: misconceptions {other.label!r} and {wrong.label!r} both give {wrong.value!r}"
+    return None
+
+
+def _shared_wrongs(exercise: Exercise) -> str | None:
+    """Two misconceptions of a part that give the same value (allowed, but a variant without is preferred)."""
+    from ._common import same_value
+
+    for part in exercise.parts:
+        spec = part.answer
+        for i, wrong in enumerate(part.wrong_answers):
+            for other in part.wrong_answers[:i]:
+                try:
+                    same = (np.asarray(wrong.value).shape == np.asarray(other.value).shape and bool(np.allclose(
+                        np.asarray(wrong.value, dtype=float), np.asarray(other.value, dtype=float),
+                        rtol=spec.rtol, atol=spec.atol))) if spec.kind == "array" else same_value(
+                        wrong.value, other.value, symbols=spec.symbols, bounds=spec.bounds)
+                except (TypeError, ValueError):
+                    same = False
+                if same:
+                    return f"part {part.key}: misconceptions {other.label!r} and {wrong.label!r} both give {wrong.value!r}"
     return None
 
 

@@ -84,7 +84,7 @@ def wrong_answers(
     normalize: Callable[[Any], Any] = lambda v: v,
 ) -> tuple[WrongAnswer, ...] | None:
     """Evaluate each ``(label, thunk)``; keep those defined and different from ``expected``
-    and from each other.
+    (two that give the same value are both kept: the grader names both).
 
     Returns ``None`` when a label listed in ``required`` is undefined or
     coincides with the right answer or an earlier wrong one: the variant
@@ -99,13 +99,13 @@ def wrong_answers(
             if label in required:
                 return None
             continue
-        if same_value(value, expected, rtol=rtol, atol=atol) or any(
-            same_value(value, w.value, rtol=rtol, atol=atol) for w in kept
-        ):
+        if same_value(value, expected, rtol=rtol, atol=atol):
             if label in required:
                 return None
             continue
-        kept.append(WrongAnswer(label, value))
+        if any(same_value(value, w.value, rtol=rtol, atol=atol) for w in kept) and label in required:
+            return None
+        kept.append(WrongAnswer(label, value))  # a value shared with another mistake: the grader names both
     return tuple(kept)
 
 

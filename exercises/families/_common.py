@@ -25,8 +25,8 @@ stable (other family modules rely on them):
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 import json
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
@@ -38,6 +38,7 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size
 
+from ..domains import DOMAINS, differs
 from ..model import AnswerSpec, Exercise, Part, WrongAnswer
 
 __all__ = [
@@ -56,15 +57,6 @@ __all__ = [
     "receptive_field_labels",
     "DOMAINS",
 ]
-
-#: Expression-answer domains and the sympy assumptions of each.
-DOMAINS: dict[str, dict[str, bool]] = {
-    "positive_integer": {"integer": True, "positive": True},
-    "nonnegative_integer": {"integer": True, "nonnegative": True},
-    "positive_real": {"real": True, "positive": True},
-    "real": {"real": True},
-}
-
 
 def bilingual(en: str, zh: str) -> dict[str, str]:
     """A locale mapping with both locales.
@@ -115,48 +107,23 @@ def _parse_cached(text: str, symbols: tuple[tuple[str, str], ...]) -> sympy.Expr
     return sympy.sympify(text, locals=local)
 
 
-def _sample_points(symbols: Mapping[str, str], count: int = 24) -> list[dict[str, int]]:
-    """Deterministic sample points of the symbols' domains (sizes large enough for kernels to fit)."""
-    rng = random.Random(20240501)
-    low = {"positive_integer": 1, "nonnegative_integer": 0, "positive_real": 1, "real": -5}
-    points = []
-    for _ in range(count):
-        point = {}
-        for name, domain in symbols.items():
-            top = 60 if name in ("n", "h", "w") else 9
-            start = 20 if name in ("n", "h", "w") else low[domain]
-            point[name] = rng.randint(start, top)
-        points.append(point)
-    return points
-
-
 @functools.lru_cache(maxsize=4096)
-def _values_at_samples(expr: sympy.Basic, symbols: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
-    """Exact values of ``expr`` at the sample points (cached: families compare the same expressions often)."""
-    table = sympy_symbols(dict(symbols))
-    values = []
-    for point in _sample_points(dict(symbols)):
-        value = expr.xreplace({table[name]: sympy.Integer(v) for name, v in point.items()})
-        values.append(value if value.is_number else sympy.simplify(value))
-    return tuple(values)
-
-
-def _expressions_equal(a: Any, b: Any, symbols: Mapping[str, str]) -> bool:
-    a, b = sympy.sympify(a), sympy.sympify(b)
+def _expressions_equal(a: sympy.Basic, b: sympy.Basic, symbols: tuple[tuple[str, str], ...],
+                       bounds: tuple[tuple[str, tuple[Any, Any]], ...]) -> bool:
+    """Equal as answers: at every point of :func:`exercises.domains.sample_points` where ``b`` is defined."""
     if a == b:
         return True
-    key = tuple(sorted(symbols.items()))
-    return _values_at_samples(a, key) == _values_at_samples(b, key)
+    return differs(a, b, dict(symbols), dict(bounds)) is None and differs(b, a, dict(symbols), dict(bounds)) is None
 
 
-def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> bool:
+def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None,
+               bounds: Mapping[str, tuple[Any, Any]] | None = None) -> bool:
     """True when two answers are equal as answers of their kind.
 
     Ints and floats compare by value (``15 == 15.0``), tuples element-wise,
-    arrays by shape and values, sympy expressions by value at deterministic
-    sample points of ``symbols`` (the grader's equivalence test is of the
-    same kind, so expressions equal at every sample point could not be told
-    apart).
+    arrays by shape and values, sympy expressions by value at the sample
+    points of ``symbols`` within ``bounds`` (:mod:`exercises.domains`: the
+    points and the decision rule the grader uses).
 
     >>> same_value(15, 15.0), same_value((3, 4), (3, 5)), same_value(np.ones(2), np.ones(3))
     (True, False, False)
@@ -165,14 +132,15 @@ def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None) -> b
     True
     """
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return _expressions_equal(a, b, symbols or {})
+        return _expressions_equal(sympy.sympify(a), sympy.sympify(b), tuple(sorted((symbols or {}).items())),
+                                  tuple(sorted((bounds or {}).items())))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool(np.array_equal(a, b))
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
         if not isinstance(a, (tuple, list)) or not isinstance(b, (tuple, list)) or len(a) != len(b):
             return False
-        return all(same_value(x, y, symbols=symbols) for x, y in zip(a, b))
+        return all(same_value(x, y, symbols=symbols, bounds=bounds) for x, y in zip(a, b))
     return bool(a == b)
 
 
@@ -181,6 +149,7 @@ def wrong_answers(
     candidates: Mapping[str, Callable[[], Any]],
     *,
     symbols: Mapping[str, str] | None = None,
+    bounds: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> tuple[WrongAnswer, ...] | None:
     """Evaluate the misconceptions that apply to a variant.
 
@@ -193,14 +162,16 @@ def wrong_answers(
         (usually ``lambda: CATALOGUE[label].wrong(...)``).
     symbols : mapping, optional
         Domains of the symbols, for expression answers.
+    bounds : mapping, optional
+        Where the expression answer holds (see :class:`~exercises.model.AnswerSpec`).
 
     Returns
     -------
     tuple of WrongAnswer or None
         The wrong answers in the order given. A misconception whose formula is
-        undefined here (it raises ``ConvMathError``) is left out, and so is one
-        that gives the same value as an earlier one (list the more specific
-        misconceptions first). ``None`` when one coincides with the right
+        undefined here (it raises ``ConvMathError``) is left out; two that give
+        the same value are both kept (the grader names both; :func:`generate`
+        prefers variants where they differ). ``None`` when one coincides with the right
         answer: the diagnosis could not tell it from a right answer, so the
         variant must be drawn again.
 
@@ -221,10 +192,10 @@ def wrong_answers(
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if same_value(value, expected, symbols=symbols):
+        if same_value(value, expected, symbols=symbols, bounds=bounds):
             return None
-        if any(same_value(value, other.value, symbols=symbols) for other in out):
-            continue  # the same number as an earlier (more specific) misconception: that one names it
+        # the same value as another misconception is kept: the grader then names both
+        # (generate() prefers variants where they differ)
         out.append(WrongAnswer(label, value))
     return tuple(out)
 
@@ -239,7 +210,7 @@ def make_part(
     points: float = 1.0,
 ) -> Part:
     """A :class:`~exercises.model.Part` (``solution_code`` must define ``answer.name``)."""
-    return Part(key=key, prompt=dict(prompt), answer=answer, points=float(points),
+    return Part(key=key, prompt=dict(prompt), answer=answer, points=points,
                 wrong_answers=tuple(wrongs), solution_code=solution_code)
 
 
@@ -296,6 +267,8 @@ def to_plain(value: Any) -> Any:
         return {"dtype": str(value.dtype), "shape": list(value.shape), "data": value.tolist()}
     if isinstance(value, sympy.Basic):
         return sympy.srepr(value)
+    if isinstance(value, Fraction):  # points: a float when exact, else "4/3"
+        return int(value) if value.denominator == 1 else float(value) if float(value) == value else str(value)
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     return value

@@ -241,7 +241,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     )
     tail_wrong = expression_wrong_answers(
         tail, {label: (lambda label=label: wrong_closed_form_after_meals(label, meals, lam)) for label in _CONTINUOUS},
-        symbols=_T_DOMAIN,
+        symbols=_T_DOMAIN, bounds={"t": (end, None)},
     )
     if value_wrong is None or tail_wrong is None:
         return None
@@ -268,7 +268,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         Part("b", {"en": (f"The closed form of $c(t)$ for $t \\ge {end}$, as a string in `t` (write $e^x$ as `exp(x)`); "
                           "define `content_expr`."),
                    "zh": f"$t \\ge {end}$ 时 $c(t)$ 的解析式，写成关于 `t` 的字符串（$e^x$ 写作 `exp(x)`）；定义 `content_expr`。"},
-             AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN), 2.0,
+             AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN,
+                        bounds={"t": (end, None)}), 2.0,
              tail_wrong, f"content_expr = {_closed_form_text(meals, lam)!r}"),
     ]
     lam_f = float(lam)

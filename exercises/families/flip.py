@@ -74,9 +74,10 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         n, k = ((3, 2), (4, 2))[rng.randrange(2)] if difficulty <= 2 else (rng.choice([4, 5]), 3)
         x = draw_matrix(rng, (n, n), 0, 4)
         kernel = draw_matrix(rng, (k, k), -1, 2)
-        cands = _candidates(kernel)
-        arrays = [c[0] for c in cands.values()]
-        if any(np.array_equal(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1 :]):
+        # exactly one option may pass the grader's comparison: the *results* X ⋆ K' must differ
+        # (K^T and K turned by 180° can give the same 2x2 output though they differ as kernels)
+        results = [_numeric("correlate", x, c[0]) for c in _candidates(kernel).values()]
+        if any(np.allclose(a, b, rtol=0, atol=1e-9) for i, a in enumerate(results) for b in results[i + 1:]):
             return None
         shape_x = (n, n)
     x2 = x.reshape(shape_x)
@@ -138,7 +139,9 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
             "en": ("Which kernel $K'$ makes the cross-correlation $X \\star K'$ equal to the convolution $X * K$? "
                    f"Define `flipped` as its letter.\n\n{listing}"),
             "zh": ("哪个卷积核 $K'$ 使互相关 $X \\star K'$ 等于卷积 $X * K$？把 `flipped` 定义为它的字母。\n\n" + listing),
-        }, AnswerSpec("choice", "flipped", expected=right, choices=tuple(letters)), 1.0, wrong_choice,
+        }, AnswerSpec("choice", "flipped", expected=right, choices=tuple(letters),
+                      option_values={lt: _numeric("correlate", x, cands[nm][0]).tolist() for lt, nm in by_letter.items()},
+                      atol=1e-9), 1.0, wrong_choice,
            code_line("flipped", "choice", right)))
         choice_lines_en = [right]
     flip_tex = tex_matrix(kernel[::-1] if dims == 1 else np.flip(kernel))

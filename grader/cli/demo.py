@@ -11,7 +11,9 @@
    patches ``numpy.allclose``, answers with objects whose ``__eq__`` always
    says yes, tries to read the course secret and calls ``os._exit``);
 3. grades them with ``convmath grade`` into ``DIR/grades.db`` and ``DIR/grades/``;
-4. prints the grade table.
+4. prints the grade table;
+5. writes the class report (``convmath report``) to ``DIR/report/index.html``
+   and prints its path.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from convmath.errors import ConvMathError
+from convmath.cli import output_folder
+from exercises.bundled import examples_dir
 
 __all__ = ["main", "examples_dir", "HOSTILE_CELL"]
 
@@ -45,21 +48,6 @@ class Liar:
         return True
     __hash__ = object.__hash__
 {name} = Liar()"""
-
-
-def examples_dir() -> Path:
-    """The bundled example folder (``assignment.toml``, ``roster.csv``, ``secret.txt``).
-
-    Examples
-    --------
-    >>> sorted(p.name for p in examples_dir().iterdir() if p.suffix in (".toml", ".csv", ".txt"))
-    ['assignment.toml', 'roster.csv', 'secret.txt']
-    """
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "examples", here.parents[1] / "examples"):
-        if (candidate / "assignment.toml").is_file():
-            return candidate
-    raise ConvMathError("the bundled examples (examples/assignment.toml) are not installed with this copy of convmath")
 
 
 def _write_submissions(examples: Path, out: Path) -> list[tuple[str, str]]:
@@ -122,8 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> print(err.getvalue().splitlines()[-1])
     convmath demo: error: argument --jobs: invalid int value: 'two'
     """
-    parser = argparse.ArgumentParser(prog="convmath demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("convmath-demo"), help="folder to work in (default: convmath-demo)")
+    parser = argparse.ArgumentParser(
+        prog="convmath demo",
+        description="The whole product in one command, on the bundled example: generate the notebooks and keys, "
+        "write three simulated submissions (correct, one typical misconception, hostile) and grade them.",
+        epilog="Get the example's files with 'convmath examples DIR'.",
+    )
+    parser.add_argument("--out", type=Path, default=Path("convmath-demo"),
+                        help="folder to work in, created if missing (default: convmath-demo)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     try:
         args = parser.parse_args(argv)
@@ -133,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .grade import main as grade_main
 
     examples = examples_dir()
-    out: Path = args.out
+    out: Path = output_folder(args.out)
     for stale in ("grades", "submissions"):
         shutil.rmtree(out / stale, ignore_errors=True)
     (out / "grades.db").unlink(missing_ok=True)
@@ -165,7 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")
     print(f"\nfeedback: {out}/grades/<student>/feedback.md   class table: {out}/grades/grades.csv")
-    return status
+    from .report import main as report_main
+
+    report_status = report_main(["--gradebook", str(out / "grades.db"), "--assignment", str(examples / "assignment.toml"),
+                                 "--roster", str(examples / "roster.csv"), "--out", str(out / "report")])
+    return status or report_status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
     parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
+                        help="what feedback reveals (default: the assignment's reveal, else always): "
+                             "never = correct or not; diagnosis = the mistake, not the expected value")
     return parser
 
 
@@ -137,6 +140,7 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         roster=roster,
         limits=limits,
         max_bytes=int(args.max_size_mb * 2**20),
+        reveal=args.reveal,
     )
 
 
@@ -177,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    from convmath.cli import output_folder
+
     from ..batch import collect, run_batch
     from ..export import write_exports
     from ..gradebook import Gradebook
@@ -192,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "cluster's workers grade (use --scheduler local:N for N local workers)")
         executor = DaskExecutor(args.scheduler)
         require_distributed()
+    output_folder(args.out)  # before any grading: a bad --out is a one-line error, not a lost batch
+    output_folder(args.gradebook.parent, "--gradebook")
+    if args.gradebook.is_dir():
+        raise ConvMathError(f"--gradebook={args.gradebook} is a folder: give a file name such as grades.db")
     files, skipped = collect(args.submissions)
     if not files:
         skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "

@@ -74,6 +74,8 @@ _int_bit_length = int.bit_length
 _isfinite = math.isfinite
 _join = "".join
 _type_name = type.__dict__["__name__"].__get__
+#: Public spellings of two fast helpers the worker binds too: JSON string escaping, a type's own name.
+escape_ascii, type_name = _escape, _type_name
 _type_module = type.__dict__["__module__"].__get__
 
 

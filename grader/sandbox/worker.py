@@ -40,7 +40,7 @@ def _loads(raw: bytes) -> object:
         raise protocol.ProtocolError("trailing data after a command")
     return value
 
-_escape = protocol._escape
+_escape = protocol.escape_ascii
 _write_frame = protocol.write_frame
 _read_frame = protocol.read_frame
 _FunctionType = types.FunctionType
@@ -48,7 +48,7 @@ _BuiltinFunctionType = types.BuiltinFunctionType
 _MethodType = types.MethodType
 _TracebackType = types.TracebackType
 _exit = os._exit
-_type_name = protocol._type_name
+_type_name = protocol.type_name
 _setrecursionlimit = sys.setrecursionlimit
 _getrecursionlimit = sys.getrecursionlimit
 

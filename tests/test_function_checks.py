@@ -1,0 +1,157 @@
+"""Function checks test exactly what the prompt asks (issue 12), and a check that runs out of time fails (issue 11)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from convmath.numeric import corr2d
+from convmath.testing import runner
+from convmath.testing.functions import Supports, cases, supports_for
+from convmath.testing.runner import (
+    check_function,
+    discriminates,
+    grader_settings,
+    local_call,
+)
+from exercises.families import generate
+from grader.checks import check_part
+
+CONFIGS = [
+    pytest.param(Supports(op="correlate", layout="single"), id="corr2d"),
+    pytest.param(Supports(op="correlate", layout="multi_in"), id="multi-in"),
+    pytest.param(Supports(op="max_pool", layout="single", implied_stride="one", mode_arg=True), id="pool2d"),
+    pytest.param(Supports(op="output_size", args=("n", "kernel_size", "padding", "stride")), id="out-size"),
+]
+
+
+def _shape(X: Any, K: Any) -> tuple[int, int]:
+    X, K = np.asarray(X), np.asarray(K)
+    return X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1
+
+
+# ------------------------------------------------------------------ running out the clock
+
+
+def test_a_check_that_runs_out_of_time_is_a_fail_with_the_reason() -> None:
+    def zeros_slowly(X: Any, K: Any) -> np.ndarray:
+        time.sleep(0.1)
+        return np.zeros(_shape(X, K))
+
+    report = check_function(local_call(zeros_slowly), Supports(), settings=grader_settings(30), time_limit=0.35)
+    assert not report.passed and report.failure is not None
+    # the first case discriminates, so the zeros are caught before the budget runs out
+    assert report.failure.status == "wrong"
+
+
+def test_a_right_but_stalling_function_is_too_slow_not_passed() -> None:
+    def right_slowly(X: Any, K: Any) -> np.ndarray:
+        time.sleep(0.1)
+        return corr2d(X, K)
+
+    report = check_function(local_call(right_slowly), Supports(), settings=grader_settings(30), time_limit=0.35)
+    assert not report.passed and report.stopped == "time"
+    assert report.failure is not None and report.failure.status == "slow"
+    assert "too slow:" in report.message("corr2d") and "of 30 cases ran in the 0.35 s budget" in report.message("corr2d")
+
+
+@pytest.mark.parametrize("supports", CONFIGS)
+def test_the_first_cases_of_a_plan_discriminate(supports: Supports) -> None:
+    check_function(local_call(lambda *a, **k: None), supports, settings=grader_settings(30))
+    plan = next(p for key, p in runner._PLANS.items() if key[0] == supports)
+    assert all(discriminates(c, e) for c, e in zip(plan.cases[:3], plan.expected[:3]))
+
+
+@pytest.mark.parametrize("trivial", [
+    pytest.param(lambda X, K: np.zeros(_shape(X, K)), id="zeros"),
+    pytest.param(lambda X, K: np.full(_shape(X, K), 3.0), id="constant"),
+    pytest.param(lambda X, K: corr2d(X, K).T, id="transposed"),
+    pytest.param(lambda X, K: np.asarray(X, dtype=float)[:_shape(X, K)[0], :_shape(X, K)[1]], id="the-input"),
+])
+def test_one_call_catches_a_trivial_function(trivial: Any) -> None:
+    report = check_function(local_call(trivial), Supports(), settings=grader_settings(30), max_calls=1)
+    assert not report.passed and report.calls == 1
+
+
+def test_a_correct_pure_python_corr2d_is_never_cut() -> None:
+    def loops(X: Any, K: Any) -> list[list[float]]:
+        h, w = len(K), len(K[0])
+        return [[sum(float(X[i + a][j + b]) * float(K[a][b]) for a in range(h) for b in range(w))
+                 for j in range(len(X[0]) - w + 1)] for i in range(len(X) - h + 1)]
+
+    report = check_function(local_call(loops), Supports(), settings=grader_settings(30))
+    assert report.passed and report.calls == 30
+
+
+# ------------------------------------------------------------------ every argument, the whole domain
+
+
+def _pool_part() -> Any:
+    ex = generate("implement_function", 0, difficulty=3)
+    return ex.parts[0]
+
+
+def _pool_ok(X: Any, p: Any, mode: str = "max") -> np.ndarray:
+    from exercises.families.implement import pool2d_reference
+
+    return pool2d_reference(X, p, mode)
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, "max"), id="ignores-mode"),
+    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, mode) * (np.prod(p) if mode == "avg" else 1), id="avg-is-sum"),
+    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, mode) if mode == "max" else 1 / 0, id="raises-on-avg"),
+])
+def test_pool2d_is_checked_in_both_modes(wrong: Any) -> None:
+    part = _pool_part()
+    assert check_part(part, None, call=local_call(wrong)).status in ("incorrect", "error")
+    assert check_part(part, None, call=local_call(_pool_ok)).status == "correct"
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + (1 if s < 5 else 0), id="wrong-for-stride-5-up"),
+    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + n // 41, id="wrong-above-40"),
+    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (p > 3), id="wrong-for-padding-4-up"),
+    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (k > 11), id="wrong-for-big-kernels"),
+])
+def test_out_size_is_sampled_over_the_whole_domain(wrong: Any) -> None:
+    sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"]})
+    assert sup.max_value >= 10**6
+    assert not check_function(local_call(wrong), sup, settings=grader_settings(30)).passed
+
+
+def test_the_domain_is_in_the_supports_metadata() -> None:
+    sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "max_value": 500})
+    from hypothesis import given, settings
+
+    @settings(max_examples=50, derandomize=True, database=None)
+    @given(cases(sup))
+    def within(case: Any) -> None:
+        assert max(case.args[1:]) <= 500
+
+    within()
+
+
+# ------------------------------------------------------------------ diagnosis
+
+
+def test_a_wrong_function_is_shrunk_cheaply_and_named() -> None:
+    check_function(local_call(corr2d), Supports(), settings=grader_settings(30))
+    start = time.perf_counter()
+    report = check_function(local_call(lambda X, K: corr2d(X, np.flip(K))), Supports(), settings=grader_settings(30))
+    assert time.perf_counter() - start < 2.0  # generous: the machine is shared; bench_checks measures
+    assert report.failure is not None and report.failure.misconception == "kernel_flipped"
+    assert report.failure.size <= 4
+
+
+def test_two_mistakes_that_explain_every_result_are_both_named() -> None:
+    sup = Supports(op="output_size", args=("n", "kernel_size", "padding"))
+
+    def both(n: int, k: int, p: int) -> int:  # p instead of 2p AND the +1 forgotten: no single mistake explains it
+        return n + p - k
+
+    report = check_function(local_call(both), sup, settings=grader_settings(30))
+    assert report.failure is not None and report.failure.misconception is None
