@@ -99,11 +99,14 @@ def test_question_files_named_by_the_assignment_are_bundled_and_must_stay_below_
     (["missing.toml"], "cannot read the assignment"),
     (["hw.toml", "--wheel", "secret.txt"], "--wheel='.*secret.txt' must be a convmath-\\*.whl file"),
     (["hw.toml", "--roster", "missing.csv"], "missing.csv"),
-], ids=["no-assignment", "not-a-wheel", "no-roster"])
+    (["hw.toml", "--out", "questions"], "--out=.*questions is a folder: give a file name such as autograder.zip"),
+    (["hw.toml", "--out", "secret.txt/ag.zip"], "--out"),
+], ids=["no-assignment", "not-a-wheel", "no-roster", "out-is-a-folder", "out-below-a-file"])
 def test_bad_arguments_exit_2_with_a_one_line_error(course, argv, message, capsys):
+    (course / "questions").mkdir()
     argv = [str(course / a) if not a.startswith("--") else a for a in argv]
-    assert convmath_main(["gradescope", *argv, "--secret-file", str(course / "secret.txt"),
-                          "--out", str(course / "ag.zip")]) == 2
+    out = [] if "--out" in argv else ["--out", str(course / "ag.zip")]
+    assert convmath_main(["gradescope", *argv, "--secret-file", str(course / "secret.txt"), *out]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("convmath gradescope: error:") and len(err.splitlines()) == 1
     import re

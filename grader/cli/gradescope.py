@@ -67,8 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
+    from convmath.cli import output_folder
+    from convmath.errors import ConvMathError
+
     from ..gradescope import CONFIG, build_bundle
 
+    if args.out.is_dir():
+        raise ConvMathError(f"--out={args.out} is a folder: give a file name such as autograder.zip")
+    output_folder(args.out.parent, "--out")
     names = build_bundle(args.assignment, args.secret_file, args.out, roster=args.roster, wheel=args.wheel)
     shown = ["setup.sh", "run_autograder"] + [n for n in names if n not in ("setup.sh", "run_autograder", CONFIG)]
     print(f"wrote {args.out}: {', '.join(shown)}")
