@@ -189,7 +189,7 @@ class DaskExecutor:
 
     # --- Executor ------------------------------------------------------------------
     def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
-        """Start or connect to the cluster, register the zygote plugin and scatter the context."""
+        """Start or connect to the cluster, check its workers and settings, register the zygote plugin."""
         distributed = require_distributed()
         import dask
 
@@ -211,24 +211,25 @@ class DaskExecutor:
             raise ConvMathError(f"--scheduler={self.scheduler!r}: the cluster cannot be reached or has no "
                                 f"worker ({type(err).__name__}: {err})") from None
         self._check_scheduler()
+        self._check_workers()
         self._register_plugin()
         # sent with every task (a few kB), not scattered: scattered data dies with the workers holding it
         self._context = dict(context_data)
 
     def free(self) -> int:
-        """Submissions the cluster takes now: two per worker thread, minus those in flight.
+        """Submissions the cluster takes now: one per worker thread, minus those in flight.
 
-        With ``worker-saturation`` 1.0 the second waits in the scheduler's queue, not on a worker,
-        so it hides the round trip without being lost with a worker that dies.
+        No more: a submission queued on a worker that dies would count as one of that worker's
+        victims (Dask queues so few tasks at the scheduler only when there are many more of them).
         """
         now = time.monotonic()
         if now - self._threads_checked > 2.0:
             self._threads = max(1, sum(self._client.nthreads().values()))
             self._threads_checked = now
-        return 2 * self._threads - len(self._futures)
+        return self._threads - len(self._futures)
 
     def submit(self, token: int, source: str, data: bytes) -> None:
-        """Send one submission to the cluster (a pure task: never cached, never shared)."""
+        """Send one submission to the cluster (``pure=False``: never cached, never shared with another run)."""
         future = self._client.submit(_run_task, self._grade_fn, self._context, source, data, pure=False,
                                      key=f"convmath-grade-{token}-{time.time_ns()}")
         self._futures[token] = (future, time.monotonic())
@@ -308,6 +309,21 @@ class DaskExecutor:
                 f"{saturation}), so a worker that dies counts against them too; start it with "
                 "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0")
 
+    def _check_workers(self) -> None:
+        """Warn about workers that run another convmath than this coordinator (or none at all)."""
+        ours = _convmath_version()
+        try:
+            theirs = self._client.run(_convmath_version, on_error="return")
+        except Exception as err:  # noqa: BLE001 - the first submission will say what is wrong
+            theirs = {"the workers": f"unknown ({type(err).__name__})"}
+        for worker, version in sorted(theirs.items()):
+            if isinstance(version, BaseException):
+                self.warnings.append(f"worker {worker} cannot run convmath ({type(version).__name__}: {version}); "
+                                     "install the same convmath there (pip install 'convmath[dask]')")
+            elif version != ours:
+                self.warnings.append(f"worker {worker} runs another convmath version than this coordinator; "
+                                     "install the same version everywhere")
+
     def _register_plugin(self) -> None:
         plugin = _sandbox_plugin_class()()
         register = getattr(self._client, "register_plugin", None)
@@ -331,3 +347,10 @@ class DaskExecutor:
 
 def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:
     return int(dask_scheduler.allowed_failures), float(dask_scheduler.WORKER_SATURATION)
+
+
+def _convmath_version() -> str:
+    """A fingerprint of the convmath version this process runs (grades depend on it)."""
+    from .grade import assignment_version
+
+    return assignment_version({}, b"convmath version probe")

@@ -219,9 +219,12 @@ def test_a_worker_killed_mid_batch_is_retried_once_then_recorded_as_failed(tmp_p
     once = tmp_path / "died-once"
     files = _write(tmp_path / "subs", a="ok", b="crash", c=f"crash-once:{once}", d="raise", e="fine!", f="more")
     seen = []
+    executor = DaskExecutor(address)
     with Gradebook(tmp_path / "g.db") as book:
-        summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=DaskExecutor(address),
+        summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=executor,
                             progress=lambda done, total, result: seen.append((done, total)))
+    assert executor.warnings == []  # the same convmath on every worker, the scheduler retries once
+    with Gradebook(tmp_path / "g.db") as book:
         current = {r.student: r for r in book.current("dist")}
     assert once.exists()  # c's first worker did die
     assert (summary.total, summary.graded, summary.failed) == (6, 4, 2)
