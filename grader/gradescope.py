@@ -421,6 +421,11 @@ def _grade(root: Path) -> dict[str, Any]:
     except (OSError, ValueError) as err:  # ConvMathError is a ValueError
         reason = f"{type(err).__name__}: {err}" if not isinstance(err, ConvMathError) else str(err)
         return _results(context, refuse("", "", reason, context))
+    size = notebook.stat().st_size
+    if size > context.max_bytes:  # refused unread, as ``convmath grade`` does
+        return _results(context, refuse(f"{student}.ipynb", "", (
+            f"the notebook is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
+            "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"), context))
     # Gradescope has authenticated the student: grade the notebook as theirs (a notebook whose
     # metadata names someone else is flagged, as in ``convmath grade``)
     result = grade_submission(notebook.read_bytes(), f"{student}.ipynb", context)

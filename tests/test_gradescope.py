@@ -161,7 +161,7 @@ def _metadata(**user) -> dict:
     return {"id": 1, "submission_method": "upload", "assignment": {"title": "hw"}, "users": [user]}
 
 
-def _submit(root: Path, files: dict[str, bytes], metadata: dict | None) -> None:
+def _submit(root: Path, files: dict[str, bytes], metadata: dict | bytes | None) -> None:
     folder = root / "submission"
     if folder.exists():
         for path in sorted(folder.rglob("*"), reverse=True):
@@ -170,7 +170,9 @@ def _submit(root: Path, files: dict[str, bytes], metadata: dict | None) -> None:
     for name, data in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
-    if metadata is not None:
+    if isinstance(metadata, bytes):
+        (root / "submission_metadata.json").write_bytes(metadata)
+    elif metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     else:
         (root / "submission_metadata.json").unlink(missing_ok=True)
@@ -204,7 +206,10 @@ def root(course, tmp_path_factory) -> Path:
     ({"hw.ipynb": b"{}"}, _metadata(name="\x1b[2J<b>Zhao</b>", email="z@x", id=9),
      r"Gradescope user '\x1b[2J<b>Zhao</b>' <z@x> (id 9) is not in the course roster"),
     ({"hw.ipynb": b'{"nbformat": 4, "cells": ['}, _metadata(sid="s001"), "the file is not valid JSON"),
-], ids=["empty", "no-notebook", "two-notebooks", "no-metadata", "unknown-user-escaped", "broken-notebook"])
+    ({"hw.ipynb": b" " * (21 << 20)}, _metadata(sid="s001"), "the notebook is 21.0 MB; the limit is 20 MB"),
+    ({"hw.ipynb": b"{}"}, b'{"users": [{"sid": "s0', "JSONDecodeError"),
+], ids=["empty", "no-notebook", "two-notebooks", "no-metadata", "unknown-user-escaped", "broken-notebook",
+        "too-big", "metadata-not-json"])
 def test_every_failure_still_writes_a_valid_results_json_with_a_zero_and_the_reason(root, files, metadata, reason):
     _submit(root, files, metadata)
     results = run_autograder(root)
