@@ -4,7 +4,10 @@ Worker processes receive plain data — the batch's context once, then each
 submission's file name and bytes — and send back
 :meth:`~grader.results.SubmissionResult.to_dict` dicts. Nothing assumes a
 shared disk, so :func:`grader.grade.grade_payload` runs unchanged on Dask
-distributed workers.
+distributed workers. Where submissions run is an :class:`Executor` — the
+:class:`ProcessPool` of this machine, or :class:`grader.distributed.DaskExecutor`
+on a cluster; queueing, recording, progress and the summary are this module's,
+the same for both.
 
 Robustness:
 
