@@ -16,6 +16,7 @@ overhead that the sandbox adds beyond the student's own code.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -72,10 +73,54 @@ def _row(name: str, values: list[float]) -> str:
     return f"  {name:<20} median {statistics.median(ms):8.2f} ms   min {min(ms):8.2f}   max {max(ms):8.2f}"
 
 
+_PEAK_CHILD = """
+import resource, sys, time
+from grader.sandbox import Sandbox, SandboxLimits
+cell = sys.argv[1]
+with Sandbox(SandboxLimits(cell_timeout=60, total_timeout=120)) as box:
+    box.run_cell(cell, index=0)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    value = box.get(["x"])["x"]
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024, seconds, value.status, (value.message or "")[:60])
+"""
+
+#: replies that cost the grader the most memory to read (the largest allowed, the most values allowed)
+PEAK_CASES = {
+    "48 MB float64 array (a 64 MiB reply)": "import numpy as np\nx = np.ones(6 * 2**20 - 4096)",
+    "499,000 floats in a list": "x = [0.5 + i for i in range(499_000)]",
+    "120,000 pairs of ints": "x = [(i, 2**40 + i) for i in range(120_000)]",
+    "[[]] * 10_000_000 (refused)": "x = [[]] * 10_000_000",
+}
+
+
+def reply_peaks() -> dict[str, tuple[float, float, str]]:
+    """The grading process's extra peak memory (MB, from ``ru_maxrss``) and time to read each case's value,
+    each in a process of its own."""
+    import subprocess
+
+    out = {}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name, cell in PEAK_CASES.items():
+        done = subprocess.run([sys.executable, "-c", _PEAK_CHILD, cell], capture_output=True, text=True,
+                              cwd=root, env={**os.environ, "PYTHONPATH": root}, timeout=600)
+        mb, seconds, status, *message = done.stdout.split(maxsplit=3) or ["nan", "nan", done.stderr[-200:]]
+        out[name] = (float(mb), float(seconds), " ".join([status, *message]).strip())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20, help="notebooks per mode (default 20)")
+    parser.add_argument("--peaks-only", action="store_true", help="only the parent's peak memory per reply")
     args = parser.parse_args(argv)
+    print("parent's extra peak memory to read one reply (target < 256 MB):")
+    for name, (mb, seconds, status) in reply_peaks().items():
+        print(f"  {name:<40} {mb:7.1f} MB {seconds:6.2f} s  {status}")
+    if args.peaks_only:
+        return 0
 
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {args.repeat} repeats")
     print('bare `python -c "import numpy"`:')

@@ -25,9 +25,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shape": ("convmath.commands.shape", "print the shape/parameter/MAC table of a layer stack"),
     "generate": ("exercises.cli.generate", "generate per-student notebooks and keys for an assignment"),
     "preview": ("exercises.cli.preview", "print one exercise variant with its solution"),
+    "check-question": ("exercises.cli.check_question", "self-test a question file or a family before students see it"),
     "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
     "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
     "gradescope": ("grader.cli.gradescope", "build a Gradescope autograder zip for an assignment"),
+    "check": ("grader.cli.check", "run a notebook and its check cell safely: cells that raise, answers' form"),
     "report": ("grader.cli.report", "write a class report: scores, weakest parts, misconceptions, flags"),
     "examples": ("exercises.cli.examples", "copy the bundled example assignment, roster and secret into a folder"),
 }

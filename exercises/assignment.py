@@ -10,7 +10,8 @@ An assignment is a TOML file::
 
     [[slots]]
     id = "q1"                         # a Python identifier, unique
-    family = "corr2d_by_hand"         # see ``convmath preview --list``
+    family = "cross_correlation_by_hand"  # see ``convmath preview --list``;
+                                      # or "pkg.module:NAME" (a course package's family)
     difficulty = 1                    # one of the family's levels (default 1)
     points = 4                        # total of the slot (default: the family's), exact:
                                       # three parts of a 4-point slot are 4/3 each
@@ -20,6 +21,11 @@ An assignment is a TOML file::
                                       # declares it, e.g. network_table; a number = the credit)
     options = { channels = 2 }        # family options (default none); implement_function
                                       # also takes forbidden_imports = ["torch", ...]
+
+    [[slots]]
+    id = "q2"
+    question = "questions/receptive_dilated.toml"   # a question file, relative to this file
+                                      # (in place of family; see docs/authoring.md)
 
 A roster is a CSV file with a ``student_id`` column (and optional ``name`` and
 ``email``). The secret is a file whose non-comment content is the course
@@ -54,6 +60,7 @@ __all__ = [
     "load_roster",
     "read_secret",
     "build_exercises",
+    "read_assignment_data",
     "SAFE_ID",
     "REVEAL",
 ]
@@ -66,7 +73,7 @@ SLOT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _TOP_KEYS = {"id", "title", "course", "locale", "locales", "slots", "reveal"}
 #: What feedback may reveal (``reveal =`` in the assignment, ``--reveal`` on ``convmath grade``).
 REVEAL = ("never", "diagnosis", "always")
-_SLOT_KEYS = {"id", "family", "difficulty", "points", "part_points", "options", "carry_forward"}
+_SLOT_KEYS = {"id", "family", "question", "difficulty", "points", "part_points", "options", "carry_forward"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class Slot:
 
     options: Mapping[str, Any] = field(default_factory=dict)
     """Family options, passed to the family unchanged."""
+
+    question: str = ""
+    """The question file the family was read from (``""`` for a registered family)."""
 
 
 @dataclass(frozen=True)
@@ -181,16 +191,42 @@ def _check_title(raw: Any, locales: tuple[str, ...]) -> dict[str, str]:
     raise ConvMathError(f"{fmt('title', raw)} must be a non-empty string or a table of locale = string")
 
 
-def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
-    from .families import families
+def _slot_family(raw: Mapping[str, Any], where: str, base_dir: Path | None) -> tuple[Any, str]:
+    """The slot's family (registered) and its question file, from ``family`` or ``question``."""
+    from .families import register, resolve_family
+    from .questions import load_question, parse_question
 
+    if ("family" in raw) == ("question" in raw):
+        raise ConvMathError(f"{where}give either family = \"NAME\" or question = \"FILE.toml\", not both or neither")
+    if "family" in raw:
+        try:
+            return resolve_family(raw["family"]), ""
+        except ConvMathError as err:
+            raise ConvMathError(f"{where}{err}") from err
+    ref = raw["question"]
+    try:
+        if isinstance(ref, str):
+            path = Path(ref) if base_dir is None else Path(base_dir) / ref
+            question, source = load_question(path), ref
+        elif isinstance(ref, dict):
+            source = str(ref.get("source", ""))
+            question = parse_question(ref, source=source or "inline")
+        else:
+            raise ConvMathError(f"{fmt('question', ref)} must be a path (relative to the assignment file) or a table")
+        return register(question.family()), source
+    except ConvMathError as err:
+        raise ConvMathError(f"{where}{err}") from err
+
+
+def _parse_slot(index: int, raw: Any, seen: set[str], base_dir: Path | None = None) -> Slot:
     where = f"slot {index + 1}: "
     if not isinstance(raw, dict):
-        raise ConvMathError(f"{where}must be a table with id, family, difficulty, points, part_points, options, carry_forward")
+        raise ConvMathError(f"{where}must be a table with id, family (or question), difficulty, points, part_points, "
+                            "options, carry_forward")
     unknown = sorted(set(raw) - _SLOT_KEYS)
     if unknown:
-        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, difficulty, points, part_points, "
-                            "options, carry_forward")
+        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, question, difficulty, points, "
+                            "part_points, options, carry_forward")
     if "id" not in raw:
         raise ConvMathError(f"{where}has no id")
     slot_id = raw["id"]
@@ -200,12 +236,10 @@ def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
     if slot_id in seen:
         raise ConvMathError(f"{where}duplicate slot id={slot_id!r}")
     seen.add(slot_id)
-    registry = families()
-    family = raw.get("family")
-    if family not in registry:
-        raise ConvMathError(f"{where}{fmt('family', family)} is not a known family; 'convmath preview --list' lists them")
+    family_obj, question = _slot_family(raw, where, base_dir)
+    family = family_obj.name
     difficulty = raw.get("difficulty", 1)
-    allowed = registry[family].difficulties
+    allowed = family_obj.difficulties
     if isinstance(difficulty, bool) or difficulty not in allowed:
         levels = ", ".join(str(d) for d in allowed)
         raise ConvMathError(f"{where}{fmt('difficulty', difficulty)} is not allowed for family {family!r}; use one of {levels}")
@@ -226,7 +260,7 @@ def _parse_slot(index: int, raw: Any, seen: set[str]) -> Slot:
     if not isinstance(options, dict):
         raise ConvMathError(f"{where}{fmt('options', options)} must be a table")
     return Slot(id=slot_id, family=family, difficulty=int(difficulty), points=points, options=options,
-                part_points=part_points, carry_forward=carry)
+                part_points=part_points, carry_forward=carry, question=question)
 
 
 def _check_points(where: str, name: str, points: Any) -> Points | None:
@@ -243,7 +277,8 @@ def _check_points(where: str, name: str, points: Any) -> Points | None:
     return value
 
 
-def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> Assignment:
+def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True,
+                     base_dir: str | Path | None = None) -> Assignment:
     """Build an :class:`Assignment` from parsed TOML data (see :func:`load_assignment`).
 
     Parameters
@@ -253,6 +288,10 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
     check_options
         Draw one trial variant per slot so that bad family options fail here,
         with the slot named, rather than later for some student.
+    base_dir
+        The folder that a slot's ``question = "FILE.toml"`` is relative to
+        (default: the current directory). :func:`read_assignment_data`
+        inlines the files instead, which is what the grader is given.
 
     Returns
     -------
@@ -286,7 +325,8 @@ def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True) -> 
     if not raw_slots:
         raise ConvMathError("the assignment has no slots; add [[slots]] tables")
     seen: set[str] = set()
-    slots = tuple(_parse_slot(i, raw, seen) for i, raw in enumerate(raw_slots))
+    base = None if base_dir is None else Path(base_dir)
+    slots = tuple(_parse_slot(i, raw, seen, base) for i, raw in enumerate(raw_slots))
     reveal = data.get("reveal", "always")
     if reveal not in REVEAL:
         raise ConvMathError(f"{fmt('reveal', reveal)} is not allowed; use one of {', '.join(repr(r) for r in REVEAL)}")
@@ -341,19 +381,64 @@ def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignme
     convmath.errors.ConvMathError: .../bad.toml: slots=3 must be an array of tables: add [[slots]] tables
     """
     path = Path(path)
+    data = _read_toml(path)
+    try:
+        return parse_assignment(data, check_options=check_options, base_dir=path.parent)
+    except ConvMathError as err:
+        raise ConvMathError(f"{path}: {err}") from err
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except OSError as err:
         raise ConvMathError(f"{path}: cannot read the assignment ({err.strerror})") from err
     except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
         raise ConvMathError(f"{path}: the assignment must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConvMathError(f"{path}: not valid TOML ({err})") from err
-    try:
-        return parse_assignment(data, check_options=check_options)
-    except ConvMathError as err:
-        raise ConvMathError(f"{path}: {err}") from err
+
+
+def read_assignment_data(path: str | Path) -> dict[str, Any]:
+    """The assignment file as plain data, with each slot's question file inlined.
+
+    The grader is given this data (it may run on other machines, where the
+    question files are not): a slot's ``question = "FILE.toml"`` becomes
+    the file's table, with ``source = "FILE.toml"``. Changing a question file
+    changes the data, and so the grade fingerprint.
+
+    Parameters
+    ----------
+    path
+        The assignment's ``.toml`` file.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "q.toml").write_text('id = "demo_q"\\ntitle = "t"\\nprompt = "p"\\n'
+    ...                                     '[[parts]]\\nname = "x"\\nanswer = "3"\\n', encoding="utf-8")
+    >>> _ = (folder / "a.toml").write_text('id = "a1"\\n[[slots]]\\nid = "q1"\\nquestion = "q.toml"\\n', encoding="utf-8")
+    >>> data = read_assignment_data(folder / "a.toml")
+    >>> data["slots"][0]["question"]["source"], data["slots"][0]["question"]["parts"]
+    ('q.toml', [{'name': 'x', 'answer': '3'}])
+    >>> [s.family for s in parse_assignment(data).slots]
+    ['demo_q']
+    """
+    path = Path(path)
+    data = _read_toml(path)
+    for index, slot in enumerate(data.get("slots") or []):
+        if isinstance(slot, dict) and isinstance(slot.get("question"), str):
+            file = path.parent / slot["question"]
+            question = _read_toml(file)
+            question.setdefault("id", re.sub(r"[^a-z0-9_]", "_", file.stem.lower()))
+            slot["question"] = {**question, "source": slot["question"]}
+    return data
 
 
 def load_roster(path: str | Path) -> list[Student]:
@@ -453,11 +538,11 @@ def read_secret(path: str | Path) -> bytes:
     return secret
 
 
-def _generate_slot(slot: Slot, seed: int) -> Exercise:
+def _generate_slot(slot: Slot, seed: int, names: Mapping[str, str] | None = None) -> Exercise:
     from .families import generate
 
     try:
-        return generate(slot.family, seed, difficulty=slot.difficulty, options=dict(slot.options))
+        return generate(slot.family, seed, difficulty=slot.difficulty, options=dict(slot.options), names=names)
     except ConvMathError as err:
         raise ConvMathError(f"slot {slot.id!r} (family {slot.family!r}): {err}") from err
 
@@ -484,13 +569,22 @@ def _rename_text(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(old)}(?![A-Za-z0-9_])", new, text)
 
 
+_CODE_SPAN = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+
+
+def _rename_markdown(text: str, old: str, new: str) -> str:
+    """Rename ``old`` only inside Markdown code (`` `Y` ``): the maths (``$Y$``) names the object, not the variable."""
+    pieces = _CODE_SPAN.split(text)
+    return "".join(_rename_text(p, old, new) if i % 2 else p for i, p in enumerate(pieces))
+
+
 def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
-    """Rename one part's answer name everywhere the exercise mentions it."""
+    """Rename one part's answer name everywhere the exercise's code mentions it (code spans, code, signature)."""
     part = exercise.parts[part_index]
     old = part.answer.name
 
     def ren(mapping: Mapping[str, str]) -> dict[str, str]:
-        return {locale: _rename_text(text, old, new) for locale, text in mapping.items()}
+        return {locale: _rename_markdown(text, old, new) for locale, text in mapping.items()}
 
     new_part = dataclasses.replace(
         part,
@@ -504,7 +598,8 @@ def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
         exercise,
         parts=tuple(parts),
         prompt=ren(exercise.prompt),
-        solution={loc: tuple(_rename_text(step, old, new) for step in steps) for loc, steps in exercise.solution.items()},
+        solution={loc: tuple(_rename_markdown(step, old, new) for step in steps)
+                  for loc, steps in exercise.solution.items()},
     )
 
 
@@ -546,6 +641,7 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     >>> len(names) == len(set(names))
     True
     """
+    from .families import families
     from .seeding import variant_seed
 
     _check_safe_id("student_id", student_id)
@@ -555,13 +651,16 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     used: set[str] = set()
     for slot in assignment.slots:
         seed = variant_seed(bytes(secret), assignment.id, student_id, slot.id)
-        exercise = _scale_points(_generate_slot(slot, seed), slot.points, slot.part_points)
-        for index, part in enumerate(exercise.parts):
-            name = part.answer.name
-            if name in used:
-                name = f"{name}_{slot.id}"
-                exercise = _rename_answer(exercise, index, name)
-            used.add(name)
-        built.append((slot, exercise))
+        exercise = _generate_slot(slot, seed)
+        names = {part.answer.name: f"{part.answer.name}_{slot.id}" for part in exercise.parts
+                 if part.answer.name in used}
+        if names and families()[slot.family].draw_named is not None:
+            exercise = _generate_slot(slot, seed, names)  # same seed, same numbers; the names reach the texts
+        elif names:
+            for index, part in enumerate(exercise.parts):
+                if part.answer.name in names:
+                    exercise = _rename_answer(exercise, index, names[part.answer.name])
+        used.update(part.answer.name for part in exercise.parts)
+        built.append((slot, _scale_points(exercise, slot.points, slot.part_points)))
     return built
 

@@ -3,7 +3,9 @@
 A student notebook is, in order: a locked header cell, a locked setup cell
 (``import numpy as np``), and for each slot a locked prompt cell, the
 exercise's locked setup cell (when it has setup code), then for each part a
-locked part-prompt cell and one answer cell. The key has exactly the same
+locked part-prompt cell and one answer cell; last, a locked check cell
+(:mod:`exercises.checkcell`, tag ``convmath-check``) that reports the form
+of every answer without knowing the key. The key has exactly the same
 cells with the same ids in the same order; its answer cells hold the
 reference solution instead of the stub, and each slot's prompt cell also
 shows the worked solution.
@@ -29,6 +31,7 @@ import functools
 import json
 import pprint
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,7 @@ import nbformat
 from convmath._validate import check_choice
 from convmath.errors import ConvMathError
 
+from .checkcell import CELL_ID, TAG, check_cell_source, hint_kind
 from .model import LOCALES, AnswerSpec, Exercise, Part
 
 if TYPE_CHECKING:
@@ -47,11 +51,14 @@ __all__ = [
     "key_notebook",
     "answer_stub",
     "answer_code",
+    "format_points",
+    "part_markdown",
+    "hint_kind",
     "solution_source",
     "write_notebook",
     "SETUP_CODE",
     "TEXT",
-    "format_points",
+    "points_label",
 ]
 
 #: The notebook-wide setup cell.
@@ -75,6 +82,7 @@ TEXT = {
         "integer": "an integer",
         "shape": "a tuple of integers, e.g. (3, 4)",
         "array": "an array: a nested list of numbers or a numpy array",
+        "number": "a number, e.g. 12.75",
         "expression": "a formula as a string, e.g. \"{example}\"; symbols: {symbols}",
         "choice": "one of {choices}",
         "function": "your code here",
@@ -95,6 +103,7 @@ TEXT = {
         "integer": "一个整数",
         "shape": "一个整数元组，例如 (3, 4)",
         "array": "一个数组：嵌套列表或 numpy 数组",
+        "number": "一个数，例如 12.75",
         "expression": "一个写成字符串的公式，例如 \"{example}\"；可用符号：{symbols}",
         "choice": "以下之一：{choices}",
         "function": "在此编写代码",
@@ -113,33 +122,42 @@ def _version() -> str:
         return "0+unknown"
 
 
-def format_points(points: float, locale: str) -> str:
-    """A number of points as a heading shows it, in ``locale``.
+def format_points(points: float | Fraction | int) -> str:
+    """Points as a student reads them: ``2``, ``0.5``, ``1.25`` or ``4/3``, never ``6.`` or ``1.33``.
 
-    Parameters
-    ----------
-    points : float
-        The points (integers print without a decimal point).
-    locale : str
-        ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    str
-        The number and the word, singular for exactly one point.
+    Integers show as integers; other values as a decimal of at most two
+    places when that is exact, else as a fraction. Floats are read as the
+    nearest fraction with a small denominator, so ``5.999999999999999``
+    (ten parts of 0.6 added up) is ``6`` and ``1.3333333333333333`` is ``4/3``.
 
     Examples
     --------
-    >>> format_points(2, "en"), format_points(1, "en"), format_points(2.5, "en"), format_points(3, "zh")
+    >>> [format_points(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
+    ['2', '6', '6', '1.8', '0.25', '4/3', '8/3', '1/8']
+    """
+    value = Fraction(points).limit_denominator(1000) if isinstance(points, float) else Fraction(points)
+    if value.denominator == 1:
+        return str(value.numerator)
+    if 100 % value.denominator == 0:
+        return f"{float(value):.2f}".rstrip("0")
+    return f"{value.numerator}/{value.denominator}"
+
+
+def points_label(points: float | Fraction | int, locale: str) -> str:
+    """Points with their word, as a heading shows them: ``2 points``, ``1 point``, ``4/3 points``, ``3分``.
+
+    Examples
+    --------
+    >>> points_label(2, "en"), points_label(1, "en"), points_label(2.5, "en"), points_label(3, "zh")
     ('2 points', '1 point', '2.5 points', '3分')
     """
-    text = f"{points:g}" if float(points).is_integer() else f"{points:.2f}".rstrip("0")
-    word = TEXT[locale]["point" if points == 1 else "points"]
+    text = format_points(points)
+    word = TEXT[locale]["point" if text == "1" else "points"]
     return f"{text} {word}" if locale == "en" else f"{text}{word}"
 
 
-# The module's own spellings of the two names above (kept so that edits in flight merge cleanly).
-_TEXT, _fmt_points = TEXT, format_points
+# The module's own spelling of TEXT (kept so that edits in flight merge cleanly).
+_TEXT = TEXT
 
 
 def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
@@ -186,7 +204,7 @@ def answer_stub(spec: AnswerSpec, locale: str = "en") -> str:
     elif spec.kind == "choice":
         comment = text["choice"].format(choices=", ".join(repr(c) for c in spec.choices))
     else:
-        comment = text[spec.kind]
+        comment = text[hint_kind(spec)]
     return f"# {comment}\n{spec.name} = None"
 
 
@@ -252,6 +270,34 @@ def solution_source(part: Part) -> str:
     return answer_code(part.answer, part.answer.expected)
 
 
+def part_markdown(part: Part, locale: str) -> str:
+    """The Markdown asking for one part: its label, its prompt and its points.
+
+    The points close the prompt's last line, or follow on their own line
+    when the prompt ends with a list, a table or displayed maths (where they
+    would read as part of the last item).
+
+    Examples
+    --------
+    >>> part = Part("b", {"en": "Which one? Define `pick`.\\n\\n- **A**: $1$\\n- **B**: $2$"},
+    ...             AnswerSpec("choice", "pick", "A", choices=("A", "B")), points=1.0)
+    >>> print(part_markdown(part, "en"))
+    **(b)** Which one? Define `pick`.
+    <BLANKLINE>
+    - **A**: $1$
+    - **B**: $2$
+    <BLANKLINE>
+    *(1 point)*
+    >>> print(part_markdown(Part("a", {}, AnswerSpec("integer", "n", 3), points=4 / 3), "zh"))
+    **(a)** 定义 `n`。 *(4/3分)*
+    """
+    text = (part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)).rstrip()
+    points = f"*({points_label(part.points, locale)})*"
+    last = text.rsplit("\n", 1)[-1].lstrip()
+    block_end = "\n" in text and (last[:1] in ("-", "*", "|") or last[:2].rstrip(".").isdigit() or last.endswith("$$"))
+    return f"**({part.key})** {text}" + (f"\n\n{points}" if block_end else f" {points}")
+
+
 def _md(cell_id: str, source: str, tag: str) -> dict[str, Any]:
     return {
         "cell_type": "markdown",
@@ -312,7 +358,7 @@ def _build(
         family = registry.get(exercise.family)
         title = family.title.get(locale, exercise.family) if family else exercise.family
         prompt = (
-            f"## {number}. {title} ({_fmt_points(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
+            f"## {number}. {title} ({points_label(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
         )
         if key:
             prompt += _solution_md(exercise, locale)
@@ -326,14 +372,7 @@ def _build(
                 )
             )
         for part in exercise.parts:
-            part_text = part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)
-            cells.append(
-                _md(
-                    f"{slot.id}-{part.key}-prompt",
-                    f"**({part.key})** {part_text} *({_fmt_points(part.points, locale)})*",
-                    "convmath-prompt",
-                )
-            )
+            cells.append(_md(f"{slot.id}-{part.key}-prompt", part_markdown(part, locale), "convmath-prompt"))
             source = solution_source(part) if key else answer_stub(part.answer, locale)
             meta = {
                 "deletable": False,
@@ -348,6 +387,8 @@ def _build(
                 },
             }
             cells.append(_code(f"{slot.id}-{part.key}-answer", source, meta))
+    cells.append(_code(CELL_ID, check_cell_source(exercises, locale),
+                       {"editable": False, "deletable": False, "tags": [TAG]}))
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -433,7 +474,7 @@ def key_notebook(
     >>> key.metadata.convmath.role, student.metadata.convmath.role
     ('key', 'student')
     >>> part = exercises[0][1].parts[0]
-    >>> answer = key.cells[-1]                  # the answer cell holds the reference solution
+    >>> answer = key.cells[-2]                  # the last answer cell (before the check cell) holds the solution
     >>> answer.source == solution_source(part)
     True
     >>> namespace = {}

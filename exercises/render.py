@@ -29,8 +29,8 @@ from convmath.errors import ConvMathError
 
 from .model import LOCALES, Exercise
 from .notebook import TEXT as _TEXT
-from .notebook import format_points as _fmt_points
-from .notebook import solution_source
+from .notebook import part_markdown, solution_source
+from .notebook import points_label as _fmt_points
 
 if TYPE_CHECKING:
     from .assignment import Assignment, Slot
@@ -104,8 +104,7 @@ def markdown_sheet(
         if exercise.setup_code:
             out += [_SETUP[locale], "", "```python", exercise.setup_code, "```", ""]
         for part in exercise.parts:
-            part_text = part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)
-            out += [f"**({part.key})** {part_text} *({_fmt_points(part.points, locale)})*", ""]
+            out += [part_markdown(part, locale), ""]
             if key:
                 out += [f"*{_ANSWER[locale]}:*", "", "```python", solution_source(part), "```", ""]
         if key:

@@ -22,8 +22,18 @@ Robustness:
 - workers exit on their own when the coordinator disappears (after the
   submission at hand, whose sandbox they still clean up).
 
+Whose file it is is decided here, in the coordinator
+(:func:`grader.identify.collect_submissions`: upload folders, platform
+downloads, the file's own name); a worker is told ``<student>.ipynb`` and
+falls back on the notebook's metadata only for a file nothing else
+identifies (:func:`attribute` puts the coordinator's findings and flags into
+the result). Before anything is recorded, a batch whose notebooks mostly
+disagree with the assignment or the secret is refused
+(:mod:`grader.mismatch`).
+
 Whose grade counts (a notebook's metadata travels with a copy of it, so it is
-the weaker claim):
+the weaker claim, as is a file named for another student inside someone's
+upload: :data:`grader.identify.WEAK_METHODS`):
 
 - a file identified only by its notebook metadata never replaces a grade
   that came from a file named ``<student_id>.ipynb`` — one in this batch or
@@ -40,15 +50,16 @@ the weaker claim):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import hashlib
 import itertools
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -57,12 +68,16 @@ from typing import Any, Protocol
 from convmath.errors import ConvMathError
 
 from .grade import RERUNS as _RERUNS
-from .grade import GradingContext, grade_payload, refuse
+from .grade import GradingContext, bounded_result, grade_payload, refuse
 from .gradebook import Gradebook
-from .load import named_student
+from .identify import WEAK_METHODS, Submission, name_text, read_regular
+from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
+from .mismatch import MismatchError, find_mismatch
 from .results import SubmissionResult
+from .safetext import cap, for_terminal
 
-__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "Executor", "Finished", "ProcessPool", "too_slow"]
+__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError",
+           "Executor", "Finished", "ProcessPool", "too_slow"]
 
 GradeFn = Callable[[Mapping[str, Any], str, bytes], dict[str, Any]]
 """``(context_data, file name, bytes) -> result dict``: what a worker runs."""
@@ -153,6 +168,10 @@ class BatchSummary:
     """Sandbox isolation warnings and skipped files, once each."""
     results: list[SubmissionResult] = field(default_factory=list)
     """The results recorded by this batch, in the order they arrived."""
+    results_unchanged: list[SubmissionResult] = field(default_factory=list)
+    """The stored results of the submissions not graded again."""
+    identified: list[tuple[str, str | None, str]] = field(default_factory=list)
+    """``(source, student, how)`` of every submission, graded now or unchanged."""
 
     def line(self) -> str:
         """The one-line summary the command prints."""
@@ -161,14 +180,6 @@ class BatchSummary:
             parts.append(f"{self.failed} failed (rerun to retry)")
         parts.append(f"{self.unchanged} unchanged")
         return f"{self.total} submissions: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
-
-
-def _file_digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def _worker(conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:  # pragma: no cover - runs in a child
@@ -374,6 +385,7 @@ def run_batch(
     progress: ProgressFn | None = None,
     grade_fn: GradeFn = grade_payload,
     deadline: float | None = None,
+    accept_mismatch: bool = False,
     executor: Executor | None = None,
 ) -> BatchSummary:
     """Grade ``paths`` into ``gradebook``.
@@ -381,7 +393,8 @@ def run_batch(
     Parameters
     ----------
     paths
-        Submission files (see :func:`collect`).
+        Submission files (see :func:`collect`), or submissions found and
+        identified by :func:`grader.identify.collect_submissions`.
     context
         The batch's assignment, secret, roster and limits.
     gradebook
@@ -398,6 +411,9 @@ def run_batch(
         Seconds one submission may take in a worker before the worker is
         killed; default from the sandbox limits (every run, the reruns, the
         sandbox start-ups) plus two minutes for checking.
+    accept_mismatch
+        Grade even when most notebooks disagree with the assignment or the
+        secret (see :mod:`grader.mismatch`).
     executor
         Where submissions are graded (default a :class:`ProcessPool` of
         ``jobs`` workers; :class:`grader.distributed.DaskExecutor` for a Dask
@@ -406,6 +422,12 @@ def run_batch(
     Returns
     -------
     BatchSummary
+
+    Raises
+    ------
+    MismatchError
+        Most notebooks to grade disagree with the assignment or the secret
+        and ``accept_mismatch`` is false; nothing was recorded.
 
     Examples
     --------
@@ -429,29 +451,35 @@ def run_batch(
     limits = context.limits
     if deadline is None:
         deadline = (_RERUNS + 1) * (limits.total_timeout + limits.startup_timeout) + 120.0
-    summary = BatchSummary(total=len(paths))
+    items = [as_submission(p) for p in paths]
+    summary = BatchSummary(total=len(items))
     done = 0
     seen_warnings: set[str] = set()
 
-    mine: dict[str, list[tuple[str, str, int]]] = {}  # student -> (file name, identified by, row) of this batch
-    named_here: dict[str, str] = {}  # student -> the file of this batch named for them
-    for path in paths:
-        student = named_student(path.name, roster=context.roster)
+    mine: dict[str, list[tuple[str, str, int]]] = {}  # student -> (source, identified by, row) of this batch
+    named_here: dict[str, str] = {}  # student -> the file of this batch that identifies them strongly
+    for item in items:
+        student = item.student if item.how not in WEAK_METHODS else None
+        if student is None and not item.how:
+            student = named_student(item.name, roster=context.roster)
         if student is not None:
-            named_here.setdefault(student, path.name)
-    sources_here = {path.name for path in paths}
+            named_here.setdefault(student, item.source)
+    sources_here = {item.source for item in items}
 
-    def record(result: SubmissionResult) -> None:
+    def record(result: SubmissionResult, item: Submission) -> None:
         nonlocal done
-        if result.student and result.identified_by == _METADATA:
+        result = bounded_result(attribute(result, item))  # every stored and exported string is capped
+        if result.student and result.identified_by in WEAK_METHODS:
             flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
                                    context.assignment.id, summary)
-            if flag:
-                result = dataclasses.replace(result, flags=(*result.flags, flag))
+            if flag:  # says more than the generic "only by its metadata"
+                flags = [f for f in result.flags if f != _only_metadata(item, result.student)]
+                result = dataclasses.replace(result, flags=(*flags, flag))
         row = gradebook.record(result, assignment_version=context.version)
         if result.student:
             mine.setdefault(result.student, []).append((result.source, result.identified_by, row))
         summary.results.append(result)
+        summary.identified.append((result.source, result.student, _how_text(result, item)))
         if result.status == "graded":
             summary.graded += 1
             summary.durations.append(result.duration)
@@ -467,56 +495,162 @@ def run_batch(
         if progress:
             progress(done, summary.total, result)
 
-    names: dict[str, list[str]] = {}
-    for path in paths:
-        names.setdefault(path.name, []).append(str(path))
-    for name, where in names.items():
+    places: dict[str, list[str]] = {}
+    for item in items:
+        places.setdefault(item.source, []).append(item.origin or item.source)
+    for name, where in places.items():
         if len(where) > 1:
-            summary.warnings.append(f"{name} was handed in {len(where)} times ({', '.join(where)}); "
-                                    "the one recorded last counts")
-    queue: deque[tuple[Path, str]] = deque()
-    for path in paths:
-        name = path.name
+            summary.warnings.append(f"{for_terminal(name)} was handed in {len(where)} times "
+                                    f"({', '.join(map(for_terminal, where))}); the one recorded last counts")
+
+    # first pass: read (bounded, regular files only) and fingerprint, record nothing yet
+    refused: list[tuple[Submission, str, str]] = []  # (item, digest, reason)
+    unchanged: list[tuple[Submission, int]] = []
+    queue: deque[tuple[Submission, str]] = deque()
+    for item in items:
         try:
-            size = path.stat().st_size
-            digest = _file_digest(path)
-        except OSError as err:
-            record(refuse(name, "", f"the file cannot be read ({err.strerror})", context))
+            digest = content_hash(item.read(context.max_bytes))
+        except SubmissionError as err:
+            refused.append((item, content_hash(f"refused\0{err}".encode()), str(err)))
             continue
-        existing = None if force else gradebook.find(digest, name, context.version)
+        existing = None if force else gradebook.find(digest, item.source, context.version)
         if existing is not None:
-            gradebook.touch(existing)
-            known = gradebook.get(existing)
-            if known.student and known.identified_by == _METADATA:
-                _metadata_claim(known.source, known.student, named_here, sources_here, gradebook,
-                                context.assignment.id, summary)
-            if known.student:
-                mine.setdefault(known.student, []).append((known.source, known.identified_by, existing))
-            summary.unchanged += 1
+            unchanged.append((item, existing))
+        elif not force and gradebook.failures(digest, item.source, context.version) >= MAX_ATTEMPTS:
+            summary.failed += 1
+            summary.warnings.append(f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {for_terminal(item.source)}; "
+                                    "it is not retried (see its 'failed' rows in the gradebook; fix, then rerun with "
+                                    "--force)")
             done += 1
             if progress:
                 progress(done, summary.total, None)
-        elif size > context.max_bytes:
-            record(refuse(name, digest, (
-                f"the file is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
-                "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"), context))
         else:
-            queue.append((path, digest))
+            queue.append((item, digest))
+    if queue and not accept_mismatch:
+        why = find_mismatch([(digest, _reader(item, context.max_bytes)) for item, digest in queue], context)
+        if why is not None:
+            raise MismatchError(why)
+
+    for item, digest, reason in refused:
+        existing = None if force else gradebook.find(digest, item.source, context.version)
+        if existing is not None:
+            unchanged.append((item, existing))
+        else:
+            record(refuse(item.worker_name, digest, reason, context), item)
+    for item, existing in unchanged:
+        gradebook.touch(existing)
+        known = gradebook.get(existing)
+        if known.student and known.identified_by in WEAK_METHODS:
+            _metadata_claim(known.source, known.student, named_here, sources_here, gradebook,
+                            context.assignment.id, summary)
+        if known.student:
+            mine.setdefault(known.student, []).append((known.source, known.identified_by, existing))
+        summary.results_unchanged.append(known)
+        summary.identified.append((known.source, known.student, _how_text(known, item)))
+        summary.unchanged += 1
+        done += 1
+        if progress:
+            progress(done, summary.total, None)
 
     if queue:
         _warm(context)
-        executor = executor or ProcessPool(jobs)
-        try:
-            executor.open(context.to_data(), grade_fn, deadline=deadline, count=len(queue))
-            _drive(executor, queue, context, record)
-        finally:
-            executor.close()
+        with _sandbox_folder():
+            executor = executor or ProcessPool(jobs)
+            try:
+                executor.open(context.to_data(), grade_fn, deadline=deadline, count=len(queue))
+                _drive(executor, queue, context, record)
+            finally:
+                executor.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
 
 
+def _reader(item: Submission, limit: int) -> Callable[[], bytes | None]:
+    def read() -> bytes | None:
+        try:
+            return item.read(limit)
+        except SubmissionError:
+            return None
+
+    return read
+
+
+def as_submission(path: Submission | str | Path) -> Submission:
+    """A file given by path as a :class:`~grader.identify.Submission` identified by its own name in the worker.
+
+    Examples
+    --------
+    >>> s = as_submission("subs/s001.ipynb")
+    >>> s.source, s.student, s.worker_name
+    ('s001.ipynb', None, 's001.ipynb')
+    """
+    if isinstance(path, Submission):
+        return path
+    path = Path(path)
+    return Submission(name_text(os.fsencode(path.name)), lambda limit: read_regular(path, limit),
+                      origin=name_text(os.fsencode(path)))
+
+
+def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
+    """Put what the coordinator knows about ``item`` (where it is, who uploaded it, how we know, its
+    flags) into the result a worker sent back for it.
+
+    The worker saw only :attr:`~grader.identify.Submission.worker_name`; a
+    file that names no one is identified there by its notebook metadata,
+    which is flagged here (it is the weakest claim), as is a name that only
+    looks like another student's id (``s005 (2).ipynb``).
+
+    Examples
+    --------
+    >>> from grader.identify import Submission
+    >>> from grader.results import SubmissionResult
+    >>> item = Submission("s005 (2).ipynb", lambda limit: b"", loose="s005")
+    >>> r = SubmissionResult("s005 (2).ipynb", "h", "s001", "notebook metadata", "w1", "graded", 1.0, 2.0)
+    >>> print(attribute(r, item).flags[0])
+    s005 (2).ipynb looks like a copy of s005's file but the notebook was generated for s001 (its metadata): it is graded as s001's and never replaces a grade of s001 identified otherwise
+    """
+    flags = list(item.flags)
+    changes: dict[str, Any] = {"source": item.source}
+    if result.student and result.student.lower() in RESERVED_NAMES:  # an export's name is nobody's id
+        result = dataclasses.replace(result, student=None, identified_by="")
+    shown = for_terminal(item.source)
+    if item.student is not None:
+        if result.student in (None, item.student):
+            changes.update(student=item.student, identified_by=item.how)
+    elif result.identified_by == _METADATA and result.student:
+        if item.loose is not None and item.loose == result.student:
+            changes["identified_by"] = "file name with a copy suffix, confirmed by the notebook metadata"
+        elif item.loose is not None:
+            flags.append(f"{shown} looks like a copy of {item.loose}'s file but the notebook was generated for "
+                         f"{result.student} (its metadata): it is graded as {result.student}'s and never replaces "
+                         f"a grade of {result.student} identified otherwise")
+        else:
+            flags.append(_only_metadata(item, result.student))
+    elif result.student is None and item.loose is not None:
+        changes["message"] = (f"{result.message} (the name looks like {item.loose}'s, with a copy suffix, but "
+                              "nothing in the notebook confirms it: hand it in as "
+                              f"{item.loose}.ipynb)").lstrip()
+    changes["flags"] = tuple(dict.fromkeys(cap(f) for f in [*flags, *result.flags]))
+    return dataclasses.replace(result, **changes)
+
+
+def _only_metadata(item: Submission, student: str) -> str:
+    return (f"{for_terminal(item.source)} names no student; it was identified as {student}'s only by its "
+            "notebook metadata (which a copied notebook carries along)")
+
+
+def _how_text(result: SubmissionResult, item: Submission) -> str:
+    if not result.student:
+        return "not identified"
+    if item.detail and result.identified_by == item.how:
+        return f"{result.identified_by} ({item.detail})"
+    return result.identified_by or "?"
+
+
 _METADATA = "notebook metadata"
+#: a submission the grader failed on this many times (same bytes, name, version) is not retried without ``force``
+MAX_ATTEMPTS = 3
 
 
 def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],
@@ -530,7 +664,7 @@ def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], so
     """
     named, earlier = named_here.get(student), False
     standing = gradebook.current(assignment, student=student)
-    if named is None and standing and standing[0].identified_by == "file name":
+    if named is None and standing and standing[0].identified_by not in WEAK_METHODS:
         named, earlier = standing[0].source, True
     if named is None:
         if standing and standing[0].source != source and standing[0].source not in sources_here:
@@ -557,10 +691,31 @@ def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gr
         sources = sorted({source for source, _, _ in claims})
         if len(sources) < 2:
             continue
-        source, how, row = max(claims, key=lambda c: (c[1] == "file name", c[0], c[2]))
+        source, how, row = max(claims, key=lambda c: (c[1] not in WEAK_METHODS, c[0], c[2]))
         gradebook.touch(row)
-        why = " (named for the student)" if how == "file name" else ""
+        why = f" (identified by its {how})" if how not in WEAK_METHODS else ""
+        if how == "file name":
+            why = " (named for the student)"
         summary.warnings.append(f"{len(sources)} files are {student}'s ({', '.join(sources)}); {source} counts{why}")
+
+
+@contextlib.contextmanager
+def _sandbox_folder() -> Iterator[str]:
+    """A folder of this batch's own for every sandbox its workers start, swept when the batch ends
+    (even the working folder of a worker killed at a deadline goes)."""
+    from .sandbox.cleanup import ROOT_VARIABLE, sweep
+
+    root = tempfile.mkdtemp(prefix="convmath-batch-")
+    before = os.environ.get(ROOT_VARIABLE)
+    os.environ[ROOT_VARIABLE] = root
+    try:
+        yield root
+    finally:
+        if before is None:
+            os.environ.pop(ROOT_VARIABLE, None)
+        else:
+            os.environ[ROOT_VARIABLE] = before
+        sweep(root)
 
 
 def _warm(context: GradingContext) -> None:
@@ -575,32 +730,35 @@ def _warm(context: GradingContext) -> None:
 
 def _drive(
     executor: Executor,
-    queue: deque[tuple[Path, str]],
+    queue: deque[tuple[Submission, str]],
     context: GradingContext,
-    record: Callable[[SubmissionResult], None],
+    record: Callable[[SubmissionResult, Submission], None],
 ) -> None:
     """Feed ``queue`` to ``executor`` and record each submission as soon as it comes back."""
-    jobs: dict[int, tuple[Path, str]] = {}
+    jobs: dict[int, tuple[Submission, str]] = {}
     tokens = itertools.count()
     while queue or jobs:
         while queue and executor.free() > 0:
-            path, digest = queue.popleft()
+            item, digest = queue.popleft()
             try:
-                data = path.read_bytes()
-            except OSError as err:
-                record(refuse(path.name, digest, f"the file cannot be read ({err.strerror})", context))
+                data = item.read(context.max_bytes)
+            except SubmissionError as err:
+                record(refuse(item.worker_name, digest, str(err), context), item)
                 continue
+            digest = content_hash(data)  # the bytes graded now, whatever the first pass read
             token = next(tokens)
-            jobs[token] = (path, digest)
-            executor.submit(token, path.name, data)
+            jobs[token] = (item, digest)
+            executor.submit(token, item.worker_name, data)
         for done in executor.wait(1.0):
-            path, digest = jobs.pop(done.token)
+            item, digest = jobs.pop(done.token)
             if done.result is not None:
                 try:
                     # the gradebook keys on the bytes the coordinator read, whatever the worker says
-                    record(dataclasses.replace(SubmissionResult.from_dict(done.result), content_hash=digest))
-                    continue
+                    result = dataclasses.replace(SubmissionResult.from_dict(done.result), content_hash=digest)
                 except (TypeError, ValueError, KeyError) as err:
                     done = Finished(done.token, None, f"the grader sent back an unreadable result ({err})")
-            failure = refuse(path.name, digest, done.reason, context)
-            record(dataclasses.replace(failure, status=done.status))  # type: ignore[arg-type]
+                else:
+                    record(result, item)
+                    continue
+            failure = refuse(item.worker_name, digest, done.reason, context)
+            record(dataclasses.replace(failure, status=done.status), item)  # type: ignore[arg-type]

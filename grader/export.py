@@ -19,8 +19,8 @@ Examples
 ...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", "Correct."),
 ...            PartOutcome("q1", "b", "shape", 0.0, 1.0, "incorrect", "Wrong.", "padding_once")))
 >>> print(class_csv([r]), end="")
-student,status,q1.a,q1.b,total,max
-bob,graded,2,0,2,3
+student,status,q1.a,q1.b,total,max,flags,overrides
+bob,graded,2,0,2,3,,
 >>> [t["status"] for t in gradescope_results(r)["tests"]]
 ['passed', 'failed']
 """
@@ -36,7 +36,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .results import SubmissionResult
+from .identify import Roster
+from .load import RESERVED_NAMES
+from .messages import part_label
+from .results import SubmissionResult, error_result
+from .safetext import MESSAGE_LIMIT, cap, for_markdown, for_terminal
 
 __all__ = [
     "class_csv",
@@ -61,6 +65,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "misconception": "Likely misconception",
         "notes": "Notes",
         "flags": "Integrity checks",
+        "overrides": "Points changed by the instructor",
         "identified": "Identified as **{student}** from the {how}.",
         "correct": "correct",
         "incorrect": "incorrect",
@@ -79,6 +84,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "misconception": "可能的误解",
         "notes": "说明",
         "flags": "完整性检查",
+        "overrides": "教师调整的分数",
         "identified": "根据{how}识别为 **{student}**。",
         "correct": "正确",
         "incorrect": "错误",
@@ -88,6 +94,10 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 _HOW = {"zh": {"file name": "文件名", "notebook metadata": "笔记本元数据"}}
+
+
+#: The reason shown for a roster student with no submission.
+ABSENT = "no submission was found"
 
 
 def fmt_points(value: float) -> str:
@@ -112,8 +122,13 @@ def _columns(results: Iterable[SubmissionResult]) -> list[str]:
     return columns
 
 
-def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | None = None) -> str:
-    """The class table: one row per student (sorted), one column per part, total, max.
+def class_csv(
+    results: Sequence[SubmissionResult],
+    *,
+    columns: Sequence[str] | None = None,
+    roster: Roster | None = None,
+) -> str:
+    """The class table: one row per student (sorted), one column per part, total, max, flags, overrides.
 
     Parameters
     ----------
@@ -122,43 +137,76 @@ def class_csv(results: Sequence[SubmissionResult], *, columns: Sequence[str] | N
     columns
         Part columns (``slot.part``) in order; by default every part seen,
         in order of first appearance.
+    roster
+        When given, its columns (name, email, platform ids, ...) follow
+        ``student``, and each roster student without a result is a row with
+        status ``absent``.
 
     Returns
     -------
     str
-        CSV text; a part a submission lacks is written as ``0``.
+        CSV text; a part a submission lacks is written as ``0`` (left empty
+        for an absent student). ``flags`` holds the integrity findings and
+        ``overrides`` the manual overrides in force, each joined by `` | ``.
 
     Examples
     --------
     Bob answered only ``q1.a`` (2 of 2 points); asking for column ``q1.b``
-    as well writes a ``0`` for the part he lacks:
+    as well writes a ``0`` for the part he lacks. Ann is on the roster but
+    handed nothing in:
 
+    >>> from grader.identify import Roster
     >>> from grader.results import SubmissionResult, PartOutcome
     >>> bob = SubmissionResult("bob.ipynb", "ff", "bob", "file name", "hw1", "graded", 2.0, 3.0,
     ...     parts=(PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", ""),))
     >>> print(class_csv([bob], columns=["q1.a", "q1.b"]), end="")
-    student,status,q1.a,q1.b,total,max
-    bob,graded,2,0,2,3
+    student,status,q1.a,q1.b,total,max,flags,overrides
+    bob,graded,2,0,2,3,,
+    >>> roster = Roster(("student_id", "name", "email"), ({"student_id": "ann", "name": "Ann", "email": "a@x"},
+    ...                                                  {"student_id": "bob", "name": "Bob", "email": "b@x"}))
+    >>> print(class_csv([bob], columns=["q1.a"], roster=roster), end="")
+    student,name,email,status,q1.a,total,max,flags,overrides
+    ann,Ann,a@x,absent,,0,3,,
+    bob,Bob,b@x,graded,2,2,3,,
     """
     cols = list(columns) if columns is not None else _columns(results)
+    extra = [c for c in roster.header if c != "student_id"] if roster is not None else []
+    rows: dict[str, SubmissionResult | None] = {r.student or "": r for r in results}
+    if roster is not None:
+        for row in roster.rows:
+            rows.setdefault(row["student_id"], None)
+    top = max((r.max_score for r in results), default=0.0)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "status", *cols, "total", "max"])
-    for result in sorted(results, key=lambda r: r.student or ""):
+    writer.writerow(["student", *extra, "status", *cols, "total", "max", "flags", "overrides"])
+    for student in sorted(rows):
+        result = rows[student]
+        info = (roster.row(student) if roster is not None else None) or {}
+        who = [student, *(info.get(c, "") for c in extra)]
+        if result is None:
+            writer.writerow([*map(_csv_text, who), "absent", *("" for _ in cols), "0", fmt_points(top), "", ""])
+            continue
         scores = {p.column: p.score for p in result.parts}
         writer.writerow(
-            [result.student or "", result.status]
+            [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
-            + [fmt_points(result.score), fmt_points(result.max_score)]
+            + [fmt_points(result.score), fmt_points(result.max_score),
+               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
         )
     return buf.getvalue()
+
+
+def _csv_text(text: str) -> str:
+    """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
+    text = for_terminal(text, limit=256)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _summary(result: SubmissionResult, text: dict[str, str]) -> str:
     lines = []
     if result.status != "graded":
         lines.append(f"{text['failed' if result.status == 'failed' else 'not_graded']}: {result.message}")
-    lines += list(result.flags) + list(result.notes)
+    lines += list(result.overrides) + list(result.flags) + list(result.notes)
     return "\n".join(lines)
 
 
@@ -198,14 +246,16 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
             "score": p.score,
             "max_score": p.max_score,
             "status": "passed" if p.score >= p.max_score else "failed",
-            "output": output.strip(),
+            "output": for_terminal(output.strip(), multiline=True, limit=2 * MESSAGE_LIMIT),
             "visibility": "visible",
         })
     return {
         "score": result.score,
-        "output": _summary(result, text),
+        "output": for_terminal(_summary(result, text), multiline=True, limit=64 * MESSAGE_LIMIT),
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "output_format": "text",  # student text is shown as written: no HTML or Markdown of its own
+        "test_output_format": "text",
         "tests": tests,
     }
 
@@ -216,8 +266,8 @@ _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
 def _cell(text: str) -> str:
-    """``text`` on one line, with no Markdown or HTML of its own."""
-    return " ".join(text.translate(_MARKDOWN).split())
+    """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
+    return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
 
 
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
@@ -245,23 +295,29 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     lines = [head, "", f"**{text['score']}: {fmt_points(result.score)} / {fmt_points(result.max_score)}**", ""]
     if result.identified_by:
         how = _HOW.get(locale, {}).get(result.identified_by, result.identified_by)
-        lines += [text["identified"].format(student=result.student, how=how), ""]
+        lines += [text["identified"].format(student=_cell(result.student or ""), how=how), ""]
     if result.status != "graded":
         key = "failed" if result.status == "failed" else "not_graded"
         lines += [f"> **{text[key]}:** {_cell(result.message)}", ""]
     if result.parts:
+        # parts as the notebook labels them: question number (slot order) and part, "2(b)"
+        numbers = {slot: i for i, slot in enumerate(dict.fromkeys(p.slot for p in result.parts), 1)}
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            lines.append(f"| `{p.column}` (`{p.name}`) | {fmt_points(p.score)} / {fmt_points(p.max_score)} | {verdict} |")
+            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
-            lines.append(f"- **`{p.column}`** (`{p.name}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            label = part_label(numbers[p.slot], _cell(p.part))
+            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")
+    if result.overrides:
+        lines += [f"## {text['overrides']}", ""] + [f"- {_cell(o)}" for o in result.overrides] + [""]
     if result.flags:
         lines += [f"## {text['flags']}", ""] + [f"- {_cell(f)}" for f in result.flags] + [""]
     if result.notes:
@@ -269,11 +325,12 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def json_dump(results: Sequence[SubmissionResult]) -> str:
+def json_dump(results: Sequence[SubmissionResult], *, roster: Roster | None = None) -> str:
     """Every result as plain data (sorted by student), without timings.
 
     Durations are left out so that the dump, like every export, depends only
-    on what was graded, not on how fast.
+    on what was graded, not on how fast. With a ``roster``, each student
+    without a result is listed with status ``absent``.
 
     Examples
     --------
@@ -292,7 +349,18 @@ def json_dump(results: Sequence[SubmissionResult]) -> str:
         item.pop("duration", None)
         item.pop("sandbox_warnings", None)
         data.append(item)
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    present = {r.student for r in results}
+    top = max((r.max_score for r in results), default=0.0)
+    for row in roster.rows if roster is not None else ():
+        if row["student_id"] not in present:
+            item = error_result("", "", assignment=results[0].assignment if results else "", max_score=top,
+                                message=ABSENT, student=row["student_id"]).to_dict()
+            item.update(status="absent")
+            item.pop("duration", None)
+            item.pop("sandbox_warnings", None)
+            data.append(item)
+    data.sort(key=lambda d: (d.get("student") or "", d.get("source", "")))
+    return json.dumps(data, indent=2, ensure_ascii=True, sort_keys=True) + "\n"  # controls and bidi as \u escapes
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -327,6 +395,7 @@ def write_exports(
     title: str = "",
     locale: str = "en",
     columns: Sequence[str] | None = None,
+    roster: Roster | None = None,
 ) -> list[Path]:
     """Write the class CSV, the JSON dump and each student's two files.
 
@@ -341,6 +410,9 @@ def write_exports(
         For the feedback files.
     columns
         Part columns of the CSV (see :func:`class_csv`).
+    roster
+        The class: its columns go into the CSV, its students without a
+        result are listed as ``absent``.
 
     Returns
     -------
@@ -363,11 +435,13 @@ def write_exports(
     out = Path(out_dir)
     identified = [r for r in results if r.student]
     written = [out / "grades.csv", out / "grades.json"]
-    write_text_atomic(written[0], class_csv(identified, columns=columns))
-    write_text_atomic(written[1], json_dump(identified))
+    write_text_atomic(written[0], class_csv(identified, columns=columns, roster=roster))
+    write_text_atomic(written[1], json_dump(identified, roster=roster))
     for result in identified:
+        if str(result.student).lower() in RESERVED_NAMES:
+            continue  # identification never yields these; an old gradebook might hold one
         folder = out / str(result.student)
-        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=False) + "\n"
+        payload = json.dumps(gradescope_results(result, locale=locale), indent=2, ensure_ascii=True) + "\n"
         write_text_atomic(folder / "results.json", payload)
         write_text_atomic(folder / "feedback.md", feedback_markdown(result, title=title, locale=locale))
         written += [folder / "results.json", folder / "feedback.md"]

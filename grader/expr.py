@@ -228,8 +228,11 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol] | Mapping[st
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed") from None
     _check_size(tree)
+    from .bounded import PARSE_SECONDS, time_limit  # sympy evaluates numbers while building: bound the time
+
     try:
-        return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
+        with time_limit(PARSE_SECONDS):
+            return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
     except ExpressionError:
         raise
     except (ArithmeticError, ValueError, TypeError) as err:  # sympy refuses e.g. Mod(n, 0), max(n, 1/0)
@@ -274,7 +277,7 @@ class _Builder:
     def build(self, node: ast.AST) -> sympy.Expr:
         method: Callable[[Any], sympy.Expr] | None = getattr(self, f"_{type(node).__name__}", None)
         if method is not None:
-            return method(node)
+            return _bounded_number(method(node))
         what = _REFUSED.get(type(node), type(node).__name__)
         if isinstance(node, ast.Attribute):
             hint = f"; write {node.attr}(...) rather than {_dotted(node)}(...)" if node.attr in FUNCTIONS else ""
@@ -353,6 +356,29 @@ class _Builder:
             want = " or ".join(str(c) for c in counts)
             raise ExpressionError(f"{name}(...) takes {want} argument(s), not {len(node.args)}")
         return builder(*(self.build(arg) for arg in node.args))
+
+
+def _bounded_number(value: sympy.Expr) -> sympy.Expr:
+    """``value`` if it is no number or a number below ``2**MAX_POWER_BITS`` in magnitude, checked before
+    sympy may evaluate it further (``floor(exp(10**40))`` would ask for 10**40 digits)."""
+    if not value.is_number:
+        return value
+    if value.is_Rational:
+        bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+    else:
+        try:
+            parts = value.evalf(15).as_real_imag()
+        except ExpressionError:
+            raise
+        except Exception:  # noqa: BLE001 - no magnitude to bound (zoo, nan): sympy's own checks follow
+            return value
+        bits = 0
+        for part in parts:
+            if part.is_Float and part._mpf_[1]:  # (sign, mantissa, exponent, bits)
+                bits = max(bits, part._mpf_[2] + part._mpf_[3], -part._mpf_[2] - part._mpf_[3])
+    if bits > MAX_POWER_BITS:
+        raise ExpressionError(f"a number in the expression is too large (more than 2**{MAX_POWER_BITS})")
+    return value
 
 
 def _dotted(node: ast.AST) -> str:

@@ -18,24 +18,29 @@ plain data: :meth:`GradingContext.to_data` / :meth:`GradingContext.from_data`;
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import hmac
 import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from pathlib import PurePath
 from typing import Any
 
 from exercises.assignment import Assignment, Slot, build_exercises, parse_assignment
-from exercises.model import Exercise, Part
+from exercises.checkcell import check_cell_source
+from exercises.model import LOCALES, Exercise, Part
 
+from .bounded import TooCostly
 from .load import MAX_BYTES, Cell, SubmissionError, content_hash, identify, load_notebook
+from .messages import CellPlaces, part_label, shorten
 from .regenerate import regenerate
 from .results import PartOutcome, SubmissionResult, error_result
+from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
 __all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
@@ -218,17 +223,43 @@ class _Run:
     outcomes: list[PartOutcome]
     notes: list[str]
     warnings: tuple[str, ...] = ()
+    raised: list[tuple[int, str]] = field(default_factory=list)
+    """(cell number, exception message) of each cell that raised."""
 
 
-def _cell_note(cell: Cell, status: str, message: str) -> str:
-    where = f"cell {cell.index + 1}"
-    if message.startswith(where):
-        return message
+def _cell_note(places: CellPlaces, number: int, status: str, message: str) -> str:
+    """A note on running cell ``number``, naming the cell as the student sees it."""
+    where = places.describe(number)
+    message = places.rewrite(message, number)
+    if message.startswith(f"cell {number} "):
+        return where + message[len(f"cell {number}"):]
     if status == "error":
         return f"{where} raised {message}".strip()
     if status in ("ok", "skipped", "timeout"):
         return f"{where}: {message}" if message else f"{where}: {status}"
     return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
+
+
+_NOT_DEFINED = {
+    "en": "'{name}' is not defined: {place} raised {error}",
+    "zh": "'{name}' 未定义：{place}运行时出错 {error}",
+}
+
+
+def _why_missing(name: str, slot: Slot, part: Part, cells: Sequence[Cell], raised: Sequence[tuple[int, str]],
+                 places: CellPlaces, locale: str) -> str:
+    """Why ``name`` is undefined when a cell meant to define it raised, else ``""``."""
+    errors = dict(raised)
+    for cell in cells:
+        number = cell.index + 1
+        if number not in errors:
+            continue
+        meta = cell.convmath or {}
+        if (meta.get("slot"), meta.get("part")) == (slot.id, part.key) or _defines(cell.source, name):
+            error = shorten(places.rewrite(errors[number], number), 300)
+            return _NOT_DEFINED.get(locale, _NOT_DEFINED["en"]).format(name=name, place=places.describe(number),
+                                                                       error=error)
+    return ""
 
 
 def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None,
@@ -272,6 +303,7 @@ def _execute(
     context: GradingContext,
     forbidden: frozenset[str],
     refused: Mapping[tuple[str, str], list[str]],
+    places: CellPlaces,
 ) -> _Run:
     notes: list[str] = []
     skip: set[int] = set()
@@ -280,22 +312,27 @@ def _execute(
         with Sandbox(context.limits, forbidden_imports=forbidden, mode=context.sandbox_mode) as sandbox:  # type: ignore[arg-type]
             warnings = tuple(sandbox.isolation.warnings)
             dead = None
+            raised: list[tuple[int, str]] = []
             for cell in cells:
                 if cell.index in skip:
                     continue
-                result = sandbox.run_cell(cell.source, index=cell.index + 1)  # numbered as Jupyter users count
+                number = cell.index + 1  # numbered as Jupyter users count
+                result = sandbox.run_cell(cell.source, index=number)
+                if result.status == "error":
+                    raised.append((number, result.message))
                 if result.message or result.status not in ("ok", "skipped"):
-                    notes.append(_cell_note(cell, result.status, result.message))
+                    notes.append(_cell_note(places, number, result.status, result.message))
                 if result.status in _FATAL:
                     dead = cell
                     break
             if dead is not None and attempt < _RERUNS:
                 skip.add(dead.index)
-                notes.append(f"the notebook was run again without cell {dead.index + 1}")
+                notes.append(f"the notebook was run again without {places.describe(dead.index + 1)}")
                 continue
             if dead is not None:
-                reason = f"the notebook could not run to the end (cell {dead.index + 1}); no answer could be read"
-                return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings)
+                reason = (f"the notebook could not run to the end ({places.describe(dead.index + 1)} stopped it); "
+                          "no answer could be read")
+                return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings, raised)
             values = sandbox.get(names)
             outcomes = []
             for slot, _, part in parts:
@@ -304,13 +341,22 @@ def _execute(
                     message = f"importing {', '.join(found)} is not allowed in this exercise; implement it yourself"
                     outcomes.append(_outcome(slot, part, 0, "error", message))
                     continue
+                value = values.get(part.answer.name)
+                if getattr(value, "status", "missing") == "missing":
+                    why = _why_missing(part.answer.name, slot, part, cells, raised, places, context.locale)
+                    if why:
+                        outcomes.append(_outcome(slot, part, 0, "error", why))
+                        continue
                 try:
-                    outcomes.append(_check(slot, part, values.get(part.answer.name), sandbox, context))
+                    outcome = _check(slot, part, value, sandbox, context)
+                    outcomes.append(replace(outcome, message=places.rewrite(outcome.message, 0)))
+                except TooCostly as err:  # the student's answer is past the grader's bounds: wrong, with why
+                    outcomes.append(_outcome(slot, part, 0, "incorrect", f"'{part.answer.name}': {err}"))
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
-                    why = f"{type(err).__name__}: {str(err)[:200]}"
+                    why = f"{type(err).__name__}: {shorten(str(err), 200)}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
-                    notes.append(f"{slot.id}.{part.key}: the checker failed ({why}); please tell your instructor")
-            return _Run(outcomes, notes, warnings)
+                    notes.append(f"{_label(context, slot, part)}: the checker failed ({why}); please tell your instructor")
+            return _Run(outcomes, notes, warnings, raised)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -319,7 +365,7 @@ def _defines(source: str, name: str) -> bool:
     code = strip_magics(source).code
     try:
         tree = ast.parse(code) if code is not None else None
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
@@ -336,23 +382,36 @@ def _outermost(names: Sequence[str]) -> list[str]:
     return sorted(n for n in set(names) if not any(n.startswith(o + ".") for o in names))
 
 
-_REFUSED = re.compile(r"cell (\d+) raised ImportError: import of ([\w.]+) is not allowed in this exercise")
-_DENIED = re.compile(r"cell (\d+) raised \w+Error: \[Errno 13\] Permission denied: '([^']+)'")
+_REFUSED = re.compile(r"ImportError: import of ([\w.]+) is not allowed in this exercise")
+_DENIED = re.compile(r"\w+Error: \[Errno 13\] Permission denied: '([^']+)'")
+_NOT_FOUND = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
-def _refusals(notes: Sequence[str], forbidden: frozenset[str]) -> list[tuple[int, str]]:
+def _refusals(raised: Sequence[tuple[int, str]], forbidden: frozenset[str]) -> list[tuple[int, str]]:
     """(cell number, module) of each forbidden import the sandbox refused, by hook or by Landlock."""
-    found = {(int(n), m) for note in notes for n, m in _REFUSED.findall(note)}
-    for note in notes:
-        for n, path in _DENIED.findall(note):
-            found.update((int(n), m) for m in forbidden
+    found = set()
+    for n, message in raised:
+        if match := _REFUSED.match(message):
+            found.add((n, match.group(1)))
+        if (match := _NOT_FOUND.match(message)) and any(
+                match.group(1) == m or match.group(1).startswith(m + ".") for m in forbidden):
+            found.add((n, match.group(1)))  # unreadable in the sandbox: refused even with the hook removed
+        if match := _DENIED.match(message):
+            path = match.group(1)
+            found.update((n, m) for m in forbidden
                          if f"/{m.replace('.', '/')}/" in path or f"/{m.replace('.', '/')}." in path)
     return sorted(found)
 
 
+def _label(context: GradingContext, slot: Slot, part: Part) -> str:
+    """``2(b)``: the part as the notebook labels it."""
+    number = next((i for i, s in enumerate(context.assignment.slots, 1) if s.id == slot.id), 0)
+    return part_label(number, part.key) if number else f"{slot.id}.{part.key}"
+
+
 def _guarded_runs(
     cells: Sequence[Cell], parts: Sequence[tuple[Slot, Exercise, Part]], context: GradingContext,
-    refused: Mapping[tuple[str, str], list[str]],
+    refused: Mapping[tuple[str, str], list[str]], places: CellPlaces,
 ) -> _Run:
     """Run the notebook once per set of forbidden modules, checking each part in the run that guards it.
 
@@ -371,20 +430,20 @@ def _guarded_runs(
     if not every or not any(find_forbidden_imports(cell.source, every) for cell in cells):
         runs = [(every, list(parts), "")]
     else:
-        runs = [(forbidden, group, ", ".join(f"{slot.id}.{part.key}" for slot, _, part in group) if forbidden else "")
+        runs = [(forbidden, group, ", ".join(_label(context, slot, part) for slot, _, part in group) if forbidden else "")
                 for forbidden, group in sorted(groups.items(), key=lambda g: sorted(g[0]))]
     outcomes: dict[tuple[str, str], PartOutcome] = {}
     notes: list[str] = []
     warnings: list[str] = []
     for forbidden, group, where in runs:
-        run = _execute(cells, group, context, forbidden, refused)
-        refusals = _refusals(run.notes, forbidden)
+        run = _execute(cells, group, context, forbidden, refused, places)
+        refusals = _refusals(run.raised, forbidden)
         for (slot, _, part), outcome in zip(group, run.outcomes):
             key = (slot.id, part.key)
             own = [(n, m) for n, m in refusals
                    if any(m == f or m.startswith(f + ".") for f in part.answer.forbidden_imports)]
             if own and outcome.score < outcome.max_score and key not in refused:
-                told = "; ".join(f"cell {n} imports {m}" for n, m in own)
+                told = "; ".join(f"{places.describe(n)} imports {m}" for n, m in own)
                 outcome = _outcome(slot, part, outcome.score, outcome.status,
                                    f"{outcome.message} (the notebook's forbidden import was refused: {told}; "
                                    "implement it yourself)", outcome.misconception)
@@ -408,7 +467,9 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
     flags = list(ident.flags) + list(regen.flags)
     notes = list(loaded.notes) + list(regen.notes)
     parts = [(slot, ex, part) for slot, ex in regen.exercises for part in ex.parts]
-    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()]
+    check = {check_cell_source(regen.exercises, locale).strip() for locale in LOCALES}
+    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()
+             and cell.source.strip() not in check]  # the unedited check cell only prints; an edited one runs
     refused: dict[tuple[str, str], list[str]] = {}
     for slot, _, part in parts:
         if part.answer.forbidden_imports:
@@ -419,7 +480,8 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
             if found:
                 refused[(slot.id, part.key)] = found
                 flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
-    run = _guarded_runs(cells, parts, context, refused)
+    places = CellPlaces(loaded.cells, [slot.id for slot in context.assignment.slots], context.locale)
+    run = _guarded_runs(cells, parts, context, refused, places)
     # totals are exact sums of the parts' exact points (see exact_points), so a correct notebook's
     # score equals its maximum exactly
     score = sum((exact_points(o.score) for o in run.outcomes), Fraction(0))
@@ -466,12 +528,22 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
     ('graded', 'alice', 1.0, 1.0, "'out_size' is correct")
     >>> r = grade_submission(b"", "bob.ipynb", ctx)
     >>> r.status, r.score, r.message
-    ('error', 0.0, 'the file is not valid JSON (truncated or edited by hand?): Expecting value at line 1 column 1')
+    ('error', 0.0, 'the file is not valid JSON (truncated or edited by hand?): Expecting value: line 1 column 1')
     """
     start = time.monotonic()
     digest = content_hash(data)
     try:
-        return _grade(data, source, context, digest, start)
+        return bounded_result(_grade(data, source, context, digest, start))
+    except (RecursionError, MemoryError) as err:  # the submission's size or nesting, not a grader bug
+        try:
+            max_score, assignment = context.max_score, context.assignment.id
+        except Exception:  # noqa: BLE001 - the context itself is broken
+            max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
+        return error_result(
+            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="error",
+            message=f"the submission is too large or too deeply nested for the grader to read ({type(err).__name__})",
+            duration=time.monotonic() - start,
+        )
     except Exception as err:  # a grader bug must not stop the batch
         try:
             max_score, assignment = context.max_score, context.assignment.id
@@ -479,9 +551,27 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
             PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
-            message=f"the grader failed on this submission ({type(err).__name__}: {err})",
+            message=cap(f"the grader failed on this submission ({type(err).__name__}: {err})", MESSAGE_LIMIT),
             duration=time.monotonic() - start,
         )
+
+
+def bounded_result(result: SubmissionResult) -> SubmissionResult:
+    """``result`` with every student-derived string capped (:data:`grader.safetext.MESSAGE_LIMIT` each,
+    :data:`grader.safetext.MAX_ITEMS` notes and flags), so what is stored and exported per student is bounded.
+
+    Examples
+    --------
+    >>> from grader.results import error_result
+    >>> r = bounded_result(error_result("a.ipynb", "00", assignment="hw1", max_score=1, message="x" * 10**7,
+    ...                                 notes=tuple("n" for _ in range(1000))))
+    >>> len(r.message) < 2100, len(r.notes), r.notes[-1]
+    (True, 51, '… (950 more truncated)')
+    """
+    return dataclasses.replace(
+        result, message=cap(result.message, MESSAGE_LIMIT), notes=cap_items(result.notes),
+        flags=cap_items(result.flags), sandbox_warnings=cap_items(result.sandbox_warnings),
+        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts))
 
 
 _CONTEXTS: dict[str, GradingContext] = {}

@@ -1,6 +1,6 @@
 """The gradebook: one SQLite file, written only by the coordinating process.
 
-Two tables: ``submissions`` (one row per grading of a submitted file: content
+Three tables: ``overrides`` (manual points, :mod:`grader.overrides`), ``submissions`` (one row per grading of a submitted file: content
 hash, student, assignment and its version, status, score, reasons, time) and
 ``part_results`` (one row per part: score, max, status, message,
 misconception label). The file is in WAL mode with ``synchronous=FULL`` and
@@ -13,8 +13,9 @@ assignment version)``: an unchanged file of an unchanged assignment is not
 graded twice unless forced. Rows are never updated in place except for the
 ``seq`` column, which orders them: the *current* submission of a student is
 the one with the highest ``seq`` (recorded or seen most recently) among their
-rows identified by the file name (``<student_id>.ipynb``) if there is any,
-else among all their rows. So a file identified only by its notebook
+rows identified strongly (the file name ``<student_id>.ipynb``, an upload
+folder, a platform's record: anything but :data:`grader.identify.WEAK_METHODS`)
+if there is any, else among all their rows. So a file identified only by its notebook
 metadata (which a copied notebook carries along) is recorded but never
 replaces a grade that came from a file named for the student, in any later
 batch; among metadata-only files the newest counts.
@@ -46,6 +47,8 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
+from .identify import WEAK_METHODS
+from .overrides import Override, apply_overrides
 from .results import SubmissionResult
 
 __all__ = ["Gradebook", "SCHEMA_VERSION"]
@@ -91,6 +94,24 @@ CREATE TABLE IF NOT EXISTS part_results (
 );
 """
 
+#: Manual overrides (added to gradebooks of any schema version: ``CREATE TABLE IF NOT EXISTS``).
+#: Rows are never changed: setting or clearing an override appends a row, and the newest row of
+#: ``(assignment, student, part)`` is in force (``points IS NULL``: cleared).
+_OVERRIDES = """
+CREATE TABLE IF NOT EXISTS overrides (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    assignment TEXT NOT NULL,
+    student    TEXT NOT NULL,
+    part       TEXT NOT NULL,
+    points     REAL,
+    max_points REAL,
+    reason     TEXT NOT NULL,
+    set_by     TEXT NOT NULL,
+    set_at     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS overrides_by_student ON overrides (assignment, student, part, id);
+"""
+
 #: Columns of ``submissions`` read back, named as the fields of :class:`SubmissionResult` (and the row id).
 _FIELDS = ("id", "assignment", "student", "identified_by", "source", "content_hash", "status", "score",
            "max_score", "message", "notes", "flags", "duration")
@@ -128,6 +149,8 @@ class Gradebook:
             if version == 0:
                 self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
             self._add_missing_columns()
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'overrides'").fetchone() is None:
+                self._db.executescript(f"BEGIN IMMEDIATE; {_OVERRIDES} COMMIT;")
         except sqlite3.DatabaseError as err:
             raise ConvMathError(f"gradebook={self.path!r} cannot be opened: {err}") from err
 
@@ -227,7 +250,101 @@ class Gradebook:
         with self._transaction() as db:
             db.execute("UPDATE submissions SET seq = ? WHERE id = ?", (self._next_seq(db), submission_id))
 
+    def set_override(self, assignment: str, student: str, part: str, points: float | None, *,
+                     reason: str, set_by: str, max_points: float | None = None) -> Override:
+        """Set (``points``) or clear (``points=None``) the manual override of one part.
+
+        Parameters
+        ----------
+        assignment, student, part
+            Whose part: ``part`` is the column ``slot.part``.
+        points
+            The points given, or ``None`` to clear the override in force.
+        reason
+            Why (required to set; recorded when clearing).
+        set_by
+            Who.
+        max_points
+            The part's maximum, kept for a result that has no parts.
+
+        Returns
+        -------
+        Override
+            The row appended (rows are never changed: the history stays).
+
+        Raises
+        ------
+        ConvMathError
+            An empty reason when setting; negative points; clearing where
+            nothing is in force.
+
+        Examples
+        --------
+        >>> book = Gradebook(":memory:")
+        >>> o = book.set_override("w1", "s1", "q1.a", 2, reason="checked by hand", set_by="lee")
+        >>> (o.part, o.points, o.set_by), len(book.overrides("w1"))
+        (('q1.a', 2.0, 'lee'), 1)
+        >>> _ = book.set_override("w1", "s1", "q1.a", None, reason="", set_by="lee")
+        >>> book.overrides("w1"), len(book.overrides("w1", history=True))
+        ([], 2)
+        """
+        if points is not None:
+            if not reason.strip():
+                raise ConvMathError("--reason='' must say why the points are changed")
+            if not points >= 0 or (max_points is not None and points > max_points):
+                top = f" and at most {max_points:g}" if max_points is not None else ""
+                raise ConvMathError(f"POINTS={points:g} must be at least 0{top} (the most {part} is worth)")
+        elif not [o for o in self.overrides(assignment) if o.student == student and o.part == part]:
+            raise ConvMathError(f"{student} has no override of {part} in {assignment} to clear")
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        row = (assignment, student, part, None if points is None else float(points),
+               None if max_points is None else float(max_points), reason.strip(), set_by, at)
+        with self._transaction() as db:
+            db.execute("INSERT INTO overrides (assignment, student, part, points, max_points, reason, set_by,"
+                       " set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return Override(*row)
+
     # -- reading ----------------------------------------------------------------
+    def overrides(self, assignment: str, *, history: bool = False) -> list[Override]:
+        """The overrides in force for ``assignment`` (by student and part), or every row ever written.
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").overrides("w1")
+        []
+        """
+        fields = "assignment, student, part, points, max_points, reason, set_by, set_at"
+        if history:
+            sql = f"SELECT {fields} FROM overrides WHERE assignment = ? ORDER BY id"
+        else:
+            sql = (f"SELECT {fields} FROM overrides o WHERE assignment = ? AND id = (SELECT MAX(id) FROM "
+                   "overrides i WHERE i.assignment = o.assignment AND i.student = o.student AND i.part = o.part)"
+                   " AND points IS NOT NULL ORDER BY student, part")
+        return [Override(*row) for row in self._db.execute(sql, (assignment,)).fetchall()]
+
+    def assignments(self) -> list[str]:
+        """The assignment ids with rows in this gradebook, sorted.
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").assignments()
+        []
+        """
+        return [str(r[0]) for r in self._db.execute("SELECT DISTINCT assignment FROM submissions ORDER BY 1")]
+
+    def part_maxima(self, assignment: str) -> dict[str, float]:
+        """The maximum of every part column recorded for ``assignment`` (``{"q1.a": 2.0, ...}``).
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").part_maxima("w1")
+        {}
+        """
+        rows = self._db.execute(
+            "SELECT p.slot || '.' || p.part, MAX(p.max_score) FROM part_results p JOIN submissions s"
+            " ON s.id = p.submission_id WHERE s.assignment = ? GROUP BY 1 ORDER BY MIN(p.position)", (assignment,))
+        return {str(col): float(top) for col, top in rows.fetchall()}
+
     def find(self, content_hash: str, source: str, assignment_version: str) -> int | None:
         """Row id of a finished grading of these exact bytes under this file name
         and assignment version (``failed`` gradings do not count), or ``None``."""
@@ -238,6 +355,23 @@ class Gradebook:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def failures(self, content_hash: str, source: str, assignment_version: str) -> int:
+        """How many times the grader failed (status ``failed``) on these exact bytes, file name and version.
+
+        A batch stops retrying a submission after :data:`grader.batch.MAX_ATTEMPTS` failures.
+
+        Examples
+        --------
+        >>> Gradebook(":memory:").failures("0" * 64, "alice.ipynb", "v1")
+        0
+        """
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM submissions WHERE content_hash = ? AND source = ? AND assignment_version = ?"
+            " AND status = 'failed'",
+            (content_hash, source, assignment_version),
+        ).fetchone()
+        return int(row[0])
+
     def get(self, submission_id: int) -> SubmissionResult:
         """The stored result of one submission row."""
         row = self._db.execute(f"SELECT {_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
@@ -245,7 +379,8 @@ class Gradebook:
             raise ConvMathError(f"submission_id={submission_id} is not in gradebook={self.path!r}")
         return self._result(row)
 
-    def current(self, assignment: str, *, student: str | None = None) -> list[SubmissionResult]:
+    def current(self, assignment: str, *, student: str | None = None,
+                overrides: bool = True) -> list[SubmissionResult]:
         """Each identified student's current submission for ``assignment``, by student id.
 
         Parameters
@@ -254,6 +389,8 @@ class Gradebook:
             Assignment id.
         student
             Only this student's (a list of at most one result).
+        overrides
+            Apply the manual overrides in force (:mod:`grader.overrides`).
 
         Returns
         -------
@@ -276,11 +413,17 @@ class Gradebook:
         where, args = ("AND student = ?", (assignment, student)) if student is not None else ("", (assignment,))
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY student"
-            " ORDER BY identified_by = 'file name' DESC, seq DESC) AS rank FROM submissions"
-            f" WHERE assignment = ? AND student IS NOT NULL {where}) WHERE rank = 1 ORDER BY student",
-            args,
+            f" ORDER BY identified_by NOT IN ({', '.join('?' * len(WEAK_METHODS))}) DESC, seq DESC) AS rank"
+            f" FROM submissions WHERE assignment = ? AND student IS NOT NULL {where}) WHERE rank = 1 ORDER BY student",
+            (*WEAK_METHODS, *args),
         ).fetchall()
-        return [self._result(row) for row in rows]
+        results = [self._result(row) for row in rows]
+        if not overrides:
+            return results
+        by_student: dict[str, list[Override]] = {}
+        for o in self.overrides(assignment):
+            by_student.setdefault(o.student, []).append(o)
+        return [apply_overrides(r, by_student.get(r.student or "", ())) for r in results]
 
     def history(self, assignment: str | None = None) -> Iterator[tuple[int, str, SubmissionResult]]:
         """Every row, oldest first, as ``(id, graded_at, result)``."""

@@ -24,7 +24,7 @@ Examples
 >>> load_notebook(b'{"cells": [')
 Traceback (most recent call last):
 ...
-grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value at line 1 column 12
+grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value: line 1 column 12
 """
 
 from __future__ import annotations
@@ -50,12 +50,16 @@ __all__ = [
     "content_hash",
     "MAX_BYTES",
     "MAX_CELLS",
+    "RESERVED_NAMES",
 ]
 
 #: Default size limit of a submitted file, checked before parsing.
 MAX_BYTES = 20 * 1024 * 1024
 #: Default limit on the number of cells.
 MAX_CELLS = 2000
+#: Export names a student id may never take (compared case-insensitively: some
+#: file systems are). The exports write ``OUT/<student>/``, next to these.
+RESERVED_NAMES = frozenset({"grades.csv", "grades.json", "identified.csv"})
 #: Student ids: as in :data:`exercises.assignment.SAFE_ID` (safe file names).
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CELL_TYPES = ("code", "markdown", "raw")
@@ -229,7 +233,7 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
     ('x = 1', ('nbformat 4.4 was upgraded to 4.5',))
     >>> load_notebook(b"hello")
     Traceback (most recent call last):
-    grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value at line 1 column 1
+    grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value: line 1 column 1
     """
     if len(data) > max_bytes:
         raise SubmissionError(
@@ -242,7 +246,7 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
         nb = json.loads(text)
     except json.JSONDecodeError as err:
         raise SubmissionError(
-            f"the file is not valid JSON (truncated or edited by hand?): {err.msg} at line {err.lineno} column {err.colno}"
+            f"the file is not valid JSON (truncated or edited by hand?): {err.msg}: line {err.lineno} column {err.colno}"
         ) from None
     except (RecursionError, ValueError) as err:
         raise SubmissionError(f"the file is not a readable notebook: {type(err).__name__}: {err}") from None
@@ -298,16 +302,18 @@ def named_student(source: str, *, roster: Collection[str] | None = None) -> str 
     str or None
         The student id, or ``None`` when the name is not a (known) student id.
 
+    A name that is an export's (``grades.json.ipynb``) names no one.
+
     Examples
     --------
-    >>> named_student("subs/s002.ipynb"), named_student("notebook (1).ipynb")
-    ('s002', None)
+    >>> named_student("subs/s002.ipynb"), named_student("notebook (1).ipynb"), named_student("grades.json.ipynb")
+    ('s002', None, None)
     >>> named_student("s002.ipynb", roster={"s001"}) is None
     True
     """
     stem = PurePath(source).name
     stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
-    if stem and _SAFE_ID.fullmatch(stem) and (roster is None or stem in roster):
+    if stem and _SAFE_ID.fullmatch(stem) and stem.lower() not in RESERVED_NAMES and (roster is None or stem in roster):
         return stem
     return None
 
@@ -363,7 +369,8 @@ def identify(
                 f"it is graded against {stem}'s exercises",
             )
         return Identity(stem, "file name", flags)
-    if meta_student and _SAFE_ID.fullmatch(meta_student) and (roster is None or meta_student in roster):
+    if (meta_student and _SAFE_ID.fullmatch(meta_student) and meta_student.lower() not in RESERVED_NAMES
+            and (roster is None or meta_student in roster)):
         return Identity(meta_student, "notebook metadata")
     where = " on the roster" if roster is not None else ""
     raise SubmissionError(

@@ -33,10 +33,11 @@ from exercises.assignment import Assignment, Slot, build_exercises
 from exercises.model import Exercise
 
 from .load import LoadedNotebook
+from .messages import CellPlaces, part_label
 
 __all__ = ["Regenerated", "regenerate", "metadata_flags"]
 
-_LOCKED_TAGS = ("convmath-setup", "convmath-prompt")
+_LOCKED_TAGS = ("convmath-setup", "convmath-prompt", "convmath-check")
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def _compare_cells(
         elif any(tag in (meta.get("tags") or ()) for tag in _LOCKED_TAGS):
             want_locked[str(cell.get("id"))] = str(cell.get("source", ""))
 
+    numbers = {slot: i for i, slot in enumerate(dict.fromkeys(slot for slot, _ in want_answers), 1)}
+    places = CellPlaces(loaded.cells, list(numbers))
     seen: Counter[tuple[str, str]] = Counter()
     named: Counter[tuple[str, str]] = Counter()
     order = []
@@ -122,7 +125,7 @@ def _compare_cells(
         if cm is None:
             if cell.id in want_locked:
                 if cell.source.strip() != want_locked[cell.id].strip():
-                    flags.append(f"locked cell {cell.id!r} (cell {cell.index + 1}) was edited")
+                    flags.append(f"locked cell {cell.id!r} ({places.describe(cell.index + 1)}) was edited")
                 seen[("locked", cell.id)] += 1
             continue
         key = (cm.get("slot", ""), cm.get("part", ""))
@@ -152,10 +155,11 @@ def _compare_cells(
         flags = [f for f in flags if f not in edited]
         flags.insert(0, f"{len(edited)} locked cells differ from the notebook generated for {student!r}: {ids}")
     for key in want_answers:
+        label = part_label(numbers[key[0]], key[1])
         if seen[key] == 0:
-            notes.append(f"the answer cell of {key[0]}.{key[1]} is missing (deleted?); the answer is looked for anyway")
+            notes.append(f"the answer cell of {label} is missing (deleted?); the answer is looked for anyway")
         elif seen[key] > 1:
-            notes.append(f"the answer cell of {key[0]}.{key[1]} appears {seen[key]} times; the last one run counts")
+            notes.append(f"the answer cell of {label} appears {seen[key]} times; the last one run counts")
     has_ids = any(cell.id for cell in loaded.cells)  # nbformat < 4.5 files have no cell ids
     for cell_id in want_locked if has_ids else ():
         if seen[("locked", cell_id)] == 0:
@@ -209,7 +213,7 @@ def regenerate(
     ()
     >>> for flag in regenerate(loaded, a, secret, "bob").flags:
     ...     print(flag)
-    locked cell 'q1-prompt' (cell 3) was edited
+    locked cell 'q1-prompt' (the text of question 1) was edited
     answer cell names student 'alice' in their metadata, not 'bob'
     """
     exercises = tuple(build_exercises(assignment, secret, student))

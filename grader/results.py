@@ -121,6 +121,11 @@ class SubmissionResult:
     """Protections the sandbox could not apply on this machine (for the
     instructor, reported once per batch; not stored in the gradebook)."""
 
+    overrides: tuple[str, ...] = ()
+    """Manual overrides in force, one line each (part, points, who, when,
+    why); applied when the gradebook is read, never stored with the row
+    (see :mod:`grader.overrides`)."""
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON-serialisable)."""
         data = asdict(self)
@@ -128,6 +133,7 @@ class SubmissionResult:
         data["notes"] = list(self.notes)
         data["flags"] = list(self.flags)
         data["sandbox_warnings"] = list(self.sandbox_warnings)
+        data["overrides"] = list(self.overrides)
         return data
 
     @classmethod
@@ -138,6 +144,7 @@ class SubmissionResult:
         fields["notes"] = tuple(data.get("notes", ()))
         fields["flags"] = tuple(data.get("flags", ()))
         fields["sandbox_warnings"] = tuple(data.get("sandbox_warnings", ()))
+        fields["overrides"] = tuple(data.get("overrides", ()))
         return cls(**fields)
 
 

@@ -36,10 +36,15 @@ import html
 import re
 import unicodedata
 
-__all__ = ["DEFAULT_LIMIT", "cap", "escape_controls", "for_terminal", "for_markdown", "for_html"]
+__all__ = ["DEFAULT_LIMIT", "MESSAGE_LIMIT", "MAX_ITEMS", "cap", "cap_items", "escape_controls", "for_terminal",
+           "for_markdown", "for_html"]
 
 #: Default bound on one student-controlled string, in characters.
 DEFAULT_LIMIT = 4096
+#: Bound on one stored message, note or flag of a result (characters, before escaping).
+MESSAGE_LIMIT = 2048
+#: Most notes or flags kept per result; the rest are counted in one last item.
+MAX_ITEMS = 50
 
 #: Unicode categories never shown raw: controls, format characters (bidi
 #: overrides, zero-width joiners), surrogates, private use, line/paragraph separators.
@@ -96,7 +101,8 @@ def escape_controls(text: str, *, keep: str = "") -> str:
         return text
     out = []
     for ch in text:
-        if ch in keep or (ch.isprintable() and unicodedata.category(ch) not in _UNSAFE_CATEGORIES):
+        category = unicodedata.category(ch)  # spaces (Zs: no-break, ideographic) are harmless: kept
+        if ch in keep or ((ch.isprintable() or category == "Zs") and category not in _UNSAFE_CATEGORIES):
             out.append(ch)
         else:
             out.append(_escape_char(ch))
@@ -130,6 +136,34 @@ def cap(text: str, limit: int = DEFAULT_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… (truncated, {len(text)} characters in all)"
+
+
+def cap_items(items: "tuple[str, ...] | list[str]", *, limit: int = MESSAGE_LIMIT,
+              max_items: int = MAX_ITEMS) -> tuple[str, ...]:
+    """Each of ``items`` capped to ``limit`` characters, and at most ``max_items`` of them plus a count.
+
+    Parameters
+    ----------
+    items : sequence of str
+        Messages, notes or flags.
+    limit : int, optional
+        Bound of each, as in :func:`cap`.
+    max_items : int, optional
+        Most items kept; when there are more, one last item says how many were left out.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> cap_items(["a" * 5, "b", "c", "d"], limit=3, max_items=2)
+    ('aaa… (truncated, 5 characters in all)', 'b', '… (2 more truncated)')
+    """
+    kept = tuple(cap(item, limit) for item in list(items)[:max_items])
+    if len(items) > max_items:
+        kept += (f"… ({len(items) - max_items} more truncated)",)
+    return kept
 
 
 def for_terminal(text: str, *, multiline: bool = False, limit: int = DEFAULT_LIMIT) -> str:

@@ -160,6 +160,8 @@ def test_repeated_answer_names_get_the_slot_id():
     assert [p.answer.name for p in first.parts] == ["out_shape", "Y"]
     assert [p.answer.name for p in second.parts] == ["out_shape_q2", "Y_q2"]
     assert "`Y_q2`" in second.parts[1].prompt["en"] and second.parts[1].solution_code.startswith("Y_q2 = ")
+    # the code name is renamed, the mathematical object is not: `Y_q2` names the variable, $Y$ the output
+    assert "$Y$" in second.parts[1].prompt["en"] and "$Y_q2" not in second.parts[1].prompt["en"]
 
 
 def test_bad_student_id_and_secret():

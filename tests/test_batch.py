@@ -228,7 +228,7 @@ def test_an_empty_submissions_folder_is_warned_about_and_is_not_a_failure(tmp_pa
     err = capsys.readouterr().err
     subs = tmp_path / "subs"
     assert f"convmath grade: warning: no notebooks (*.ipynb) were found in {subs}; nothing was graded" in err
-    assert (tmp_path / "out" / "grades.csv").read_text() == "student,status,total,max\n"
+    assert (tmp_path / "out" / "grades.csv").read_text() == "student,status,total,max,flags,overrides\n"
     assert "No notebooks found: a warning, exit status 0" in " ".join(build_parser().format_help().split())
 
 

@@ -108,4 +108,4 @@ def test_sigkill_mid_batch_then_rerun_matches_an_uninterrupted_run(tmp_path):
     keys = [(digest, source) for _, digest, source, _, _ in after]
     assert len(keys) == len(set(keys)) == len(STUDENTS)  # nothing graded twice, nothing missing
     assert _tree(tmp_path / "killed-out") == _tree(tmp_path / "reference-out")
-    assert len(_tree(tmp_path / "reference-out")) == 2 + 2 * len(STUDENTS)
+    assert len(_tree(tmp_path / "reference-out")) == 3 + 2 * len(STUDENTS)  # grades.csv, grades.json, identified.csv

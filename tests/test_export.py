@@ -43,16 +43,16 @@ def test_fmt_points(value, text):
 def test_class_csv_one_row_per_student_sorted_with_total():
     rows = list(csv.reader(io.StringIO(class_csv([CAROL, BOB, ALICE]))))
     assert rows == [
-        ["student", "status", "q1.a", "q2.b", "total", "max"],
-        ["alice", "graded", "2", "1.5", f"{2 + 1.5:g}", "5"],
-        ["bob", "graded", "0", "1.5", f"{0 + 1.5:g}", "5"],
-        ["carol", "error", "0", "0", "0", "5"],
+        ["student", "status", "q1.a", "q2.b", "total", "max", "flags", "overrides"],
+        ["alice", "graded", "2", "1.5", f"{2 + 1.5:g}", "5", "", ""],
+        ["bob", "graded", "0", "1.5", f"{0 + 1.5:g}", "5", "locked cell 'q1-setup' (cell 4) was edited", ""],
+        ["carol", "error", "0", "0", "0", "5", "", ""],
     ]
 
 
 def test_class_csv_explicit_columns_order():
     text = class_csv([ALICE], columns=["q2.b", "q1.a", "q3.a"])
-    assert text.splitlines()[1] == "alice,graded,1.5,2,0,3.5,5"
+    assert text.splitlines()[1] == "alice,graded,1.5,2,0,3.5,5,,"
 
 
 def test_gradescope_format():
@@ -82,7 +82,7 @@ def test_feedback_names_the_misconception_and_the_integrity_findings():
     assert md.startswith("# Feedback: Convolution arithmetic — bob\n")
     assert "**Score: 1.5 / 5**" in md
     assert "Identified as **bob** from the file name." in md
-    assert "| `q1.a` (`n_out`) | 0 / 2 | incorrect |" in md
+    assert "| 1(a) (`n_out`) | 0 / 2 | incorrect |" in md
     assert "  - Likely misconception: `padding_once`" in md
     assert "## Integrity checks\n\n- locked cell 'q1-setup' (cell 4) was edited" in md
     assert "## Notes\n\n- cell 6 raised ZeroDivisionError" in md
@@ -117,7 +117,7 @@ def test_feedback_escapes_markdown_and_html_a_student_wrote(text, shown):
     part = PartOutcome("q1", "a", "x", 0.0, 1.0, "incorrect", text)
     refused = error_result("<b>x</b>.ipynb", "00", assignment="hw1", max_score=1.0,
                            message=f"cannot tell whose notebook {text!r} is\n# Score: 1 / 1")
-    assert f"- **`q1.a`** (`x`): {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
+    assert f"- **1(a)** (`x`): {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
     assert f"\n- {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
     md = feedback_markdown(refused)
     assert "<" not in md.replace("\\<", "") and "\n# Score" not in md

@@ -65,7 +65,8 @@ def test_prompt_and_setup_cells_are_locked(built):
     notebook = student_notebook(assignment, "s001", exercises)
     locked = [cell for cell in notebook.cells if "convmath" not in cell.metadata]
     assert locked and all(c.metadata.editable is False and c.metadata.deletable is False for c in locked)
-    assert all(c.metadata.tags[0] in ("convmath-header", "convmath-setup", "convmath-prompt") for c in locked)
+    assert all(c.metadata.tags[0] in ("convmath-header", "convmath-setup", "convmath-prompt", "convmath-check")
+               for c in locked)
     assert sum(1 for c in notebook.cells if c.cell_type == "markdown") == 1 + len(exercises) + sum(
         len(ex.parts) for _, ex in exercises)
 

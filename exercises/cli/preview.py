@@ -2,27 +2,29 @@
 
 ::
 
-    convmath preview FAMILY --seed N [--locale zh] [--difficulty D] [--option key=value ...]
+    convmath preview FAMILY_OR_FILE --seed N [--locale zh] [--difficulty D] [--option key=value ...]
     convmath preview --list
 
-The variant is printed as Markdown: the prompt, the setup code, each part
-with the answer code of the key, the worked solution, and what each
-misconception this variant can diagnose would answer.
+``FAMILY_OR_FILE`` is a family name, ``pkg.module:NAME`` or a question file
+(``.toml``). The variant is printed as Markdown: the prompt, the setup code,
+each part with the answer code of the key, the worked solution, and what
+each misconception this variant can diagnose would answer. ``--list`` prints
+one family a line: name, title, difficulties and options with their defaults.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from typing import Any
 
 from convmath.errors import ConvMathError
 
 from ..model import LOCALES, Exercise
 from ..notebook import answer_code, solution_source
-from ..notebook import format_points as _fmt_points
+from ..notebook import points_label as _fmt_points
 
-__all__ = ["main", "render_preview"]
+__all__ = ["main", "render_preview", "list_line"]
 
 
 def render_preview(exercise: Exercise, locale: str = "en") -> str:
@@ -81,15 +83,24 @@ def render_preview(exercise: Exercise, locale: str = "en") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _parse_option(text: str) -> tuple[str, object]:
-    key, sep, raw = text.partition("=")
-    if not sep or not key:
-        raise ConvMathError(f"option={text!r} is not allowed; use key=value (value as JSON, e.g. channels=2)")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return key, value
+def list_line(name: str, family: Any, locale: str = "en", width: int = 0) -> str:
+    """One line of ``convmath preview --list``: name, title, difficulties, options with defaults.
+
+    Examples
+    --------
+    >>> from exercises.families import families
+    >>> list_line("conv_macs", families()["conv_macs"])
+    'conv_macs  Multiply-accumulates of a convolution (difficulty 1,2,3)'
+    >>> from exercises.questions import load_question
+    >>> from pathlib import Path
+    >>> q = load_question(Path(__file__).parents[2] / "examples" / "questions" / "receptive_dilated.toml")
+    >>> list_line(q.id, q.family())
+    'receptive_dilated  Receptive field of dilated convolutions (difficulty 1,2; options: max_layers=4)'
+    """
+    levels = ",".join(map(str, family.difficulties))
+    options = "; options: " + ", ".join(f"{key}={json.dumps(value)}" for key, value in family.options.items()) \
+        if family.options else ""
+    return f"{name:<{width}}  {family.title.get(locale, name)} (difficulty {levels}{options})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0; argparse exits with status 2 when neither a family nor
-        ``--list`` is given.
+        0; a bad argument raises :class:`~convmath.errors.ConvMathError`
+        (``convmath`` prints it on one line and exits with status 2).
 
     Examples
     --------
@@ -127,11 +138,24 @@ def main(argv: list[str] | None = None) -> int:
     corr = np.array([-3, 15, 3])
     ...
     0
+
+    A question file, in Chinese (2 layers, kernel 6, dilation 2:
+    1 + 2 * 2 * (6 - 1) = 21):
+
+    >>> from pathlib import Path
+    >>> main([str(Path(__file__).parents[2] / "examples/questions/receptive_dilated.toml"), "--seed", "3",
+    ...       "--locale", "zh"])
+    # 膨胀卷积的感受野 (receptive_dilated, difficulty 1, 种子 3, 2分)
+    ...
+    rf = 21
+    ...
+    0
     """
     from ..families import families, generate
+    from ._args import Parser, family_from_arg, parse_option
 
-    parser = argparse.ArgumentParser(prog="convmath preview", description="Print one exercise variant with its solution.")
-    parser.add_argument("family", nargs="?", help="family name (see --list)")
+    parser = Parser(prog="convmath preview", description="Print one exercise variant with its solution.")
+    parser.add_argument("family", nargs="?", metavar="FAMILY_OR_FILE", help="family name (see --list) or question file")
     parser.add_argument("--list", action="store_true", help="list the families, one per line, name first")
     parser.add_argument("--seed", type=int, default=0, help="variant seed (default 0)")
     parser.add_argument("--difficulty", type=int, default=1, help="difficulty level (default 1)")
@@ -142,13 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         width = max(map(len, registry))
         for name, family in registry.items():
-            levels = ",".join(map(str, family.difficulties))
-            print(f"{name:<{width}}  {family.title.get(args.locale, name)} (difficulty {levels})")
+            print(list_line(name, family, args.locale, width))
         return 0
     if not args.family:
-        parser.error("give a FAMILY or --list")
-    options = dict(_parse_option(text) for text in args.option)
-    exercise = generate(args.family, args.seed, difficulty=args.difficulty, options=options)
+        parser.error("give a FAMILY_OR_FILE or --list")
+    options = dict(parse_option(text) for text in args.option)
+    family = family_from_arg(args.family)
+    exercise = generate(family.name, args.seed, difficulty=args.difficulty, options=options)
     sys.stdout.write(render_preview(exercise, args.locale))
     return 0
 

@@ -86,11 +86,11 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     prompt = {
         "en": (f"A 1×1 convolution {layer} is applied to an input $X$ with {c_in} channels of size {h}×{w}:\n\n"
                f"$${x_tex}$$\n\nIts weights, one row per output channel and one column per input channel, are\n\n"
-               f"$$W = {tex_matrix(weight)}{bias_tex}$$\n\nThe setup cell defines `X` (channels × rows × columns), `W`"
-               + (" and `b`." if bias_on else ".")),
+               f"$$W = {tex_matrix(weight)}{bias_tex}$$\n\nThe setup cell defines `X` (channels × rows × columns)"
+               + (", `W` and `b`." if bias_on else " and `W`.")),
         "zh": (f"对 {c_in} 个通道、每个通道 {h}×{w} 的输入 $X$ 做 1×1 卷积 {layer}：\n\n$${x_tex}$$\n\n"
                f"权重矩阵（每行对应一个输出通道，每列对应一个输入通道）为\n\n$$W = {tex_matrix(weight)}{bias_tex}$$\n\n"
-               "下面的代码单元定义了 `X`（通道 × 行 × 列）、`W`" + ("和 `b`。" if bias_on else "。")),
+               "下面的代码单元定义了 `X`（通道 × 行 × 列）" + ("、`W` 和 `b`。" if bias_on else "和 `W`。")),
     }
     parts = [
         Part("a", {"en": f"The output $Y$, shaped ({c_out}, {h}, {w}); define `Y`.",

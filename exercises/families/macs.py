@@ -62,11 +62,8 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
     call = f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}" + (f", stride={s}" if s > 1 else "") \
         + (f", padding={p}" if p else "") + (f", groups={groups}" if groups > 1 else "") + ")"
     prompt = bilingual(
-        f"`{call}` is applied to one input of shape $({c_in}, {h}, {w})$ (channels, height, width).\n\n"
-        "(a) What is the (height, width) of the output? (b) How many multiply-accumulate operations (MACs) do its "
-        "weights perform? Count one multiply-add as one MAC and leave the bias out.",
-        f"对一个形状为 $({c_in}, {h}, {w})$（通道，高，宽）的输入使用 `{call}`。\n\n"
-        "(a) 输出的（高，宽）是多少？(b) 权重一共做了多少次乘加运算（MACs）？一次乘法加一次加法算作一次 MAC，不计偏置。")
+        f"`{call}` is applied to one input of shape $({c_in}, {h}, {w})$ (channels, height, width).",
+        f"对一个形状为 $({c_in}, {h}, {w})$（通道，高，宽）的输入使用 `{call}`。")
     work_h = conv_size_working(h, k, stride=s, left=p, right=p)
     work_w = conv_size_working(w, k, stride=s, left=p, right=p)
     per = c_in // groups * k * k
@@ -83,9 +80,13 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
           f"MACs $= c_\\mathrm{{out}}\\, o_h\\, o_w\\, \\frac{{c_\\mathrm{{in}}}}{{g}}\\, k^2 = {macs_tex}$"
           f"（若按 FLOPs 计则为两倍，即 {2 * macs}）。"]
     parts = [
-        make_part("a", bilingual("Define `out_shape`.", "请把结果赋给变量 `out_shape`。"),
+        make_part("a", bilingual("What is the (height, width) of the output? Define `out_shape`.",
+                                 "输出的（高，宽）是多少？请把结果赋给变量 `out_shape`。"),
                   AnswerSpec("shape", "out_shape", (oh, ow)), f"out_shape = ({work_h.code}, {work_w.code})", size_wrongs),
-        make_part("b", bilingual("Define `macs`.", "请把结果赋给变量 `macs`。"),
+        make_part("b", bilingual("How many multiply-accumulate operations (MACs) do its weights perform? Count one "
+                                 "multiply-add as one MAC and leave the bias out. Define `macs`.",
+                                 "权重一共做了多少次乘加运算（MACs）？一次乘法加一次加法算作一次 MAC，不计偏置。"
+                                 "请把结果赋给变量 `macs`。"),
                   AnswerSpec("integer", "macs", macs),
                   f"macs = {c_out} * {oh} * {ow} * ({c_in} // {groups}) * {k} * {k}", wrongs),
     ]

@@ -50,9 +50,9 @@ def _padding_text(form: str, value: Any, ndim: int = 2) -> tuple[str, str]:
         return (f"padding {value} on each side (`padding={value}`)", f"每侧填充 {value}（`padding={value}`）")
     if form in ("same", "full"):
         en = {"same": "`padding=\"same\"` (PyTorch's \"same\" padding)",
-              "full": "\"full\" padding: $d(k-1)$ zeros on each side, so that every partial overlap counts"}[form]
+              "full": "\"full\", that is $k - 1$ zeros on each side, so that every partial overlap counts"}[form]
         zh = {"same": "`padding=\"same\"`（PyTorch 的 \"same\" 填充）",
-              "full": "\"full\" 填充：每侧补 $d(k-1)$ 个零，使每个部分重叠的位置都参与计算"}[form]
+              "full": "\"full\" 填充：每侧补 $k - 1$ 个零，使每个部分重叠的位置都参与计算"}[form]
         return en, zh
     if form == "pair":
         left, right = value
@@ -208,7 +208,8 @@ def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str,
         pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")), ndim)
         n_en, n_zh, ask_en, ask_zh = size_question(ndim, dim["n"])
         k_en, k_zh = (f"a kernel of size {dim['k']}", f"{dim['k']}") if ndim == 1 else \
-            (f"a ${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
+            (f"{'an' if str(dim['k']).startswith('8') or dim['k'] in (11, 18) else 'a'} "
+             f"${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
         prompt = bilingual(
             f"{n_en[0].upper()}{n_en[1:]} passes through a convolution layer (`nn.Conv{ndim}d`) with {k_en} and "
             f"stride {dim['s']}. Padding: {pad_en}.\n\n{ask_en}",

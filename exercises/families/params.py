@@ -19,6 +19,7 @@ an ``H x W`` kernel, which is how its misconceptions are evaluated).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Mapping
 from fractions import Fraction
@@ -75,6 +76,12 @@ def _conv_part(key: str, name: str, c_in: int, c_out: int, k: Kernel, groups: in
     code = f"{name} = {channels} * {kernel} * {c_out}" + (f" + {c_out}" if bias else "")
     return make_part(key, bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
                      AnswerSpec("integer", name, expected), code, wrongs)
+
+
+def _ask(part: Part, en: str, zh: str) -> Part:
+    """``part`` with its question put in front of "Define `name`." (so the exercise prompt need not label it)."""
+    name = part.answer.name
+    return dataclasses.replace(part, prompt=bilingual(f"{en} Define `{name}`.", f"{zh}请把结果赋给变量 `{name}`。"))
 
 
 def _conv_steps(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2) -> tuple[str, str]:
@@ -158,21 +165,20 @@ def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str,
         window = "\\times ".join([str(k)] * ndim)
         point = "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim)
         code = f"block_params = ({c_in} * {kernel_code}{b}) + ({c_in} * {c_out}{b2})"
-        parts = [make_part("a", bilingual("Define `block_params` (the depthwise-separable block).",
-                                          "请把深度可分离卷积块的参数量赋给变量 `block_params`。"),
-                           AnswerSpec("integer", "block_params", block), code, wrongs), full]
         bias_en = "both with a bias" if bias else "both without bias (`bias=False`)"
         bias_zh = "两层都带偏置" if bias else "两层都不带偏置（`bias=False`）"
         no_bias = "" if bias else ", bias=False"
+        full = _ask(full, f"How many parameters does the full convolution `{layer}({c_in}, {c_out}, {k}{no_bias})` have?",
+                    f"普通卷积 `{layer}({c_in}, {c_out}, {k}{no_bias})` 有多少个参数？")
+        parts = [make_part("a", bilingual("How many parameters does the block have? Define `block_params`.",
+                                          "这个卷积块有多少个参数？请把结果赋给变量 `block_params`。"),
+                           AnswerSpec("integer", "block_params", block), code, wrongs), full]
         prompt = bilingual(
             f"A depthwise-separable block replaces `{layer}({c_in}, {c_out}, {k})`: a depthwise convolution "
             f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})` followed by a pointwise convolution "
-            f"`{layer}({c_in}, {c_out}, 1)`, {bias_en}.\n\n"
-            "(a) How many parameters does the block have? (b) How many does the full convolution "
-            f"`{layer}({c_in}, {c_out}, {k}{no_bias})` have?",
+            f"`{layer}({c_in}, {c_out}, 1)`, {bias_en}.",
             f"用深度可分离卷积块代替 `{layer}({c_in}, {c_out}, {k})`：先做逐通道卷积 "
-            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `{layer}({c_in}, {c_out}, 1)`，{bias_zh}。\n\n"
-            f"(a) 这个卷积块有多少个参数？(b) 普通卷积 `{layer}({c_in}, {c_out}, {k}{no_bias})` 有多少个参数？")
+            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `{layer}({c_in}, {c_out}, 1)`，{bias_zh}。")
         dw = conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
         pw = conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)
         full_tex = _conv_steps(c_in, c_out, k, 1, bias, ndim)[0]
@@ -217,15 +223,14 @@ def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, 
         fc = _linear_part("a", "fc_params", c, h, w, hidden)
         if fc is None or conv is None:
             return None
-        parts = [fc, conv]
+        parts = [_ask(fc, "How many parameters does that layer have?", "这个全连接层有多少个参数？"),
+                 _ask(conv, f"How many parameters does `nn.Conv2d({c}, {c_out}, {k})` have, applied to the same image?",
+                      f"对同一张图像使用 `nn.Conv2d({c}, {c_out}, {k})`，它有多少个参数？")]
         prompt = bilingual(
-            f"A {image_en} image of ${h}\\times {w}$ pixels ({c} channel{'s' if c > 1 else ''}) is flattened and fed to a "
-            f"fully connected layer with {hidden} output units (`nn.Linear`, with bias).\n\n"
-            f"(a) How many parameters does that layer have? (b) How many does `nn.Conv2d({c}, {c_out}, {k})` have, "
-            "applied to the same image?",
+            f"{'An' if image_en == 'RGB' else 'A'} {image_en} image of ${h}\\times {w}$ pixels ({c} channel{'s' if c > 1 else ''}) is flattened and fed to a "
+            f"fully connected layer with {hidden} output units (`nn.Linear`, with bias).",
             f"把一张 ${h}\\times {w}$ 像素的{image_zh}图像（{c} 个通道）展平后输入一个有 {hidden} 个输出单元的全连接层"
-            f"（`nn.Linear`，带偏置）。\n\n(a) 这个全连接层有多少个参数？(b) 对同一张图像使用 `nn.Conv2d({c}, {c_out}, {k})`，"
-            "它有多少个参数？")
+            "（`nn.Linear`，带偏置）。")
         fc_value = linear_params(c * h * w, hidden)
         en = [f"(a) The flattened input has ${c}\\cdot {h}\\cdot {w} = {c * h * w}$ features; a fully connected layer has "
               f"one weight per (input, output) pair and one bias per output: ${c * h * w}\\cdot {hidden} + {hidden} = {fc_value}$.",
@@ -248,14 +253,14 @@ def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, 
         fc = _linear_part("c", "fc_params", c_out, o, o, hidden)
         if fc is None:
             return None
-        parts = [conv, size_part, fc]
+        parts = [_ask(conv, "How many parameters does the convolution have?", "卷积层有多少个参数？"),
+                 _ask(size_part, "How many features come out of the flatten?", "展平后有多少个特征？"),
+                 _ask(fc, "How many parameters does the fully connected layer have?", "全连接层有多少个参数？")]
         prompt = bilingual(
             f"An RGB image of ${h}\\times {w}$ goes through `nn.Conv2d(3, {c_out}, {k}, stride={s})`; the result is "
-            f"flattened (`nn.Flatten()`) and fed to `nn.Linear(features, {hidden})`.\n\n"
-            "(a) How many parameters does the convolution have? (b) How many features come out of the flatten? "
-            "(c) How many parameters does the fully connected layer have?",
+            f"flattened (`nn.Flatten()`) and fed to `nn.Linear(features, {hidden})`.",
             f"一张 ${h}\\times {w}$ 的 RGB 图像先经过 `nn.Conv2d(3, {c_out}, {k}, stride={s})`，结果展平（`nn.Flatten()`）后"
-            f"输入 `nn.Linear(features, {hidden})`。\n\n(a) 卷积层有多少个参数？(b) 展平后有多少个特征？(c) 全连接层有多少个参数？")
+            f"输入 `nn.Linear(features, {hidden})`。")
         fc_value = linear_params(feat, hidden)
         ratio = round(Fraction(fc_value, conv_params(3, c_out, k)))  # to the nearest, as 'about' says
         versus_en = f": about {ratio} times the convolution's" if ratio >= 2 else ""

@@ -95,15 +95,12 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
     which_en = "the last layer" if asked == len(layers) else f"layer {asked}"
     which_zh = "最后一层" if asked == len(layers) else f"第 {asked} 层"
     size_en, size_zh = ("its length", "长度") if dim == 1 else ("its height = width", "高 = 宽")
-    ask_en = (f"(a) What is the receptive field ({size_en}, in input positions) of one unit of the output of "
-              f"{which_en}?")
-    ask_zh = f"(a) {which_zh}输出中的一个单元，在输入上的感受野（{size_zh}，以输入位置计）是多少？"
-    if difficulty > 1:
-        ask_en += " (b) How many input positions apart are neighbouring units of that output (the effective stride)?"
-        ask_zh += " (b) 该输出中相邻两个单元对应到输入上相隔多少个位置（等效步幅）？"
+    ask_en = (f"What is the receptive field ({size_en}, in input positions) of one unit of the output of "
+              f"{which_en}? Define `rf`.")
+    ask_zh = f"{which_zh}输出中的一个单元，在输入上的感受野（{size_zh}，以输入位置计）是多少？请把结果赋给变量 `rf`。"
     what_en, what_zh = ("A signal", "一个一维信号") if dim == 1 else ("An image", "一张图像")
-    prompt = bilingual(f"{what_en} goes through this stack of layers:\n\n{stack}\n\n{ask_en}",
-                       f"{what_zh}依次经过以下各层：\n\n{stack}\n\n{ask_zh}")
+    prompt = bilingual(f"{what_en} goes through this stack of layers:\n\n{stack}",
+                       f"{what_zh}依次经过以下各层：\n\n{stack}")
     en = [r"Going from the input, layer $l$ adds $(k'_l - 1)\,S_{l-1}$ to the receptive field, where "
           r"$k'_l = d_l(k_l - 1) + 1$ is its (dilated) kernel and $S_{l-1} = s_1 \cdots s_{l-1}$ the product of the "
           r"strides *before* it: $r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$ (pooling counts like a convolution)."]
@@ -124,10 +121,13 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
         prev_r, prev_s = record.r[0], record.S[0]
     en.append(f"Answer: `rf = {r}`" + (f", `effective_stride = {stride}`" if difficulty > 1 else "") + ".")
     zh.append(f"答案：`rf = {r}`" + (f"，`effective_stride = {stride}`" if difficulty > 1 else "") + "。")
-    parts = [make_part("a", bilingual("Define `rf`.", "请把结果赋给变量 `rf`。"), AnswerSpec("integer", "rf", r),
+    parts = [make_part("a", bilingual(ask_en, ask_zh), AnswerSpec("integer", "rf", r),
                        "rf = 1 + " + " + ".join(terms), wrongs)]
     if difficulty > 1:
-        parts.append(make_part("b", bilingual("Define `effective_stride`.", "请把结果赋给变量 `effective_stride`。"),
+        parts.append(make_part("b", bilingual(
+            "How many input positions apart are neighbouring units of that output (the effective stride)? "
+            "Define `effective_stride`.",
+            "该输出中相邻两个单元对应到输入上相隔多少个位置（等效步幅）？请把结果赋给变量 `effective_stride`。"),
                                AnswerSpec("integer", "effective_stride", stride),
                                "effective_stride = " + " * ".join(strides)))
     return make_exercise("receptive_field", difficulty, {"layers": layers, "layer": asked}, prompt, parts,

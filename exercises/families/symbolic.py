@@ -255,9 +255,10 @@ def _output_formula(difficulty: int, key: Key) -> Exercise | None:
 
 
 def _expression_part(name: str, expected: sympy.Expr, symbols: dict[str, str], wrongs: Any, text: str = "") -> Any:
-    return make_part("a", bilingual(f"Define `{name}` as a string holding the formula, e.g. `{name} = \"n + 1\"` "
+    example = f"{next(iter(symbols), 'n')} + 1"  # in the symbols the answer may use
+    return make_part("a", bilingual(f"Define `{name}` as a string holding the formula, e.g. `{name} = \"{example}\"` "
                                     "(use `floor(...)` and `ceiling(...)` for rounding).",
-                                    f"请把公式以字符串形式赋给变量 `{name}`，例如 `{name} = \"n + 1\"`"
+                                    f"请把公式以字符串形式赋给变量 `{name}`，例如 `{name} = \"{example}\"`"
                                     "（取整请用 `floor(...)` 和 `ceiling(...)`）。"),
                      AnswerSpec("expression", name, expected, symbols=symbols), f"{name} = {(text or str(expected))!r}", wrongs)
 

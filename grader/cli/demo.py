@@ -7,9 +7,11 @@
 1. generates the bundled example assignment for the bundled roster
    (``DIR/notebooks/<id>.ipynb`` and answer keys ``DIR/keys/<id>.ipynb``);
 2. writes simulated submissions to ``DIR/submissions/``: a correct one (the
-   key's answers), one with a typical misconception, and a hostile one (it
+   key's answers), one with a typical misconception, a hostile one (it
    patches ``numpy.allclose``, answers with objects whose ``__eq__`` always
-   says yes, tries to read the course secret and calls ``os._exit``);
+   says yes, tries to read the course secret and calls ``os._exit``), and a
+   copy of the first handed in as ``s005 (2).ipynb`` (flagged, never
+   credited to s005, who stays absent);
 3. grades them with ``convmath grade`` into ``DIR/grades.db`` and ``DIR/grades/``;
 4. prints the grade table;
 5. writes the class report (``convmath report``) to ``DIR/report/index.html``
@@ -90,6 +92,10 @@ def _write_submissions(examples: Path, out: Path) -> list[tuple[str, str]]:
         nb = filled_notebook(assignment, ids[2], exercises, answers=answers, extra_cells=[(None, cell)])
         plan.append((ids[2], "hostile (patches numpy, lying __eq__, reads the secret, os._exit)"))
         (out / "submissions" / f"{ids[2]}.ipynb").write_bytes(notebook_bytes(nb))
+    if len(ids) > 4:  # a copy of the first notebook under a name that only looks like another student's
+        copy = f"{ids[4]} (2).ipynb"
+        plan.append((copy.removesuffix(".ipynb"), f"a copy of {ids[0]}'s notebook: flagged, credited to nobody"))
+        (out / "submissions" / copy).write_bytes((out / "submissions" / f"{ids[0]}.ipynb").read_bytes())
     return plan
 
 
@@ -144,9 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = grade_main(argv_grade)
     from exercises.assignment import load_assignment, load_roster
 
+    from ..messages import shorten
+    from ..safetext import for_terminal
+
     assignment_id = load_assignment(examples / "assignment.toml").id
     with Gradebook(out / "grades.db") as book:
         results = book.current(assignment_id)
+    from grader.safetext import for_terminal
+
     graded = {r.student for r in results}
     print()
     print(f"{'student':<12} {'score':>9}  {'status':<8} notes")
@@ -154,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {note[:90]}")
+        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {for_terminal(shorten(note, 160))}")
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")

@@ -3,14 +3,21 @@
 ::
 
     convmath grade SUBMISSIONS... --assignment A.toml --secret-file S \\
-        --gradebook grades.db --out DIR [--jobs N] [--force] [--roster R.csv]
+        --gradebook grades.db --out DIR [--jobs N] [--force] [--roster R.csv] [--accept-mismatch]
         [--scheduler tcp://HOST:8786 | --scheduler local:N]
+    convmath grade override STUDENT PART POINTS --reason TEXT     (or --clear)
+    convmath grade overrides
 
 With ``--scheduler`` the submissions are graded on a Dask distributed cluster
 (``pip install 'convmath[dask]'``; see ``docs/distributed.md``) instead of the
 local process pool; the gradebook, exports, progress bar and summary are the same.
 
-SUBMISSIONS are notebooks or folders of them (``<student_id>.ipynb``).
+SUBMISSIONS are notebooks, folders of them, or ``.zip`` archives (read in
+place), as learning platforms hand them over: ``<student_id>.ipynb``,
+per-student folders, Canvas and Moodle bulk downloads, Gradescope exports
+(see :mod:`grader.identify`; the roster's ``canvas_id``/``moodle_id``
+columns map platform ids). A folder really named ``override`` or
+``overrides`` is given as ``./override``.
 Writes ``DIR/grades.csv``, ``DIR/grades.json``, ``DIR/<student>/results.json``
 (Gradescope) and ``DIR/<student>/feedback.md`` from the gradebook, so the
 exports always show every student's current submission, graded now or before.
@@ -25,9 +32,20 @@ When SUBMISSIONS hold no notebook at all (an empty folder), a warning says so,
 nothing is graded, and the exports are still written from the gradebook; the
 exit status is 0, since the grader did not fail.
 
+When most notebooks to grade disagree with the assignment (their metadata
+names another) or with the secret (their prompts differ from the ones
+regenerated for the same students), nothing is recorded and the command
+stops with exit status 3, saying which it probably is; ``--accept-mismatch``
+grades them anyway.
+
+The summary names every flagged student with the reason, every absent
+roster student, and how the files were identified (each file's line in
+``OUT/identified.csv``).
+
 Exit status: 0 when the batch ran (whatever the submissions held, none
 included), 1 when the grader failed on some submission (rerun to retry them),
-2 for bad arguments or an unreadable assignment, secret or gradebook.
+2 for bad arguments or an unreadable assignment, secret or gradebook, 3 when
+the batch was refused as a mismatch.
 """
 
 from __future__ import annotations
@@ -36,12 +54,18 @@ import argparse
 import os
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+import tomllib
 
 from convmath.errors import ConvMathError
+
+if TYPE_CHECKING:
+    from ..batch import BatchSummary
+    from ..identify import Roster
+    from ..results import SubmissionResult
 
 __all__ = ["main", "build_parser", "Progress"]
 
@@ -64,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="A file named <student_id>.ipynb is that student's; a file identified only by its notebook "
                "metadata never replaces it (recorded and warned about). No notebooks found: a warning, "
                "exit status 0. Exit status 1 only when the grader failed on a submission (rerun to retry), "
-               "2 for bad arguments.",
+               "2 for bad arguments, 3 when most notebooks disagree with the assignment or secret. "
+               "Manual points: 'convmath grade override STUDENT PART POINTS --reason TEXT' "
+               "(--clear to end one), listed by 'convmath grade overrides'; a folder named override: ./override.",
     )
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
     parser.add_argument("--assignment", required=True, type=Path, help="the assignment TOML file")
@@ -84,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
                         help="what feedback reveals (default: the assignment's reveal, else always): "
                              "never = correct or not; diagnosis = the mistake, not the expected value")
+    parser.add_argument("--accept-mismatch", action="store_true",
+                        help="grade even when most notebooks disagree with the assignment or the secret")
     return parser
 
 
@@ -112,13 +140,13 @@ class Progress:
 
 
 def _context(args: argparse.Namespace):  # -> GradingContext
-    from exercises.assignment import load_assignment, load_roster, read_secret
+    from exercises.assignment import load_assignment, load_roster, read_assignment_data, read_secret
 
     from ..grade import GradingContext
     from ..sandbox import SandboxLimits
 
     load_assignment(args.assignment)  # every check, with the file named in the messages
-    data = tomllib.loads(args.assignment.read_text(encoding="utf-8"))
+    data = read_assignment_data(args.assignment)  # question files inlined: workers need no files
     roster = None
     if args.roster is not None:
         roster = frozenset(s.student_id for s in load_roster(args.roster))
@@ -173,20 +201,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     sorted(p.name for p in Path(tmp, "out").iterdir())
     0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../out/grades.csv, mean 0.00 / 32
     0
-    ['grades.csv', 'grades.json']
+    ['grades.csv', 'grades.json', 'identified.csv']
     >>> "no notebooks (*.ipynb) were found" in err.getvalue()
     True
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("override", "overrides"):
+        from .overrides import main as overrides_main
+
+        return overrides_main(argv[0], argv[1:])
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
         return int(stop.code or 0)
     from convmath.cli import output_folder
 
-    from ..batch import collect, run_batch
+    from ..batch import MismatchError, run_batch
     from ..export import write_exports
     from ..gradebook import Gradebook
-    from ..results import error_result
+    from ..identify import Roster, collect_submissions
 
     context = _context(args)
     executor = None
@@ -202,38 +235,91 @@ def main(argv: Sequence[str] | None = None) -> int:
     output_folder(args.gradebook.parent, "--gradebook")
     if args.gradebook.is_dir():
         raise ConvMathError(f"--gradebook={args.gradebook} is a folder: give a file name such as grades.db")
-    files, skipped = collect(args.submissions)
-    if not files:
+    roster = Roster.load(args.roster) if args.roster is not None else None
+    collection = collect_submissions(args.submissions, roster=roster)
+    skipped = collection.warnings
+    if not collection.items:
         skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
                        "nothing was graded (the exports show the gradebook as it was)")
     progress = Progress(sys.stderr) if not args.quiet else None
-    with Gradebook(args.gradebook) as book:
+    with collection, Gradebook(args.gradebook) as book:
         try:
-            summary = run_batch(files, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
-                                progress=progress, executor=executor)
+            summary = run_batch(collection.items, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
+                                progress=progress, accept_mismatch=args.accept_mismatch,
+                                executor=executor)
+        except MismatchError as err:
+            print(f"convmath grade: stopped, nothing was recorded: {err}", file=sys.stderr)
+            return 3
         except KeyboardInterrupt:
             print(f"\nconvmath grade: interrupted; what was graded is in {args.gradebook}; "
                   "run the same command again to finish", file=sys.stderr)
             return 130
         current = book.current(context.assignment.id)
-    if context.roster is not None:
-        present = {r.student for r in current}
-        current += [
-            error_result("", "", assignment=context.assignment.id, max_score=context.max_score,
-                         message="no submission was found", student=sid, identified_by="")
-            for sid in sorted(context.roster - present)
-        ]
     locale = context.locale
-    write_exports(current, args.out, title=context.assignment.title[locale], locale=locale)
-    for warning in skipped + summary.warnings + (executor.warnings if executor else []):
-        print(f"convmath grade: warning: {warning}", file=sys.stderr)
-    for result in summary.results:
-        if result.status != "graded":
-            print(f"convmath grade: {result.source}: {result.status}: {result.message}", file=sys.stderr)
+    write_exports(current, args.out, title=context.assignment.title[locale], locale=locale, roster=roster)
+    _write_identified(args.out / "identified.csv", summary.identified)
+    _report(summary, current, skipped + (executor.warnings if executor else []), roster, args.out)
     graded = [r for r in current if r.status == "graded"]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
-    print(f"{summary.line()}; {len(current)} students in {args.out / 'grades.csv'}, mean {mean:.2f} / {context.max_score:g}")
+    absent = len(roster.ids - {r.student for r in current}) if roster is not None else 0
+    print(f"{summary.line()}; {len(current) + absent} students in {args.out / 'grades.csv'}"
+          + (f" ({absent} absent)" if absent else "") + f", mean {mean:.2f} / {context.max_score:g}")
     return 1 if summary.failed else 0
+
+
+def _write_identified(path: Path, identified: Sequence[tuple[str, str | None, str]]) -> None:
+    """``OUT/identified.csv``: every file of the batch, whose it was found to be, and how."""
+    import csv
+    import io
+
+    from ..export import write_text_atomic
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["file", "student", "identified by"])
+    for source, student, how in sorted(identified, key=lambda i: i[0]):
+        writer.writerow([source, student or "", how])
+    write_text_atomic(path, buf.getvalue())
+
+
+def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped: Sequence[str],
+            roster: Roster | None, out: Path) -> None:
+    """What an instructor must look at, on stderr: warnings, refusals, flags, absences, identification."""
+    from collections import Counter
+
+    from ..safetext import cap, for_terminal
+
+    err = sys.stderr
+    for warning in [*skipped, *summary.warnings]:
+        print(f"convmath grade: warning: {for_terminal(warning)}", file=err)
+    for result in summary.results:
+        if result.status != "graded":
+            status = "FAILED (a grader bug, please report it)" if result.status == "failed" else result.status
+            print(f"convmath grade: {for_terminal(result.source)}: {status}: {for_terminal(result.message)}", file=err)
+    methods = Counter(how.split(" (")[0] for _, student, how in summary.identified)
+    if methods:
+        counts = ", ".join(f"{n} by {how}" for how, n in methods.most_common())
+        print(f"convmath grade: identified: {counts} (each file: {out / 'identified.csv'})", file=err)
+        unusual = [i for i in summary.identified if i[2] != "file name"]
+        for source, student, how in sorted(unusual)[:40]:
+            print(f"convmath grade:   {for_terminal(source)} -> {student or '?'}: {for_terminal(how)}", file=err)
+        if len(unusual) > 40:
+            print(f"convmath grade:   ... and {len(unusual) - 40} more in {out / 'identified.csv'}", file=err)
+    counted = {(r.student, r.source) for r in current}
+    for result in summary.results:  # flagged files of this batch that do not count (a copy, a claim)
+        if result.flags and (result.student, result.source) not in counted:
+            print(f"convmath grade: FLAGGED {for_terminal(result.source)} (recorded, does not count): "
+                  f"{for_terminal(cap('; '.join(result.flags), 600))}", file=err)
+    for result in current:
+        if result.flags:
+            print(f"convmath grade: FLAGGED {result.student}: {for_terminal(cap('; '.join(result.flags), 600))}",
+                  file=err)
+        for line in result.overrides:
+            print(f"convmath grade: override {result.student}: {for_terminal(line)}", file=err)
+    if roster is not None:
+        missing = sorted(roster.ids - {r.student for r in current})
+        if missing:
+            print(f"convmath grade: absent (no submission): {', '.join(missing)}", file=err)
 
 
 if __name__ == "__main__":  # pragma: no cover

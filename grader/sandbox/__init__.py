@@ -20,6 +20,9 @@ _EXPORTS: dict[str, str] = {
     "find_forbidden_imports": "grader.sandbox.source",
     "strip_magics": "grader.sandbox.source",
     "probe_isolation": "grader.sandbox.client",
+    "remove_tree": "grader.sandbox.cleanup",
+    "sweep": "grader.sandbox.cleanup",
+    "sandbox_root": "grader.sandbox.cleanup",
 }
 
 __all__ = list(_EXPORTS)

@@ -17,7 +17,6 @@ import atexit
 import json
 import os
 import secrets
-import shutil
 import signal
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any, Literal
 from convmath.errors import ConvMathError
 
 from . import protocol
+from .cleanup import remove_tree, sandbox_root
 from .limits import CallResult, CellResult, IsolationReport, SandboxLimits, Value
 from .source import strip_magics
 
@@ -77,9 +77,11 @@ def _reject_constant(name: str) -> None:
 
 
 def _parse(raw: bytes) -> Any:
+    if protocol.count_elements(raw) > protocol.MAX_ELEMENTS:  # before json builds millions of objects
+        raise protocol.ProtocolError(f"the reply holds more than {protocol.MAX_ELEMENTS} values")
     try:
         return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as err:
+    except (ValueError, RecursionError, MemoryError) as err:
         raise protocol.ProtocolError(f"the reply is not valid JSON ({type(err).__name__})") from None
 
 
@@ -154,13 +156,14 @@ class Sandbox:
         if unknown:
             raise ConvMathError(f"disable={sorted(unknown)} is not allowed; use namespaces, uid, landlock, seccomp")
         self.limits = limits
+        self.leftover: str | None = None
         self._closed = False
         self._dead: str | None = None
         self._pid: int | None = None
         self._zygote: Any = None
         self._popen: Any = None
         self._next_id = 0
-        self._workdir = tempfile.mkdtemp(prefix="convmath-sandbox-")
+        self._workdir = tempfile.mkdtemp(prefix="convmath-sandbox-", dir=sandbox_root())
         try:
             self._write_files(workdir_files)
             self._start(sorted(forbidden_imports), [os.path.abspath(p) for p in read_paths], mode, sorted(disable))
@@ -287,7 +290,8 @@ class Sandbox:
                     os.close(getattr(self, fd))
                 except OSError:
                     pass
-        shutil.rmtree(self._workdir, onerror=_force_remove)
+        if not remove_tree(self._workdir):
+            self.leftover = self._workdir  # the batch's sweep removes it with its root
 
     def __enter__(self) -> Sandbox:
         return self
@@ -431,16 +435,6 @@ def _numpy() -> Any:
     import numpy
 
     return numpy
-
-
-def _force_remove(func: Any, path: str, exc_info: Any) -> None:
-    """rmtree error handler: a child may have removed permissions inside its workdir."""
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        func(path)
-    except OSError:
-        pass
 
 
 def probe_isolation(mode: Mode = "auto") -> IsolationReport:

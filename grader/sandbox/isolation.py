@@ -30,7 +30,7 @@ import resource
 import stat
 import sys
 
-__all__ = ["apply_isolation", "landlock_abi", "module_paths", "UID_BASE"]
+__all__ = ["apply_isolation", "landlock_abi", "module_paths", "held_capabilities", "UID_BASE"]
 
 #: uids given to sandboxes when the grader runs as root: UID_BASE + child pid
 UID_BASE = 0x3F000000
@@ -42,6 +42,12 @@ _SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_MNT_DETACH = 2
 _CLONE_THREAD = 0x00010000
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_KEEPCAPS = 8
@@ -64,6 +70,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 _libc.prctl.restype = ctypes.c_int
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -303,6 +310,13 @@ _X86_64_DENY = {
     "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173, "personality": 135,
     "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
     "mount_setattr": 442, "quotactl": 179,
+    # System V IPC and POSIX message queues: objects that outlive the sandbox or reach other sandboxes
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
+    # watching folders it cannot read (other students' file names)
+    "inotify_init": 253, "inotify_add_watch": 254, "inotify_rm_watch": 255, "inotify_init1": 294,
+    "fanotify_init": 300, "fanotify_mark": 301,
 }
 _NR_CLONE, _NR_CLONE3, _NR_KILL, _NR_TGKILL = 56, 435, 62, 234
 _RET_ALLOW = 0x7FFF0000
@@ -355,6 +369,158 @@ def _seccomp() -> None:
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp")
 
 
+# --- mount namespace: a private, size-limited working folder; Python reachable without capabilities ----
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = (lambda x: None if x is None else x.encode())
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount({target})")
+
+
+def _snapshot(root: str, limit: int = 64 << 20) -> list[tuple[str, bytes | None]]:
+    """The grader's files in the working folder (relative path, bytes; None for a folder), read iteratively."""
+    out: list[tuple[str, bytes | None]] = []
+    todo, total = [""], 0
+    while todo:
+        rel = todo.pop()
+        with os.scandir(os.path.join(root, rel)) as entries:
+            for entry in entries:
+                name = os.path.join(rel, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    out.append((name, None))
+                    todo.append(name)
+                elif entry.is_file(follow_symlinks=False):
+                    with open(entry.path, "rb") as fh:
+                        data = fh.read(limit - total + 1)
+                    total += len(data)
+                    if total > limit:
+                        raise OSError(errno.EFBIG, "the working folder's files are too large to copy")
+                    out.append((name, data))
+    return out
+
+
+def _private_workdir(workdir: str, limits: dict, report: dict) -> None:
+    """Mount a tmpfs of ``disk_bytes`` and ``disk_files`` over the working folder (in this mount namespace
+    only) and copy the grader's files into it: what the student writes is bounded in total and disappears
+    with the sandbox, whatever it does to the files' permissions."""
+    files = _snapshot(workdir)
+    size, inodes = int(limits.get("disk_bytes", 64 << 20)), int(limits.get("disk_files", 10_000))
+    _mount("convmath-sandbox", workdir, "tmpfs", _MS_NOSUID | _MS_NODEV,
+           f"size={max(size, 4096)},nr_inodes={max(inodes, 16)},mode=0700")
+    for rel, data in files:
+        path = os.path.join(workdir, rel)
+        if data is None:
+            os.makedirs(path, exist_ok=True)
+        else:
+            with open(path, "wb") as fh:
+                fh.write(data)
+    os.chdir(workdir)  # the old working directory is the folder underneath, now hidden
+    report["private_workdir"] = True
+    report["disk_bytes"], report["disk_files"] = size, inodes
+
+
+def _blocking_ancestor(path: str) -> str | None:
+    """The topmost folder above ``path`` that other users cannot search (e.g. ``/root``), or None."""
+    parts = path.strip("/").split("/")
+    for i in range(1, len(parts)):
+        folder = "/" + "/".join(parts[:i])
+        try:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return folder
+        except OSError:
+            return None
+    return None
+
+
+def _expose(read_paths: list[str], workdir: str) -> list[str]:
+    """Make the read paths reachable by a uid without capabilities, in this mount namespace only.
+
+    A folder on the way that others cannot search (Python installed under a 0700 ``/root``) is covered
+    by a read-only tmpfs of mode 0755 holding only the read paths under it, each bind-mounted read-only
+    from the original: the rest of that folder is invisible. Returns the folders covered so.
+    """
+    groups: dict[str, list[str]] = {}
+    for path in read_paths:
+        top = _blocking_ancestor(path)
+        if top is not None:
+            groups.setdefault(top, []).append(path)
+    covered = []
+    for top, paths in sorted(groups.items()):
+        if (workdir + "/").startswith(top + "/"):
+            continue  # the working folder would be hidden too
+        paths = [p for p in sorted(set(paths)) if not any(p != q and p.startswith(q + "/") for q in paths)]
+        fds = [os.open(p, os.O_PATH | os.O_CLOEXEC) for p in paths]
+        try:
+            _mount("convmath-root", top, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        try:
+            for path, fd in zip(paths, fds):
+                is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+                os.makedirs(path if is_dir else os.path.dirname(path), mode=0o755, exist_ok=True)
+                if not is_dir:
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+                _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
+                _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+            _mount(None, top, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "mode=0755")
+        except OSError:
+            _libc.umount2(top.encode(), _MNT_DETACH)  # half a view would hide Python: back to the real folder
+            raise
+        finally:
+            for fd in fds:
+                os.close(fd)
+        covered.append(top)
+    return covered
+
+
+_CAP_NAMES = ("chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+              "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+              "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+              "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
+              "lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
+              "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore")
+
+
+def held_capabilities() -> dict[str, list[str]]:
+    """The calling process's capability sets, by name, as ``/proc/self/status`` reports them.
+
+    Keys are ``effective``, ``permitted``, ``inheritable``, ``ambient`` and ``bounding``.
+
+    Examples
+    --------
+    >>> sorted(held_capabilities())
+    ['ambient', 'bounding', 'effective', 'inheritable', 'permitted']
+    """
+    keys = {"CapEff": "effective", "CapPrm": "permitted", "CapInh": "inheritable", "CapAmb": "ambient",
+            "CapBnd": "bounding"}
+    out: dict[str, list[str]] = {name: [] for name in keys.values()}
+    try:
+        with open("/proc/self/status") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key in keys:
+            mask = int(value.strip(), 16)
+            out[keys[key]] = [_CAP_NAMES[i] if i < len(_CAP_NAMES) else str(i) for i in range(64) if mask >> i & 1]
+    return out
+
+
+def _drop_all_capabilities() -> None:
+    """Empty every capability set: bounding, ambient, inheritable, permitted, effective."""
+    for cap in range(64):
+        if _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() == errno.EINVAL:
+            break
+    _libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if _SYS_CAPSET is not None:
+        header = _CapHeader(0x20080522, 0)
+        data = (_CapData * 2)()
+        _check(_libc.syscall(_SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
 # --- uid, capabilities --------------------------------------------------------------
 
 
@@ -372,16 +538,19 @@ def _drop_root(workdir: str, keep_read_search: bool) -> int:
         if not (keep_read_search and cap == _CAP_DAC_READ_SEARCH):
             if _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() == errno.EINVAL:
                 break
+    _libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     if keep_read_search:
         _check(_libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "PR_SET_KEEPCAPS")
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    if keep_read_search and _SYS_CAPSET is not None:
+    if _SYS_CAPSET is not None:  # inheritable survives setuid: empty it too
         header = _CapHeader(0x20080522, 0)
         data = (_CapData * 2)()
-        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+        if keep_read_search:
+            data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
         _check(_libc.syscall(_SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+    if keep_read_search:
         _libc.prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0)
     return uid
 
@@ -428,28 +597,58 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     warnings: list[str] = []
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
                     "user_namespace": False, "net_namespace": False, "uid": os.getuid(), "dropped_uid": False,
-                    "no_new_privs": False, "seccomp": False}
+                    "no_new_privs": False, "seccomp": False, "ipc_namespace": False, "mount_namespace": False,
+                    "pid_namespace": False, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
+                    "exposed": [], "capabilities": []}
     workdir = os.path.realpath(workdir)
     is_root = os.geteuid() == 0
     abi = landlock_abi()
     report["landlock_abi"] = abi
     read_paths = _read_paths(workdir, list(extra_read_paths))
 
-    # 1. namespaces: an empty network namespace (no loopback, nothing reachable)
-    flags = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
+    # 1. namespaces: an empty network namespace (no loopback, nothing reachable), its own System V IPC
+    #    (objects die with it), and its own mounts (a size-limited tmpfs as working folder)
     if "namespaces" in disable:
         warnings.append("no network namespace (disabled on purpose)")
-    elif _libc.unshare(flags) == 0:
-        report["net_namespace"] = True
-        report["user_namespace"] = not is_root
+        warnings.append("no IPC or mount namespace (disabled on purpose): System V IPC is refused only by seccomp")
     else:
-        warnings.append(f"no network namespace (unshare: {os.strerror(ctypes.get_errno())}); "
-                        "network access is limited only by Landlock and seccomp")
+        base = _CLONE_NEWNET if is_root else _CLONE_NEWUSER | _CLONE_NEWNET
+        for extra in ((_CLONE_NEWIPC | _CLONE_NEWNS) if is_root else _CLONE_NEWIPC, _CLONE_NEWIPC, 0):
+            if _libc.unshare(base | extra) == 0:
+                report["net_namespace"] = True
+                report["user_namespace"] = not is_root
+                report["ipc_namespace"] = bool(extra & _CLONE_NEWIPC)
+                report["mount_namespace"] = bool(extra & _CLONE_NEWNS)
+                break
+        else:
+            warnings.append(f"no network namespace (unshare: {os.strerror(ctypes.get_errno())}); "
+                            "network access is limited only by Landlock and seccomp")
+        if report["net_namespace"] and not report["ipc_namespace"]:
+            warnings.append("no IPC namespace: System V IPC is refused only by seccomp")
+    if report["mount_namespace"]:
+        try:
+            _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+            _private_workdir(workdir, limits, report)
+        except OSError as err:
+            warnings.append(f"the working folder is not a private tmpfs ({err})")
+    if not report["private_workdir"]:
+        warnings.append("the working folder's total size and file count are not bounded (no private tmpfs: "
+                        "needs a mount namespace); only each file's size is (RLIMIT_FSIZE)")
+    if not is_root and report["user_namespace"]:
+        try:  # the user namespace gave this process every capability inside it: give them up
+            _drop_all_capabilities()
+        except OSError as err:
+            warnings.append(f"capabilities of the user namespace could not be dropped ({err})")
 
-    # 2. root -> a uid of its own
+    # 2. root -> a uid of its own, with no capability at all
     if is_root and "uid" in disable:
         warnings.append("student code runs as ROOT (uid switch disabled on purpose)")
     elif is_root:
+        if report["mount_namespace"]:
+            try:
+                report["exposed"] = _expose([p for p in read_paths if not p.startswith("/dev/")], workdir)
+            except OSError as err:
+                warnings.append(f"the Python installation could not be made readable without privilege ({err})")
         need_cap = not all(_readable_by_others(path) for path in read_paths if not path.startswith("/dev/"))
         if need_cap and abi < 1:
             warnings.append("student code runs as ROOT: Python is not readable by other users and Landlock "
@@ -461,6 +660,9 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                 report["dropped_uid"] = True
             except OSError as err:
                 warnings.append(f"student code runs as ROOT: could not switch to an unprivileged uid ({err})")
+            if need_cap and report["dropped_uid"]:
+                warnings.append("the sandbox keeps CAP_DAC_READ_SEARCH (bounded by Landlock) because Python is "
+                                "not readable by other users and no mount namespace could expose it")
     # not dumpable: other processes of the same uid cannot ptrace or read /proc/<pid>/mem
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
@@ -519,5 +721,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             warnings.append("no seccomp: RLIMIT_NPROC=0 stops new processes but also new threads")
     _set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
     report["uid"] = os.getuid() if not report["user_namespace"] else report["uid"]
+    caps = held_capabilities()
+    report["capabilities"] = sorted(set(caps["effective"] + caps["permitted"] + caps["inheritable"]
+                                        + caps["ambient"]))
+    if report["capabilities"]:
+        warnings.append(f"student code keeps capabilities: {', '.join(report['capabilities'])}")
     report["warnings"] = warnings
     return report

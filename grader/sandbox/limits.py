@@ -53,6 +53,11 @@ class SandboxLimits:
     """Wall-clock seconds the child may take to start and report its isolation."""
     max_threads: int = 16
     """Tasks (threads) the child may run at once when it runs as its own user (RLIMIT_NPROC)."""
+    disk_bytes: int = 64 << 20
+    """Total bytes of everything the child writes in its working folder (a private tmpfs of this size
+    where a mount namespace is available; see ``IsolationReport.private_workdir``)."""
+    disk_files: int = 10_000
+    """Total files and folders the child may create in its working folder (the tmpfs's inodes)."""
 
     def __post_init__(self) -> None:
         for name in ("cpu_seconds", "cell_timeout", "total_timeout", "startup_timeout"):
@@ -63,7 +68,7 @@ class SandboxLimits:
                 raise ConvMathError(f"{name}={value!r} must be a positive number of seconds")
         for name in (
             "memory_bytes", "file_size_bytes", "open_files", "max_output_bytes",
-            "max_message_bytes", "max_threads",
+            "max_message_bytes", "max_threads", "disk_bytes", "disk_files",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -102,6 +107,24 @@ class IsolationReport:
     """True if a seccomp filter refuses new processes, exec and other escapes."""
     zygote: bool = False
     """True if the child was forked from the pre-started zygote (numpy already loaded)."""
+    ipc_namespace: bool = False
+    """True if the child has its own System V IPC namespace (its objects die with it, it sees no other)."""
+    mount_namespace: bool = False
+    """True if the child has its own mount namespace."""
+    pid_namespace: bool = False
+    """True if the child has its own PID namespace (not implemented yet: always False)."""
+    private_workdir: bool = False
+    """True if the working folder is a private tmpfs bounded to ``disk_bytes`` and ``disk_files``,
+    which disappears with the child."""
+    disk_bytes: int = 0
+    """Size of the private working folder in bytes (0: not bounded in total)."""
+    disk_files: int = 0
+    """Most files and folders in the private working folder (0: not bounded)."""
+    exposed: tuple[str, ...] = ()
+    """Folders others cannot search (e.g. ``/root``) replaced, in the child's mount namespace only, by a
+    read-only view holding just the Python installation, so the child needs no capability to read it."""
+    capabilities: tuple[str, ...] = ()
+    """Capabilities the child still holds (effective, permitted, inheritable or ambient); empty is the goal."""
     warnings: tuple[str, ...] = ()
     """Plain-words description of every protection that could not be applied."""
 
@@ -109,7 +132,8 @@ class IsolationReport:
     def from_data(cls, data: dict[str, Any]) -> IsolationReport:
         """Build a report from the child's hello message (fields already validated)."""
         kwargs = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        kwargs["warnings"] = tuple(kwargs.get("warnings", ()))
+        for key in ("warnings", "exposed", "capabilities"):
+            kwargs[key] = tuple(str(item) for item in kwargs.get(key, ()))
         return cls(**kwargs)
 
 

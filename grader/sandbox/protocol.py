@@ -52,6 +52,7 @@ except ImportError:  # pragma: no cover - CPython always has _json
 __all__ = [
     "ProtocolError", "FrameEOF", "FrameTimeout", "Unserializable",
     "write_frame", "read_frame", "Encoder", "decode", "ARRAY_KINDS", "MAX_DEPTH",
+    "MAX_ELEMENTS", "count_elements", "short_name",
 ]
 
 #: numpy dtype kinds that may cross the boundary: bool, signed, unsigned, float, complex
@@ -60,6 +61,11 @@ ARRAY_KINDS = "biufc"
 MAX_DEPTH = 64
 #: integers wider than this many bits are refused (their decimal text would be huge)
 MAX_INT_BITS = 10_000
+#: most values (list items, dict entries, containers) in one message: the parent's memory for a
+#: parsed reply stays near 100 bytes per element, so ~100 MB at most (a list of a million floats passes)
+MAX_ELEMENTS = 1_000_000
+#: longest class or function name the child reports (a student may define a 10 MB name)
+MAX_NAME = 200
 
 _HEADER = struct.Struct(">I")
 _write = os.write
@@ -77,6 +83,34 @@ _type_name = type.__dict__["__name__"].__get__
 #: Public spellings of two fast helpers the worker binds too: JSON string escaping, a type's own name.
 escape_ascii, type_name = _escape, _type_name
 _type_module = type.__dict__["__module__"].__get__
+
+
+def count_elements(raw: bytes) -> int:
+    """An upper bound of the values a JSON message holds, counted before parsing it.
+
+    Every value after the first in a container follows a comma, and every
+    container opens with a bracket; commas and brackets inside strings only
+    make the bound larger. Counting runs at C speed and allocates nothing.
+
+    Examples
+    --------
+    >>> count_elements(b'[[], [], [1, 2]]')
+    8
+    """
+    return raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1
+
+
+def short_name(name: object, limit: int = MAX_NAME) -> str:
+    """``name`` if a str of at most ``limit`` characters, else its start and a visible cut.
+
+    Examples
+    --------
+    >>> short_name("Box"), short_name("A" * 300)[-16:], short_name(3)
+    ('Box', '… (truncated)', '?')
+    """
+    if type(name) is not str:
+        return "?"
+    return name if len(name) <= limit else name[:limit] + "… (truncated)"
 
 
 class ProtocolError(Exception):
@@ -213,9 +247,11 @@ class Encoder:
     grader.sandbox.protocol.Unserializable: a Liar object is not plain data
     """
 
-    def __init__(self, numpy: Any = None, *, max_bytes: int = 64 << 20, max_depth: int = MAX_DEPTH) -> None:
+    def __init__(self, numpy: Any = None, *, max_bytes: int = 64 << 20, max_depth: int = MAX_DEPTH,
+                 max_elements: int = MAX_ELEMENTS // 2) -> None:
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.max_elements = max_elements
         self._ndarray = None
         self._scalars: dict[int, type] = {}
         if numpy is not None:
@@ -228,6 +264,7 @@ class Encoder:
         """Return the wire text of ``value`` or raise :class:`Unserializable`."""
         out: list[str] = []
         self._size = 0
+        self._count = 0
         self._encode(value, out, 0)
         return _join(out)
 
@@ -236,6 +273,12 @@ class Encoder:
         if self._size > self.max_bytes:
             raise Unserializable(f"the value is larger than the limit of {self.max_bytes} bytes")
         out.append(text)
+
+    def _more(self, n: int) -> None:
+        self._count += n
+        if self._count > self.max_elements:
+            raise Unserializable(f"the value holds more than {self.max_elements} items; "
+                                 "return a numpy array or a smaller value")
 
     def _encode(self, x: Any, out: list[str], depth: int) -> None:  # noqa: C901 - one dispatch table
         t = type(x)
@@ -258,6 +301,7 @@ class Encoder:
         elif t is list or t is tuple:
             if depth >= self.max_depth:
                 raise Unserializable(f"the value is nested deeper than {self.max_depth} levels")
+            self._more(len(x) + 1)
             out.append("[" if t is list else '{"$":"tuple","v":[')
             for i in range(len(x)):  # exact list/tuple: len() cannot be overridden
                 if i:
@@ -267,6 +311,7 @@ class Encoder:
         elif t is dict:
             if depth >= self.max_depth:
                 raise Unserializable(f"the value is nested deeper than {self.max_depth} levels")
+            self._more(2 * len(x) + 1)
             out.append('{"$":"dict","v":[')
             for i, (key, item) in enumerate(dict.items(x)):
                 out.append(",[" if i else "[")
@@ -305,9 +350,9 @@ class Encoder:
     def _describe(self, x: Any, t: type) -> str:
         # read the class's name through type's own descriptors: a metaclass
         # cannot intercept them
-        name = _type_name(t)
+        name = short_name(_type_name(t))
         module = _type_module(t)
-        module = module if type(module) is str else ""
+        module = short_name(module) if type(module) is str else ""
         for base in (int, float, complex, str, list, tuple, dict):
             if issubclass(t, base) and t is not bool:
                 return f"a {name} object (a subclass of {base.__name__}) is not plain data; use a plain {base.__name__}"
@@ -410,8 +455,10 @@ def _decode_array(dtype_str: Any, shape: Any, data: Any) -> Any:
         _fail(f"array dtype {dtype_str!r} is not allowed")
     if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         _fail(f"array dtype {dtype_str!r} is not allowed")
-    if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or n < 0 for n in shape):
+    if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or not 0 <= n < 1 << 31 for n in shape):
         _fail("malformed array shape")
+    if math.prod(max(n, 1) for n in shape) >= 1 << 40:  # numpy refuses such shapes even when empty
+        _fail(f"array shape {tuple(shape)} is too large")
     if type(data) is not str:
         _fail("malformed array data")
     try:
@@ -421,4 +468,7 @@ def _decode_array(dtype_str: Any, shape: Any, data: Any) -> Any:
     count = math.prod(shape)
     if count * dtype.itemsize != len(raw):
         _fail(f"array of shape {tuple(shape)} and dtype {dtype_str} needs {count * dtype.itemsize} bytes, got {len(raw)}")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    try:
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    except (ValueError, MemoryError) as err:
+        _fail(f"array of shape {tuple(shape)} cannot be built ({type(err).__name__})")

@@ -71,7 +71,7 @@ def strip_magics(source: str) -> PreparedCell:
     try:
         compile(source, "<cell>", "exec", dont_inherit=True)
         return PreparedCell(source, ())
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the sandbox reports it when it runs
         pass
     lines = source.split("\n")
     notes: list[str] = []
@@ -132,7 +132,7 @@ def find_forbidden_imports(source: str, forbidden: Iterable[str]) -> list[str]:
         return []
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found: set[str] = set()
     for node in ast.walk(tree):

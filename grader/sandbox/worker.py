@@ -160,7 +160,7 @@ class _Worker:
         return out, err
 
     def _describe_exception(self, exc: BaseException) -> str:
-        name = _type_name(type(exc))
+        name = protocol.short_name(_type_name(type(exc)))
         try:
             text = str(exc)
             if type(text) is not str:
@@ -182,7 +182,7 @@ class _Worker:
             tb = tb.tb_next
         message = f"{name}: {text}" if text else name
         if len(message) > 2000:
-            message = message[:2000] + " [...]"
+            message = message[:2000] + "… (truncated)"
         return message + where
 
     def run_cell(self, code: str, index: int) -> list[tuple[str, str]]:
@@ -209,7 +209,7 @@ class _Worker:
         if t is _FunctionType:
             code = value.__code__
             params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-            return "function", "null", f"{value.__name__}({', '.join(params)})"
+            return "function", "null", protocol.short_name(f"{value.__name__}({', '.join(params)})", 1000)
         if t is _BuiltinFunctionType or t is _MethodType:
             return "function", "null", "a built-in function or method"
         try:
@@ -236,7 +236,8 @@ class _Worker:
         if name not in self.namespace:
             status, message = "error", f"{name} is not defined"
         elif not callable(self.namespace[name]):
-            status, message = "error", f"{name} is a {_type_name(type(self.namespace[name]))}, not a function"
+            kind = protocol.short_name(_type_name(type(self.namespace[name])))
+            status, message = "error", f"{name} is a {kind}, not a function"
         else:
             try:
                 result = self.namespace[name](*args, **kwargs)

@@ -1,0 +1,23 @@
+"""The built-in families draw exactly what they drew before their restructuring into draw -> solve -> render:
+keys and texts are compared, variant by variant, with the snapshot in ``tests/data/family_snapshot.json``
+(made with the code before the change; ``python tests/_snapshot.py`` rewrites it after a change made on purpose)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from _snapshot import PATH, snapshot
+
+SAVED = json.loads(PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_keys_and_texts_are_unchanged(name):
+    now = snapshot([name])[name]
+    keys = [variant for variant, saved in SAVED[name].items() if now.get(variant, {}).get("keys") != saved["keys"]]
+    texts = [variant for variant, saved in SAVED[name].items() if now.get(variant, {}).get("texts") != saved["texts"]]
+    assert not keys, f"{name}: the keys changed for level:seed {keys[:5]}"
+    assert not texts, f"{name}: the texts changed for level:seed {texts[:5]}"
