@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "c_out": "convmath.symbols",
     "g": "convmath.symbols",
     "m": "convmath.symbols",
-    # --- counting, receptive fields, networks (issue 3) ----------------------
+    # --- counting, receptive fields, networks -------------------------------
     "conv_params": "convmath.counting",
     "conv_transpose_params": "convmath.counting",
     "linear_params": "convmath.counting",
@@ -53,7 +53,7 @@ _EXPORTS: dict[str, str] = {
     "bundled_specs": "convmath.network",
     "Summary": "convmath.summary",
     "SummaryRow": "convmath.summary",
-    # --- definitions, food digestion (issue 4) -------------------------------
+    # --- definitions, food digestion -----------------------------------------
     "Statement": "convmath.definitions",
     "Relation": "convmath.definitions",
     "DEFINITIONS": "convmath.definitions",
@@ -79,7 +79,7 @@ _EXPORTS: dict[str, str] = {
     "discrete_food_content": "convmath.digestion",
     "sampled_food_content": "convmath.digestion",
     "plot_food_digestion": "convmath.plot",
-    # --- misconceptions catalogue (issue 5) -----------------------------------
+    # --- misconceptions catalogue --------------------------------------------
     "CATALOGUE": "convmath.misconceptions",
     "Misconception": "convmath.misconceptions",
 }

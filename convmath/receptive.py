@@ -240,7 +240,7 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
 
     Examples
     --------
-    Seed ``001`` says that after two conv+pool stages on a 100 × 100 image,
+    The "PyTorch deep learning in practice (11)" tutorial says that after two conv+pool stages on a 100 × 100 image,
     each of the 25 × 25 outputs "corresponds to a 4 × 4 region". With 3 × 3
     convolutions padded to keep the size and 2 × 2 max pooling:
 
