@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "ReceptiveField": "convmath.receptive",
     "effective_kernel_size": "convmath.sizes",
     "Network": "convmath.network",
+    "bundled_specs": "convmath.network",
     "Summary": "convmath.summary",
     "SummaryRow": "convmath.summary",
     # --- definitions, food digestion -----------------------------------------
@@ -63,6 +64,10 @@ _EXPORTS: dict[str, str] = {
     "render_statements": "convmath.definitions",
     "Meal": "convmath.digestion",
     "Impulse": "convmath.digestion",
+    "ExponentialRetention": "convmath.digestion",
+    "LinearRetention": "convmath.digestion",
+    "PiecewiseRetention": "convmath.digestion",
+    "ExpressionRetention": "convmath.digestion",
     "food_content": "convmath.digestion",
     "food_content_expr": "convmath.digestion",
     "retention_expr": "convmath.digestion",

@@ -302,7 +302,7 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
             S=None if rf is None else rf.S,
             P=None if rf is None else rf.P,
             block=paths[layer.index - 1],
-            depth=paths[layer.index - 1].count(".") + 1 if paths[layer.index - 1] else 0,
+            depth=layer.path.count("."),
             aligned=True if rf is None else rf.aligned,
         ))
     input_shape = network.input_shape if batch is None else (batch, *network.input_shape)
