@@ -38,7 +38,8 @@ templates_path = ["_templates"]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
-# API reference: one page per module, generated from the docstrings.
+# API reference: one page per module, generated from the docstrings (docs/_templates/autosummary/module.rst:
+# the three top-level packages list their modules only, since convmath re-exports what its modules define).
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": True}

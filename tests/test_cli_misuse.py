@@ -101,7 +101,7 @@ MISUSES = [
     ("grade", "assignment-is-a-folder", _with(GRADE, assignment="{tmp}"), "cannot read the assignment"),
     ("grade", "missing-secret", _with(GRADE, secret_file="{missing}"), "cannot read the secret"),
     ("grade", "missing-submissions", ["grade", "{tmp}/nowhere", *_with(GRADE)[2:]], "does not exist"),
-    ("grade", "negative-cell-timeout", [*_with(GRADE), "--cell-timeout", "-1"], "cell_timeout=-1"),
+    ("grade", "negative-cell-timeout", [*_with(GRADE), "--cell-timeout", "-1"], "cell-timeout=-1"),
     ("grade", "no-secret", ["grade", "{subs}", "--assignment", ASSIGNMENT], "--secret-file"),
     ("grade", "jobs-zero", [*GRADE[:1], *_with(GRADE)[1:], "--jobs", "0"], "--jobs=0"),
     ("grade", "bad-scheduler", [*_with(GRADE), "--scheduler", "localhost:8786"], "--scheduler='localhost:8786'"),

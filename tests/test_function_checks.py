@@ -127,7 +127,7 @@ def test_the_domain_is_in_the_supports_metadata() -> None:
     sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "max_value": 500})
     from hypothesis import given, settings
 
-    @settings(max_examples=50, derandomize=True, database=None)
+    @settings(derandomize=True, database=None)
     @given(cases(sup))
     def within(case: Any) -> None:
         assert max(case.args[1:]) <= 500

@@ -43,7 +43,8 @@ def defects(source: str) -> list[str]:
                 and node.args and isinstance(node.args[0], ast.Constant)
                 and str(node.args[0].value).split(".")[0] in OURS):
             found.append(f"line {node.lineno}: importorskip({node.args[0].value!r}) hides a broken module of ours")
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                node.name.startswith("test") or "given" in _decorator_names(node)):
             names = _decorator_names(node)
             for dec in node.decorator_list:
                 if (isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", "")) == "settings"
