@@ -210,6 +210,12 @@ class Exercise:
     misconceptions: tuple[str, ...] = ()
     """Labels of the misconceptions this variant can diagnose."""
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the preview ``convmath preview`` prints (prompt, parts, solution, misconceptions)."""
+        from .cli.preview import render_preview
+
+        return render_preview(self)
+
     @property
     def points(self) -> Points:
         """Total points of the parts, exact."""

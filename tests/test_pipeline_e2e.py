@@ -19,6 +19,7 @@ from exercises.assignment import build_exercises, parse_assignment
 from grader.cli.grade import main as grade_main
 from grader.export import feedback_markdown
 from grader.grade import GradingContext, grade_submission
+from grader.safetext import for_markdown
 from grader.sandbox import SandboxLimits
 from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
 
@@ -125,7 +126,8 @@ def test_a_broken_answer_loses_only_its_part_with_a_reason(case):
     assert result.score == pytest.approx(TOTAL - part.points)
     outcome = result.parts[0]
     assert outcome.score == 0.0 and outcome.status in ("missing", "error", "incorrect")
-    assert reason.format(name=part.answer.name) in feedback_markdown(result)
+    shown, feedback = reason.format(name=part.answer.name), feedback_markdown(result)
+    assert shown in feedback or for_markdown(shown) in feedback  # Markdown-escaped where needed
 
 
 def test_a_deleted_answer_cell_is_missing_and_noted():
@@ -196,7 +198,11 @@ def test_convmath_demo_runs_the_whole_product(tmp_path, capsys):
     assert float(misconception[1]) < float(misconception[3]) and "misconception" in misconception
     assert hostile[1] == "0" and hostile[4] == "graded"
     feedback = (tmp_path / "demo" / "grades" / "s003" / "feedback.md").read_text()
-    assert "os._exit" in feedback and "not plain data" in feedback
+    shown = feedback.replace("\\_", "_")  # as Markdown renders it (student-derived text is escaped)
+    assert "os._exit" in shown and "not plain data" in shown
+    # the note is whole and names the cell by its place, not its number
+    assert "- the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 " \
+           "(os._exit or a fatal error in the submission)\n" in shown
     from exercises.assignment import load_roster
     from grader.cli.demo import examples_dir
 

@@ -1,7 +1,7 @@
 r"""Fill in a network's shape-and-parameter table (a LeNet-like random stack).
 
 The stack is conv → ReLU → max-pool → conv → ReLU → max-pool → flatten →
-linear → ReLU → linear, the shape of LeNet-5 in d2l (the seed ``003_...``
+linear → ReLU → linear, the shape of LeNet-5 in d2l (the "theory of convolutional neural networks" tutorial
 lists its layer shapes). The student fills in the output shape of every
 convolution, pooling and flatten row and the parameters of every layer with
 weights.
