@@ -169,3 +169,21 @@ def test_one_misconception_model() -> None:
     for label, value in misconception_outputs(sup, case):
         assert value == CATALOGUE[label].wrong(9, 3, stride=3, padding=2, dilation=2), label
     assert "_size(" not in open(functions.__file__, encoding="utf-8").read().split("def _size_models")[1]
+
+
+def _int_accumulator(X: Any, K: Any) -> np.ndarray:
+    X, K = np.asarray(X), np.asarray(K)
+    Y = np.zeros(_shape(X, K), dtype=int)  # a common slip: results truncated to integers
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + K.shape[0], j:j + K.shape[1]] * K).sum()
+    return Y
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(_int_accumulator, id="integer-accumulator"),
+    pytest.param(lambda X, K: corr2d(np.clip(X, -10, 10), K), id="clipped-input"),
+    pytest.param(lambda X, K: corr2d(np.round(X), K), id="rounded-input"),
+])
+def test_values_beyond_small_integers_are_sampled(wrong: Any) -> None:
+    assert not check_function(local_call(wrong), Supports(), settings=grader_settings(30)).passed

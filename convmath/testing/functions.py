@@ -74,6 +74,10 @@ __all__ = [
 OPS = ("correlate", "convolve", "max_pool", "avg_pool", "output_size")
 LAYOUTS = ("single", "multi_in", "multi_in_out", "batch")
 _OUTPUT_SIZE_ARGS = ("n", "kernel_size", "padding", "stride", "dilation")
+#: ``(scale, shift)`` applied to the drawn input values (small integers): as drawn (readable, what
+#: shrinking reaches), quarters (``x/2 + 1/4``: an integer accumulator or cast truncates them) and
+#: thousands (a clip or a narrow integer type fails). Every sum stays exact in binary floats.
+VALUE_SCALES = ((1.0, 0.0), (0.5, 0.25), (1000.0, 0.0))
 
 #: Catalogue labels (:data:`convmath.misconceptions.CATALOGUE`) the models below produce: each model
 #: computes its wrong output with the catalogue entry's ``wrong`` where the entry applies (the size
@@ -381,6 +385,14 @@ def _conv_cases(draw: Any, sup: Supports) -> Case:
         square_options=sup.option_form == "int",
     ), label="config")
     x, weight, bias = draw(cs.conv_arrays(config), label="arrays")
+    # values beyond small integers (the prompt allows any numbers): halves catch an integer
+    # accumulator, thousands a clip or a narrow integer type; sums stay exact (shrinks to 1)
+    scale, shift = draw(st.sampled_from(VALUE_SCALES), label="value scale")
+    if (scale, shift) != (1.0, 0.0):
+        x = x * scale + shift
+        bias = None if bias is None else bias * scale + shift
+        if shift:
+            weight = weight * scale + shift
     return _conv_case(sup, config, x, weight, bias)
 
 
@@ -421,6 +433,8 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
     if not sup.stride and sup.implied_stride == "one":
         config = replace(config, stride=(1,) * config.ndim)
     x = draw(cs.int_arrays(config.input_shape, min_value=-4, max_value=9), label="x").astype(np.float64)
+    scale, shift = draw(st.sampled_from(VALUE_SCALES), label="value scale")
+    x = x * scale + shift
     mode = None
     if sup.mode_arg:  # a function that takes mode= is tested in every mode (its op is the first one shown)
         first = "max" if sup.op == "max_pool" else "avg"
