@@ -76,11 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     Only the submissions, the assignment and the secret are required; the
-    rest has defaults (10 s per cell, 60 s per notebook, 1024 MB):
+    rest has defaults (the time per cell derived from the answer key when
+    unset, 60 s per notebook, 1024 MB):
 
     >>> args = build_parser().parse_args(["subs/", "--assignment", "hw1.toml", "--secret-file", "secret.txt"])
     >>> args.submissions, str(args.gradebook), args.cell_timeout, args.timeout, args.memory_mb
-    (['subs/'], 'grades.db', 10.0, 60.0, 1024)
+    (['subs/'], 'grades.db', None, 60.0, 1024)
     """
     parser = argparse.ArgumentParser(
         prog="convmath grade",
