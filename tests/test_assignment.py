@@ -170,3 +170,16 @@ def test_bad_student_id_and_secret():
         build_exercises(assignment, SECRET, "a/b")
     with pytest.raises(ConvMathError, match=r"secret must be non-empty bytes"):
         build_exercises(assignment, b"", "alice")
+
+
+def test_a_renamed_function_keeps_its_signature_in_step():
+    from exercises.notebook import answer_stub
+
+    assignment = parse_assignment(_data(slots=[
+        {"id": "q1", "family": "implement_function", "options": {"function": "out_size"}},
+        {"id": "q2", "family": "implement_function", "options": {"function": "out_size"}},
+    ]))
+    (_, _), (_, second) = build_exercises(assignment, SECRET, "alice")
+    spec = second.parts[0].answer
+    assert (spec.name, spec.signature) == ("out_size_q2", "out_size_q2(n, k, p=0, s=1)")
+    assert answer_stub(spec).startswith("def out_size_q2(n, k, p=0, s=1):")

@@ -180,8 +180,11 @@ def _exercise(family: str, level: int, params: Mapping[str, Any], solved: Solved
         steps[locale] = [piece.strip() for step in rendered for piece in step.split(STEP_BREAK) if piece.strip()]
     parts = []
     for answer in solved.answers:
-        new = names[answer.spec.name]
-        spec = replace(answer.spec, name=new)
+        old, new = answer.spec.name, names[answer.spec.name]
+        signature = answer.spec.signature  # a function's stub is written from it: it carries the new name too
+        if signature.startswith(old + "("):
+            signature = new + signature[len(old):]
+        spec = replace(answer.spec, name=new, signature=signature)
         parts.append(Part(answer.key, part_texts[answer.key], spec, float(answer.points), tuple(answer.wrongs),
                           answer.code.replace("{name}", new)))
     plain = {key: value for key, value in params.items() if not key.startswith("_")}
