@@ -69,7 +69,7 @@ from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
 from .mismatch import MismatchError, find_mismatch
-from .results import SubmissionResult
+from .results import SubmissionResult, SubmissionStatus
 from .safetext import cap, for_terminal
 
 __all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError"]
@@ -258,7 +258,7 @@ def _exit_text(process: Any) -> str:
 
 
 def run_batch(
-    paths: Sequence[Path],
+    paths: Sequence[Path | Submission],
     context: GradingContext,
     gradebook: Gradebook,
     *,
@@ -611,7 +611,7 @@ def _drive(
     deadline: float,
     record: Callable[[SubmissionResult, Submission], None],
 ) -> None:
-    def crash(item: Submission, digest: str, why: str, status: str = "failed") -> SubmissionResult:
+    def crash(item: Submission, digest: str, why: str, status: SubmissionStatus = "failed") -> SubmissionResult:
         return dataclasses.replace(refuse(item.worker_name, digest, why, context), status=status)
 
     while queue or any(w.job for w in pool.workers):

@@ -147,7 +147,7 @@ def class_csv(
     str
         CSV text; a part a submission lacks is written as ``0`` (left empty
         for an absent student). ``flags`` holds the integrity findings and
-        ``overrides`` the manual overrides in force, each joined by `` | ``.
+        ``overrides`` the manual overrides in force, each joined by ``|`` with a space either side.
 
     Examples
     --------
@@ -191,14 +191,15 @@ def class_csv(
             [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
-               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
+               _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
+               _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000)]
         )
     return buf.getvalue()
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(text: str, *, limit: int = 256) -> str:
     """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
-    text = for_terminal(text, limit=256)
+    text = for_terminal(text, limit=limit)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -265,6 +266,12 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span (shown verbatim there, so no backslashes): controls escaped, no
+    backtick or line break of its own, capped."""
+    return "`" + for_terminal(" ".join(str(text).split()), limit=200).replace("`", "'").replace("|", "¦") + "`"
+
+
 def _cell(text: str) -> str:
     """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
     return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
@@ -306,13 +313,13 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         for p in result.parts:
             verdict = text.get(p.status, p.status)
             points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
-            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
             label = part_label(numbers[p.slot], _cell(p.part))
-            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            lines.append(f"- **{label}** ({_code(p.name)}): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")

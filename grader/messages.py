@@ -78,9 +78,9 @@ def part_label(number: int, key: str) -> str:
 
 
 def shorten(text: str, limit: int = 300) -> str:
-    """``text`` if it has at most ``limit`` characters, else cut at a sentence or word end, with `` …``.
+    """``text`` if it has at most ``limit`` characters, else cut at a sentence or word end, then a space and ``…``.
 
-    The cut falls at the last sentence end (``. ``, ``; ``) past a third of
+    The cut falls at the last sentence end (``.`` or ``;`` and a space) past a third of
     the limit, else at the last space; a word is never split, and the
     ellipsis shows that something was left out.
 

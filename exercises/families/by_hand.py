@@ -1,10 +1,10 @@
 r"""Cross-correlation by hand on small integer matrices.
 
 Difficulty 1: one channel, a 3×3 or 4×4 input, a 2×2 kernel, stride 1 (the
-seed ``003_...`` example, 0..8 with 0..3 giving 19, 25, 37, 43, is of this
+the "theory of convolutional neural networks" tutorial example, 0..8 with 0..3 giving 19, 25, 37, 43, is of this
 kind). Difficulty 2: one channel, a 4×4 to 5×5 input, a 2×2 or 3×3 kernel,
 stride 2 or zero padding 1. Difficulty 3: two or three input channels and a
-bias (the seed ``002_...`` sums channels the same way).
+bias (the "principle of convolution" tutorial sums channels the same way).
 
 Options: ``channels`` (1-3) and ``stride`` (1-2), ``padding`` (0-1) override
 the difficulty's choice.

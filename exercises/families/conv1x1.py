@@ -1,6 +1,6 @@
 r"""A 1×1 convolution is a fully connected layer applied at every pixel.
 
-The seed ``004_...`` (d2l's lecture on channels) makes the point: with a 1×1
+The notes on Mu Li's d2l lectures 19-21 (d2l's lecture on channels) makes the point: with a 1×1
 kernel, output channel ``o`` at pixel ``(i, j)`` is
 :math:`\sum_c W_{o,c} X_{c,i,j} + b_o`, i.e. the matrix product
 :math:`W \, X_{\text{flat}}` with ``X`` reshaped to ``(c_i, h w)``.

@@ -1,8 +1,8 @@
 r"""Convolution versus cross-correlation: the flip.
 
 Deep learning's "convolution" is a cross-correlation; the mathematical
-convolution turns the kernel by 180° first (after d2l's lecture).
-Difficulty 1: a 1-D sequence and a 3-tap kernel, both operations.
+convolution turns the kernel by 180° first (the notes on Mu Li's d2l lectures 19-21, after d2l's
+lecture). Difficulty 1: a 1-D sequence and a 3-tap kernel, both operations.
 Difficulty 2: a 2-D input with a 2×2 kernel, the true convolution and which
 kernel a cross-correlation needs to give the same result. Difficulty 3: the
 same with a 3×3 kernel on a 4×4 or 5×5 input, both operations.

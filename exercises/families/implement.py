@@ -242,7 +242,8 @@ FUNCTIONS: dict[str, tuple[str, str, dict[str, Any], str]] = {  # name -> signat
                {"op": "max_pool", "layout": "single", "kernel_arg": "tuple", "implied_stride": "one", "mode_arg": True},
                _POOL),
     "out_size": ("out_size(n, k, p=0, s=1)", "exercises.families.implement:out_size_reference",
-                 {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv"}, _OUT),
+                 {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv",
+                  "max_value": 10**6}, _OUT),  # the domain checked: every argument up to a million
 }
 
 def _inputs(rng: random.Random, function: str) -> dict[str, Any] | None:

@@ -1,14 +1,14 @@
 r"""Families ``conv_output_size`` and ``conv_inverse``: the output size of a convolution, and back.
 
-``conv_output_size`` (levels 1 and 2: ``Conv1d`` on a sequence or ``Conv2d`` on a
-square input)
+``conv_output_size`` (levels 1 and 2: ``Conv1d`` on a sequence or ``Conv2d`` on a square input)
     1. per-side padding, a stride that divides exactly;
     2. the padding in one of its forms (per side, ``"same"``, ``"full"``,
        left/right, d2l's total :math:`p_h`), any stride (the floor matters);
     3. a non-square input and kernel with dilation; the answer is a shape.
 
-``conv_inverse`` (which value of one argument gives a required size, by
-:func:`convmath.sizes.solve_for`; only variants with a single answer are kept)
+``conv_inverse`` (which value of one argument gives a required size, by :func:`convmath.sizes.solve_for`)
+    Only variants with a single answer are kept.
+
     1. the padding or the kernel size, stride 1 (``Conv1d`` or ``Conv2d``);
     2. the padding or the stride, strides up to 4 (``Conv1d`` or ``Conv2d``);
     3. the padding or the kernel size, with dilation.

@@ -1,13 +1,12 @@
 r"""Families ``param_count`` and ``fc_vs_conv``: counting parameters.
 
-``param_count`` (``Conv1d``, ``Conv2d`` or ``Conv3d``; 2-D kernels sometimes
-non-square)
+``param_count`` (``Conv1d``, ``Conv2d`` or ``Conv3d``; 2-D kernels sometimes non-square)
     1. ``ConvNd(c_in, c_out, k)`` with bias;
     2. a grouped convolution, or one without bias;
     3. a depthwise-separable block (1-D or 2-D) and the full convolution it
        replaces.
 
-``fc_vs_conv`` (the comparison of the seed tutorials)
+``fc_vs_conv`` (the comparison the tutorials make)
     1. a grey image into a fully connected layer, and a small convolution;
     2. the same with an RGB image;
     3. a convolution, then a fully connected layer on its flattened output.

@@ -1,7 +1,7 @@
 r"""Family ``receptive_field``: the receptive field of a layer in a stack.
 
 A stack of 2 to 5 layers (1-D or 2-D; convolutions and max or average
-pooling, as in seed ``001``); the question names one layer (not always the
+pooling, as in the "PyTorch deep learning in practice (11)" tutorial); the question names one layer (not always the
 last: the layers after it do not matter) and asks for the receptive field of
 one unit of its output.
 

@@ -511,7 +511,7 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
 
 
 def _check_names(expr: Expr, known: set[str], where: str) -> None:
-    from .lang import _get_functions
+    from .lang import language_functions as _get_functions
 
     functions = _get_functions()
     for name in sorted(expr.names - known - {"True", "False", "None"}):
@@ -544,6 +544,8 @@ def load_question(path: str | Path) -> Question:
             data = tomllib.load(handle)
     except OSError as err:
         raise ConvMathError(f"{path}: cannot read the question ({err.strerror})") from err
+    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
+        raise ConvMathError(f"{path}: the question must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConvMathError(f"{path}: not valid TOML ({err})") from err
     try:
@@ -796,7 +798,7 @@ class Question:
         """
         from convmath.misconceptions import CATALOGUE
 
-        from .lang import _get_functions
+        from .lang import language_functions as _get_functions
 
         values: dict[str, Any] = {}
         for label, expr in part.misconceptions:

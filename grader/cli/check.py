@@ -104,7 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["/no/such/notebook.ipynb"])
     2
     """
-    parser = argparse.ArgumentParser(prog="convmath check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="convmath check",
+        description="Run a notebook and its check cell safely, for the instructor: the cells that raise, "
+        "and for every part whether it is answered in the asked form (no key or secret needed).",
+    )
     parser.add_argument("notebook", type=Path, help="the notebook to check (.ipynb)")
     parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds each cell may run (default 10)")
     args = parser.parse_args(list(argv) if argv is not None else None)
