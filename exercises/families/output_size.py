@@ -276,7 +276,7 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
         f"A convolution layer (`nn.Conv{ndim}d`) with {givens} maps {_size_text(ndim, n, 'an input')} to {_size_text(ndim, target, 'an output')}.\n\n"
         f"Which {what_en} does that? (Exactly one value works.)",
         f"一个卷积层（`nn.Conv{ndim}d`，{givens.replace(', ', '，')}）把{_size_text(ndim, n)}的输入变成{_size_text(ndim, target)}的输出。\n\n"
-        f"{what_zh}应取多少？（只有一个取值满足要求。）")
+        f"{what_zh}{'' if what_zh.endswith('）') else ' '}应取多少？（只有一个取值满足要求。）")
     name = unknown
     low = 0 if unknown == "padding" else 1
     terms = {"padding": str(p), "stride": str(s), "kernel_size": str(k), unknown: symbol}
