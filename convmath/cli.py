@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-question": ("exercises.cli.check_question", "self-test a question file or a family before students see it"),
     "grade": ("grader.cli.grade", "grade submitted notebooks into a gradebook and exports"),
     "demo": ("grader.cli.demo", "generate, simulate submissions and grade the bundled example"),
+    "gradescope": ("grader.cli.gradescope", "build a Gradescope autograder zip for an assignment"),
     "check": ("grader.cli.check", "run a notebook and its check cell safely: cells that raise, answers' form"),
     "report": ("grader.cli.report", "write a class report: scores, weakest parts, misconceptions, flags"),
     "examples": ("exercises.cli.examples", "copy the bundled example assignment, roster and secret into a folder"),

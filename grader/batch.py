@@ -4,7 +4,10 @@ Worker processes receive plain data — the batch's context once, then each
 submission's file name and bytes — and send back
 :meth:`~grader.results.SubmissionResult.to_dict` dicts. Nothing assumes a
 shared disk, so :func:`grader.grade.grade_payload` runs unchanged on Dask
-distributed workers.
+distributed workers. Where submissions run is an :class:`Executor` — the
+:class:`ProcessPool` of this machine, or :class:`grader.distributed.DaskExecutor`
+on a cluster; queueing, recording, progress and the summary are this module's,
+the same for both.
 
 Robustness:
 
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import multiprocessing
 import os
 import signal
@@ -59,7 +63,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from convmath.errors import ConvMathError
 
@@ -72,7 +76,8 @@ from .mismatch import MismatchError, find_mismatch
 from .results import SubmissionResult, SubmissionStatus
 from .safetext import cap, for_terminal
 
-__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError"]
+__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError",
+           "Executor", "Finished", "ProcessPool", "too_slow"]
 
 GradeFn = Callable[[Mapping[str, Any], str, bytes], dict[str, Any]]
 """``(context_data, file name, bytes) -> result dict``: what a worker runs."""
@@ -204,19 +209,72 @@ def _worker(conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn
         os._exit(0)  # no finalizers: inherited handles (the gradebook) belong to the parent
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One submission an :class:`Executor` is done with: its result dict, or why there is none."""
+
+    token: int
+    """What the batch passed to :meth:`Executor.submit`."""
+    result: dict[str, Any] | None
+    """The grading function's dict (``None`` when it failed)."""
+    reason: str = ""
+    """Why there is no result: the grader failed, the worker died, it took too long."""
+    status: str = "failed"
+    """Status of the zero recorded instead: ``failed`` (graded again next run) or ``error``."""
+
+
+class Executor(Protocol):
+    """Where the batch's submissions are graded: the process pool here, or Dask (:mod:`grader.distributed`).
+
+    The batch owns the queue, the gradebook and the summary; an executor only
+    runs ``grade_fn(context_data, source, data)`` somewhere and reports each
+    submission back once, as a :class:`Finished`.
+    """
+
+    def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
+        """Get ready to grade ``count`` submissions (start workers, connect, send the context)."""
+
+    def free(self) -> int:
+        """How many more submissions it takes now."""
+
+    def submit(self, token: int, source: str, data: bytes) -> None:
+        """Start grading one submission (its file name and bytes)."""
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """The submissions finished since the last call, waiting up to ``timeout`` seconds for one."""
+
+    def close(self) -> None:
+        """Stop everything it started (also after an interrupt)."""
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    job: tuple[Submission, str, float] | None = None  # (submission, digest, started)
+    job: tuple[int, float] | None = None  # (token, started)
 
 
-class _Pool:
-    def __init__(self, jobs: int, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:
+class ProcessPool:
+    """The :class:`Executor` of one machine: ``jobs`` worker processes, replaced when they die or hang.
+
+    Examples
+    --------
+    >>> ProcessPool(2).jobs
+    2
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.workers: list[_Worker] = []
+        self._deadline = float("inf")
+
+    def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
+        """Start ``min(jobs, count)`` workers (forked, so they share the coordinator's imports)."""
         methods = multiprocessing.get_all_start_methods()
         self._mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._args = (context_data, grade_fn)
-        self.workers = [self._start() for _ in range(max(1, jobs))]
+        self._deadline = deadline
+        self.workers = [self._start() for _ in range(max(1, min(self.jobs, count)))]
 
     def _start(self) -> _Worker:
         ours, theirs = self._mp.Pipe()
@@ -226,13 +284,62 @@ class _Pool:
         return _Worker(process, ours)
 
     def replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` if it still runs and start another in its place."""
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
         self.workers[self.workers.index(worker)] = self._start()
 
+    def free(self) -> int:
+        """Idle workers."""
+        return sum(1 for w in self.workers if w.job is None)
+
+    def submit(self, token: int, source: str, data: bytes) -> None:
+        """Send the submission to an idle worker."""
+        worker = next(w for w in self.workers if w.job is None)
+        worker.conn.send((source, data))
+        worker.job = (token, time.monotonic())
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """Results, deaths and overruns of the busy workers."""
+        busy = [w for w in self.workers if w.job]
+        if not busy:
+            return []
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+        now = time.monotonic()
+        done: list[Finished] = []
+        for worker in busy:
+            assert worker.job is not None
+            token, started = worker.job
+            if worker.conn in ready or worker.conn.poll():
+                try:
+                    out = worker.conn.recv()
+                except (EOFError, OSError):
+                    out = None
+                worker.job = None
+                if isinstance(out, dict) and "__failed__" not in out:
+                    done.append(Finished(token, out))
+                    continue
+                if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
+                    done.append(Finished(token, None, f"the grader failed on this submission ({out['__failed__']})"))
+                    continue
+                worker.process.join(1)
+                done.append(Finished(token, None, f"the grading worker died ({_exit_text(worker.process)})"))
+                self.replace(worker)
+            elif worker.process.sentinel in ready or not worker.process.is_alive():
+                worker.job = None
+                worker.process.join(1)
+                done.append(Finished(token, None, f"the grading worker died ({_exit_text(worker.process)})"))
+                self.replace(worker)
+            elif now - started > self._deadline:
+                worker.job = None
+                done.append(Finished(token, None, too_slow(self._deadline), "error"))
+                self.replace(worker)
+        return done
+
     def close(self) -> None:
+        """Ask every worker to stop; kill those that do not within 5 s."""
         for worker in self.workers:
             try:
                 worker.conn.send(None)
@@ -245,6 +352,17 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join(1)
             worker.conn.close()
+
+
+def too_slow(deadline: float) -> str:
+    """The reason recorded for a submission stopped at the deadline.
+
+    Examples
+    --------
+    >>> too_slow(90.0)
+    'grading took longer than 90 s and was stopped'
+    """
+    return f"grading took longer than {deadline:.0f} s and was stopped"
 
 
 def _exit_text(process: Any) -> str:
@@ -268,6 +386,7 @@ def run_batch(
     grade_fn: GradeFn = grade_payload,
     deadline: float | None = None,
     accept_mismatch: bool = False,
+    executor: Executor | None = None,
 ) -> BatchSummary:
     """Grade ``paths`` into ``gradebook``.
 
@@ -295,6 +414,10 @@ def run_batch(
     accept_mismatch
         Grade even when most notebooks disagree with the assignment or the
         secret (see :mod:`grader.mismatch`).
+    executor
+        Where submissions are graded (default a :class:`ProcessPool` of
+        ``jobs`` workers; :class:`grader.distributed.DaskExecutor` for a Dask
+        cluster). Recording, progress and summary are the same for any.
 
     Returns
     -------
@@ -432,11 +555,12 @@ def run_batch(
     if queue:
         _warm(context)
         with _sandbox_folder():
-            pool = _Pool(min(jobs or os.cpu_count() or 1, len(queue)), context.to_data(), grade_fn)
+            executor = executor or ProcessPool(jobs)
             try:
-                _drive(pool, queue, context, deadline, record)
+                executor.open(context.to_data(), grade_fn, deadline=deadline, count=len(queue))
+                _drive(executor, queue, context, record)
             finally:
-                pool.close()
+                executor.close()
     _settle_claims(mine, gradebook, summary)
     summary.seconds = time.monotonic() - start
     return summary
@@ -605,56 +729,36 @@ def _warm(context: GradingContext) -> None:
 
 
 def _drive(
-    pool: _Pool,
+    executor: Executor,
     queue: deque[tuple[Submission, str]],
     context: GradingContext,
-    deadline: float,
     record: Callable[[SubmissionResult, Submission], None],
 ) -> None:
-    def crash(item: Submission, digest: str, why: str, status: SubmissionStatus = "failed") -> SubmissionResult:
-        return dataclasses.replace(refuse(item.worker_name, digest, why, context), status=status)
-
-    while queue or any(w.job for w in pool.workers):
-        for worker in pool.workers:
-            while worker.job is None and queue:
-                item, digest = queue.popleft()
+    """Feed ``queue`` to ``executor`` and record each submission as soon as it comes back."""
+    jobs: dict[int, tuple[Submission, str]] = {}
+    tokens = itertools.count()
+    while queue or jobs:
+        while queue and executor.free() > 0:
+            item, digest = queue.popleft()
+            try:
+                data = item.read(context.max_bytes)
+            except SubmissionError as err:
+                record(refuse(item.worker_name, digest, str(err), context), item)
+                continue
+            digest = content_hash(data)  # the bytes graded now, whatever the first pass read
+            token = next(tokens)
+            jobs[token] = (item, digest)
+            executor.submit(token, item.worker_name, data)
+        for done in executor.wait(1.0):
+            item, digest = jobs.pop(done.token)
+            if done.result is not None:
                 try:
-                    data = item.read(context.max_bytes)
-                except SubmissionError as err:
-                    record(refuse(item.worker_name, digest, str(err), context), item)
-                    continue
-                digest = content_hash(data)  # the bytes graded now, whatever the first pass read
-                worker.conn.send((item.worker_name, data))
-                worker.job = (item, digest, time.monotonic())
-        busy = [w for w in pool.workers if w.job]
-        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
-        now = time.monotonic()
-        for worker in busy:
-            assert worker.job is not None
-            item, digest, started = worker.job
-            if worker.conn in ready or worker.conn.poll():
-                try:
-                    out = worker.conn.recv()
-                except (EOFError, OSError):
-                    out = None
-                if isinstance(out, dict) and "__failed__" not in out:
-                    worker.job = None
                     # the gradebook keys on the bytes the coordinator read, whatever the worker says
-                    record(dataclasses.replace(SubmissionResult.from_dict(out), content_hash=digest), item)
+                    result = dataclasses.replace(SubmissionResult.from_dict(done.result), content_hash=digest)
+                except (TypeError, ValueError, KeyError) as err:
+                    done = Finished(done.token, None, f"the grader sent back an unreadable result ({err})")
+                else:
+                    record(result, item)
                     continue
-                worker.job = None
-                if isinstance(out, dict):  # grade_fn raised; the worker itself is fine
-                    record(crash(item, digest, f"the grader failed on this submission ({out['__failed__']})"), item)
-                    continue
-                worker.process.join(1)
-                record(crash(item, digest, f"the grading worker died ({_exit_text(worker.process)})"), item)
-                pool.replace(worker)
-            elif worker.process.sentinel in ready or not worker.process.is_alive():
-                worker.job = None
-                worker.process.join(1)
-                record(crash(item, digest, f"the grading worker died ({_exit_text(worker.process)})"), item)
-                pool.replace(worker)
-            elif now - started > deadline:
-                worker.job = None
-                record(crash(item, digest, f"grading took longer than {deadline:.0f} s and was stopped", "error"), item)
-                pool.replace(worker)
+            failure = refuse(item.worker_name, digest, done.reason, context)
+            record(dataclasses.replace(failure, status=done.status), item)  # type: ignore[arg-type]

@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from exercises.notebook import format_points
+
 from .identify import Roster
 from .load import RESERVED_NAMES
 from .messages import part_label
@@ -59,6 +61,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "score": "Score",
         "part": "Part",
         "points": "Points",
+        "out_of": "{score} of {max}",
         "result": "Result",
         "not_graded": "This submission could not be graded",
         "failed": "The grader failed on this submission; it will be graded again on the next run",
@@ -78,6 +81,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "score": "得分",
         "part": "小题",
         "points": "分数",
+        "out_of": "{score}（满分 {max}）",
         "result": "结果",
         "not_graded": "此提交无法评分",
         "failed": "评分程序在此提交上出错；下次运行时将重新评分",
@@ -277,6 +281,12 @@ def _cell(text: str) -> str:
     return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
 
 
+def _code(name: str) -> str:
+    """An answer name as a code span (shown as typed: no backslash escapes, which a code span would show),
+    or escaped text when it is not a plain identifier."""
+    return f"`{name}`" if name.isidentifier() and name.isascii() else _cell(name)
+
+
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
     """The feedback file a student reads, in Markdown.
 
@@ -312,7 +322,8 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
+            # as the notebook writes points (2, 1.8, 4/3), never 1.3333
+            points = text["out_of"].format(score=format_points(p.score), max=format_points(p.max_score))
             lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:

@@ -52,7 +52,8 @@ _MAX_NOTES = 30
 RERUNS = 1
 _RERUNS = RERUNS  # the module's own spelling (kept so that edits in flight merge cleanly)
 #: Cell statuses after which the sandbox process is gone.
-_FATAL = ("timeout", "killed", "crashed")
+FATAL = ("timeout", "killed", "crashed")
+_FATAL = FATAL  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def _grader_version() -> str:
@@ -279,19 +280,6 @@ class _Run:
     """(cell number, exception message) of each cell that raised."""
 
 
-def _cell_note(places: CellPlaces, number: int, status: str, message: str) -> str:
-    """A note on running cell ``number``, naming the cell as the student sees it."""
-    where = places.describe(number)
-    message = places.rewrite(message, number)
-    if message.startswith(f"cell {number} "):
-        return where + message[len(f"cell {number}"):]
-    if status == "error":
-        return f"{where} raised {message}".strip()
-    if status in ("ok", "skipped", "timeout"):
-        return f"{where}: {message}" if message else f"{where}: {status}"
-    return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
-
-
 _NOT_DEFINED = {
     "en": "'{name}' is not defined: {place} raised {error}",
     "zh": "'{name}' 未定义：{place}运行时出错 {error}",
@@ -373,7 +361,7 @@ def _execute(
                 if result.status == "error":
                     raised.append((number, result.message))
                 if result.message or result.status not in ("ok", "skipped"):
-                    notes.append(_cell_note(places, number, result.status, result.message))
+                    notes.append(places.note(number, result.status, result.message))
                 if result.status in _FATAL:
                     dead = cell
                     break

@@ -180,6 +180,30 @@ class CellPlaces:
         """
         return self._names.get(number, f"cell {number}")
 
+    def note(self, number: int, status: str, message: str) -> str:
+        """A note on running cell ``number`` (sandbox ``status`` and ``message``), naming the cell by its place.
+
+        Examples
+        --------
+        >>> from grader.load import Cell
+        >>> places = CellPlaces([Cell(0, "code", "x", "q1-a-answer", (), {"slot": "q1", "part": "a"})], ["q1"])
+        >>> places.note(1, "error", "NameError: name 'K2' is not defined (cell 1, line 2)")
+        "the answer cell of 1(a) raised NameError: name 'K2' is not defined (line 2)"
+        >>> places.note(1, "timeout", "cell 1 ran longer than 2 s and was stopped")
+        'the answer cell of 1(a) ran longer than 2 s and was stopped'
+        >>> places.note(1, "crashed", "the sandbox process exited with code 0")
+        'the answer cell of 1(a) stopped the sandbox (crashed): the sandbox process exited with code 0'
+        """
+        where = self.describe(number)
+        message = self.rewrite(message, number)
+        if message.startswith(f"cell {number} "):
+            return where + message[len(f"cell {number}"):]
+        if status == "error":
+            return f"{where} raised {message}".strip()
+        if status in ("ok", "skipped", "timeout"):
+            return f"{where}: {message}" if message else f"{where}: {status}"
+        return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
+
     def rewrite(self, message: str, number: int) -> str:
         """``message`` (from running cell ``number``) with ``(cell N, line L)`` replaced by a place.
 

@@ -82,7 +82,7 @@ def test_feedback_names_the_misconception_and_the_integrity_findings():
     assert md.startswith("# Feedback: Convolution arithmetic — bob\n")
     assert "**Score: 1.5 / 5**" in md
     assert "Identified as **bob** from the file name." in md
-    assert "| 1(a) (`n_out`) | 0 / 2 | incorrect |" in md
+    assert "| 1(a) (`n_out`) | 0 of 2 | incorrect |" in md
     assert "  - Likely misconception: `padding_once`" in md
     assert "## Integrity checks\n\n- locked cell 'q1-setup' (cell 4) was edited" in md
     assert "## Notes\n\n- cell 6 raised ZeroDivisionError" in md

@@ -198,7 +198,11 @@ def test_convmath_demo_runs_the_whole_product(tmp_path, capsys):
     assert float(misconception[1]) < float(misconception[3]) and "misconception" in misconception
     assert hostile[1] == "0" and hostile[4] == "graded"
     feedback = (tmp_path / "demo" / "grades" / "s003" / "feedback.md").read_text()
-    assert "os.\\_exit" in feedback and "not plain data" in feedback  # Markdown-escaped: renders as os._exit
+    shown = feedback.replace("\\_", "_")  # as Markdown renders it (student-derived text is escaped)
+    assert "os._exit" in shown and "not plain data" in shown
+    # the note is whole and names the cell by its place, not its number
+    assert "- the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 " \
+           "(os._exit or a fatal error in the submission)\n" in shown
     from exercises.assignment import load_roster
     from grader.cli.demo import examples_dir
 

@@ -4,8 +4,13 @@
 
     convmath grade SUBMISSIONS... --assignment A.toml --secret-file S \\
         --gradebook grades.db --out DIR [--jobs N] [--force] [--roster R.csv] [--accept-mismatch]
+        [--scheduler tcp://HOST:8786 | --scheduler local:N]
     convmath grade override STUDENT PART POINTS --reason TEXT     (or --clear)
     convmath grade overrides
+
+With ``--scheduler`` the submissions are graded on a Dask distributed cluster
+(``pip install 'convmath[dask]'``; see ``docs/distributed.md``) instead of the
+local process pool; the gradebook, exports, progress bar and summary are the same.
 
 SUBMISSIONS are notebooks, folders of them, or ``.zip`` archives (read in
 place), as learning platforms hand them over: ``<student_id>.ipynb``,
@@ -94,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("grades"), help="folder of the exports (default: grades)")
     parser.add_argument("--roster", type=Path, help="roster CSV: only its ids are accepted; absent students listed")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on Dask: tcp://HOST:8786 (a running cluster) or local:N (N worker processes)")
     parser.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
     parser.add_argument("--cell-timeout", type=float, default=None,
                         help="seconds per cell (default: derived from the answer key's cells: "
@@ -226,6 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..identify import Roster, collect_submissions
 
     context = _context(args)
+    executor = None
+    if args.scheduler is not None:
+        from ..distributed import DaskExecutor, require_distributed
+
+        if args.jobs is not None:
+            raise ConvMathError(f"--jobs={args.jobs} sizes the local process pool; with --scheduler the "
+                                "cluster's workers grade (use --scheduler local:N for N local workers)")
+        executor = DaskExecutor(args.scheduler)
+        require_distributed()
     output_folder(args.out)  # before any grading: a bad --out is a one-line error, not a lost batch
     output_folder(args.gradebook.parent, "--gradebook")
     if args.gradebook.is_dir():
@@ -240,7 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with collection, Gradebook(args.gradebook) as book:
         try:
             summary = run_batch(collection.items, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
-                                progress=progress, accept_mismatch=args.accept_mismatch)
+                                progress=progress, accept_mismatch=args.accept_mismatch,
+                                executor=executor)
         except MismatchError as err:
             print(f"convmath grade: stopped, nothing was recorded: {err}", file=sys.stderr)
             return 3
@@ -252,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     locale = context.locale
     write_exports(current, args.out, title=context.assignment.title[locale], locale=locale, roster=roster)
     _write_identified(args.out / "identified.csv", summary.identified)
-    _report(summary, current, skipped, roster, args.out)
+    _report(summary, current, skipped + (executor.warnings if executor else []), roster, args.out)
     graded = [r for r in current if r.status == "graded"]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     absent = len(roster.ids - {r.student for r in current}) if roster is not None else 0

@@ -459,3 +459,21 @@ def probe_isolation(mode: Mode = "auto") -> IsolationReport:
     """
     with Sandbox(mode=mode) as box:
         return box.isolation
+
+
+def close_zygote() -> None:
+    """Stop this process's zygote, if one was started (a worker process that is closing calls this).
+
+    Examples
+    --------
+    >>> close_zygote()  # nothing started or already stopped: nothing to do
+    >>> with Sandbox(mode="zygote") as box:
+    ...     box.isolation.zygote
+    True
+    >>> close_zygote()
+    """
+    global _zygote
+    with _zygote_lock:
+        zygote, _zygote = _zygote, None
+    if zygote is not None and zygote.alive:
+        zygote.close()

@@ -1,0 +1,356 @@
+"""Grade a batch on a Dask distributed cluster instead of the local process pool.
+
+:class:`DaskExecutor` is an :class:`~grader.batch.Executor`: the batch
+(:func:`grader.batch.run_batch`) keeps the queue, the gradebook, the progress
+bar and the summary, exactly as with the process pool; Dask only runs
+:func:`grader.grade.grade_payload` on its workers.
+
+What crosses to a worker is plain data: the batch's context once (scattered to
+every worker, the secret in it as hex, derived here from the coordinator's
+files) and each submission's file name and bytes. Workers need no shared disk,
+no secret file and no gradebook; they send back a result dict, and only this
+process records it, one transaction per submission.
+
+- Each worker process keeps one sandbox zygote warm across its tasks (the
+  sandbox's per-process zygote, started by the first task); a worker plugin
+  stops it when the worker closes.
+- A worker that dies while grading loses nothing recorded: the scheduler runs
+  the submission again on another worker (``allowed-failures`` = 1 on a
+  ``local:N`` cluster; see ``docs/distributed.md`` for a cluster of your own),
+  and when that worker dies too it is recorded as ``failed`` with the reason
+  (graded again by the next run).
+- A submission still running at the deadline is recorded as an ``error`` and
+  its worker restarted (when the cluster has nannies).
+- Ctrl-C or a killed coordinator: what was recorded stays; the scheduler
+  forgets the coordinator's tasks; the next run grades the rest.
+
+Examples
+--------
+>>> parse_scheduler("local:4")
+('local', 4)
+>>> parse_scheduler("tcp://10.0.0.5:8786")
+('address', 'tcp://10.0.0.5:8786')
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from convmath.errors import ConvMathError
+
+from .batch import Finished, GradeFn, too_slow
+
+__all__ = ["DaskExecutor", "SCHEDULER_CONFIG", "parse_scheduler", "require_distributed"]
+
+#: schemes of the addresses a Dask client connects to
+_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://")
+#: how long the coordinator waits for the cluster (connection, first worker)
+_CONNECT_TIMEOUT = 60.0
+_PLUGIN = "convmath-sandbox"
+#: a submission whose worker died is retried once; a worker holds only the task it runs (a worker that
+#: dies takes no queued submission with it); no statistical profiler sampling the grading thread
+SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0,
+                    "distributed.worker.profile.enabled": False}
+
+
+def parse_scheduler(value: str) -> tuple[str, Any]:
+    """Read a ``--scheduler`` value: ``local:N`` or a scheduler address.
+
+    Parameters
+    ----------
+    value
+        ``local:N`` (a ``LocalCluster`` of N worker processes, started for the
+        run) or ``tcp://HOST:PORT`` (also ``tls://``, ``ucx://``, ``inproc://``):
+        an existing cluster's scheduler.
+
+    Returns
+    -------
+    tuple
+        ``("local", N)`` or ``("address", value)``.
+
+    Raises
+    ------
+    ConvMathError
+        Anything else, naming the value and what is allowed.
+
+    Examples
+    --------
+    >>> parse_scheduler("local:2")
+    ('local', 2)
+    >>> parse_scheduler("local:0")
+    Traceback (most recent call last):
+    convmath.errors.ConvMathError: --scheduler='local:0' is not allowed; use local:N with N a positive number of worker processes
+    >>> parse_scheduler("10.0.0.5:8786")
+    Traceback (most recent call last):
+    convmath.errors.ConvMathError: --scheduler='10.0.0.5:8786' is not allowed; use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N
+    """
+    if value.startswith("local:"):
+        count = value.removeprefix("local:")
+        if count.isascii() and count.isdigit() and int(count) > 0:
+            return "local", int(count)
+        raise ConvMathError(f"--scheduler={value!r} is not allowed; "
+                            "use local:N with N a positive number of worker processes")
+    if value.startswith(_SCHEMES) and len(value.split("://", 1)[1]) > 0 and value.isprintable():
+        return "address", value
+    raise ConvMathError(f"--scheduler={value!r} is not allowed; "
+                        "use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N")
+
+
+def require_distributed() -> Any:
+    """The ``distributed`` module, or a clear error naming the extra to install.
+
+    Returns
+    -------
+    module
+        ``distributed``.
+
+    Raises
+    ------
+    ConvMathError
+        When Dask distributed is not installed.
+
+    Examples
+    --------
+    >>> try:
+    ...     hasattr(require_distributed(), "Client")
+    ... except Exception as err:  # without the extra
+    ...     "convmath[dask]" in str(err)
+    True
+    """
+    try:
+        import distributed
+    except ImportError as err:
+        raise ConvMathError(f"--scheduler needs Dask distributed ({err}); install it with "
+                            "pip install 'convmath[dask]'") from None
+    return distributed
+
+
+def _run_task(grade_fn: GradeFn, context_data: Mapping[str, Any], source: str, data: bytes) -> dict[str, Any]:
+    """What a Dask worker runs: ``grade_fn``, its own failure reported as data (the worker is fine)."""
+    try:
+        return grade_fn(context_data, source, data)
+    except Exception as err:  # noqa: BLE001 - reported to the coordinator, as the process pool does
+        return {"__failed__": f"{type(err).__name__}: {err}"}
+
+
+def _close_sandbox_zygote() -> None:
+    from .sandbox.client import close_zygote
+
+    close_zygote()
+
+
+@functools.cache
+def _sandbox_plugin_class() -> type:
+    """A ``WorkerPlugin`` that stops the worker's sandbox zygote (started lazily by its first task) on teardown."""
+    from distributed import WorkerPlugin
+
+    class SandboxPlugin(WorkerPlugin):
+        name = _PLUGIN
+        idempotent = True
+
+        def teardown(self, worker: Any) -> None:
+            _close_sandbox_zygote()
+
+    return SandboxPlugin
+
+
+class DaskExecutor:
+    """An :class:`~grader.batch.Executor` on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    scheduler
+        ``local:N`` (a ``LocalCluster`` of N single-threaded worker processes,
+        started when the batch has something to grade and closed after it)
+        or the address of an existing cluster's scheduler (``tcp://HOST:8786``).
+
+    Examples
+    --------
+    Nothing connects until the batch has a submission to grade:
+
+    >>> executor = DaskExecutor("local:2")
+    >>> executor.kind, executor.target
+    ('local', 2)
+    """
+
+    def __init__(self, scheduler: str) -> None:
+        self.kind, self.target = parse_scheduler(scheduler)
+        self.scheduler = scheduler
+        self.warnings: list[str] = []
+        self._client: Any = None
+        self._cluster: Any = None
+        self._futures: dict[int, tuple[Any, float]] = {}
+        self._threads = 1
+        self._threads_checked = 0.0
+
+    # --- Executor ------------------------------------------------------------------
+    def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
+        """Start or connect to the cluster, check its workers and settings, register the zygote plugin."""
+        distributed = require_distributed()
+        import dask
+
+        self._deadline = deadline
+        self._grade_fn = grade_fn
+        try:
+            if self.kind == "local":
+                with dask.config.set(SCHEDULER_CONFIG):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.target, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.ERROR,
+                    )
+                self._client = distributed.Client(self._cluster, set_as_default=False)
+            else:
+                self._client = distributed.Client(self.target, set_as_default=False)
+                self._client.wait_for_workers(1, timeout=_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as err:
+            self.close()
+            raise ConvMathError(f"--scheduler={self.scheduler!r}: the cluster cannot be reached or has no "
+                                f"worker ({type(err).__name__}: {err})") from None
+        self._check_scheduler()
+        self._check_workers()
+        self._register_plugin()
+        # sent with every task (a few kB), not scattered: scattered data dies with the workers holding it
+        self._context = dict(context_data)
+
+    def free(self) -> int:
+        """Submissions the cluster takes now: one per worker thread, minus those in flight.
+
+        No more: a submission queued on a worker that dies would count as one of that worker's
+        victims (Dask queues so few tasks at the scheduler only when there are many more of them).
+        """
+        now = time.monotonic()
+        if now - self._threads_checked > 2.0:
+            self._threads = max(1, sum(self._client.nthreads().values()))
+            self._threads_checked = now
+        return self._threads - len(self._futures)
+
+    def submit(self, token: int, source: str, data: bytes) -> None:
+        """Send one submission to the cluster (``pure=False``: never cached, never shared with another run)."""
+        future = self._client.submit(_run_task, self._grade_fn, self._context, source, data, pure=False,
+                                     key=f"convmath-grade-{token}-{time.time_ns()}")
+        self._futures[token] = (future, time.monotonic())
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """Results of the tasks finished since the last call, within ``timeout`` seconds."""
+        distributed = require_distributed()
+        if not self._futures:
+            return []
+        try:
+            with self._client.as_current():
+                distributed.wait([f for f, _ in self._futures.values()], timeout=timeout,
+                                 return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        done: list[Finished] = []
+        now = time.monotonic()
+        for token, (future, started) in list(self._futures.items()):
+            finished = self._finished(token, future) if future.done() else None
+            if finished is not None:
+                del self._futures[token]
+                done.append(finished)
+            elif now - started > self._deadline:
+                del self._futures[token]
+                self._restart_worker_of(future)
+                future.cancel()
+                done.append(Finished(token, None, too_slow(self._deadline), "error"))
+        return done
+
+    def close(self) -> None:
+        """Cancel what is still in flight; close the client, and the cluster if this run started it."""
+        client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        futures = [f for f, _ in self._futures.values()]
+        self._futures.clear()
+        try:
+            if client is not None:
+                if futures:
+                    client.cancel(futures)
+                client.close(timeout=10)
+        finally:
+            if cluster is not None:
+                cluster.close(timeout=30)
+
+    # --- helpers -------------------------------------------------------------------
+    def _finished(self, token: int, future: Any) -> Finished | None:
+        """What a done future holds, or ``None`` when the scheduler is computing it again (its worker died)."""
+        from distributed import KilledWorker
+
+        try:
+            out = future.result(timeout=_CONNECT_TIMEOUT)
+        except KilledWorker:
+            return Finished(token, None, "the grading worker died while grading it, and so did the worker "
+                                         "it was retried on")
+        except Exception as err:  # noqa: BLE001 - cancelled, lost with its worker, the scheduler gone
+            if not future.done() and future.status == "pending":
+                return None
+            return Finished(token, None, f"the cluster lost this submission ({type(err).__name__}: {err})")
+        if isinstance(out, dict) and "__failed__" not in out:
+            return Finished(token, out)
+        if isinstance(out, dict):
+            return Finished(token, None, f"the grader failed on this submission ({out['__failed__']})")
+        return Finished(token, None, f"the grader sent back {type(out).__name__}, not a result")
+
+    def _check_scheduler(self) -> None:
+        """Warn when a cluster's scheduler retries differently or queues submissions on its workers."""
+        try:
+            allowed, saturation = self._client.run_on_scheduler(_scheduler_policy)
+        except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler keeps its own policy
+            return
+        if allowed != 1:
+            self.warnings.append(
+                f"the scheduler at {self.scheduler} retries a submission whose worker died {allowed} time(s), "
+                "not once; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1")
+        if saturation != 1.0:
+            self.warnings.append(
+                f"the scheduler at {self.scheduler} queues submissions on its workers (worker-saturation "
+                f"{saturation}), so a worker that dies counts against them too; start it with "
+                "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0")
+
+    def _check_workers(self) -> None:
+        """Warn about workers that run another convmath than this coordinator (or none at all)."""
+        ours = _convmath_version()
+        try:
+            theirs = self._client.run(_convmath_version, on_error="return")
+        except Exception as err:  # noqa: BLE001 - the first submission will say what is wrong
+            theirs = {"the workers": f"unknown ({type(err).__name__})"}
+        for worker, version in sorted(theirs.items()):
+            if isinstance(version, BaseException):
+                self.warnings.append(f"worker {worker} cannot run convmath ({type(version).__name__}: {version}); "
+                                     "install the same convmath there (pip install 'convmath[dask]')")
+            elif version != ours:
+                self.warnings.append(f"worker {worker} runs another convmath version than this coordinator; "
+                                     "install the same version everywhere")
+
+    def _register_plugin(self) -> None:
+        plugin = _sandbox_plugin_class()()
+        register = getattr(self._client, "register_plugin", None)
+        try:
+            if register is not None:
+                register(plugin, name=_PLUGIN)
+            else:  # pragma: no cover - distributed < 2023.9
+                self._client.register_worker_plugin(plugin, name=_PLUGIN)
+        except Exception as err:  # noqa: BLE001 - the zygote still stops when its worker process exits
+            self.warnings.append(f"the workers' sandbox plugin could not be registered ({type(err).__name__})")
+
+    def _restart_worker_of(self, future: Any) -> None:
+        """Restart the worker running ``future`` (stops the overrunning submission), if there is a nanny."""
+        try:
+            where = [w for w, keys in self._client.processing().items() if future.key in keys]
+            if where:
+                self._client.restart_workers(where, timeout=30, raise_for_error=False)
+        except Exception:  # noqa: BLE001 - the task is cancelled anyway; its sandbox has its own limits
+            pass
+
+
+def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:
+    return int(dask_scheduler.allowed_failures), float(dask_scheduler.WORKER_SATURATION)
+
+
+def _convmath_version() -> str:
+    """A fingerprint of the convmath version this process runs (grades depend on it)."""
+    from .grade import assignment_version
+
+    return assignment_version({}, b"convmath version probe")
