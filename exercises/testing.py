@@ -34,7 +34,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .families import Family, accept, generate, verdict
+from .families import Family, accept, generate
 from .model import LOCALES, Exercise
 
 __all__ = ["Problem", "FamilyReport", "check_family", "plain_key", "MAX_REJECTION", "MAX_PAIR", "MAX_KEY_COLLISION"]
@@ -158,7 +158,7 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
     seeds = list(seeds)
     for seed in seeds:
         rng = random.Random(seed)
-        for attempt in range(_ATTEMPTS):
+        for _ in range(_ATTEMPTS):
             draws += 1
             try:
                 if question is not None:
@@ -175,12 +175,13 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
                 import dataclasses
 
                 candidate = dataclasses.replace(candidate, family=family.name, difficulty=level, seed=seed)
-                refused = accept(candidate)
-                if refused and question is not None:  # a question's variant must always be acceptable
-                    refusals[refused] += 1
-                reason = verdict(candidate, attempt, _ATTEMPTS)
+                reason = accept(candidate) or ""
+                if reason and question is not None:  # a question's variant must always be acceptable
+                    refusals[reason] += 1
             if not reason:
-                accepted.append(candidate)
+                # the variant a student gets: generate's own choice (it may prefer a later draw whose
+                # mistakes give distinct values), counted here as the first acceptable draw
+                accepted.append(generate(family.name, seed, difficulty=level, options=options))
                 break
             rejected += 1
             reasons[reason] += 1

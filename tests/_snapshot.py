@@ -37,7 +37,8 @@ def snapshot(names: list[str] | None = None) -> dict[str, dict[str, dict[str, st
     from exercises.families import _MODULES, families, generate
 
     registry = families()
-    builtin = [name for name, fam in registry.items() if fam.draw.__module__ in _MODULES]
+    builtin = [name for name, fam in registry.items()
+               if fam.draw.__module__ in _MODULES or fam.source.split(":")[0] in _MODULES]
     out: dict[str, dict[str, dict[str, str]]] = {}
     for name in names or builtin:
         out[name] = {f"{level}:{seed}": fingerprint(generate(name, seed, difficulty=level))
@@ -49,6 +50,9 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1]))
-    PATH.parent.mkdir(exist_ok=True)
-    PATH.write_text(json.dumps(snapshot(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {PATH}")
+    if sys.argv[1:] == ["--stdout"]:  # the test compares a fresh process's snapshot (no state left by other tests)
+        print(json.dumps(snapshot(), sort_keys=True))
+    else:
+        PATH.parent.mkdir(exist_ok=True)
+        PATH.write_text(json.dumps(snapshot(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {PATH}")

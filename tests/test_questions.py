@@ -164,6 +164,10 @@ BAD = {
     "expression-no-symbols": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "n"}]), "symbols=None"),
     "bad-domain": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "complex"}}]),
                    "domain|'complex' is not allowed"),
+    "bound-not-a-symbol": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "real"},
+                                           "bounds": {"t": {"min": 1}}}]), "'t' is not one of the symbols m"),
+    "bound-bad-key": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "real"},
+                                      "bounds": {"m": {"low": 1}}}]), "key 'low' is not allowed; use min, max"),
     "choice-one-option": (minimal(parts=[{"name": "y", "kind": "choice", "answer": "'A'", "choices": ["A"]}]),
                           "at least two distinct option keys"),
     "function-bad-signature": (minimal(parts=[{"kind": "function", "signature": "f x", "reference": "1"}]),
@@ -284,3 +288,11 @@ def test_a_changed_question_under_the_same_id_is_refused(clean_registry):
     register(parse_question(minimal(), source="a.toml").family())          # the same file read again: fine
     with pytest.raises(ConvMathError, match="family='tq' is registered twice"):
         register(parse_question(minimal(parts=[{"name": "y", "answer": "n + 2"}]), source="a.toml").family())
+
+
+def test_expression_bounds_reach_the_answer_spec():
+    q = parse_question(minimal(parts=[{"name": "y", "kind": "expression", "answer": "floor(m / n) + 1",
+                                       "symbols": {"m": "positive_integer"}, "bounds": {"m": {"min": "n", "max": "10*n"}}}]))
+    ex = q.draw(random.Random(0), 1, {})
+    n = ex.params["n"]
+    assert ex.parts[0].answer.bounds == {"m": (n, 10 * n)}

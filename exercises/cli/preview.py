@@ -139,15 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     ...
     0
 
-    A question file, in Chinese (2 layers, kernel 6, dilation 2:
-    1 + 2 * 2 * (6 - 1) = 21):
+    A question file, in Chinese (3 layers, kernel 6, dilation 3:
+    1 + 3 * 3 * (6 - 1) = 46):
 
     >>> from pathlib import Path
     >>> main([str(Path(__file__).parents[2] / "examples/questions/receptive_dilated.toml"), "--seed", "3",
     ...       "--locale", "zh"])
     # 膨胀卷积的感受野 (receptive_dilated, difficulty 1, 种子 3, 2分)
     ...
-    rf = 21
+    rf = 46
     ...
     0
     """

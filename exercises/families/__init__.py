@@ -50,7 +50,6 @@ __all__ = [
     "register_misconception",
     "generate",
     "accept",
-    "verdict",
 ]
 
 #: The entry-point group through which a course package exposes its families.
@@ -493,36 +492,6 @@ def generate(
     raise ConvMathError(
         f"family {name!r} found no acceptable variant for seed={seed} in {max_attempts} draws (last: {reason})"
     )
-
-
-def verdict(candidate: Exercise, attempt: int, max_attempts: int = 200) -> str:
-    """Why :func:`generate` draws again after ``candidate`` (its ``attempt``-th draw), or ``""`` to keep it.
-
-    A variant must be acceptable (:func:`accept`); variants whose catalogued
-    mistakes give distinct values are preferred (a diagnosis can then name
-    one): after half the attempts, one where two coincide is taken (both are
-    named). :mod:`exercises.testing` replays draws with this same rule.
-
-    Parameters
-    ----------
-    candidate : Exercise
-        A drawn variant.
-    attempt : int
-        Its index among the draws of one seed (from 0).
-    max_attempts : int, optional
-        The draws :func:`generate` makes (default 200).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> ex = generate("conv_macs", 3)
-    >>> verdict(ex, 0)
-    ''
-    """
-    return accept(candidate) or (_shared_wrongs(candidate) if attempt < max_attempts // 2 else None) or ""
 
 
 def _json_plain(value: Any) -> bool:

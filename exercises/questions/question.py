@@ -55,7 +55,7 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"level", "answer", "name", "points", "True", "False", "None"})
 _TOP = ("id", "title", "levels", "options", "params", "require", "setup", "prompt", "hints", "solution", "parts",
         "misconceptions", "source")
-_PART = ("key", "name", "kind", "answer", "points", "prompt", "symbols", "choices", "rtol", "atol", "signature",
+_PART = ("key", "name", "kind", "answer", "points", "prompt", "symbols", "bounds", "choices", "rtol", "atol", "signature",
          "op", "config", "reference", "solution_code", "forbidden_imports", "misconceptions")
 _PARAM = ("range", "step", "choices", "array", "value")
 _OWN = ("label", "title", "feedback")
@@ -117,6 +117,10 @@ class PartSpec:
 
     symbols: Mapping[str, str] = field(default_factory=dict)
     """``expression``: symbol name -> domain."""
+
+    bounds: Mapping[str, tuple[Expr | None, Expr | None]] = field(default_factory=dict)
+    """``expression``: where the prompt says the answer holds, symbol -> (min, max) expressions
+    (``None``: open); the grader compares only there."""
 
     choices: tuple[str, ...] = ()
     """``choice``: the option keys."""
@@ -328,6 +332,16 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
             if domain not in DOMAINS:
                 raise ConvMathError(f"{where}.symbols.{symbol}={domain!r} is not allowed; use one of {', '.join(DOMAINS)}")
         extra["symbols"] = dict(symbols)
+        bounds = raw.get("bounds", {})
+        if not isinstance(bounds, dict):
+            raise ConvMathError(f"{where}.bounds={bounds!r} must be a table of symbol = {{ min = ..., max = ... }}")
+        extra["bounds"] = {}
+        for symbol, limits in bounds.items():
+            if symbol not in symbols:
+                raise ConvMathError(f"{where}.bounds: {symbol!r} is not one of the symbols {', '.join(symbols)}")
+            limits = _table(limits, f"{where}.bounds.{symbol}", ("min", "max"))
+            extra["bounds"][symbol] = tuple(None if key not in limits else _expr(limits[key], f"{where}.bounds.{symbol}.{key}")
+                                            for key in ("min", "max"))
     if kind == "choice":
         choices = raw.get("choices")
         if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices) \
@@ -496,7 +510,8 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
             raise ConvMathError(f"{_where(qid, 'parts')}: the part {field_name}s {values} are not distinct")
     for i, part in enumerate(parts):
         symbols = set(part.symbols) | set(part.args)
-        for expr in (part.answer, part.reference, *(e for _, e in part.misconceptions)):
+        bound_exprs = [e for pair in part.bounds.values() for e in pair if e is not None]
+        for expr in (part.answer, part.reference, *(e for _, e in part.misconceptions), *bound_exprs):
             if expr is not None:
                 _check_names(expr, names | symbols, _where(qid, f"parts[{i}]"))
     question = Question(
@@ -914,10 +929,18 @@ class Question:
                               rtol=part.rtol, atol=part.atol)
             return spec, code
         if part.kind == "expression":
-            spec = AnswerSpec("expression", name, expected, symbols=dict(part.symbols))
+            bounds = {symbol: tuple(None if e is None else _bound(evaluate(e, env), symbol) for e in pair)
+                      for symbol, pair in part.bounds.items()}
+            spec = AnswerSpec("expression", name, expected, symbols=dict(part.symbols), bounds=bounds)
             return spec, answer_code(spec, str(expected))
         spec = AnswerSpec(part.kind, name, expected, rtol=part.rtol, atol=part.atol, choices=part.choices)
         return spec, answer_code(spec, expected)
+
+
+def _bound(value: Any, symbol: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, float)):
+        raise ConvMathError(f"the bound of {symbol} is {_shown(value)}, not a number")
+    return value
 
 
 def _renamed_signature(part: PartSpec, name: str) -> str:
