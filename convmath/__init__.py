@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "c_out": "convmath.symbols",
     "g": "convmath.symbols",
     "m": "convmath.symbols",
-    # --- counting, receptive fields, networks (issue 3) ----------------------
+    # --- counting, receptive fields, networks -------------------------------
     "conv_params": "convmath.counting",
     "conv_transpose_params": "convmath.counting",
     "linear_params": "convmath.counting",
@@ -50,9 +50,10 @@ _EXPORTS: dict[str, str] = {
     "ReceptiveField": "convmath.receptive",
     "effective_kernel_size": "convmath.sizes",
     "Network": "convmath.network",
+    "bundled_specs": "convmath.network",
     "Summary": "convmath.summary",
     "SummaryRow": "convmath.summary",
-    # --- definitions, food digestion (issue 4) -------------------------------
+    # --- definitions, food digestion -----------------------------------------
     "Statement": "convmath.definitions",
     "Relation": "convmath.definitions",
     "DEFINITIONS": "convmath.definitions",
@@ -63,6 +64,10 @@ _EXPORTS: dict[str, str] = {
     "render_statements": "convmath.definitions",
     "Meal": "convmath.digestion",
     "Impulse": "convmath.digestion",
+    "ExponentialRetention": "convmath.digestion",
+    "LinearRetention": "convmath.digestion",
+    "PiecewiseRetention": "convmath.digestion",
+    "ExpressionRetention": "convmath.digestion",
     "food_content": "convmath.digestion",
     "food_content_expr": "convmath.digestion",
     "retention_expr": "convmath.digestion",
@@ -74,7 +79,7 @@ _EXPORTS: dict[str, str] = {
     "discrete_food_content": "convmath.digestion",
     "sampled_food_content": "convmath.digestion",
     "plot_food_digestion": "convmath.plot",
-    # --- misconceptions catalogue (issue 5) -----------------------------------
+    # --- misconceptions catalogue --------------------------------------------
     "CATALOGUE": "convmath.misconceptions",
     "Misconception": "convmath.misconceptions",
 }

@@ -181,7 +181,7 @@ def conv_params(
 
     Examples
     --------
-    Seed ``001``: ``Conv2d(1, 1, 3)`` has 3 × 3 = 9 weights and one bias.
+    The "PyTorch deep learning in practice (11)" tutorial: ``Conv2d(1, 1, 3)`` has 3 × 3 = 9 weights and one bias.
 
     >>> conv_params(1, 1, 3)            # 1*1*3*3 + 1
     10
@@ -266,15 +266,15 @@ def linear_params(in_features: IntLike, out_features: IntLike, *, bias: bool = T
 
     Examples
     --------
-    Seed ``001``: ``Linear(1, 1)`` has one weight and one bias, and the tiny
-    CNN of that seed has 10 + 2 = 12 parameters.
+    The "PyTorch deep learning in practice (11)" tutorial: ``Linear(1, 1)`` has one weight and one bias, and the tiny
+    CNN of that tutorial has 10 + 2 = 12 parameters.
 
     >>> linear_params(1, 1)
     2
     >>> conv_params(1, 1, 3) + linear_params(1, 1)
     12
 
-    Seed ``001``: a 300 × 300 image flattened into 1000 hidden units. The seed
+    The "PyTorch deep learning in practice (11)" tutorial: a 300 × 300 image flattened into 1000 hidden units. The tutorial
     writes the product as "900000x1000=90000000"; the input has
     300 * 300 = 90000 pixels, not 900000:
 
@@ -283,7 +283,7 @@ def linear_params(in_features: IntLike, out_features: IntLike, *, bias: bool = T
     >>> linear_params(300 * 300, 1000)                 # and 1000 biases
     90001000
 
-    Seed ``004``: a 12-megapixel RGB photo is 36 million values; into 100
+    The notes on Mu Li's d2l lectures 19-21: a 12-megapixel RGB photo is 36 million values; into 100
     hidden units that is 3.6 billion weights ("36亿"):
 
     >>> linear_params(12_000_000 * 3, 100, bias=False)   # 36M * 100
@@ -505,7 +505,7 @@ def conv_macs(
         \text{macs} &= O \cdot c_{out} \tfrac{c_{in}}{g} \textstyle\prod_i k_i,
         \qquad \text{flops} = 2\,\text{macs}
 
-    This is the :math:`O(c_i c_o k_h k_w m_h m_w)` cost of seed ``004``.
+    This is the :math:`O(c_i c_o k_h k_w m_h m_w)` cost given in the notes on Mu Li's d2l lectures 19-21.
 
     Examples
     --------

@@ -21,12 +21,12 @@ which is exactly what a deep-learning "convolution" layer computes.
 
 References
 ----------
-.. [1] A. Zhang, Z. C. Lipton, M. Li, A. J. Smola, *Dive into Deep Learning*,
-       sections 7.1 "From Fully Connected Layers to Convolutions" and 7.2
-       "Convolutions for Images".
-.. [2] Seed ``004``: notes on Mu Li's lectures 19-21 (the food-digestion
-       example, the kernel turned 180 degrees, the derivation from a fully
-       connected layer).
+1. A. Zhang, Z. C. Lipton, M. Li, A. J. Smola, *Dive into Deep Learning*,
+   sections 7.1 "From Fully Connected Layers to Convolutions" and 7.2
+   "Convolutions for Images".
+2. 學習筆記-李沐動手學深度學習(七), study notes on Mu Li's d2l lectures 19-21
+   (the food-digestion example, the kernel turned 180 degrees, the
+   derivation from a fully connected layer).
 
 Examples
 --------
@@ -186,6 +186,13 @@ class Statement:
     def text(self) -> str:
         """The statement as plain text (sympy's string form; ``=`` for ``Eq``)."""
         return _text(self.expr)
+
+    # Jupyter: the formula typeset, with its title and note.
+    def _repr_markdown_(self) -> str:
+        return self.render(format="markdown")
+
+    def _repr_latex_(self) -> str:
+        return f"$$ {self.latex()} $$"
 
     def render(self, *, locale: Locale = "en", format: str = "markdown") -> str:
         """Title, note and formula as one block of ``markdown``, ``latex`` or ``text``.

@@ -119,8 +119,10 @@ def torch_spec(module: Any, input_shape: Sequence[int], *, name: str | None = No
     label = name or type(module).__name__
     try:
         graph = torch.fx.symbolic_trace(module).graph
-    except Exception:  # noqa: BLE001 - any tracing failure: fall back to the hooks
-        return {"name": label, "input_shape": list(input_shape), "layer": _hooked_layers(torch, module, input_shape)}
+    except Exception as err:  # noqa: BLE001 - any tracing failure: fall back to the hooks
+        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:120]
+        layers = _hooked_layers(torch, module, input_shape, reason)
+        return {"name": label, "input_shape": list(input_shape), "layer": layers}
     return {"name": label, "input_shape": list(input_shape), "layer": _traced_layers(torch, module, graph)}
 
 
@@ -140,7 +142,7 @@ def _traced_layers(torch: Any, module: Any, graph: Any) -> list[dict[str, Any]]:
         return candidate
 
     def source(arg: Any) -> str | None:
-        return names.get(getattr(arg, "name", None)) if hasattr(arg, "name") else None
+        return names.get(str(arg.name)) if hasattr(arg, "name") else None
 
     def emit(node: Any, spec: dict[str, Any], base: str, inputs: list[str]) -> None:
         item = {**spec, "name": unique(base), "inputs": inputs}
@@ -212,15 +214,21 @@ def _function_node(node: Any, emit: Callable[..., None], source: Callable[[Any],
     unknown.setdefault(f"function {fname}", []).append(node.name)
 
 
-def _hooked_layers(torch: Any, module: Any, input_shape: Sequence[int]) -> list[dict[str, Any]]:
-    """Leaf module calls in the order a forward pass on zeros makes them (a sequence)."""
-    calls: list[tuple[str, Any]] = []
+def _hooked_layers(torch: Any, module: Any, input_shape: Sequence[int], reason: str) -> list[dict[str, Any]]:
+    """Leaf module calls in the order a forward pass on zeros makes them, checked to chain (a sequence)."""
+    calls: list[tuple[str, Any, tuple[int, ...], tuple[int, ...]]] = []
     unknown: dict[str, list[str]] = {}
     handles = []
+
+    def record(path: str) -> Any:
+        def hook(sub: Any, inputs: Any, output: Any) -> None:
+            first = inputs[0] if inputs else None
+            calls.append((path, sub, tuple(getattr(first, "shape", ())), tuple(getattr(output, "shape", ()))))
+        return hook
+
     for path, sub in module.named_modules():
-        if next(iter(sub.children()), None) is not None:
-            continue
-        handles.append(sub.register_forward_hook(lambda m, i, o, path=path: calls.append((path, m))))
+        if next(iter(sub.children()), None) is None:
+            handles.append(sub.register_forward_hook(record(path)))
     parameter = next(module.parameters(), None)
     device = parameter.device if parameter is not None else "cpu"
     try:
@@ -230,14 +238,18 @@ def _hooked_layers(torch: Any, module: Any, input_shape: Sequence[int]) -> list[
         for handle in handles:
             handle.remove()
     items = []
-    for path, sub in calls:
+    previous = ("the input", (1, *input_shape))
+    for path, sub, shape_in, shape_out in calls:
         type_ = type(sub).__name__
         if type_ not in LAYER_TYPES:
             unknown.setdefault(type_, []).append(path)
-            continue
+        elif shape_in != previous[1]:
+            raise ConvMathError(f"torch.fx cannot trace the model ({reason}) and its module calls do not form a "
+                                f"sequence: {path} receives {list(shape_in)} but {previous[0]} gave "
+                                f"{list(previous[1])}")
         items.append({**_module_spec(sub), "name": path or type_})
+        previous = (path or type_, shape_out)
     if unknown:
         listed = "; ".join(f"{kind} (at {', '.join(where[:3])})" for kind, where in unknown.items())
         raise ConvMathError(f"the model uses what convmath has no layer for: {listed}")
     return items
-

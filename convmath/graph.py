@@ -69,12 +69,6 @@ class Node:
     branches: tuple[str, ...] = ()
     """For a join, the name of the branch each input comes from (``"identity"`` for an empty one)."""
 
-    @property
-    def depth(self) -> int:
-        """How deep the node sits in the nesting of blocks (0 at the top)."""
-        path = self.layer.path
-        return path.count(".") if path else 0
-
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -112,7 +106,8 @@ class _Builder:
             return self.wired(spec, here or f"{type_}-{index}", index)
         if type_ == "Sequential":
             _only(spec, ("type", "name", *_LIST_KEYS), index)
-            end = self.sequence(_items(_get(spec, _LIST_KEYS, index), "layer"), source, here or str(position), named=True)
+            items = _items(_get(spec, _LIST_KEYS, index), "layer")
+            end = self.sequence(items, source, here or str(position), named=True)
             self.names[here or str(position)] = end
             return end
         if type_ in JOIN_TYPES:
@@ -241,13 +236,16 @@ def apply_join(node: Node, shapes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]
 
     Examples
     --------
-    >>> nodes = build_graph([{"type": "Add", "name": "res", "branch": [[{"type": "Conv2d", "out_channels": 8, "kernel_size": 1, "stride": 2}], []]}])
+    A residual block whose shortcut skips the stride (the message goes on: an addition needs equal shapes):
+
+    >>> down = {"type": "Conv2d", "out_channels": 8, "kernel_size": 1, "stride": 2}
+    >>> nodes = build_graph([{"type": "Add", "name": "res", "branch": [[down], []]}])
     >>> apply_join(nodes[-1], [(8, 28, 28), (8, 28, 28)])
     (8, 28, 28)
     >>> apply_join(nodes[-1], [(8, 28, 28), (4, 56, 56)])
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: block 'res' (Add): branch 0 gives 8x28x28 but branch 1 (identity) gives 4x56x56; an addition needs equal shapes
+    convmath.errors.ConvMathError: block 'res' (Add): branch 0 gives 8x28x28 but branch 1 (identity) gives 4x56x56; ...
     """
     type_, path = node.layer.type, node.layer.path
     first, label = shapes[0], node.branches[0]

@@ -226,7 +226,7 @@ def _real(name: str, value: Any) -> float:
     """A real number (not a bool) for an activation's option."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ConvMathError(f"{fmt(name, value)} must be a finite real number")
-    return value
+    return float(value)
 
 
 def _check_elementwise(layer: Layer) -> None:
@@ -370,6 +370,7 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         return layer, (channels, *out)
     if family == "batchnorm":
         nd = layer.ndim
+        assert nd is not None
         ranks = (1, 2) if nd == 1 else (nd + 1,)  # BatchNorm1d takes (C,) or (C, L) per sample
         if len(in_shape) not in ranks:
             raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects "
@@ -481,6 +482,7 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
     117600
     """
     family = layer.family
+    checked = counting.check_convention(convention)
     if family in ("conv", "conv_transpose"):
         kernel, stride, dilation = _geometry_args(layer)
         common = dict(stride=stride, padding=_per_dim_padding(layer, len(kernel)), dilation=dilation,
@@ -490,9 +492,8 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
         return counting.conv_transpose_macs(layer["in_channels"], layer["out_channels"], kernel, in_shape[1:],
                                             output_padding=layer["output_padding"], **common)
     if family == "linear":
-        return counting.linear_macs(layer["in_features"], layer["out_features"], bias=layer["bias"], convention=convention)
-    counting.check_convention(convention)
-    if family == "batchnorm" and convention == "torchinfo":
+        return counting.linear_macs(layer["in_features"], layer["out_features"], bias=layer["bias"], convention=checked)
+    if family == "batchnorm" and checked == "torchinfo":
         return layer_params(layer)  # torchinfo: the parameters once per sample
     return 0
 

@@ -415,15 +415,26 @@ def _rf_ignored_dilation(layers: Sequence[Mapping[str, Any]]) -> Any:
 # arrays: the numeric backend computes them, with the wrong operation or kernel
 
 
-def _kernel_not_flipped(x: Any, kernel: Any) -> np.ndarray:
-    """A true convolution computed as a cross-correlation (the kernel not flipped)."""
-    return corr2d(x, kernel)
+def _kernel_not_flipped(x: Any, kernel: Any, bias: Any = None, **options: Any) -> np.ndarray:
+    """A true convolution computed as a cross-correlation (the kernel not flipped).
+
+    ``x`` and ``kernel`` 2-D: the valid 2-D case. Otherwise PyTorch's layout
+    (``x`` of shape ``(N, C, ...)`` or ``(C, ...)``, ``kernel`` of shape
+    ``(C_out, C/groups, ...)``), a bias and ``convmath.numeric.convolve``'s options
+    (the function checks of :mod:`convmath.testing` call it this way)."""
+    if np.ndim(x) == 2 and np.ndim(kernel) == 2 and bias is None and not options:
+        return corr2d(x, kernel)
+    return correlate(np.asarray(x), np.asarray(kernel), bias, **options)
 
 
-def _kernel_flipped(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:
-    """A cross-correlation computed as a true convolution (the kernel flipped)."""
+def _kernel_flipped(x: Any, kernel: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,
+                    **options: Any) -> np.ndarray:
+    """A cross-correlation computed as a true convolution (the kernel flipped); the layouts of
+    :func:`_kernel_not_flipped`."""
     x, kernel = np.asarray(x), np.asarray(kernel)
-    return convolve(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=padding)[0]
+    if x.ndim == 2 and kernel.ndim == 2 and bias is None and not options:
+        return convolve(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=padding)[0]
+    return convolve(x, kernel, bias, stride=stride, padding=padding, **options)
 
 
 def _padding_one_side(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:

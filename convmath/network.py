@@ -133,7 +133,7 @@ class Network:
 
     Examples
     --------
-    Seed ``001``'s tiny CNN on a 1 × 4 × 4 input: 10 + 2 = 12 parameters.
+    The "PyTorch deep learning in practice (11)" tutorial's tiny CNN on a 1 × 4 × 4 input: 10 + 2 = 12 parameters.
 
     >>> net = Network([
     ...     {"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3},

@@ -7,6 +7,8 @@ without it; calling :func:`plot_food_digestion` without matplotlib raises a
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,19 +114,26 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
     return fig
 
 
-def save_example(path: str = "docs/food_digestion.png") -> str:
+def save_example(path: str | os.PathLike[str] = "food_digestion.png") -> str:
     """Draw the bundled example (breakfast, lunch, dinner; exponential retention) to ``path``.
 
     Parameters
     ----------
-    path : str, optional
-        Where to write the PNG (default ``docs/food_digestion.png``); the
-        folder must exist.
+    path : str or os.PathLike, optional
+        Where to write the PNG, relative to the current folder (default
+        ``food_digestion.png``); missing folders are created. The figure of
+        the README is ``save_example("docs/food_digestion.png")`` run from
+        the repository root.
 
     Returns
     -------
     str
-        ``path``.
+        The path written.
+
+    Raises
+    ------
+    ConvMathError
+        When the folder cannot be created or the file cannot be written.
 
     Notes
     -----
@@ -139,11 +148,16 @@ def save_example(path: str = "docs/food_digestion.png") -> str:
 
     >>> import os, tempfile, pytest
     >>> _ = pytest.importorskip("matplotlib")
-    >>> path = save_example(os.path.join(tempfile.mkdtemp(), "food.png"))
+    >>> path = save_example(os.path.join(tempfile.mkdtemp(), "figures", "food.png"))
     >>> open(path, "rb").read(4)
     b'\\x89PNG'
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConvMathError(f"path={str(target)!r}: cannot create its folder ({err.strerror or err})") from err
     fig = plot_food_digestion(
         list(dg.EXAMPLE_MEALS),
         dg.EXAMPLE_RETENTION,
@@ -151,5 +165,12 @@ def save_example(path: str = "docs/food_digestion.png") -> str:
         until=30.0,
         title="Breakfast, lunch and dinner with exponential digestion (lambda = 1/2 per hour)",
     )
-    fig.savefig(path, dpi=110)
-    return path
+    try:
+        fig.savefig(target, dpi=110)
+    except OSError as err:
+        raise ConvMathError(f"path={str(target)!r} cannot be written ({err.strerror or err})") from err
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return str(target)

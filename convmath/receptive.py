@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 import sympy
 
@@ -114,12 +114,12 @@ class HasLayers(Protocol):
     def in_shapes(self) -> Sequence[tuple[Any, ...] | None]: ...  # pragma: no cover
 
 
-Layers = Union[HasLayers, Sequence[Union[Mapping[str, Any], _layers.Layer]]]
+Layers = HasLayers | Sequence[Mapping[str, Any] | _layers.Layer]
 
 Pairs = frozenset[tuple[Any, Any]]
 #: Per node: the effective stride per dimension and, per dimension, the set of
 #: (first input position, size) of the field of unit 0 through each path; None when undefined.
-_Field = Union[tuple[tuple[Any, ...], tuple[Pairs, ...]], None]
+_Field = tuple[tuple[Any, ...], tuple[Pairs, ...]] | None
 
 
 def _prepare(layers: Any) -> tuple[list[_layers.Layer], list[Any], list[tuple[int, ...]], int | None]:
@@ -240,7 +240,7 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
 
     Examples
     --------
-    Seed ``001`` says that after two conv+pool stages on a 100 × 100 image,
+    The "PyTorch deep learning in practice (11)" tutorial says that after two conv+pool stages on a 100 × 100 image,
     each of the 25 × 25 outputs "corresponds to a 4 × 4 region". With 3 × 3
     convolutions padded to keep the size and 2 × 2 max pooling:
 

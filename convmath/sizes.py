@@ -12,12 +12,14 @@ The formulas follow PyTorch's definitions (``torch.nn.Conv2d``,
 
 References
 ----------
-.. [1] V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep
-       learning", arXiv:1603.07285, 2016.
-.. [2] PyTorch documentation, ``torch.nn.Conv2d``, ``torch.nn.ConvTranspose2d``,
-       ``torch.nn.MaxPool2d`` (shape sections).
-.. [3] A. Zhang, Z. C. Lipton, M. Li, A. J. Smola, *Dive into Deep Learning*,
-       section 7.3 "Padding and Stride".
+The functions below cite these as [1], [2], [3].
+
+1. V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep
+   learning", arXiv:1603.07285, 2016.
+2. PyTorch documentation, ``torch.nn.Conv2d``, ``torch.nn.ConvTranspose2d``,
+   ``torch.nn.MaxPool2d`` (shape sections).
+3. A. Zhang, Z. C. Lipton, M. Li, A. J. Smola, *Dive into Deep Learning*,
+   section 7.3 "Padding and Stride".
 """
 
 from __future__ import annotations
@@ -308,7 +310,7 @@ def conv_output_size(
 
     Notes
     -----
-    With per-side padding ``p`` (PyTorch's definition [2]_):
+    With per-side padding ``p`` (PyTorch's definition [2]):
 
     .. math:: o = \left\lfloor \frac{n + 2p - d(k - 1) - 1}{s} \right\rfloor + 1
 
@@ -316,7 +318,7 @@ def conv_output_size(
 
     Examples
     --------
-    The four 8×8 examples of d2l 7.3 [3]_ (seed ``004``), per-side padding:
+    The four 8×8 examples of d2l 7.3 [3] (the notes on Mu Li's d2l lectures 19-21), per-side padding:
 
     >>> conv_output_size(8, 3, padding=1)                    # (8 + 2*1 - 3) // 1 + 1
     8
@@ -327,7 +329,7 @@ def conv_output_size(
     >>> conv_output_size((8, 8), (3, 5), padding=(0, 1), stride=(3, 4))  # (8-3)//3+1, (8+2-5)//4+1
     (2, 2)
 
-    Dumoulin & Visin [1]_, relationships 1-6 and 15 with their figures:
+    Dumoulin & Visin [1], relationships 1-6 and 15 with their figures:
 
     >>> conv_output_size(4, 3)                       # fig 2.1: (4 - 3) + 1
     2
@@ -346,7 +348,7 @@ def conv_output_size(
     >>> conv_output_size(7, 3, dilation=2)           # fig 5.1: 7 - (2*(3 - 1) + 1) + 1
     3
 
-    The seed ``001`` formula ⌊(d + 2p − k)/s⌋ + 1 on a 5×5 input, 3×3 kernel:
+    The formula of the "PyTorch deep learning in practice (11)" tutorial, ⌊(d + 2p − k)/s⌋ + 1 on a 5×5 input, 3×3 kernel:
 
     >>> conv_output_size(5, 3, padding=1, stride=2)  # (5 + 2 - 3) // 2 + 1
     3
@@ -424,7 +426,7 @@ def conv_transpose_output_size(
 
     Examples
     --------
-    Dumoulin & Visin [1]_, relationships 8 and 14: a transposed convolution
+    Dumoulin & Visin [1], relationships 8 and 14: a transposed convolution
     maps the output size of its convolution back to that convolution's input.
 
     >>> conv_transpose_output_size(2, 3)                       # (2 - 1)*1 + (3 - 1) + 1
@@ -526,7 +528,7 @@ def pool_output_size(
 
     Examples
     --------
-    The 2×2 max pooling of a 4×4 matrix in seed ``001`` (result 29, 30, 27, 31):
+    The 2×2 max pooling of a 4×4 matrix in the "PyTorch deep learning in practice (11)" tutorial (result 29, 30, 27, 31):
 
     >>> pool_output_size((4, 4), 2)        # (4 - 2) // 2 + 1
     (2, 2)
@@ -559,7 +561,7 @@ def d2l_output_size(
 ) -> IntLike:
     r"""Output size in the d2l lecture's convention, where ``p_h`` is the *total* padding.
 
-    d2l (section 7.3 [3]_, and the seed ``004`` lecture notes) writes the
+    d2l (section 7.3 [3], and the notes on Mu Li's d2l lectures 19-21) writes the
     padding as the total number of rows added, ``p_h``, and the output as
     :math:`\lfloor (n - k + p_h + s) / s \rfloor`. PyTorch's ``padding=`` is per
     side, so ``padding=1`` there is ``p_h = 2`` here. Mixing the two is the

@@ -80,6 +80,35 @@ class Summary:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        name = f"{self.name!r}, " if self.name else ""
+        return (f"<Summary {name}{len(self.rows)} layers, params={self.total_params}, "
+                f"{self.convention}={self.total_macs}>")
+
+    # Jupyter and IPython: the table, not the dataclass fields.
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        right = {2, 3}  # the counts
+        head = "".join(f"<th>{escape(title)}</th>" for title in self._header())
+        body = "".join(
+            "<tr>" + "".join(f'<td style="text-align:{"right" if i in right else "left"}">{escape(cell)}</td>'
+                             for i, cell in enumerate(cells)) + "</tr>"
+            for cells in self._cells()
+        )
+        caption = f"<caption>{escape(self.name)}</caption>" if self.name else ""
+        totals = "<br>".join(escape(line) for line in self._totals())
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{totals}</p>"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
     def render(self, format: str = "text") -> str:
         """The table in one of :data:`FORMATS`."""
         check_choice("format", format, FORMATS)
@@ -242,7 +271,7 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
 
     Examples
     --------
-    Seed ``001``'s Conv2d(1, 1, 3) and 2 x 2 max pooling on a 1 x 4 x 4 input:
+    The "PyTorch deep learning in practice (11)" tutorial's Conv2d(1, 1, 3) and 2 x 2 max pooling on a 1 x 4 x 4 input:
 
     >>> from convmath import Network
     >>> net = Network([{"type": "Conv2d", "in_channels": 1, "out_channels": 1, "kernel_size": 3},
@@ -273,7 +302,7 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
             S=None if rf is None else rf.S,
             P=None if rf is None else rf.P,
             block=paths[layer.index - 1],
-            depth=paths[layer.index - 1].count(".") + 1 if paths[layer.index - 1] else 0,
+            depth=layer.path.count("."),
             aligned=True if rf is None else rf.aligned,
         ))
     input_shape = network.input_shape if batch is None else (batch, *network.input_shape)

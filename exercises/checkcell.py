@@ -10,7 +10,13 @@ letters), and which answer cells raise. It never contains, computes or
 compares an expected value.
 
 The cell runs in the student's kernel with numpy and the standard library
-alone (the student need not have convmath installed). Its source is one fixed
+alone (the student need not have convmath installed). To say why an answer is
+undefined it runs again, on a copy of the namespace, the last cell of the
+kernel's input history that defines it, and names the error; in a Jupyter
+kernel on Unix that re-run and each call of a student function on the
+prompt's example stop after 5 seconds. Cells that raise without leaving an
+answer undefined are not seen in the kernel (it keeps no record of them):
+``convmath check NOTEBOOK`` runs the whole notebook and lists them. Its source is one fixed
 program, :data:`PROGRAM`, plus one line of data, ``_CONVMATH_FORMS = [...]``,
 built by :func:`part_forms` from what each prompt already shows; two students
 with different variants get the same program and differ only in that line.
@@ -528,8 +534,8 @@ def check_cell_source(exercises: Sequence[tuple[Slot, Exercise]], locale: str = 
     header = {
         "en": ["# Check before you hand in: the form of each answer, never whether it is right.",
                "# Run it after all the cells above (Run > Run All Cells). This cell is locked."],
-        "zh": ["# Check before you hand in: the form of each answer, never whether it is right.",
-               "# 提交前检查：只检查答案的形式，不判断对错。请在运行完上面所有单元后运行本单元；本单元已锁定。"],
+        "zh": ["# 提交前检查：只检查每个答案的形式，从不判断对错。",
+               "# 请在运行完上面所有单元之后运行本单元（运行 > 运行所有单元格）。本单元已锁定。"],
     }[locale]
     text = repr(_TEXT[locale])
     return "\n".join([*header, FORMS_PREFIX + forms, TEXT_PREFIX + text, PROGRAM.rstrip("\n"), ""])

@@ -50,7 +50,8 @@ SEED = 0
 Bounds = Mapping[str, tuple[Any, Any]]
 
 
-def check_bounds(domains: Mapping[str, str], bounds: Bounds | None) -> dict[str, tuple[Fraction | None, Fraction | None]]:
+def check_bounds(domains: Mapping[str, str],
+                 bounds: Bounds | None) -> dict[str, tuple[Fraction | None, Fraction | None]]:
     """Validate ``bounds`` (symbol -> ``(low, high)``, inclusive, ``None`` for open) against ``domains``.
 
     Parameters

@@ -168,10 +168,11 @@ class Part:
     carry_forward: Mapping[str, Any] = field(default_factory=dict)
     """Error carried forward: how this part follows from earlier ones, for
     checking it against what the student's *own* earlier answers imply.
-    ``{"from": ("a", "b"), "compute": "module:function", "credit": 1}``:
-    ``compute(*earlier answers)`` gives the value this part should have given
-    those answers (``credit`` is the fraction of the points then awarded).
-    Empty: the part is checked against the key only."""
+    ``{"from": "earlier rows", "compute": "module:function", "args": {...}}``:
+    ``compute(answers, target=part key, **args)``, with ``answers`` the
+    student's answers by part key, gives the value this part should hold
+    given those answers (see :func:`grader.checks.check_carried`; the slot's
+    ``carry_forward`` sets the credit). Empty: checked against the key only."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "points", as_points(self.points))
@@ -208,6 +209,12 @@ class Exercise:
 
     misconceptions: tuple[str, ...] = ()
     """Labels of the misconceptions this variant can diagnose."""
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the preview ``convmath preview`` prints (prompt, parts, solution, misconceptions)."""
+        from .cli.preview import render_preview
+
+        return render_preview(self)
 
     @property
     def points(self) -> Points:

@@ -134,12 +134,14 @@ def format_points(points: float | Fraction | int) -> str:
     --------
     >>> [format_points(p) for p in (2, 6.0, 0.6 * 10, 1.8, 0.25, 4 / 3, Fraction(8, 3), 0.125)]
     ['2', '6', '6', '1.8', '0.25', '4/3', '8/3', '1/8']
+    >>> format_points(Fraction("1.3333333333333333"))    # an exact long decimal: two places
+    '1.33'
     """
     value = Fraction(points).limit_denominator(1000) if isinstance(points, float) else Fraction(points)
     if value.denominator == 1:
         return str(value.numerator)
-    if 100 % value.denominator == 0:
-        return f"{float(value):.2f}".rstrip("0")
+    if 100 % value.denominator == 0 or value.denominator > 1000:  # exact decimals; a long decimal rounded
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
     return f"{value.numerator}/{value.denominator}"
 
 
@@ -288,7 +290,7 @@ def part_markdown(part: Part, locale: str) -> str:
     - **B**: $2$
     <BLANKLINE>
     *(1 point)*
-    >>> print(part_markdown(Part("a", {}, AnswerSpec("integer", "n", 3), points=4 / 3), "zh"))
+    >>> print(part_markdown(Part("a", {}, AnswerSpec("integer", "n", 3), points=Fraction(4, 3)), "zh"))
     **(a)** 定义 `n`。 *(4/3分)*
     """
     text = (part.prompt.get(locale) or _TEXT[locale]["part_define"].format(name=part.answer.name)).rstrip()

@@ -34,7 +34,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from .families import Family, accept, generate
+from .families import Family, accept, generate, verdict
 from .model import LOCALES, Exercise
 
 __all__ = ["Problem", "FamilyReport", "check_family", "plain_key", "MAX_REJECTION", "MAX_PAIR", "MAX_KEY_COLLISION"]
@@ -154,16 +154,17 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
     reasons: Counter[str] = Counter()
     envs: list[Mapping[str, Any]] = []
     failed: list[int] = []
+    refusals: Counter[str] = Counter()
     seeds = list(seeds)
     for seed in seeds:
         rng = random.Random(seed)
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
             draws += 1
             try:
                 if question is not None:
-                    attempt = question.attempt(rng, level, options)
-                    candidate, reason = attempt.exercise, attempt.reason
-                    envs.append(attempt.env)
+                    drawn = question.attempt(rng, level, options)
+                    candidate, reason = drawn.exercise, drawn.reason
+                    envs.append(drawn.env)
                 else:
                     candidate = family.draw(rng, level, options)
                     reason = "the family discarded the draw"
@@ -174,9 +175,10 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
                 import dataclasses
 
                 candidate = dataclasses.replace(candidate, family=family.name, difficulty=level, seed=seed)
-                reason = accept(candidate) or ""
-                if reason and question is not None:  # a question's variant must always be acceptable
-                    problems.append(Problem("key", f"seed {seed}, difficulty {level}: the variant is refused: {reason}"))
+                refused = accept(candidate)
+                if refused and question is not None:  # a question's variant must always be acceptable
+                    refusals[refused] += 1
+                reason = verdict(candidate, attempt, _ATTEMPTS)
             if not reason:
                 accepted.append(candidate)
                 break
@@ -184,6 +186,8 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
             reasons[reason] += 1
         else:
             failed.append(seed)
+    for refused, count in refusals.items():
+        problems.append(Problem("key", f"difficulty {level}: {count} variants refused: {refused}"))
     if failed and accepted:
         top = reasons.most_common(1)[0][0] if reasons else "?"
         problems.append(Problem("draws", f"difficulty {level}: {len(failed)} of {len(seeds)} seeds found no acceptable "
@@ -256,16 +260,17 @@ def _misconception_stats(question: Any, envs: list[Mapping[str, Any]], level: in
     return out
 
 
-def _selftest(exercise: Exercise, problems: list[Problem], mutation: bool) -> None:
-    """The grading-correctness self-tests (mutation, uniqueness, domain) of :mod:`exercises.selftest`."""
-    import importlib.util
+def _selftest(exercises: list[Exercise], level: int, problems: list[Problem], mutation: bool) -> None:
+    """The grading-correctness self-tests (mutation, uniqueness, domain, distinct) of :mod:`exercises.selftest`,
+    one problem per finding with the seeds that show it."""
+    from .selftest import check_exercise
 
-    if importlib.util.find_spec("exercises.selftest") is None:
-        return
-    from . import selftest  # type: ignore[attr-defined]
-
-    for finding in selftest.check_exercise(exercise, mutation=mutation):
-        problems.append(Problem("checks", str(finding)))
+    seeds: dict[str, list[int]] = {}
+    for exercise in exercises:
+        for finding in check_exercise(exercise, mutation=mutation):
+            seeds.setdefault(f"part {finding.part}: {finding.test}: {finding.message}", []).append(finding.seed)
+    for what, where in seeds.items():
+        problems.append(Problem("checks", f"difficulty {level}, {what} (seeds {', '.join(map(str, where))})"))
 
 
 def _collisions(family: Family, level: int, options: Mapping[str, Any], roster: int) -> tuple[float, float, int]:
@@ -351,8 +356,7 @@ def check_family(
             if found:
                 problems += found
                 break
-        for exercise in accepted[:selftest_seeds]:
-            _selftest(exercise, problems, mutation)
+        _selftest(accepted[:selftest_seeds], level, problems, mutation)
         if roster and accepted:
             try:
                 pair, shared, distinct = _collisions(family, level, options, roster)

@@ -73,7 +73,7 @@ from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
 from .mismatch import MismatchError, find_mismatch
-from .results import SubmissionResult
+from .results import SubmissionResult, SubmissionStatus
 from .safetext import cap, for_terminal
 
 __all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError",
@@ -376,7 +376,7 @@ def _exit_text(process: Any) -> str:
 
 
 def run_batch(
-    paths: Sequence[Path],
+    paths: Sequence[Path | Submission],
     context: GradingContext,
     gradebook: Gradebook,
     *,

@@ -28,16 +28,20 @@ import select
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from .expr import ExpressionError
 
 __all__ = ["TooCostly", "time_limit", "run_limited", "bounded", "sympy_value", "simplify_unequal",
+           "mark_student", "from_student", "SIMPLIFY_SECONDS",
            "EVAL_SECONDS", "EVAL_MEMORY", "PARSE_SECONDS"]
 
 #: wall-clock seconds one limited evaluation may take
 EVAL_SECONDS = 2.0
+#: wall-clock seconds ``simplify`` may take on one answer
+SIMPLIFY_SECONDS = 10.0
 #: wall-clock seconds parsing one expression may take (sympy evaluates numbers while building)
 PARSE_SECONDS = 2.0
 #: bytes of memory one limited evaluation may add to the grading process's address space
@@ -215,7 +219,8 @@ def _plain_value(expr: Any, values: Any) -> list[Any] | None:
 
 def sympy_value(expr: Any, values: Any) -> Any:
     """sympy's value of ``expr`` at ``values`` (a Rational, a 30-digit Float, or None where undefined),
-    computed in a limited child: past :data:`EVAL_SECONDS` or :data:`EVAL_MEMORY`, :class:`TooCostly`.
+    computed in a limited child when ``expr`` came from a student (:func:`mark_student`): past
+    :data:`EVAL_SECONDS` or :data:`EVAL_MEMORY`, :class:`TooCostly`.
 
     Examples
     --------
@@ -226,7 +231,10 @@ def sympy_value(expr: Any, values: Any) -> Any:
     """
     import sympy
 
-    out = run_limited(_plain_value, expr, values, what="evaluating the expression")
+    if from_student(expr):
+        out = run_limited(_plain_value, expr, values, what="evaluating the expression")
+    else:  # the grader's own expressions (keys, misconceptions): no process needed
+        out = _plain_value(expr, values)
     if out is None:
         return None
     if out[0] == "r":
@@ -243,6 +251,44 @@ def _unequal(diff: Any) -> bool:
     return bool(diff.is_number and diff != 0)
 
 
+#: expressions parsed from students' text, most recent last (a bounded set: only recent ones are checked)
+_STUDENT: OrderedDict[Any, None] = OrderedDict()
+_STUDENT_MAX = 4096
+
+
+def mark_student(expr: Any) -> Any:
+    """Remember that ``expr`` was built from a student's text (its evaluations then run in a limited child);
+    return it.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x = sympy.Symbol("x") + 41
+    >>> from_student(x), from_student(mark_student(x))
+    (False, True)
+    """
+    _STUDENT[expr] = None
+    _STUDENT.move_to_end(expr)
+    while len(_STUDENT) > _STUDENT_MAX:
+        _STUDENT.popitem(last=False)
+    return expr
+
+
+def from_student(expr: Any) -> bool:
+    """Was ``expr`` built from a student's text (see :func:`mark_student`)?
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from_student(sympy.Integer(7) * sympy.Symbol("never_parsed"))
+    False
+    """
+    try:
+        return expr in _STUDENT
+    except TypeError:  # unhashable: treat as untrusted
+        return True
+
+
 def simplify_unequal(diff: Any) -> bool:
     """Does sympy (``expand``, then ``simplify``) prove ``diff`` a nonzero constant? In a limited child;
     False when it cannot tell within the bounds.
@@ -254,7 +300,7 @@ def simplify_unequal(diff: Any) -> bool:
     >>> simplify_unequal(sympy.sin(n)**2 + sympy.cos(n)**2 - 2), simplify_unequal((n + 1)**2 - n**2 - 2*n - 1)
     (True, False)
     """
-    try:
-        return bool(run_limited(_unequal, diff, what="simplifying the expression"))
+    try:  # simplify is slow even on small input (a second on a busy machine): a roomier bound
+        return bool(run_limited(_unequal, diff, seconds=SIMPLIFY_SECONDS, what="simplifying the expression"))
     except (TooCostly, ArithmeticError):
         return False

@@ -37,7 +37,9 @@ Kinds
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import importlib
 import inspect
 import math
 import numbers
@@ -53,7 +55,7 @@ from convmath.errors import ConvMathError
 from convmath.testing.compare import Mismatch, compare, describe, fmt_value
 from convmath.testing.functions import same_signature_reference, supports_for
 from convmath.testing.runner import check_function, grader_settings, misconception_text
-from exercises.domains import POINTS, SEED, close, sample_points, value_at
+from exercises.domains import POINTS, SEED, close, sample_points
 from exercises.model import Part
 
 from .bounded import simplify_unequal, sympy_value
@@ -61,7 +63,7 @@ from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expr
                    parse_expression)
 from .messages import shorten
 
-__all__ = ["CheckOptions", "PartResult", "check_part", "MESSAGES"]
+__all__ = ["CheckOptions", "PartResult", "check_part", "check_carried", "MESSAGES"]
 
 Status = Literal["correct", "incorrect", "partial", "missing", "error"]
 
@@ -164,6 +166,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "zh": "'{name}' 还没有实现（仍然抛出 NotImplementedError）"},
     "function_unavailable": {"en": "'{name}' could not be called: {reason}", "zh": "无法调用 '{name}'：{reason}"},
     "misconception": {"en": " — {feedback}", "zh": "——{feedback}"},
+    "carried": {"en": "'{name}' = {value} follows from your earlier answers (error carried forward)",
+                "zh": "'{name}' = {value} 与你前面的答案一致（误差传递，不重复扣分）"},
     "misconceptions": {"en": " — {value} is what you get with any of these mistakes: {titles}",
                        "zh": "——以下任一错误都会得到 {value}：{titles}"},
     "or": {"en": "; or ", "zh": "；或"},
@@ -638,6 +642,74 @@ def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, 
         return call(args)
 
     return one
+
+
+def check_carried(
+    part: Part,
+    answer: Any,
+    earlier: Mapping[str, Any],
+    *,
+    credit: Fraction | float = 1,
+    locale: str = "en",
+    options: CheckOptions = CheckOptions(),
+) -> PartResult | None:
+    """Error carried forward: credit for a wrong ``answer`` that follows from the student's own earlier answers.
+
+    Parameters
+    ----------
+    part : exercises.model.Part
+        A part with ``carry_forward`` (``{"compute": "module:function", "args": {...}}``).
+    answer : Any
+        The student's answer to ``part``.
+    earlier : mapping
+        Part key -> the student's answer, for the parts of the same exercise.
+    credit : Fraction or float, optional
+        Fraction of the points awarded (the slot's ``carry_forward``; default 1).
+    locale : str, optional
+        Language of the message.
+    options : CheckOptions, optional
+
+    Returns
+    -------
+    PartResult or None
+        ``correct`` (full credit) or ``partial`` with a note, when ``answer`` is
+        what the earlier answers imply (and that differs from the key); else ``None``.
+
+    Examples
+    --------
+    >>> from exercises.families import generate
+    >>> ex = generate("network_table", 3, difficulty=2)
+    >>> first, pool = ex.parts[0], ex.parts[2]
+    >>> first.answer.expected, pool.answer.expected
+    ((4, 36, 36), (4, 18, 18))
+    >>> check_carried(pool, (4, 19, 19), {first.key: (4, 38, 38)}).message
+    "'shape_3' = (4, 19, 19) follows from your earlier answers (error carried forward)"
+    >>> check_carried(pool, (4, 20, 20), {first.key: (4, 38, 38)}) is None
+    True
+    """
+    spec = part.carry_forward
+    if not spec or answer is None:
+        return None
+    module, _, attr = str(spec["compute"]).partition(":")
+    try:
+        compute = getattr(importlib.import_module(module), attr)
+        implied = compute(dict(earlier), target=part.key, **dict(spec.get("args", {})))
+    except (ConvMathError, ValueError, TypeError, ArithmeticError, KeyError, StopIteration):
+        return None
+    if implied is None:
+        return None
+    rebased = dataclasses.replace(part, answer=dataclasses.replace(part.answer, expected=implied), wrong_answers=())
+    if check_part(part, implied, locale=locale, options=options).status == "correct":
+        return None  # the earlier answers imply the key: nothing carried
+    if check_part(rebased, answer, locale=locale, options=options).status != "correct":
+        return None
+    credit = min(Fraction(1), max(Fraction(0), Fraction(repr(float(credit))) if isinstance(credit, float)
+                                  else Fraction(credit)))
+    shown = tuple(answer) if isinstance(answer, list) else answer
+    message = _msg("carried", locale, name=part.answer.name, value=shown if isinstance(shown, tuple) else fmt_value(shown))
+    status: Status = "correct" if credit == 1 else "partial"
+    return PartResult(part.points * credit, part.points, status, message, None,
+                      {"carried_forward": True, "implied": fmt_value(implied)})
 
 
 _CHECKERS: dict[str, Callable[[Part, Any, str, Any, CheckOptions], PartResult]] = {

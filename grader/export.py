@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from exercises.notebook import format_points
+
 from .identify import Roster
 from .load import RESERVED_NAMES
 from .messages import part_label
@@ -59,6 +61,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "score": "Score",
         "part": "Part",
         "points": "Points",
+        "out_of": "{score} of {max}",
         "result": "Result",
         "not_graded": "This submission could not be graded",
         "failed": "The grader failed on this submission; it will be graded again on the next run",
@@ -78,6 +81,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "score": "得分",
         "part": "小题",
         "points": "分数",
+        "out_of": "{score}（满分 {max}）",
         "result": "结果",
         "not_graded": "此提交无法评分",
         "failed": "评分程序在此提交上出错；下次运行时将重新评分",
@@ -147,7 +151,7 @@ def class_csv(
     str
         CSV text; a part a submission lacks is written as ``0`` (left empty
         for an absent student). ``flags`` holds the integrity findings and
-        ``overrides`` the manual overrides in force, each joined by `` | ``.
+        ``overrides`` the manual overrides in force, each joined by ``|`` with a space either side.
 
     Examples
     --------
@@ -191,14 +195,15 @@ def class_csv(
             [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
             + [fmt_points(result.score), fmt_points(result.max_score),
-               " | ".join(cap(f, 1000) for f in result.flags), " | ".join(cap(o, 1000) for o in result.overrides)]
+               _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
+               _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000)]
         )
     return buf.getvalue()
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(text: str, *, limit: int = 256) -> str:
     """A student-controlled CSV cell: controls escaped, and no formula (a leading ``= + - @`` is quoted)."""
-    text = for_terminal(text, limit=256)
+    text = for_terminal(text, limit=limit)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -265,9 +270,21 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`[]<>|"})
 
 
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span (shown verbatim there, so no backslashes): controls escaped, no
+    backtick or line break of its own, capped."""
+    return "`" + for_terminal(" ".join(str(text).split()), limit=200).replace("`", "'").replace("|", "¦") + "`"
+
+
 def _cell(text: str) -> str:
     """``text`` on one line, with no Markdown or HTML of its own, capped, controls and bidi escaped."""
     return for_markdown(" ".join(str(text).split()), limit=MESSAGE_LIMIT)
+
+
+def _code(name: str) -> str:
+    """An answer name as a code span (shown as typed: no backslash escapes, which a code span would show),
+    or escaped text when it is not a plain identifier."""
+    return f"`{name}`" if name.isidentifier() and name.isascii() else _cell(name)
 
 
 def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str = "en") -> str:
@@ -305,14 +322,15 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         lines += [f"| {text['part']} | {text['points']} | {text['result']} |", "|---|---|---|"]
         for p in result.parts:
             verdict = text.get(p.status, p.status)
-            points = f"{fmt_points(p.score)} / {fmt_points(p.max_score)}"
-            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} (`{_cell(p.name)}`) | {points} | {verdict} |")
+            # as the notebook writes points (2, 1.8, 4/3), never 1.3333
+            points = text["out_of"].format(score=format_points(p.score), max=format_points(p.max_score))
+            lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")
         for p in result.parts:
             if p.status == "correct" and p.message in ("", f"'{p.name}' is correct", f"'{p.name}' 正确"):
                 continue  # the table says it; only correct answers with a remark are listed
             label = part_label(numbers[p.slot], _cell(p.part))
-            lines.append(f"- **{label}** (`{_cell(p.name)}`): {_cell(p.message) or text.get(p.status, p.status)}")
+            lines.append(f"- **{label}** ({_code(p.name)}): {_cell(p.message) or text.get(p.status, p.status)}")
             if p.misconception:
                 lines.append(f"  - {text['misconception']}: `{p.misconception}`")
         lines.append("")

@@ -70,7 +70,7 @@ MAX_NODES = 300
 MAX_DEPTH = 40
 #: Most digits in an integer literal.
 MAX_DIGITS = 40
-#: Largest |exponent| of a power whose base and exponent are both numbers.
+#: Largest absolute value of the exponent of a power whose base and exponent are both numbers.
 MAX_NUMERIC_EXPONENT = 256
 #: Largest result, in bits, of a power of two numbers.
 MAX_POWER_BITS = 4096
@@ -228,11 +228,11 @@ def parse_expression(text: str, symbols: Mapping[str, sympy.Symbol] | Mapping[st
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"the expression is nested too deeply; at most {MAX_DEPTH} levels are allowed") from None
     _check_size(tree)
-    from .bounded import PARSE_SECONDS, time_limit  # sympy evaluates numbers while building: bound the time
+    from .bounded import PARSE_SECONDS, mark_student, time_limit  # sympy evaluates numbers while building
 
     try:
         with time_limit(PARSE_SECONDS):
-            return _Builder(symbols, source).build(tree.body)  # type: ignore[arg-type]
+            return mark_student(_Builder(symbols, source).build(tree.body))  # type: ignore[arg-type]
     except ExpressionError:
         raise
     except (ArithmeticError, ValueError, TypeError) as err:  # sympy refuses e.g. Mod(n, 0), max(n, 1/0)

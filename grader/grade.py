@@ -43,7 +43,8 @@ from .results import PartOutcome, SubmissionResult, error_result
 from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
-__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points"]
+__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points",
+           "key_cell_timeout"]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
 _MAX_NOTES = 30
@@ -51,7 +52,8 @@ _MAX_NOTES = 30
 RERUNS = 1
 _RERUNS = RERUNS  # the module's own spelling (kept so that edits in flight merge cleanly)
 #: Cell statuses after which the sandbox process is gone.
-_FATAL = ("timeout", "killed", "crashed")
+FATAL = ("timeout", "killed", "crashed")
+_FATAL = FATAL  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def _grader_version() -> str:
@@ -210,6 +212,57 @@ def exact_points(value: float) -> Fraction:
     return Fraction(value).limit_denominator(10**6)
 
 
+#: Seconds a cell always gets, and the multiple of the key's slowest cell it gets beyond that.
+CELL_TIMEOUT_FLOOR = 2.0
+CELL_TIMEOUT_FACTOR = 20.0
+
+
+def key_cell_timeout(context: GradingContext, *, floor: float = CELL_TIMEOUT_FLOOR,
+                     factor: float = CELL_TIMEOUT_FACTOR) -> float:
+    """A cell timeout derived from what the answer key's own cells need: ``max(floor, factor * slowest)``.
+
+    The key notebook of a probe student is run once in a sandbox and its
+    slowest cell timed. A cell that never ends then costs ``floor`` seconds
+    (2 s) rather than the 10 s default, while a correct but slow answer (a
+    pure-Python loop instead of NumPy, on the prompt's sizes) keeps a
+    margin of ``factor`` (20x) over the key. ``convmath grade --cell-timeout``
+    overrides it.
+
+    Parameters
+    ----------
+    context : GradingContext
+        The batch's context (assignment, secret, limits).
+    floor, factor : float, optional
+        The smallest timeout, and the margin over the key's slowest cell.
+
+    Returns
+    -------
+    float
+        Seconds.
+
+    Examples
+    --------
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      b"0123456789abcdef")
+    >>> key_cell_timeout(ctx)        # the key's cells take milliseconds: the floor
+    2.0
+    """
+    from exercises.notebook import key_notebook
+
+    from .load import load_notebook
+
+    exercises = build_exercises(context.assignment, context.secret, "probe")
+    nb = key_notebook(context.assignment, "probe", exercises)
+    loaded = load_notebook(json.dumps(nb).encode("utf-8"), max_bytes=context.max_bytes)
+    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()]
+    slowest = 0.0
+    with Sandbox(context.limits, mode=context.sandbox_mode) as sandbox:  # type: ignore[arg-type]
+        for cell in cells:
+            result = sandbox.run_cell(cell.source, index=cell.index + 1)
+            slowest = max(slowest, float(result.duration or 0.0))
+    return float(max(floor, factor * slowest))
+
+
 def _clip(notes: list[str]) -> tuple[str, ...]:
     if len(notes) <= _MAX_NOTES:
         return tuple(notes)
@@ -225,19 +278,6 @@ class _Run:
     warnings: tuple[str, ...] = ()
     raised: list[tuple[int, str]] = field(default_factory=list)
     """(cell number, exception message) of each cell that raised."""
-
-
-def _cell_note(places: CellPlaces, number: int, status: str, message: str) -> str:
-    """A note on running cell ``number``, naming the cell as the student sees it."""
-    where = places.describe(number)
-    message = places.rewrite(message, number)
-    if message.startswith(f"cell {number} "):
-        return where + message[len(f"cell {number}"):]
-    if status == "error":
-        return f"{where} raised {message}".strip()
-    if status in ("ok", "skipped", "timeout"):
-        return f"{where}: {message}" if message else f"{where}: {status}"
-    return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
 
 _NOT_DEFINED = {
@@ -321,7 +361,7 @@ def _execute(
                 if result.status == "error":
                     raised.append((number, result.message))
                 if result.message or result.status not in ("ok", "skipped"):
-                    notes.append(_cell_note(places, number, result.status, result.message))
+                    notes.append(places.note(number, result.status, result.message))
                 if result.status in _FATAL:
                     dead = cell
                     break
@@ -334,7 +374,7 @@ def _execute(
                           "no answer could be read")
                 return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings, raised)
             values = sandbox.get(names)
-            outcomes = []
+            outcomes: list[PartOutcome] = []
             for slot, _, part in parts:
                 found = refused.get((slot.id, part.key))
                 if found:
@@ -356,8 +396,37 @@ def _execute(
                     why = f"{type(err).__name__}: {shorten(str(err), 200)}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
                     notes.append(f"{_label(context, slot, part)}: the checker failed ({why}); please tell your instructor")
-            return _Run(outcomes, notes, warnings, raised)
+            return _Run(_carry_forward(parts, outcomes, values, context), notes, warnings, raised)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _carry_forward(parts: Sequence[tuple[Slot, Exercise, Part]], outcomes: list[PartOutcome], values: Mapping[str, Any],
+                   context: GradingContext) -> list[PartOutcome]:
+    """Credit wrong answers that follow from the student's own earlier answers (parts with
+    ``carry_forward``, in slots where it is not off); see :func:`grader.checks.check_carried`."""
+    from .checks import CheckOptions, check_carried
+
+    out = list(outcomes)
+    for i, ((slot, ex, part), outcome) in enumerate(zip(parts, outcomes)):
+        credit = 1 if slot.carry_forward is None else slot.carry_forward
+        if not part.carry_forward or credit <= 0 or outcome.status != "incorrect":
+            continue
+        answers = {}
+        for other in ex.parts:
+            value = values.get(other.answer.name)
+            if getattr(value, "status", "") == "ok":
+                answers[other.key] = value.value
+        if part.key not in answers:
+            continue
+        try:
+            result = check_carried(part, answers[part.key], answers, credit=credit, locale=context.locale,
+                                   options=CheckOptions(reveal=context.reveal_level))
+        except Exception:  # noqa: BLE001 - a student's values the family's compute chokes on: no carry
+            result = None
+        if result is not None:
+            out[i] = _outcome(slot, part, result.score, result.status, f"{result.message} ({outcome.message})",
+                              outcome.misconception)
+    return out
 
 
 def _defines(source: str, name: str) -> bool:

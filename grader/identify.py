@@ -21,8 +21,8 @@ platform               layout                                              roste
 =====================  ==================================================  =========================
 plain                  ``<student_id>.ipynb``                              ``student_id``
 per-student folders    ``<student_id>/anything.ipynb``                     ``student_id``
-Canvas bulk download   ``<name>[_late]_<user id>_<file id>_<original>``,  ``canvas_id``
-                       a resubmitted original gets ``-1``, ``-2``, ...
+Canvas bulk download   ``<name>[_late]_<user id>_<file id>_<original>``    ``canvas_id``
+                       (resubmissions end in ``-1``, ``-2``, ...)
 Moodle "download all"  ``<Full Name>_<id>_assignsubmission_file_/<file>``  ``moodle_id`` (else ``name``)
                        (or the same prefix on a flat file name)
 Gradescope export      ``submission_<id>/<file>`` next to                  ``sid`` → ``student_id``,
@@ -102,7 +102,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+def read_regular(path: str | bytes | os.PathLike[str], limit: int) -> bytes:
     """Read a regular file of at most ``limit`` bytes, refusing anything else without blocking.
 
     Parameters
@@ -354,7 +354,7 @@ def _walk_folder(root: Path, warnings: list[str]) -> list[_Entry]:
     return entries
 
 
-def _file_reader(path: bytes | str) -> Callable[[int], bytes]:
+def _file_reader(path: bytes | str | os.PathLike[str]) -> Callable[[int], bytes]:
     return lambda limit: read_regular(path, limit)
 
 
@@ -370,7 +370,7 @@ def _member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _walk_zip(path: Path, collection: Collection, max_bytes: int) -> list[_Entry]:
+def _walk_zip(path: Path, collection: Collection) -> list[_Entry]:
     from .safetext import for_terminal
 
     try:
@@ -445,7 +445,7 @@ class _Claim:
     flags: list[str] = field(default_factory=list)
 
 
-def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mapping[tuple[str, ...], list[dict[str, str]]],
+def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
                warned: set[str], warnings: list[str], folders: frozenset[str]) -> tuple[_Claim | None, str]:
     """Who uploaded the file at ``parts`` according to its container, and the file's original name."""
     name = parts[-1]
@@ -467,7 +467,8 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
                 elif sid in ids:
                     hit = (sid, "student_id")
                 else:
-                    hit = roster.lookup(("gradescope_sid", "sid"), sid) or roster.lookup(("email",), email)
+                    hit = (roster.lookup(("gradescope_sid", "sid"), sid) or roster.lookup(("email",), email)
+                           if roster is not None else None)
                 found.append((person, hit))
             known = [(p, h) for p, h in found if h is not None]
             if not known:
@@ -526,7 +527,7 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
     return None, name
 
 
-def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str, ...], list[dict[str, str]]],
+def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
             warned: set[str], warnings: list[str], folders: frozenset[str]) -> Submission:
     from .safetext import for_terminal
 
@@ -597,7 +598,7 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
         if path.is_dir():
             entries += _walk_folder(path, collection.warnings)
         elif path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-            entries += _walk_zip(path, collection, 2**31)
+            entries += _walk_zip(path, collection)
         elif path.exists() or path.is_symlink():
             entries.append(_Entry((name_text(os.fsencode(path.name)),), _file_reader(path), "",
                                   name_text(os.fsencode(path))))
@@ -612,7 +613,7 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
             except SubmissionError as err:
                 collection.warnings.append(f"submission_metadata.yml cannot be read: {err}")
                 continue
-            gradescope[entry.parts[:-1]] = parse_gradescope_metadata(text)  # type: ignore[assignment]
+            gradescope[entry.parts[:-1]] = parse_gradescope_metadata(text)
     warned: set[str] = set()
     folders = frozenset(e.parts[0] for e in entries if len(e.parts) > 1)
     items = [_decide(e, roster, gradescope, warned, collection.warnings, folders)

@@ -78,9 +78,9 @@ def part_label(number: int, key: str) -> str:
 
 
 def shorten(text: str, limit: int = 300) -> str:
-    """``text`` if it has at most ``limit`` characters, else cut at a sentence or word end, with `` …``.
+    """``text`` if it has at most ``limit`` characters, else cut at a sentence or word end, then a space and ``…``.
 
-    The cut falls at the last sentence end (``. ``, ``; ``) past a third of
+    The cut falls at the last sentence end (``.`` or ``;`` and a space) past a third of
     the limit, else at the last space; a word is never split, and the
     ellipsis shows that something was left out.
 
@@ -179,6 +179,30 @@ class CellPlaces:
         'cell 3'
         """
         return self._names.get(number, f"cell {number}")
+
+    def note(self, number: int, status: str, message: str) -> str:
+        """A note on running cell ``number`` (sandbox ``status`` and ``message``), naming the cell by its place.
+
+        Examples
+        --------
+        >>> from grader.load import Cell
+        >>> places = CellPlaces([Cell(0, "code", "x", "q1-a-answer", (), {"slot": "q1", "part": "a"})], ["q1"])
+        >>> places.note(1, "error", "NameError: name 'K2' is not defined (cell 1, line 2)")
+        "the answer cell of 1(a) raised NameError: name 'K2' is not defined (line 2)"
+        >>> places.note(1, "timeout", "cell 1 ran longer than 2 s and was stopped")
+        'the answer cell of 1(a) ran longer than 2 s and was stopped'
+        >>> places.note(1, "crashed", "the sandbox process exited with code 0")
+        'the answer cell of 1(a) stopped the sandbox (crashed): the sandbox process exited with code 0'
+        """
+        where = self.describe(number)
+        message = self.rewrite(message, number)
+        if message.startswith(f"cell {number} "):
+            return where + message[len(f"cell {number}"):]
+        if status == "error":
+            return f"{where} raised {message}".strip()
+        if status in ("ok", "skipped", "timeout"):
+            return f"{where}: {message}" if message else f"{where}: {status}"
+        return f"{where} stopped the sandbox ({status}): {message}".strip(": ")
 
     def rewrite(self, message: str, number: int) -> str:
         """``message`` (from running cell ``number``) with ``(cell N, line L)`` replaced by a place.

@@ -101,8 +101,7 @@ def escape_controls(text: str, *, keep: str = "") -> str:
         return text
     out = []
     for ch in text:
-        category = unicodedata.category(ch)  # spaces (Zs: no-break, ideographic) are harmless: kept
-        if ch in keep or ((ch.isprintable() or category == "Zs") and category not in _UNSAFE_CATEGORIES):
+        if ch in keep or (ch.isprintable() and unicodedata.category(ch) not in _UNSAFE_CATEGORIES):
             out.append(ch)
         else:
             out.append(_escape_char(ch))

@@ -333,3 +333,29 @@ def test_in_a_kernel_a_slow_function_is_stopped(small):
                                               "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT, seconds=1)")
     report = _run(source, namespace)
     assert "running corr2d(X, K) took longer than 1 s" in report
+
+
+def test_the_report_speaks_the_notebooks_language(small):
+    report = _run(check_cell_source(small, "zh"), {"out_size": 7, "out_shape": [2]})
+    lines = report.splitlines()
+    assert lines[0] == "提交前检查（只检查每个答案的形式，不判断对错）："
+    assert lines[1].startswith("[ok] 1(a) out_size") and lines[1].endswith("一个整数")
+    assert lines[2].startswith("[!!] 2(a) out_shape") and "应为 2 个整数组成的元组" in lines[2]
+    assert lines[-1] == "共 10 小题：1 题形式正确，1 题有问题，8 题尚未作答。"
+
+
+@pytest.mark.slow
+def test_convmath_check_leaves_out_a_cell_that_hangs(small):
+    import nbformat
+
+    from grader.cli.check import check_notebook
+    from grader.simulate import notebook_bytes
+
+    nb = student_notebook(SMALL, "alice", small)
+    at = next(i for i, c in enumerate(nb.cells) if c.id == "q1-a-answer")
+    nb.cells[at].source = "out_size = 4"
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
+    raised, report = check_notebook(notebook_bytes(nb), cell_timeout=2)
+    assert raised == ["the code cell after 1(a) ran longer than 2 s and was stopped "
+                      "(left out of the run that checked the answers)"]
+    assert "[ok] 1(a) out_size" in report

@@ -103,3 +103,14 @@ def test_preview_a_question_file_and_list_options(write, capsys):
     assert any(line.startswith("cq ") for line in lines)           # a loaded question is listed too
     assert convmath_main(["preview", path, "--option", "colour=1"]) == 2
     assert "option 'colour' is not allowed for question 'cq'; use none" in capsys.readouterr().err
+
+
+def test_a_function_reference_that_ignores_an_argument_fails_the_mutation_test(tmp_path, capsys, clean_registry):
+    path = tmp_path / "fq.toml"
+    path.write_text('id = "fq"\ntitle = { en = "F", zh = "函数" }\n'
+                    'prompt = { en = "Write {{ signature.f }}.", zh = "编写 {{ signature.f }}。" }\n'
+                    '[[parts]]\nkind = "function"\nsignature = "f(n, kernel_size, padding)"\nop = "output_size"\n'
+                    'reference = "n - kernel_size + 1"\n', encoding="utf-8")
+    assert convmath_main(["check-question", str(path), "--seeds", "5", "--roster", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL checks: difficulty 1, part a: mutation: mutant 'padding fixed to 0' passes the check (seeds 0, 1" in out

@@ -155,7 +155,7 @@ def test_torchinfo_single_input_table():
         {"type": "Flatten"},
         {"type": "Linear", "in_features": 320, "out_features": 50}, {"type": "ReLU"},
         {"type": "Linear", "out_features": 10},
-    ], input_shape=(2, 1, 28, 28))
+    ], input_shape=(2, 1, 28, 28), batch=True)
     summary = net.summary()
     assert summary.total_params == 260 + 5020 + 16050 + 510 == 21_840
     assert summary.total_macs == 2 * (260 * 24 * 24 + 5020 * 8 * 8 + 16050 + 510)

@@ -395,9 +395,15 @@ def test_non_negative_retentions_are_accepted(retention):
 
 
 def test_time_below_with_an_unbounded_last_piece_names_a_finite_time():
-    with pytest.raises(ConvMathError, match=r"level=0.25 is never reached: the content stays above it up to t=[0-9.e+]+ "
-                                            r"\(it is 0.5 there\)"):
+    with pytest.raises(ConvMathError, match=r"^level=0.25 is never reached: the retention keeps 0.5 of every meal "
+                                            r"forever \(its last step never ends\), so the content tends to 0.5\d*$"):
         time_below(0.25, [(0, 1, 1)], ("piecewise", [(2, 1), (sympy.oo, 0.5)]))
+    with pytest.raises(ConvMathError, match=r"content tends to 3/2$"):
+        time_below(1, [(0, 1, 1), ("impulse", 3, 2)], ("piecewise", [(2, 1), (sympy.oo, sympy.Rational(1, 2))]))
+    # at t = 3: 1/2 of the meal + 2; at 5 the impulse is halved too: 1/2 + 1 <= 2
+    assert time_below(2, [(0, 1, 1), ("impulse", 3, 2)], ("piecewise", [(2, 1), (sympy.oo, sympy.Rational(1, 2))])) == 5
+    with pytest.raises(ConvMathError, match=r"stays above it up to t=[0-9.e+]+ \(it is [0-9.e+-]+ there\)"):
+        time_below(0.25, [(0, 1, 1)], ("piecewise", [(2, 1), (10**12, 0.5)]), horizon=100)
 
 
 @settings(deadline=None)

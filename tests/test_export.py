@@ -82,7 +82,7 @@ def test_feedback_names_the_misconception_and_the_integrity_findings():
     assert md.startswith("# Feedback: Convolution arithmetic — bob\n")
     assert "**Score: 1.5 / 5**" in md
     assert "Identified as **bob** from the file name." in md
-    assert "| 1(a) (`n_out`) | 0 / 2 | incorrect |" in md
+    assert "| 1(a) (`n_out`) | 0 of 2 | incorrect |" in md
     assert "  - Likely misconception: `padding_once`" in md
     assert "## Integrity checks\n\n- locked cell 'q1-setup' (cell 4) was edited" in md
     assert "## Notes\n\n- cell 6 raised ZeroDivisionError" in md
@@ -143,3 +143,10 @@ def test_write_exports_layout_and_determinism(tmp_path):
     write_exports([slower, BOB, CAROL], tmp_path / "out", title="T")
     assert {p: p.read_bytes() for p in written} == first  # nothing depends on timing
     assert not list((tmp_path / "out").rglob("*.tmp"))
+
+
+def test_a_flag_that_starts_like_a_formula_is_inert_in_the_csv():
+    evil = SubmissionResult("=HYPERLINK(1).ipynb", "h", "eve", "file name", "hw1", "graded", 0.0, 5.0,
+                            flags=("=HYPERLINK(\"http://x\") names no student",))
+    row = list(csv.reader(io.StringIO(class_csv([evil]))))[1]
+    assert row[-2] == "'=HYPERLINK(\"http://x\") names no student"

@@ -171,3 +171,16 @@ def test_grader_messages_have_no_doubled_words():
     found = [(str(path.relative_to(ROOT)), line, text) for path in sorted((ROOT / "grader").rglob("*.py"))
              for line, text in _literal_texts(path) if _DOUBLED.search(text)]
     assert not found, found
+
+
+def test_feedback_writes_points_as_the_notebook_does():
+    from grader.export import feedback_markdown
+    from grader.results import PartOutcome, SubmissionResult
+
+    parts = tuple(PartOutcome(f"q{i}", "a", f"x{i}", score, 4 / 3, "partial", "")
+                  for i, score in ((1, 0.0), (2, 2 / 3), (3, 4 / 3)))
+    result = SubmissionResult("a.ipynb", "00", "a", "file name", "hw", "graded", 2.0, 4.0, parts)
+    md = feedback_markdown(result)
+    assert "| 1(a) (`x1`) | 0 of 4/3 |" in md and "| 2(a) (`x2`) | 2/3 of 4/3 |" in md
+    assert "1.3333" not in md and "0.6667" not in md
+    assert "| 3(a) (`x3`) | 4/3（满分 4/3） |" in feedback_markdown(result, locale="zh")

@@ -155,3 +155,17 @@ def test_two_mistakes_that_explain_every_result_are_both_named() -> None:
 
     report = check_function(local_call(both), sup, settings=grader_settings(30))
     assert report.failure is not None and report.failure.misconception is None
+
+
+def test_one_misconception_model() -> None:
+    """Every label a function model names is a catalogue entry, and the size models are the catalogue's formulas."""
+    from convmath.misconceptions import CATALOGUE
+    from convmath.testing import functions, runner as run
+    from convmath.testing.functions import LABELS, Case, misconception_outputs
+
+    assert LABELS <= set(CATALOGUE) and not hasattr(run, "FALLBACK")
+    sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride", "dilation"))
+    case = Case((9, 3, 2, 3, 2), {}, sup.args, {"n": 9, "kernel_size": 3, "padding": 2, "stride": 3, "dilation": 2})
+    for label, value in misconception_outputs(sup, case):
+        assert value == CATALOGUE[label].wrong(9, 3, stride=3, padding=2, dilation=2), label
+    assert "_size(" not in open(functions.__file__, encoding="utf-8").read().split("def _size_models")[1]

@@ -63,13 +63,17 @@ def test_a_value_one_mistake_explains_names_it() -> None:
     assert result.misconception == "ignored_stride" and "stride 1" in result.message
 
 
-def test_generated_variants_prefer_distinct_mistakes() -> None:
-    shared = 0
-    for seed in range(40):
-        for part in generate("conv_output_size", seed, difficulty=3).parts:
-            values = [repr(w.value) for w in part.wrong_answers]
-            shared += len(values) != len(set(values))
-    assert shared == 0
+def test_generated_variants_prefer_distinct_mistakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import exercises.families as fam
+
+    def shared(name: str, level: int) -> int:
+        return sum(fam._shared_wrongs(generate(name, seed, difficulty=level)) is not None for seed in range(60))
+
+    cases = [("conv_output_size", 2), ("cross_correlation_by_hand", 2), ("pool_output_size", 2)]
+    preferred = sum(shared(*c) for c in cases)
+    monkeypatch.setattr(fam, "_PREFER_DISTINCT", 0)
+    indifferent = sum(shared(*c) for c in cases)
+    assert preferred < indifferent
 
 
 # ------------------------------------------------------------------ reveal
@@ -156,3 +160,99 @@ def test_a_correct_notebook_scores_its_maximum_exactly_in_every_export() -> None
     row = next(csv.DictReader(io.StringIO(class_csv([result]))))
     assert str(32) in json.dumps(dumped) and "32.00000000000001" not in json.dumps(dumped)
     assert "32.00000000000001" not in class_csv([result]) and row
+
+
+# ------------------------------------------------------------------ error carried forward
+
+
+def _table_notebook(carry: object) -> tuple[object, object]:
+    from grader.grade import GradingContext, grade_submission
+    from grader.sandbox import SandboxLimits
+    from grader.simulate import filled_notebook, notebook_bytes
+
+    slot = {"id": "q1", "family": "network_table", "difficulty": 2}
+    if carry is not None:
+        slot["carry_forward"] = carry
+    data = {"id": "cf", "title": "t", "locale": "en", "slots": [slot]}
+    secret = b"0123456789abcdef0123456789abcdef"
+    assignment = parse_assignment(data)
+    exercises = build_exercises(assignment, secret, "alice")
+    (_, ex), = exercises
+    first = ex.parts[0]  # the first convolution's output shape, answered two too big in each spatial dimension
+    c, h, w = first.answer.expected
+    from exercises.families.network_table import implied
+
+    wrong = {first.key: (c, h + 2, w + 2)}
+    args = ex.parts[1].carry_forward["args"]
+    answers = {("q1", first.key): f"{first.answer.name} = {(c, h + 2, w + 2)!r}"}
+    followed = 0
+    for part in ex.parts[1:]:
+        value = implied(wrong, target=part.key, **args)
+        if value is not None and value != part.answer.expected:
+            followed += 1
+            answers[("q1", part.key)] = f"{part.answer.name} = {value!r}"
+    nb = filled_notebook(assignment, "alice", exercises, answers=answers)
+    context = GradingContext(data, secret, limits=SandboxLimits(cell_timeout=5, total_timeout=60, cpu_seconds=60))
+    return grade_submission(notebook_bytes(nb), "alice.ipynb", context), followed
+
+
+def test_later_cells_that_follow_from_a_wrong_shape_get_credit() -> None:
+    result, followed = _table_notebook(None)
+    assert followed >= 1
+    statuses = [p.status for p in result.parts]
+    assert statuses[0] == "incorrect" and statuses.count("correct") == len(statuses) - 1
+    assert sum("error carried forward" in p.message for p in result.parts) == followed
+    assert result.score == result.max_score - 1
+
+
+def test_carry_forward_off_or_partial() -> None:
+    off, followed = _table_notebook(False)
+    assert sum(p.status == "incorrect" for p in off.parts) == 1 + followed
+    half, _ = _table_notebook(0.5)
+    assert sum(p.status == "partial" for p in half.parts) == followed
+    assert half.score == half.max_score - 1 - followed / 2
+
+
+def test_reveal_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli.grade import main
+
+    assert main(["subs", "--assignment", "a.toml", "--secret-file", "s.txt", "--reveal", "sometimes"]) == 2
+    assert "invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def test_out_size_states_its_domain() -> None:
+    part = generate("implement_function", 0, difficulty=1, options={"function": "out_size"}).parts[0]
+    assert part.answer.config["max_value"] >= 10**6
+
+
+# ------------------------------------------------------------------ one sampler, the whole domain
+
+
+def test_one_definition_of_the_domains_and_one_sampler() -> None:
+    import exercises.domains as domains
+    import grader.expr
+    from exercises.families import _common
+    from grader import checks
+
+    assert grader.expr.DOMAINS is domains.DOMAINS is _common.DOMAINS
+    spec = AnswerSpec("expression", "e", symbols={"n": "positive_integer"}, bounds={"n": (5, None)})
+    assert tuple(checks._points(spec, CheckOptions())) == domains.sample_points({"n": "positive_integer"}, {"n": (5, None)})
+
+
+def test_a_formula_wrong_only_beyond_40_is_refused() -> None:
+    ex = generate("output_size_formula", 0, difficulty=1)
+    part = next(p for p in ex.parts if p.answer.kind == "expression")
+    first = sorted(part.answer.symbols)[0]
+    key = str(part.answer.expected)
+    assert check_part(part, key).status == "correct"
+    assert check_part(part, f"{key} + floor({first}/41)").status == "incorrect"
+    assert check_part(part, f"{key} + floor({first}/1000)").status == "incorrect"
+
+
+def test_digestion_accepts_a_form_valid_for_every_t() -> None:
+    ex = generate("food_digestion", 0, difficulty=2)
+    part = next(p for p in ex.parts if p.answer.kind == "expression")
+    (low, _), = part.answer.bounds.values()
+    everywhere = str(part.answer.expected).replace("t", f"Max(t, {low})")
+    assert check_part(part, everywhere).status == "correct"
+    assert check_part(part, str(part.answer.expected)).status == "correct"

@@ -389,3 +389,13 @@ def test_flags_absences_and_identification_reach_the_terminal_and_the_csv(tmp_pa
     assert (rows["s002"]["status"], rows["s002"]["name"]) == ("absent", "Wang Fang")
     ident = list(csv.DictReader((tmp_path / "out" / "identified.csv").open()))
     assert {r["student"] for r in ident} == {"s001", "s005"} and len(ident) == 3
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_gradescope_metadata_with_either_line_ending_and_quoting(newline):
+    from grader.naming import parse_gradescope_metadata
+
+    text = newline.join(["submission_5:", "  :submitters:", '  - :name: "Li, Wei"', "    :sid: 's001'",
+                         "    :email: li@x", "  :score: 1.0", "submission_6:", "  :submitters: []", ""])
+    assert parse_gradescope_metadata(text) == {"submission_5": [{"name": "Li, Wei", "sid": "s001", "email": "li@x"}],
+                                               "submission_6": []}

@@ -94,7 +94,7 @@ def test_the_command_stops_with_exit_status_3_and_says_why(tmp_path, monkeypatch
     assert grade_main(argv) == 3
     err = capsys.readouterr().err
     assert "stopped, nothing was recorded: 3 of 3 notebooks name assignment 'week3'" in err
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out" / "grades.csv").exists()  # no exports either
     with Gradebook(tmp_path / "g.db") as book:
         assert book.count() == 0
     assert grade_main([*argv, "--accept-mismatch"]) == 0

@@ -103,3 +103,23 @@ def test_unknown_module_types_are_listed_by_name_in_one_error():
 def test_not_a_module():
     with pytest.raises(ConvMathError, match=r"is not a torch.nn.Module"):
         Network.from_torch("resnet18", (3, 224, 224))
+
+
+class LoopyResidual(nn.Module):
+    """Untraceable and branched: the hooks see module calls that do not chain, and say so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(1, 2, 3, padding=1)
+        self.b = nn.Conv2d(1, 3, 1)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            x = x * 2
+        return torch.cat([self.a(x), self.b(x)], dim=1)
+
+
+def test_hooks_refuse_module_calls_that_do_not_chain():
+    with pytest.raises(ConvMathError, match=r"torch.fx cannot trace the model \(TraceError: .*\) and its module calls "
+                                            r"do not form a sequence: b receives \[1, 1, 6, 6\] but a gave \[1, 2, 6, 6\]"):
+        Network.from_torch(LoopyResidual(), (1, 6, 6))

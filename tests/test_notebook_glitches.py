@@ -228,5 +228,16 @@ def test_english_articles_fit_the_next_word(notebooks):
 def test_lists_of_names_read_as_sentences(notebooks):
     for (student, locale), nb in notebooks.items():
         for cell in _markdown_cells(nb):
-            # "defines `X`, `W`." (a list without its "and") or "`W`和" (no space between code and Chinese)
+            # "defines `X`, `W`." (a list without its "and"); zh: "`W`和" (no space before the Chinese)
             assert not re.search(r"`[^`]+`, `[^`]+`\.", cell.source), (student, cell.id)
+            if locale == "zh":  # a code span is set off from Chinese text by a space
+                assert not re.search(r"`[\u4e00-\u9fff]", _MATH.sub(" ", cell.source).replace("``", "")), \
+                    (student, cell.id, re.findall(r".{8}`[\u4e00-\u9fff].{4}", cell.source))
+
+
+def test_no_doubled_words(notebooks):
+    doubled = re.compile(r"\b([A-Za-z]{2,})[ ]+\1\b", re.IGNORECASE)  # on one line
+    for (student, locale), nb in notebooks.items():
+        for cell in _markdown_cells(nb):
+            prose = _prose(_MATH.sub(" ", cell.source))
+            assert not doubled.search(prose), (student, locale, cell.id, doubled.search(prose).group())

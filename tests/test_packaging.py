@@ -10,6 +10,7 @@ checks where ``convmath`` is imported from.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,8 +30,15 @@ def _clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of a copy of this tree in which ``convmath demo`` has already left its output folder."""
     out = tmp_path_factory.mktemp("wheel")
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT)]
+    tree = out / "tree"  # a copy: the build's egg-info and build/ stay out of the source tree
+    shutil.copytree(ROOT, tree, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".mypy_cache", ".ruff_cache", "_build"))
+    feedback = tree / "convmath-demo" / "grades" / "s001" / "feedback.md"
+    feedback.parent.mkdir(parents=True, exist_ok=True)
+    feedback.write_text("a demo's output: not part of the package\n", encoding="utf-8")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(tree)]
     try:  # an offline build when this interpreter has a recent setuptools (CI's venv does)
         import setuptools
 
@@ -47,6 +55,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_holds_the_packages_and_the_examples_and_nothing_else(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
+    assert not [name for name in names if "convmath-demo" in name]
     assert {t for t in tops if not t.endswith(".dist-info")} == {"convmath", "exercises", "grader"}
     for data in ("exercises/examples/assignment.toml", "exercises/examples/roster.csv",
                  "exercises/examples/secret.txt", "convmath/specs/lenet5.toml"):

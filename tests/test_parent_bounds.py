@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import tomllib
 import tracemalloc
 from pathlib import Path
 
@@ -146,22 +145,9 @@ def test_run_limited_bounds_time_memory_and_reports_errors():
 
 # ----------------------------------------------------------------- parsing source, failed
 
-ASSIGNMENT_TOML = """
-id = "bounds"
-title = "Bounds"
-locale = "en"
-
-[[slots]]
-id = "q1"
-family = "conv_output_size"
-points = 2
-
-[[slots]]
-id = "q2"
-family = "food_digestion"
-points = 2
-"""
-DATA = tomllib.loads(ASSIGNMENT_TOML)
+DATA = {"id": "bounds", "title": "Bounds", "locale": "en",
+        "slots": [{"id": "q1", "family": "conv_output_size", "points": 2},
+                  {"id": "q2", "family": "food_digestion", "points": 2}]}
 ASSIGNMENT = parse_assignment(DATA)
 SECRET = b"bounds-secret-0123456789abcdef"
 CHAIN = "x = a" + ".b" * 300_000

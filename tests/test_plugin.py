@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: This tree's plugin, as an installed convmath would load it (the entry point of an installed copy blocked).
+PLUGIN = ("-p", "no:convmath", "-p", "convmath.testing.plugin")
 
 CONFTEST = '''
 from hypothesis import settings
@@ -61,7 +63,7 @@ def test_zz_report():
 def _counts(pytester: pytest.Pytester, *args: str) -> tuple[dict[str, int], str]:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_course=PROJECT)
-    result = pytester.runpytest_subprocess("-p", "convmath.testing.plugin", "-s", "-p", "no:cacheprovider", *args)
+    result = pytester.runpytest_subprocess(*PLUGIN, "-s", "-p", "no:cacheprovider", *args)
     out = result.stdout.str()
     assert result.ret == 0, out + result.stderr.str()
     found = re.search(r"COUNTS (\[.*\])", out)
@@ -119,6 +121,6 @@ def test_the_profiles_cannot_clash_with_a_projects_own(env: pytest.MonkeyPatch) 
 def test_an_unknown_profile_is_a_one_line_usage_error(pytester: pytest.Pytester, env: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
     env.setenv("CONVMATH_HYPOTHESIS_PROFILE", "fastest")
-    result = pytester.runpytest_subprocess("-p", "convmath.testing.plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*PLUGIN, "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "CONVMATH_HYPOTHESIS_PROFILE='fastest' is not a convmath profile" in result.stderr.str()

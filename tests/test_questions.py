@@ -88,6 +88,8 @@ def test_the_language_computes_convmaths_formula(n, k, s, p):
     try:
         expected = conv_output_size(n, k, stride=s, padding=p)
     except ConvMathError:
+        expected = None
+    if expected is None:  # refused by convmath: refused by the language too
         with pytest.raises(ConvMathError):
             evaluate("conv_output_size(n, k, stride=s, padding=p)", env)
         return

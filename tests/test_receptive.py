@@ -366,3 +366,14 @@ def test_bundled_resnet18_field_and_alignment():
     assert last.r == (435, 435)
     assert all(f.aligned for f in fields.values() if f is not None)
     assert fields["avgpool"].r == (435 + 6 * 32,) * 2   # the 7 x 7 average of the last map
+
+
+def test_anything_with_layers_and_in_shapes():
+    """receptive_field takes any object with ``layers`` and ``in_shapes`` (and ``inputs`` for a graph)."""
+    import types
+
+    net = Network.bundled("resnet18")
+    duck = types.SimpleNamespace(layers=net.layers, in_shapes=net.in_shapes, inputs=net.inputs)
+    assert receptive_field(duck) == receptive_field(net)
+    chain_only = types.SimpleNamespace(layers=Network.bundled("lenet5").layers, in_shapes=Network.bundled("lenet5").in_shapes)
+    assert receptive_field(chain_only) == receptive_field(Network.bundled("lenet5"))

@@ -1,8 +1,10 @@
-"""``convmath shape``: the shape / parameter / MAC / receptive-field table of a layer stack.
+"""``convmath shape``: the shape / parameter / MAC / receptive-field table of a network.
 
 SPEC is a ``.toml`` or ``.json`` spec file (``input_shape = [...]`` and
-``[[layer]]`` tables), or the name of a bundled spec (``lenet5``,
-``alexnet``, ``vgg16``).
+``[[layer]]`` tables, blocks with branches included), or the name of a
+bundled spec (``lenet5``, ``alexnet``, ``vgg16``, and the branched
+``resnet18``, ``resnet50``, ``densenet121``, ``googlenet``, ``squeezenet1_0``,
+``mobilenet_v2``, ``mobilenet_v3_small``).
 """
 
 from __future__ import annotations

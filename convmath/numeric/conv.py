@@ -165,7 +165,7 @@ def correlate(
 
     Examples
     --------
-    d2l 7.4 (and seed ``004``): two input channels, each correlated with its
+    d2l 7.4 (and the notes on Mu Li's d2l lectures 19-21): two input channels, each correlated with its
     own 2×2 kernel, summed.
 
     >>> import numpy as np
@@ -176,7 +176,7 @@ def correlate(
     array([[[ 56,  72],
             [104, 120]]])
 
-    Seed ``002``: a 6×6 image, three columns of 10 then three of −3, with the
+    The "principle of convolution" tutorial: a 6×6 image, three columns of 10 then three of −3, with the
     vertical-edge filter ``[[1, 0, -1]] * 3``; the edge lights up as 39.
 
     >>> image = np.array([[10, 10, 10, -3, -3, -3]] * 6)
@@ -244,7 +244,7 @@ def convolve(
 
     .. math:: (x * w)[t] = \sum_{\tau} x[\tau] \, w[t - \tau]
 
-    the discrete form of the food-digestion integral of seed ``004``,
+    the discrete form of the food-digestion integral of the notes on Mu Li's d2l lectures 19-21,
     :math:`\int f(\tau)\, g(t - \tau)\, d\tau`.
 
     Examples
@@ -298,7 +298,7 @@ def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    Seed ``003`` (and d2l 7.2, figure 7.2.1): the 3×3 input 0..8 with the 2×2
+    The "theory of convolutional neural networks" tutorial (and d2l 7.2, figure 7.2.1): the 3×3 input 0..8 with the 2×2
     kernel 0..3.
 
     >>> import numpy as np
@@ -308,7 +308,7 @@ def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
 
     The first entry is ``0*0 + 1*1 + 3*2 + 4*3 = 19``.
 
-    Seed ``001`` slides a 3×3 kernel over a 5×5 matrix and writes every step
+    The "PyTorch deep learning in practice (11)" tutorial slides a 3×3 kernel over a 5×5 matrix and writes every step
     out. Its first three rows and the kernel can be read off the steps (the
     matrices themselves are images):
 
@@ -319,11 +319,11 @@ def corr2d(X: npt.ArrayLike, K: npt.ArrayLike) -> np.ndarray:
     >>> corr2d(A, B)          # steps 1-3: 1*3 + 2*1 + 0*1 + 1*2 + 1*3 + 1*1 + 3*2 + 3*2 + 2*3 = 29, ...
     array([[29, 28, 25]])
 
-    Step 4 adds row ``[1, 0, 2, ...]``. The seed's final matrix is
+    Step 4 adds row ``[1, 0, 2, ...]``. The tutorial's final matrix is
     ``[[29, 28, 25], [30, 30, 27], [20, 24, 34]]``, but its centre entry cannot
     be 30: the centre window gives ``23 + 3 * A[3, 3]``, never 30 for an integer
     ``A[3, 3]``. The one completion with entries 0..9 that matches the other
-    eight values gives 32 there (a slip in the seed):
+    eight values gives 32 there (a slip in that tutorial):
 
     >>> A5 = np.vstack([A, [[1, 0, 2, 3, 1], [1, 0, 0, 1, 3]]])
     >>> corr2d(A5, B)

@@ -105,7 +105,7 @@ def max_pool(
 
     Examples
     --------
-    Seed ``001``: 2×2 max pooling with stride 2 of a 4×4 feature map keeps the
+    The "PyTorch deep learning in practice (11)" tutorial: 2×2 max pooling with stride 2 of a 4×4 feature map keeps the
     largest value of each block.
 
     >>> import numpy as np
@@ -116,7 +116,7 @@ def max_pool(
     >>> max_pool(A[np.newaxis], 2)[0]        # max(29, 28, 20, 24) = 29, ...
     array([[29, 30],
            [27, 31]])
-    >>> max_pool(A[np.newaxis], 2)[0].ravel()   # flattened, as the seed feeds it on
+    >>> max_pool(A[np.newaxis], 2)[0].ravel()   # flattened, as the tutorial feeds it on
     array([29, 30, 27, 31])
 
     ``ceil_mode`` keeps the window that runs off the end:
@@ -180,7 +180,7 @@ def avg_pool(
 
     Examples
     --------
-    Seed ``001``'s 4×4 feature map, averaged in 2×2 blocks:
+    The "PyTorch deep learning in practice (11)" tutorial's 4×4 feature map, averaged in 2×2 blocks:
 
     >>> import numpy as np
     >>> A = np.array([[29, 28, 25, 29],

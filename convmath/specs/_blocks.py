@@ -74,7 +74,8 @@ def multiply(name: str | None, *branches: Spec) -> Spec:
 
 def conv_norm_act(out: int, kernel: int, stride: int = 1, *, groups: int = 1, activation: str | None = "ReLU",
                   name: str | None = None) -> Spec:
-    """torchvision's ``Conv2dNormActivation``: convolution (no bias, padding ``(k - 1) // 2``), batch norm, activation."""
+    """torchvision's ``Conv2dNormActivation``: convolution (no bias, padding ``(k - 1) // 2``), batch norm,
+    activation."""
     layers = [conv(out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False, name="0"), bn("1")]
     if activation is not None:
         layers.append(layer(activation, "2"))

@@ -11,6 +11,8 @@ from typing import Any
 
 from ._blocks import Spec, bn, branch, concat, conv, layer, relu, seq
 
+__all__ = ["spec"]
+
 GROWTH = 32
 BN_SIZE = 4
 
@@ -31,6 +33,8 @@ def transition(name: str, out: int) -> Spec:
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> spec()["layer"][0]["layer"][0]
     {'type': 'Conv2d', 'out_channels': 64, 'kernel_size': 7, 'stride': 2, 'bias': False, 'padding': 3, 'name': 'conv0'}
     """

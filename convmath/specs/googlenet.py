@@ -12,6 +12,8 @@ from typing import Any
 
 from ._blocks import Spec, bn, branch, concat, conv, layer, relu, seq
 
+__all__ = ["spec"]
+
 
 def basic_conv(name: str, out: int, kernel: int, stride: int = 1, padding: int = 0) -> Spec:
     """torchvision's ``BasicConv2d``."""
@@ -37,6 +39,8 @@ def _pool(name: str, kernel: int) -> Spec:
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> [item["name"] for item in spec()["layer"]][:5]
     ['conv1', 'maxpool1', 'conv2', 'conv3', 'maxpool2']
     """

@@ -11,6 +11,8 @@ from typing import Any
 
 from ._blocks import Spec, add, bn, branch, conv, conv_norm_act, layer, seq
 
+__all__ = ["spec"]
+
 #: (expansion t, output channels c, repeats n, first stride s), as in the paper's Table 2
 SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
             (6, 320, 1, 1))
@@ -32,6 +34,8 @@ def inverted_residual(name: str, inp: int, oup: int, stride: int, expand: int) -
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> len(spec()["layer"][0]["layer"])    # stem + 17 inverted residuals + last 1x1
     19
     """

@@ -12,6 +12,8 @@ from typing import Any
 
 from ._blocks import Spec, add, branch, conv, conv_norm_act, layer, make_divisible, multiply, relu, seq
 
+__all__ = ["spec"]
+
 #: (input channels, kernel, expanded channels, output channels, squeeze-excitation, activation, stride)
 SETTINGS = (
     (16, 3, 16, 16, True, "ReLU", 2), (16, 3, 72, 24, False, "ReLU", 2), (24, 3, 88, 24, False, "ReLU", 1),
@@ -48,6 +50,8 @@ def inverted_residual(name: str, inp: int, kernel: int, expanded: int, out: int,
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> spec()["layer"][-1]["layer"][0]
     {'type': 'Linear', 'out_features': 1024, 'name': '0'}
     """

@@ -9,6 +9,8 @@ from typing import Any
 
 from ._blocks import Spec, add, bn, branch, conv, layer, relu, seq
 
+__all__ = ["spec"]
+
 
 def basic_block(name: str, inplanes: int, planes: int, stride: int) -> Spec:
     """Two 3x3 convolutions added to the input (a 1x1 projection where the shape changes), then ReLU."""
@@ -49,6 +51,8 @@ def resnet(name: str, block: str, counts: tuple[int, int, int, int]) -> dict[str
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> [item["name"] for item in spec()["layer"]][4:8]
     ['layer1', 'layer2', 'layer3', 'layer4']
     """

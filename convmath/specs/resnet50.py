@@ -9,10 +9,14 @@ from typing import Any
 
 from .resnet18 import resnet
 
+__all__ = ["spec"]
+
 
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> spec()["name"]
     'ResNet-50'
     """

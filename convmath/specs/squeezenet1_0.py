@@ -11,6 +11,8 @@ from typing import Any
 
 from ._blocks import Spec, branch, concat, conv, layer, relu, seq
 
+__all__ = ["spec"]
+
 
 def fire(name: str, squeeze: int, expand1x1: int, expand3x3: int) -> Spec:
     """torchvision's ``Fire``."""
@@ -29,6 +31,8 @@ def _pool(name: str) -> Spec:
 def spec() -> dict[str, Any]:
     """The spec, as :meth:`convmath.Network.from_dict` takes it.
 
+    Examples
+    --------
     >>> spec()["input_shape"]
     [3, 224, 224]
     """

@@ -1,7 +1,8 @@
 """One-line property tests of a course's own convolution code.
 
-Each helper draws valid calls with hypothesis (using the active profile:
-``ci`` on a CI runner, see :mod:`convmath.testing.plugin`), compares the
+Each helper draws valid calls with hypothesis (using the active profile: in a
+test marked ``@pytest.mark.convmath``, ``convmath-ci`` on a CI runner, see
+:mod:`convmath.testing.plugin`), compares the
 function with convmath's reference, and on failure raises
 :class:`ConvMathAssertionError` whose message shows the smallest failing call,
 the expected and the actual result, and the misconception that explains the

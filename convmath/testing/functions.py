@@ -75,26 +75,15 @@ OPS = ("correlate", "convolve", "max_pool", "avg_pool", "output_size")
 LAYOUTS = ("single", "multi_in", "multi_in_out", "batch")
 _OUTPUT_SIZE_ARGS = ("n", "kernel_size", "padding", "stride", "dilation")
 
-#: Misconception labels the models below produce (keys of :data:`convmath.misconceptions.CATALOGUE`).
-LABELS = {
-    "kernel_flipped": "kernel_flipped",  # flipped in a cross-correlation
-    "kernel_not_flipped": "kernel_not_flipped",  # not flipped in a true convolution
-    "forgot_plus_one": "forgot_plus_one",
-    "padding_once": "padding_once",  # p instead of 2p: padding (p, 0)
-    "padding_doubled": "padding_total_doubled",  # 2p where p was already total
-    "padding_one_side": "padding_one_side",  # all of the padding (2p) on one side
-    "ceil_instead_of_floor": "ceil_not_floor",
-    "no_floor": "no_floor",
-    "ignored_stride": "ignored_stride",
-    "ignored_dilation": "ignored_dilation",
-    "channels_not_summed": "channels_not_summed",
-    "bias_per_input_channel": "bias_per_input_channel",
-    "forgot_bias": "forgot_bias",
-    "pool_stride_one": "pool_stride_one",
-    "pool_stride_default_kernel": "pool_stride_default_kernel",  # stride = window where d2l slides by 1
-    "pool_padding_one_side": "pool_padding_one_side",
-    "ceil_mode_ignored": "ceil_mode_ignored",
-}
+#: Catalogue labels (:data:`convmath.misconceptions.CATALOGUE`) the models below produce: each model
+#: computes its wrong output with the catalogue entry's ``wrong`` where the entry applies (the size
+#: formulas, the flipped and unflipped kernel), so a mistake is written once.
+LABELS: frozenset[str] = frozenset({
+    "kernel_flipped", "kernel_not_flipped", "forgot_plus_one", "padding_once", "padding_total_doubled",
+    "padding_one_side", "ceil_not_floor", "no_floor", "ignored_stride", "ignored_dilation", "channels_not_summed",
+    "bias_per_input_channel", "forgot_bias", "pool_stride_one", "pool_stride_default_kernel",
+    "pool_padding_one_side", "ceil_mode_ignored",
+})
 
 
 @dataclass(frozen=True)
@@ -670,7 +659,7 @@ def misconception_outputs(supports: Supports, case: Case, *, only: Iterable[str]
     Yields
     ------
     tuple[str, Any]
-        A misconception label (one of the values of :data:`LABELS`) and the
+        A misconception label (one of :data:`LABELS`) and the
         output that mistake gives.
 
     Examples
@@ -688,26 +677,33 @@ def misconception_outputs(supports: Supports, case: Case, *, only: Iterable[str]
     models = _size_models if supports.op == "output_size" else _pool_models if supports.is_pool else _conv_models
     wanted = None if only is None else set(only)
     for label, compute in models(supports, case):
-        if wanted is not None and LABELS[label] not in wanted:
+        if wanted is not None and label not in wanted:
             continue
         try:
             value = compute()
         except (ConvMathError, ValueError, IndexError, ZeroDivisionError):
             continue
-        yield LABELS[label], value
+        yield label, value
 
 
 def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     d = case.data
     x, w, b, cfg = d["x"], d["weight"], d["bias"], d["config"]
     opts = cfg.options()
-    expected = _conv(sup, sup.op, x, w, b, **opts)
-    spatial = tuple(range(expected.ndim - cfg.ndim, expected.ndim))
-    other = "convolve" if sup.op == "correlate" else "correlate"
-    yield ("kernel_flipped" if sup.op == "correlate" else "kernel_not_flipped"), (
-        lambda: _unwrap(sup, _conv(sup, other, x, w, b, **opts)))
+    cache: list[np.ndarray] = []
+
+    def key() -> np.ndarray:  # the right (canonical) output, computed only for the models that need it
+        if not cache:
+            cache.append(_conv(sup, sup.op, x, w, b, **opts))
+        return cache[0]
+
+    spatial = tuple(range(x.ndim - cfg.ndim, x.ndim))  # the canonical output has x's number of dimensions
+    from convmath.misconceptions import CATALOGUE
+
+    flip = "kernel_flipped" if sup.op == "correlate" else "kernel_not_flipped"
+    yield flip, lambda: _unwrap(sup, CATALOGUE[flip].wrong(x, w, b, **opts))
     crop = (Ellipsis,) + tuple(slice(0, -1) for _ in spatial)
-    yield "forgot_plus_one", lambda: _unwrap(sup, expected[(slice(None),) * (expected.ndim - cfg.ndim) + crop[1:]])
+    yield "forgot_plus_one", lambda: _unwrap(sup, key()[(slice(None),) * (x.ndim - cfg.ndim) + crop[1:]])
     pads = cfg.pads
     if any(left or right for left, right in pads):
         lead = [(0, 0)] * (x.ndim - cfg.ndim)
@@ -737,9 +733,9 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     if b is not None:
         shape = (-1,) + (1,) * cfg.ndim
         if cin // cfg.groups > 1:
-            yield "bias_per_input_channel", lambda: _unwrap(sup, expected + (cin // cfg.groups - 1) * b.reshape(shape))
+            yield "bias_per_input_channel", lambda: _unwrap(sup, key() + (cin // cfg.groups - 1) * b.reshape(shape))
         if np.any(b):
-            yield "forgot_bias", lambda: _unwrap(sup, expected - b.reshape(shape))
+            yield "forgot_bias", lambda: _unwrap(sup, key() - b.reshape(shape))
 
 
 def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
@@ -762,16 +758,26 @@ def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
 
 
 def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
+    """The catalogue's output-size mistakes, each computed by its entry's ``wrong``."""
+    from convmath.misconceptions import CATALOGUE
+
     a = case.data
-    yield "forgot_plus_one", lambda: _size(sup, a, plus=0)
-    if a["padding"]:
-        if sup.padding_convention == "total":
-            yield "padding_doubled", lambda: _size(sup, a, padding_factor=4)
-        else:
-            yield "padding_once", lambda: _size(sup, a, padding_factor=1)
-    if a["stride"] > 1:
-        yield "ceil_instead_of_floor", lambda: _size(sup, a, rounding="ceil")
-        yield "no_floor", lambda: _size(sup, a, rounding="none")
-        yield "ignored_stride", lambda: _size(sup, a, stride=False)
-    if a["dilation"] > 1:
-        yield "ignored_dilation", lambda: _size(sup, a, dilation=False)
+    n, k, p, s, d = a["n"], a["kernel_size"], a["padding"], a["stride"], a["dilation"]
+    total = sup.padding_convention == "total"
+    options = {"stride": s, "padding": (p // 2, p - p // 2) if total else p, "dilation": d}
+
+    def wrong(label: str, **kwargs: Any) -> Any:
+        return lambda: CATALOGUE[label].wrong(n, k, **(kwargs or options))
+
+    yield "forgot_plus_one", wrong("forgot_plus_one")
+    if p:
+        if total and d == 1:
+            yield "padding_total_doubled", wrong("padding_total_doubled", stride=s, total_padding=p)
+        elif not total:
+            yield "padding_once", wrong("padding_once")
+    if s > 1:
+        yield "ceil_not_floor", wrong("ceil_not_floor")
+        yield "no_floor", wrong("no_floor")
+        yield "ignored_stride", wrong("ignored_stride")
+    if d > 1:
+        yield "ignored_dilation", wrong("ignored_dilation")

@@ -53,7 +53,7 @@ from .functions import (
     shrink_candidates,
 )
 
-__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text", "FALLBACK",
+__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text",
            "discriminates"]
 
 
@@ -193,29 +193,8 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
     "or": {"en": " Or: ", "zh": " 或者："},
 }
 
-#: Short descriptions used when :data:`convmath.misconceptions.CATALOGUE` lacks a label.
-FALLBACK: dict[str, dict[str, str]] = {
-    "kernel_flipped": {"en": "the kernel was flipped, but a cross-correlation does not flip it",
-                       "zh": "翻转了卷积核，但互相关运算不翻转卷积核"},
-    "kernel_not_flipped": {"en": "the kernel was not flipped, but a true convolution flips it",
-                           "zh": "没有翻转卷积核，而真正的卷积需要翻转"},
-    "forgot_plus_one": {"en": "the +1 of the output size is missing (one row and column short)",
-                        "zh": "输出尺寸公式漏了 +1（少了一行一列）"},
-    "padding_once": {"en": "padding counted once, p instead of 2p", "zh": "填充只算了一次：用了 p 而不是 2p"},
-    "padding_doubled": {"en": "2p where p was already the total padding", "zh": "p 已经是总填充，却又用了 2p"},
-    "ceil_instead_of_floor": {"en": "rounded up instead of down", "zh": "向上取整而不是向下取整"},
-    "no_floor": {"en": "the division was not rounded down", "zh": "除法结果没有向下取整"},
-    "ignored_stride": {"en": "the stride was ignored", "zh": "忽略了步幅"},
-    "ignored_dilation": {"en": "the dilation was ignored", "zh": "忽略了膨胀（空洞）率"},
-    "channels_not_summed": {"en": "the input channels were not summed", "zh": "没有对各输入通道的结果求和"},
-    "bias_per_input_channel": {"en": "the bias was added once per input channel instead of once per output",
-                               "zh": "偏置对每个输入通道各加了一次，而不是每个输出只加一次"},
-    "forgot_bias": {"en": "the bias was left out", "zh": "漏掉了偏置"},
-}
-
-
 def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
-    """Feedback naming misconception ``label``: from the catalogue when it has the label, else :data:`FALLBACK`.
+    """Feedback naming misconception ``label``, from :data:`convmath.misconceptions.CATALOGUE`.
 
     Parameters
     ----------
@@ -229,7 +208,7 @@ def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
     Returns
     -------
     str
-        The feedback sentence; an unknown label is returned as it is.
+        The feedback sentence; a label the catalogue does not have is returned as it is.
 
     Examples
     --------
@@ -240,15 +219,11 @@ def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
     >>> misconception_text("no_such_label", 3)
     'no_such_label'
     """
-    try:
-        from convmath import misconceptions
+    from convmath import misconceptions
 
-        if label in misconceptions.CATALOGUE:
-            return str(misconceptions.feedback(label, value, locale))
-    except ImportError:
-        pass
-    texts = FALLBACK.get(label, {"en": label, "zh": label})
-    return texts.get(locale, texts["en"])
+    if label in misconceptions.CATALOGUE:
+        return str(misconceptions.feedback(label, value, locale))
+    return label
 
 
 def local_call(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Outcome]:
@@ -540,6 +515,8 @@ def discriminates(case: Case, expected: Any) -> bool:
     return True
 
 
+#: Failing calls (the smallest) on which the smallest one's misconceptions are confirmed.
+_CONFIRM = 5
 #: Most failing calls collected by a replay (to pick the smallest and tell misconceptions apart).
 _MAX_FAILURES = 12
 
@@ -590,7 +567,8 @@ def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, reference
     if smallest.status != "wrong":
         return FunctionReport(False, calls, smallest)
     others = [_explained(supports, c, r.value, smallest.labels, rtol, atol)
-              for c, e, r in failures if getattr(r, "status", "") == "ok" and c is not case]
+              for c, e, r in sorted(failures, key=lambda f: f[0].size)[:_CONFIRM]
+              if getattr(r, "status", "") == "ok" and c is not case]
     common = tuple(lab for lab in smallest.labels if all(lab in found for found in others))
     return FunctionReport(False, calls, replace(smallest, misconception=common[0] if len(common) == 1 else None,
                                                 labels=common))
@@ -635,11 +613,21 @@ def _explained(supports: Supports, case: Case, actual: Any, labels: Sequence[str
                atol: float) -> set[str]:
     """Which of ``labels`` do not contradict ``actual`` on ``case``: they give exactly it, or their
     model does not apply there (the mistake would crash, or needs an option the case does not set)."""
-    contradicted = {label for label, value in misconception_outputs(supports, case, only=labels)
-                    if compare(value, actual, rtol=rtol, atol=atol) is not None}
-    explained = {label for label, value in misconception_outputs(supports, case, only=contradicted)
-                 if compare(value, actual, rtol=rtol, atol=atol) is None}  # a label with several models
+    contradicted: set[str] = set()
+    explained: set[str] = set()
+    for label, value in misconception_outputs(supports, case, only=labels):
+        if label in explained:
+            continue  # a label with several models (padding on the left or on the right)
+        if _same_shape(value, actual) and compare(value, actual, rtol=rtol, atol=atol) is None:
+            explained.add(label)
+        else:
+            contradicted.add(label)
     return (set(labels) - contradicted) | explained
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """A cheap first test before :func:`compare` (most models differ from the result in shape)."""
+    return not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.shape == b.shape
 
 
 def _slow(ran: int, total: int, budget: float) -> Failure:

@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> dest = Path(tempfile.mkdtemp()) / "course"
     >>> main([str(dest), "--quiet"])
     0
-    >>> sorted(p.name for p in dest.iterdir() if p.suffix != "")[:3]
+    >>> from exercises.bundled import EXAMPLE_FILES
+    >>> sorted(p.name for p in dest.iterdir() if p.name in EXAMPLE_FILES)
     ['assignment.toml', 'roster.csv', 'secret.txt']
     """
     parser = argparse.ArgumentParser(

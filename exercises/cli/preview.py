@@ -21,7 +21,7 @@ from typing import Any
 from convmath.errors import ConvMathError
 
 from ..model import LOCALES, Exercise
-from ..notebook import answer_code, solution_source
+from ..notebook import answer_code, part_markdown, solution_source
 from ..notebook import points_label as _fmt_points
 
 __all__ = ["main", "render_preview", "list_line"]
@@ -66,7 +66,7 @@ def render_preview(exercise: Exercise, locale: str = "en") -> str:
         lines += ["```python", exercise.setup_code, "```", ""]
     answer, solution, wrong = {"en": ("Answer", "Solution", "Misconceptions"), "zh": ("答案", "解答", "常见错误")}[locale]
     for part in exercise.parts:
-        lines += [f"**({part.key})** {part.prompt[locale]} *({_fmt_points(part.points, locale)})*", "",
+        lines += [part_markdown(part, locale), "",
                   f"*{answer}* ({part.answer.kind}):", "", "```python", solution_source(part), "```", ""]
         for item in part.wrong_answers:
             title = CATALOGUE[item.label].title[locale] if item.label in CATALOGUE else item.label

@@ -50,6 +50,7 @@ __all__ = [
     "register_misconception",
     "generate",
     "accept",
+    "verdict",
 ]
 
 #: The entry-point group through which a course package exposes its families.
@@ -111,6 +112,8 @@ _loaded = False
 #: Entry points that failed to load: name -> reason (named when an assignment asks for one of their families).
 _BROKEN: dict[str, str] = {}
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+#: Draws made, after a variant whose mistakes coincide, to look for one where they differ.
+_PREFER_DISTINCT = 2
 
 
 def _add(family: Family) -> Family:
@@ -400,7 +403,8 @@ def register_misconception(
 
 
 #: The labels convmath ships (a course may not redefine them).
-_BUILTIN_LABELS = frozenset(CATALOGUE)
+BUILTIN_LABELS = frozenset(CATALOGUE)
+_BUILTIN_LABELS = BUILTIN_LABELS  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
 def generate(
@@ -462,7 +466,11 @@ def generate(
     options = dict(options or {})
     rng = random.Random(seed)
     reason = "every draw was discarded by the family"
+    fallback: Exercise | None = None
+    fallback_at = 0
     for attempt in range(max_attempts):
+        if fallback is not None and attempt >= fallback_at + _PREFER_DISTINCT:
+            return fallback
         if names and family.draw_named is not None:
             candidate = family.draw_named(rng, difficulty, options, names)
         else:
@@ -470,14 +478,51 @@ def generate(
         if candidate is None:
             continue
         candidate = dataclasses.replace(candidate, family=name, difficulty=difficulty, seed=seed)
-        # prefer variants whose catalogued mistakes give distinct values (a diagnosis can then
-        # name one); after half the attempts, one where two coincide is taken (both are named)
-        reason = accept(candidate) or (_shared_wrongs(candidate) if attempt < max_attempts // 2 else None) or ""
-        if not reason:
-            return candidate
+        reason = accept(candidate) or ""
+        if reason:
+            continue
+        # prefer variants whose catalogued mistakes give distinct values (a diagnosis can then name
+        # one): a variant where two coincide is kept aside while a few more draws look for one where
+        # they differ (not many: a configuration where they always coincide stays in the mix)
+        if fallback is None and _shared_wrongs(candidate):
+            fallback, fallback_at = candidate, attempt
+            continue
+        return candidate
+    if fallback is not None:
+        return fallback
     raise ConvMathError(
         f"family {name!r} found no acceptable variant for seed={seed} in {max_attempts} draws (last: {reason})"
     )
+
+
+def verdict(candidate: Exercise, attempt: int, max_attempts: int = 200) -> str:
+    """Why :func:`generate` draws again after ``candidate`` (its ``attempt``-th draw), or ``""`` to keep it.
+
+    A variant must be acceptable (:func:`accept`); variants whose catalogued
+    mistakes give distinct values are preferred (a diagnosis can then name
+    one): after half the attempts, one where two coincide is taken (both are
+    named). :mod:`exercises.testing` replays draws with this same rule.
+
+    Parameters
+    ----------
+    candidate : Exercise
+        A drawn variant.
+    attempt : int
+        Its index among the draws of one seed (from 0).
+    max_attempts : int, optional
+        The draws :func:`generate` makes (default 200).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> ex = generate("conv_macs", 3)
+    >>> verdict(ex, 0)
+    ''
+    """
+    return accept(candidate) or (_shared_wrongs(candidate) if attempt < max_attempts // 2 else None) or ""
 
 
 def _json_plain(value: Any) -> bool:

@@ -15,7 +15,8 @@ rendered by the strict templates of :mod:`exercises.questions.templates`
 with the parameters, the values ``render`` returned, ``answer.<name>`` (the
 keys), and ``name.<name>`` -- the name each answer has in this assignment,
 passed in rather than renamed in the text afterwards. A step that renders to
-an empty string is left out (conditional steps).
+an empty string is left out (conditional steps); a line ``---`` in a rendered
+step starts another step (a loop over the sizes writes one step per size).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from . import Family, register
 __all__ = ["Answer", "Solved", "staged", "texts_of"]
 
 TEXTS = Path(__file__).parent / "texts"
+#: A line of its own in a rendered solution template that starts another step (a loop may write several).
+STEP_BREAK = "\n---\n"
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ def _exercise(family: str, level: int, params: Mapping[str, Any], solved: Solved
                 raise ConvMathError(f"{where}: no text for the part that defines {answer.spec.name!r}")
             part_texts[answer.key][locale] = render_template(template, context, f"{where}.parts.{answer.key}")
         rendered = (render_template(step, context, f"{where}.solution") for step in table.get("solution", ()))
-        steps[locale] = [step for step in rendered if step]
+        steps[locale] = [piece.strip() for step in rendered for piece in step.split(STEP_BREAK) if piece.strip()]
     parts = []
     for answer in solved.answers:
         new = names[answer.spec.name]

@@ -1,10 +1,10 @@
 r"""Cross-correlation by hand on small integer matrices.
 
 Difficulty 1: one channel, a 3×3 or 4×4 input, a 2×2 kernel, stride 1 (the
-seed ``003_...`` example, 0..8 with 0..3 giving 19, 25, 37, 43, is of this
+the "theory of convolutional neural networks" tutorial example, 0..8 with 0..3 giving 19, 25, 37, 43, is of this
 kind). Difficulty 2: one channel, a 4×4 to 5×5 input, a 2×2 or 3×3 kernel,
 stride 2 or zero padding 1. Difficulty 3: two or three input channels and a
-bias (the seed ``002_...`` sums channels the same way).
+bias (the "principle of convolution" tutorial sums channels the same way).
 
 Options: ``channels`` (1-3) and ``stride`` (1-2), ``padding`` (0-1) override
 the difficulty's choice.
@@ -13,6 +13,9 @@ The reference values come from :func:`convmath.numeric.correlate`; the
 wrong answers are the catalogue's misconceptions (kernel flipped, channels not
 summed, stride ignored, bias forgotten or counted per input channel, and with
 padding all ``2p`` of it on one side, ``padding_one_side``).
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`,
+:func:`render`; the texts are ``texts/cross_correlation_by_hand.toml``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ import numpy as np
 from convmath._validate import check_int
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec, Exercise, Part
-from . import Family, register
+from ..model import AnswerSpec
 from ._arrays import code_line, draw_matrix, output_shape, py_array, shape_wrongs, tex_matrix, wrong_answers
+from ._staged import Answer, Solved, staged
 
-__all__ = ["FAMILY", "correlate_int"]
+__all__ = ["FAMILY", "correlate_int", "draw", "solve", "render"]
 
 NAME = "cross_correlation_by_hand"
 _OPTIONS = ("channels", "stride", "padding")
@@ -134,23 +137,45 @@ def _check_options(options: Mapping[str, Any]) -> None:
         raise ConvMathError(f"padding={options['padding']} must be 0 or 1")
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    """Draw one variant (``None`` when its misconceptions cannot be told apart)."""
-    from convmath.misconceptions import CATALOGUE
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The input, the kernel and the bias (``None`` when a symmetric or zero kernel would hide a mistake).
 
+    Examples
+    --------
+    >>> p = draw(random.Random(1), 1, {})
+    >>> p["stride"], p["padding"], len(p["x"]), len(p["kernel"][0])
+    (1, 0, 1, 2)
+    """
     _check_options(options)
     cfg = _draw_config(rng, difficulty, options)
-    channels, stride, padding, n, k = cfg["channels"], cfg["stride"], cfg["padding"], cfg["n"], cfg["k"]
+    channels, n, k = cfg["channels"], cfg["n"], cfg["k"]
     x = draw_matrix(rng, (channels, n, n), 0, 5 if channels == 1 else 3)
     kernel = draw_matrix(rng, (channels, k, k), -1, 2 if channels == 1 else 1)
     if np.array_equal(kernel, np.flip(kernel, (1, 2))) or not kernel.any():
         return None
     bias = rng.choice([-2, -1, 1, 2, 3]) if channels > 1 else 0
+    return {"x": x.tolist(), "kernel": kernel.tolist(), "bias": bias, "stride": cfg["stride"], "padding": cfg["padding"]}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The output shape and values (two witnesses for the shape) and the misconceptions' answers.
+
+    Examples
+    --------
+    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]], "bias": 0, "stride": 1, "padding": 0}
+    >>> [a.spec.expected.tolist() if hasattr(a.spec.expected, "tolist") else a.spec.expected for a in solve(p).answers]
+    [(2, 2), [[19, 25], [37, 43]]]
+    """
+    from convmath.misconceptions import CATALOGUE
+
+    x, kernel = np.array(params["x"], dtype=np.int64), np.array(params["kernel"], dtype=np.int64)
+    bias, stride, padding = params["bias"], params["stride"], params["padding"]
+    channels, n, _ = x.shape
+    k = kernel.shape[1]
     y = correlate_int(x, kernel, bias, stride=stride, padding=padding)
     shape = output_shape((n, n), (k, k), stride=stride, padding=padding)
     if y.shape != shape:  # the two witnesses disagree: never hand this out
         raise ConvMathError(f"numeric output {y.shape} differs from the formula {shape}")
-
     simple = stride == 1 and padding == 0
     y_cands = [
         ("kernel_flipped", (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0], stride=stride, padding=padding))
@@ -180,89 +205,37 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     shape_wrong = wrong_answers(shape, shape_cands, required=["forgot_plus_one"], normalize=tuple)
     if y_wrong is None or shape_wrong is None:
         return None
+    answers = (Answer("a", AnswerSpec("shape", "out_shape", expected=shape), code_line("{name}", "shape", shape), shape_wrong),
+               Answer("b", AnswerSpec("array", "Y", expected=y, atol=1e-9), code_line("{name}", "array", y), y_wrong, 3.0))
+    xs, ks = (x[0], kernel[0]) if channels == 1 else (x, kernel)
+    setup = f"import numpy as np\n\nX = {py_array(xs)}\nK = {py_array(ks)}" + (f"\nb = {bias}" if bias else "")
+    return Solved(answers, setup, {"_x": x, "_kernel": kernel, "_y": y, "shape": shape, "channels": channels, "n": n,
+                                   "k": k})
 
-    c_tex = [rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(channels)]
-    k_tex = [rf"K_{{{c}}} = {tex_matrix(kernel[c])}" for c in range(channels)]
+
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """The matrices in TeX and the entries worked out (at most 9, or 4 with channels).
+
+    Examples
+    --------
+    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]], "bias": 0, "stride": 1, "padding": 0}
+    >>> print(render(p, solve(p), {})["entries"][0])      # d2l's 19
+    $Y_{0,0} = 0\\cdot0 + 1\\cdot1 + 3\\cdot2 + 4\\cdot3 = 19$
+    """
+    v = solved.values
+    x, kernel, y, channels = v["_x"], v["_kernel"], v["_y"], v["channels"]
+    bias, stride, padding = params["bias"], params["stride"], params["padding"]
     if channels == 1:
         mats = rf"$$X = {tex_matrix(x[0])}, \qquad K = {tex_matrix(kernel[0])}$$"
     else:
-        mats = "$$" + r", \quad ".join(c_tex) + "$$\n\n$$" + r", \quad ".join(k_tex) + "$$"
-    pad_en = "no padding" if padding == 0 else f"zero padding $p = {padding}$ on every side"
-    pad_zh = "不填充" if padding == 0 else f"每一侧补 $p = {padding}$ 圈零"
-    if channels == 1:
-        what_en = "the input $X$ with the kernel $K$"
-        what_zh = "输入 $X$ 与卷积核 $K$"
-    else:
-        xs_tex = ", ".join(f"X_{c}" for c in range(channels))
-        ks_tex = ", ".join(f"K_{c}" for c in range(channels))
-        what_en = (f"the {channels}-channel input $X$ (channels ${xs_tex}$) with one output channel whose kernel has "
-                   f"one slice per input channel (${ks_tex}$) and bias $b = {bias}$")
-        what_zh = (f"{channels} 通道输入 $X$（各通道为 ${xs_tex}$）与一个输出通道的卷积核"
-                   f"（每个输入通道一个切片 ${ks_tex}$，偏置 $b = {bias}$）")
-    prompt = {
-        "en": (f"Compute by hand the 2-D cross-correlation (what deep-learning libraries call a convolution: the "
-               f"kernel is **not** flipped) of {what_en}, with stride $s = {stride}$ and {pad_en}.\n\n{mats}\n\n"
-               "The setup cell defines `X` and `K`" + (" (shaped channels × rows × columns)" if channels > 1 else "")
-               + " so that you can check your work."),
-        "zh": (f"手算 {what_zh} 的二维互相关（即深度学习框架中所说的“卷积”：卷积核**不**翻转），"
-               f"步幅 $s = {stride}$，{pad_zh}。\n\n{mats}\n\n"
-               "下面的代码单元定义了 `X` 和 `K`" + ("（形状为 通道 × 行 × 列）" if channels > 1 else "")
-               + "，可以用来检验你的结果。"),
-    }
-    parts = (
-        Part("a", {"en": "The shape of the output $Y$: a tuple `(rows, columns)`; define `out_shape`.",
-                   "zh": "输出 $Y$ 的形状：元组 `(行数, 列数)`；定义 `out_shape`。"},
-             AnswerSpec("shape", "out_shape", expected=shape), 1.0, shape_wrong,
-             code_line("out_shape", "shape", shape)),
-        Part("b", {"en": "The output $Y$ (a 2-D array); define `Y`.", "zh": "输出 $Y$（二维数组）；定义 `Y`。"},
-             AnswerSpec("array", "Y", expected=y, atol=1e-9), 3.0, y_wrong,
-             code_line("Y", "array", y)),
-    )
-    xs, ks = (x[0], kernel[0]) if channels == 1 else (x, kernel)
-    setup = f"import numpy as np\n\nX = {py_array(xs)}\nK = {py_array(ks)}" + (f"\nb = {bias}" if bias else "")
-    size_en = rf"$\lfloor ({n} + 2\cdot{padding} - {k})/{stride} \rfloor + 1 = {shape[0]}$"
-    formula = r"\sum_{c}\sum_{a,b} X_{c,\,si+a,\,sj+b}\,K_{c,a,b} + b" if channels > 1 else r"\sum_{a,b} X_{si+a,\,sj+b}\,K_{a,b}"
+        mats = ("$$" + r", \quad ".join(rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(channels)) + "$$\n\n$$"
+                + r", \quad ".join(rf"K_{{{c}}} = {tex_matrix(kernel[c])}" for c in range(channels)) + "$$")
     xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     entries = _entry_steps(xp, kernel, bias, stride, y, limit=9 if channels == 1 else 4)
-    more = y.size > len(entries)
-    pad_step = (rf"Pad with zeros: $X_{{\mathrm{{pad}}}} = {tex_matrix(xp[0])}$.", rf"补零后：$X_{{\mathrm{{pad}}}} = {tex_matrix(xp[0])}$。")
-    solution = {
-        "en": (
-            rf"Output size per dimension: $\lfloor (n + 2p - k)/s \rfloor + 1$ = {size_en}, so $Y$ is {shape[0]}×{shape[1]}.",
-            *((pad_step[0],) if padding else ()),
-            rf"Each entry is the window under the kernel times the kernel, summed (no flip): $Y_{{i,j}} = {formula}$.",
-            *entries,
-            *(("The remaining entries are computed the same way.",) if more else ()),
-            rf"$Y = {tex_matrix(y)}$",
-        ),
-        "zh": (
-            rf"每一维的输出大小：$\lfloor (n + 2p - k)/s \rfloor + 1$ = {size_en}，所以 $Y$ 是 {shape[0]}×{shape[1]}。",
-            *((pad_step[1],) if padding else ()),
-            rf"每个元素等于卷积核覆盖的窗口与卷积核逐元素相乘再求和（不翻转）：$Y_{{i,j}} = {formula}$。",
-            *entries,
-            *(("其余元素按同样方法计算。",) if more else ()),
-            rf"$Y = {tex_matrix(y)}$",
-        ),
-    }
-    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
-    return Exercise(
-        family=NAME,
-        difficulty=difficulty,
-        seed=0,
-        params={"x": x.tolist(), "kernel": kernel.tolist(), "bias": bias, "stride": stride, "padding": padding},
-        prompt=prompt,
-        parts=parts,
-        solution=solution,
-        setup_code=setup,
-        misconceptions=labels,
-    )
+    return {"mats": mats, "entries": entries, "more": y.size > len(entries), "xp_tex": tex_matrix(xp[0]),
+            "y_tex": tex_matrix(y), "xs_tex": ", ".join(f"X_{c}" for c in range(channels)),
+            "ks_tex": ", ".join(f"K_{c}" for c in range(channels))}
 
 
-FAMILY = register(
-    Family(
-        name=NAME,
-        title={"en": "Cross-correlation by hand", "zh": "手算互相关"},
-        difficulties=(1, 2, 3),
-        draw=draw,
-    )
-)
+FAMILY = staged(NAME, title={"en": "Cross-correlation by hand", "zh": "手算互相关"}, difficulties=(1, 2, 3),
+                draw=draw, solve=solve, render=render, options={"channels": "1-3", "stride": "1-2", "padding": "0-1"})

@@ -1,4 +1,4 @@
-r"""Food digestion: the convolution that d2l's lecture starts from (seed ``004_...``).
+r"""Food digestion: the convolution that d2l's lecture starts from (the notes on Mu Li's d2l lectures 19-21).
 
 A person eats at rate ``f(t)`` (rectangular meals) and a meal eaten ``s``
 hours ago is still ``g(s) = exp(-lam s)`` undigested; the stomach holds

@@ -1,7 +1,7 @@
 r"""Convolution versus cross-correlation: the flip.
 
 Deep learning's "convolution" is a cross-correlation; the mathematical
-convolution turns the kernel by 180° first (the seed ``004_...``, after d2l's
+convolution turns the kernel by 180° first (the notes on Mu Li's d2l lectures 19-21, after d2l's
 lecture). Difficulty 1: a 1-D sequence and a 3-tap kernel, both operations.
 Difficulty 2: a 2-D input with a 2×2 kernel, the true convolution and which
 kernel a cross-correlation needs to give the same result. Difficulty 3: the
@@ -9,9 +9,12 @@ same with a 3×3 kernel on a 4×4 or 5×5 input, both operations.
 
 Option ``dims`` (1 or 2) overrides the difficulty's choice.
 
-Reference values: :func:`convmath.numeric.correlate` and
-:func:`convmath.numeric.convolve`; wrong answers: the catalogue's
-``kernel_not_flipped`` and ``kernel_flipped``.
+Three steps (:mod:`exercises.families._staged`): :func:`draw` the arrays and
+the order of the offered kernels, :func:`solve` with
+:func:`convmath.numeric.correlate` and :func:`convmath.numeric.convolve`
+(wrong answers: the catalogue's ``kernel_not_flipped`` and ``kernel_flipped``),
+:func:`render` the TeX the texts show; the texts are the templates in
+``texts/convolution_vs_correlation.toml``.
 """
 
 from __future__ import annotations
@@ -24,15 +27,22 @@ import numpy as np
 
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec, Exercise, Part, WrongAnswer
-from . import Family, register
+from ..model import AnswerSpec, WrongAnswer
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
-from ._common import check_options, make_exercise
+from ._common import check_options
+from ._staged import Answer, Solved, staged
 
-__all__ = ["FAMILY"]
+__all__ = ["FAMILY", "draw", "solve", "render"]
 
 NAME = "convolution_vs_correlation"
 _OPTIONS = ("dims",)
+#: The kernels offered in the choice part, in draw order: name -> misconception label of choosing it.
+_CANDIDATES = {"rot180": None, "same": "kernel_not_flipped", "lr": None, "ud": None, "transpose": None}
+
+
+def _candidate(kernel: np.ndarray, name: str) -> np.ndarray:
+    return {"rot180": lambda: np.flip(kernel), "same": lambda: kernel, "lr": lambda: np.flip(kernel, 1),
+            "ud": lambda: np.flip(kernel, 0), "transpose": lambda: kernel.T}[name]()
 
 
 def _numeric(op: str, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -44,137 +54,102 @@ def _numeric(op: str, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(out)[0]).astype(np.int64)
 
 
-def _candidates(kernel: np.ndarray) -> dict[str, tuple[np.ndarray, dict[str, str], str | None]]:
-    """The kernels offered in the choice part: name -> (array, description, misconception label)."""
-    return {
-        "rot180": (np.flip(kernel), {"en": "$K$ turned by 180°", "zh": "$K$ 旋转 180°"}, None),
-        "same": (kernel, {"en": "$K$ itself", "zh": "$K$ 本身"}, "kernel_not_flipped"),
-        "lr": (np.flip(kernel, 1), {"en": "$K$ mirrored left–right", "zh": "$K$ 左右翻转"}, None),
-        "ud": (np.flip(kernel, 0), {"en": "$K$ mirrored top–bottom", "zh": "$K$ 上下翻转"}, None),
-        "transpose": (kernel.T, {"en": "$K^\\top$ (transposed)", "zh": "$K^\\top$（转置）"}, None),
-    }
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The arrays (``None`` when the kernel has a symmetry that hides the flip) and the order of the options.
 
-
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    """Draw one variant (``None`` when the kernel has a symmetry that hides the flip)."""
-    from convmath.misconceptions import CATALOGUE
-
+    Examples
+    --------
+    >>> draw(random.Random(2), 1, {})
+    {'x': [0, 0, 2, 1, 2], 'kernel': [1, 3, 0], 'dims': 1, '_level': 1}
+    """
     check_options(NAME, options, _OPTIONS)
     dims = options.get("dims", 1 if difficulty == 1 else 2)
     if dims not in (1, 2):
         raise ConvMathError(f"dims={dims!r} must be 1 or 2")
     if dims == 1:
-        n, k = rng.choice([5, 6]) + (difficulty - 1), 3
-        x = draw_matrix(rng, (n,), 0, 4)
-        kernel = draw_matrix(rng, (k,), -1, 3)
+        n = rng.choice([5, 6]) + (difficulty - 1)
+        x, kernel = draw_matrix(rng, (n,), 0, 4), draw_matrix(rng, (3,), -1, 3)
         if np.array_equal(kernel, kernel[::-1]):
             return None
-        shape_x = (1, n)
-    else:
-        n, k = ((3, 2), (4, 2))[rng.randrange(2)] if difficulty <= 2 else (rng.choice([4, 5]), 3)
-        x = draw_matrix(rng, (n, n), 0, 4)
-        kernel = draw_matrix(rng, (k, k), -1, 2)
-        # exactly one option may pass the grader's comparison: the *results* X ⋆ K' must differ
-        # (K^T and K turned by 180° can give the same 2x2 output though they differ as kernels)
-        results = [_numeric("correlate", x, c[0]) for c in _candidates(kernel).values()]
-        if any(np.allclose(a, b, rtol=0, atol=1e-9) for i, a in enumerate(results) for b in results[i + 1:]):
-            return None
-        shape_x = (n, n)
-    x2 = x.reshape(shape_x)
-    k2 = kernel.reshape((1, k) if dims == 1 else (k, k))
-    corr = _numeric("correlate", x2, k2).reshape(-1) if dims == 1 else _numeric("correlate", x2, k2)
-    conv = _numeric("convolve", x2, k2).reshape(-1) if dims == 1 else _numeric("convolve", x2, k2)
-    if dims == 1:
-        wrong_conv = wrong_answers(conv, [("kernel_not_flipped", lambda: CATALOGUE["kernel_not_flipped"].wrong(x2, k2).reshape(-1))],
-                                   required=["kernel_not_flipped"])
-        wrong_corr = wrong_answers(corr, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(x2, k2).reshape(-1))],
-                                   required=["kernel_flipped"])
-    else:
-        wrong_conv = wrong_answers(conv, [("kernel_not_flipped", lambda: CATALOGUE["kernel_not_flipped"].wrong(x2, k2))],
-                                   required=["kernel_not_flipped"])
-        wrong_corr = wrong_answers(corr, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(x2, k2))],
-                                   required=["kernel_flipped"])
+        return {"x": x.tolist(), "kernel": kernel.tolist(), "dims": dims, "_level": difficulty}
+    n, k = ((3, 2), (4, 2))[rng.randrange(2)] if difficulty <= 2 else (rng.choice([4, 5]), 3)
+    x, kernel = draw_matrix(rng, (n, n), 0, 4), draw_matrix(rng, (k, k), -1, 2)
+    # exactly one option may pass the grader's comparison: the *results* X ⋆ K' must differ
+    # (K^T and K turned by 180° can give the same 2x2 output though they differ as kernels)
+    results = [_numeric("correlate", x, _candidate(kernel, name)) for name in _CANDIDATES]
+    if any(np.allclose(a, b, rtol=0, atol=1e-9) for i, a in enumerate(results) for b in results[i + 1:]):
+        return None
+    order = list(_CANDIDATES)
+    rng.shuffle(order)
+    return {"x": x.tolist(), "kernel": kernel.tolist(), "dims": dims, "_order": order, "_level": difficulty}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """Both results, the misconceptions' answers, and the right option (``None``: a mistake gives the key).
+
+    Examples
+    --------
+    >>> s = solve({"x": [0, 3, 0, 3, 3], "kernel": [3, -1, 2], "dims": 1, "_level": 1})
+    >>> [a.spec.expected.tolist() for a in s.answers]   # 0*3 + 3*(-1) + 0*2 = -3; flipped: 0*2 + 3*(-1) + 0*3
+    [[-3, 15, 3], [-3, 15, 6]]
+    """
+    from convmath.misconceptions import CATALOGUE
+
+    dims, level = params["dims"], params["_level"]
+    x, kernel = np.array(params["x"]), np.array(params["kernel"])
+    x2, k2 = (x.reshape(1, -1), kernel.reshape(1, -1)) if dims == 1 else (x, kernel)
+    flat = (lambda a: a.reshape(-1)) if dims == 1 else (lambda a: a)
+    corr, conv = flat(_numeric("correlate", x2, k2)), flat(_numeric("convolve", x2, k2))
+    wrong_conv = wrong_answers(conv, [("kernel_not_flipped", lambda: flat(CATALOGUE["kernel_not_flipped"].wrong(x2, k2)))],
+                               required=["kernel_not_flipped"])
+    wrong_corr = wrong_answers(corr, [("kernel_flipped", lambda: flat(CATALOGUE["kernel_flipped"].wrong(x2, k2)))],
+                               required=["kernel_flipped"])
     if wrong_conv is None or wrong_corr is None:
         return None
-
-    letter = "x" if dims == 1 else "X"
-    kname = "w" if dims == 1 else "K"
-    mats = rf"$${letter} = {tex_matrix(x)}, \qquad {kname} = {tex_matrix(kernel)}$$"
-    if dims == 1:
-        defs_en = (rf"The cross-correlation is $(x \star w)_i = \sum_{{a=0}}^{{{k - 1}}} x_{{i+a}}\, w_a$ and the convolution "
-                   rf"$(x * w)_i = \sum_{{a=0}}^{{{k - 1}}} x_{{i+a}}\, w_{{{k - 1}-a}}$ (both in 'valid' mode: only positions where "
-                   "the kernel fits entirely).")
-        defs_zh = (rf"互相关定义为 $(x \star w)_i = \sum_{{a=0}}^{{{k - 1}}} x_{{i+a}}\, w_a$，卷积定义为 "
-                   rf"$(x * w)_i = \sum_{{a=0}}^{{{k - 1}}} x_{{i+a}}\, w_{{{k - 1}-a}}$（均为 valid 模式：只取卷积核完全落在输入内的位置）。")
-    else:
-        defs_en = ("Both are in 'valid' mode (only positions where the kernel fits entirely). The convolution turns the kernel "
-                   "by 180° before sliding it; the cross-correlation (PyTorch's `conv2d`) does not.")
-        defs_zh = "两者均为 valid 模式（只取卷积核完全落在输入内的位置）。卷积先把卷积核旋转 180° 再滑动；互相关（PyTorch 的 `conv2d`）不翻转。"
-    prompt = {
-        "en": f"Let\n\n{mats}\n\n{defs_en} The setup cell defines `{letter}` and `{kname}`.",
-        "zh": f"设\n\n{mats}\n\n{defs_zh} 下面的代码单元定义了 `{letter}` 和 `{kname}`。",
-    }
-    parts: list[Part] = []
-    key = iter("abc")
-    if dims == 1 or difficulty == 3:
-        parts.append(Part(next(key), {"en": f"The cross-correlation ${letter} \\star {kname}$; define `corr`.",
-                                      "zh": f"互相关 ${letter} \\star {kname}$；定义 `corr`。"},
-                          AnswerSpec("array", "corr", expected=corr, atol=1e-9), 2.0, wrong_corr,
-                          code_line("corr", "array", corr)))
-    parts.append(Part(next(key), {"en": f"The convolution ${letter} * {kname}$; define `conv`.",
-                                  "zh": f"卷积 ${letter} * {kname}$；定义 `conv`。"},
-                      AnswerSpec("array", "conv", expected=conv, atol=1e-9), 2.0, wrong_conv,
-                      code_line("conv", "array", conv)))
-    choice_lines_en: list[str] = []
+    answers = []
+    keys = iter("abc")
+    if dims == 1 or level == 3:
+        answers.append(Answer(next(keys), AnswerSpec("array", "corr", expected=corr, atol=1e-9),
+                              code_line("{name}", "array", corr), wrong_corr, 2.0))
+    answers.append(Answer(next(keys), AnswerSpec("array", "conv", expected=conv, atol=1e-9),
+                          code_line("{name}", "array", conv), wrong_conv, 2.0))
     if dims == 2:
-        cands = _candidates(kernel)
-        names = list(cands)
-        rng.shuffle(names)
-        letters = [chr(ord("A") + i) for i in range(len(names))]
-        by_letter = dict(zip(letters, names))
-        right = next(lt for lt, nm in by_letter.items() if nm == "rot180")
-        wrong_choice = tuple(WrongAnswer(cands[nm][2], lt) for lt, nm in by_letter.items() if cands[nm][2])
-        listing = "\n".join(rf"- **{lt}**: ${tex_matrix(cands[nm][0])}$" for lt, nm in by_letter.items())
-        parts.append(Part(next(key), {
-            "en": ("Which kernel $K'$ makes the cross-correlation $X \\star K'$ equal to the convolution $X * K$? "
-                   f"Define `flipped` as its letter.\n\n{listing}"),
-            "zh": ("哪个卷积核 $K'$ 使互相关 $X \\star K'$ 等于卷积 $X * K$？把 `flipped` 定义为它的字母。\n\n" + listing),
-        }, AnswerSpec("choice", "flipped", expected=right, choices=tuple(letters),
-                      option_values={lt: _numeric("correlate", x, cands[nm][0]).tolist() for lt, nm in by_letter.items()},
-                      atol=1e-9), 1.0, wrong_choice,
-           code_line("flipped", "choice", right)))
-        choice_lines_en = [right]
-    flip_tex = tex_matrix(kernel[::-1] if dims == 1 else np.flip(kernel))
-    steps_en = [
-        f"Flip the kernel{' (reverse it)' if dims == 1 else ' by 180° (reverse the rows and the columns)'}: ${flip_tex}$.",
-        f"The convolution is the cross-correlation with the flipped kernel: ${letter} * {kname} = {letter} \\star "
-        f"\\mathrm{{flip}}({kname}) = {tex_matrix(conv)}$.",
-    ]
-    steps_zh = [
-        f"翻转卷积核{'（倒序）' if dims == 1 else '（旋转 180°：行和列都倒序）'}：${flip_tex}$。",
-        f"卷积等于与翻转后卷积核的互相关：${letter} * {kname} = {letter} \\star \\mathrm{{flip}}({kname}) = {tex_matrix(conv)}$。",
-    ]
-    if dims == 1 or difficulty == 3:
-        first = " + ".join(
-            f"{int(a)}\\cdot{('(%d)' % b) if b < 0 else int(b)}" for a, b in zip(x.reshape(shape_x)[0, :k] if dims == 1 else x[:k, :k].ravel(), kernel.ravel())
-        )
-        steps_en.insert(0, f"Cross-correlation, kernel as it is: first entry ${first} = {int(corr.flat[0])}$; "
-                           f"all entries: ${letter} \\star {kname} = {tex_matrix(corr)}$.")
-        steps_zh.insert(0, f"互相关直接使用原卷积核：第一个元素 ${first} = {int(corr.flat[0])}$；"
-                           f"全部结果：${letter} \\star {kname} = {tex_matrix(corr)}$。")
-    if choice_lines_en:
-        steps_en.append(f"So the kernel turned by 180° is the one: answer **{choice_lines_en[0]}**.")
-        steps_zh.append(f"所以应选旋转 180° 的卷积核：答案 **{choice_lines_en[0]}**。")
-    setup = f"import numpy as np\n\n{letter} = {py_array(x)}\n{kname} = {py_array(kernel)}"
-    params = {"x": x.tolist(), "kernel": kernel.tolist(), "dims": dims}
-    return make_exercise(NAME, difficulty, params, prompt, parts, {"en": steps_en, "zh": steps_zh}, setup_code=setup)
+        by_letter = {chr(ord("A") + i): name for i, name in enumerate(params["_order"])}
+        right = next(letter for letter, name in by_letter.items() if name == "rot180")
+        wrong_choice = tuple(WrongAnswer(_CANDIDATES[name], letter) for letter, name in by_letter.items()
+                             if _CANDIDATES[name])
+        values = {letter: _numeric("correlate", x, _candidate(kernel, name)).tolist() for letter, name in by_letter.items()}
+        spec = AnswerSpec("choice", "flipped", expected=right, choices=tuple(by_letter), option_values=values, atol=1e-9)
+        answers.append(Answer(next(keys), spec, code_line("{name}", "choice", right), wrong_choice, 1.0))
+    setup = f"import numpy as np\n\n{'x' if dims == 1 else 'X'} = {py_array(x)}\n{'w' if dims == 1 else 'K'} = {py_array(kernel)}"
+    return Solved(tuple(answers), setup, {"corr": corr, "conv": conv})
 
 
-FAMILY = register(
-    Family(
-        name=NAME,
-        title={"en": "Convolution vs cross-correlation", "zh": "卷积与互相关"},
-        difficulties=(1, 2, 3),
-        draw=draw,
-    )
-)
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """What the texts show: the matrices in TeX, the first product written out, the listed options.
+
+    Examples
+    --------
+    >>> p = {"x": [0, 3, 0, 3, 3], "kernel": [3, -1, 2], "dims": 1, "_level": 1}
+    >>> render(p, solve(p), {})["first"]
+    '0\\\\cdot3 + 3\\\\cdot(-1) + 0\\\\cdot2'
+    """
+    dims, level = params["dims"], params["_level"]
+    x, kernel = np.array(params["x"]), np.array(params["kernel"])
+    corr, conv = solved.values["corr"], solved.values["conv"]
+    k = kernel.shape[0]
+    first_x = x[:k] if dims == 1 else x[:k, :k].ravel()
+    first = " + ".join(f"{int(a)}\\cdot{('(%d)' % b) if b < 0 else int(b)}" for a, b in zip(first_x, kernel.ravel()))
+    out = {"letter": "x" if dims == 1 else "X", "kname": "w" if dims == 1 else "K", "k": k, "x_tex": tex_matrix(x),
+           "kernel_tex": tex_matrix(kernel), "flip_tex": tex_matrix(kernel[::-1] if dims == 1 else np.flip(kernel)),
+           "corr_tex": tex_matrix(corr), "conv_tex": tex_matrix(conv), "first": first, "corr0": int(corr.flat[0]),
+           "with_corr": dims == 1 or level == 3, "right": "", "listing": ""}
+    if dims == 2:
+        out["right"] = solved.answers[-1].spec.expected
+        out["listing"] = "\n".join(rf"- **{chr(ord('A') + i)}**: ${tex_matrix(_candidate(kernel, name))}$"
+                                   for i, name in enumerate(params["_order"]))
+    return out
+
+
+FAMILY = staged(NAME, title={"en": "Convolution vs cross-correlation", "zh": "卷积与互相关"}, difficulties=(1, 2, 3),
+                draw=draw, solve=solve, render=render, options={"dims": "1 at difficulty 1, else 2"})

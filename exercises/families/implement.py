@@ -20,6 +20,10 @@ The grader refuses those modules while it checks this slot's function (a
 static check of the cells that define it, and an import hook plus unreadable
 module files in the sandbox); other slots of the notebook may import them.
 
+Three steps (:mod:`exercises.families._staged`): :func:`draw` the function
+and part (b)'s inputs, :func:`solve` the value and its misconceptions,
+:func:`render` the TeX and the names; the texts are ``texts/implement_function.toml``.
+
 Part (b)'s wrong answers: ``kernel_flipped`` (``corr2d``; with
 ``channels_not_summed`` for ``corr2d_multi_in``), the output-size
 misconceptions (``out_size``), and ``pool_stride_default_kernel`` for
@@ -38,12 +42,12 @@ import numpy as np
 
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec, Exercise, Part
-from . import Family, register
+from ..model import AnswerSpec
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
+from ._staged import Answer, Solved, staged
 
 __all__ = ["FAMILY", "FUNCTIONS", "FORBIDDEN", "forbidden_imports_option", "corr2d_multi_in_reference",
-           "pool2d_reference", "out_size_reference"]
+           "pool2d_reference", "out_size_reference", "draw", "solve", "render"]
 
 NAME = "implement_function"
 #: What a slot forbids unless its ``forbidden_imports`` option says otherwise.
@@ -238,78 +242,34 @@ FUNCTIONS: dict[str, tuple[str, str, dict[str, Any], str]] = {  # name -> signat
                {"op": "max_pool", "layout": "single", "kernel_arg": "tuple", "implied_stride": "one", "mode_arg": True},
                _POOL),
     "out_size": ("out_size(n, k, p=0, s=1)", "exercises.families.implement:out_size_reference",
-                 {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv"}, _OUT),
+                 {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv",
+                  "max_value": 10**6}, _OUT),  # the domain checked: every argument up to a million
 }
 
-_TASK = {
-    "corr2d": ("`corr2d(X, K)`: the valid 2-D cross-correlation of a matrix `X` (H×W) with a kernel `K` (kh×kw, "
-               "at most as large as `X`), without flipping the kernel; it returns an (H−kh+1)×(W−kw+1) array. "
-               "Non-square inputs and kernels must work.",
-               "`corr2d(X, K)`：矩阵 `X`（H×W）与卷积核 `K`（kh×kw，不大于 `X`）的 valid 二维互相关，不翻转卷积核；"
-               "返回 (H−kh+1)×(W−kw+1) 的数组。输入和卷积核不一定是方阵。"),
-    "corr2d_multi_in": ("`corr2d_multi_in(X, K)`: `X` has shape (C, H, W) and `K` (C, kh, kw); correlate each channel "
-                        "of `X` with the matching slice of `K` (valid, no flip) and sum over the channels, returning one "
-                        "(H−kh+1)×(W−kw+1) array. Any number of channels must work.",
-                        "`corr2d_multi_in(X, K)`：`X` 形状为 (C, H, W)，`K` 为 (C, kh, kw)；把 `X` 的每个通道与 `K` 对应的切片做互相关"
-                        "（valid，不翻转）并对通道求和，返回一个 (H−kh+1)×(W−kw+1) 的数组。通道数任意。"),
-    "pool2d": ('`pool2d(X, pool_size, mode="max")`: pooling of a matrix `X` with a window `pool_size = (p_h, p_w)` slid '
-               'with stride 1 and no padding (as in d2l); `mode` is `"max"` or `"avg"`.',
-               '`pool2d(X, pool_size, mode="max")`：对矩阵 `X` 做池化，窗口 `pool_size = (p_h, p_w)`，步幅 1、不填充'
-               '（同 d2l）；`mode` 为 `"max"` 或 `"avg"`。'),
-    "out_size": ("`out_size(n, k, p=0, s=1)`: the output size of a convolution with input size `n`, kernel size `k`, "
-                 "padding `p` on each side and stride `s` (all non-negative integers, the kernel fitting the padded input).",
-                 "`out_size(n, k, p=0, s=1)`：输入大小 `n`、卷积核大小 `k`、每侧填充 `p`、步幅 `s` 时卷积的输出大小"
-                 "（均为非负整数，卷积核不超过填充后的输入）。"),
-}
-
-
-def _example(rng: random.Random, function: str) -> tuple[str, str, dict[str, str], Any, Any, tuple[Any, ...], dict[str, Any]]:
-    """Inputs for part (b): setup code, call, LaTeX, expected value, wrong answers, answer kind, params."""
-    from convmath.misconceptions import CATALOGUE
-    from convmath.numeric import corr2d
-
+def _inputs(rng: random.Random, function: str) -> dict[str, Any] | None:
+    """Part (b)'s inputs (``None`` when a symmetric kernel would hide the flip)."""
     if function == "corr2d":
         X = draw_matrix(rng, (rng.choice([3, 4]), rng.choice([3, 4, 5])), 0, 5)
         K = draw_matrix(rng, (2, rng.choice([2, 3])), -1, 2)
-        if np.array_equal(K, np.flip(K)):
-            return None  # type: ignore[return-value]
-        y = np.rint(np.asarray(corr2d(X.astype(float), K.astype(float)))).astype(np.int64)
-        wrong = wrong_answers(y, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(X, K))], required=["kernel_flipped"])
-        show = rf"$$X = {tex_matrix(X)}, \qquad K = {tex_matrix(K)}$$"
-        return f"X = {py_array(X)}\nK = {py_array(K)}", "corr2d(X, K)", show, y, wrong, "array", {"X": X.tolist(), "K": K.tolist()}
+        return None if np.array_equal(K, np.flip(K)) else {"X": X.tolist(), "K": K.tolist()}
     if function == "corr2d_multi_in":
         c = rng.choice([2, 3])
-        X = draw_matrix(rng, (c, 3, 3), 0, 3)
-        K = draw_matrix(rng, (c, 2, 2), -1, 1)
-        y = np.rint(corr2d_multi_in_reference(X, K)).astype(np.int64)
-        wrong = wrong_answers(y, [("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(X, K)),
-                                  ("kernel_flipped", lambda: sum(CATALOGUE["kernel_flipped"].wrong(X[i], K[i]) for i in range(c)))],
-                              required=["channels_not_summed", "kernel_flipped"])
-        show = "$$" + r", \quad ".join(rf"X_{{{i}}} = {tex_matrix(X[i])}" for i in range(c)) + "$$\n\n$$" + \
-               r", \quad ".join(rf"K_{{{i}}} = {tex_matrix(K[i])}" for i in range(c)) + "$$"
-        return f"X = {py_array(X)}\nK = {py_array(K)}", "corr2d_multi_in(X, K)", show, y, wrong, "array", {"X": X.tolist(), "K": K.tolist()}
+        return {"X": draw_matrix(rng, (c, 3, 3), 0, 3).tolist(), "K": draw_matrix(rng, (c, 2, 2), -1, 1).tolist()}
     if function == "pool2d":
         X = draw_matrix(rng, (rng.choice([3, 4]), 4), 0, 9)
-        mode = rng.choice(["max", "avg"])
-        y = pool2d_reference(X, (2, 2), mode)
-        # the window moved by its own size, as nn.MaxPool2d(2)'s default stride would
-        wrong = wrong_answers(y, [("pool_stride_default_kernel",
-                                   lambda: CATALOGUE["pool_stride_default_kernel"].wrong(X, (2, 2), mode=mode))],
-                              required=["pool_stride_default_kernel"], atol=1e-9)
-        show = rf"$$X = {tex_matrix(X)}$$"
-        return (f"X = {py_array(X)}", f'pool2d(X, (2, 2), mode="{mode}")', show, y, wrong, "array",
-                {"X": X.tolist(), "mode": mode})
+        return {"X": X.tolist(), "mode": rng.choice(["max", "avg"])}
     n, k = rng.randrange(16, 257), rng.choice([1, 3, 5, 7, 11])
-    p, s = rng.choice([0, 1, 2, 3]), rng.choice([1, 2, 3, 4])
-    value = out_size_reference(n, k, p, s)
-    cands = [(label, (lambda label=label: CATALOGUE[label].wrong(n, k, stride=s, padding=p)))
-             for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")]
-    wrong = wrong_answers(value, cands, required=["forgot_plus_one"])
-    return "", f"out_size({n}, {k}, {p}, {s})", "", value, wrong, "integer", {"n": n, "k": k, "p": p, "s": s}
+    return {"n": n, "k": k, "p": rng.choice([0, 1, 2, 3]), "s": rng.choice([1, 2, 3, 4])}
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    """Draw one variant."""
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The function to implement and part (b)'s inputs.
+
+    Examples
+    --------
+    >>> draw(random.Random(0), 1, {"function": "out_size"})
+    {'function': 'out_size', 'n': 210, 'k': 7, 'p': 0, 's': 3, '_forbidden': ('convmath', 'scipy.signal', 'scipy.ndimage', 'torch', 'tensorflow', 'jax')}
+    """
     for key in options:
         if key not in ("function", "forbidden_imports"):
             raise ConvMathError(f"option {key!r} is not allowed; use 'function' or 'forbidden_imports'")
@@ -318,51 +278,103 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     function = options.get("function", default)
     if function not in FUNCTIONS:
         raise ConvMathError(f"function={function!r} is not allowed; use one of {', '.join(map(repr, FUNCTIONS))}")
-    signature, reference, config, code = FUNCTIONS[function]
-    example = _example(rng, function)
-    if example is None or example[4] is None:
-        return None
-    setup, call, show, value, wrong, kind, params = example
-    task_en, task_zh = _TASK[function]
-    forbidden = ", ".join(f"`{m}`" for m in forbidden_modules)
-    rule_en = f"Use plain Python and NumPy; importing {forbidden} is not allowed. " if forbidden_modules else ""
-    rule_zh = f"只能使用 Python 和 NumPy；不允许导入 {forbidden}。" if forbidden_modules else ""
-    prompt = {
-        "en": (f"Implement {task_en}\n\n{rule_en}"
-               "Your function is tested on many random inputs against a reference implementation."),
-        "zh": (f"实现 {task_zh}\n\n{rule_zh}你的函数会在大量随机输入上与参考实现比对。"),
-    }
-    name = function
-    answer_name = f"{function}_example"
-    parts = [
-        Part("a", {"en": f"Define `{signature}`.", "zh": f"定义 `{signature}`。"},
-             AnswerSpec("function", name, signature=signature, reference=reference, config=dict(config),
-                        forbidden_imports=forbidden_modules), 4.0, (), code),
-        Part("b", {"en": f"Compute `{call}`{' for' if show else ''}{chr(10) * 2 + show if show else ''}\n\nand define `{answer_name}` "
-                         "as the result (a value you may also work out by hand).",
-                   "zh": f"计算 `{call}`{chr(10) * 2 + show if show else ''}\n\n并把结果定义为 `{answer_name}`（也可以手算）。"},
-             AnswerSpec(kind, answer_name, expected=value, atol=1e-9 if kind == "array" else 0.0), 1.0, wrong,
-             code_line(answer_name, kind, value)),
-    ]
-    steps_en = [f"A reference solution:\n\n```python\n{code}\n```", f"`{call}` = " + (f"${tex_matrix(value)}$" if kind == "array" else f"{value}")]
-    steps_zh = [f"参考实现：\n\n```python\n{code}\n```", f"`{call}` = " + (f"${tex_matrix(value)}$" if kind == "array" else f"{value}")]
+    inputs = _inputs(rng, function)
+    return None if inputs is None else {"function": function, **inputs, "_forbidden": forbidden_modules}
+
+
+def _value(params: Mapping[str, Any]) -> tuple[Any, Any, str]:
+    """Part (b)'s value, its misconceptions' answers (``None``: not diagnosable) and its kind."""
+    from convmath.misconceptions import CATALOGUE
+    from convmath.numeric import corr2d
+
+    function = params["function"]
     if function == "out_size":
-        n, k, p, s = params["n"], params["k"], params["p"], params["s"]
-        steps_en.append(rf"By the formula: $\lfloor ({n} + 2\cdot{p} - {k})/{s} \rfloor + 1 = {value}$.")
-        steps_zh.append(rf"代入公式：$\lfloor ({n} + 2\cdot{p} - {k})/{s} \rfloor + 1 = {value}$。")
-    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
-    return Exercise(
-        family=NAME, difficulty=difficulty, seed=0, params={"function": function, **params},
-        prompt=prompt, parts=tuple(parts), solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
-        setup_code=("import numpy as np\n\n" + setup) if setup else "", misconceptions=labels,
-    )
+        n, k, p, s = (params[key] for key in "nkps")
+        value = out_size_reference(n, k, p, s)
+        cands = [(label, (lambda label=label: CATALOGUE[label].wrong(n, k, stride=s, padding=p)))
+                 for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")]
+        return value, wrong_answers(value, cands, required=["forgot_plus_one"]), "integer"
+    X = np.array(params["X"])
+    if function == "pool2d":
+        mode = params["mode"]
+        y = pool2d_reference(X, (2, 2), mode)
+        # the window moved by its own size, as nn.MaxPool2d(2)'s default stride would
+        return y, wrong_answers(y, [("pool_stride_default_kernel",
+                                     lambda: CATALOGUE["pool_stride_default_kernel"].wrong(X, (2, 2), mode=mode))],
+                                required=["pool_stride_default_kernel"], atol=1e-9), "array"
+    K = np.array(params["K"])
+    if function == "corr2d":
+        y = np.rint(np.asarray(corr2d(X.astype(float), K.astype(float)))).astype(np.int64)
+        return y, wrong_answers(y, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(X, K))],
+                                required=["kernel_flipped"]), "array"
+    y = np.rint(corr2d_multi_in_reference(X, K)).astype(np.int64)
+    wrong = wrong_answers(y, [("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(X, K)),
+                              ("kernel_flipped", lambda: sum(CATALOGUE["kernel_flipped"].wrong(X[i], K[i])
+                                                             for i in range(len(K))))],
+                          required=["channels_not_summed", "kernel_flipped"])
+    return y, wrong, "array"
 
 
-FAMILY = register(
-    Family(
-        name=NAME,
-        title={"en": "Implement a function", "zh": "实现一个函数"},
-        difficulties=(1, 2, 3),
-        draw=draw,
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The function part (reference, configuration, key code) and part (b)'s value (``None``: not diagnosable).
+
+    Examples
+    --------
+    >>> s = solve({"function": "out_size", "n": 101, "k": 11, "p": 0, "s": 3, "_forbidden": ()})
+    >>> s.answers[0].spec.signature, s.answers[1].spec.expected    # (101 - 11) // 3 + 1
+    ('out_size(n, k, p=0, s=1)', 31)
+    """
+    function = params["function"]
+    signature, reference, config, code = FUNCTIONS[function]
+    value, wrong, kind = _value(params)
+    if wrong is None:
+        return None
+    name = f"{function}_example"
+    answers = (
+        Answer("a", AnswerSpec("function", function, signature=signature, reference=reference, config=dict(config),
+                               forbidden_imports=tuple(params["_forbidden"])),
+               code.replace(f"def {function}(", "def {name}("), (), 4.0),
+        Answer("b", AnswerSpec(kind, name, expected=value, atol=1e-9 if kind == "array" else 0.0),
+               code_line("{name}", kind, value), wrong, 1.0),
     )
-)
+    setup = ""
+    if function != "out_size":
+        setup = f"X = {py_array(params['X'])}" + (f"\nK = {py_array(params['K'])}" if "K" in params else "")
+    return Solved(answers, ("import numpy as np\n\n" + setup) if setup else "", {"value": value, "kind": kind})
+
+
+_ARGS = {"corr2d": "(X, K)", "corr2d_multi_in": "(X, K)", "pool2d": '(X, (2, 2), mode="{mode}")',
+         "out_size": "({n}, {k}, {p}, {s})"}
+
+
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """The function's name in this assignment, part (b)'s call and inputs in TeX, the key code.
+
+    Examples
+    --------
+    >>> p = {"function": "out_size", "n": 101, "k": 11, "p": 0, "s": 3, "_forbidden": ()}
+    >>> r = render(p, solve(p), {"out_size": "out_size_q2", "out_size_example": "out_size_example"})
+    >>> r["fn"], r["call"], r["signature"]
+    ('out_size_q2', 'out_size_q2(101, 11, 0, 3)', 'out_size_q2(n, k, p=0, s=1)')
+    """
+    function = params["function"]
+    fn = names.get(function, function)
+    call = fn + _ARGS[function].format(**{key: params[key] for key in ("mode", "n", "k", "p", "s") if key in params})
+    show = ""
+    if function in ("corr2d", "pool2d"):
+        X = np.array(params["X"])
+        show = rf"$$X = {tex_matrix(X)}" + (rf", \qquad K = {tex_matrix(np.array(params['K']))}$$" if "K" in params else "$$")
+    elif function == "corr2d_multi_in":
+        X, K = np.array(params["X"]), np.array(params["K"])
+        show = "$$" + r", \quad ".join(rf"X_{{{i}}} = {tex_matrix(X[i])}" for i in range(len(X))) + "$$\n\n$$" + \
+               r", \quad ".join(rf"K_{{{i}}} = {tex_matrix(K[i])}" for i in range(len(K))) + "$$"
+    value, kind = solved.values["value"], solved.values["kind"]
+    return {"fn": fn, "call": call, "show": show, "signature": FUNCTIONS[function][0].replace(function, fn, 1),
+            "forbidden": ", ".join(f"`{m}`" for m in params["_forbidden"]), "code": solved.answers[0].code.replace("{name}", fn),
+            "value_tex": f"${tex_matrix(value)}$" if kind == "array" else f"{value}"}
+
+
+FAMILY = staged(NAME, title={"en": "Implement a function", "zh": "实现一个函数"}, difficulties=(1, 2, 3),
+                draw=draw, solve=solve, render=render,
+                options={"function": "corr2d or out_size (1), corr2d_multi_in (2), pool2d (3)",
+                         "forbidden_imports": list(FORBIDDEN)})

@@ -12,6 +12,10 @@ of the d2l lecture).
 Wrong answers: FLOPs instead of MACs, the bias counted, the input size used
 for the output size, one output position only; for the size, the catalogue's
 output-size misconceptions.
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`
+with :func:`convmath.counting.conv_macs` and the catalogue, :func:`render`;
+the texts are ``texts/conv_macs.toml``.
 """
 
 from __future__ import annotations
@@ -25,15 +29,25 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size
 
-from ..model import AnswerSpec, Exercise
-from . import Family, register
-from ._common import bilingual, check_options, conv_size_working, make_exercise, make_part, wrong_answers
+from ..model import AnswerSpec
+from ._common import check_options, conv_size_working, wrong_answers
+from ._staged import Answer, Solved, staged
 
+__all__ = ["FAMILY", "draw", "solve", "render"]
+
+NAME = "conv_macs"
 _LABELS = ("macs_input_size", "macs_bias_counted", "macs_as_flops", "macs_per_position")
 
 
-def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    check_options("conv_macs", options)
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The layer and the input.
+
+    Examples
+    --------
+    >>> draw(random.Random(2), 1, {})
+    {'in_channels': 1, 'out_channels': 8, 'kernel_size': 1, 'height': 16, 'width': 16, 'stride': 1, 'padding': 0, 'groups': 1}
+    """
+    check_options(NAME, options)
     c_in, c_out = rng.choice((1, 3, 4, 8, 12, 16, 24, 32, 64)), rng.choice((4, 8, 12, 16, 24, 32, 48, 64, 128))
     k = rng.choice((1, 3, 3, 5))
     h = rng.choice((7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 48, 56, 64))
@@ -43,6 +57,22 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
     groups = rng.choice((2, 4)) if difficulty == 3 else 1
     if c_in % groups or c_out % groups or (difficulty == 2 and s == 1 and p == k // 2):
         return None
+    return {"in_channels": c_in, "out_channels": c_out, "kernel_size": k, "height": h, "width": w, "stride": s,
+            "padding": p, "groups": groups}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The output shape, the MACs, and the misconceptions' answers.
+
+    Examples
+    --------
+    >>> p = {"in_channels": 4, "out_channels": 64, "kernel_size": 3, "height": 56, "width": 56, "stride": 1,
+    ...      "padding": 1, "groups": 1}
+    >>> [a.spec.expected for a in solve(p).answers]     # 64 * 56 * 56 * 4 * 3 * 3
+    [(56, 56), 7225344]
+    """
+    c_in, c_out, k, h, w, s, p, groups = (params[key] for key in (
+        "in_channels", "out_channels", "kernel_size", "height", "width", "stride", "padding", "groups"))
     try:
         oh, ow = conv_output_size((h, w), k, stride=s, padding=p)
     except ConvMathError:
@@ -59,40 +89,36 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
         for label in size_labels + ["forgot_plus_one"]})
     if wrongs is None or size_wrongs is None:
         return None
-    call = f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}" + (f", stride={s}" if s > 1 else "") \
-        + (f", padding={p}" if p else "") + (f", groups={groups}" if groups > 1 else "") + ")"
-    prompt = bilingual(
-        f"`{call}` is applied to one input of shape $({c_in}, {h}, {w})$ (channels, height, width).",
-        f"对一个形状为 $({c_in}, {h}, {w})$（通道，高，宽）的输入使用 `{call}`。")
     work_h = conv_size_working(h, k, stride=s, left=p, right=p)
     work_w = conv_size_working(w, k, stride=s, left=p, right=p)
-    per = c_in // groups * k * k
+    answers = (
+        Answer("a", AnswerSpec("shape", "out_shape", (oh, ow)), f"{{name}} = ({work_h.code}, {work_w.code})", size_wrongs),
+        Answer("b", AnswerSpec("integer", "macs", macs),
+               f"{{name}} = {c_out} * {oh} * {ow} * ({c_in} // {groups}) * {k} * {k}", wrongs),
+    )
+    return Solved(answers, values={"oh": oh, "ow": ow, "macs": macs, "h_tex": work_h.tex, "w_tex": work_w.tex})
+
+
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """The layer call and the products, as the texts show them.
+
+    Examples
+    --------
+    >>> p = {"in_channels": 4, "out_channels": 64, "kernel_size": 3, "height": 56, "width": 56, "stride": 1,
+    ...      "padding": 1, "groups": 1}
+    >>> render(p, solve(p), {})["call"]
+    'nn.Conv2d(4, 64, kernel_size=3, padding=1)'
+    """
+    c_in, c_out, k, s, p, groups = (params[key] for key in (
+        "in_channels", "out_channels", "kernel_size", "stride", "padding", "groups"))
+    values = solved.values
+    call = f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}" + (f", stride={s}" if s > 1 else "") \
+        + (f", padding={p}" if p else "") + (f", groups={groups}" if groups > 1 else "") + ")"
     g_tex = f"\\frac{{{c_in}}}{{{groups}}}" if groups > 1 else f"{c_in}"
-    macs_tex = f"{c_out}\\cdot {oh}\\cdot {ow}\\cdot {g_tex}\\cdot {k}\\cdot {k} = {macs}"
-    en = [f"(a) Height: $o_h = {work_h.tex}$; width: $o_w = {work_w.tex}$.",
-          f"(b) Each output element is a dot product of one filter with one window: ${g_tex}\\cdot {k}\\cdot {k} = {per}$ "
-          "multiply-adds. There are $c_\\mathrm{out}\\cdot o_h\\cdot o_w$ output elements.",
-          f"MACs $= c_\\mathrm{{out}}\\, o_h\\, o_w\\, \\frac{{c_\\mathrm{{in}}}}{{g}}\\, k^2 = {macs_tex}$ "
-          f"(FLOPs would be twice that, {2 * macs})."]
-    zh = [f"(a) 高：$o_h = {work_h.tex}$；宽：$o_w = {work_w.tex}$。",
-          f"(b) 每个输出元素是一个卷积核与一个窗口的点积：${g_tex}\\cdot {k}\\cdot {k} = {per}$ 次乘加；"
-          "输出元素共有 $c_\\mathrm{out}\\cdot o_h\\cdot o_w$ 个。",
-          f"MACs $= c_\\mathrm{{out}}\\, o_h\\, o_w\\, \\frac{{c_\\mathrm{{in}}}}{{g}}\\, k^2 = {macs_tex}$"
-          f"（若按 FLOPs 计则为两倍，即 {2 * macs}）。"]
-    parts = [
-        make_part("a", bilingual("What is the (height, width) of the output? Define `out_shape`.",
-                                 "输出的（高，宽）是多少？请把结果赋给变量 `out_shape`。"),
-                  AnswerSpec("shape", "out_shape", (oh, ow)), f"out_shape = ({work_h.code}, {work_w.code})", size_wrongs),
-        make_part("b", bilingual("How many multiply-accumulate operations (MACs) do its weights perform? Count one "
-                                 "multiply-add as one MAC and leave the bias out. Define `macs`.",
-                                 "权重一共做了多少次乘加运算（MACs）？一次乘法加一次加法算作一次 MAC，不计偏置。"
-                                 "请把结果赋给变量 `macs`。"),
-                  AnswerSpec("integer", "macs", macs),
-                  f"macs = {c_out} * {oh} * {ow} * ({c_in} // {groups}) * {k} * {k}", wrongs),
-    ]
-    params = {"in_channels": c_in, "out_channels": c_out, "kernel_size": k, "height": h, "width": w, "stride": s,
-              "padding": p, "groups": groups}
-    return make_exercise("conv_macs", difficulty, params, prompt, parts, {"en": en, "zh": zh})
+    macs_tex = f"{c_out}\\cdot {values['oh']}\\cdot {values['ow']}\\cdot {g_tex}\\cdot {k}\\cdot {k} = {values['macs']}"
+    return {"call": call, "g_tex": g_tex, "per": c_in // groups * k * k, "macs_tex": macs_tex,
+            "flops": 2 * values["macs"]}
 
 
-register(Family("conv_macs", bilingual("Multiply-accumulates of a convolution", "卷积层的乘加运算量"), (1, 2, 3), _draw))
+FAMILY = staged(NAME, title={"en": "Multiply-accumulates of a convolution", "zh": "卷积层的乘加运算量"},
+                difficulties=(1, 2, 3), draw=draw, solve=solve, render=render)

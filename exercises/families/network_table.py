@@ -1,7 +1,7 @@
 r"""Fill in a network's shape-and-parameter table (a LeNet-like random stack).
 
 The stack is conv → ReLU → max-pool → conv → ReLU → max-pool → flatten →
-linear → ReLU → linear, the shape of LeNet-5 in d2l (the seed ``003_...``
+linear → ReLU → linear, the shape of LeNet-5 in d2l (the "theory of convolutional neural networks" tutorial
 lists its layer shapes). The student fills in the output shape of every
 convolution, pooling and flatten row and the parameters of every layer with
 weights.
@@ -18,6 +18,7 @@ each applied to its own row (the row's input taken as right).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -29,7 +30,7 @@ from . import Family, register
 from ._arrays import code_line, wrong_answers
 from ._common import check_options, make_exercise, make_part
 
-__all__ = ["FAMILY", "draw_layers"]
+__all__ = ["FAMILY", "draw_layers", "implied"]
 
 NAME = "network_table"
 
@@ -136,6 +137,76 @@ def _param_wrongs(in_shape: tuple[int, ...], layer: Mapping[str, Any], params: i
         labels = ("forgot_bias", "bias_per_input_channel")
     cands = [(label, (lambda label=label: CATALOGUE[label].wrong(*args))) for label in labels]
     return wrong_answers(params, cands, required=["forgot_bias", "bias_per_input_channel"])
+
+
+def implied(answers: Mapping[str, Any], *, input_shape: Any, layers: Any, cells: Any, target: str) -> Any:
+    """What cell ``target`` should hold given the student's own earlier answers (error carried forward).
+
+    Each row's input is the shape the student gave for the row before (when
+    valid), so a wrong shape is not counted again in the rows after it; the
+    total is the sum of the student's own parameter counts.
+
+    Parameters
+    ----------
+    answers : mapping
+        Part key -> the student's value (missing or unreadable ones left out).
+    input_shape : sequence of int
+        The network's input ``(C, H, W)``.
+    layers : list of dict
+        The layers, as :class:`convmath.Network` takes them.
+    cells : list
+        ``[part key, row, column]`` of every asked cell (column ``"shape"``,
+        ``"params"`` or ``"total"``).
+    target : str
+        The part key whose implied value is wanted.
+
+    Returns
+    -------
+    Any
+        A shape tuple or an int; ``None`` when the earlier answers imply nothing
+        (a layer does not apply to the student's shape).
+
+    Examples
+    --------
+    Conv 3->6 (5x5) on 3x32x32 gives (6, 28, 28); a student who wrote (6, 30, 30)
+    for it gets (6, 15, 15) as the pooling row's implied shape:
+
+    >>> layers = [{"type": "Conv2d", "out_channels": 6, "kernel_size": 5}, {"type": "MaxPool2d", "kernel_size": 2}]
+    >>> cells = [["a", 1, "shape"], ["b", 2, "shape"]]
+    >>> implied({"a": (6, 30, 30)}, input_shape=[3, 32, 32], layers=layers, cells=cells, target="b")
+    (6, 15, 15)
+    """
+    from convmath.network import Network
+
+    asked = {(int(row), column): key for key, row, column in cells}
+    goal = next((row, column) for key, row, column in cells if key == target)
+    if goal[1] == "total":
+        total = 0
+        current: tuple[int, ...] = tuple(int(v) for v in input_shape)
+        for row, layer in enumerate(layers, start=1):
+            try:
+                summary = Network([layer], input_shape=current).summary().rows[0]
+            except (ConvMathError, ValueError, TypeError):
+                return None
+            given = answers.get(asked.get((row, "params"), ""))
+            total += given if isinstance(given, int) and not isinstance(given, bool) else int(summary.params)
+            current = tuple(int(v) for v in summary.output_shape)
+        return total
+    current = tuple(int(v) for v in input_shape)
+    for row, layer in enumerate(layers, start=1):
+        try:
+            summary = Network([layer], input_shape=current).summary().rows[0]
+        except (ConvMathError, ValueError, TypeError):
+            return None
+        if (row, goal[1]) == goal:
+            return tuple(int(v) for v in summary.output_shape) if goal[1] == "shape" else int(summary.params)
+        given = answers.get(asked.get((row, "shape"), ""))
+        if isinstance(given, (tuple, list)) and given and all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                                                                for v in given):
+            current = tuple(given)
+        else:
+            current = tuple(int(v) for v in summary.output_shape)
+    return None
 
 
 class _Cell(NamedTuple):
@@ -261,6 +332,13 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         "en": (*steps["en"], "The filled table:\n\n" + "\n".join(filled["en"])),
         "zh": (*steps["zh"], "填好的表：\n\n" + "\n".join(filled["zh"])),
     }
+    # error carried forward: each cell after the first also follows from the student's own earlier cells
+    cells = [[p.key, int(p.answer.name.split("_")[-1]), "shape" if p.answer.kind == "shape" else "params"]
+             for p in parts if p.answer.name != "total_params"]
+    cells += [[p.key, 0, "total"] for p in parts if p.answer.name == "total_params"]
+    carry = {"from": "earlier rows", "compute": "exercises.families.network_table:implied",
+             "args": {"input_shape": list(input_shape), "layers": layers, "cells": cells}}
+    parts = [p if i == 0 else dataclasses.replace(p, carry_forward=carry) for i, p in enumerate(parts)]
     return make_exercise(NAME, difficulty, {"input_shape": list(input_shape), "layers": layers}, prompt, parts, solution)
 
 

@@ -1,20 +1,24 @@
 r"""Families ``conv_output_size`` and ``conv_inverse``: the output size of a convolution, and back.
 
-``conv_output_size`` (levels 1 and 2: ``Conv1d`` on a sequence or ``Conv2d`` on a
-square input)
+``conv_output_size`` (levels 1 and 2: ``Conv1d`` on a sequence or ``Conv2d`` on a square input)
     1. per-side padding, a stride that divides exactly;
     2. the padding in one of its forms (per side, ``"same"``, ``"full"``,
        left/right, d2l's total :math:`p_h`), any stride (the floor matters);
     3. a non-square input and kernel with dilation; the answer is a shape.
 
-``conv_inverse`` (which value of one argument gives a required size, by
-:func:`convmath.sizes.solve_for`; only variants with a single answer are kept)
+``conv_inverse`` (which value of one argument gives a required size, by :func:`convmath.sizes.solve_for`)
+    Only variants with a single answer are kept.
+
     1. the padding or the kernel size, stride 1 (``Conv1d`` or ``Conv2d``);
     2. the padding or the stride, strides up to 4 (``Conv1d`` or ``Conv2d``);
     3. the padding or the kernel size, with dilation.
 
 Wrong answers: the catalogue's output-size misconceptions evaluated for the
 variant (for ``conv_inverse``: the value that satisfies the wrong formula).
+
+``conv_output_size`` is written in three steps (:func:`draw_output_size`,
+:func:`solve_output_size`, :func:`render_output_size`; texts in
+``texts/conv_output_size.toml``); ``conv_inverse`` is still one ``draw``.
 """
 
 from __future__ import annotations
@@ -35,41 +39,12 @@ from ._common import (
     conv_size_working,
     make_exercise,
     make_part,
-    size_question,
     wrong_answers,
 )
+from ._staged import Answer, Solved, staged
 
 _SIZES = (5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 48, 56, 64, 96, 112, 128, 224)
 _FORMULA = r"$o = \left\lfloor \dfrac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1$"
-_FORMULA_LR = r"$o = \left\lfloor \dfrac{n + p_\mathrm{left} + p_\mathrm{right} - d(k-1) - 1}{s} \right\rfloor + 1$"
-
-
-def _padding_text(form: str, value: Any, ndim: int = 2) -> tuple[str, str]:
-    """(en, zh) description of a padding form."""
-    if form == "int":
-        return (f"padding {value} on each side (`padding={value}`)", f"每侧填充 {value}（`padding={value}`）")
-    if form in ("same", "full"):
-        en = {"same": "`padding=\"same\"` (PyTorch's \"same\" padding)",
-              "full": "\"full\", that is $k - 1$ zeros on each side, so that every partial overlap counts"}[form]
-        zh = {"same": "`padding=\"same\"`（PyTorch 的 \"same\" 填充）",
-              "full": "\"full\" 填充：每侧补 $k - 1$ 个零，使每个部分重叠的位置都参与计算"}[form]
-        return en, zh
-    if form == "pair":
-        left, right = value
-        if ndim == 1:
-            return (f"the input is first zero-padded by `F.pad(x, ({left}, {right}))`: {left} on the left and {right} "
-                    "on the right; the convolution itself does not pad",
-                    f"先用 `F.pad(x, ({left}, {right}))` 补零：左侧补 {left}，右侧补 {right}；卷积本身不再填充")
-        return (f"the input is first zero-padded by `F.pad(x, ({left}, {right}, {left}, {right}))`: {left} on the left "
-                f"and top, {right} on the right and bottom; the convolution itself does not pad",
-                f"先用 `F.pad(x, ({left}, {right}, {left}, {right}))` 补零：左侧和上方各补 {left}，右侧和下方各补 {right}；"
-                f"卷积本身不再填充")
-    if ndim == 1:
-        return (f"a total padding of $p_h = {value}$, in the notation of *Dive into Deep Learning* (both ends together)",
-                f"按《动手学深度学习》的记法，总填充 $p_h = {value}$（两端合计）")
-    return (f"a total padding of $p_h = {value}$ rows, in the notation of *Dive into Deep Learning* "
-            f"(top and bottom together)",
-            f"按《动手学深度学习》的记法，总填充 $p_h = {value}$ 行（上下合计）")
 
 
 def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -> Any:
@@ -140,48 +115,18 @@ def _labels(dim: dict[str, Any]) -> list[str]:
     return labels + ["forgot_plus_one"]
 
 
-def _steps(dim: dict[str, Any], axis: tuple[str, str] = ("", "")) -> tuple[list[str], list[str], str]:
-    """Worked steps (en, zh) and the code expression for one dimension."""
-    n, k, s, d = dim["n"], dim["k"], dim["s"], dim["d"]
-    en, zh = [], []
-    if dim["form"] == "total":
-        ph = dim["ph"]
-        value = dim["out"]
-        code = f"({n} - {k} + {ph} + {s}) // {s}"
-        sub = rf"\left\lfloor \dfrac{{{n} - {k} + {ph} + {s}}}{{{s}}} \right\rfloor = {value}"
-        en.append(r"With the total padding $p_h$ the output size is $o = \left\lfloor \dfrac{n - k + p_h + s}{s} \right\rfloor$ "
-                  r"($p_h$ already counts both sides: do not double it).")
-        zh.append(r"用总填充 $p_h$ 表示时，输出大小为 $o = \left\lfloor \dfrac{n - k + p_h + s}{s} \right\rfloor$"
-                  r"（$p_h$ 已经包含两侧，不要再乘 2）。")
-        en.append(f"Substituting {axis[0]}$n = {n}$, $k = {k}$, $p_h = {ph}$, $s = {s}$: $o = {sub}$.")
-        zh.append(f"代入{axis[1]}$n = {n}$，$k = {k}$，$p_h = {ph}$，$s = {s}$：$o = {sub}$。")
-        return en, zh, code
-    left, right = dim["left"], dim["right"]
-    if dim["form"] in ("same", "full"):
-        en.append(f"`padding=\"{dim['form']}\"` pads {left} on the left and {right} on the right here "
-                  f"(total $d(k-1) = {d * (k - 1)}${' per side' if dim['form'] == 'full' else ''}).")
-        zh.append(f"这里 `padding=\"{dim['form']}\"` 在左侧填充 {left}、右侧填充 {right}"
-                  f"（{'每侧' if dim['form'] == 'full' else '合计'} $d(k-1) = {d * (k - 1)}$）。")
-    if d > 1:
-        en.append(f"The dilated kernel spans $d(k-1)+1 = {d}\\cdot({k}-1)+1 = {d * (k - 1) + 1}$ inputs.")
-        zh.append(f"膨胀后的卷积核覆盖 $d(k-1)+1 = {d}\\cdot({k}-1)+1 = {d * (k - 1) + 1}$ 个输入位置。")
-    work = conv_size_working(n, k, stride=s, left=left, right=right, dilation=d)
-    names = f"$n = {n}$, $k = {k}$, " + (f"$p = {left}$" if left == right else f"$p_\\mathrm{{left}} = {left}$, $p_\\mathrm{{right}} = {right}$")
-    names += f", $s = {s}$" + (f", $d = {d}$" if d > 1 else "")
-    en.append(f"Substituting {axis[0]}{names}: $o = {work.tex}$.")
-    zh.append(f"代入{axis[1]}{names.replace(', ', '，')}：$o = {work.tex}$。")
-    return en, zh, work.code
+def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``conv_output_size``: the input and the layer, one dimension (or height and width at level 3).
 
-
-def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+    Examples
+    --------
+    >>> p = draw_output_size(random.Random(0), 1, {})
+    >>> p["ndim"], [(d["n"], d["k"], d["s"], d["padding"], d["out"]) for d in p["dims"]]   # (102 + 2 - 5)//1 + 1
+    (2, [(102, 5, 1, 1, 100)])
+    """
     check_options("conv_output_size", options)
     ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
-    if difficulty == 1:
-        form = "int"
-    elif difficulty == 2:
-        form = rng.choice(("int", "int", "same", "full", "pair", "total"))
-    else:
-        form = "int"
+    form = rng.choice(("int", "int", "same", "full", "pair", "total")) if difficulty == 2 else "int"
     if difficulty < 3:
         dim = _draw_dim(rng, difficulty, form)
         if dim is None:
@@ -195,6 +140,27 @@ def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str,
         if pair[0] is None or pair[1] is None:
             return None
         dims = [pair[0], pair[1]]
+    return {"ndim": ndim, "dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()}
+                                   for dim in dims]}
+
+
+def _dim_of(dim: Mapping[str, Any]) -> dict[str, Any]:
+    """A dimension of the params with its padding a tuple again (as the formulas take it)."""
+    return {key: (tuple(v) if isinstance(v, list) else v) for key, v in dim.items()}
+
+
+def solve_output_size(params: Mapping[str, Any]) -> Solved | None:
+    """``conv_output_size``: the size (or shape) and the misconceptions' answers.
+
+    Examples
+    --------
+    >>> p = {"ndim": 1, "dims": [{"n": 32, "k": 5, "s": 2, "d": 1, "form": "int", "padding": 2, "out": 16, "left": 2,
+    ...      "right": 2, "exact": False}]}
+    >>> s = solve_output_size(p)
+    >>> s.answers[0].spec.expected, s.answers[0].code       # (32 + 4 - 5) // 2 + 1
+    (16, '{name} = (32 + 2*2 - 5) // 2 + 1')
+    """
+    dims = [_dim_of(dim) for dim in params["dims"]]
     labels: list[str] = []
     for dim in dims:
         labels += [label for label in _labels(dim) if label not in labels]
@@ -203,45 +169,39 @@ def _draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str,
     wrongs = _size_wrongs(expected, dims, labels)
     if wrongs is None:
         return None
-    if difficulty < 3:
-        dim = dims[0]
-        pad_en, pad_zh = _padding_text(dim["form"], dim.get("ph", dim.get("padding")), ndim)
-        n_en, n_zh, ask_en, ask_zh = size_question(ndim, dim["n"])
-        k_en, k_zh = (f"a kernel of size {dim['k']}", f"{dim['k']}") if ndim == 1 else \
-            (f"{'an' if str(dim['k']).startswith('8') or dim['k'] in (11, 18) else 'a'} "
-             f"${dim['k']}\\times {dim['k']}$ kernel", f"${dim['k']}\\times {dim['k']}$")
-        prompt = bilingual(
-            f"{n_en[0].upper()}{n_en[1:]} passes through a convolution layer (`nn.Conv{ndim}d`) with {k_en} and "
-            f"stride {dim['s']}. Padding: {pad_en}.\n\n{ask_en}",
-            f"对{n_zh}使用一个卷积层（`nn.Conv{ndim}d`），卷积核大小为 {k_zh}，步幅为 {dim['s']}，{pad_zh}。\n\n{ask_zh}")
-        name, kind = "out_size", "integer"
-        en, zh, code = _steps(dim)
-        solution_code = f"{name} = {code}"
-    else:
-        (h, w) = dims
-        prompt = bilingual(
-            f"`nn.Conv2d(3, 16, kernel_size=({h['k']}, {w['k']}), stride=({h['s']}, {w['s']}), "
-            f"padding=({h['padding']}, {w['padding']}), dilation={h['d']})` is applied to an input of height "
-            f"{h['n']} and width {w['n']}.\n\nWhat is the (height, width) of the output?",
-            f"输入的高为 {h['n']}、宽为 {w['n']}，经过 `nn.Conv2d(3, 16, kernel_size=({h['k']}, {w['k']}), "
-            f"stride=({h['s']}, {w['s']}), padding=({h['padding']}, {w['padding']}), dilation={h['d']})`。\n\n"
-            "输出的（高，宽）是多少？")
-        name, kind = "out_shape", "shape"
-        en_h, zh_h, code_h = _steps(h, ("for the height ", "高度方向 "))
-        en_w, zh_w, code_w = _steps(w, ("for the width ", "宽度方向 "))
-        en, zh = en_h + en_w, zh_h + zh_w
-        solution_code = f"{name} = ({code_h}, {code_w})"
-    formula_en = _FORMULA_LR if dims[0]["form"] == "pair" else _FORMULA
-    if dims[0]["form"] != "total":
-        side_en, side_zh = ("", "") if dims[0]["form"] == "pair" else ("; $p$ per side", "，$p$ 为每侧填充")
-        en.insert(0, f"The output size is {formula_en} (PyTorch's definition{side_en}).")
-        zh.insert(0, f"输出大小为 {formula_en}（PyTorch 的定义{side_zh}）。")
-    en.append(f"Answer: `{name} = {expected}`.")
-    zh.append(f"答案：`{name} = {expected}`。")
-    part = make_part("a", bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-                     AnswerSpec(kind, name, expected), solution_code, wrongs)
-    params = {"ndim": ndim, "dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()} for dim in dims]}
-    return make_exercise("conv_output_size", difficulty, params, prompt, [part], {"en": en, "zh": zh})
+    codes = []
+    for dim in dims:
+        if dim["form"] == "total":
+            codes.append(f"({dim['n']} - {dim['k']} + {dim['ph']} + {dim['s']}) // {dim['s']}")
+        else:
+            codes.append(conv_size_working(dim["n"], dim["k"], stride=dim["s"], left=dim["left"], right=dim["right"],
+                                           dilation=dim["d"]).code)
+    name, kind = ("out_size", "integer") if len(dims) == 1 else ("out_shape", "shape")
+    code = "{name} = " + (codes[0] if len(codes) == 1 else f"({codes[0]}, {codes[1]})")
+    return Solved((Answer("a", AnswerSpec(kind, name, expected), code, wrongs),), values={"expected": expected})
+
+
+def render_output_size(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    r"""``conv_output_size``: per dimension the substituted formula in TeX, and the kernel's article.
+
+    Examples
+    --------
+    >>> p = {"ndim": 1, "dims": [{"n": 32, "k": 5, "s": 2, "d": 1, "form": "int", "padding": 2, "out": 16, "left": 2,
+    ...      "right": 2, "exact": False}]}
+    >>> print(render_output_size(p, solve_output_size(p), {})["steps"][0]["tex"])
+    \left\lfloor \frac{32 + 2\cdot 2 - 5}{2} \right\rfloor + 1 = \lfloor 31/2 \rfloor + 1 = 15 + 1 = 16
+    """
+    steps = []
+    for dim in (_dim_of(d) for d in params["dims"]):
+        n, k, s, d = dim["n"], dim["k"], dim["s"], dim["d"]
+        if dim["form"] == "total":
+            tex = rf"\left\lfloor \dfrac{{{n} - {k} + {dim['ph']} + {s}}}{{{s}}} \right\rfloor = {dim['out']}"
+        else:
+            tex = conv_size_working(n, k, stride=s, left=dim["left"], right=dim["right"], dilation=d).tex
+        steps.append({**dim, "tex": tex, "dk": d * (k - 1)})
+    first = params["dims"][0]
+    article = "an" if str(first["k"]).startswith("8") or first["k"] in (11, 18) else "a"
+    return {"steps": steps, "first": first, "article": article, "answer_name": solved.answers[0].spec.name}
 
 
 # --------------------------------------------------------------------------
@@ -316,7 +276,7 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
         f"A convolution layer (`nn.Conv{ndim}d`) with {givens} maps {_size_text(ndim, n, 'an input')} to {_size_text(ndim, target, 'an output')}.\n\n"
         f"Which {what_en} does that? (Exactly one value works.)",
         f"一个卷积层（`nn.Conv{ndim}d`，{givens.replace(', ', '，')}）把{_size_text(ndim, n)}的输入变成{_size_text(ndim, target)}的输出。\n\n"
-        f"{what_zh}应取多少？（只有一个取值满足要求。）")
+        f"{what_zh}{'' if what_zh.endswith('）') else ' '}应取多少？（只有一个取值满足要求。）")
     name = unknown
     low = 0 if unknown == "padding" else 1
     terms = {"padding": str(p), "stride": str(s), "kernel_size": str(k), unknown: symbol}
@@ -345,7 +305,8 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
     return make_exercise("conv_inverse", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
-register(Family("conv_output_size", bilingual("Output size of a convolution", "卷积层的输出大小"),
-                (1, 2, 3), _draw_output_size))
+CONV_OUTPUT_SIZE = staged("conv_output_size", title=bilingual("Output size of a convolution", "卷积层的输出大小"),
+                          difficulties=(1, 2, 3), draw=draw_output_size, solve=solve_output_size,
+                          render=render_output_size)
 register(Family("conv_inverse", bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
                 (1, 2, 3), _draw_inverse))

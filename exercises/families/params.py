@@ -1,16 +1,19 @@
 r"""Families ``param_count`` and ``fc_vs_conv``: counting parameters.
 
-``param_count`` (``Conv1d``, ``Conv2d`` or ``Conv3d``; 2-D kernels sometimes
-non-square)
+``param_count`` (``Conv1d``, ``Conv2d`` or ``Conv3d``; 2-D kernels sometimes non-square)
     1. ``ConvNd(c_in, c_out, k)`` with bias;
     2. a grouped convolution, or one without bias;
     3. a depthwise-separable block (1-D or 2-D) and the full convolution it
        replaces.
 
-``fc_vs_conv`` (the comparison of the seed tutorials)
+``fc_vs_conv`` (the comparison the tutorials make)
     1. a grey image into a fully connected layer, and a small convolution;
     2. the same with an RGB image;
     3. a convolution, then a fully connected layer on its flattened output.
+
+Both are written in three steps (:func:`draw_param_count`, :func:`solve_param_count`,
+:func:`render_param_count`; :func:`draw_fc_vs_conv`, :func:`solve_fc_vs_conv`,
+:func:`render_fc_vs_conv`); their texts are ``texts/param_count.toml`` and ``texts/fc_vs_conv.toml``.
 
 Counts come from :mod:`convmath.counting`; wrong answers from the catalogue
 (a ``Linear`` layer on a flattened ``C x H x W`` input is the convolution with
@@ -19,7 +22,6 @@ an ``H x W`` kernel, which is how its misconceptions are evaluated).
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Mapping
 from fractions import Fraction
@@ -29,17 +31,11 @@ from convmath.counting import conv_params, depthwise_separable_params, linear_pa
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size
 
-from ..model import AnswerSpec, Exercise, Part
-from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, wrong_answers
+from ..model import AnswerSpec, Part
+from ._common import bilingual, check_options, make_part, wrong_answers
+from ._staged import Answer, Solved, staged
 
 _CHANNELS = (1, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256)
-_CONV_RULE = (r"A convolution has $c_\mathrm{out}$ filters of $\frac{c_\mathrm{in}}{g}\cdot k_h k_w$ weights each, "
-              r"plus one bias per output channel: $\frac{c_\mathrm{in}}{g} k_h k_w c_\mathrm{out} + c_\mathrm{out}$.")
-_CONV_RULE_ZH = (r"卷积层有 $c_\mathrm{out}$ 个卷积核，每个有 $\frac{c_\mathrm{in}}{g}\cdot k_h k_w$ 个权重，"
-                 r"每个输出通道再加一个偏置：$\frac{c_\mathrm{in}}{g} k_h k_w c_\mathrm{out} + c_\mathrm{out}$。")
-
-
 Kernel = int | tuple[int, ...]
 
 
@@ -78,12 +74,6 @@ def _conv_part(key: str, name: str, c_in: int, c_out: int, k: Kernel, groups: in
                      AnswerSpec("integer", name, expected), code, wrongs)
 
 
-def _ask(part: Part, en: str, zh: str) -> Part:
-    """``part`` with its question put in front of "Define `name`." (so the exercise prompt need not label it)."""
-    name = part.answer.name
-    return dataclasses.replace(part, prompt=bilingual(f"{en} Define `{name}`.", f"{zh}请把结果赋给变量 `{name}`。"))
-
-
 def _conv_steps(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2) -> tuple[str, str]:
     value = conv_params(c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)
     g = f"\\frac{{{c_in}}}{{{groups}}}\\cdot " if groups > 1 else f"{c_in}\\cdot "
@@ -95,15 +85,6 @@ def _conv_steps(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim:
 _KERNEL_TEX = {1: ("k", "k"), 2: ("k_h k_w", "k_h k_w"), 3: ("k_d k_h k_w", "k_d k_h k_w")}
 
 
-def _conv_rule(ndim: int) -> tuple[str, str]:
-    """The parameter rule (en, zh) for an ``ndim``-D convolution."""
-    if ndim == 2:
-        return _CONV_RULE, _CONV_RULE_ZH
-    kernel = _KERNEL_TEX[ndim][0]
-    return (_CONV_RULE.replace("k_h k_w", kernel).replace("A convolution", f"A {ndim}-D convolution"),
-            _CONV_RULE_ZH.replace("k_h k_w", kernel).replace("卷积层", f"{ndim} 维卷积层", 1))
-
-
 def _draw_kernel(rng: random.Random, ndim: int, difficulty: int) -> Kernel:
     """A kernel size: an int, or for some 2-D layers a non-square ``(k_h, k_w)``."""
     if ndim == 2 and difficulty < 3 and rng.random() < 0.3:
@@ -113,7 +94,14 @@ def _draw_kernel(rng: random.Random, ndim: int, difficulty: int) -> Kernel:
     return rng.choice(sizes if difficulty < 3 else (2, 3, 3, 5, 7))
 
 
-def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``param_count``: the layer (or, at level 3, the block) to count.
+
+    Examples
+    --------
+    >>> draw_param_count(random.Random(5), 1, {})
+    {'in_channels': 48, 'out_channels': 12, 'kernel_size': 7, 'ndim': 2, 'groups': 1, 'bias': True, '_level': 1}
+    """
     check_options("param_count", options)
     c_in, c_out = rng.choice(_CHANNELS), rng.choice(_CHANNELS[1:])
     ndim = rng.choice((1, 2, 2, 2, 3) if difficulty < 3 else (1, 2, 2))
@@ -126,74 +114,75 @@ def _draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str,
                 return None
         else:
             bias = False
-    rule_en, rule_zh = _conv_rule(ndim)
-    en: list[str] = [rule_en]
-    zh: list[str] = [rule_zh]
-    layer = f"nn.Conv{ndim}d"
-    if difficulty < 3:
-        part = _conv_part("a", "params", c_in, c_out, k, groups, bias, ndim)
-        if part is None:
-            return None
-        call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
-            + (", bias=False" if not bias else "") + ")"
-        prompt = bilingual(f"How many trainable parameters does `{call}` have?",
-                           f"`{call}` 有多少个可训练参数？")
-        tex, _ = _conv_steps(c_in, c_out, k, groups, bias, ndim)
-        en.append(f"Here: ${tex}$" + ("" if bias else " (`bias=False`: no biases)") + ".")
-        zh.append(f"代入：${tex}$" + ("" if bias else "（`bias=False`，没有偏置）") + "。")
-        parts = [part]
-    else:
+    if difficulty == 3:
         if c_in == 1:
             return None
         bias = rng.random() < 0.5
-        block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
-        candidates = {
-            "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
-            "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
-            + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
-        }
-        if bias:
-            candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
-        wrongs = wrong_answers(block, candidates)
-        full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias, ndim)
-        if wrongs is None or full is None:
-            return None
-        b = f" + {c_in}" if bias else ""
-        b2 = f" + {c_out}" if bias else ""
-        kernel_code = "*".join([str(k)] * ndim)
-        kernel_tex = "".join(f"\\cdot {k}" for _ in range(ndim))
-        window = "\\times ".join([str(k)] * ndim)
-        point = "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim)
-        code = f"block_params = ({c_in} * {kernel_code}{b}) + ({c_in} * {c_out}{b2})"
-        bias_en = "both with a bias" if bias else "both without bias (`bias=False`)"
-        bias_zh = "两层都带偏置" if bias else "两层都不带偏置（`bias=False`）"
-        no_bias = "" if bias else ", bias=False"
-        full = _ask(full, f"How many parameters does the full convolution `{layer}({c_in}, {c_out}, {k}{no_bias})` have?",
-                    f"普通卷积 `{layer}({c_in}, {c_out}, {k}{no_bias})` 有多少个参数？")
-        parts = [make_part("a", bilingual("How many parameters does the block have? Define `block_params`.",
-                                          "这个卷积块有多少个参数？请把结果赋给变量 `block_params`。"),
-                           AnswerSpec("integer", "block_params", block), code, wrongs), full]
-        prompt = bilingual(
-            f"A depthwise-separable block replaces `{layer}({c_in}, {c_out}, {k})`: a depthwise convolution "
-            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})` followed by a pointwise convolution "
-            f"`{layer}({c_in}, {c_out}, 1)`, {bias_en}.",
-            f"用深度可分离卷积块代替 `{layer}({c_in}, {c_out}, {k})`：先做逐通道卷积 "
-            f"`{layer}({c_in}, {c_in}, {k}, groups={c_in})`，再做逐点卷积 `{layer}({c_in}, {c_out}, 1)`，{bias_zh}。")
-        dw = conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
-        pw = conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)
-        full_tex = _conv_steps(c_in, c_out, k, 1, bias, ndim)[0]
-        en += [f"Depthwise: each of the {c_in} channels has its own ${window}$ filter: "
-               f"${c_in}{kernel_tex}{b} = {dw}$.",
-               f"Pointwise: a ${point}$ convolution from {c_in} to {c_out} channels: ${c_in}\\cdot {c_out}{b2} = {pw}$.",
-               f"(a) block: ${dw} + {pw} = {block}$.",
-               f"(b) full convolution: ${full_tex}$."]
-        zh += [f"逐通道卷积：{c_in} 个通道各有一个 ${window}$ 卷积核：${c_in}{kernel_tex}{b} = {dw}$。",
-               f"逐点卷积：从 {c_in} 个通道到 {c_out} 个通道的 ${point}$ 卷积：${c_in}\\cdot {c_out}{b2} = {pw}$。",
-               f"(a) 卷积块：${dw} + {pw} = {block}$。",
-               f"(b) 普通卷积：${full_tex}$。"]
-    params = {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
-              "ndim": ndim, "groups": groups, "bias": bias}
-    return make_exercise("param_count", difficulty, params, prompt, parts, {"en": en, "zh": zh})
+    return {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
+            "ndim": ndim, "groups": groups, "bias": bias, "_level": difficulty}
+
+
+def _answer(part: Part) -> Answer:
+    """A part built by the shared helpers, as a staged answer (its name replaced by ``{name}`` in the code)."""
+    spec = part.answer
+    code = part.solution_code.replace(f"{spec.name} = ", "{name} = ", 1)
+    return Answer(part.key, spec, code, part.wrong_answers, part.points)
+
+
+def solve_param_count(params: Mapping[str, Any]) -> Solved | None:
+    """``param_count``: the counts and the misconceptions' answers (``None``: not diagnosable).
+
+    Examples
+    --------
+    >>> p = {"in_channels": 3, "out_channels": 16, "kernel_size": 3, "ndim": 2, "groups": 1, "bias": True, "_level": 1}
+    >>> solve_param_count(p).answers[0].spec.expected     # 3 * 3*3 * 16 + 16
+    448
+    """
+    c_in, c_out, ndim, groups, bias = (params[key] for key in ("in_channels", "out_channels", "ndim", "groups", "bias"))
+    k = tuple(params["kernel_size"]) if isinstance(params["kernel_size"], list) else params["kernel_size"]
+    if params["_level"] < 3:
+        part = _conv_part("a", "params", c_in, c_out, k, groups, bias, ndim)
+        return None if part is None else Solved((_answer(part),))
+    block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
+    candidates = {
+        "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
+        "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
+        + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
+    }
+    if bias:
+        candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
+    wrongs = wrong_answers(block, candidates)
+    full = _conv_part("b", "full_params", c_in, c_out, k, 1, bias, ndim)
+    if wrongs is None or full is None:
+        return None
+    b, b2 = (f" + {c_in}", f" + {c_out}") if bias else ("", "")
+    code = "{name} = " + f"({c_in} * {'*'.join([str(k)] * ndim)}{b}) + ({c_in} * {c_out}{b2})"
+    block_answer = Answer("a", AnswerSpec("integer", "block_params", block), code, wrongs)
+    values = {"block": block, "dw": conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim),
+              "pw": conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)}
+    return Solved((block_answer, _answer(full)), values=values)
+
+
+def render_param_count(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """``param_count``: the layer call, the kernel in TeX and the substituted counts.
+
+    Examples
+    --------
+    >>> p = {"in_channels": 3, "out_channels": 16, "kernel_size": [3, 5], "ndim": 2, "groups": 1, "bias": False,
+    ...      "_level": 2}
+    >>> render_param_count(p, solve_param_count(p), {})["call"]
+    'nn.Conv2d(3, 16, kernel_size=(3, 5), bias=False)'
+    """
+    c_in, c_out, ndim, groups, bias = (params[key] for key in ("in_channels", "out_channels", "ndim", "groups", "bias"))
+    k = tuple(params["kernel_size"]) if isinstance(params["kernel_size"], list) else params["kernel_size"]
+    layer = f"nn.Conv{ndim}d"
+    call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
+        + (", bias=False" if not bias else "") + ")"
+    return {"layer": layer, "call": call, "k": str(k), "ktex": _KERNEL_TEX[ndim][0],
+            "tex": _conv_steps(c_in, c_out, k, groups, bias, ndim)[0],
+            "kernel_tex": "".join(f"\\cdot {k}" for _ in range(ndim)), "window": "\\times ".join([str(k)] * ndim),
+            "point": "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim),
+            "b": f" + {c_in}" if bias else "", "b2": f" + {c_out}" if bias else ""}
 
 
 def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Part | None:
@@ -210,75 +199,73 @@ def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Pa
                      AnswerSpec("integer", name, expected), code, wrongs)
 
 
-def _draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``fc_vs_conv``: the image, the layers' sizes (and at level 3 the convolution's stride).
+
+    Examples
+    --------
+    >>> draw_fc_vs_conv(random.Random(0), 1, {})
+    {'channels': 1, 'height': 100, 'width': 100, 'hidden': 128, 'out_channels': 1, 'kernel_size': 5, '_level': 1}
+    """
     check_options("fc_vs_conv", options)
     c = 1 if difficulty == 1 else 3
     h = w = rng.choice((28, 32, 48, 56, 64, 96, 100, 112, 128, 160, 224, 256, 300))
     hidden = rng.choice((10, 16, 32, 50, 64, 100, 128, 200, 256, 500, 512, 1000))
     c_out, k = rng.choice((1, 8, 16, 32, 64) if difficulty < 3 else (8, 16, 32, 64)), rng.choice((3, 5))
-    image_en = "grey" if c == 1 else "RGB"
-    image_zh = "灰度" if c == 1 else "RGB 彩色"
-    conv = _conv_part("b" if difficulty < 3 else "a", "conv_params", c, c_out, k, 1, True)
-    if difficulty < 3:
+    params: dict[str, Any] = {"channels": c, "height": h, "width": w, "hidden": hidden, "out_channels": c_out,
+                              "kernel_size": k}
+    if difficulty == 3:
+        params["stride"] = rng.choice((1, 2))
+    return {**params, "_level": difficulty}
+
+
+def solve_fc_vs_conv(params: Mapping[str, Any]) -> Solved | None:
+    """``fc_vs_conv``: the counts (and the flattened size) with the misconceptions' answers.
+
+    Examples
+    --------
+    >>> p = {"channels": 1, "height": 28, "width": 28, "hidden": 10, "out_channels": 8, "kernel_size": 3, "_level": 1}
+    >>> [a.spec.expected for a in solve_fc_vs_conv(p).answers]     # 784*10 + 10, 1*9*8 + 8
+    [7850, 80]
+    """
+    c, h, w, hidden, c_out, k = (params[key] for key in ("channels", "height", "width", "hidden", "out_channels",
+                                                            "kernel_size"))
+    conv = _conv_part("b" if params["_level"] < 3 else "a", "conv_params", c, c_out, k, 1, True)
+    if params["_level"] < 3:
         fc = _linear_part("a", "fc_params", c, h, w, hidden)
         if fc is None or conv is None:
             return None
-        parts = [_ask(fc, "How many parameters does that layer have?", "这个全连接层有多少个参数？"),
-                 _ask(conv, f"How many parameters does `nn.Conv2d({c}, {c_out}, {k})` have, applied to the same image?",
-                      f"对同一张图像使用 `nn.Conv2d({c}, {c_out}, {k})`，它有多少个参数？")]
-        prompt = bilingual(
-            f"{'An' if image_en == 'RGB' else 'A'} {image_en} image of ${h}\\times {w}$ pixels ({c} channel{'s' if c > 1 else ''}) is flattened and fed to a "
-            f"fully connected layer with {hidden} output units (`nn.Linear`, with bias).",
-            f"把一张 ${h}\\times {w}$ 像素的{image_zh}图像（{c} 个通道）展平后输入一个有 {hidden} 个输出单元的全连接层"
-            "（`nn.Linear`，带偏置）。")
-        fc_value = linear_params(c * h * w, hidden)
-        en = [f"(a) The flattened input has ${c}\\cdot {h}\\cdot {w} = {c * h * w}$ features; a fully connected layer has "
-              f"one weight per (input, output) pair and one bias per output: ${c * h * w}\\cdot {hidden} + {hidden} = {fc_value}$.",
-              f"(b) {_CONV_RULE} Here ${_conv_steps(c, c_out, k, 1, True)[0]}$, whatever the image size."]
-        zh = [f"(a) 展平后的输入有 ${c}\\cdot {h}\\cdot {w} = {c * h * w}$ 个特征；全连接层每对（输入，输出）有一个权重，"
-              f"每个输出有一个偏置：${c * h * w}\\cdot {hidden} + {hidden} = {fc_value}$。",
-              f"(b) {_CONV_RULE_ZH}这里 ${_conv_steps(c, c_out, k, 1, True)[0]}$，与图像大小无关。"]
-        params = {"channels": c, "height": h, "width": w, "hidden": hidden, "out_channels": c_out, "kernel_size": k}
-    else:
-        s = rng.choice((1, 2))
-        o = conv_output_size(h, k, stride=s)
-        if conv is None:
-            return None
-        feat = c_out * o * o
-        size_part = make_part("b", bilingual("Define `features` (the flattened size).", "请把展平后的特征数赋给变量 `features`。"),
-                              AnswerSpec("integer", "features", feat), f"features = {c_out} * (({h} - {k}) // {s} + 1)**2",
-                              wrong_answers(feat, {
-                                  "forgot_plus_one": lambda: c_out * CATALOGUE["forgot_plus_one"].wrong(h, k, stride=s) ** 2,
-                              }) or ())
-        fc = _linear_part("c", "fc_params", c_out, o, o, hidden)
-        if fc is None:
-            return None
-        parts = [_ask(conv, "How many parameters does the convolution have?", "卷积层有多少个参数？"),
-                 _ask(size_part, "How many features come out of the flatten?", "展平后有多少个特征？"),
-                 _ask(fc, "How many parameters does the fully connected layer have?", "全连接层有多少个参数？")]
-        prompt = bilingual(
-            f"An RGB image of ${h}\\times {w}$ goes through `nn.Conv2d(3, {c_out}, {k}, stride={s})`; the result is "
-            f"flattened (`nn.Flatten()`) and fed to `nn.Linear(features, {hidden})`.",
-            f"一张 ${h}\\times {w}$ 的 RGB 图像先经过 `nn.Conv2d(3, {c_out}, {k}, stride={s})`，结果展平（`nn.Flatten()`）后"
-            f"输入 `nn.Linear(features, {hidden})`。")
-        fc_value = linear_params(feat, hidden)
-        ratio = round(Fraction(fc_value, conv_params(3, c_out, k)))  # to the nearest, as 'about' says
-        versus_en = f": about {ratio} times the convolution's" if ratio >= 2 else ""
-        versus_zh = f"：约为卷积层的 {ratio} 倍" if ratio >= 2 else ""
-        en = [f"(a) {_CONV_RULE} Here ${_conv_steps(3, c_out, k, 1, True)[0]}$.",
-              f"(b) The output is ${o}\\times {o}$ (${o} = \\lfloor ({h} - {k})/{s} \\rfloor + 1$) with {c_out} channels: "
-              f"${c_out}\\cdot {o}\\cdot {o} = {feat}$ features.",
-              f"(c) ${feat}\\cdot {hidden} + {hidden} = {fc_value}${versus_en}."]
-        zh = [f"(a) {_CONV_RULE_ZH}这里 ${_conv_steps(3, c_out, k, 1, True)[0]}$。",
-              f"(b) 输出大小为 ${o}\\times {o}$（${o} = \\lfloor ({h} - {k})/{s} \\rfloor + 1$），共 {c_out} 个通道："
-              f"${c_out}\\cdot {o}\\cdot {o} = {feat}$ 个特征。",
-              f"(c) ${feat}\\cdot {hidden} + {hidden} = {fc_value}${versus_zh}。"]
-        params = {"channels": 3, "height": h, "width": w, "hidden": hidden, "out_channels": c_out, "kernel_size": k,
-                  "stride": s}
-    return make_exercise("fc_vs_conv", difficulty, params, prompt, parts, {"en": en, "zh": zh})
+        return Solved((_answer(fc), _answer(conv)), values={"fc_value": linear_params(c * h * w, hidden)})
+    s = params["stride"]
+    o = conv_output_size(h, k, stride=s)
+    if conv is None:
+        return None
+    feat = c_out * o * o
+    size = Answer("b", AnswerSpec("integer", "features", feat), "{name} = " + f"{c_out} * (({h} - {k}) // {s} + 1)**2",
+                  wrong_answers(feat, {"forgot_plus_one": lambda: c_out * CATALOGUE["forgot_plus_one"].wrong(h, k, stride=s) ** 2,
+                                       }) or ())
+    fc = _linear_part("c", "fc_params", c_out, o, o, hidden)
+    if fc is None:
+        return None
+    fc_value = linear_params(feat, hidden)
+    ratio = round(Fraction(fc_value, conv_params(3, c_out, k)))  # to the nearest, as 'about' says
+    return Solved((_answer(conv), size, _answer(fc)), values={"o": o, "feat": feat, "fc_value": fc_value, "ratio": ratio})
 
 
-register(Family("param_count", bilingual("Parameters of convolution layers", "卷积层的参数量"), (1, 2, 3),
-                _draw_param_count))
-register(Family("fc_vs_conv", bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
-                (1, 2, 3), _draw_fc_vs_conv))
+def render_fc_vs_conv(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """``fc_vs_conv``: the convolution's count substituted.
+
+    Examples
+    --------
+    >>> p = {"channels": 1, "height": 28, "width": 28, "hidden": 10, "out_channels": 8, "kernel_size": 3, "_level": 1}
+    >>> print(render_fc_vs_conv(p, solve_fc_vs_conv(p), {})["conv_tex"])
+    1\\cdot 3\\cdot 3\\cdot 8 + 8 = 80
+    """
+    return {"conv_tex": _conv_steps(params["channels"], params["out_channels"], params["kernel_size"], 1, True)[0]}
+
+
+PARAM_COUNT = staged("param_count", title=bilingual("Parameters of convolution layers", "卷积层的参数量"),
+                     difficulties=(1, 2, 3), draw=draw_param_count, solve=solve_param_count,
+                     render=render_param_count)
+FC_VS_CONV = staged("fc_vs_conv", title=bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
+                    difficulties=(1, 2, 3), draw=draw_fc_vs_conv, solve=solve_fc_vs_conv, render=render_fc_vs_conv)

@@ -12,6 +12,10 @@ in 2-D, a square or (levels 1 and 2) a non-square input, whose answer is the
 
 Wrong answers: stride taken as 1, no ``+ 1``, padding on one side only,
 rounding the other way, the last window kept.
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`
+with :func:`convmath.sizes.pool_output_size` and the catalogue, :func:`render`;
+the texts are ``texts/pool_output_size.toml``.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import pool_output_size
 
-from ..model import AnswerSpec, Exercise
-from . import Family, register
-from ._common import bilingual, check_options, make_exercise, make_part, size_question, wrong_answers
+from ..model import AnswerSpec
+from ._common import check_options, wrong_answers
+from ._staged import Answer, Solved, staged
 
-_FLOOR = r"$o = \left\lfloor \dfrac{n + 2p - k}{s} \right\rfloor + 1$"
-_CEIL = r"$o = \left\lceil \dfrac{n + 2p - k}{s} \right\rceil + 1$"
+__all__ = ["FAMILY", "draw", "solve", "render"]
+
+NAME = "pool_output_size"
 
 
 def _candidates(n: int, k: int, stride: int | None, p: int, ceil_mode: bool) -> dict[str, Callable[[], int]]:
@@ -51,34 +56,13 @@ def _candidates(n: int, k: int, stride: int | None, p: int, ceil_mode: bool) -> 
     return thunks
 
 
-def _steps(n: int, k: int, s: int, p: int, ceil_mode: bool, out: int, axis: tuple[str, str]) -> tuple[list[str], list[str], str]:
-    """Worked steps (en, zh) and the solution code of one size."""
-    numerator = n + 2 * p - k
-    sub = f"{n} + 2\\cdot {p} - {k}"
-    names = f"{axis[0]}$n = {n}$, $k = {k}$, $p = {p}$, $s = {s}$", f"{axis[1]}$n = {n}$，$k = {k}$，$p = {p}$，$s = {s}$"
+def _code(n: int, k: int, s: int, p: int, ceil_mode: bool) -> str:
+    """The key's expression of one size (``{name}`` where the answer's name goes)."""
     if not ceil_mode:
-        tex = f"\\left\\lfloor \\frac{{{sub}}}{{{s}}} \\right\\rfloor + 1 = \\lfloor {numerator}/{s} \\rfloor + 1 = {out}"
-        return ([f"Substituting {names[0]}: $o = {tex}$."], [f"代入{names[1]}：$o = {tex}$。"],
-                f"({n} + 2*{p} - {k}) // {s} + 1")
-    up = -(-numerator // s) + 1
-    tex = f"\\left\\lceil \\frac{{{sub}}}{{{s}}} \\right\\rceil + 1 = \\lceil {numerator}/{s} \\rceil + 1 = {up}"
-    en = [f"With `ceil_mode=True` the division is rounded up: {_CEIL}.", f"Substituting {names[0]}: $o = {tex}$."]
-    zh = [f"`ceil_mode=True` 时除法向上取整：{_CEIL}。", f"代入{names[1]}：$o = {tex}$。"]
-    start = (up - 1) * s
-    rule_en = (f"The last window starts at ${up - 1}\\cdot {s} = {start}$ (in padded coordinates); PyTorch keeps it only if "
-               f"it starts inside the input or the left padding, i.e. before $n + p = {n + p}$")
-    rule_zh = (f"最后一个窗口的起点是 ${up - 1}\\cdot {s} = {start}$（按填充后的坐标）；只有当它从输入或左侧填充内开始，"
-               f"即起点小于 $n + p = {n + p}$ 时，PyTorch 才保留它")
-    if start >= n + p:
-        en.append(rule_en + f": here it does not, so it is dropped and $o = {out}$.")
-        zh.append(rule_zh + f"。这里不满足，所以去掉这个窗口，$o = {out}$。")
-    else:
-        en.append(rule_en + ": it does, so it is kept.")
-        zh.append(rule_zh + "。这里满足条件，予以保留。")
-    code = (f"-(-({n} + 2*{p} - {k}) // {s}) + 1   # rounded up\n"
-            f"if (out_size - 1) * {s} >= {n} + {p}:   # last window would start in the right padding\n"
-            "    out_size -= 1")
-    return en, zh, code
+        return f"({n} + 2*{p} - {k}) // {s} + 1"
+    return (f"-(-({n} + 2*{p} - {k}) // {s}) + 1   # rounded up\n"
+            f"if ({{name}} - 1) * {s} >= {n} + {p}:   # last window would start in the right padding\n"
+            "    {name} -= 1")
 
 
 def _sizes(rng: random.Random, difficulty: int, dims: int) -> list[int]:
@@ -88,7 +72,14 @@ def _sizes(rng: random.Random, difficulty: int, dims: int) -> list[int]:
     return [n]
 
 
-def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The layer and the input (``None`` when the numbers do not suit the level).
+
+    Examples
+    --------
+    >>> draw(random.Random(4), 1, {})
+    {'layer': 'MaxPool1d', 'sizes': [96], 'kernel_size': 2, 'stride': None, 'padding': 0, 'ceil_mode': False}
+    """
     check_options("pool_output_size", options)
     dims, kind = rng.choice((1, 2, 2)), rng.choice(("Max", "Max", "Avg"))
     k = rng.choice((2, 2, 3, 4, 5)) if difficulty == 1 else rng.choice((2, 3, 3, 4, 5))
@@ -98,12 +89,26 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
     else:
         stride = None if rng.random() < 0.4 else rng.choice((1, 2, 2, 3, k + 1))
     p = 0 if difficulty == 1 or rng.random() < 0.4 else rng.randint(1, k // 2)
-    ceil_mode = difficulty == 3
     s = k if stride is None else stride
     numerators = [n + 2 * p - k for n in sizes]
     if min(numerators) < 0 or (difficulty == 1 and any(x % s for x in numerators)) \
             or (difficulty == 3 and numerators[0] % s == 0):
         return None
+    return {"layer": f"{kind}Pool{dims}d", "sizes": sizes, "kernel_size": k, "stride": stride, "padding": p,
+            "ceil_mode": difficulty == 3}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The output size(s) and the misconceptions' answers (``None``: too small, or not diagnosable).
+
+    Examples
+    --------
+    >>> s = solve({"layer": "MaxPool2d", "sizes": [72], "kernel_size": 2, "stride": 2, "padding": 0, "ceil_mode": False})
+    >>> s.answers[0].spec.expected, s.answers[0].code   # (72 - 2) // 2 + 1
+    (36, '{name} = (72 + 2*0 - 2) // 2 + 1')
+    """
+    sizes, k, stride, p, ceil_mode = (params[key] for key in ("sizes", "kernel_size", "stride", "padding", "ceil_mode"))
+    s = k if stride is None else stride
     try:
         outs = [pool_output_size(n, k, stride=stride, padding=p, ceil_mode=ceil_mode) for n in sizes]
     except ConvMathError:
@@ -122,40 +127,42 @@ def _draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Ex
             thunks[label]() if label in thunks else out for thunks, out in zip(per_size, outs))) for label in labels})
     if not wrongs:
         return None
-    layer = f"{kind}Pool{dims}d"
+    codes = [_code(n, k, s, p, ceil_mode) for n in sizes]
+    name, kind = ("out_size", "integer") if len(sizes) == 1 else ("out_shape", "shape")
+    code = "{name} = " + (codes[0] if len(codes) == 1 else f"({codes[0]}, {codes[1]})")
+    return Solved((Answer("a", AnswerSpec(kind, name, expected), code, wrongs),), values={"outs": outs, "s": s})
+
+
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """What the texts show: the layer call, and per size the substituted formula (and the last-window rule).
+
+    Examples
+    --------
+    >>> p = {"layer": "MaxPool2d", "sizes": [72], "kernel_size": 2, "stride": 2, "padding": 0, "ceil_mode": False}
+    >>> r = render(p, solve(p), {})
+    >>> r["call"]
+    'kernel_size=2, stride=2'
+    >>> print(r["per_size"][0]["tex"])     # (72 - 2) // 2 + 1
+    \\left\\lfloor \\frac{72 + 2\\cdot 0 - 2}{2} \\right\\rfloor + 1 = \\lfloor 70/2 \\rfloor + 1 = 36
+    """
+    k, stride, p, ceil_mode = (params[key] for key in ("kernel_size", "stride", "padding", "ceil_mode"))
+    s = solved.values["s"]
     call = f"kernel_size={k}" + (f", stride={stride}" if stride is not None else "") + (f", padding={p}" if p else "") \
         + (", ceil_mode=True" if ceil_mode else "")
-    kind_en, kind_zh = {"Max": ("max", "最大"), "Avg": ("average", "平均")}[kind]
-    if len(sizes) == 1:
-        input_en, input_zh, ask_en, ask_zh = size_question(dims, sizes[0], noun=("a feature map", "特征图"))
-    else:
-        input_en, input_zh = f"a feature map of height {sizes[0]} and width {sizes[1]}", f"高为 {sizes[0]}、宽为 {sizes[1]} 的特征图"
-        ask_en, ask_zh = "What is the (height, width) of the output?", "输出的（高，宽）是多少？"
-    prompt = bilingual(f"{'An' if kind == 'Avg' else 'A'} {kind_en} pooling layer `nn.{layer}({call})` is applied to {input_en}.\n\n{ask_en}",
-                       f"对{input_zh}使用{kind_zh}池化层 `nn.{layer}({call})`。\n\n{ask_zh}")
-    en: list[str] = []
-    zh: list[str] = []
-    if stride is None:
-        en.append(f"No stride is given, so the stride equals the window: $s = k = {k}$.")
-        zh.append(f"没有指定步幅，所以步幅等于窗口大小：$s = k = {k}$。")
-    if not ceil_mode:
-        en.append(f"Pooling windows follow the convolution rule: {_FLOOR}.")
-        zh.append(f"池化窗口的计数方式与卷积相同：{_FLOOR}。")
-    axes = [("", "")] if len(sizes) == 1 else [("for the height ", "高度方向 "), ("for the width ", "宽度方向 ")]
-    codes = []
-    for n, out, axis in zip(sizes, outs, axes):
-        en_n, zh_n, code = _steps(n, k, s, p, ceil_mode, out, axis)
-        en += en_n
-        zh += zh_n
-        codes.append(code)
-    name, answer_kind = ("out_size", "integer") if len(sizes) == 1 else ("out_shape", "shape")
-    en.append(f"Answer: `{name} = {expected}`.")
-    zh.append(f"答案：`{name} = {expected}`。")
-    solution_code = f"{name} = " + (codes[0] if len(codes) == 1 else f"({codes[0]}, {codes[1]})")
-    part = make_part("a", bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-                     AnswerSpec(answer_kind, name, expected), solution_code, wrongs)
-    params = {"layer": layer, "sizes": sizes, "kernel_size": k, "stride": stride, "padding": p, "ceil_mode": ceil_mode}
-    return make_exercise("pool_output_size", difficulty, params, prompt, [part], {"en": en, "zh": zh})
+    per_size = []
+    for n, out in zip(params["sizes"], solved.values["outs"]):
+        numerator = n + 2 * p - k
+        sub = f"{n} + 2\\cdot {p} - {k}"
+        up = -(-numerator // s) + 1
+        if ceil_mode:
+            tex = f"\\left\\lceil \\frac{{{sub}}}{{{s}}} \\right\\rceil + 1 = \\lceil {numerator}/{s} \\rceil + 1 = {up}"
+        else:
+            tex = f"\\left\\lfloor \\frac{{{sub}}}{{{s}}} \\right\\rfloor + 1 = \\lfloor {numerator}/{s} \\rfloor + 1 = {out}"
+        per_size.append({"n": n, "out": out, "tex": tex, "up": up, "start": (up - 1) * s, "dropped": (up - 1) * s >= n + p})
+    answer = solved.answers[0].spec
+    return {"call": call, "s": s, "kind": params["layer"][:3], "dims": int(params["layer"][-2]), "per_size": per_size,
+            "expected": answer.expected, "answer_name": answer.name}
 
 
-register(Family("pool_output_size", bilingual("Output size of a pooling layer", "池化层的输出大小"), (1, 2, 3), _draw))
+FAMILY = staged(NAME, title={"en": "Output size of a pooling layer", "zh": "池化层的输出大小"}, difficulties=(1, 2, 3),
+                draw=draw, solve=solve, render=render)

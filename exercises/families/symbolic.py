@@ -8,15 +8,17 @@ and fixed numbers (the variant draws which quantities are symbolic and the
 values of the others), and the wrong ones from the catalogue's ``wrong``
 callables called with the same arguments.
 
-``output_size_formula`` (one layer, or a stack of two or three; the input size
-:math:`n` is always a symbol; symbols of a stack are numbered by layer)
+``output_size_formula`` (one layer, or a stack of two or three)
+    The input size :math:`n` is always a symbol; symbols of a stack are numbered by layer.
+
     1. stride-1 convolutions (and stride-1 pooling): kernel and padding fixed
        or symbolic;
     2. with strides (convolution and pooling, or transposed convolutions);
     3. with dilation (and output padding for the transposed convolution).
 
-``receptive_field_formula`` (a stack of convolutions and pooling; some
-kernels, strides and dilations symbolic, the others fixed)
+``receptive_field_formula`` (a stack of convolutions and pooling)
+    Some kernels, strides and dilations symbolic, the others fixed.
+
     1. two to four stride-1 layers (stride-1 pooling among them); 2. two or three layers with strides;
     3. three or four layers, with a dilated convolution.
 """

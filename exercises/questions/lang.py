@@ -262,11 +262,25 @@ DESCRIPTIONS: dict[str, str] = {
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
-def _get_functions() -> dict[str, Callable[..., Any]]:
+def language_functions() -> dict[str, Callable[..., Any]]:
+    """The functions a question file's expressions may call, by name (built on first use).
+
+    Returns
+    -------
+    dict
+        Name -> function: convmath's formulas and the language's helpers.
+
+    Examples
+    --------
+    >>> "conv_output_size" in language_functions()
+    True
+    """
     if not FUNCTIONS:
         FUNCTIONS.update(_functions())
     return FUNCTIONS
 
+
+_get_functions = language_functions  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,

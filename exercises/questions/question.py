@@ -35,7 +35,7 @@ import sympy
 
 from convmath.errors import ConvMathError
 
-from ..model import LOCALES, AnswerSpec, Exercise
+from ..model import LOCALES, AnswerSpec, Exercise, Points, as_points
 from .lang import Expr, compile_expr, evaluate
 from .templates import check_template, render_template, to_code
 
@@ -109,8 +109,8 @@ class PartSpec:
     answer: Expr | None
     """The key (every kind but ``function``)."""
 
-    points: float
-    """Points of the part."""
+    points: Points
+    """Points of the part (exact)."""
 
     prompt: Mapping[str, str]
     """Locale -> template asking for this part."""
@@ -301,8 +301,12 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
     if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9]{1,8}", key):
         raise ConvMathError(f"{where}.key={key!r} is not allowed; use 1-8 lowercase letters or digits")
     points = raw.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 < points <= 1000:
-        raise ConvMathError(f"{where}.points={points!r} must be a positive number")
+    try:
+        points = as_points(points) if isinstance(points, (int, float, str)) else None
+    except (ValueError, ZeroDivisionError):
+        points = None
+    if points is None or not 0 < points <= 1000:
+        raise ConvMathError(f"{where}.points={raw.get('points')!r} must be a positive number (e.g. 2, 1.5 or \"4/3\")")
     extra: dict[str, Any] = {}
     if kind == "function":
         extra = _function_part(raw, where)
@@ -370,7 +374,7 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
     if kind == "choice" and any(e is None for _, e in wrongs):
         raise ConvMathError(f"{where}: a choice part's misconceptions need answer = the option they pick")
     extra["misconceptions"] = tuple(wrongs)
-    return PartSpec(key=key, name=name, kind=kind, answer=answer, points=float(points), prompt=prompt, **extra)
+    return PartSpec(key=key, name=name, kind=kind, answer=answer, points=points, prompt=prompt, **extra)
 
 
 def _own_misconceptions(raw: Any, qid: str) -> tuple[dict[str, Any], ...]:
@@ -507,7 +511,7 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
 
 
 def _check_names(expr: Expr, known: set[str], where: str) -> None:
-    from .lang import _get_functions
+    from .lang import language_functions as _get_functions
 
     functions = _get_functions()
     for name in sorted(expr.names - known - {"True", "False", "None"}):
@@ -540,6 +544,8 @@ def load_question(path: str | Path) -> Question:
             data = tomllib.load(handle)
     except OSError as err:
         raise ConvMathError(f"{path}: cannot read the question ({err.strerror})") from err
+    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
+        raise ConvMathError(f"{path}: the question must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise ConvMathError(f"{path}: not valid TOML ({err})") from err
     try:
@@ -792,7 +798,7 @@ class Question:
         """
         from convmath.misconceptions import CATALOGUE
 
-        from .lang import _get_functions
+        from .lang import language_functions as _get_functions
 
         values: dict[str, Any] = {}
         for label, expr in part.misconceptions:
@@ -876,9 +882,11 @@ class Question:
         solution = {loc: [render_template(step, context, f"solution.{loc}") for step in self.solution.get(loc, ())]
                     for loc in LOCALES}
         for loc in LOCALES:
-            word, stop = {"en": ("Answer", "."), "zh": ("答案", "。")}[loc]
+            word, stop, code = {"en": ("Answer", ".", "A reference solution"), "zh": ("答案", "。", "参考实现")}[loc]
             for part in parts:
-                if part.answer.kind != "function":
+                if part.answer.kind == "function":
+                    solution[loc].append(f"{code} ({part.key}):\n\n```python\n{part.solution_code}\n```")
+                else:
                     solution[loc].append(f"{word} ({part.key}): `{part.solution_code}`{stop}")
         return make_exercise(self.id, int(env["level"]), {k: _plain(v) for k, v in env.items() if k != "level"},
                              prompt, parts, solution, setup_code=self._setup_code(env))

@@ -25,7 +25,7 @@ def catalogue_table() -> str:
     """
     from convmath.misconceptions import CATALOGUE
 
-    from ..families import _BUILTIN_LABELS
+    from ..families import BUILTIN_LABELS as _BUILTIN_LABELS
 
     rows = ["| label | miscomputes | title | 标题 |", "|---|---|---|---|"]
     for label, entry in CATALOGUE.items():
@@ -42,7 +42,8 @@ def functions_table() -> str:
     >>> "`conv_output_size`" in functions_table()
     True
     """
-    from .lang import DESCRIPTIONS, _get_functions
+    from .lang import DESCRIPTIONS
+    from .lang import language_functions as _get_functions
 
     rows = ["| function | what it computes |", "|---|---|"]
     rows += [f"| `{name}` | {DESCRIPTIONS[name]} |" for name in _get_functions()]

@@ -22,11 +22,15 @@ from pathlib import Path
 from convmath.errors import ConvMathError
 from exercises.checkcell import CELL_ID, TAG, is_check_cell
 
+from ..grade import FATAL
 from ..load import SubmissionError, load_notebook
 from ..messages import CellPlaces, shorten
 from ..safetext import for_terminal
 
 __all__ = ["main", "check_notebook"]
+
+#: Runs of the notebook at most: each leaves out the cells that stopped the sandbox before.
+_RUNS = 3
 
 
 def check_notebook(data: bytes, *, cell_timeout: float = 10.0) -> tuple[list[str], str]:
@@ -78,18 +82,32 @@ def check_notebook(data: bytes, *, cell_timeout: float = 10.0) -> tuple[list[str
         raise ConvMathError("the notebook's check cell was edited; regenerate the notebook to check it")
     slots = list(dict.fromkeys((cell.convmath or {}).get("slot", "") for cell in loaded.cells if cell.convmath))
     places = CellPlaces(loaded.cells, [slot for slot in slots if slot])
-    raised: list[str] = []
-    with Sandbox(SandboxLimits(cell_timeout=cell_timeout)) as sandbox:
-        for cell in loaded.cells:
-            if cell.cell_type != "code" or cell is check or not cell.source.strip():
-                continue
-            number = cell.index + 1
-            result = sandbox.run_cell(cell.source, index=number)
-            if result.status not in ("ok", "skipped"):
-                message = shorten(places.rewrite(result.message, number), 300)
-                verb = "raised" if result.status == "error" else f"stopped ({result.status}):"
-                raised.append(f"{places.describe(number)} {verb} {message}")
-        result = sandbox.run_cell(check.source, index=check.index + 1)
+    code = [cell for cell in loaded.cells if cell.cell_type == "code" and cell is not check and cell.source.strip()]
+    skip: set[int] = set()
+    stops: list[str] = []
+    for _attempt in range(_RUNS):  # a cell that stops the sandbox is left out of a new run, as the grader does
+        raised: list[str] = []
+        dead = None
+        with Sandbox(SandboxLimits(cell_timeout=cell_timeout)) as sandbox:
+            for cell in code:
+                if cell.index in skip:
+                    continue
+                number = cell.index + 1
+                result = sandbox.run_cell(cell.source, index=number)
+                if result.status not in ("ok", "skipped"):
+                    raised.append(shorten(places.note(number, result.status, result.message), 300))
+                if result.status in FATAL:
+                    dead = cell
+                    break
+            if dead is None:
+                result = sandbox.run_cell(check.source, index=check.index + 1)
+        if dead is None:
+            break
+        skip.add(dead.index)
+        stops.append(f"{raised[-1]} (left out of the run that checked the answers)")
+    else:
+        raise ConvMathError(f"{len(skip)} cells stopped the sandbox one after the other; the check did not run")
+    raised = stops + raised
     report = result.stdout
     if result.status != "ok":
         report += f"\nthe check cell stopped: {places.rewrite(result.message, check.index + 1)}\n"
@@ -104,7 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["/no/such/notebook.ipynb"])
     2
     """
-    parser = argparse.ArgumentParser(prog="convmath check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="convmath check",
+        description="Run a notebook and its check cell in the sandbox: which cells raise, and for every part "
+                    "whether it is answered in the asked form (never whether it is right).")
     parser.add_argument("notebook", type=Path, help="the notebook to check (.ipynb)")
     parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds each cell may run (default 10)")
     args = parser.parse_args(list(argv) if argv is not None else None)

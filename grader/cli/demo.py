@@ -156,7 +156,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     assignment_id = load_assignment(examples / "assignment.toml").id
     with Gradebook(out / "grades.db") as book:
         results = book.current(assignment_id)
-    from grader.safetext import for_terminal
 
     graded = {r.student for r in results}
     print()

@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on Dask: tcp://HOST:8786 (a running cluster) or local:N (N worker processes)")
     parser.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
-    parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds per cell (default: 10)")
+    parser.add_argument("--cell-timeout", type=float, default=None,
+                        help="seconds per cell (default: derived from the answer key's cells: "
+                             "20x its slowest cell, at least 2)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
     parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
@@ -156,13 +158,15 @@ def _context(args: argparse.Namespace):  # -> GradingContext
             raise ConvMathError(f"--{name.replace('_', '-')}={value} must be a positive integer")
     if not args.max_size_mb > 0:
         raise ConvMathError(f"--max-size-mb={args.max_size_mb} must be a positive number")
+    if args.cell_timeout is not None and not args.cell_timeout > 0:
+        raise ConvMathError(f"--cell-timeout={args.cell_timeout} must be a positive number of seconds")
     limits = SandboxLimits(
-        cell_timeout=args.cell_timeout,
+        cell_timeout=args.cell_timeout if args.cell_timeout is not None else 10.0,
         total_timeout=args.timeout,
-        cpu_seconds=max(args.timeout, args.cell_timeout),
+        cpu_seconds=max(args.timeout, args.cell_timeout or 10.0),
         memory_bytes=args.memory_mb << 20,
     )
-    return GradingContext(
+    context = GradingContext(
         assignment_data=data,
         secret=read_secret(args.secret_file),
         roster=roster,
@@ -170,6 +174,13 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         max_bytes=int(args.max_size_mb * 2**20),
         reveal=args.reveal,
     )
+    if args.cell_timeout is None:  # derived from what the key's own cells need (the flag overrides it)
+        import dataclasses
+
+        from ..grade import key_cell_timeout
+
+        context = dataclasses.replace(context, limits=dataclasses.replace(limits, cell_timeout=key_cell_timeout(context)))
+    return context
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,10 +47,13 @@ def sandbox_root() -> str:
 def _open_dir(name: str, dir_fd: int | None) -> int:
     """Open a folder without following links; give it back rwx for its owner if it was taken away."""
     try:
-        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
     except PermissionError:
         os.chmod(name, 0o700, dir_fd=dir_fd, follow_symlinks=False)
         return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    if os.fstat(fd).st_mode & 0o700 != 0o700:  # readable but not writable: its entries could not go
+        os.fchmod(fd, 0o700)
+    return fd
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
@@ -134,13 +137,9 @@ def _empty(top: int) -> None:
             return
         for name in pending:
             try:
-                os.rmdir(name, dir_fd=top)
-                continue
+                fd = _open_dir(name, top)
             except FileNotFoundError:
                 continue
-            except OSError:
-                pass
-            fd = _open_dir(name, top)
             try:
                 with os.scandir(fd) as entries:
                     inner = [(e.name, _is_dir(e)) for e in entries]

@@ -222,6 +222,8 @@ class Sandbox:
             self._kill()
             raise SandboxStartError(f"the sandbox did not start: {err}") from None
         self.isolation = IsolationReport.from_data(hello["isolation"])
+        host_pid = hello.get("pid")
+        self._host_pid = host_pid if type(host_pid) is int and host_pid > 0 else self._pid
         self._deadline = time.monotonic() + self.limits.total_timeout
 
     @property
@@ -236,8 +238,11 @@ class Sandbox:
 
     @property
     def pid(self) -> int | None:
-        """The child's pid, which is also its process group id."""
-        return self._pid
+        """The child's pid as this process sees it (None once it is reaped).
+
+        A zygote's child lives in the zygote's PID namespace; the zygote signals
+        and reaps it by its pid there, never this process."""
+        return None if self._pid is None else getattr(self, "_host_pid", self._pid)
 
     def _kill(self, grace: float = 0.0) -> tuple[int | None, float]:
         """Kill the child's process group (after ``grace`` s) and reap it; return (status, cpu)."""
@@ -251,7 +256,10 @@ class Sandbox:
             try:
                 return self._zygote.reap(pid, grace, uid)
             except (OSError, RuntimeError, ValueError):
-                # the zygote died: its orphaned child is reaped by init, kill it directly
+                # the zygote died: in its PID namespace every child died with it; else the orphaned
+                # child is reaped by init: kill it directly
+                if getattr(self._zygote, "pid_namespace", False):
+                    return None, 0.0
                 for kill, target in ((os.killpg, pid), (os.kill, pid)):
                     try:
                         kill(target, signal.SIGKILL)

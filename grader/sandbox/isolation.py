@@ -335,8 +335,11 @@ def _seccomp_program(pid: int) -> list[tuple[int, str | None, str | None, int]]:
              (_RET, None, None, _RET_ALLOW)]
     # args[0] starts at offset 16 of struct seccomp_data; pids are ints: compare the low word
     prog += [("clone",), (_LD_ABS, None, None, 16), (_JSET, "allow", "eperm", _CLONE_THREAD)]
-    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid), (_JEQ, "allow", None, 0),
-             (_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
+    # itself, its own group (0, or -pid: never -1, "every process", when it is pid 1 of a namespace)
+    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid),
+             (_JEQ, "allow", "eperm", 0) if pid == 1 else (_JEQ, "allow", None, 0)]
+    if pid != 1:
+        prog += [(_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
     prog += [("tgkill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", "eperm", pid)]
     prog += [("allow",), (_RET, None, None, _RET_ALLOW), ("eperm",), (_RET, None, None, _RET_ERRNO | errno.EPERM),
              ("enosys",), (_RET, None, None, _RET_ERRNO | errno.ENOSYS), ("kill",),
@@ -368,6 +371,8 @@ def _seccomp() -> None:
     fprog = _SockFprog(len(code), ctypes.cast(filters, ctypes.POINTER(_SockFilter)))
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0), "seccomp")
 
+
+# --- PID namespace (the zygote is its pid 1: grader.sandbox.zygote) -------------------------
 
 # --- mount namespace: a private, size-limited working folder; Python reachable without capabilities ----
 
@@ -521,6 +526,85 @@ def _drop_all_capabilities() -> None:
         _check(_libc.syscall(_SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
+# --- the same filter through libseccomp (architectures other than x86_64) ----------------------------
+
+
+class _ArgCmp(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                ("datum_b", ctypes.c_uint64)]
+
+
+_CMP_NE, _CMP_MASKED_EQ = 1, 7
+
+
+def seccomp_with_libseccomp(pid: int, library: str = "libseccomp.so.2") -> bool:
+    """Load the sandbox's seccomp filter through libseccomp, by syscall name, for the running architecture.
+
+    The same rules as the built-in x86_64 filter: every name of the deny list
+    fails with ``EPERM`` (names the architecture lacks are skipped), ``clone``
+    without ``CLONE_THREAD`` too, ``clone3`` with ``ENOSYS``, ``kill`` to any
+    pid but itself (its own group too: libseccomp compares an argument once
+    per rule), ``tgkill`` to another process. Loaded
+    with ctypes from the system library (no Python package needed). Returns
+    False when the library is missing; raises OSError when the kernel refuses.
+
+    Examples
+    --------
+    A filter cannot be undone, so it is loaded in a separate interpreter;
+    ``shmget`` then fails with ``EPERM``:
+
+    >>> import subprocess, sys
+    >>> code = ("import ctypes, os, errno\\n"
+    ...         "from grader.sandbox.isolation import seccomp_with_libseccomp\\n"
+    ...         "assert seccomp_with_libseccomp(os.getpid())\\n"
+    ...         "libc = ctypes.CDLL(None, use_errno=True)\\n"
+    ...         "print(libc.shmget(1, 4096, 0o1666), errno.errorcode[ctypes.get_errno()])\\n")
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    '-1 EPERM\\n'
+    """
+    try:
+        lib = ctypes.CDLL(library, use_errno=True)
+    except OSError:
+        return False
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                           ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    ctx = lib.seccomp_init(_RET_ALLOW)
+    if not ctx:
+        raise OSError(errno.ENOMEM, "seccomp_init failed")
+    eperm = _RET_ERRNO | errno.EPERM
+
+    def rule(action: int, name: str, *cmps: tuple[int, int, int, int]) -> None:
+        nr = lib.seccomp_syscall_resolve_name(name.encode())
+        if nr < 0:
+            return  # not a syscall of this architecture
+        array = (_ArgCmp * max(len(cmps), 1))(*[_ArgCmp(*c) for c in cmps])
+        result = lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), array)
+        if result < 0:
+            raise OSError(-result, f"seccomp_rule_add({name}): {os.strerror(-result)}")
+
+    try:
+        for name in sorted(_X86_64_DENY):
+            rule(eperm, name)
+        for name in ("fork", "vfork", "execve", "execveat"):  # absent from the names above on some architectures
+            if name not in _X86_64_DENY:
+                rule(eperm, name)
+        rule(_RET_ERRNO | errno.ENOSYS, "clone3")
+        rule(eperm, "clone", (0, _CMP_MASKED_EQ, _CLONE_THREAD, 0))
+        rule(eperm, "kill", (0, _CMP_NE, pid, 0))  # one comparison per argument: its own group is refused too
+        rule(eperm, "tgkill", (0, _CMP_NE, pid, 0))
+        result = lib.seccomp_load(ctx)
+        if result < 0:
+            raise OSError(-result, f"seccomp_load: {os.strerror(-result)}")
+    finally:
+        lib.seccomp_release(ctx)
+    return True
+
+
 # --- uid, capabilities --------------------------------------------------------------
 
 
@@ -531,8 +615,18 @@ def _chown_tree(root: str, uid: int, gid: int) -> None:
             os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
-def _drop_root(workdir: str, keep_read_search: bool) -> int:
-    uid = UID_BASE + os.getpid()
+def _host_pid(in_namespace: bool) -> int:
+    """This process's pid as the grader sees it (``/proc`` is still the host's in a new PID namespace)."""
+    if in_namespace:
+        try:
+            return int(os.readlink("/proc/self"))
+        except (OSError, ValueError):
+            pass
+    return os.getpid()
+
+
+def _drop_root(workdir: str, keep_read_search: bool, pid: int) -> int:
+    uid = UID_BASE + pid
     _chown_tree(workdir, uid, uid)
     for cap in range(64):
         if not (keep_read_search and cap == _CAP_DAC_READ_SEARCH):
@@ -568,12 +662,15 @@ PROTECTIONS = frozenset({"namespaces", "uid", "landlock", "seccomp"})
 
 
 def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = (),
-                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = ()) -> dict:
+                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = (),
+                    pid_namespace: bool = False) -> dict:
     """Isolate the calling (single-threaded) process; return what was achieved.
 
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
     :class:`~grader.sandbox.limits.IsolationReport`. Protections named in
     ``disable`` are skipped and reported as warnings, like missing ones.
+    ``pid_namespace`` says the caller runs in a PID namespace of its own (forked by a zygote that
+    is pid 1 there): its uid then derives from its pid outside, reported as ``host_pid``.
     ``deny_read_paths`` (the files of forbidden modules, :func:`module_paths`)
     stay unreadable under Landlock even inside the Python installation, so a
     forbidden module cannot be loaded once student code removes the import hook.
@@ -598,7 +695,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
                     "user_namespace": False, "net_namespace": False, "uid": os.getuid(), "dropped_uid": False,
                     "no_new_privs": False, "seccomp": False, "ipc_namespace": False, "mount_namespace": False,
-                    "pid_namespace": False, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
+                    "pid_namespace": pid_namespace, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
                     "exposed": [], "capabilities": []}
     workdir = os.path.realpath(workdir)
     is_root = os.geteuid() == 0
@@ -625,12 +722,17 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                             "network access is limited only by Landlock and seccomp")
         if report["net_namespace"] and not report["ipc_namespace"]:
             warnings.append("no IPC namespace: System V IPC is refused only by seccomp")
+    private_mounts = False  # mounts made below must never propagate to the grader's namespace
     if report["mount_namespace"]:
         try:
             _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+            private_mounts = True
             _private_workdir(workdir, limits, report)
         except OSError as err:
             warnings.append(f"the working folder is not a private tmpfs ({err})")
+    if not pid_namespace:
+        warnings.append("no PID namespace (a fresh interpreter, or the kernel refused it): the sandbox sees "
+                        "host pids; seccomp still limits kill to itself")
     if not report["private_workdir"]:
         warnings.append("the working folder's total size and file count are not bounded (no private tmpfs: "
                         "needs a mount namespace); only each file's size is (RLIMIT_FSIZE)")
@@ -644,7 +746,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     if is_root and "uid" in disable:
         warnings.append("student code runs as ROOT (uid switch disabled on purpose)")
     elif is_root:
-        if report["mount_namespace"]:
+        if private_mounts:
             try:
                 report["exposed"] = _expose([p for p in read_paths if not p.startswith("/dev/")], workdir)
             except OSError as err:
@@ -656,7 +758,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                             "user or in a container (see SECURITY.md)")
         else:
             try:
-                report["uid"] = _drop_root(workdir, keep_read_search=need_cap)
+                report["uid"] = _drop_root(workdir, keep_read_search=need_cap, pid=_host_pid(pid_namespace))
                 report["dropped_uid"] = True
             except OSError as err:
                 warnings.append(f"student code runs as ROOT: could not switch to an unprivileged uid ({err})")
@@ -695,9 +797,14 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     # 5. seccomp
     if "seccomp" in disable:
         warnings.append("seccomp disabled on purpose")
-    elif os.uname().machine != "x86_64":
-        warnings.append(f"no seccomp filter on {os.uname().machine} (only x86_64 is supported); "
-                        "new processes are limited by RLIMIT_NPROC only")
+    elif os.uname().machine != "x86_64" and report["no_new_privs"]:
+        try:  # the hand-assembled filter knows x86_64 only: libseccomp resolves the same names elsewhere
+            report["seccomp"] = seccomp_with_libseccomp(os.getpid())
+        except OSError as err:
+            warnings.append(f"seccomp filter refused ({err}); new processes are limited by RLIMIT_NPROC only")
+        if not report["seccomp"]:
+            warnings.append(f"no seccomp filter on {os.uname().machine} (the built-in filter covers x86_64 only "
+                            "and libseccomp.so.2 was not found); new processes are limited by RLIMIT_NPROC only")
     elif report["no_new_privs"]:
         try:
             _seccomp()
@@ -721,6 +828,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             warnings.append("no seccomp: RLIMIT_NPROC=0 stops new processes but also new threads")
     _set_limit(resource.RLIMIT_AS, limits["memory_bytes"])
     report["uid"] = os.getuid() if not report["user_namespace"] else report["uid"]
+    report["host_pid"] = _host_pid(pid_namespace)
     caps = held_capabilities()
     report["capabilities"] = sorted(set(caps["effective"] + caps["permitted"] + caps["inheritable"]
                                         + caps["ambient"]))

@@ -112,7 +112,7 @@ class IsolationReport:
     mount_namespace: bool = False
     """True if the child has its own mount namespace."""
     pid_namespace: bool = False
-    """True if the child has its own PID namespace (not implemented yet: always False)."""
+    """True if the child runs in a PID namespace of its own (zygote sandboxes: it is pid 2 there)."""
     private_workdir: bool = False
     """True if the working folder is a private tmpfs bounded to ``disk_bytes`` and ``disk_files``,
     which disappears with the child."""

@@ -105,7 +105,7 @@ def short_name(name: object, limit: int = MAX_NAME) -> str:
 
     Examples
     --------
-    >>> short_name("Box"), short_name("A" * 300)[-16:], short_name(3)
+    >>> short_name("Box"), short_name("A" * 300)[-13:], short_name(3)
     ('Box', '… (truncated)', '?')
     """
     if type(name) is not str:

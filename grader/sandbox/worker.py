@@ -251,7 +251,8 @@ class _Worker:
                 ("stdout", _escape(out.text()))]
 
 
-def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy: object = None) -> None:
+def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy: object = None,
+               pid_namespace: bool = False) -> None:
     """Set up the child, isolate it, greet the parent and serve until the pipe closes.
 
     Examples
@@ -266,9 +267,7 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
     ['HOME', 'LANG', 'LC_ALL', 'MKL_NUM_THREADS', 'MPLBACKEND', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PYTHONHASHSEED', 'TMPDIR'] ['notebook']
     """
     try:
-        if zygote:
-            os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
+        null = os.open(os.devnull, os.O_RDWR)  # (a zygote's child already leads its session and group)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         keep = sorted({cmd_fd, reply_fd})
@@ -287,7 +286,8 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
         forbidden = config.get("forbidden_imports", [])
         report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []),
                                  disable=frozenset(config.get("disable", ())),
-                                 deny_read_paths=module_paths(forbidden, sys.path) if forbidden else [])
+                                 deny_read_paths=module_paths(forbidden, sys.path) if forbidden else [],
+                                 pid_namespace=pid_namespace)
         report["zygote"] = zygote
         worker = _Worker(cmd_fd, reply_fd, config, numpy)
         if forbidden:
@@ -298,7 +298,8 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
         sys.path[:] = [p for p in sys.path if p]
         sys.path.insert(0, workdir)
         sys.argv = ["notebook"]
-        worker.send([("op", '"hello"'), ("isolation", json.dumps(report))])
+        host_pid = report.pop("host_pid", os.getpid())
+        worker.send([("op", '"hello"'), ("isolation", json.dumps(report)), ("pid", str(int(host_pid)))])
     except BaseException as exc:  # noqa: BLE001 - tell the parent why start-up failed
         try:
             text = f"{type(exc).__name__}: {exc}"

@@ -69,6 +69,46 @@ def _reap(pid: int, grace: float) -> tuple[int, float]:
     return status, usage.ru_utime + usage.ru_stime
 
 
+#: True in a zygote that is pid 1 of a PID namespace of its own (so are the sandboxes it forks)
+_PID_NAMESPACE = False
+
+
+def _child(fds: list[int], config: dict, numpy: object) -> None:
+    """In the forked process: lead the sandbox's own session and process group, then become the sandbox."""
+    from . import worker
+
+    os.setsid()
+    worker.child_main(fds[0], fds[1], config, zygote=True, numpy=numpy, pid_namespace=_PID_NAMESPACE)
+
+
+def _become_namespace_init(sock: socket.socket) -> bool:
+    """Move the zygote into a new PID namespace as its pid 1, where the kernel allows it.
+
+    The process the grader started forks the real zygote into the namespace
+    and only waits for it (it gives up its end of the socket, so the grader
+    still sees the zygote close it); the real zygote dies with it. Every
+    sandbox forked afterwards lives in that namespace: it sees no host
+    process, and its pid and uid stay its own. No extra process per sandbox.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x20000000) != 0:  # CLONE_NEWPID: needs root (or a user namespace)
+        return False
+    pid = os.fork()
+    if pid:
+        sock.close()
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the grader's process gone, so is this one
+    return True
+
+
 def main(argv: list[str]) -> None:
     """Zygote entry point: ``SOCKET_FD``. Serves until the grader closes the socket.
 
@@ -85,9 +125,11 @@ def main(argv: list[str]) -> None:
     from . import worker
 
     sock = socket.socket(fileno=int(argv[0]))
+    global _PID_NAMESPACE
+    _PID_NAMESPACE = _become_namespace_init(sock)
     numpy = worker.preload()
     children: set[int] = set()
-    sock.send(b'{"op":"ready"}')
+    sock.send(json.dumps({"op": "ready", "pid_namespace": _PID_NAMESPACE}).encode())
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 2)
@@ -101,7 +143,7 @@ def main(argv: list[str]) -> None:
             if pid == 0:
                 try:
                     sock.close()
-                    worker.child_main(fds[0], fds[1], request["config"], zygote=True, numpy=numpy)
+                    _child(fds, request["config"], numpy)
                 finally:
                     os._exit(70)
             for fd in fds:
@@ -152,9 +194,12 @@ class ZygoteClient:
         except OSError as err:
             self.close()
             raise RuntimeError(f"the zygote did not start: {err}") from None
-        if json.loads(ready or b"{}").get("op") != "ready":
+        hello = json.loads(ready or b"{}")
+        if hello.get("op") != "ready":
             self.close()
             raise RuntimeError("the zygote did not start")
+        #: pids it reports are those of its own PID namespace: never to be signalled from outside
+        self.pid_namespace = bool(hello.get("pid_namespace"))
 
     @property
     def alive(self) -> bool:
