@@ -23,6 +23,8 @@ from grader.grade import GradingContext
 from grader.gradebook import Gradebook
 from grader.results import SubmissionResult
 
+from _course import write_notebooks as write
+
 DATA = tomllib.loads('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\npoints = 2\n')
 CONTEXT = GradingContext(DATA, b"batch-secret-0123456789")
 
@@ -38,13 +40,6 @@ def fake_grade(context_data, source, data):
         raise RuntimeError("boom")
     student = source.removesuffix(".ipynb")
     return SubmissionResult(source, "h-" + text, student, "file name", "b", "graded", float(len(text)), 10.0).to_dict()
-
-
-def write(folder: Path, **files: str) -> list[Path]:
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.ipynb").write_text(text)
-    return collect([folder])[0]
 
 
 def test_a_crashing_worker_fails_only_its_submission(tmp_path):

@@ -11,51 +11,20 @@ import sqlite3
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 
-from exercises.assignment import build_exercises, parse_assignment
 from grader.gradebook import Gradebook
-from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
+
+from _course import two_slot_toml, write_course
 
 SECRET = b"crash-safety-secret-0123456789abcdef"
-ASSIGNMENT_TOML = """
-id = "crash"
-title = "Crash safety"
-
-[[slots]]
-id = "q1"
-family = "conv_output_size"
-points = 2
-
-[[slots]]
-id = "q2"
-family = "pool_output_size"
-points = 2
-"""
+ASSIGNMENT_TOML = two_slot_toml("crash", "Crash safety")
 STUDENTS = [f"s{i:02d}" for i in range(12)]
-#: each submission sleeps this long, so the batch is still running when it is killed
-SLOW_CELL = "import time\ntime.sleep(0.3)"
 
 
 def _write_course(root: Path) -> Path:
-    data = tomllib.loads(ASSIGNMENT_TOML)
-    assignment = parse_assignment(data)
-    (root / "assignment.toml").write_text(ASSIGNMENT_TOML)
-    (root / "secret.txt").write_bytes(SECRET)
-    subs = root / "submissions"
-    subs.mkdir()
-    for number, student in enumerate(STUDENTS):
-        exercises = build_exercises(assignment, SECRET, student)
-        answers = {}
-        if number % 3 == 1:  # a misconception in every third submission
-            slot, part = next((s, p) for s, p in answer_parts(exercises) if p.wrong_answers)
-            answers[(slot.id, part.key)] = wrong_answer_source(part, part.wrong_answers[0])
-        nb = filled_notebook(assignment, student, exercises, answers=answers, extra_cells=[(None, SLOW_CELL)])
-        data_bytes = notebook_bytes(nb) if number != 5 else b'{"nbformat": 4, "cells": ['  # one broken file
-        (subs / f"{student}.ipynb").write_bytes(data_bytes)
-    return subs
+    return write_course(root, ASSIGNMENT_TOML, SECRET, STUDENTS)
 
 
 def _command(root: Path, name: str) -> list[str]:

@@ -23,36 +23,21 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
 import dask  # noqa: E402
 
-from exercises.assignment import build_exercises, parse_assignment  # noqa: E402
 from grader.batch import collect, run_batch  # noqa: E402
 from grader.distributed import SCHEDULER_CONFIG, DaskExecutor, parse_scheduler  # noqa: E402
 from grader.grade import GradingContext  # noqa: E402
 from grader.gradebook import Gradebook  # noqa: E402
 from grader.results import SubmissionResult  # noqa: E402
-from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source  # noqa: E402
 
 from convmath.errors import ConvMathError  # noqa: E402
 
+from _course import two_slot_toml, write_course, write_notebooks  # noqa: E402
+
 SECRET = b"distributed-secret-0123456789abcdef"
-ASSIGNMENT_TOML = """
-id = "dist"
-title = "Dask"
-
-[[slots]]
-id = "q1"
-family = "conv_output_size"
-points = 2
-
-[[slots]]
-id = "q2"
-family = "pool_output_size"
-points = 2
-"""
+ASSIGNMENT_TOML = two_slot_toml("dist", "Dask")
 DATA = tomllib.loads(ASSIGNMENT_TOML)
 CONTEXT = GradingContext(DATA, SECRET)
 STUDENTS = [f"s{i:02d}" for i in range(8)]
-#: each submission sleeps this long, so a kill lands while the batch runs
-SLOW_CELL = "import time\ntime.sleep(0.3)"
 
 
 @pytest.fixture(scope="module")
@@ -74,22 +59,7 @@ def address(cluster):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("course")
-    assignment = parse_assignment(DATA)
-    (root / "assignment.toml").write_text(ASSIGNMENT_TOML)
-    (root / "secret.txt").write_bytes(SECRET)
-    subs = root / "submissions"
-    subs.mkdir()
-    for number, student in enumerate(STUDENTS):
-        exercises = build_exercises(assignment, SECRET, student)
-        answers = {}
-        if number % 3 == 1:  # a misconception
-            slot, part = next((s, p) for s, p in answer_parts(exercises) if p.wrong_answers)
-            answers[(slot.id, part.key)] = wrong_answer_source(part, part.wrong_answers[0])
-        if number == 4:  # a cell that raises
-            answers[("q1", "a")] = "raise ValueError('nope')"
-        nb = filled_notebook(assignment, student, exercises, answers=answers, extra_cells=[(None, SLOW_CELL)])
-        data = notebook_bytes(nb) if number != 5 else b'{"nbformat": 4, "cells": ['  # a broken file
-        (subs / f"{student}.ipynb").write_bytes(data)
+    write_course(root, ASSIGNMENT_TOML, SECRET, STUDENTS, raising=4)
     return root
 
 
@@ -220,16 +190,9 @@ def fake_grade(context_data, source, data):
     return SubmissionResult(source, "h", student, "file name", "dist", "graded", float(len(text) % 5), 4.0).to_dict()
 
 
-def _write(folder: Path, **files: str) -> list[Path]:
-    folder.mkdir(exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.ipynb").write_text(text)
-    return collect([folder])[0]
-
-
 def test_a_worker_killed_mid_batch_is_retried_once_then_recorded_as_failed(tmp_path, address):
     once = tmp_path / "died-once"
-    files = _write(tmp_path / "subs", a="ok", b="crash", c=f"crash-once:{once}", d="raise", e="fine!", f="more")
+    files = write_notebooks(tmp_path / "subs", a="ok", b="crash", c=f"crash-once:{once}", d="raise", e="fine!", f="more")
     seen = []
     executor = DaskExecutor(address)
     with Gradebook(tmp_path / "g.db") as book:
@@ -248,7 +211,7 @@ def test_a_worker_killed_mid_batch_is_retried_once_then_recorded_as_failed(tmp_p
 
 
 def test_a_hanging_submission_is_stopped_at_the_deadline(tmp_path, address):
-    files = _write(tmp_path / "subs", a="ok", b="hang", c="okay")
+    files = write_notebooks(tmp_path / "subs", a="ok", b="hang", c="okay")
     start = time.monotonic()
     with Gradebook(tmp_path / "g.db") as book:
         summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=DaskExecutor(address), deadline=10.0)

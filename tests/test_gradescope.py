@@ -24,21 +24,10 @@ from exercises.assignment import Student, build_exercises, parse_assignment
 from grader.gradescope import build_bundle, run_autograder, student_for
 from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
 
+from _course import two_slot_toml
+
 SECRET = b"gradescope-secret-0123456789abcdef"
-ASSIGNMENT_TOML = """
-id = "gs"
-title = "Gradescope"
-
-[[slots]]
-id = "q1"
-family = "conv_output_size"
-points = 2
-
-[[slots]]
-id = "q2"
-family = "pool_output_size"
-points = 1
-"""
+ASSIGNMENT_TOML = two_slot_toml("gs", "Gradescope", points=(2, 1))
 OTHER_TOML = ASSIGNMENT_TOML.replace('id = "gs"', 'id = "other"')
 ROSTER = "student_id,name,email\ns001,Li Wei,li.wei@example.edu\ns002,Wang Fang,wang.fang@example.edu\n"
 ASSIGNMENT = parse_assignment(tomllib.loads(ASSIGNMENT_TOML))
