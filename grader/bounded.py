@@ -210,11 +210,12 @@ def _plain_value(expr: Any, values: Any) -> list[Any] | None:
     result = value_at(expr, {getattr(s, "name", s): v for s, v in values.items()})
     if result is None:
         return None
-    if result.is_Rational:
-        return ["r", str(result.p), str(result.q)]
-    if not result.is_Float:
+    try:
+        if result.is_Rational:
+            return ["r", str(result.p), str(result.q)]
+        return ["f", str(result)] if result.is_Float else None
+    except ValueError:  # an integer too long to write out (Python's 4300-digit limit): no usable value
         return None
-    return ["f", str(result)]
 
 
 def sympy_value(expr: Any, values: Any) -> Any:
