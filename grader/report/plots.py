@@ -62,6 +62,14 @@ def _figure(height: float, *, left: float = 0.8) -> tuple[Any, Any]:
     return fig, fig.add_subplot()
 
 
+def _bar_rows(labels: Sequence[str], *, left: float) -> tuple[Any, Any, list[int]]:
+    """A figure for one horizontal bar per label, first label on top: (figure, axes, row positions)."""
+    fig, ax = _figure(1.2 + 0.32 * max(1, len(labels)), left=left)
+    rows = list(range(len(labels)))[::-1]
+    ax.set_yticks(rows, list(labels))
+    return fig, ax, rows
+
+
 def _svg(fig: Any, name: str) -> str:
     import matplotlib
 
@@ -131,11 +139,9 @@ def part_bars(columns: Sequence[str], mean_percent: Sequence[float], correct_per
     ...     assert "q1.a" in part_bars(["q1.a"], [50.0], [25.0])
     """
     text = LABELS[locale]
-    fig, ax = _figure(1.2 + 0.32 * max(1, len(columns)), left=0.9)
-    rows = list(range(len(columns)))[::-1]
+    fig, ax, rows = _bar_rows(columns, left=0.9)
     ax.barh([r + 0.2 for r in rows], mean_percent, height=0.4, color="#4c72b0", label=text["mean"])
     ax.barh([r - 0.2 for r in rows], correct_percent, height=0.4, color="#55a868", label=text["correct"])
-    ax.set_yticks(rows, list(columns))
     ax.set_xlim(0, 100)
     ax.set(title=text["parts_title"], xlabel=text["parts_x"], ylabel=text["parts_y"])
     ax.legend(loc="lower right", fontsize="small")
@@ -166,10 +172,8 @@ def misconception_bars(titles: Sequence[str], students: Sequence[int], *, locale
     """
     text = LABELS[locale]
     widest = max((len(title) for title in titles), default=10)
-    fig, ax = _figure(1.2 + 0.32 * max(1, len(titles)), left=min(3.2, 0.5 + 0.075 * widest))
-    rows = list(range(len(titles)))[::-1]
+    fig, ax, rows = _bar_rows(titles, left=min(3.2, 0.5 + 0.075 * widest))
     ax.barh(rows, students, color="#c44e52")
-    ax.set_yticks(rows, list(titles))
     ax.set(title=text["mc_title"], xlabel=text["mc_x"], ylabel=text["mc_y"])
     ax.xaxis.get_major_locator().set_params(integer=True)
     return _svg(fig, "misconceptions")
