@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 from convmath.numeric import corr2d
 from convmath.testing import runner
@@ -150,6 +151,20 @@ def test_a_wrong_function_is_shrunk_cheaply_and_named(monkeypatch: pytest.Monkey
     assert time.perf_counter() - start < 2.0  # generous: the machine is shared; bench_checks measures
     assert report.failure is not None and report.failure.misconception == "kernel_flipped"
     assert report.failure.size <= 4
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(cases(Supports()))
+def test_the_greedy_shrink_reaches_a_smallest_case_from_any_failure(case: Any) -> None:
+    """From any failing case of a flipped kernel, the budgeted shrink ends at the smallest one (2x1 by 2x1):
+    it may drop the first row or column as well as the last, so it is not stuck where only the first mattered."""
+    flipped = local_call(lambda X, K: corr2d(X, np.flip(K)))
+    reference_of = runner._reference_of(Supports(), None)
+    expected, got = reference_of(case), flipped(tuple(case.args), dict(case.kwargs))
+    assume(runner.compare(expected, got.value) is not None)
+    smallest, *_ = runner._shrink(flipped, Supports(), reference_of, case, expected, got, 1e-6, 1e-6,
+                                  deadline=float("inf"), max_calls=runner.SHRINK_CALLS)
+    assert smallest.size <= 4, smallest.args
 
 
 def test_two_mistakes_that_explain_every_result_are_both_named() -> None:

@@ -46,6 +46,7 @@ by ``args`` in that order, from ``n, kernel_size, padding, stride, dilation``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -486,8 +487,14 @@ def _output_size_cases(draw: Any, sup: Supports) -> Case:
 # ---------------------------------------------------------------- shrinking a failing case
 
 
+def _drop(nd: int, axis: int, first: bool) -> tuple[Any, ...]:
+    """The index that drops the first (or last) entry of one of the ``nd`` trailing axes."""
+    keep = slice(1, None) if first else slice(0, -1)
+    return (Ellipsis,) + tuple(keep if i == axis else slice(None) for i in range(nd))
+
+
 def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
-    """Simpler versions of ``case``, the most simplifying first: a row or column of the input (or
+    """Simpler versions of ``case``, the most simplifying first: the last or first row or column of the input (or
     the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller.
 
     The function check tries them on a failing case, within a small budget, and
@@ -527,17 +534,15 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
     rebuild = (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode"))) if supports.is_pool else (
         lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
     weight = d.get("weight")
-    for axis in range(nd):  # the input one row/column smaller, then the kernel
+    for axis, first in itertools.product(range(nd), (False, True)):  # the input's last or first row/column
         spatial = tuple(v - (i == axis) for i, v in enumerate(config.spatial))
-        crop = (Ellipsis,) + tuple(slice(0, v) for v in spatial)
-        yield from _valid(rebuild, replace(config, spatial=spatial), x[crop].copy(), weight)
+        yield from _valid(rebuild, replace(config, spatial=spatial), x[_drop(nd, axis, first)].copy(), weight)
     if weight is not None:
-        for axis in range(nd):
+        for axis, first in itertools.product(range(nd), (False, True)):  # then the kernel's
             kernel = tuple(v - (i == axis) for i, v in enumerate(config.kernel_size))
             if min(kernel) < 1:
                 continue
-            crop = (Ellipsis,) + tuple(slice(0, v) for v in kernel)
-            yield from _valid(rebuild, replace(config, kernel_size=kernel), x, weight[crop].copy())
+            yield from _valid(rebuild, replace(config, kernel_size=kernel), x, weight[_drop(nd, axis, first)].copy())
     for which, array in (("x", x), ("weight", weight)):
         if array is None:
             continue
