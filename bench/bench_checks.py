@@ -49,8 +49,9 @@ def _call(fn: Any) -> Any:
 def _loops(X: Any, K: Any) -> np.ndarray:
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     h, w = K.shape
-    return np.array([[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)]
-                     for i in range(X.shape[0] - h + 1)])
+    return np.array(
+        [[(X[i : i + h, j : j + w] * K).sum() for j in range(X.shape[1] - w + 1)] for i in range(X.shape[0] - h + 1)]
+    )
 
 
 def _answers(part: Any) -> tuple[Any, Any]:
@@ -104,11 +105,15 @@ def main() -> int:
     print(f"check_part per kind, {args.students} students of the example assignment (ms per call)")
     print(f"{'kind':<11} {'answer':<6} {'calls':>5} {'median':>8} {'max':>8} {'first':>8}")
     for (kind, which), values in sorted(times.items()):
-        print(f"{kind:<11} {which:<6} {len(values):>5} {statistics.median(values):8.2f} {max(values):8.2f} "
-              f"{first[(kind, which)]:8.1f}")
+        print(
+            f"{kind:<11} {which:<6} {len(values):>5} {statistics.median(values):8.2f} {max(values):8.2f} "
+            f"{first[(kind, which)]:8.1f}"
+        )
     warm = per_notebook[1:] or per_notebook
-    print(f"all right answers of one notebook (first calls of the process excluded): median "
-          f"{statistics.median(warm):.1f} ms, max {max(warm):.1f} ms")
+    print(
+        f"all right answers of one notebook (first calls of the process excluded): median "
+        f"{statistics.median(warm):.1f} ms, max {max(warm):.1f} ms"
+    )
     return 0
 
 

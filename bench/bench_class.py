@@ -24,18 +24,22 @@ import statistics
 import sys
 import tempfile
 import time
+import tomllib
 from collections import defaultdict
 from pathlib import Path
-
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(ROOT))
 
 #: (kind, share of the class), in the order notebooks are assigned.
-MIX = (("correct", 0.60), ("one wrong value", 0.20), ("wrong function", 0.10), ("never-ending cell", 0.05),
-       ("blank", 0.05))
+MIX = (
+    ("correct", 0.60),
+    ("one wrong value", 0.20),
+    ("wrong function", 0.10),
+    ("never-ending cell", 0.05),
+    ("blank", 0.05),
+)
 
 
 def _kinds(count: int) -> list[str]:
@@ -56,10 +60,12 @@ def _notebook(assignment, student: str, exercises, kind: str) -> bytes:
     elif kind == "wrong function":
         slot, part = next((s, p) for s, p in parts if p.answer.kind == "function")
         name = part.answer.name
-        answers[(slot.id, part.key)] = (f"{part.solution_code}\n\n_right_{name} = {name}\n\n\n"
-                                        f"def {name}(*args, **kwargs):\n"
-                                        f"    import numpy as np\n"
-                                        f"    return np.asarray(_right_{name}(*args, **kwargs)) + 1\n")
+        answers[(slot.id, part.key)] = (
+            f"{part.solution_code}\n\n_right_{name} = {name}\n\n\n"
+            f"def {name}(*args, **kwargs):\n"
+            f"    import numpy as np\n"
+            f"    return np.asarray(_right_{name}(*args, **kwargs)) + 1\n"
+        )
     elif kind == "never-ending cell":
         extra.append((None, "while True:\n    pass"))
     elif kind == "blank":
@@ -124,15 +130,21 @@ def main() -> int:
                 kind = kind_of.get(result.student or "", "?")
                 by_kind[kind].append(result.duration)
                 scores[kind].append(result.score / result.max_score if result.max_score else 0.0)
-            print(f"\n[{label}] {walls[label]:.1f} s wall = {walls[label] / len(files):.3f} s per notebook "
-                  f"({summary.line() if hasattr(summary, 'line') else summary.graded})")
+            print(
+                f"\n[{label}] {walls[label]:.1f} s wall = {walls[label] / len(files):.3f} s per notebook "
+                f"({summary.line() if hasattr(summary, 'line') else summary.graded})"
+            )
             for kind, _ in MIX:
                 if by_kind.get(kind):
                     d = by_kind[kind]
-                    print(f"[{label}]   {kind:<18} n={len(d):<4} median {statistics.median(d):.3f} s  "
-                          f"max {max(d):.3f} s  mean score {statistics.mean(scores[kind]):.2f}")
-    print(f"\nmixed / all-correct wall time: {walls['mixed'] / walls['all-correct']:.2f}x "
-          f"(target: the mixed class of 200 in 25 s with 2 jobs)")
+                    print(
+                        f"[{label}]   {kind:<18} n={len(d):<4} median {statistics.median(d):.3f} s  "
+                        f"max {max(d):.3f} s  mean score {statistics.mean(scores[kind]):.2f}"
+                    )
+    print(
+        f"\nmixed / all-correct wall time: {walls['mixed'] / walls['all-correct']:.2f}x "
+        f"(target: the mixed class of 200 in 25 s with 2 jobs)"
+    )
     return 0
 
 

@@ -132,8 +132,10 @@ def main() -> None:
     args = parser.parse_args()
 
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"numpy {np.__version__} (BLAS threads: {blas}), torch {getattr(torch, '__version__', 'absent')}"
-          f" ({torch.get_num_threads() if torch else '-'} threads), {os.cpu_count()} CPUs, median of {args.repeat}")
+    print(
+        f"numpy {np.__version__} (BLAS threads: {blas}), torch {getattr(torch, '__version__', 'absent')}"
+        f" ({torch.get_num_threads() if torch else '-'} threads), {os.cpu_count()} CPUs, median of {args.repeat}"
+    )
     dtypes = [np.float32, np.float64] if args.dtype == "both" else [np.dtype(args.dtype).type]
     for dtype in dtypes:
         bench_conv(dtype, args.repeat)

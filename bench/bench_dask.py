@@ -66,9 +66,16 @@ def main() -> None:
         grade("pool", None)
         # the cluster --scheduler local:N starts, started here so that its start-up is timed apart
         start = time.monotonic()
-        with dask.config.set(SCHEDULER_CONFIG), distributed.LocalCluster(
-                n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR) as cluster:
+        with (
+            dask.config.set(SCHEDULER_CONFIG),
+            distributed.LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+        ):
             startup = time.monotonic() - start
             grade("dask-cold", DaskExecutor(cluster.scheduler_address))  # workers import the grader on first use
             grade("dask-warm", DaskExecutor(cluster.scheduler_address))
@@ -77,14 +84,20 @@ def main() -> None:
     pool = (timings["pool"] + timings["pool-again"]) / 2
     cold = timings["dask-cold"] + startup
     warm = timings["dask-warm"]
-    print(f"\n{n} submissions, {args.workers} workers, same run, same scores "
-          f"(pool timed before and after Dask, averaged: the machine's load varies)")
+    print(
+        f"\n{n} submissions, {args.workers} workers, same run, same scores "
+        f"(pool timed before and after Dask, averaged: the machine's load varies)"
+    )
     print(f"  process pool, {args.workers} jobs            : {pool:8.1f} s  ({n / pool:.2f}/s)")
     print(f"  Dask local:{args.workers}, cluster start-up    : {startup:8.1f} s")
-    print(f"  Dask local:{args.workers}, first batch + start : {cold:8.1f} s  ratio {cold / pool:.2f}  "
-          f"(overhead {100 * (cold / pool - 1):+.0f} %)")
-    print(f"  Dask local:{args.workers}, warm workers        : {warm:8.1f} s  ratio {warm / pool:.2f}  "
-          f"(overhead {100 * (warm / pool - 1):+.0f} %)")
+    print(
+        f"  Dask local:{args.workers}, first batch + start : {cold:8.1f} s  ratio {cold / pool:.2f}  "
+        f"(overhead {100 * (cold / pool - 1):+.0f} %)"
+    )
+    print(
+        f"  Dask local:{args.workers}, warm workers        : {warm:8.1f} s  ratio {warm / pool:.2f}  "
+        f"(overhead {100 * (warm / pool - 1):+.0f} %)"
+    )
 
 
 if __name__ == "__main__":

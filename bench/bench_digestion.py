@@ -24,8 +24,12 @@ def _params(rng: random.Random, exact: bool):
         value = rng.uniform(lo, hi)
         return R(round(value * 100), 100) if exact else value
 
-    meals = [(num(6, 8), num(0.2, 1), num(200, 900)), (num(11, 13), num(0.2, 1), num(200, 900)),
-             (num(18, 20), num(0.2, 1), num(200, 900)), ("impulse", num(15, 16), num(10, 100))]
+    meals = [
+        (num(6, 8), num(0.2, 1), num(200, 900)),
+        (num(11, 13), num(0.2, 1), num(200, 900)),
+        (num(18, 20), num(0.2, 1), num(200, 900)),
+        ("impulse", num(15, 16), num(10, 100)),
+    ]
     family = rng.choice(["exponential", "linear", "piecewise"])
     if family == "exponential":
         retention = ("exponential", num(0.1, 2))

@@ -51,19 +51,38 @@ def main() -> int:
             start = time.perf_counter()
             files = generate_all(assignment, students, secret, out, sheets=not args.no_sheets, jobs=jobs)
             seconds = time.perf_counter() - start
-            print(f"jobs={jobs}: {args.students} students, {files} files in {seconds:.2f} s "
-                  f"({1000 * seconds / args.students:.1f} ms per student)")
+            print(
+                f"jobs={jobs}: {args.students} students, {files} files in {seconds:.2f} s "
+                f"({1000 * seconds / args.students:.1f} ms per student)"
+            )
 
-        command = [sys.executable, "-m", "convmath.cli", "generate", str(EXAMPLES / "assignment.toml"),
-                   "--roster", str(roster), "--secret-file", str(EXAMPLES / "secret.txt"),
-                   "--out", str(tmp_path / "cli"), "--pdf", "never", "--quiet", "--jobs", str(args.jobs)]
+        command = [
+            sys.executable,
+            "-m",
+            "convmath.cli",
+            "generate",
+            str(EXAMPLES / "assignment.toml"),
+            "--roster",
+            str(roster),
+            "--secret-file",
+            str(EXAMPLES / "secret.txt"),
+            "--out",
+            str(tmp_path / "cli"),
+            "--pdf",
+            "never",
+            "--quiet",
+            "--jobs",
+            str(args.jobs),
+        ]
         if args.no_sheets:
             command.append("--no-sheets")
         start = time.perf_counter()
         subprocess.run(command, check=True)
         seconds = time.perf_counter() - start
-        print(f"convmath generate (whole command, jobs={args.jobs}): {seconds:.2f} s "
-              f"({1000 * seconds / args.students:.1f} ms per student); target < 10 s")
+        print(
+            f"convmath generate (whole command, jobs={args.jobs}): {seconds:.2f} s "
+            f"({1000 * seconds / args.students:.1f} ms per student); target < 10 s"
+        )
     return 0
 
 

@@ -87,6 +87,7 @@ def _phases(files: list[Path], mode: str) -> tuple[list[float], dict[str, float]
                 return func(*args, **kwargs)
             finally:
                 totals[name] += time.perf_counter() - start
+
         return wrapper
 
     saved = {name: getattr(grade, name) for name in ("load_notebook", "regenerate", "_check")}
@@ -143,13 +144,17 @@ def main() -> int:
                 wall = time.perf_counter() - start
             assert summary.graded == len(files), summary.line()
             med = statistics.median(summary.durations)
-            print(f"\n[{mode}] batch: {wall:.1f} s wall for {len(files)} notebooks = {wall / len(files):.3f} s per notebook "
-                  f"({len(files) / wall:.1f} notebooks/s)")
+            print(
+                f"\n[{mode}] batch: {wall:.1f} s wall for {len(files)} notebooks = {wall / len(files):.3f} s per notebook "
+                f"({len(files) / wall:.1f} notebooks/s)"
+            )
             print(f"[{mode}] per-notebook time in a worker: median {med:.3f} s, p90 {_q(summary.durations, 0.9):.3f} s")
             per, phases = _phases(sample, mode)
             seq = statistics.median(per)
-            print(f"[{mode}] one process, one notebook at a time: median {seq:.3f} s per notebook; "
-                  f"overhead beyond the student's code {seq - statistics.median(code):.3f} s (target < 0.15 s)")
+            print(
+                f"[{mode}] one process, one notebook at a time: median {seq:.3f} s per notebook; "
+                f"overhead beyond the student's code {seq - statistics.median(code):.3f} s (target < 0.15 s)"
+            )
             for name, seconds in sorted(phases.items(), key=lambda kv: -kv[1]):
                 print(f"[{mode}]   {name:<40} {seconds * 1000:7.1f} ms")
     return 0

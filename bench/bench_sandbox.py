@@ -104,8 +104,14 @@ def reply_peaks() -> dict[str, tuple[float, float, str]]:
     out = {}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for name, cell in PEAK_CASES.items():
-        done = subprocess.run([sys.executable, "-c", _PEAK_CHILD, cell], capture_output=True, text=True,
-                              cwd=root, env={**os.environ, "PYTHONPATH": root}, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_CHILD, cell],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": root},
+            timeout=600,
+        )
         mb, seconds, status, *message = done.stdout.split(maxsplit=3) or ["nan", "nan", done.stderr[-200:]]
         out[name] = (float(mb), float(seconds), " ".join([status, *message]).strip())
     return out
@@ -136,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
             print(_row(key, [run[key] for run in runs]))
         with Sandbox(mode=mode) as box:
             report = box.isolation
-    print(f"isolation: landlock abi {report.landlock_abi} used={report.landlock} net={report.landlock_net} "
-          f"scoped={report.landlock_scoped}, netns={report.net_namespace}, userns={report.user_namespace}, "
-          f"uid={report.uid} dropped={report.dropped_uid}, no_new_privs={report.no_new_privs}, "
-          f"seccomp={report.seccomp}, warnings={list(report.warnings)}")
+    print(
+        f"isolation: landlock abi {report.landlock_abi} used={report.landlock} net={report.landlock_net} "
+        f"scoped={report.landlock_scoped}, netns={report.net_namespace}, userns={report.user_namespace}, "
+        f"uid={report.uid} dropped={report.dropped_uid}, no_new_privs={report.no_new_privs}, "
+        f"seccomp={report.seccomp}, warnings={list(report.warnings)}"
+    )
     return 0
 
 

@@ -89,8 +89,17 @@ __all__ = ["ConvMathError", *_EXPORTS]
 
 #: submodules reachable as attributes (``convmath.numeric``) without an explicit import
 _SUBMODULES = (
-    "sizes", "symbols", "numeric", "counting", "receptive", "network", "summary",
-    "definitions", "digestion", "misconceptions", "testing",
+    "sizes",
+    "symbols",
+    "numeric",
+    "counting",
+    "receptive",
+    "network",
+    "summary",
+    "definitions",
+    "digestion",
+    "misconceptions",
+    "testing",
 )
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), submodules=_SUBMODULES)

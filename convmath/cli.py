@@ -186,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         what = "option" if name.startswith("-") else "command"
-        print(f"convmath: unknown {what} {name!r}: the commands are {', '.join(COMMANDS)} (see 'convmath --help')",
-              file=sys.stderr)
+        print(
+            f"convmath: unknown {what} {name!r}: the commands are {', '.join(COMMANDS)} (see 'convmath --help')",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(COMMANDS[name][0])
     try:
@@ -199,8 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"convmath {name}: error: {err}", file=sys.stderr)
         return 2
     except UnicodeDecodeError as err:  # a file read as text is not UTF-8 (Latin-1, UTF-16, binary)
-        print(f"convmath {name}: error: an input file is not UTF-8 text ({err.reason} at byte {err.start});"
-              " save it as UTF-8", file=sys.stderr)
+        print(
+            f"convmath {name}: error: an input file is not UTF-8 text ({err.reason} at byte {err.start});"
+            " save it as UTF-8",
+            file=sys.stderr,
+        )
         return 2
     except OSError as err:  # a path the user gave cannot be read or written
         where = f" {err.filename}" if err.filename else ""

@@ -82,7 +82,9 @@ def _kernel(kernel_size: Any, ndim: int | None) -> tuple[IntLike, ...]:
         if len(kernel_size) == 0:
             raise ConvMathError("kernel_size=() must have at least one spatial dimension")
         if ndim is not None and len(kernel_size) != ndim:
-            raise ConvMathError(f"{fmt('kernel_size', tuple(kernel_size))} has {len(kernel_size)} entries but ndim={ndim}")
+            raise ConvMathError(
+                f"{fmt('kernel_size', tuple(kernel_size))} has {len(kernel_size)} entries but ndim={ndim}"
+            )
         return tuple(check_positive_int("kernel_size", k) for k in kernel_size)
     return (check_positive_int("kernel_size", kernel_size),) * (2 if ndim is None else ndim)
 
@@ -124,7 +126,9 @@ def check_convention(convention: Any) -> Convention:
 _check_convention = check_convention  # the module's own spelling (kept so that edits in flight merge cleanly)
 
 
-def _conv_weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, ndim: int | None) -> tuple[IntLike, IntLike, tuple[IntLike, ...]]:
+def _conv_weights(
+    in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, ndim: int | None
+) -> tuple[IntLike, IntLike, tuple[IntLike, ...]]:
     """Validated ``(weights, out_channels, kernel)`` of a (transposed) convolution."""
     in_channels = check_positive_int("in_channels", in_channels)
     out_channels = check_positive_int("out_channels", out_channels)
@@ -135,7 +139,9 @@ def _conv_weights(in_channels: Any, out_channels: Any, kernel_size: Any, groups:
     return out_channels * per_group_in * _prod(kernel), out_channels, kernel
 
 
-def _conv_layer_params(in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, bias: Any, ndim: int | None) -> IntLike:
+def _conv_layer_params(
+    in_channels: Any, out_channels: Any, kernel_size: Any, groups: Any, bias: Any, ndim: int | None
+) -> IntLike:
     """Weights plus one bias per output channel: the count of a convolution and of a transposed one."""
     bias = check_bool("bias", bias)
     weights, out_channels, _ = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
@@ -447,7 +453,9 @@ def _conv_cost(
     """
     bias = check_bool("bias", bias)
     convention = _check_convention(convention)
-    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    ndim = (
+        len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    )
     weights, out_channels, kernel = _conv_weights(in_channels, out_channels, kernel_size, groups, ndim)
     spatial = _spatial(n, ndim)
     out = output_size(spatial, kernel)
@@ -531,7 +539,13 @@ def conv_macs(
     c_in*c_out*k**2*n**2
     """
     return _conv_cost(
-        in_channels, out_channels, kernel_size, n, groups=groups, bias=bias, convention=convention,
+        in_channels,
+        out_channels,
+        kernel_size,
+        n,
+        groups=groups,
+        bias=bias,
+        convention=convention,
         output_size=lambda spatial, kernel: sizes.conv_output_size(
             spatial, kernel, stride=stride, padding=padding, dilation=dilation
         ),
@@ -590,7 +604,13 @@ def conv_transpose_macs(
     13200
     """
     return _conv_cost(
-        in_channels, out_channels, kernel_size, n, groups=groups, bias=bias, convention=convention,
+        in_channels,
+        out_channels,
+        kernel_size,
+        n,
+        groups=groups,
+        bias=bias,
+        convention=convention,
         output_size=lambda spatial, kernel: sizes.conv_transpose_output_size(
             spatial, kernel, stride=stride, padding=padding, dilation=dilation, output_padding=output_padding
         ),

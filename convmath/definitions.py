@@ -456,8 +456,14 @@ def _canonical(expr: sympy.Basic) -> sympy.Basic:
     return expr
 
 
-def _relation(key: str, name: sympy.Expr, left: sympy.Expr, right: sympy.Expr,
-              substitutions: Sequence[tuple[Any, Any, Any]], titles: tuple[str, str, str, str]) -> Relation:
+def _relation(
+    key: str,
+    name: sympy.Expr,
+    left: sympy.Expr,
+    right: sympy.Expr,
+    substitutions: Sequence[tuple[Any, Any, Any]],
+    titles: tuple[str, str, str, str],
+) -> Relation:
     statement = Statement(key, sympy.Eq(name, right), *titles)
     return Relation(statement, left, tuple(substitutions))
 
@@ -469,10 +475,12 @@ RELATIONS: tuple[Relation, ...] = (
         CONVOLUTION_1D.expr.rhs,
         _sum(w[-a] * x[i + a], (a, *_ALL)),
         [(a, i + b, b)],
-        ("Convolution is cross-correlation with the kernel reversed",
-         "卷积就是核反转后的互相关",
-         "Substitute a = i + b: (x * w)[i] = (w~ ⋆ x)[i] with w~[a] = w[-a].",
-         "令 a = i + b：(x * w)[i] = (w~ ⋆ x)[i]，其中 w~[a] = w[-a]。"),
+        (
+            "Convolution is cross-correlation with the kernel reversed",
+            "卷积就是核反转后的互相关",
+            "Substitute a = i + b: (x * w)[i] = (w~ ⋆ x)[i] with w~[a] = w[-a].",
+            "令 a = i + b：(x * w)[i] = (w~ ⋆ x)[i]，其中 w~[a] = w[-a]。",
+        ),
     ),
     _relation(
         "convolution_is_commutative_1d",
@@ -480,8 +488,12 @@ RELATIONS: tuple[Relation, ...] = (
         CONVOLUTION_1D.expr.rhs,
         _sum(w[a] * x[i - a], (a, *_ALL)),
         [(a, i - b, b)],
-        ("Discrete convolution is commutative", "离散卷积满足交换律",
-         "Substitute a = i - b: x * w = w * x.", "令 a = i - b：x * w = w * x。"),
+        (
+            "Discrete convolution is commutative",
+            "离散卷积满足交换律",
+            "Substitute a = i - b: x * w = w * x.",
+            "令 a = i - b：x * w = w * x。",
+        ),
     ),
     _relation(
         "cross_correlation_swapped_1d",
@@ -489,10 +501,12 @@ RELATIONS: tuple[Relation, ...] = (
         CROSS_CORRELATION_1D.expr.rhs,
         _sum(x[a] * w[a - i], (a, *_ALL)),
         [(a, b - i, b)],
-        ("Swapping the operands of a cross-correlation reverses it",
-         "交换互相关的两个操作数会使结果反转",
-         "Substitute a = b - i: (w ⋆ x)[i] = (x ⋆ w)[-i]; cross-correlation is not commutative.",
-         "令 a = b - i：(w ⋆ x)[i] = (x ⋆ w)[-i]；互相关不满足交换律。"),
+        (
+            "Swapping the operands of a cross-correlation reverses it",
+            "交换互相关的两个操作数会使结果反转",
+            "Substitute a = b - i: (w ⋆ x)[i] = (x ⋆ w)[-i]; cross-correlation is not commutative.",
+            "令 a = b - i：(w ⋆ x)[i] = (x ⋆ w)[-i]；互相关不满足交换律。",
+        ),
     ),
     _relation(
         "convolution_is_flipped_cross_correlation_2d",
@@ -500,10 +514,12 @@ RELATIONS: tuple[Relation, ...] = (
         CONVOLUTION_2D.expr.rhs,
         _sum(K[-a, -b] * x[i + a, j + b], (a, *_ALL), (b, *_ALL)),
         [(a, i + a, a), (b, j + b, b)],
-        ("2-D convolution is cross-correlation with the kernel turned 180 degrees",
-         "二维卷积就是核旋转 180° 后的互相关",
-         "Substitute a -> i + a, b -> j + b: K[-a, -b] is K turned 180 degrees.",
-         "令 a -> i + a，b -> j + b：K[-a, -b] 就是旋转 180° 的 K。"),
+        (
+            "2-D convolution is cross-correlation with the kernel turned 180 degrees",
+            "二维卷积就是核旋转 180° 后的互相关",
+            "Substitute a -> i + a, b -> j + b: K[-a, -b] is K turned 180 degrees.",
+            "令 a -> i + a，b -> j + b：K[-a, -b] 就是旋转 180° 的 K。",
+        ),
     ),
     _relation(
         "conv2d_valid_is_rotated_corr2d",
@@ -511,10 +527,12 @@ RELATIONS: tuple[Relation, ...] = (
         _sum(K[a, b] * X[i + k_h - 1 - a, j + k_w - 1 - b], (a, 0, k_h - 1), (b, 0, k_w - 1)),
         CONV2D_VALID.expr.rhs,
         [(a, k_h - 1 - a, a), (b, k_w - 1 - b, b)],
-        ("Valid 2-D convolution is corr2d with the kernel rotated by 180 degrees",
-         "有效区域的二维卷积就是核旋转 180° 后的 corr2d",
-         "Reindex a -> k_h - 1 - a, b -> k_w - 1 - b in the full convolution at (i + k_h - 1, j + k_w - 1).",
-         "在完整卷积的 (i + k_h - 1, j + k_w - 1) 处令 a -> k_h - 1 - a，b -> k_w - 1 - b。"),
+        (
+            "Valid 2-D convolution is corr2d with the kernel rotated by 180 degrees",
+            "有效区域的二维卷积就是核旋转 180° 后的 corr2d",
+            "Reindex a -> k_h - 1 - a, b -> k_w - 1 - b in the full convolution at (i + k_h - 1, j + k_w - 1).",
+            "在完整卷积的 (i + k_h - 1, j + k_w - 1) 处令 a -> k_h - 1 - a，b -> k_w - 1 - b。",
+        ),
     ),
     _relation(
         "convolution_is_commutative_continuous",
@@ -522,9 +540,12 @@ RELATIONS: tuple[Relation, ...] = (
         CONVOLUTION_CONTINUOUS.expr.rhs,
         sympy.Integral(g(tau) * f(t - tau), (tau, *_ALL)),
         [(tau, t - u, u), (u, tau, tau)],
-        ("Continuous convolution is commutative", "连续卷积满足交换律",
-         "Substitute tau = t - u: f * g = g * f (the arguments tau + (t - tau) = t add up).",
-         "令 tau = t - u：f * g = g * f（两个自变量 tau 与 t - tau 相加消去 tau）。"),
+        (
+            "Continuous convolution is commutative",
+            "连续卷积满足交换律",
+            "Substitute tau = t - u: f * g = g * f (the arguments tau + (t - tau) = t add up).",
+            "令 tau = t - u：f * g = g * f（两个自变量 tau 与 t - tau 相加消去 tau）。",
+        ),
     ),
     _relation(
         "cross_correlation_swapped_continuous",
@@ -532,10 +553,12 @@ RELATIONS: tuple[Relation, ...] = (
         CROSS_CORRELATION_CONTINUOUS.expr.rhs,
         sympy.Integral(g(tau) * f(tau - t), (tau, *_ALL)),
         [(tau, u - t, u), (u, tau, tau)],
-        ("Swapping the operands of a cross-correlation reverses it (continuous)",
-         "交换连续互相关的操作数会使结果反转",
-         "Substitute tau = u - t: (f ⋆ g)(t) = (g ⋆ f)(-t).",
-         "令 tau = u - t：(f ⋆ g)(t) = (g ⋆ f)(-t)。"),
+        (
+            "Swapping the operands of a cross-correlation reverses it (continuous)",
+            "交换连续互相关的操作数会使结果反转",
+            "Substitute tau = u - t: (f ⋆ g)(t) = (g ⋆ f)(-t).",
+            "令 tau = u - t：(f ⋆ g)(t) = (g ⋆ f)(-t)。",
+        ),
     ),
 )
 """The relations between the definitions; each :meth:`Relation.holds`."""
@@ -742,8 +765,13 @@ def _eval(expr: sympy.Basic, data: Mapping[str, np.ndarray], env: dict[sympy.Sym
     raise ConvMathError(f"cannot evaluate {expr} on arrays")  # pragma: no cover - statements here are sums
 
 
-def _eval_sum(term: sympy.Expr, limits: list[tuple[Any, ...]], data: Mapping[str, np.ndarray],
-              env: dict[sympy.Symbol, int], span: int) -> Any:
+def _eval_sum(
+    term: sympy.Expr,
+    limits: list[tuple[Any, ...]],
+    data: Mapping[str, np.ndarray],
+    env: dict[sympy.Symbol, int],
+    span: int,
+) -> Any:
     if not limits:
         return _eval(term, data, env, span)
     var, lo, hi = limits[0]
@@ -757,8 +785,9 @@ def _eval_sum(term: sympy.Expr, limits: list[tuple[Any, ...]], data: Mapping[str
     return total
 
 
-def _support(term: sympy.Expr, var: sympy.Symbol, data: Mapping[str, np.ndarray],
-             env: dict[sympy.Symbol, int]) -> list[tuple[int, int]]:
+def _support(
+    term: sympy.Expr, var: sympy.Symbol, data: Mapping[str, np.ndarray], env: dict[sympy.Symbol, int]
+) -> list[tuple[int, int]]:
     """Ranges of ``var`` outside which some array of ``term`` is indexed out of range (so the term is 0)."""
     factors = term.args if isinstance(term, sympy.Mul) else (term,)
     ranges = []

@@ -29,17 +29,28 @@ __all__ = ["torch_spec", "FUNCTION_LAYERS"]
 
 #: ``torch.nn.functional`` / ``torch`` functions with a layer twin, by name, and how their arguments map.
 FUNCTION_LAYERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "relu": ("ReLU", ()), "relu6": ("ReLU6", ()), "sigmoid": ("Sigmoid", ()), "tanh": ("Tanh", ()),
-    "gelu": ("GELU", ()), "silu": ("SiLU", ()), "hardswish": ("Hardswish", ()), "hardsigmoid": ("Hardsigmoid", ()),
-    "dropout": ("Dropout", ()), "flatten": ("Flatten", ("start_dim", "end_dim")),
+    "relu": ("ReLU", ()),
+    "relu6": ("ReLU6", ()),
+    "sigmoid": ("Sigmoid", ()),
+    "tanh": ("Tanh", ()),
+    "gelu": ("GELU", ()),
+    "silu": ("SiLU", ()),
+    "hardswish": ("Hardswish", ()),
+    "hardsigmoid": ("Hardsigmoid", ()),
+    "dropout": ("Dropout", ()),
+    "flatten": ("Flatten", ("start_dim", "end_dim")),
     "adaptive_avg_pool1d": ("AdaptiveAvgPool1d", ("output_size",)),
     "adaptive_avg_pool2d": ("AdaptiveAvgPool2d", ("output_size",)),
     "adaptive_avg_pool3d": ("AdaptiveAvgPool3d", ("output_size",)),
     "max_pool2d": ("MaxPool2d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode")),
     "avg_pool2d": ("AvgPool2d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")),
 }
-_JOINS: dict[Any, str] = {operator.add: "Add", operator.iadd: "Add", operator.mul: "Multiply",
-                          operator.imul: "Multiply"}
+_JOINS: dict[Any, str] = {
+    operator.add: "Add",
+    operator.iadd: "Add",
+    operator.mul: "Multiply",
+    operator.imul: "Multiply",
+}
 _SHAPE_QUERIES = ("size", "dim", "shape", "contiguous")
 
 
@@ -48,8 +59,9 @@ def _import_torch() -> Any:
         import torch
         import torch.fx
     except ImportError as err:
-        raise ConvMathError("Network.from_torch needs PyTorch (pip install torch); it is never a dependency of "
-                            "convmath") from err
+        raise ConvMathError(
+            "Network.from_torch needs PyTorch (pip install torch); it is never a dependency of convmath"
+        ) from err
     return torch
 
 
@@ -128,7 +140,7 @@ def torch_spec(module: Any, input_shape: Sequence[int], *, name: str | None = No
 
 def _traced_layers(torch: Any, module: Any, graph: Any) -> list[dict[str, Any]]:
     modules = dict(module.named_modules())
-    names: dict[str, str] = {}          # fx node name -> our item name (or "input")
+    names: dict[str, str] = {}  # fx node name -> our item name (or "input")
     used: set[str] = set()
     items: list[dict[str, Any]] = []
     unknown: dict[str, list[str]] = {}
@@ -165,15 +177,22 @@ def _traced_layers(torch: Any, module: Any, graph: Any) -> list[dict[str, Any]]:
         elif node.op == "get_attr":
             unknown.setdefault("parameter used directly", []).append(str(node.target))
     if unknown:
-        listed = "; ".join(f"{kind} (at {', '.join(where[:3])}{', ...' if len(where) > 3 else ''})"
-                           for kind, where in unknown.items())
-        raise ConvMathError(f"the model uses what convmath has no layer for: {listed}; supported: "
-                            + ", ".join(LAYER_TYPES))
+        listed = "; ".join(
+            f"{kind} (at {', '.join(where[:3])}{', ...' if len(where) > 3 else ''})" for kind, where in unknown.items()
+        )
+        raise ConvMathError(
+            f"the model uses what convmath has no layer for: {listed}; supported: " + ", ".join(LAYER_TYPES)
+        )
     return items
 
 
-def _function_node(node: Any, emit: Callable[..., None], source: Callable[[Any], str | None],
-                   names: dict[str, str], unknown: dict[str, list[str]]) -> None:
+def _function_node(
+    node: Any,
+    emit: Callable[..., None],
+    source: Callable[[Any], str | None],
+    names: dict[str, str],
+    unknown: dict[str, list[str]],
+) -> None:
     """A ``call_function`` / ``call_method`` node: a join, a layer's twin, a shape query, or unknown."""
     target, fname = node.target, _function_name(node.target) if node.op == "call_function" else str(node.target)
     tensors = [a for a in node.args if source(a) is not None]
@@ -224,6 +243,7 @@ def _hooked_layers(torch: Any, module: Any, input_shape: Sequence[int], reason: 
         def hook(sub: Any, inputs: Any, output: Any) -> None:
             first = inputs[0] if inputs else None
             calls.append((path, sub, tuple(getattr(first, "shape", ())), tuple(getattr(output, "shape", ()))))
+
         return hook
 
     for path, sub in module.named_modules():
@@ -244,9 +264,11 @@ def _hooked_layers(torch: Any, module: Any, input_shape: Sequence[int], reason: 
         if type_ not in LAYER_TYPES:
             unknown.setdefault(type_, []).append(path)
         elif shape_in != previous[1]:
-            raise ConvMathError(f"torch.fx cannot trace the model ({reason}) and its module calls do not form a "
-                                f"sequence: {path} receives {list(shape_in)} but {previous[0]} gave "
-                                f"{list(previous[1])}")
+            raise ConvMathError(
+                f"torch.fx cannot trace the model ({reason}) and its module calls do not form a "
+                f"sequence: {path} receives {list(shape_in)} but {previous[0]} gave "
+                f"{list(previous[1])}"
+            )
         items.append({**_module_spec(sub), "name": path or type_})
         previous = (path or type_, shape_out)
     if unknown:

@@ -134,18 +134,24 @@ class _Builder:
         sources = []
         for name in names:
             if name != "input" and name not in self.names:
-                raise ConvMathError(f"layer {index} ({path}): inputs names {name!r}, which no earlier layer is called; "
-                                    "use 'input' for the network input")
+                raise ConvMathError(
+                    f"layer {index} ({path}): inputs names {name!r}, which no earlier layer is called; "
+                    "use 'input' for the network input"
+                )
             sources.append(0 if name == "input" else self.names[name])
         if spec.get("type") in JOIN_TYPES:
             _only(spec, ("type", "name", "inputs", *(("dim",) if spec["type"] == "Concat" else ())), index)
             if len(sources) < 2:
-                raise ConvMathError(f"block {path!r} ({spec['type']}): inputs={list(names)!r} names {len(sources)} "
-                                    "input; a join needs at least 2")
+                raise ConvMathError(
+                    f"block {path!r} ({spec['type']}): inputs={list(names)!r} names {len(sources)} "
+                    "input; a join needs at least 2"
+                )
             return self.add(spec, tuple(sources), path, tuple(str(n) for n in names))
         if len(sources) != 1:
-            raise ConvMathError(f"layer {index} ({path}): inputs={list(names)!r} must name one input; only a join "
-                                "(Add, Concat, Multiply) takes several")
+            raise ConvMathError(
+                f"layer {index} ({path}): inputs={list(names)!r} must name one input; only a join "
+                "(Add, Concat, Multiply) takes several"
+            )
         return self.add(spec, (sources[0],), path)
 
     def join(self, spec: Mapping[str, Any], source: int, path: str) -> int:
@@ -154,8 +160,10 @@ class _Builder:
         _only(spec, ("type", "name", *_BRANCH_KEYS, *(("dim",) if type_ == "Concat" else ())), index)
         branches = _items(_get(spec, _BRANCH_KEYS, index), "branch")
         if len(branches) < 2:
-            raise ConvMathError(f"block {path!r} ({type_}): branch=... has {len(branches)} branches; a join needs at "
-                                "least 2 (an empty branch is the identity)")
+            raise ConvMathError(
+                f"block {path!r} ({type_}): branch=... has {len(branches)} branches; a join needs at "
+                "least 2 (an empty branch is the identity)"
+            )
         ends, names = [], []
         for number, branch in enumerate(branches):
             if isinstance(branch, Mapping):
@@ -181,8 +189,9 @@ def _only(spec: Mapping[str, Any], allowed: tuple[str, ...], index: int, *, what
     for key in spec:
         if key not in allowed:
             where = what or f"block {spec.get('type')!r}"
-            raise ConvMathError(f"layer {index}: {where} does not take {key!r}; use one of "
-                                + ", ".join(repr(a) for a in allowed))
+            raise ConvMathError(
+                f"layer {index}: {where} does not take {key!r}; use one of " + ", ".join(repr(a) for a in allowed)
+            )
 
 
 def build_graph(items: Sequence[Any], *, geometry_only: bool = False) -> tuple[Node, ...]:
@@ -255,8 +264,10 @@ def apply_join(node: Node, shapes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]
     first, label = shapes[0], node.branches[0]
 
     def mismatch(shape: tuple[Any, ...], other: str, need: str) -> ConvMathError:
-        return ConvMathError(f"block {path!r} ({type_}): branch {label} gives {_layers.shape_str(first)} but branch "
-                             f"{other} gives {_layers.shape_str(shape)}; {need}")
+        return ConvMathError(
+            f"block {path!r} ({type_}): branch {label} gives {_layers.shape_str(first)} but branch "
+            f"{other} gives {_layers.shape_str(shape)}; {need}"
+        )
 
     if type_ == "Add":
         for shape, other in zip(shapes[1:], node.branches[1:]):
@@ -280,13 +291,15 @@ def apply_join(node: Node, shapes: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]
     rank = len(first) + 1
     axis = (dim + rank if dim < 0 else dim) - 1
     if not 0 <= axis < len(first):
-        raise ConvMathError(f"block {path!r} (Concat): dim={dim} is out of range for inputs of {rank} dimensions "
-                            "with the batch; dim=1 joins the channels")
+        raise ConvMathError(
+            f"block {path!r} (Concat): dim={dim} is out of range for inputs of {rank} dimensions "
+            "with the batch; dim=1 joins the channels"
+        )
     for shape, other in zip(shapes[1:], node.branches[1:]):
         if len(shape) != len(first) or not all(_equal(a, b) for i, (a, b) in enumerate(zip(first, shape)) if i != axis):
             raise mismatch(shape, other, f"a concatenation along dim={dim} needs every other size equal")
     total = sum((shape[axis] for shape in shapes), start=0)
-    return (*first[:axis], total, *first[axis + 1:])
+    return (*first[:axis], total, *first[axis + 1 :])
 
 
 def chain(count: int) -> tuple[tuple[int, ...], ...]:
@@ -298,4 +311,3 @@ def chain(count: int) -> tuple[tuple[int, ...], ...]:
     ((0,), (1,), (2,))
     """
     return tuple((i,) for i in range(count))
-

@@ -26,32 +26,94 @@ from . import counting, sizes
 from ._validate import check_bool, check_choice, check_int, check_positive_int, fmt, is_symbolic, per_dim
 from .errors import ConvMathError
 
-__all__ = ["Layer", "LAYER_TYPES", "parse_layer", "apply_layer", "layer_params", "layer_macs", "layer_geometry",
-           "shape_str", "with_path", "signature"]
+__all__ = [
+    "Layer",
+    "LAYER_TYPES",
+    "parse_layer",
+    "apply_layer",
+    "layer_params",
+    "layer_macs",
+    "layer_geometry",
+    "shape_str",
+    "with_path",
+    "signature",
+]
 
 REQUIRED = object()
 """Marks an argument without a default."""
 
-_CONV = {"in_channels": None, "out_channels": REQUIRED, "kernel_size": REQUIRED, "stride": 1, "padding": 0,
-         "dilation": 1, "groups": 1, "bias": True, "padding_mode": "zeros", "device": None, "dtype": None}
-_CONVT = {"in_channels": None, "out_channels": REQUIRED, "kernel_size": REQUIRED, "stride": 1, "padding": 0,
-          "output_padding": 0, "groups": 1, "bias": True, "dilation": 1, "padding_mode": "zeros",
-          "device": None, "dtype": None}
-_MAXPOOL = {"kernel_size": REQUIRED, "stride": None, "padding": 0, "dilation": 1, "return_indices": False,
-            "ceil_mode": False}
-_AVGPOOL = {"kernel_size": REQUIRED, "stride": None, "padding": 0, "ceil_mode": False, "count_include_pad": True,
-            "divisor_override": None}
+_CONV = {
+    "in_channels": None,
+    "out_channels": REQUIRED,
+    "kernel_size": REQUIRED,
+    "stride": 1,
+    "padding": 0,
+    "dilation": 1,
+    "groups": 1,
+    "bias": True,
+    "padding_mode": "zeros",
+    "device": None,
+    "dtype": None,
+}
+_CONVT = {
+    "in_channels": None,
+    "out_channels": REQUIRED,
+    "kernel_size": REQUIRED,
+    "stride": 1,
+    "padding": 0,
+    "output_padding": 0,
+    "groups": 1,
+    "bias": True,
+    "dilation": 1,
+    "padding_mode": "zeros",
+    "device": None,
+    "dtype": None,
+}
+_MAXPOOL = {
+    "kernel_size": REQUIRED,
+    "stride": None,
+    "padding": 0,
+    "dilation": 1,
+    "return_indices": False,
+    "ceil_mode": False,
+}
+_AVGPOOL = {
+    "kernel_size": REQUIRED,
+    "stride": None,
+    "padding": 0,
+    "ceil_mode": False,
+    "count_include_pad": True,
+    "divisor_override": None,
+}
 _ADAPTIVE = {"output_size": REQUIRED}
-_BATCHNORM = {"num_features": None, "eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True,
-              "device": None, "dtype": None}
+_BATCHNORM = {
+    "num_features": None,
+    "eps": 1e-5,
+    "momentum": 0.1,
+    "affine": True,
+    "track_running_stats": True,
+    "device": None,
+    "dtype": None,
+}
 _ELEMENTWISE: dict[str, dict[str, Any]] = {
-    "ReLU": {"inplace": False}, "ReLU6": {"inplace": False}, "Sigmoid": {}, "Tanh": {}, "GELU": {"approximate": "none"},
-    "LeakyReLU": {"negative_slope": 0.01, "inplace": False}, "ELU": {"alpha": 1.0, "inplace": False},
-    "SiLU": {"inplace": False}, "Softmax": {"dim": None}, "LogSoftmax": {"dim": None}, "Identity": {},
-    "Dropout": {"p": 0.5, "inplace": False}, "Dropout1d": {"p": 0.5, "inplace": False},
-    "Dropout2d": {"p": 0.5, "inplace": False}, "Dropout3d": {"p": 0.5, "inplace": False},
-    "Hardswish": {"inplace": False}, "Hardsigmoid": {"inplace": False}, "Hardtanh": {"min_val": -1.0, "max_val": 1.0,
-                                                                                    "inplace": False},
+    "ReLU": {"inplace": False},
+    "ReLU6": {"inplace": False},
+    "Sigmoid": {},
+    "Tanh": {},
+    "GELU": {"approximate": "none"},
+    "LeakyReLU": {"negative_slope": 0.01, "inplace": False},
+    "ELU": {"alpha": 1.0, "inplace": False},
+    "SiLU": {"inplace": False},
+    "Softmax": {"dim": None},
+    "LogSoftmax": {"dim": None},
+    "Identity": {},
+    "Dropout": {"p": 0.5, "inplace": False},
+    "Dropout1d": {"p": 0.5, "inplace": False},
+    "Dropout2d": {"p": 0.5, "inplace": False},
+    "Dropout3d": {"p": 0.5, "inplace": False},
+    "Hardswish": {"inplace": False},
+    "Hardsigmoid": {"inplace": False},
+    "Hardtanh": {"min_val": -1.0, "max_val": 1.0, "inplace": False},
     "Mish": {"inplace": False},
 }
 
@@ -76,8 +138,9 @@ def _kinds() -> dict[str, _Kind]:
         kinds[f"AdaptiveAvgPool{nd}d"] = _Kind("adaptive", nd, _ADAPTIVE)
         kinds[f"AdaptiveMaxPool{nd}d"] = _Kind("adaptive", nd, {**_ADAPTIVE, "return_indices": False})
         kinds[f"BatchNorm{nd}d"] = _Kind("batchnorm", nd, _BATCHNORM)
-    kinds["Linear"] = _Kind("linear", None, {"in_features": None, "out_features": REQUIRED, "bias": True,
-                                             "device": None, "dtype": None})
+    kinds["Linear"] = _Kind(
+        "linear", None, {"in_features": None, "out_features": REQUIRED, "bias": True, "device": None, "dtype": None}
+    )
     kinds["Flatten"] = _Kind("flatten", None, {"start_dim": 1, "end_dim": -1})
     for name, signature in _ELEMENTWISE.items():
         kinds[name] = _Kind("elementwise", None, signature)
@@ -276,7 +339,9 @@ def _spatial_input(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Any, tuple[
     if len(in_shape) != nd + 1:
         names = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[nd]
         hint = " per sample (if the first entry is the batch size, give batch=True)" if len(in_shape) == nd + 2 else ""
-        raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects {names}{hint}")
+        raise ConvMathError(
+            f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects {names}{hint}"
+        )
     return in_shape[0], tuple(in_shape[1:])
 
 
@@ -289,8 +354,13 @@ def _check_channels(name: str, given: Any, incoming: Any, what: str) -> Any:
     return given
 
 
-def _window(layer: Layer, spatial: tuple[Any, ...], kernel: tuple[Any, ...], dilation: tuple[Any, ...],
-            pads: tuple[tuple[Any, Any], ...]) -> None:
+def _window(
+    layer: Layer,
+    spatial: tuple[Any, ...],
+    kernel: tuple[Any, ...],
+    dilation: tuple[Any, ...],
+    pads: tuple[tuple[Any, Any], ...],
+) -> None:
     """Refuse an input smaller than the (dilated) window even with its padding."""
     spans = tuple(sizes.effective_kernel_size(k, dilation=d) for k, d in zip(kernel, dilation))
     values = (*spatial, *spans, *(p for pair in pads for p in pair))
@@ -301,7 +371,9 @@ def _window(layer: Layer, spatial: tuple[Any, ...], kernel: tuple[Any, ...], dil
         raise ConvMathError(f"input {shape_str(spatial)} is smaller than the window ({shape_str(spans)}{padded})")
 
 
-def _conv_pads(layer: Layer, kernel: tuple[Any, ...], stride: tuple[Any, ...], dilation: tuple[Any, ...]) -> tuple[tuple[Any, Any], ...]:
+def _conv_pads(
+    layer: Layer, kernel: tuple[Any, ...], stride: tuple[Any, ...], dilation: tuple[Any, ...]
+) -> tuple[tuple[Any, Any], ...]:
     per = per_dim("padding", layer["padding"], len(kernel))
     return tuple(sizes.resolve_padding(p, k, dilation=d, stride=s) for p, k, d, s in zip(per, kernel, dilation, stride))
 
@@ -346,11 +418,18 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         params_fn(args["in_channels"], out_channels, kernel, groups=layer["groups"], bias=layer["bias"])
         if family == "conv":
             _window(layer, spatial, kernel, dilation, _conv_pads(layer, kernel, stride, dilation))
-            out = sizes.conv_output_size(spatial, kernel, stride=stride, padding=_per_dim_padding(layer, len(kernel)),
-                                         dilation=dilation)
+            out = sizes.conv_output_size(
+                spatial, kernel, stride=stride, padding=_per_dim_padding(layer, len(kernel)), dilation=dilation
+            )
         else:
-            out = sizes.conv_transpose_output_size(spatial, kernel, stride=stride, padding=_per_dim_padding(layer, len(kernel)),
-                                                   dilation=dilation, output_padding=layer["output_padding"])
+            out = sizes.conv_transpose_output_size(
+                spatial,
+                kernel,
+                stride=stride,
+                padding=_per_dim_padding(layer, len(kernel)),
+                dilation=dilation,
+                output_padding=layer["output_padding"],
+            )
         return replace(layer, args=args), (out_channels, *out)
     if family in ("maxpool", "avgpool"):
         channels, spatial = _spatial_input(layer, in_shape)
@@ -360,8 +439,9 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
             check_int("padding", p, minimum=0)
         if not layer["ceil_mode"]:  # with ceil_mode one window starting inside is enough (PyTorch's rule)
             _window(layer, spatial, kernel, dilation, tuple((p, p) for p in padding))
-        out = sizes.pool_output_size(spatial, kernel, stride=stride, padding=padding, dilation=dilation,
-                                     ceil_mode=layer["ceil_mode"])
+        out = sizes.pool_output_size(
+            spatial, kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=layer["ceil_mode"]
+        )
         return layer, (channels, *out)
     if family == "adaptive":
         channels, spatial = _spatial_input(layer, in_shape)
@@ -373,14 +453,18 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
         assert nd is not None
         ranks = (1, 2) if nd == 1 else (nd + 1,)  # BatchNorm1d takes (C,) or (C, L) per sample
         if len(in_shape) not in ranks:
-            raise ConvMathError(f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects "
-                                + ("(C,) or (C, L) per sample" if nd == 1 else f"{nd + 1} (channels first)"))
+            raise ConvMathError(
+                f"input shape {tuple(in_shape)} has {len(in_shape)} dimensions; {layer.type} expects "
+                + ("(C,) or (C, L) per sample" if nd == 1 else f"{nd + 1} (channels first)")
+            )
         args["num_features"] = _check_channels("num_features", layer["num_features"], in_shape[0], "channels")
         check_bool("affine", layer["affine"])
         return replace(layer, args=args), tuple(in_shape)
     if family == "linear":
         if len(in_shape) != 1:
-            raise ConvMathError(f"input shape {tuple(in_shape)} is not flat; Linear here takes (in_features,): add a Flatten before it")
+            raise ConvMathError(
+                f"input shape {tuple(in_shape)} is not flat; Linear here takes (in_features,): add a Flatten before it"
+            )
         features = in_shape[0]
         if layer["in_features"] is not None:
             given = check_positive_int("in_features", layer["in_features"])
@@ -405,13 +489,15 @@ def _flatten(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Any, ...]:
     end = check_int("end_dim", layer["end_dim"])
     start_n, end_n = (start + rank if start < 0 else start), (end + rank if end < 0 else end)
     if not 0 <= start_n < rank or not 0 <= end_n < rank:
-        raise ConvMathError(f"start_dim={start}, end_dim={end} are out of range for an input of {rank} dimensions with the batch")
+        raise ConvMathError(
+            f"start_dim={start}, end_dim={end} are out of range for an input of {rank} dimensions with the batch"
+        )
     if start_n == 0:
         raise ConvMathError(f"start_dim={start} would flatten the batch dimension; use start_dim=1")
     if start_n > end_n:
         raise ConvMathError(f"start_dim={start} comes after end_dim={end}")
     lo, hi = start_n - 1, end_n - 1
-    return (*in_shape[:lo], math.prod(in_shape[lo:hi + 1]), *in_shape[hi + 1:])
+    return (*in_shape[:lo], math.prod(in_shape[lo : hi + 1]), *in_shape[hi + 1 :])
 
 
 def layer_params(layer: Layer) -> Any:
@@ -449,8 +535,9 @@ def layer_params(layer: Layer) -> Any:
     if family == "linear":
         return counting.linear_params(layer["in_features"], layer["out_features"], bias=layer["bias"])
     if family == "batchnorm":
-        return counting.batchnorm_params(layer["num_features"], affine=layer["affine"],
-                                         track_running_stats=layer["track_running_stats"]).params
+        return counting.batchnorm_params(
+            layer["num_features"], affine=layer["affine"], track_running_stats=layer["track_running_stats"]
+        ).params
     return 0
 
 
@@ -485,12 +572,24 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
     checked = counting.check_convention(convention)
     if family in ("conv", "conv_transpose"):
         kernel, stride, dilation = _geometry_args(layer)
-        common = dict(stride=stride, padding=_per_dim_padding(layer, len(kernel)), dilation=dilation,
-                      groups=layer["groups"], bias=layer["bias"], convention=convention)
+        common = dict(
+            stride=stride,
+            padding=_per_dim_padding(layer, len(kernel)),
+            dilation=dilation,
+            groups=layer["groups"],
+            bias=layer["bias"],
+            convention=convention,
+        )
         if family == "conv":
             return counting.conv_macs(layer["in_channels"], layer["out_channels"], kernel, in_shape[1:], **common)
-        return counting.conv_transpose_macs(layer["in_channels"], layer["out_channels"], kernel, in_shape[1:],
-                                            output_padding=layer["output_padding"], **common)
+        return counting.conv_transpose_macs(
+            layer["in_channels"],
+            layer["out_channels"],
+            kernel,
+            in_shape[1:],
+            output_padding=layer["output_padding"],
+            **common,
+        )
     if family == "linear":
         return counting.linear_macs(layer["in_features"], layer["out_features"], bias=layer["bias"], convention=checked)
     if family == "batchnorm" and checked == "torchinfo":

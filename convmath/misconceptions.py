@@ -235,7 +235,9 @@ def _output_padding_ignored(
 # pool_output_size
 
 
-def _pool_numerator(n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any) -> tuple[Any, Any]:
+def _pool_numerator(
+    n: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any
+) -> tuple[Any, Any]:
     pool_output_size(n, kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
     stride = kernel_size if stride is None else stride
     return n + 2 * padding - dilation * (kernel_size - 1) - 1, stride
@@ -310,7 +312,13 @@ def _params_ignored_in_channels(
 
 
 def _in_out_swapped(
-    in_channels: Any, out_channels: Any, kernel_size: Any, *, depth_multiplier: Any = 1, bias: Any = True, ndim: Any = None
+    in_channels: Any,
+    out_channels: Any,
+    kernel_size: Any,
+    *,
+    depth_multiplier: Any = 1,
+    bias: Any = True,
+    ndim: Any = None,
 ) -> Any:
     # the depthwise step run over the output channels instead of the input channels
     depthwise = counting.conv_params(
@@ -325,10 +333,15 @@ def _macs_split(
 ) -> tuple[Any, Any, Any]:
     """(count, output positions, input positions) of the right formula."""
     count = counting.conv_macs(in_channels, out_channels, kernel_size, n, **options)
-    ndim = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    ndim = (
+        len(kernel_size) if isinstance(kernel_size, (tuple, list)) else (len(n) if isinstance(n, (tuple, list)) else 2)
+    )
     spatial = tuple(n) if isinstance(n, (tuple, list)) else (n,) * ndim
     out = conv_output_size(
-        spatial, kernel_size, stride=options.get("stride", 1), padding=options.get("padding", 0),
+        spatial,
+        kernel_size,
+        stride=options.get("stride", 1),
+        padding=options.get("padding", 0),
         dilation=options.get("dilation", 1),
     )
     return count, _prod(out), _prod(spatial)
@@ -368,14 +381,19 @@ def _layer_values(layer: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     if isinstance(kernel, (tuple, list)):
         raise ConvMathError(
             f"kernel_size={tuple(kernel)!r} is not allowed; use one int per layer (the wrong receptive-field "
-            "formulas are one-dimensional)")
+            "formulas are one-dimensional)"
+        )
     stride = layer.get("stride")
     # PyTorch's MaxPool/AvgPool in 1, 2 or 3 dimensions default their stride to the window
-    stride = kernel if stride is None and re.fullmatch(r"(Max|Avg)Pool[123]d", str(layer.get("type", ""))) else (stride or 1)
+    stride = (
+        kernel if stride is None and re.fullmatch(r"(Max|Avg)Pool[123]d", str(layer.get("type", ""))) else (stride or 1)
+    )
     return kernel, stride, layer.get("dilation", 1)
 
 
-def _rf(layers: Sequence[Mapping[str, Any]], *, own_stride: bool = False, strides: bool = True, dilation: bool = True) -> Any:
+def _rf(
+    layers: Sequence[Mapping[str, Any]], *, own_stride: bool = False, strides: bool = True, dilation: bool = True
+) -> Any:
     total, jump = 1, 1
     for layer in layers:
         kernel, stride, dil = _layer_values(layer)
@@ -427,8 +445,9 @@ def _kernel_not_flipped(x: Any, kernel: Any, bias: Any = None, **options: Any) -
     return correlate(np.asarray(x), np.asarray(kernel), bias, **options)
 
 
-def _kernel_flipped(x: Any, kernel: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0,
-                    **options: Any) -> np.ndarray:
+def _kernel_flipped(
+    x: Any, kernel: Any, bias: Any = None, *, stride: Any = 1, padding: Any = 0, **options: Any
+) -> np.ndarray:
     """A cross-correlation computed as a true convolution (the kernel flipped); the layouts of
     :func:`_kernel_not_flipped`."""
     x, kernel = np.asarray(x), np.asarray(kernel)
@@ -440,8 +459,12 @@ def _kernel_flipped(x: Any, kernel: Any, bias: Any = None, *, stride: Any = 1, p
 def _padding_one_side(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:
     """All ``2p`` of the padding after the input: ``x`` copied into the top-left corner of the padded zeros."""
     x, kernel = np.asarray(x), np.asarray(kernel)
-    pads = tuple((0, left + right) for left, right in (
-        resolve_padding(p, k, stride=stride) for p, k in zip(_per_dim(padding, x.ndim), kernel.shape)))
+    pads = tuple(
+        (0, left + right)
+        for left, right in (
+            resolve_padding(p, k, stride=stride) for p, k in zip(_per_dim(padding, x.ndim), kernel.shape)
+        )
+    )
     if not any(total for _, total in pads):
         raise ConvMathError(f"padding={padding!r} pads nothing, so it cannot be on one side")
     return correlate(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=pads)[0]
@@ -530,178 +553,378 @@ def _channels_not_summed(x: Any, kernel: Any) -> np.ndarray:
 
 _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = (
     # label, quantity, wrong, title en, title zh, feedback en, feedback zh
-    ("forgot_plus_one", "conv_output_size", _forgot_plus_one,
-     "forgot the +1", "漏掉了 +1",
-     "{value} is what you get without the final +1: the first window position counts too, "
-     "so the output is ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.",
-     "{value} 是漏掉最后的 +1 得到的结果：卷积核的第一个位置也要计数，输出大小是 ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1。"),
-    ("ceil_not_floor", "conv_output_size", _ceil_not_floor,
-     "ceil instead of floor", "向上取整而不是向下取整",
-     "{value} is what you get by rounding up; a window that would run past the (padded) input is not used, "
-     "so the division is rounded down.",
-     "{value} 是向上取整得到的结果；超出（填充后）输入边界的窗口不会被计算，所以除法要向下取整。"),
-    ("no_floor", "conv_output_size", _no_floor,
-     "no floor at all", "没有取整",
-     "{value} is not a whole number of positions: the quotient (n + 2p − d(k−1) − 1)/s must be rounded down.",
-     "{value} 不是整数个位置：商 (n + 2p − d(k−1) − 1)/s 必须向下取整。"),
-    ("padding_once", "conv_output_size", _padding_once,
-     "padding counted once", "填充只算了一次",
-     "{value} is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.",
-     "{value} 是只加了一次填充（用 p 而不是 2p）得到的结果：padding=p 表示两侧各填充 p。"),
-    ("padding_total_doubled", "d2l_output_size", _padding_total_doubled,
-     "2p where p was already the total", "p_h 已是总填充却又乘了 2",
-     "{value} is what you get by doubling a padding that was already the total (d2l's p_h counts both sides).",
-     "{value} 是把已经是总填充量的 p_h 又乘以 2 得到的结果（李沐课程中的 p_h 已经包含了两侧的填充）。"),
-    ("ignored_dilation", "conv_output_size", _ignored_dilation,
-     "dilation ignored", "忽略了膨胀（空洞）率",
-     "{value} is what you get ignoring the dilation: a dilated kernel spans d(k − 1) + 1 inputs.",
-     "{value} 是忽略膨胀率得到的结果：膨胀后的卷积核覆盖 d(k − 1) + 1 个输入位置。"),
-    ("dilated_kernel_dk", "conv_output_size", _dilated_kernel_dk,
-     "dilated kernel taken as d·k wide", "把膨胀后的核宽算成 d·k",
-     "{value} is what you get taking the dilated kernel as d·k wide; it spans d(k − 1) + 1 inputs.",
-     "{value} 是把膨胀后的卷积核宽度算成 d·k 得到的结果；它实际覆盖 d(k − 1) + 1 个输入位置。"),
-    ("ignored_stride", "conv_output_size", _ignored_stride,
-     "stride ignored", "忽略了步幅",
-     "{value} is what you get with stride 1; with stride s the window moves s positions at a time.",
-     "{value} 是按步幅 1 计算的结果；步幅为 s 时窗口每次移动 s 个位置。"),
-    ("transpose_as_conv", "conv_transpose_output_size", _transpose_as_conv,
-     "transposed convolution computed as a convolution", "把转置卷积当成普通卷积计算",
-     "{value} is the output of an ordinary convolution; a transposed convolution enlarges: (n − 1)s − 2p + d(k − 1) + output_padding + 1.",
-     "{value} 是普通卷积的输出大小；转置卷积会放大尺寸：(n − 1)s − 2p + d(k − 1) + output_padding + 1。"),
-    ("transpose_padding_added", "conv_transpose_output_size", _transpose_padding_added,
-     "padding added in a transposed convolution", "转置卷积中把填充加上而不是减去",
-     "{value} is what you get adding 2p; in a transposed convolution the padding is removed from the output.",
-     "{value} 是加上 2p 得到的结果；转置卷积中的 padding 是从输出中去掉的。"),
-    ("transpose_n_times_s", "conv_transpose_output_size", _transpose_n_times_s,
-     "n·s instead of (n − 1)·s", "用 n·s 代替 (n − 1)·s",
-     "{value} is what you get with n·s; n inputs are n − 1 strides apart, so the term is (n − 1)s.",
-     "{value} 是用 n·s 得到的结果；n 个输入之间只有 n − 1 个步幅间隔，应为 (n − 1)s。"),
-    ("output_padding_ignored", "conv_transpose_output_size", _output_padding_ignored,
-     "output_padding ignored", "忽略了 output_padding",
-     "{value} is what you get ignoring output_padding, which adds that many positions to the output.",
-     "{value} 是忽略 output_padding 得到的结果；output_padding 会在输出的一侧再加上相应的行（列）数。"),
-    ("pool_stride_one", "pool_output_size", _pool_stride_one,
-     "pooling stride taken as 1", "把池化步幅当成 1",
-     "{value} is what you get with stride 1; a pooling layer's stride defaults to its window size.",
-     "{value} 是按步幅 1 计算的结果；池化层的步幅默认等于窗口大小。"),
-    ("pool_padding_one_side", "pool_output_size", _pool_padding_one_side,
-     "pooling padding on one side only", "池化的填充只算了一侧",
-     "{value} is what you get padding one side only; pooling pads p on both sides, 2p in all.",
-     "{value} 是只在一侧填充得到的结果；池化层在两侧各填充 p，总共 2p。"),
-    ("ceil_mode_ignored", "pool_output_size", _ceil_mode_ignored,
-     "ceil_mode ignored", "忽略了 ceil_mode",
-     "{value} is what you get with the other rounding; ceil_mode=True rounds up, ceil_mode=False rounds down.",
-     "{value} 是用了另一种取整方式的结果；ceil_mode=True 向上取整，ceil_mode=False 向下取整。"),
-    ("ceil_mode_last_window_kept", "pool_output_size", _ceil_mode_last_window_kept,
-     "a window starting in the right padding kept", "保留了从右侧填充开始的窗口",
-     "{value} is what you get by rounding up without the rule that the last window must start inside "
-     "the input or the left padding.",
-     "{value} 是向上取整后没有去掉最后一个窗口得到的结果：最后一个窗口必须从输入或左侧填充内开始。"),
-    ("forgot_bias", "conv_params", _forgot_bias,
-     "forgot the bias", "漏掉了偏置",
-     "{value} counts the weights only; every output channel (or unit) also has one bias.",
-     "{value} 只计算了权重；每个输出通道（或神经元）还有一个偏置参数。"),
-    ("bias_per_input_channel", "conv_params", _bias_per_input_channel,
-     "a bias per input channel", "按输入通道计算偏置",
-     "{value} counts one bias per input channel; there is one bias per output channel.",
-     "{value} 按输入通道数计算了偏置；偏置的个数等于输出通道数。"),
-    ("groups_ignored", "conv_params", _groups_ignored,
-     "groups ignored", "忽略了分组",
-     "{value} is what you get ignoring groups; each filter sees only in_channels / groups input channels.",
-     "{value} 是忽略分组得到的结果；每个卷积核只连接 in_channels / groups 个输入通道。"),
-    ("kernel_not_squared", "conv_params", _kernel_not_squared,
-     "k instead of k×k", "用 k 代替 k×k",
-     "{value} counts k weights per channel pair; a 2-D kernel has k × k weights.",
-     "{value} 每对通道只算了 k 个权重；二维卷积核有 k × k 个权重。"),
-    ("params_ignored_in_channels", "conv_params", _params_ignored_in_channels,
-     "input channels ignored in the filter size", "卷积核没有乘输入通道数",
-     "{value} counts a k×k filter per output channel; each filter has one k×k slice per input channel.",
-     "{value} 对每个输出通道只算了一个 k×k 卷积核；实际上每个卷积核对每个输入通道都有一个 k×k 切片。"),
-    ("in_out_swapped", "depthwise_separable_params", _in_out_swapped,
-     "input and output channels swapped", "输入与输出通道数弄反了",
-     "{value} runs the depthwise step over the output channels; it filters each *input* channel.",
-     "{value} 把逐通道（depthwise）卷积算在了输出通道上；它作用于每个*输入*通道。"),
-    ("macs_as_flops", "conv_macs", _macs_as_flops,
-     "FLOPs given for MACs", "把 FLOPs 当成 MACs",
-     "{value} counts a multiply and an add separately (FLOPs = 2 × MACs); a MAC is one multiply-accumulate.",
-     "{value} 把乘法和加法分开计数（FLOPs = 2 × MACs）；一次乘加（MAC）只算一次。"),
-    ("macs_bias_counted", "conv_macs", _macs_bias_counted,
-     "bias counted as a multiply-accumulate", "把偏置也算进了乘加次数",
-     "{value} adds one operation per output element for the bias; the multiply-accumulates asked for are those of the weights.",
-     "{value} 为偏置在每个输出元素上多算了一次运算；这里要求的只是权重的乘加次数。"),
-    ("macs_input_size", "conv_macs", _macs_input_size,
-     "input size used instead of output size", "用输入尺寸代替输出尺寸",
-     "{value} multiplies by the input's spatial size; the kernel is applied once per *output* position.",
-     "{value} 乘的是输入的空间大小；卷积核在每个*输出*位置各计算一次。"),
-    ("macs_per_position", "conv_macs", _macs_per_position,
-     "one output position only", "只算了一个输出位置",
-     "{value} counts one output position; multiply by the number of output positions H_out × W_out.",
-     "{value} 只算了一个输出位置；还要乘以输出位置数 H_out × W_out。"),
-    ("rf_sum_of_kernels", "receptive_field", _rf_sum_of_kernels,
-     "receptive field as a sum of kernel sizes", "把感受野算成卷积核大小之和",
-     "{value} adds the kernel sizes; each layer adds (k − 1) × (product of the earlier strides).",
-     "{value} 是把各层卷积核大小直接相加；每一层增加的是 (k − 1) × 前面各层步幅之积。"),
-    ("rf_ignored_strides", "receptive_field", _rf_ignored_strides,
-     "receptive field ignoring strides", "计算感受野时忽略了步幅",
-     "{value} ignores the strides; after a stride-s layer, each step of a later kernel covers s inputs.",
-     "{value} 忽略了步幅；经过步幅为 s 的层后，后面卷积核每移动一格对应输入上的 s 个位置。"),
-    ("rf_own_stride_included", "receptive_field", _rf_own_stride_included,
-     "a layer's own stride in its product", "乘上了本层自己的步幅",
-     "{value} multiplies each layer's k − 1 by its own stride too; only the strides of the layers before it count.",
-     "{value} 把每层的 k − 1 也乘上了本层的步幅；只应乘以它之前各层的步幅。"),
-    ("rf_is_effective_stride", "receptive_field", _rf_is_effective_stride,
-     "receptive field taken as the product of strides", "把感受野当成步幅之积",
-     "{value} is the effective stride (the product of the strides), not the receptive field.",
-     "{value} 是等效步幅（各层步幅之积），不是感受野。"),
-    ("rf_ignored_dilation", "receptive_field", _rf_ignored_dilation,
-     "receptive field ignoring dilation", "计算感受野时忽略了膨胀率",
-     "{value} ignores the dilation; a dilated kernel spans d(k − 1) + 1 inputs.",
-     "{value} 忽略了膨胀率；膨胀后的卷积核覆盖 d(k − 1) + 1 个位置。"),
-    ("kernel_not_flipped", "convolve2d", _kernel_not_flipped,
-     "kernel not flipped in a true convolution", "数学卷积没有翻转卷积核",
-     "{value} is the cross-correlation; a true convolution turns the kernel by 180° first.",
-     "{value} 是互相关的结果；数学意义上的卷积要先把卷积核旋转 180°。"),
-    ("kernel_flipped", "correlate2d", _kernel_flipped,
-     "kernel flipped in a cross-correlation", "互相关时翻转了卷积核",
-     "{value} flips the kernel; the cross-correlation (deep learning's 'convolution') uses it as it is.",
-     "{value} 翻转了卷积核；互相关运算（深度学习中的“卷积”）直接使用原卷积核。"),
-    ("padding_one_side", "correlate2d", _padding_one_side,
-     "all the padding on one side", "填充全部补在了一侧",
-     "{value} puts all 2p rows and columns of padding on one side (X copied into a corner of the zero array); "
-     "padding=p adds p on every side, so X sits in the middle.",
-     "{value} 把 2p 行（列）填充全部补在了一侧（把 X 复制到了零数组的一角）；padding=p 表示每一侧各补 p，X 应位于正中。"),
-    ("pool_stride_default_kernel", "pool2d", _pool_stride_default_kernel,
-     "pooling window moved by its own size", "池化窗口按窗口大小移动",
-     "{value} moves the window by its own size, PyTorch's default stride for nn.MaxPool2d(k); "
-     "here (d2l's pool2d) the window moves one position at a time, stride 1.",
-     "{value} 是窗口每次移动一个窗口大小得到的结果（PyTorch 中 nn.MaxPool2d(k) 的默认步幅）；"
-     "这里（d2l 的 pool2d）窗口每次只移动一个位置，步幅为 1。"),
-    ("retention_ignored", "food_content", _retention_ignored,
-     "digestion ignored (g ≡ 1)", "忽略了消化（g ≡ 1）",
-     "{value} is everything eaten so far, as if nothing were digested (g ≡ 1); "
-     "food eaten at τ counts only with the fraction g(t − τ) still left.",
-     "{value} 是到此为止吃下的全部食物，相当于完全没有消化（g ≡ 1）；τ 时刻吃下的食物只剩下比例 g(t − τ)。"),
-    ("meal_as_impulse", "food_content", _meal_as_impulse,
-     "a meal taken as eaten all at once", "把一餐当成一下子吃完",
-     "{value} treats each meal as eaten all at once at its start; a meal eaten at rate r from a to b "
-     "is spread over that time, so integrate r·g(t − τ) over τ from a to b.",
-     "{value} 把每一餐都当成在开始时刻一下子吃完；以速率 r 从 a 吃到 b 的一餐分布在这段时间里，"
-     "要对 τ 从 a 到 b 积分 r·g(t − τ)。"),
-    ("retention_not_flipped", "food_content", _retention_not_flipped,
-     "retention not flipped (the cross-correlation)", "没有翻转 g（算成了互相关）",
-     "{value} weighs food eaten at τ with g(τ − t), the cross-correlation, which counts only what is eaten after t; "
-     "food eaten at τ has been digesting for t − τ hours, so the convolution uses g(t − τ).",
-     "{value} 用 g(τ − t) 给 τ 时刻吃下的食物加权，这是互相关，只计入 t 之后吃的食物；"
-     "τ 时刻吃下的食物已经消化了 t − τ 小时，卷积要用 g(t − τ)。"),
-    ("discrete_step_ignored", "discrete_food_content", _discrete_step_ignored,
-     "the time step left out of the sum", "求和时漏乘了时间步长",
-     "{value} leaves out the step h: the sum approximates the integral only with dτ replaced by h, "
-     "c[n] = h·Σ f[m] g[n − m] when f holds rates.",
-     "{value} 漏乘了步长 h：只有把 dτ 换成 h，求和才近似于积分；f 为速率时 c[n] = h·Σ f[m] g[n − m]。"),
-    ("channels_not_summed", "correlate2d_multichannel", _channels_not_summed,
-     "channels not summed", "没有对各通道求和",
-     "{value} keeps one result per input channel; a multi-channel correlation sums them into one.",
-     "{value} 保留了每个输入通道各自的结果；多通道互相关要把各通道的结果相加。"),
+    (
+        "forgot_plus_one",
+        "conv_output_size",
+        _forgot_plus_one,
+        "forgot the +1",
+        "漏掉了 +1",
+        "{value} is what you get without the final +1: the first window position counts too, "
+        "so the output is ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.",
+        "{value} 是漏掉最后的 +1 得到的结果：卷积核的第一个位置也要计数，输出大小是 ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1。",
+    ),
+    (
+        "ceil_not_floor",
+        "conv_output_size",
+        _ceil_not_floor,
+        "ceil instead of floor",
+        "向上取整而不是向下取整",
+        "{value} is what you get by rounding up; a window that would run past the (padded) input is not used, "
+        "so the division is rounded down.",
+        "{value} 是向上取整得到的结果；超出（填充后）输入边界的窗口不会被计算，所以除法要向下取整。",
+    ),
+    (
+        "no_floor",
+        "conv_output_size",
+        _no_floor,
+        "no floor at all",
+        "没有取整",
+        "{value} is not a whole number of positions: the quotient (n + 2p − d(k−1) − 1)/s must be rounded down.",
+        "{value} 不是整数个位置：商 (n + 2p − d(k−1) − 1)/s 必须向下取整。",
+    ),
+    (
+        "padding_once",
+        "conv_output_size",
+        _padding_once,
+        "padding counted once",
+        "填充只算了一次",
+        "{value} is what you get with padding counted once, p instead of 2p: padding=p adds p on each side.",
+        "{value} 是只加了一次填充（用 p 而不是 2p）得到的结果：padding=p 表示两侧各填充 p。",
+    ),
+    (
+        "padding_total_doubled",
+        "d2l_output_size",
+        _padding_total_doubled,
+        "2p where p was already the total",
+        "p_h 已是总填充却又乘了 2",
+        "{value} is what you get by doubling a padding that was already the total (d2l's p_h counts both sides).",
+        "{value} 是把已经是总填充量的 p_h 又乘以 2 得到的结果（李沐课程中的 p_h 已经包含了两侧的填充）。",
+    ),
+    (
+        "ignored_dilation",
+        "conv_output_size",
+        _ignored_dilation,
+        "dilation ignored",
+        "忽略了膨胀（空洞）率",
+        "{value} is what you get ignoring the dilation: a dilated kernel spans d(k − 1) + 1 inputs.",
+        "{value} 是忽略膨胀率得到的结果：膨胀后的卷积核覆盖 d(k − 1) + 1 个输入位置。",
+    ),
+    (
+        "dilated_kernel_dk",
+        "conv_output_size",
+        _dilated_kernel_dk,
+        "dilated kernel taken as d·k wide",
+        "把膨胀后的核宽算成 d·k",
+        "{value} is what you get taking the dilated kernel as d·k wide; it spans d(k − 1) + 1 inputs.",
+        "{value} 是把膨胀后的卷积核宽度算成 d·k 得到的结果；它实际覆盖 d(k − 1) + 1 个输入位置。",
+    ),
+    (
+        "ignored_stride",
+        "conv_output_size",
+        _ignored_stride,
+        "stride ignored",
+        "忽略了步幅",
+        "{value} is what you get with stride 1; with stride s the window moves s positions at a time.",
+        "{value} 是按步幅 1 计算的结果；步幅为 s 时窗口每次移动 s 个位置。",
+    ),
+    (
+        "transpose_as_conv",
+        "conv_transpose_output_size",
+        _transpose_as_conv,
+        "transposed convolution computed as a convolution",
+        "把转置卷积当成普通卷积计算",
+        "{value} is the output of an ordinary convolution; a transposed convolution enlarges: (n − 1)s − 2p + d(k − 1) + output_padding + 1.",
+        "{value} 是普通卷积的输出大小；转置卷积会放大尺寸：(n − 1)s − 2p + d(k − 1) + output_padding + 1。",
+    ),
+    (
+        "transpose_padding_added",
+        "conv_transpose_output_size",
+        _transpose_padding_added,
+        "padding added in a transposed convolution",
+        "转置卷积中把填充加上而不是减去",
+        "{value} is what you get adding 2p; in a transposed convolution the padding is removed from the output.",
+        "{value} 是加上 2p 得到的结果；转置卷积中的 padding 是从输出中去掉的。",
+    ),
+    (
+        "transpose_n_times_s",
+        "conv_transpose_output_size",
+        _transpose_n_times_s,
+        "n·s instead of (n − 1)·s",
+        "用 n·s 代替 (n − 1)·s",
+        "{value} is what you get with n·s; n inputs are n − 1 strides apart, so the term is (n − 1)s.",
+        "{value} 是用 n·s 得到的结果；n 个输入之间只有 n − 1 个步幅间隔，应为 (n − 1)s。",
+    ),
+    (
+        "output_padding_ignored",
+        "conv_transpose_output_size",
+        _output_padding_ignored,
+        "output_padding ignored",
+        "忽略了 output_padding",
+        "{value} is what you get ignoring output_padding, which adds that many positions to the output.",
+        "{value} 是忽略 output_padding 得到的结果；output_padding 会在输出的一侧再加上相应的行（列）数。",
+    ),
+    (
+        "pool_stride_one",
+        "pool_output_size",
+        _pool_stride_one,
+        "pooling stride taken as 1",
+        "把池化步幅当成 1",
+        "{value} is what you get with stride 1; a pooling layer's stride defaults to its window size.",
+        "{value} 是按步幅 1 计算的结果；池化层的步幅默认等于窗口大小。",
+    ),
+    (
+        "pool_padding_one_side",
+        "pool_output_size",
+        _pool_padding_one_side,
+        "pooling padding on one side only",
+        "池化的填充只算了一侧",
+        "{value} is what you get padding one side only; pooling pads p on both sides, 2p in all.",
+        "{value} 是只在一侧填充得到的结果；池化层在两侧各填充 p，总共 2p。",
+    ),
+    (
+        "ceil_mode_ignored",
+        "pool_output_size",
+        _ceil_mode_ignored,
+        "ceil_mode ignored",
+        "忽略了 ceil_mode",
+        "{value} is what you get with the other rounding; ceil_mode=True rounds up, ceil_mode=False rounds down.",
+        "{value} 是用了另一种取整方式的结果；ceil_mode=True 向上取整，ceil_mode=False 向下取整。",
+    ),
+    (
+        "ceil_mode_last_window_kept",
+        "pool_output_size",
+        _ceil_mode_last_window_kept,
+        "a window starting in the right padding kept",
+        "保留了从右侧填充开始的窗口",
+        "{value} is what you get by rounding up without the rule that the last window must start inside "
+        "the input or the left padding.",
+        "{value} 是向上取整后没有去掉最后一个窗口得到的结果：最后一个窗口必须从输入或左侧填充内开始。",
+    ),
+    (
+        "forgot_bias",
+        "conv_params",
+        _forgot_bias,
+        "forgot the bias",
+        "漏掉了偏置",
+        "{value} counts the weights only; every output channel (or unit) also has one bias.",
+        "{value} 只计算了权重；每个输出通道（或神经元）还有一个偏置参数。",
+    ),
+    (
+        "bias_per_input_channel",
+        "conv_params",
+        _bias_per_input_channel,
+        "a bias per input channel",
+        "按输入通道计算偏置",
+        "{value} counts one bias per input channel; there is one bias per output channel.",
+        "{value} 按输入通道数计算了偏置；偏置的个数等于输出通道数。",
+    ),
+    (
+        "groups_ignored",
+        "conv_params",
+        _groups_ignored,
+        "groups ignored",
+        "忽略了分组",
+        "{value} is what you get ignoring groups; each filter sees only in_channels / groups input channels.",
+        "{value} 是忽略分组得到的结果；每个卷积核只连接 in_channels / groups 个输入通道。",
+    ),
+    (
+        "kernel_not_squared",
+        "conv_params",
+        _kernel_not_squared,
+        "k instead of k×k",
+        "用 k 代替 k×k",
+        "{value} counts k weights per channel pair; a 2-D kernel has k × k weights.",
+        "{value} 每对通道只算了 k 个权重；二维卷积核有 k × k 个权重。",
+    ),
+    (
+        "params_ignored_in_channels",
+        "conv_params",
+        _params_ignored_in_channels,
+        "input channels ignored in the filter size",
+        "卷积核没有乘输入通道数",
+        "{value} counts a k×k filter per output channel; each filter has one k×k slice per input channel.",
+        "{value} 对每个输出通道只算了一个 k×k 卷积核；实际上每个卷积核对每个输入通道都有一个 k×k 切片。",
+    ),
+    (
+        "in_out_swapped",
+        "depthwise_separable_params",
+        _in_out_swapped,
+        "input and output channels swapped",
+        "输入与输出通道数弄反了",
+        "{value} runs the depthwise step over the output channels; it filters each *input* channel.",
+        "{value} 把逐通道（depthwise）卷积算在了输出通道上；它作用于每个*输入*通道。",
+    ),
+    (
+        "macs_as_flops",
+        "conv_macs",
+        _macs_as_flops,
+        "FLOPs given for MACs",
+        "把 FLOPs 当成 MACs",
+        "{value} counts a multiply and an add separately (FLOPs = 2 × MACs); a MAC is one multiply-accumulate.",
+        "{value} 把乘法和加法分开计数（FLOPs = 2 × MACs）；一次乘加（MAC）只算一次。",
+    ),
+    (
+        "macs_bias_counted",
+        "conv_macs",
+        _macs_bias_counted,
+        "bias counted as a multiply-accumulate",
+        "把偏置也算进了乘加次数",
+        "{value} adds one operation per output element for the bias; the multiply-accumulates asked for are those of the weights.",
+        "{value} 为偏置在每个输出元素上多算了一次运算；这里要求的只是权重的乘加次数。",
+    ),
+    (
+        "macs_input_size",
+        "conv_macs",
+        _macs_input_size,
+        "input size used instead of output size",
+        "用输入尺寸代替输出尺寸",
+        "{value} multiplies by the input's spatial size; the kernel is applied once per *output* position.",
+        "{value} 乘的是输入的空间大小；卷积核在每个*输出*位置各计算一次。",
+    ),
+    (
+        "macs_per_position",
+        "conv_macs",
+        _macs_per_position,
+        "one output position only",
+        "只算了一个输出位置",
+        "{value} counts one output position; multiply by the number of output positions H_out × W_out.",
+        "{value} 只算了一个输出位置；还要乘以输出位置数 H_out × W_out。",
+    ),
+    (
+        "rf_sum_of_kernels",
+        "receptive_field",
+        _rf_sum_of_kernels,
+        "receptive field as a sum of kernel sizes",
+        "把感受野算成卷积核大小之和",
+        "{value} adds the kernel sizes; each layer adds (k − 1) × (product of the earlier strides).",
+        "{value} 是把各层卷积核大小直接相加；每一层增加的是 (k − 1) × 前面各层步幅之积。",
+    ),
+    (
+        "rf_ignored_strides",
+        "receptive_field",
+        _rf_ignored_strides,
+        "receptive field ignoring strides",
+        "计算感受野时忽略了步幅",
+        "{value} ignores the strides; after a stride-s layer, each step of a later kernel covers s inputs.",
+        "{value} 忽略了步幅；经过步幅为 s 的层后，后面卷积核每移动一格对应输入上的 s 个位置。",
+    ),
+    (
+        "rf_own_stride_included",
+        "receptive_field",
+        _rf_own_stride_included,
+        "a layer's own stride in its product",
+        "乘上了本层自己的步幅",
+        "{value} multiplies each layer's k − 1 by its own stride too; only the strides of the layers before it count.",
+        "{value} 把每层的 k − 1 也乘上了本层的步幅；只应乘以它之前各层的步幅。",
+    ),
+    (
+        "rf_is_effective_stride",
+        "receptive_field",
+        _rf_is_effective_stride,
+        "receptive field taken as the product of strides",
+        "把感受野当成步幅之积",
+        "{value} is the effective stride (the product of the strides), not the receptive field.",
+        "{value} 是等效步幅（各层步幅之积），不是感受野。",
+    ),
+    (
+        "rf_ignored_dilation",
+        "receptive_field",
+        _rf_ignored_dilation,
+        "receptive field ignoring dilation",
+        "计算感受野时忽略了膨胀率",
+        "{value} ignores the dilation; a dilated kernel spans d(k − 1) + 1 inputs.",
+        "{value} 忽略了膨胀率；膨胀后的卷积核覆盖 d(k − 1) + 1 个位置。",
+    ),
+    (
+        "kernel_not_flipped",
+        "convolve2d",
+        _kernel_not_flipped,
+        "kernel not flipped in a true convolution",
+        "数学卷积没有翻转卷积核",
+        "{value} is the cross-correlation; a true convolution turns the kernel by 180° first.",
+        "{value} 是互相关的结果；数学意义上的卷积要先把卷积核旋转 180°。",
+    ),
+    (
+        "kernel_flipped",
+        "correlate2d",
+        _kernel_flipped,
+        "kernel flipped in a cross-correlation",
+        "互相关时翻转了卷积核",
+        "{value} flips the kernel; the cross-correlation (deep learning's 'convolution') uses it as it is.",
+        "{value} 翻转了卷积核；互相关运算（深度学习中的“卷积”）直接使用原卷积核。",
+    ),
+    (
+        "padding_one_side",
+        "correlate2d",
+        _padding_one_side,
+        "all the padding on one side",
+        "填充全部补在了一侧",
+        "{value} puts all 2p rows and columns of padding on one side (X copied into a corner of the zero array); "
+        "padding=p adds p on every side, so X sits in the middle.",
+        "{value} 把 2p 行（列）填充全部补在了一侧（把 X 复制到了零数组的一角）；padding=p 表示每一侧各补 p，X 应位于正中。",
+    ),
+    (
+        "pool_stride_default_kernel",
+        "pool2d",
+        _pool_stride_default_kernel,
+        "pooling window moved by its own size",
+        "池化窗口按窗口大小移动",
+        "{value} moves the window by its own size, PyTorch's default stride for nn.MaxPool2d(k); "
+        "here (d2l's pool2d) the window moves one position at a time, stride 1.",
+        "{value} 是窗口每次移动一个窗口大小得到的结果（PyTorch 中 nn.MaxPool2d(k) 的默认步幅）；"
+        "这里（d2l 的 pool2d）窗口每次只移动一个位置，步幅为 1。",
+    ),
+    (
+        "retention_ignored",
+        "food_content",
+        _retention_ignored,
+        "digestion ignored (g ≡ 1)",
+        "忽略了消化（g ≡ 1）",
+        "{value} is everything eaten so far, as if nothing were digested (g ≡ 1); "
+        "food eaten at τ counts only with the fraction g(t − τ) still left.",
+        "{value} 是到此为止吃下的全部食物，相当于完全没有消化（g ≡ 1）；τ 时刻吃下的食物只剩下比例 g(t − τ)。",
+    ),
+    (
+        "meal_as_impulse",
+        "food_content",
+        _meal_as_impulse,
+        "a meal taken as eaten all at once",
+        "把一餐当成一下子吃完",
+        "{value} treats each meal as eaten all at once at its start; a meal eaten at rate r from a to b "
+        "is spread over that time, so integrate r·g(t − τ) over τ from a to b.",
+        "{value} 把每一餐都当成在开始时刻一下子吃完；以速率 r 从 a 吃到 b 的一餐分布在这段时间里，"
+        "要对 τ 从 a 到 b 积分 r·g(t − τ)。",
+    ),
+    (
+        "retention_not_flipped",
+        "food_content",
+        _retention_not_flipped,
+        "retention not flipped (the cross-correlation)",
+        "没有翻转 g（算成了互相关）",
+        "{value} weighs food eaten at τ with g(τ − t), the cross-correlation, which counts only what is eaten after t; "
+        "food eaten at τ has been digesting for t − τ hours, so the convolution uses g(t − τ).",
+        "{value} 用 g(τ − t) 给 τ 时刻吃下的食物加权，这是互相关，只计入 t 之后吃的食物；"
+        "τ 时刻吃下的食物已经消化了 t − τ 小时，卷积要用 g(t − τ)。",
+    ),
+    (
+        "discrete_step_ignored",
+        "discrete_food_content",
+        _discrete_step_ignored,
+        "the time step left out of the sum",
+        "求和时漏乘了时间步长",
+        "{value} leaves out the step h: the sum approximates the integral only with dτ replaced by h, "
+        "c[n] = h·Σ f[m] g[n − m] when f holds rates.",
+        "{value} 漏乘了步长 h：只有把 dτ 换成 h，求和才近似于积分；f 为速率时 c[n] = h·Σ f[m] g[n − m]。",
+    ),
+    (
+        "channels_not_summed",
+        "correlate2d_multichannel",
+        _channels_not_summed,
+        "channels not summed",
+        "没有对各通道求和",
+        "{value} keeps one result per input channel; a multi-channel correlation sums them into one.",
+        "{value} 保留了每个输入通道各自的结果；多通道互相关要把各通道的结果相加。",
+    ),
 )
 
 #: Label -> misconception.
@@ -756,6 +979,8 @@ def feedback(label: str, value: Any, locale: str = "en") -> str:
     convmath.errors.ConvMathError: label='made_up' is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE
     """
     if label not in CATALOGUE:
-        raise ConvMathError(f"label={label!r} is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE")
+        raise ConvMathError(
+            f"label={label!r} is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE"
+        )
     check_choice("locale", locale, ("en", "zh"))
     return CATALOGUE[label].feedback[locale].format(value=_format_value(value))

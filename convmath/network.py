@@ -78,7 +78,9 @@ def _batch(batch: bool | int, shape: tuple[Any, ...]) -> tuple[Any, tuple[Any, .
     """``(batch size or None, per-sample shape)`` from the ``batch`` argument."""
     if batch is True:
         if len(shape) < 2:
-            raise ConvMathError(f"input_shape={shape} has no room for a batch size; batch=True reads the first entry as one")
+            raise ConvMathError(
+                f"input_shape={shape} has no room for a batch size; batch=True reads the first entry as one"
+            )
         return shape[0], shape[1:]
     if batch is False:
         return None, shape
@@ -162,8 +164,14 @@ class Network:
     convmath.errors.ConvMathError: block 'block' (Add): branch body gives 8x8x8 but branch 1 (identity) gives 4x8x8; an addition needs equal shapes
     """
 
-    def __init__(self, layers: Sequence[Mapping[str, Any]], input_shape: Sequence[Any], *, name: str | None = None,
-                 batch: bool | int = False) -> None:
+    def __init__(
+        self,
+        layers: Sequence[Mapping[str, Any]],
+        input_shape: Sequence[Any],
+        *,
+        name: str | None = None,
+        batch: bool | int = False,
+    ) -> None:
         if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
             raise ConvMathError(f"layers={layers!r} must be a list of layer dicts")
         if len(layers) == 0:
@@ -227,13 +235,15 @@ class Network:
             raise ConvMathError(f"a network spec must be a table/dict, not {type(data).__name__}")
         unknown = sorted(set(data) - set(_SPEC_KEYS))
         if unknown:
-            raise ConvMathError(f"spec key {unknown[0]!r} is not allowed; use 'input_shape', 'layer' (or 'layers'), "
-                                "'name', 'source', 'notes', 'batch'")
+            raise ConvMathError(
+                f"spec key {unknown[0]!r} is not allowed; use 'input_shape', 'layer' (or 'layers'), "
+                "'name', 'source', 'notes', 'batch'"
+            )
         if "input_shape" not in data:
             raise ConvMathError("the spec has no input_shape = [C, H, W]")
         layer_list = data.get("layer", data.get("layers"))
         if layer_list is None:
-            raise ConvMathError("the spec has no layers: add [[layer]] tables (TOML) or a \"layer\" list (JSON)")
+            raise ConvMathError('the spec has no layers: add [[layer]] tables (TOML) or a "layer" list (JSON)')
         batch = data.get("batch", False)
         if not isinstance(batch, bool):
             batch = check_positive_int("batch", batch)

@@ -19,8 +19,15 @@ from .errors import ConvMathError
 __all__ = ["plot_food_digestion", "save_example"]
 
 
-def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = None, until: float | None = None,
-                        points: int = 1200, title: str | None = None) -> Any:
+def plot_food_digestion(
+    meals: Any,
+    retention: Any,
+    *,
+    start: float | None = None,
+    until: float | None = None,
+    points: int = 1200,
+    title: str | None = None,
+) -> Any:
     """Three panels against time: intake ``f``, retention ``g`` and stomach content ``f * g``.
 
     Parameters
@@ -92,8 +99,12 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
     ax_f.plot(times, rate, color="tab:orange", label="pulses: rate")
     for item in items:
         if isinstance(item, dg.Impulse):
-            ax_f.annotate("", xy=(float(item.time), float(item.amount)), xytext=(float(item.time), 0),
-                          arrowprops={"arrowstyle": "->", "color": "tab:red", "lw": 2})
+            ax_f.annotate(
+                "",
+                xy=(float(item.time), float(item.amount)),
+                xytext=(float(item.time), 0),
+                arrowprops={"arrowstyle": "->", "color": "tab:red", "lw": 2},
+            )
     ax_f.set_ylabel("intake f(t)")
     ax_f.set_title("what is eaten, when")
     ax_g.plot(lags, [g(float(s)) for s in lags], color="tab:green")
@@ -102,8 +113,12 @@ def plot_food_digestion(meals: Any, retention: Any, *, start: float | None = Non
     ax_c.plot(times, content, color="tab:blue")
     peak = float(dg.peak_time(public, retention))
     ax_c.axvline(peak, color="tab:blue", ls=":", lw=1)
-    ax_c.annotate(f"peak at t = {peak:.3g}", xy=(peak, float(dg.food_content(peak, public, retention))),
-                  xytext=(5, -15), textcoords="offset points")
+    ax_c.annotate(
+        f"peak at t = {peak:.3g}",
+        xy=(peak, float(dg.food_content(peak, public, retention))),
+        xytext=(5, -15),
+        textcoords="offset points",
+    )
     ax_c.set_ylabel("content (f * g)(t)")
     ax_c.set_xlabel("time t (hours)")
     ax_c.set_title(r"food in the stomach: $\int f(\tau)\, g(t - \tau)\, d\tau$")

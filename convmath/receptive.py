@@ -95,7 +95,9 @@ class ReceptiveField:
         (((-1, 1),), ((7, 9),))
         """
         if len(position) != len(self.r):
-            raise ConvMathError(f"position={position} has {len(position)} entries; the field has {len(self.r)} dimensions")
+            raise ConvMathError(
+                f"position={position} has {len(position)} entries; the field has {len(self.r)} dimensions"
+            )
         starts = tuple(i * s - p for i, s, p in zip(position, self.S, self.P))
         return tuple((a, a + r - 1) for a, r in zip(starts, self.r))
 
@@ -131,7 +133,9 @@ def _prepare(layers: Any) -> tuple[list[_layers.Layer], list[Any], list[tuple[in
         ndim = len(input_shape) - 1 if input_shape is not None else _first_ndim(parsed)
         return parsed, list(layers.in_shapes), inputs, ndim
     if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
-        raise ConvMathError(f"layers={layers!r} must be a Network or a list of layer dicts (or anything with layers and in_shapes)")
+        raise ConvMathError(
+            f"layers={layers!r} must be a Network or a list of layer dicts (or anything with layers and in_shapes)"
+        )
     if len(layers) == 0:
         raise ConvMathError(f"layers={list(layers)!r} must hold at least one layer")
     if all(isinstance(spec, _layers.Layer) for spec in layers):
@@ -204,8 +208,9 @@ def _record(layer: _layers.Layer, field: _Field) -> ReceptiveField | None:
             centres = {2 * start + size for start, size in pairs}
             aligned = aligned and len({sympy.expand(c) if is_symbolic(c) else c for c in centres}) == 1
     centre = tuple(_half(r_i - 1) - P_i for r_i, P_i in zip(r, P))
-    return ReceptiveField(index=layer.index, name=layer.type, r=tuple(r), S=strides, P=tuple(P), centre=centre,
-                          aligned=aligned)
+    return ReceptiveField(
+        index=layer.index, name=layer.type, r=tuple(r), S=strides, P=tuple(P), centre=centre, aligned=aligned
+    )
 
 
 def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
@@ -287,7 +292,12 @@ def receptive_field(layers: Layers) -> tuple[ReceptiveField | None, ...]:
         return tuple(None for _ in parsed)
     fields: list[_Field] = [((1,) * ndim, (frozenset({(0, 1)}),) * ndim)]
     for layer, in_shape, sources in zip(parsed, in_shapes, inputs):
-        if layer.ndim is not None and layer.ndim != ndim and layer.family != "linear" and fields[sources[0]] is not None:
+        if (
+            layer.ndim is not None
+            and layer.ndim != ndim
+            and layer.family != "linear"
+            and fields[sources[0]] is not None
+        ):
             raise ConvMathError(f"{layer.context}: works on {layer.ndim} spatial dimensions but the stack has {ndim}")
         if layer.family == "join":
             fields.append(_meet([fields[i] for i in sources]))

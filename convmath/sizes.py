@@ -107,9 +107,7 @@ def _per_dimension(fn: Callable[..., IntLike], n: Any, kernel_size: Any, **optio
 
     ks = spread("kernel_size", kernel_size)
     spread_opts = {name: spread(name, value) for name, value in options.items()}
-    return tuple(
-        fn(n[i], ks[i], **{name: values[i] for name, values in spread_opts.items()}) for i in range(ndim)
-    )
+    return tuple(fn(n[i], ks[i], **{name: values[i] for name, values in spread_opts.items()}) for i in range(ndim))
 
 
 def effective_kernel_size(kernel_size: IntLike, *, dilation: IntLike = 1) -> IntLike:
@@ -243,7 +241,9 @@ def _check_window(n: Any, kernel_size: Any, stride: Any, dilation: Any) -> tuple
     )
 
 
-def _check_fits(n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel_size: IntLike, dilation: IntLike) -> None:
+def _check_fits(
+    n: IntLike, left: IntLike, right: IntLike, span: IntLike, kernel_size: IntLike, dilation: IntLike
+) -> None:
     """Refuse a (dilated) kernel that does not fit in the padded input."""
     if any(is_symbolic(v) for v in (n, left, right, span)):
         return
@@ -361,9 +361,7 @@ def conv_output_size(
     >>> conv_output_size(n, 3, padding="same")
     n
     """
-    return _per_dimension(
-        _conv_output_size_1d, n, kernel_size, stride=stride, padding=padding, dilation=dilation
-    )
+    return _per_dimension(_conv_output_size_1d, n, kernel_size, stride=stride, padding=padding, dilation=dilation)
 
 
 def _conv_transpose_output_size_1d(
@@ -372,7 +370,9 @@ def _conv_transpose_output_size_1d(
     n, kernel_size, stride, dilation = _check_window(n, kernel_size, stride, dilation)
     output_padding = check_nonnegative_int("output_padding", output_padding)
     if isinstance(padding, str):
-        raise ConvMathError(f"padding={padding!r} is not allowed for a transposed convolution; use an integer or a (left, right) pair")
+        raise ConvMathError(
+            f"padding={padding!r} is not allowed for a transposed convolution; use an integer or a (left, right) pair"
+        )
     left, right = resolve_padding(padding, kernel_size, dilation=dilation, stride=stride)
     if not any(is_symbolic(v) for v in (output_padding, stride, dilation)):
         if output_padding >= stride and output_padding >= dilation:
@@ -457,10 +457,14 @@ def conv_transpose_output_size(
 def _pool_output_size_1d(
     n: Any, kernel_size: Any, *, stride: Any, padding: Any, dilation: Any, ceil_mode: Any
 ) -> IntLike:
-    n, kernel_size, stride, dilation = _check_window(n, kernel_size, kernel_size if stride is None else stride, dilation)
+    n, kernel_size, stride, dilation = _check_window(
+        n, kernel_size, kernel_size if stride is None else stride, dilation
+    )
     ceil_mode = check_bool("ceil_mode", ceil_mode)
     if isinstance(padding, (str, tuple, list)):
-        raise ConvMathError(f"{fmt('padding', padding)} must be a non-negative integer for pooling (PyTorch pads both sides equally)")
+        raise ConvMathError(
+            f"{fmt('padding', padding)} must be a non-negative integer for pooling (PyTorch pads both sides equally)"
+        )
     padding = check_nonnegative_int("padding", padding)
     if not is_symbolic(padding) and not is_symbolic(kernel_size) and padding > kernel_size // 2:
         raise ConvMathError(
@@ -556,9 +560,7 @@ def pool_output_size(
     )
 
 
-def d2l_output_size(
-    n: IntLike, kernel_size: IntLike, *, stride: IntLike = 1, total_padding: IntLike = 0
-) -> IntLike:
+def d2l_output_size(n: IntLike, kernel_size: IntLike, *, stride: IntLike = 1, total_padding: IntLike = 0) -> IntLike:
     r"""Output size in the d2l lecture's convention, where ``p_h`` is the *total* padding.
 
     d2l (section 7.3 [3], and the notes on Mu Li's d2l lectures 19-21) writes the
@@ -696,7 +698,9 @@ def solve_for(name: str, *, layer: str = "conv", bound: int = 1024, **known: Any
     allowed = set(unknowns) | set(spec["defaults"])
     for key in known:
         if key not in allowed:
-            raise ConvMathError(f"{key}={known[key]!r} is not an argument of the {layer} formula; use {sorted(allowed)}")
+            raise ConvMathError(
+                f"{key}={known[key]!r} is not an argument of the {layer} formula; use {sorted(allowed)}"
+            )
     for key in ("n", "kernel_size"):
         if key != name and key not in known:
             raise ConvMathError(f"solve_for({name!r}, ...) needs {key}=...")

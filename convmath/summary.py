@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import layers as _layers
-from .counting import CONVENTIONS
 from ._validate import check_choice
+from .counting import CONVENTIONS
 from .receptive import HasLayers, receptive_field
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,8 +82,9 @@ class Summary:
 
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
-        return (f"<Summary {name}{len(self.rows)} layers, params={self.total_params}, "
-                f"{self.convention}={self.total_macs}>")
+        return (
+            f"<Summary {name}{len(self.rows)} layers, params={self.total_params}, {self.convention}={self.total_macs}>"
+        )
 
     # Jupyter and IPython: the table, not the dataclass fields.
     def _repr_html_(self) -> str:
@@ -92,8 +93,12 @@ class Summary:
         right = {2, 3}  # the counts
         head = "".join(f"<th>{escape(title)}</th>" for title in self._header())
         body = "".join(
-            "<tr>" + "".join(f'<td style="text-align:{"right" if i in right else "left"}">{escape(cell)}</td>'
-                             for i, cell in enumerate(cells)) + "</tr>"
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{"right" if i in right else "left"}">{escape(cell)}</td>'
+                for i, cell in enumerate(cells)
+            )
+            + "</tr>"
             for cells in self._cells()
         )
         caption = f"<caption>{escape(self.name)}</caption>" if self.name else ""
@@ -112,7 +117,9 @@ class Summary:
     def render(self, format: str = "text") -> str:
         """The table in one of :data:`FORMATS`."""
         check_choice("format", format, FORMATS)
-        return {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex, "json": self.to_json}[format]()
+        return {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex, "json": self.to_json}[
+            format
+        ]()
 
     @property
     def has_blocks(self) -> bool:
@@ -124,17 +131,38 @@ class Summary:
         for row in self.rows:
             name = ("  " * row.depth if indent else "") + row.name
             r = _dims(row.r) + ("" if row.aligned else " (misaligned)")
-            cells.append([name, _shape(row.output_shape), _count(row.params), _count(row.macs), r, _dims(row.S),
-                          _dims(row.P), *([row.block] if self.has_blocks else [])])
+            cells.append(
+                [
+                    name,
+                    _shape(row.output_shape),
+                    _count(row.params),
+                    _count(row.macs),
+                    r,
+                    _dims(row.S),
+                    _dims(row.P),
+                    *([row.block] if self.has_blocks else []),
+                ]
+            )
         return cells
 
     def _header(self) -> list[str]:
-        return ["Layer (type-idx)", "Output Shape", "Param #", _MACS_TITLE[self.convention], "r", "S", "P",
-                *(["Block"] if self.has_blocks else [])]
+        return [
+            "Layer (type-idx)",
+            "Output Shape",
+            "Param #",
+            _MACS_TITLE[self.convention],
+            "r",
+            "S",
+            "P",
+            *(["Block"] if self.has_blocks else []),
+        ]
 
     def _totals(self) -> list[str]:
-        return [f"Input shape: {_shape(self.input_shape)}", f"Total params: {_count(self.total_params, zero='0')}",
-                f"Total {_MACS_TITLE[self.convention].lower()}: {_count(self.total_macs, zero='0')}"]
+        return [
+            f"Input shape: {_shape(self.input_shape)}",
+            f"Total params: {_count(self.total_params, zero='0')}",
+            f"Total {_MACS_TITLE[self.convention].lower()}: {_count(self.total_macs, zero='0')}",
+        ]
 
     def to_text(self) -> str:
         """A torchinfo-like fixed-width table.
@@ -187,11 +215,18 @@ class Summary:
         \hline
         \end{tabular}
         """
+
         def tex_shape(shape: Any) -> str:
             return "$" + r" \times ".join(str(v) for v in shape) + "$"
 
         def esc(text: str) -> str:
-            return text.replace("\\", r"\textbackslash{}").replace("&", r"\&").replace("%", r"\%").replace("#", r"\#").replace("_", r"\_")
+            return (
+                text.replace("\\", r"\textbackslash{}")
+                .replace("&", r"\&")
+                .replace("%", r"\%")
+                .replace("#", r"\#")
+                .replace("_", r"\_")
+            )
 
         head = [esc(h) if h not in ("r", "S", "P") else f"${h}$" for h in self._header()]
         columns = "llrrlll" + ("l" if self.has_blocks else "")
@@ -199,19 +234,40 @@ class Summary:
         for row, cells in zip(self.rows, self._cells()):
             cells = [esc(cells[0]), tex_shape(row.output_shape), *(esc(c) for c in cells[2:])]
             lines.append(" & ".join(cells) + r" \\")
-        totals = (f"Input shape: {tex_shape(self.input_shape)}; total params: {esc(_count(self.total_params, zero='0'))}; "
-                  f"total {_MACS_TITLE[self.convention].lower()}: {esc(_count(self.total_macs, zero='0'))}")
+        totals = (
+            f"Input shape: {tex_shape(self.input_shape)}; total params: {esc(_count(self.total_params, zero='0'))}; "
+            f"total {_MACS_TITLE[self.convention].lower()}: {esc(_count(self.total_macs, zero='0'))}"
+        )
         lines += [r"\hline", rf"\multicolumn{{{len(columns)}}}{{l}}{{{totals}}} \\", r"\hline", r"\end{tabular}"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data with the same names as the attributes (sympy values as strings)."""
-        rows = [{"index": r.index, "name": r.name, "type": r.type, "output_shape": _plain(r.output_shape),
-                 "params": _plain(r.params), "macs": _plain(r.macs), "r": _plain(r.r), "S": _plain(r.S), "P": _plain(r.P),
-                 "block": r.block, "depth": r.depth, "aligned": r.aligned}
-                for r in self.rows]
-        return {"name": self.name, "input_shape": _plain(self.input_shape), "convention": self.convention,
-                "rows": rows, "total_params": _plain(self.total_params), "total_macs": _plain(self.total_macs)}
+        rows = [
+            {
+                "index": r.index,
+                "name": r.name,
+                "type": r.type,
+                "output_shape": _plain(r.output_shape),
+                "params": _plain(r.params),
+                "macs": _plain(r.macs),
+                "r": _plain(r.r),
+                "S": _plain(r.S),
+                "P": _plain(r.P),
+                "block": r.block,
+                "depth": r.depth,
+                "aligned": r.aligned,
+            }
+            for r in self.rows
+        ]
+        return {
+            "name": self.name,
+            "input_shape": _plain(self.input_shape),
+            "convention": self.convention,
+            "rows": rows,
+            "total_params": _plain(self.total_params),
+            "total_macs": _plain(self.total_macs),
+        }
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
@@ -291,20 +347,22 @@ def build_summary(network: Network, *, convention: str = "torchinfo") -> Summary
     rows = []
     for layer, in_shape, out_shape, rf in zip(network.layers, network.in_shapes, network.out_shapes, fields):
         macs = _layers.layer_macs(layer, in_shape, convention=convention)
-        rows.append(SummaryRow(
-            index=layer.index,
-            name=f"{layer.type}-{layer.index}",
-            type=layer.type,
-            output_shape=out_shape if batch is None else (batch, *out_shape),
-            params=_layers.layer_params(layer),
-            macs=macs if batch is None else batch * macs,
-            r=None if rf is None else rf.r,
-            S=None if rf is None else rf.S,
-            P=None if rf is None else rf.P,
-            block=paths[layer.index - 1],
-            depth=layer.path.count("."),
-            aligned=True if rf is None else rf.aligned,
-        ))
+        rows.append(
+            SummaryRow(
+                index=layer.index,
+                name=f"{layer.type}-{layer.index}",
+                type=layer.type,
+                output_shape=out_shape if batch is None else (batch, *out_shape),
+                params=_layers.layer_params(layer),
+                macs=macs if batch is None else batch * macs,
+                r=None if rf is None else rf.r,
+                S=None if rf is None else rf.S,
+                P=None if rf is None else rf.P,
+                block=paths[layer.index - 1],
+                depth=layer.path.count("."),
+                aligned=True if rf is None else rf.aligned,
+            )
+        )
     input_shape = network.input_shape if batch is None else (batch, *network.input_shape)
     return Summary(
         name=network.name,

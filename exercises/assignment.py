@@ -41,8 +41,8 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +197,7 @@ def _slot_family(raw: Mapping[str, Any], where: str, base_dir: Path | None) -> t
     from .questions import load_question, parse_question
 
     if ("family" in raw) == ("question" in raw):
-        raise ConvMathError(f"{where}give either family = \"NAME\" or question = \"FILE.toml\", not both or neither")
+        raise ConvMathError(f'{where}give either family = "NAME" or question = "FILE.toml", not both or neither')
     if "family" in raw:
         try:
             return resolve_family(raw["family"]), ""
@@ -221,17 +221,23 @@ def _slot_family(raw: Mapping[str, Any], where: str, base_dir: Path | None) -> t
 def _parse_slot(index: int, raw: Any, seen: set[str], base_dir: Path | None = None) -> Slot:
     where = f"slot {index + 1}: "
     if not isinstance(raw, dict):
-        raise ConvMathError(f"{where}must be a table with id, family (or question), difficulty, points, part_points, "
-                            "options, carry_forward")
+        raise ConvMathError(
+            f"{where}must be a table with id, family (or question), difficulty, points, part_points, "
+            "options, carry_forward"
+        )
     unknown = sorted(set(raw) - _SLOT_KEYS)
     if unknown:
-        raise ConvMathError(f"{where}key {unknown[0]!r} is not allowed; use id, family, question, difficulty, points, "
-                            "part_points, options, carry_forward")
+        raise ConvMathError(
+            f"{where}key {unknown[0]!r} is not allowed; use id, family, question, difficulty, points, "
+            "part_points, options, carry_forward"
+        )
     if "id" not in raw:
         raise ConvMathError(f"{where}has no id")
     slot_id = raw["id"]
     if not isinstance(slot_id, str) or not SLOT_ID.fullmatch(slot_id):
-        raise ConvMathError(f"{where}{fmt('id', slot_id)} is not allowed; use a letter then letters, digits or '_' (at most 32)")
+        raise ConvMathError(
+            f"{where}{fmt('id', slot_id)} is not allowed; use a letter then letters, digits or '_' (at most 32)"
+        )
     where = f"slot {slot_id!r}: "
     if slot_id in seen:
         raise ConvMathError(f"{where}duplicate slot id={slot_id!r}")
@@ -242,11 +248,15 @@ def _parse_slot(index: int, raw: Any, seen: set[str], base_dir: Path | None = No
     allowed = family_obj.difficulties
     if isinstance(difficulty, bool) or difficulty not in allowed:
         levels = ", ".join(str(d) for d in allowed)
-        raise ConvMathError(f"{where}{fmt('difficulty', difficulty)} is not allowed for family {family!r}; use one of {levels}")
+        raise ConvMathError(
+            f"{where}{fmt('difficulty', difficulty)} is not allowed for family {family!r}; use one of {levels}"
+        )
     points = _check_points(where, "points", raw.get("points"))
     part_points = raw.get("part_points", {})
     if not isinstance(part_points, dict):
-        raise ConvMathError(f"{where}{fmt('part_points', part_points)} must be a table of part = points, e.g. {{ a = 2, b = 1 }}")
+        raise ConvMathError(
+            f"{where}{fmt('part_points', part_points)} must be a table of part = points, e.g. {{ a = 2, b = 1 }}"
+        )
     part_points = {str(k): _check_points(where, f"part_points.{k}", v) for k, v in part_points.items()}
     carry = raw.get("carry_forward")
     if carry is not None:
@@ -259,8 +269,16 @@ def _parse_slot(index: int, raw: Any, seen: set[str], base_dir: Path | None = No
     options = raw.get("options", {})
     if not isinstance(options, dict):
         raise ConvMathError(f"{where}{fmt('options', options)} must be a table")
-    return Slot(id=slot_id, family=family, difficulty=int(difficulty), points=points, options=options,
-                part_points=part_points, carry_forward=carry, question=question)
+    return Slot(
+        id=slot_id,
+        family=family,
+        difficulty=int(difficulty),
+        points=points,
+        options=options,
+        part_points=part_points,
+        carry_forward=carry,
+        question=question,
+    )
 
 
 def _check_points(where: str, name: str, points: Any) -> Points | None:
@@ -277,8 +295,9 @@ def _check_points(where: str, name: str, points: Any) -> Points | None:
     return value
 
 
-def parse_assignment(data: Mapping[str, Any], *, check_options: bool = True,
-                     base_dir: str | Path | None = None) -> Assignment:
+def parse_assignment(
+    data: Mapping[str, Any], *, check_options: bool = True, base_dir: str | Path | None = None
+) -> Assignment:
     """Build an :class:`Assignment` from parsed TOML data (see :func:`load_assignment`).
 
     Parameters
@@ -489,7 +508,9 @@ def load_roster(path: str | Path) -> list[Student]:
         student_id = (row.get("student_id") or "").strip()
         _check_safe_id("student_id", student_id, f"{path} line {line}: ")
         if student_id in seen:
-            raise ConvMathError(f"{path} line {line}: duplicate student_id={student_id!r} (first on line {seen[student_id]})")
+            raise ConvMathError(
+                f"{path} line {line}: duplicate student_id={student_id!r} (first on line {seen[student_id]})"
+            )
         seen[student_id] = line
         students.append(
             Student(student_id, name=(row.get("name") or "").strip(), email=(row.get("email") or "").strip())
@@ -555,13 +576,19 @@ def _scale_points(exercise: Exercise, points: Any, part_points: Mapping[str, Any
         keys = [part.key for part in parts]
         unknown = sorted(set(part_points) - set(keys))
         if unknown:
-            raise ConvMathError(f"part_points key {unknown[0]!r} is not a part of family {exercise.family!r}; "
-                                f"use {', '.join(repr(k) for k in keys)}")
-        parts = tuple(dataclasses.replace(part, points=as_points(part_points[part.key])) if part.key in part_points
-                      else part for part in parts)
+            raise ConvMathError(
+                f"part_points key {unknown[0]!r} is not a part of family {exercise.family!r}; "
+                f"use {', '.join(repr(k) for k in keys)}"
+            )
+        parts = tuple(
+            dataclasses.replace(part, points=as_points(part_points[part.key])) if part.key in part_points else part
+            for part in parts
+        )
     total = sum((part.points for part in parts), Fraction(0))
     if points is not None and total > 0 and total != as_points(points):
-        parts = tuple(dataclasses.replace(part, points=Points(part.points * as_points(points) / total)) for part in parts)
+        parts = tuple(
+            dataclasses.replace(part, points=Points(part.points * as_points(points) / total)) for part in parts
+        )
     return dataclasses.replace(exercise, parts=parts)
 
 
@@ -598,8 +625,9 @@ def _rename_answer(exercise: Exercise, part_index: int, new: str) -> Exercise:
         exercise,
         parts=tuple(parts),
         prompt=ren(exercise.prompt),
-        solution={loc: tuple(_rename_markdown(step, old, new) for step in steps)
-                  for loc, steps in exercise.solution.items()},
+        solution={
+            loc: tuple(_rename_markdown(step, old, new) for step in steps) for loc, steps in exercise.solution.items()
+        },
     )
 
 
@@ -652,8 +680,9 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
     for slot in assignment.slots:
         seed = variant_seed(bytes(secret), assignment.id, student_id, slot.id)
         exercise = _generate_slot(slot, seed)
-        names = {part.answer.name: f"{part.answer.name}_{slot.id}" for part in exercise.parts
-                 if part.answer.name in used}
+        names = {
+            part.answer.name: f"{part.answer.name}_{slot.id}" for part in exercise.parts if part.answer.name in used
+        }
         if names and families()[slot.family].draw_named is not None:
             exercise = _generate_slot(slot, seed, names)  # same seed, same numbers; the names reach the texts
         elif names:
@@ -663,4 +692,3 @@ def build_exercises(assignment: Assignment, secret: bytes, student_id: str) -> l
         used.update(part.answer.name for part in exercise.parts)
         built.append((slot, _scale_points(exercise, slot.points, slot.part_points)))
     return built
-

@@ -1,4 +1,4 @@
-'''The locked last cell of a student notebook: check the form of every answer before handing in.
+"""The locked last cell of a student notebook: check the form of every answer before handing in.
 
 Like STACK's validation step and Otter's ``grader.check``, but revealing
 nothing of the key: the cell reports, for every part, whether it is answered,
@@ -31,7 +31,7 @@ Examples
 >>> forms = [line for line in source.splitlines() if line.startswith(FORMS_PREFIX)]
 >>> len(forms)
 1
-'''
+"""
 
 from __future__ import annotations
 
@@ -49,8 +49,18 @@ from .model import LOCALES, AnswerSpec, Exercise, Part
 if TYPE_CHECKING:
     from .assignment import Slot
 
-__all__ = ["CELL_ID", "TAG", "FORMS_PREFIX", "PROGRAM", "FUNCTION_NAMES", "TEXT_PREFIX", "hint_kind",
-           "part_forms", "check_cell_source", "is_check_cell"]
+__all__ = [
+    "CELL_ID",
+    "TAG",
+    "FORMS_PREFIX",
+    "PROGRAM",
+    "FUNCTION_NAMES",
+    "TEXT_PREFIX",
+    "hint_kind",
+    "part_forms",
+    "check_cell_source",
+    "is_check_cell",
+]
 
 #: The check cell's id and tag (the grader recognises it by both, and by its source).
 CELL_ID = "convmath-check"
@@ -60,8 +70,22 @@ FORMS_PREFIX = "_CONVMATH_FORMS = "
 #: The line holding the report's texts (in the notebook's language).
 TEXT_PREFIX = "_CONVMATH_TEXT = "
 #: Function names a formula may call (the grader's whitelist, :data:`grader.expr.FUNCTIONS`).
-FUNCTION_NAMES: tuple[str, ...] = ("floor", "Floor", "ceil", "Ceil", "ceiling", "max", "Max", "min", "Min",
-                                   "abs", "Abs", "sqrt", "exp", "log")
+FUNCTION_NAMES: tuple[str, ...] = (
+    "floor",
+    "Floor",
+    "ceil",
+    "Ceil",
+    "ceiling",
+    "max",
+    "Max",
+    "min",
+    "Min",
+    "abs",
+    "Abs",
+    "sqrt",
+    "exp",
+    "log",
+)
 
 _TEXT = {
     "en": {
@@ -145,7 +169,7 @@ _TEXT = {
 }
 
 #: The program of the check cell (the same for every student of every assignment).
-PROGRAM = r'''
+PROGRAM = r"""
 def _convmath_check(forms, text, seconds=5):
     import ast, inspect, signal, threading
     import numpy as np
@@ -358,7 +382,7 @@ def _convmath_check(forms, text, seconds=5):
 
 _convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT)
 del _convmath_check, _CONVMATH_FORMS, _CONVMATH_TEXT
-'''
+"""
 
 
 def hint_kind(spec: AnswerSpec) -> str:
@@ -532,10 +556,14 @@ def check_cell_source(exercises: Sequence[tuple[Slot, Exercise]], locale: str = 
     check_choice("locale", locale, LOCALES)
     forms = repr(part_forms(exercises))  # a Python literal of str, int, list and None
     header = {
-        "en": ["# Check before you hand in: the form of each answer, never whether it is right.",
-               "# Run it after all the cells above (Run > Run All Cells). This cell is locked."],
-        "zh": ["# 提交前检查：只检查每个答案的形式，从不判断对错。",
-               "# 请在运行完上面所有单元之后运行本单元（运行 > 运行所有单元格）。本单元已锁定。"],
+        "en": [
+            "# Check before you hand in: the form of each answer, never whether it is right.",
+            "# Run it after all the cells above (Run > Run All Cells). This cell is locked.",
+        ],
+        "zh": [
+            "# 提交前检查：只检查每个答案的形式，从不判断对错。",
+            "# 请在运行完上面所有单元之后运行本单元（运行 > 运行所有单元格）。本单元已锁定。",
+        ],
     }[locale]
     text = repr(_TEXT[locale])
     return "\n".join([*header, FORMS_PREFIX + forms, TEXT_PREFIX + text, PROGRAM.rstrip("\n"), ""])

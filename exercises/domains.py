@@ -50,8 +50,9 @@ SEED = 0
 Bounds = Mapping[str, tuple[Any, Any]]
 
 
-def check_bounds(domains: Mapping[str, str],
-                 bounds: Bounds | None) -> dict[str, tuple[Fraction | None, Fraction | None]]:
+def check_bounds(
+    domains: Mapping[str, str], bounds: Bounds | None
+) -> dict[str, tuple[Fraction | None, Fraction | None]]:
     """Validate ``bounds`` (symbol -> ``(low, high)``, inclusive, ``None`` for open) against ``domains``.
 
     Parameters
@@ -82,8 +83,9 @@ def check_bounds(domains: Mapping[str, str],
             raise ConvMathError(f"domain={domain!r} of symbol {name} is not allowed; use one of {allowed}")
     for name, pair in (bounds or {}).items():
         if name not in domains:
-            raise ConvMathError(f"bounds symbol {name!r} is not one of the answer's symbols "
-                                f"{', '.join(repr(s) for s in domains)}")
+            raise ConvMathError(
+                f"bounds symbol {name!r} is not one of the answer's symbols {', '.join(repr(s) for s in domains)}"
+            )
         try:
             low, high = pair
             lo = None if low is None else Fraction(str(low))
@@ -96,8 +98,9 @@ def check_bounds(domains: Mapping[str, str],
     return out
 
 
-def sample_points(domains: Mapping[str, str], bounds: Bounds | None = None, *, seed: int = SEED,
-                  count: int = POINTS) -> tuple[dict[str, Any], ...]:
+def sample_points(
+    domains: Mapping[str, str], bounds: Bounds | None = None, *, seed: int = SEED, count: int = POINTS
+) -> tuple[dict[str, Any], ...]:
     """The points at which expression answers over ``domains`` are compared (ints and sympy Rationals).
 
     Parameters
@@ -131,8 +134,9 @@ def sample_points(domains: Mapping[str, str], bounds: Bounds | None = None, *, s
 
 
 @functools.lru_cache(maxsize=128)
-def _sample(key: tuple[tuple[str, str, tuple[Fraction | None, Fraction | None]], ...], seed: int,
-            count: int) -> tuple[dict[str, Any], ...]:
+def _sample(
+    key: tuple[tuple[str, str, tuple[Fraction | None, Fraction | None]], ...], seed: int, count: int
+) -> tuple[dict[str, Any], ...]:
     rng = random.Random(seed)
     points: list[dict[str, Any]] = []
     for start in (1, 2, 3):
@@ -152,8 +156,12 @@ def _sample(key: tuple[tuple[str, str, tuple[Fraction | None, Fraction | None]],
 
 def _draw(rng: random.Random, domain: str, lo: Fraction | None, hi: Fraction | None, top: int) -> Fraction:
     integer = "integer" in domain
-    low = {"positive_integer": Fraction(1), "nonnegative_integer": Fraction(0),
-           "positive_real": Fraction(1, 20), "real": Fraction(-top)}[domain]
+    low = {
+        "positive_integer": Fraction(1),
+        "nonnegative_integer": Fraction(0),
+        "positive_real": Fraction(1, 20),
+        "real": Fraction(-top),
+    }[domain]
     low = max(low, lo) if lo is not None else low
     high = Fraction(top) + (0 if lo is None else max(Fraction(0), lo))  # at or above the bound's start
     high = min(high, hi) if hi is not None else high
@@ -211,8 +219,15 @@ def close(a: sympy.Expr, b: sympy.Expr) -> bool:
     return bool(diff <= sympy.Float("1e-9", 30) * scale)
 
 
-def differs(student: sympy.Basic, expected: sympy.Basic, domains: Mapping[str, str], bounds: Bounds | None = None,
-            *, seed: int = SEED, count: int = POINTS) -> dict[str, Any] | None:
+def differs(
+    student: sympy.Basic,
+    expected: sympy.Basic,
+    domains: Mapping[str, str],
+    bounds: Bounds | None = None,
+    *,
+    seed: int = SEED,
+    count: int = POINTS,
+) -> dict[str, Any] | None:
     """The first sample point where ``student`` differs from ``expected`` (defined there), else ``None``.
 
     This is the comparison of expression answers; the grader makes the same

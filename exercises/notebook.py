@@ -83,7 +83,7 @@ TEXT = {
         "shape": "a tuple of integers, e.g. (3, 4)",
         "array": "an array: a nested list of numbers or a numpy array",
         "number": "a number, e.g. 12.75",
-        "expression": "a formula as a string, e.g. \"{example}\"; symbols: {symbols}",
+        "expression": 'a formula as a string, e.g. "{example}"; symbols: {symbols}',
         "choice": "one of {choices}",
         "function": "your code here",
         "forbidden": "not allowed here: import of {modules}",
@@ -104,7 +104,7 @@ TEXT = {
         "shape": "一个整数元组，例如 (3, 4)",
         "array": "一个数组：嵌套列表或 numpy 数组",
         "number": "一个数，例如 12.75",
-        "expression": "一个写成字符串的公式，例如 \"{example}\"；可用符号：{symbols}",
+        "expression": '一个写成字符串的公式，例如 "{example}"；可用符号：{symbols}',
         "choice": "以下之一：{choices}",
         "function": "在此编写代码",
         "forbidden": "此题不允许导入：{modules}",
@@ -359,9 +359,7 @@ def _build(
     for number, (slot, exercise) in enumerate(exercises, 1):
         family = registry.get(exercise.family)
         title = family.title.get(locale, exercise.family) if family else exercise.family
-        prompt = (
-            f"## {number}. {title} ({points_label(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
-        )
+        prompt = f"## {number}. {title} ({points_label(exercise.points, locale)})\n\n{exercise.prompt[locale]}"
         if key:
             prompt += _solution_md(exercise, locale)
         cells.append(_md(f"{slot.id}-prompt", prompt, "convmath-prompt"))
@@ -389,8 +387,9 @@ def _build(
                 },
             }
             cells.append(_code(f"{slot.id}-{part.key}-answer", source, meta))
-    cells.append(_code(CELL_ID, check_cell_source(exercises, locale),
-                       {"editable": False, "deletable": False, "tags": [TAG]}))
+    cells.append(
+        _code(CELL_ID, check_cell_source(exercises, locale), {"editable": False, "deletable": False, "tags": [TAG]})
+    )
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,

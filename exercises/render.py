@@ -422,13 +422,22 @@ def compile_pdf(tex_path: str | Path, *, locale: str = "en", engine: str | None 
     if engine == "tectonic":
         command = [engine, "--outdir", str(tex_path.parent), str(tex_path)]
     else:
-        command = [engine, "-interaction=nonstopmode", "-halt-on-error", "-output-directory", str(tex_path.parent), str(tex_path)]
+        command = [
+            engine,
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-output-directory",
+            str(tex_path.parent),
+            str(tex_path),
+        ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as err:
         raise ConvMathError(f"{tex_path}: {engine} took more than {timeout} s") from err
     except OSError as err:
-        raise ConvMathError(f"engine={engine!r} could not be run ({err.strerror}); install a TeX engine or pass another") from err
+        raise ConvMathError(
+            f"engine={engine!r} could not be run ({err.strerror}); install a TeX engine or pass another"
+        ) from err
     pdf = tex_path.with_suffix(".pdf")
     if result.returncode != 0 or not pdf.exists():
         tail = "\n".join(result.stdout.splitlines()[-8:])

@@ -109,8 +109,9 @@ def _fixed_values(value: Any) -> list[tuple[str, Any]]:
     return []
 
 
-def function_mutants(base: Callable[..., Any], sample_args: Sequence[Any], sample_kwargs: dict[str, Any],
-                     names: Sequence[str]) -> list[tuple[str, Callable[..., Any]]]:
+def function_mutants(
+    base: Callable[..., Any], sample_args: Sequence[Any], sample_kwargs: dict[str, Any], names: Sequence[str]
+) -> list[tuple[str, Callable[..., Any]]]:
     """Wrong versions of ``base``: each argument ignored (fixed to a constant), the result transposed,
     flipped or off by one.
 
@@ -139,25 +140,32 @@ def function_mutants(base: Callable[..., Any], sample_args: Sequence[Any], sampl
     out: list[tuple[str, Callable[..., Any]]] = []
     for i, (name, value) in enumerate(zip(names, sample_args)):
         for label, constant in _fixed_values(value):
+
             def fixed(*args: Any, _i: int = i, _c: Any = constant, **kwargs: Any) -> Any:
                 args = list(args)
                 args[_i] = copy.deepcopy(_c)
                 return base(*args, **kwargs)
+
             out.append((f"{name} fixed to {label}", fixed))
     for name, value in sample_kwargs.items():
+
         def dropped(*args: Any, _n: str = name, **kwargs: Any) -> Any:
             kwargs.pop(_n, None)
             return base(*args, **kwargs)
+
         out.append((f"{name} ignored (default used)", dropped))
         for label, constant in _fixed_values(value):
+
             def fixed_kw(*args: Any, _n: str = name, _c: Any = constant, **kwargs: Any) -> Any:
                 kwargs[_n] = copy.deepcopy(_c)
                 return base(*args, **kwargs)
+
             out.append((f"{name} fixed to {label}", fixed_kw))
 
     def transform(how: str, fn: Callable[[Any], Any]) -> None:
         def mutant(*args: Any, **kwargs: Any) -> Any:
             return fn(base(*args, **kwargs))
+
         out.append((how, mutant))
 
     transform("result + 1", lambda r: r + 1)
@@ -209,21 +217,41 @@ def check_mutations(exercise: Exercise, *, max_examples: int = 30, time_limit: f
         base = _solution_function(part)
         settings = grader_settings(max_examples)
         sample = _first_case(cases(supports))
-        passed = set(sample.kwargs) | set(list(_parameters(base))[:len(sample.args)])
+        passed = set(sample.kwargs) | set(list(_parameters(base))[: len(sample.args)])
         for name in _parameters(base):
             if name not in passed:
-                findings.append(_finding(exercise, part, "mutation",
-                                         f"argument {name!r} of {spec.signature or spec.name} "
-                                         "is never passed by the check"))
-        right = check_function(local_call(base), supports, reference=reference, settings=settings,
-                               time_limit=time_limit, rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9)
+                findings.append(
+                    _finding(
+                        exercise,
+                        part,
+                        "mutation",
+                        f"argument {name!r} of {spec.signature or spec.name} is never passed by the check",
+                    )
+                )
+        right = check_function(
+            local_call(base),
+            supports,
+            reference=reference,
+            settings=settings,
+            time_limit=time_limit,
+            rtol=spec.rtol or 1e-9,
+            atol=spec.atol or 1e-9,
+        )
         if not right.passed:
-            findings.append(_finding(exercise, part, "mutation",
-                                     f"the solution fails its own check: {right.message(spec.name)}"))
+            findings.append(
+                _finding(exercise, part, "mutation", f"the solution fails its own check: {right.message(spec.name)}")
+            )
             continue
         for how, mutant in function_mutants(base, sample.args, dict(sample.kwargs), sample.names):
-            report = check_function(local_call(mutant), supports, reference=reference, settings=settings,
-                                    time_limit=time_limit, rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9)
+            report = check_function(
+                local_call(mutant),
+                supports,
+                reference=reference,
+                settings=settings,
+                time_limit=time_limit,
+                rtol=spec.rtol or 1e-9,
+                atol=spec.atol or 1e-9,
+            )
             if report.passed:
                 findings.append(_finding(exercise, part, "mutation", f"mutant {how!r} passes the check"))
     return findings
@@ -232,8 +260,11 @@ def check_mutations(exercise: Exercise, *, max_examples: int = 30, time_limit: f
 def _parameters(fn: Callable[..., Any]) -> list[str]:
     import inspect
 
-    return [p.name for p in inspect.signature(fn).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
 
 
 def _first_case(strategy: Any) -> Any:
@@ -263,26 +294,38 @@ def check_choices(exercise: Exercise) -> list[Finding]:
             continue
         keys = [c.strip().casefold() for c in spec.choices]
         if len(set(keys)) != len(keys) or spec.expected not in spec.choices:
-            findings.append(_finding(exercise, part, "uniqueness", f"choices {spec.choices} are not distinct keys "
-                                                                   f"or miss {spec.expected!r}"))
+            findings.append(
+                _finding(
+                    exercise,
+                    part,
+                    "uniqueness",
+                    f"choices {spec.choices} are not distinct keys or miss {spec.expected!r}",
+                )
+            )
             continue
         if not spec.option_values:
             continue
         right = np.asarray(spec.option_values[spec.expected], dtype=float)
-        passing = [key for key, value in spec.option_values.items()
-                   if compare(right, np.asarray(value, dtype=float), rtol=spec.rtol, atol=spec.atol) is None]
+        passing = [
+            key
+            for key, value in spec.option_values.items()
+            if compare(right, np.asarray(value, dtype=float), rtol=spec.rtol, atol=spec.atol) is None
+        ]
         if passing != [spec.expected]:
-            findings.append(_finding(exercise, part, "uniqueness", f"options {passing} pass the comparison; "
-                                                                   f"only {spec.expected!r} may"))
+            findings.append(
+                _finding(
+                    exercise, part, "uniqueness", f"options {passing} pass the comparison; only {spec.expected!r} may"
+                )
+            )
     return findings
 
 
 # ----------------------------------------------------------------- domain
 
 
-def _domain_forms(expected: sympy.Expr, symbols: dict[str, sympy.Symbol], domains: dict[str, str],
-                  bounds: dict[str, tuple[Any, Any]]) -> tuple[list[tuple[str, sympy.Expr]],
-                                                                list[tuple[str, sympy.Expr]]]:
+def _domain_forms(
+    expected: sympy.Expr, symbols: dict[str, sympy.Symbol], domains: dict[str, str], bounds: dict[str, tuple[Any, Any]]
+) -> tuple[list[tuple[str, sympy.Expr]], list[tuple[str, sympy.Expr]]]:
     """(forms equal to the key on the domain only, forms that differ from it somewhere in the domain)."""
     same: list[tuple[str, sympy.Expr]] = []
     other: list[tuple[str, sympy.Expr]] = []
@@ -301,8 +344,14 @@ def _domain_forms(expected: sympy.Expr, symbols: dict[str, sympy.Symbol], domain
         step = sympy.floor(sym / (large // 2 + 1)) if integer else sympy.Heaviside(sym - large / 2, 0)
         other.append((f"+ a term nonzero only for large {name}", expected + step))
         start = sympy.sympify(points[0][name])
-        other.append((f"wrong only at {name} = {start}", expected + sympy.KroneckerDelta(sym, start)
-                      if integer else expected + sympy.Piecewise((1, sympy.Eq(sym, start)), (0, True))))
+        other.append(
+            (
+                f"wrong only at {name} = {start}",
+                expected + sympy.KroneckerDelta(sym, start)
+                if integer
+                else expected + sympy.Piecewise((1, sympy.Eq(sym, start)), (0, True)),
+            )
+        )
     other.append(("+ 1", expected + 1))
     return same, other
 
@@ -326,17 +375,22 @@ def check_domains(exercise: Exercise) -> list[Finding]:
         domains, bounds = dict(spec.symbols), dict(spec.bounds)
         symbols = sympy_symbols(domains)
         expected = sympy.sympify(spec.expected).xreplace(
-            {s: symbols[s.name] for s in sympy.sympify(spec.expected).free_symbols if s.name in symbols})
+            {s: symbols[s.name] for s in sympy.sympify(spec.expected).free_symbols if s.name in symbols}
+        )
         same, other = _domain_forms(expected, symbols, domains, bounds)
         for how, form in same:
             where = differs(form, expected, domains, bounds)
             if where is not None:
-                findings.append(_finding(exercise, part, "domain", f"the key with {how} (equal on the domain) "
-                                                                   f"is refused at {where}"))
+                findings.append(
+                    _finding(
+                        exercise, part, "domain", f"the key with {how} (equal on the domain) is refused at {where}"
+                    )
+                )
         for how, form in other:
             if differs(form, expected, domains, bounds) is None:
-                findings.append(_finding(exercise, part, "domain",
-                                         f"the key {how} (different on the domain) is accepted"))
+                findings.append(
+                    _finding(exercise, part, "domain", f"the key {how} (different on the domain) is accepted")
+                )
     return findings
 
 
@@ -391,8 +445,14 @@ def check_exercise(exercise: Exercise, *, mutation: bool = True) -> list[Finding
     return (check_mutations(exercise) if mutation else []) + found
 
 
-def check_family(name: str, seeds: Iterable[int] = range(20), *, difficulties: Iterable[int] | None = None,
-                 options: dict[str, Any] | None = None, mutation_seeds: int = 3) -> list[Finding]:
+def check_family(
+    name: str,
+    seeds: Iterable[int] = range(20),
+    *,
+    difficulties: Iterable[int] | None = None,
+    options: dict[str, Any] | None = None,
+    mutation_seeds: int = 3,
+) -> list[Finding]:
     """Run :func:`check_exercise` on family ``name`` over ``seeds`` and its difficulties.
 
     Parameters

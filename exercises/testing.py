@@ -90,7 +90,9 @@ class FamilyReport:
         >>> report.lines()
         ['demo: 1 problem', '  difficulty 1:', '    draws: 10', '  FAIL key: seed 3: no']
         """
-        head = f"{self.family}: " + ("ok" if self.ok else f"{len(self.problems)} problem" + "s" * (len(self.problems) > 1))
+        head = f"{self.family}: " + (
+            "ok" if self.ok else f"{len(self.problems)} problem" + "s" * (len(self.problems) > 1)
+        )
         return [head] + _stat_lines(self.stats, "  ") + [f"  FAIL {problem}" for problem in self.problems]
 
 
@@ -145,8 +147,9 @@ def _check_texts(exercise: Exercise, where: str) -> list[Problem]:
     return problems
 
 
-def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mapping[str, Any],
-                problems: list[Problem]) -> tuple[list[Exercise], dict[str, Any]]:
+def _draw_stats(
+    family: Family, level: int, seeds: Iterable[int], options: Mapping[str, Any], problems: list[Problem]
+) -> tuple[list[Exercise], dict[str, Any]]:
     """Replay :func:`generate`'s loop for each seed, counting rejected draws and their reasons."""
     question = _question_of(family)
     accepted: list[Exercise] = []
@@ -191,29 +194,48 @@ def _draw_stats(family: Family, level: int, seeds: Iterable[int], options: Mappi
         problems.append(Problem("key", f"difficulty {level}: {count} variants refused: {refused}"))
     if failed and accepted:
         top = reasons.most_common(1)[0][0] if reasons else "?"
-        problems.append(Problem("draws", f"difficulty {level}: {len(failed)} of {len(seeds)} seeds found no acceptable "
-                                         f"variant in {_ATTEMPTS} draws (first: seed {failed[0]}; most often: {top})"))
+        problems.append(
+            Problem(
+                "draws",
+                f"difficulty {level}: {len(failed)} of {len(seeds)} seeds found no acceptable "
+                f"variant in {_ATTEMPTS} draws (first: seed {failed[0]}; most often: {top})",
+            )
+        )
     rate = rejected / draws if draws else 0.0
-    stats: dict[str, Any] = {"draws": draws, "rejected": f"{rate:.1%}",
-                             "reasons of rejection": {reason: f"{count}x" for reason, count in reasons.most_common(3)}}
+    stats: dict[str, Any] = {
+        "draws": draws,
+        "rejected": f"{rate:.1%}",
+        "reasons of rejection": {reason: f"{count}x" for reason, count in reasons.most_common(3)},
+    }
     if accepted and rate > MAX_REJECTION:
         top = reasons.most_common(1)[0]
-        problems.append(Problem("draws", f"difficulty {level}: constraints rarely satisfiable: {rate:.1%} of "
-                                         f"{draws} draws rejected (most often {top[1]}x: {top[0]})"))
+        problems.append(
+            Problem(
+                "draws",
+                f"difficulty {level}: constraints rarely satisfiable: {rate:.1%} of "
+                f"{draws} draws rejected (most often {top[1]}x: {top[0]})",
+            )
+        )
     if not accepted and draws:
         top = reasons.most_common(1)[0][0] if reasons else "?"
-        problems.append(Problem("draws", f"difficulty {level}: constraints never satisfiable in {draws} draws "
-                                         f"(most often: {top})"))
+        problems.append(
+            Problem("draws", f"difficulty {level}: constraints never satisfiable in {draws} draws (most often: {top})")
+        )
     if question is not None and envs:
         stats["misconceptions"] = _misconception_stats(question, envs, level, problems)
     if accepted:
-        present = Counter(f"{part.key}.{wrong.label}" for ex in accepted for part in ex.parts for wrong in part.wrong_answers)
-        stats["diagnosable in"] = {label: f"{count / len(accepted):.0%} of variants" for label, count in present.items()}
+        present = Counter(
+            f"{part.key}.{wrong.label}" for ex in accepted for part in ex.parts for wrong in part.wrong_answers
+        )
+        stats["diagnosable in"] = {
+            label: f"{count / len(accepted):.0%} of variants" for label, count in present.items()
+        }
     return accepted, stats
 
 
-def _misconception_stats(question: Any, envs: list[Mapping[str, Any]], level: int,
-                         problems: list[Problem]) -> dict[str, str]:
+def _misconception_stats(
+    question: Any, envs: list[Mapping[str, Any]], level: int, problems: list[Problem]
+) -> dict[str, str]:
     """How often each misconception of a question gives the key, another's value, or applies at all."""
     from .families._common import same_value
 
@@ -249,15 +271,27 @@ def _misconception_stats(question: Any, envs: list[Mapping[str, Any]], level: in
         for label, _ in part.misconceptions:
             key_rate, other_rate = equal_key[label] / evaluated, equal_other[label] / evaluated
             never = undefined[label] == evaluated
-            out[f"{part.key}.{label}"] = (f"gives the key {key_rate:.0%}, another's value {other_rate:.0%}, "
-                                          f"undefined {undefined[label] / evaluated:.0%}")
+            out[f"{part.key}.{label}"] = (
+                f"gives the key {key_rate:.0%}, another's value {other_rate:.0%}, "
+                f"undefined {undefined[label] / evaluated:.0%}"
+            )
             if key_rate > MAX_KEY_COLLISION:
-                problems.append(Problem("misconceptions", f"difficulty {level}, part {part.key}: {label!r} gives the "
-                                                          f"key in {key_rate:.0%} of draws (those draws are rejected)"))
+                problems.append(
+                    Problem(
+                        "misconceptions",
+                        f"difficulty {level}, part {part.key}: {label!r} gives the "
+                        f"key in {key_rate:.0%} of draws (those draws are rejected)",
+                    )
+                )
             if never or key_rate + other_rate + undefined[label] / evaluated >= 1:
-                problems.append(Problem("misconceptions", f"difficulty {level}, part {part.key}: {label!r} is never "
-                                                          "diagnosable (undefined, or equal to the key or another "
-                                                          "mistake in every draw)"))
+                problems.append(
+                    Problem(
+                        "misconceptions",
+                        f"difficulty {level}, part {part.key}: {label!r} is never "
+                        "diagnosable (undefined, or equal to the key or another "
+                        "mistake in every draw)",
+                    )
+                )
     return out
 
 
@@ -364,13 +398,20 @@ def check_family(
             except ConvMathError as err:
                 problems.append(Problem("draws", f"difficulty {level}: a student of the roster gets no variant: {err}"))
                 continue
-            collisions.append(f"difficulty {level}: {distinct} distinct variants for {roster} students, "
-                              f"{shared:.0%} share theirs, two students have the same one with chance {pair:.1%}")
+            collisions.append(
+                f"difficulty {level}: {distinct} distinct variants for {roster} students, "
+                f"{shared:.0%} share theirs, two students have the same one with chance {pair:.1%}"
+            )
             stats[f"difficulty {level}"]["roster"] = collisions[-1].split(": ", 1)[1]
             question = _question_of(family)
             fixed = question is not None and not any(p.kind in ("range", "choices", "array") for p in question.params)
             if pair > MAX_PAIR and not fixed:  # a question that draws nothing is the same for all, on purpose
-                problems.append(Problem("collisions", f"difficulty {level}: two students have the same variant with "
-                                                      f"chance {pair:.1%} (at most {MAX_PAIR:.0%}; {distinct} distinct "
-                                                      f"variants for {roster} students): draw from wider ranges"))
+                problems.append(
+                    Problem(
+                        "collisions",
+                        f"difficulty {level}: two students have the same variant with "
+                        f"chance {pair:.1%} (at most {MAX_PAIR:.0%}; {distinct} distinct "
+                        f"variants for {roster} students): draw from wider ranges",
+                    )
+                )
     return FamilyReport(family.name, tuple(problems), stats)

@@ -73,11 +73,22 @@ from .gradebook import Gradebook
 from .identify import WEAK_METHODS, Submission, name_text, read_regular
 from .load import RESERVED_NAMES, SubmissionError, content_hash, named_student
 from .mismatch import MismatchError, find_mismatch
-from .results import SubmissionResult, SubmissionStatus
+from .results import SubmissionResult
 from .safetext import cap, for_terminal
 
-__all__ = ["collect", "run_batch", "BatchSummary", "GradeFn", "as_submission", "attribute", "MismatchError",
-           "Executor", "Finished", "ProcessPool", "too_slow"]
+__all__ = [
+    "collect",
+    "run_batch",
+    "BatchSummary",
+    "GradeFn",
+    "as_submission",
+    "attribute",
+    "MismatchError",
+    "Executor",
+    "Finished",
+    "ProcessPool",
+    "too_slow",
+]
 
 GradeFn = Callable[[Mapping[str, Any], str, bytes], dict[str, Any]]
 """``(context_data, file name, bytes) -> result dict``: what a worker runs."""
@@ -182,7 +193,9 @@ class BatchSummary:
         return f"{self.total} submissions: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
-def _worker(conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn) -> None:  # pragma: no cover - runs in a child
+def _worker(
+    conn: Connection, context_data: Mapping[str, Any], grade_fn: GradeFn
+) -> None:  # pragma: no cover - runs in a child
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     try:
@@ -470,8 +483,9 @@ def run_batch(
         nonlocal done
         result = bounded_result(attribute(result, item))  # every stored and exported string is capped
         if result.student and result.identified_by in WEAK_METHODS:
-            flag = _metadata_claim(result.source, result.student, named_here, sources_here, gradebook,
-                                   context.assignment.id, summary)
+            flag = _metadata_claim(
+                result.source, result.student, named_here, sources_here, gradebook, context.assignment.id, summary
+            )
             if flag:  # says more than the generic "only by its metadata"
                 flags = [f for f in result.flags if f != _only_metadata(item, result.student)]
                 result = dataclasses.replace(result, flags=(*flags, flag))
@@ -500,8 +514,10 @@ def run_batch(
         places.setdefault(item.source, []).append(item.origin or item.source)
     for name, where in places.items():
         if len(where) > 1:
-            summary.warnings.append(f"{for_terminal(name)} was handed in {len(where)} times "
-                                    f"({', '.join(map(for_terminal, where))}); the one recorded last counts")
+            summary.warnings.append(
+                f"{for_terminal(name)} was handed in {len(where)} times "
+                f"({', '.join(map(for_terminal, where))}); the one recorded last counts"
+            )
 
     # first pass: read (bounded, regular files only) and fingerprint, record nothing yet
     refused: list[tuple[Submission, str, str]] = []  # (item, digest, reason)
@@ -518,9 +534,11 @@ def run_batch(
             unchanged.append((item, existing))
         elif not force and gradebook.failures(digest, item.source, context.version) >= MAX_ATTEMPTS:
             summary.failed += 1
-            summary.warnings.append(f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {for_terminal(item.source)}; "
-                                    "it is not retried (see its 'failed' rows in the gradebook; fix, then rerun with "
-                                    "--force)")
+            summary.warnings.append(
+                f"GRADER BUG: the grader failed {MAX_ATTEMPTS} times on {for_terminal(item.source)}; "
+                "it is not retried (see its 'failed' rows in the gradebook; fix, then rerun with "
+                "--force)"
+            )
             done += 1
             if progress:
                 progress(done, summary.total, None)
@@ -541,8 +559,9 @@ def run_batch(
         gradebook.touch(existing)
         known = gradebook.get(existing)
         if known.student and known.identified_by in WEAK_METHODS:
-            _metadata_claim(known.source, known.student, named_here, sources_here, gradebook,
-                            context.assignment.id, summary)
+            _metadata_claim(
+                known.source, known.student, named_here, sources_here, gradebook, context.assignment.id, summary
+            )
         if known.student:
             mine.setdefault(known.student, []).append((known.source, known.identified_by, existing))
         summary.results_unchanged.append(known)
@@ -588,8 +607,9 @@ def as_submission(path: Submission | str | Path) -> Submission:
     if isinstance(path, Submission):
         return path
     path = Path(path)
-    return Submission(name_text(os.fsencode(path.name)), lambda limit: read_regular(path, limit),
-                      origin=name_text(os.fsencode(path)))
+    return Submission(
+        name_text(os.fsencode(path.name)), lambda limit: read_regular(path, limit), origin=name_text(os.fsencode(path))
+    )
 
 
 def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
@@ -622,22 +642,28 @@ def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
         if item.loose is not None and item.loose == result.student:
             changes["identified_by"] = "file name with a copy suffix, confirmed by the notebook metadata"
         elif item.loose is not None:
-            flags.append(f"{shown} looks like a copy of {item.loose}'s file but the notebook was generated for "
-                         f"{result.student} (its metadata): it is graded as {result.student}'s and never replaces "
-                         f"a grade of {result.student} identified otherwise")
+            flags.append(
+                f"{shown} looks like a copy of {item.loose}'s file but the notebook was generated for "
+                f"{result.student} (its metadata): it is graded as {result.student}'s and never replaces "
+                f"a grade of {result.student} identified otherwise"
+            )
         else:
             flags.append(_only_metadata(item, result.student))
     elif result.student is None and item.loose is not None:
-        changes["message"] = (f"{result.message} (the name looks like {item.loose}'s, with a copy suffix, but "
-                              "nothing in the notebook confirms it: hand it in as "
-                              f"{item.loose}.ipynb)").lstrip()
+        changes["message"] = (
+            f"{result.message} (the name looks like {item.loose}'s, with a copy suffix, but "
+            "nothing in the notebook confirms it: hand it in as "
+            f"{item.loose}.ipynb)"
+        ).lstrip()
     changes["flags"] = tuple(dict.fromkeys(cap(f) for f in [*flags, *result.flags]))
     return dataclasses.replace(result, **changes)
 
 
 def _only_metadata(item: Submission, student: str) -> str:
-    return (f"{for_terminal(item.source)} names no student; it was identified as {student}'s only by its "
-            "notebook metadata (which a copied notebook carries along)")
+    return (
+        f"{for_terminal(item.source)} names no student; it was identified as {student}'s only by its "
+        "notebook metadata (which a copied notebook carries along)"
+    )
 
 
 def _how_text(result: SubmissionResult, item: Submission) -> str:
@@ -653,8 +679,15 @@ _METADATA = "notebook metadata"
 MAX_ATTEMPTS = 3
 
 
-def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], sources_here: set[str],
-                    gradebook: Gradebook, assignment: str, summary: BatchSummary) -> str | None:
+def _metadata_claim(
+    source: str,
+    student: str,
+    named_here: Mapping[str, str],
+    sources_here: set[str],
+    gradebook: Gradebook,
+    assignment: str,
+    summary: BatchSummary,
+) -> str | None:
     """Check a file that names ``student`` only in its metadata against the files named for them.
 
     Returns the flag for its result when a file named for the student (in this
@@ -670,19 +703,21 @@ def _metadata_claim(source: str, student: str, named_here: Mapping[str, str], so
         if standing and standing[0].source != source and standing[0].source not in sources_here:
             summary.warnings.append(
                 f"{source} names {student} only in its notebook metadata; it replaces {standing[0].source} "
-                f"(graded earlier, also identified only by its metadata) as {student}'s current submission")
+                f"(graded earlier, also identified only by its metadata) as {student}'s current submission"
+            )
         return None
     where = "graded in an earlier batch" if earlier else "in this batch"
-    flag = (f"{source} names {student} only in its notebook metadata, and {named} is named for {student} "
-            f"({where}): {named} keeps {student}'s grade; {source} is recorded but does not count "
-            f"(to replace {named}, hand the notebook in as {student}.ipynb)")
+    flag = (
+        f"{source} names {student} only in its notebook metadata, and {named} is named for {student} "
+        f"({where}): {named} keeps {student}'s grade; {source} is recorded but does not count "
+        f"(to replace {named}, hand the notebook in as {student}.ipynb)"
+    )
     if earlier:
         summary.warnings.append(flag)
     return flag
 
 
-def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gradebook,
-                   summary: BatchSummary) -> None:
+def _settle_claims(mine: Mapping[str, list[tuple[str, str, int]]], gradebook: Gradebook, summary: BatchSummary) -> None:
     """When several files of one batch are one student's, the one named for the student counts (else the
     last by name), whatever the order they finished in: a file claiming a student only in its metadata
     never replaces the file named ``<student_id>.ipynb`` (nor does it in later batches:

@@ -34,9 +34,20 @@ from typing import Any
 
 from .expr import ExpressionError
 
-__all__ = ["TooCostly", "time_limit", "run_limited", "bounded", "sympy_value", "simplify_unequal",
-           "mark_student", "from_student", "SIMPLIFY_SECONDS",
-           "EVAL_SECONDS", "EVAL_MEMORY", "PARSE_SECONDS"]
+__all__ = [
+    "TooCostly",
+    "time_limit",
+    "run_limited",
+    "bounded",
+    "sympy_value",
+    "simplify_unequal",
+    "mark_student",
+    "from_student",
+    "SIMPLIFY_SECONDS",
+    "EVAL_SECONDS",
+    "EVAL_MEMORY",
+    "PARSE_SECONDS",
+]
 
 #: wall-clock seconds one limited evaluation may take
 EVAL_SECONDS = 2.0
@@ -109,8 +120,13 @@ def _vm_bytes() -> int:
         return 0
 
 
-def run_limited(fn: Callable[..., Any], *args: Any, seconds: float = EVAL_SECONDS, memory: int = EVAL_MEMORY,
-                what: str = "the expression") -> Any:
+def run_limited(
+    fn: Callable[..., Any],
+    *args: Any,
+    seconds: float = EVAL_SECONDS,
+    memory: int = EVAL_MEMORY,
+    what: str = "the expression",
+) -> Any:
     """``fn(*args)`` in a forked child limited to ``seconds`` and ``memory`` more bytes; its JSON result.
 
     ``fn`` must return JSON data. An exception in the child comes back as
@@ -151,7 +167,7 @@ def run_limited(fn: Callable[..., Any], *args: Any, seconds: float = EVAL_SECOND
             data = json.dumps(out).encode()
             view = memoryview(data)
             while view:
-                view = view[os.write(write_fd, view):]
+                view = view[os.write(write_fd, view) :]
         finally:
             os._exit(0)
     os.close(write_fd)

@@ -59,8 +59,7 @@ from exercises.domains import POINTS, SEED, close, sample_points
 from exercises.model import Part
 
 from .bounded import simplify_unequal, sympy_value
-from .expr import (Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols,
-                   parse_expression)
+from .expr import Enclosure, ExpressionError, TooLarge, Undecided, compile_expression, make_symbols, parse_expression
 from .messages import shorten
 
 __all__ = ["CheckOptions", "PartResult", "check_part", "check_carried", "MESSAGES"]
@@ -148,28 +147,46 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_integer": {"en": "'{name}' must be an integer, not {what}", "zh": "'{name}' 应当是整数，而不是 {what}"},
     "wrong_integer": {"en": "'{name}' = {value} is not correct", "zh": "'{name}' = {value} 不正确"},
-    "wrong_integer_reveal": {"en": "'{name}' = {value} is not correct; expected {expected}",
-                             "zh": "'{name}' = {value} 不正确，应为 {expected}"},
-    "not_shape": {"en": "'{name}' must be a tuple of integers such as (3, 3), not {what}",
-                  "zh": "'{name}' 应当是整数元组，例如 (3, 3)，而不是 {what}"},
-    "wrong_shape": {"en": "'{name}' does not have correct shape--got: {value}",
-                    "zh": "'{name}' 的形状不正确——得到：{value}"},
-    "wrong_shape_reveal": {"en": "'{name}' does not have correct shape--got: {value}, expected: {expected}",
-                           "zh": "'{name}' 的形状不正确——得到：{value}，应为：{expected}"},
+    "wrong_integer_reveal": {
+        "en": "'{name}' = {value} is not correct; expected {expected}",
+        "zh": "'{name}' = {value} 不正确，应为 {expected}",
+    },
+    "not_shape": {
+        "en": "'{name}' must be a tuple of integers such as (3, 3), not {what}",
+        "zh": "'{name}' 应当是整数元组，例如 (3, 3)，而不是 {what}",
+    },
+    "wrong_shape": {
+        "en": "'{name}' does not have correct shape--got: {value}",
+        "zh": "'{name}' 的形状不正确——得到：{value}",
+    },
+    "wrong_shape_reveal": {
+        "en": "'{name}' does not have correct shape--got: {value}, expected: {expected}",
+        "zh": "'{name}' 的形状不正确——得到：{value}，应为：{expected}",
+    },
     "not_expression": {"en": "'{name}' could not be read: {reason}", "zh": "无法读取 '{name}'：{reason}"},
-    "wrong_expression": {"en": "'{name}' = {value} differs from the right expression, e.g. at {point}",
-                         "zh": "'{name}' = {value} 与正确的表达式不同，例如在 {point} 处"},
+    "wrong_expression": {
+        "en": "'{name}' = {value} differs from the right expression, e.g. at {point}",
+        "zh": "'{name}' = {value} 与正确的表达式不同，例如在 {point} 处",
+    },
     "wrong_choice": {"en": "'{name}' = {value} is not the right choice", "zh": "'{name}' = {value} 不是正确选项"},
-    "unknown_choice": {"en": "'{name}' = {value} is not one of the choices {choices}",
-                       "zh": "'{name}' = {value} 不是选项 {choices} 之一"},
-    "function_missing": {"en": "'{name}' is not defined yet (it still raises NotImplementedError)",
-                         "zh": "'{name}' 还没有实现（仍然抛出 NotImplementedError）"},
+    "unknown_choice": {
+        "en": "'{name}' = {value} is not one of the choices {choices}",
+        "zh": "'{name}' = {value} 不是选项 {choices} 之一",
+    },
+    "function_missing": {
+        "en": "'{name}' is not defined yet (it still raises NotImplementedError)",
+        "zh": "'{name}' 还没有实现（仍然抛出 NotImplementedError）",
+    },
     "function_unavailable": {"en": "'{name}' could not be called: {reason}", "zh": "无法调用 '{name}'：{reason}"},
     "misconception": {"en": " — {feedback}", "zh": "——{feedback}"},
-    "carried": {"en": "'{name}' = {value} follows from your earlier answers (error carried forward)",
-                "zh": "'{name}' = {value} 与你前面的答案一致（误差传递，不重复扣分）"},
-    "misconceptions": {"en": " — {value} is what you get with any of these mistakes: {titles}",
-                       "zh": "——以下任一错误都会得到 {value}：{titles}"},
+    "carried": {
+        "en": "'{name}' = {value} follows from your earlier answers (error carried forward)",
+        "zh": "'{name}' = {value} 与你前面的答案一致（误差传递，不重复扣分）",
+    },
+    "misconceptions": {
+        "en": " — {value} is what you get with any of these mistakes: {titles}",
+        "zh": "——以下任一错误都会得到 {value}：{titles}",
+    },
     "or": {"en": "; or ", "zh": "；或"},
 }
 
@@ -228,8 +245,18 @@ def check_part(
     return checker(part, answer, locale, call, options)
 
 
-def _result(part: Part, ok: bool, message: str, *, locale: str, options: CheckOptions, labels: tuple[str, ...] = (),
-            value: Any = None, error: bool = False, details: Mapping[str, Any] | None = None) -> PartResult:
+def _result(
+    part: Part,
+    ok: bool,
+    message: str,
+    *,
+    locale: str,
+    options: CheckOptions,
+    labels: tuple[str, ...] = (),
+    value: Any = None,
+    error: bool = False,
+    details: Mapping[str, Any] | None = None,
+) -> PartResult:
     """The verdict; a wrong answer names its misconception when exactly one catalogued mistake explains
     it, and all of them ("... or ...") when several do (``reveal="never"`` names none)."""
     details = dict(details or {})
@@ -283,28 +310,48 @@ def _check_integer(part: Part, answer: Any, locale: str, call: Any, options: Che
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        return _result(part, False, _msg("not_integer", locale, name=name, what=_what(value)), locale=locale,
-                       options=options)
+        return _result(
+            part, False, _msg("not_integer", locale, name=name, what=_what(value)), locale=locale, options=options
+        )
     whole, was_float = _integral(value)
     if was_float:
         if not options.accept_integral_float:
-            return _result(part, False, _msg("not_integer", locale, name=name, what=f"the float {float(value)}"),
-                           locale=locale, options=options)
+            return _result(
+                part,
+                False,
+                _msg("not_integer", locale, name=name, what=f"the float {float(value)}"),
+                locale=locale,
+                options=options,
+            )
         note = _msg("integral_float", locale, name=name, value=fmt_value(float(value)))
         value = whole
     # a non-integral number is never the integer (close is not equal: 17 + 1e-9 is not 17)
     same = isinstance(value, numbers.Integral) and _numbers_equal(value, spec.expected)
     if same:
-        return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
-                       details={"note": note} if note else None)
+        return _result(
+            part,
+            True,
+            note or _msg("correct", locale, name=name),
+            locale=locale,
+            options=options,
+            details={"note": note} if note else None,
+        )
     labels = _diagnose(part, lambda w: _numbers_equal(value, w))
     key = "wrong_integer_reveal" if options.show_expected else "wrong_integer"
-    return _result(part, False, _msg(key, locale, name=name, value=fmt_value(value), expected=spec.expected),
-                   locale=locale, options=options, labels=labels, value=fmt_value(value))
+    return _result(
+        part,
+        False,
+        _msg(key, locale, name=name, value=fmt_value(value), expected=spec.expected),
+        locale=locale,
+        options=options,
+        labels=labels,
+        value=fmt_value(value),
+    )
 
 
 def _numbers_equal(value: Any, expected: Any) -> bool:
     """Exact for ints and rationals; relative 1e-9 as soon as a float is involved."""
+
     def exact(v: Any) -> Fraction | None:
         if isinstance(v, numbers.Integral):
             return Fraction(int(v))
@@ -351,18 +398,30 @@ def _check_shape(part: Part, answer: Any, locale: str, call: Any, options: Check
     shape, floats = _shape_of(answer)
     if shape is None or (floats and not options.accept_integral_float):
         what = "floats" if shape is not None else _what_shape(answer)
-        return _result(part, False, _msg("not_shape", locale, name=name, what=what), locale=locale,
-                       options=options)
+        return _result(part, False, _msg("not_shape", locale, name=name, what=what), locale=locale, options=options)
     shown = tuple(answer.tolist()) if isinstance(answer, np.ndarray) else tuple(answer)
     note = _msg("integral_float_shape", locale, name=name, value=str(tuple(float(v) for v in shown))) if floats else ""
     expected = tuple(int(v) for v in spec.expected)
     if shape == expected:
-        return _result(part, True, note or _msg("correct", locale, name=name), locale=locale, options=options,
-                       details={"note": note} if note else None)
+        return _result(
+            part,
+            True,
+            note or _msg("correct", locale, name=name),
+            locale=locale,
+            options=options,
+            details={"note": note} if note else None,
+        )
     labels = _diagnose(part, lambda w: _as_shape(w) == shape)
     key = "wrong_shape_reveal" if options.show_expected else "wrong_shape"
-    return _result(part, False, _msg(key, locale, name=name, value=shape, expected=expected), locale=locale,
-                   options=options, labels=labels, value=shape)
+    return _result(
+        part,
+        False,
+        _msg(key, locale, name=name, value=shape, expected=expected),
+        locale=locale,
+        options=options,
+        labels=labels,
+        value=shape,
+    )
 
 
 def _shape_of(value: Any) -> tuple[tuple[int, ...] | None, bool]:
@@ -398,10 +457,19 @@ def _check_array(part: Part, answer: Any, locale: str, call: Any, options: Check
     if mismatch is None:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
     message = describe(mismatch, name, locale=locale, reveal=options.show_expected)
-    labels = () if mismatch.kind == "type" else _diagnose(
-        part, lambda w: compare(w, answer, rtol=rtol, atol=atol) is None)
-    return _result(part, False, message, locale=locale, options=options, labels=labels,
-                   value=fmt_value(answer, limit=60), details={"mismatch": _plain(mismatch)})
+    labels = (
+        () if mismatch.kind == "type" else _diagnose(part, lambda w: compare(w, answer, rtol=rtol, atol=atol) is None)
+    )
+    return _result(
+        part,
+        False,
+        message,
+        locale=locale,
+        options=options,
+        labels=labels,
+        value=fmt_value(answer, limit=60),
+        details={"mismatch": _plain(mismatch)},
+    )
 
 
 def _plain(m: Mismatch) -> dict[str, Any]:
@@ -418,20 +486,40 @@ def _check_expression(part: Part, answer: Any, locale: str, call: Any, options: 
     try:
         student = parse_expression(text, symbols)
     except ExpressionError as err:
-        return _result(part, False, _msg("not_expression", locale, name=name, reason=err), locale=locale,
-                       options=options, error=True)
+        return _result(
+            part,
+            False,
+            _msg("not_expression", locale, name=name, reason=err),
+            locale=locale,
+            options=options,
+            error=True,
+        )
     expected = _rebind(sympy.sympify(spec.expected), symbols)
     points = _points(spec, options)
     counter, exact = _compare_at(student, expected, points)
     if counter is None and not exact and _provably_unequal(student, expected, options):
         counter = {}
     if counter is None:
-        return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options,
-                       details={"points": len(points)})
+        return _result(
+            part,
+            True,
+            _msg("correct", locale, name=name),
+            locale=locale,
+            options=options,
+            details={"points": len(points)},
+        )
     labels = _diagnose(part, lambda w: _differs(student, _rebind(sympy.sympify(w), symbols), points) is None)
     point = ", ".join(f"{k} = {v}" for k, v in counter.items()) or "general"
-    return _result(part, False, _msg("wrong_expression", locale, name=name, value=text, point=point),
-                   locale=locale, options=options, labels=labels, value=text, details={"counterexample": counter})
+    return _result(
+        part,
+        False,
+        _msg("wrong_expression", locale, name=name, value=text, point=point),
+        locale=locale,
+        options=options,
+        labels=labels,
+        value=text,
+        details={"counterexample": counter},
+    )
 
 
 def _rebind(expr: sympy.Expr, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
@@ -455,17 +543,23 @@ class _Points(tuple):  # type: ignore[type-arg]
 
 def _points(spec: Any, options: CheckOptions) -> _Points:
     """The points of :func:`exercises.domains.sample_points` (the generator's), cached per (domains, bounds, seed, count)."""
-    return _point_set(tuple(spec.symbols.items()), tuple(sorted(getattr(spec, "bounds", {}).items())),
-                      options.seed, options.expression_points)
+    return _point_set(
+        tuple(spec.symbols.items()),
+        tuple(sorted(getattr(spec, "bounds", {}).items())),
+        options.seed,
+        options.expression_points,
+    )
 
 
 @functools.lru_cache(maxsize=64)
-def _point_set(domains: tuple[tuple[str, str], ...], bounds: tuple[tuple[str, Any], ...], seed: int,
-               count: int) -> _Points:
+def _point_set(
+    domains: tuple[tuple[str, str], ...], bounds: tuple[tuple[str, Any], ...], seed: int, count: int
+) -> _Points:
     out = _Points(sample_points(dict(domains), dict(bounds), seed=seed, count=count))
     out.key = (domains, bounds, seed, count)
-    out.fractions = tuple({k: Fraction(v) if isinstance(v, int) else Fraction(int(v.p), int(v.q))
-                           for k, v in p.items()} for p in out)
+    out.fractions = tuple(
+        {k: Fraction(v) if isinstance(v, int) else Fraction(int(v.p), int(v.q)) for k, v in p.items()} for p in out
+    )
     return out
 
 
@@ -585,13 +679,25 @@ def _check_choice(part: Part, answer: Any, locale: str, call: Any, options: Chec
         key = folded[0] if len(folded) == 1 else key
     if not isinstance(key, str) or key not in choices:  # `in` would compare an array elementwise
         shown = ", ".join(repr(c) for c in choices)
-        return _result(part, False, _msg("unknown_choice", locale, name=name, value=repr(answer), choices=shown),
-                       locale=locale, options=options)
+        return _result(
+            part,
+            False,
+            _msg("unknown_choice", locale, name=name, value=repr(answer), choices=shown),
+            locale=locale,
+            options=options,
+        )
     if key == spec.expected:
         return _result(part, True, _msg("correct", locale, name=name), locale=locale, options=options)
     labels = _diagnose(part, lambda w: w == key)
-    return _result(part, False, _msg("wrong_choice", locale, name=name, value=repr(key)), locale=locale,
-                   options=options, labels=labels, value=repr(key))
+    return _result(
+        part,
+        False,
+        _msg("wrong_choice", locale, name=name, value=repr(key)),
+        locale=locale,
+        options=options,
+        labels=labels,
+        value=repr(key),
+    )
 
 
 # ----------------------------------------------------------------- function
@@ -603,16 +709,21 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
         return PartResult(Fraction(0), part.points, "missing", _msg("missing", locale, name=name))
     supports = supports_for(spec.config, spec.reference)
     reference = same_signature_reference(spec.reference)
-    report = check_function(_adapt(call), supports, reference=reference,
-                            rtol=spec.rtol or 1e-9, atol=spec.atol or 1e-9,
-                            settings=grader_settings(options.max_examples),
-                            time_limit=options.function_time_limit, max_calls=options.max_calls)
+    report = check_function(
+        _adapt(call),
+        supports,
+        reference=reference,
+        rtol=spec.rtol or 1e-9,
+        atol=spec.atol or 1e-9,
+        settings=grader_settings(options.max_examples),
+        time_limit=options.function_time_limit,
+        max_calls=options.max_calls,
+    )
     if report.missing:
         return PartResult(Fraction(0), part.points, "missing", _msg("function_missing", locale, name=name))
     details = {"calls": report.calls, "stopped": report.stopped}
     if report.passed:
-        return _result(part, True, report.message(name, locale=locale), locale=locale, options=options,
-                       details=details)
+        return _result(part, True, report.message(name, locale=locale), locale=locale, options=options, details=details)
     shown = "none" if options.reveal == "never" else "all" if options.show_expected else "diagnosis"
     failure = report.failure
     assert failure is not None
@@ -628,8 +739,11 @@ def _check_function(part: Part, answer: Any, locale: str, call: Any, options: Ch
 def _adapt(call: Callable[..., Any]) -> Callable[[tuple[Any, ...], Mapping[str, Any]], Any]:
     """Accept ``call(args, kwargs)`` or ``call(args)`` from the pipeline."""
     try:
-        params = [p for p in inspect.signature(call).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+        params = [
+            p
+            for p in inspect.signature(call).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+        ]
         two = len(params) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
     except (TypeError, ValueError):
         two = True
@@ -703,13 +817,22 @@ def check_carried(
         return None  # the earlier answers imply the key: nothing carried
     if check_part(rebased, answer, locale=locale, options=options).status != "correct":
         return None
-    credit = min(Fraction(1), max(Fraction(0), Fraction(repr(float(credit))) if isinstance(credit, float)
-                                  else Fraction(credit)))
+    credit = min(
+        Fraction(1), max(Fraction(0), Fraction(repr(float(credit))) if isinstance(credit, float) else Fraction(credit))
+    )
     shown = tuple(answer) if isinstance(answer, list) else answer
-    message = _msg("carried", locale, name=part.answer.name, value=shown if isinstance(shown, tuple) else fmt_value(shown))
+    message = _msg(
+        "carried", locale, name=part.answer.name, value=shown if isinstance(shown, tuple) else fmt_value(shown)
+    )
     status: Status = "correct" if credit == 1 else "partial"
-    return PartResult(part.points * credit, part.points, status, message, None,
-                      {"carried_forward": True, "implied": fmt_value(implied)})
+    return PartResult(
+        part.points * credit,
+        part.points,
+        status,
+        message,
+        None,
+        {"carried_forward": True, "implied": fmt_value(implied)},
+    )
 
 
 _CHECKERS: dict[str, Callable[[Part, Any, str, Any, CheckOptions], PartResult]] = {

@@ -55,10 +55,14 @@ _PLUGIN = "convmath-sandbox"
 #: dies takes no queued submission with it); and less housekeeping competing with grading for the CPU
 #: and the GIL (no profiler sampling the grading thread, no work stealing, slower system and memory
 #: polling): on 2 busy cores these took a warm worker from 1.5x to 1.2x the process pool's time
-SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0,
-                    "distributed.worker.profile.enabled": False, "distributed.scheduler.work-stealing": False,
-                    "distributed.admin.system-monitor.interval": "5s",
-                    "distributed.worker.memory.monitor-interval": "1s"}
+SCHEDULER_CONFIG = {
+    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.work-stealing": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 def parse_scheduler(value: str) -> tuple[str, Any]:
@@ -96,12 +100,14 @@ def parse_scheduler(value: str) -> tuple[str, Any]:
         count = value.removeprefix("local:")
         if count.isascii() and count.isdigit() and int(count) > 0:
             return "local", int(count)
-        raise ConvMathError(f"--scheduler={value!r} is not allowed; "
-                            "use local:N with N a positive number of worker processes")
+        raise ConvMathError(
+            f"--scheduler={value!r} is not allowed; use local:N with N a positive number of worker processes"
+        )
     if value.startswith(_SCHEMES) and len(value.split("://", 1)[1]) > 0 and value.isprintable():
         return "address", value
-    raise ConvMathError(f"--scheduler={value!r} is not allowed; "
-                        "use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N")
+    raise ConvMathError(
+        f"--scheduler={value!r} is not allowed; use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N"
+    )
 
 
 def require_distributed() -> Any:
@@ -128,8 +134,9 @@ def require_distributed() -> Any:
     try:
         import distributed
     except ImportError as err:
-        raise ConvMathError(f"--scheduler needs Dask distributed ({err}); install it with "
-                            "pip install 'convmath[dask]'") from None
+        raise ConvMathError(
+            f"--scheduler needs Dask distributed ({err}); install it with pip install 'convmath[dask]'"
+        ) from None
     return distributed
 
 
@@ -203,8 +210,11 @@ class DaskExecutor:
             if self.kind == "local":
                 with dask.config.set(SCHEDULER_CONFIG):
                     self._cluster = distributed.LocalCluster(
-                        n_workers=self.target, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR,
+                        n_workers=self.target,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
                     )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
@@ -212,8 +222,10 @@ class DaskExecutor:
                 self._client.wait_for_workers(1, timeout=_CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as err:
             self.close()
-            raise ConvMathError(f"--scheduler={self.scheduler!r}: the cluster cannot be reached or has no "
-                                f"worker ({type(err).__name__}: {err})") from None
+            raise ConvMathError(
+                f"--scheduler={self.scheduler!r}: the cluster cannot be reached or has no "
+                f"worker ({type(err).__name__}: {err})"
+            ) from None
         self._check_scheduler()
         self._check_workers()
         self._register_plugin()
@@ -234,8 +246,15 @@ class DaskExecutor:
 
     def submit(self, token: int, source: str, data: bytes) -> None:
         """Send one submission to the cluster (``pure=False``: never cached, never shared with another run)."""
-        future = self._client.submit(_run_task, self._grade_fn, self._context, source, data, pure=False,
-                                     key=f"convmath-grade-{token}-{time.time_ns()}")
+        future = self._client.submit(
+            _run_task,
+            self._grade_fn,
+            self._context,
+            source,
+            data,
+            pure=False,
+            key=f"convmath-grade-{token}-{time.time_ns()}",
+        )
         self._futures[token] = (future, time.monotonic())
 
     def wait(self, timeout: float) -> list[Finished]:
@@ -245,8 +264,7 @@ class DaskExecutor:
             return []
         try:
             with self._client.as_current():
-                distributed.wait([f for f, _ in self._futures.values()], timeout=timeout,
-                                 return_when="FIRST_COMPLETED")
+                distributed.wait([f for f, _ in self._futures.values()], timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             pass
         done: list[Finished] = []
@@ -285,8 +303,9 @@ class DaskExecutor:
         try:
             out = future.result(timeout=_CONNECT_TIMEOUT)
         except KilledWorker:
-            return Finished(token, None, "the grading worker died while grading it, and so did the worker "
-                                         "it was retried on")
+            return Finished(
+                token, None, "the grading worker died while grading it, and so did the worker it was retried on"
+            )
         except Exception as err:  # noqa: BLE001 - cancelled, lost with its worker, the scheduler gone
             if not future.done() and future.status == "pending":
                 return None
@@ -306,12 +325,14 @@ class DaskExecutor:
         if allowed != 1:
             self.warnings.append(
                 f"the scheduler at {self.scheduler} retries a submission whose worker died {allowed} time(s), "
-                "not once; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1")
+                "not once; start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1"
+            )
         if saturation != 1.0:
             self.warnings.append(
                 f"the scheduler at {self.scheduler} queues submissions on its workers (worker-saturation "
                 f"{saturation}), so a worker that dies counts against them too; start it with "
-                "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0")
+                "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0"
+            )
 
     def _check_workers(self) -> None:
         """Warn about workers that run another convmath than this coordinator (or none at all)."""
@@ -322,11 +343,15 @@ class DaskExecutor:
             theirs = {"the workers": f"unknown ({type(err).__name__})"}
         for worker, version in sorted(theirs.items()):
             if isinstance(version, BaseException):
-                self.warnings.append(f"worker {worker} cannot run convmath ({type(version).__name__}: {version}); "
-                                     "install the same convmath there (pip install 'convmath[dask]')")
+                self.warnings.append(
+                    f"worker {worker} cannot run convmath ({type(version).__name__}: {version}); "
+                    "install the same convmath there (pip install 'convmath[dask]')"
+                )
             elif version != ours:
-                self.warnings.append(f"worker {worker} runs another convmath version than this coordinator; "
-                                     "install the same version everywhere")
+                self.warnings.append(
+                    f"worker {worker} runs another convmath version than this coordinator; "
+                    "install the same version everywhere"
+                )
 
     def _register_plugin(self) -> None:
         plugin = _sandbox_plugin_class()()

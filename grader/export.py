@@ -194,9 +194,12 @@ def class_csv(
         writer.writerow(
             [*map(_csv_text, who), result.status]
             + [fmt_points(scores.get(c, 0.0)) for c in cols]
-            + [fmt_points(result.score), fmt_points(result.max_score),
-               _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
-               _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000)]
+            + [
+                fmt_points(result.score),
+                fmt_points(result.max_score),
+                _csv_text(" | ".join(cap(f, 1000) for f in result.flags), limit=4000),
+                _csv_text(" | ".join(cap(o, 1000) for o in result.overrides), limit=4000),
+            ]
         )
     return buf.getvalue()
 
@@ -246,14 +249,16 @@ def gradescope_results(result: SubmissionResult, *, locale: str = "en") -> dict[
         output = p.message
         if p.misconception:
             output += f"\n{text['misconception']}: {p.misconception}"
-        tests.append({
-            "name": f"{p.column} ({p.name})",
-            "score": p.score,
-            "max_score": p.max_score,
-            "status": "passed" if p.score >= p.max_score else "failed",
-            "output": for_terminal(output.strip(), multiline=True, limit=2 * MESSAGE_LIMIT),
-            "visibility": "visible",
-        })
+        tests.append(
+            {
+                "name": f"{p.column} ({p.name})",
+                "score": p.score,
+                "max_score": p.max_score,
+                "status": "passed" if p.score >= p.max_score else "failed",
+                "output": for_terminal(output.strip(), multiline=True, limit=2 * MESSAGE_LIMIT),
+                "visibility": "visible",
+            }
+        )
     return {
         "score": result.score,
         "output": for_terminal(_summary(result, text), multiline=True, limit=64 * MESSAGE_LIMIT),
@@ -371,8 +376,14 @@ def json_dump(results: Sequence[SubmissionResult], *, roster: Roster | None = No
     top = max((r.max_score for r in results), default=0.0)
     for row in roster.rows if roster is not None else ():
         if row["student_id"] not in present:
-            item = error_result("", "", assignment=results[0].assignment if results else "", max_score=top,
-                                message=ABSENT, student=row["student_id"]).to_dict()
+            item = error_result(
+                "",
+                "",
+                assignment=results[0].assignment if results else "",
+                max_score=top,
+                message=ABSENT,
+                student=row["student_id"],
+            ).to_dict()
             item.update(status="absent")
             item.pop("duration", None)
             item.pop("sandbox_warnings", None)

@@ -43,8 +43,15 @@ from .results import PartOutcome, SubmissionResult, error_result
 from .safetext import MESSAGE_LIMIT, cap, cap_items
 from .sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
 
-__all__ = ["GradingContext", "grade_submission", "grade_payload", "refuse", "assignment_version", "exact_points",
-           "key_cell_timeout"]
+__all__ = [
+    "GradingContext",
+    "grade_submission",
+    "grade_payload",
+    "refuse",
+    "assignment_version",
+    "exact_points",
+    "key_cell_timeout",
+]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
 _MAX_NOTES = 30
@@ -192,8 +199,15 @@ def refuse(
     except SubmissionError:
         student, how = None, ""
     return error_result(
-        PurePath(source).name, digest, assignment=context.assignment.id, max_score=context.max_score,
-        message=reason, student=student, identified_by=how, notes=tuple(notes), duration=duration,
+        PurePath(source).name,
+        digest,
+        assignment=context.assignment.id,
+        max_score=context.max_score,
+        message=reason,
+        student=student,
+        identified_by=how,
+        notes=tuple(notes),
+        duration=duration,
     )
 
 
@@ -217,8 +231,9 @@ CELL_TIMEOUT_FLOOR = 2.0
 CELL_TIMEOUT_FACTOR = 20.0
 
 
-def key_cell_timeout(context: GradingContext, *, floor: float = CELL_TIMEOUT_FLOOR,
-                     factor: float = CELL_TIMEOUT_FACTOR) -> float:
+def key_cell_timeout(
+    context: GradingContext, *, floor: float = CELL_TIMEOUT_FLOOR, factor: float = CELL_TIMEOUT_FACTOR
+) -> float:
     """A cell timeout derived from what the answer key's own cells need: ``max(floor, factor * slowest)``.
 
     The key notebook of a probe student is run once in a sandbox and its
@@ -286,8 +301,15 @@ _NOT_DEFINED = {
 }
 
 
-def _why_missing(name: str, slot: Slot, part: Part, cells: Sequence[Cell], raised: Sequence[tuple[int, str]],
-                 places: CellPlaces, locale: str) -> str:
+def _why_missing(
+    name: str,
+    slot: Slot,
+    part: Part,
+    cells: Sequence[Cell],
+    raised: Sequence[tuple[int, str]],
+    places: CellPlaces,
+    locale: str,
+) -> str:
     """Why ``name`` is undefined when a cell meant to define it raised, else ``""``."""
     errors = dict(raised)
     for cell in cells:
@@ -297,16 +319,31 @@ def _why_missing(name: str, slot: Slot, part: Part, cells: Sequence[Cell], raise
         meta = cell.convmath or {}
         if (meta.get("slot"), meta.get("part")) == (slot.id, part.key) or _defines(cell.source, name):
             error = shorten(places.rewrite(errors[number], number), 300)
-            return _NOT_DEFINED.get(locale, _NOT_DEFINED["en"]).format(name=name, place=places.describe(number),
-                                                                       error=error)
+            return _NOT_DEFINED.get(locale, _NOT_DEFINED["en"]).format(
+                name=name, place=places.describe(number), error=error
+            )
     return ""
 
 
-def _outcome(slot: Slot, part: Part, score: float, status: str, message: str, label: str | None = None,
-             example: str | None = None) -> PartOutcome:
+def _outcome(
+    slot: Slot,
+    part: Part,
+    score: float,
+    status: str,
+    message: str,
+    label: str | None = None,
+    example: str | None = None,
+) -> PartOutcome:
     return PartOutcome(
-        slot=slot.id, part=part.key, name=part.answer.name, score=float(score), max_score=float(part.points),
-        status=status, message=message, misconception=label, example=example,
+        slot=slot.id,
+        part=part.key,
+        name=part.answer.name,
+        score=float(score),
+        max_score=float(part.points),
+        status=status,
+        message=message,
+        misconception=label,
+        example=example,
     )
 
 
@@ -318,13 +355,15 @@ def _check(slot: Slot, part: Part, value: Any, sandbox: Any, context: GradingCon
     name = part.answer.name
     status = getattr(value, "status", "missing")
     if part.answer.kind == "function":
+
         def call(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Any:
             return sandbox.call(name, tuple(args), dict(kwargs or {}), timeout=context.call_timeout)
 
         if status in ("ok", "unserializable"):  # defined, but not as a function
             return _outcome(slot, part, 0, "incorrect", f"'{name}' must be a function, not a value")
-        result = check_part(part, None, locale=context.locale, call=call if status == "function" else None,
-                            options=options)
+        result = check_part(
+            part, None, locale=context.locale, call=call if status == "function" else None, options=options
+        )
     elif status == "unserializable":
         return _outcome(slot, part, 0, "error", f"'{name}' could not be read as plain data: {value.message}")
     elif status == "function":
@@ -370,8 +409,10 @@ def _execute(
                 notes.append(f"the notebook was run again without {places.describe(dead.index + 1)}")
                 continue
             if dead is not None:
-                reason = (f"the notebook could not run to the end ({places.describe(dead.index + 1)} stopped it); "
-                          "no answer could be read")
+                reason = (
+                    f"the notebook could not run to the end ({places.describe(dead.index + 1)} stopped it); "
+                    "no answer could be read"
+                )
                 return _Run([_outcome(s, p, 0, "error", reason) for s, _, p in parts], notes, warnings, raised)
             values = sandbox.get(names)
             outcomes: list[PartOutcome] = []
@@ -395,13 +436,19 @@ def _execute(
                 except Exception as err:  # noqa: BLE001 - one answer the checker chokes on costs only that part
                     why = f"{type(err).__name__}: {shorten(str(err), 200)}"
                     outcomes.append(_outcome(slot, part, 0, "error", f"this answer could not be checked ({why})"))
-                    notes.append(f"{_label(context, slot, part)}: the checker failed ({why}); please tell your instructor")
+                    notes.append(
+                        f"{_label(context, slot, part)}: the checker failed ({why}); please tell your instructor"
+                    )
             return _Run(_carry_forward(parts, outcomes, values, context), notes, warnings, raised)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _carry_forward(parts: Sequence[tuple[Slot, Exercise, Part]], outcomes: list[PartOutcome], values: Mapping[str, Any],
-                   context: GradingContext) -> list[PartOutcome]:
+def _carry_forward(
+    parts: Sequence[tuple[Slot, Exercise, Part]],
+    outcomes: list[PartOutcome],
+    values: Mapping[str, Any],
+    context: GradingContext,
+) -> list[PartOutcome]:
     """Credit wrong answers that follow from the student's own earlier answers (parts with
     ``carry_forward``, in slots where it is not off); see :func:`grader.checks.check_carried`."""
     from .checks import CheckOptions, check_carried
@@ -419,13 +466,20 @@ def _carry_forward(parts: Sequence[tuple[Slot, Exercise, Part]], outcomes: list[
         if part.key not in answers:
             continue
         try:
-            result = check_carried(part, answers[part.key], answers, credit=credit, locale=context.locale,
-                                   options=CheckOptions(reveal=context.reveal_level))
+            result = check_carried(
+                part,
+                answers[part.key],
+                answers,
+                credit=credit,
+                locale=context.locale,
+                options=CheckOptions(reveal=context.reveal_level),
+            )
         except Exception:  # noqa: BLE001 - a student's values the family's compute chokes on: no carry
             result = None
         if result is not None:
-            out[i] = _outcome(slot, part, result.score, result.status, f"{result.message} ({outcome.message})",
-                              outcome.misconception)
+            out[i] = _outcome(
+                slot, part, result.score, result.status, f"{result.message} ({outcome.message})", outcome.misconception
+            )
     return out
 
 
@@ -463,12 +517,14 @@ def _refusals(raised: Sequence[tuple[int, str]], forbidden: frozenset[str]) -> l
         if match := _REFUSED.match(message):
             found.add((n, match.group(1)))
         if (match := _NOT_FOUND.match(message)) and any(
-                match.group(1) == m or match.group(1).startswith(m + ".") for m in forbidden):
+            match.group(1) == m or match.group(1).startswith(m + ".") for m in forbidden
+        ):
             found.add((n, match.group(1)))  # unreadable in the sandbox: refused even with the hook removed
         if match := _DENIED.match(message):
             path = match.group(1)
-            found.update((n, m) for m in forbidden
-                         if f"/{m.replace('.', '/')}/" in path or f"/{m.replace('.', '/')}." in path)
+            found.update(
+                (n, m) for m in forbidden if f"/{m.replace('.', '/')}/" in path or f"/{m.replace('.', '/')}." in path
+            )
     return sorted(found)
 
 
@@ -479,8 +535,11 @@ def _label(context: GradingContext, slot: Slot, part: Part) -> str:
 
 
 def _guarded_runs(
-    cells: Sequence[Cell], parts: Sequence[tuple[Slot, Exercise, Part]], context: GradingContext,
-    refused: Mapping[tuple[str, str], list[str]], places: CellPlaces,
+    cells: Sequence[Cell],
+    parts: Sequence[tuple[Slot, Exercise, Part]],
+    context: GradingContext,
+    refused: Mapping[tuple[str, str], list[str]],
+    places: CellPlaces,
 ) -> _Run:
     """Run the notebook once per set of forbidden modules, checking each part in the run that guards it.
 
@@ -499,8 +558,10 @@ def _guarded_runs(
     if not every or not any(find_forbidden_imports(cell.source, every) for cell in cells):
         runs = [(every, list(parts), "")]
     else:
-        runs = [(forbidden, group, ", ".join(_label(context, slot, part) for slot, _, part in group) if forbidden else "")
-                for forbidden, group in sorted(groups.items(), key=lambda g: sorted(g[0]))]
+        runs = [
+            (forbidden, group, ", ".join(_label(context, slot, part) for slot, _, part in group) if forbidden else "")
+            for forbidden, group in sorted(groups.items(), key=lambda g: sorted(g[0]))
+        ]
     outcomes: dict[tuple[str, str], PartOutcome] = {}
     notes: list[str] = []
     warnings: list[str] = []
@@ -509,13 +570,21 @@ def _guarded_runs(
         refusals = _refusals(run.raised, forbidden)
         for (slot, _, part), outcome in zip(group, run.outcomes):
             key = (slot.id, part.key)
-            own = [(n, m) for n, m in refusals
-                   if any(m == f or m.startswith(f + ".") for f in part.answer.forbidden_imports)]
+            own = [
+                (n, m)
+                for n, m in refusals
+                if any(m == f or m.startswith(f + ".") for f in part.answer.forbidden_imports)
+            ]
             if own and outcome.score < outcome.max_score and key not in refused:
                 told = "; ".join(f"{places.describe(n)} imports {m}" for n, m in own)
-                outcome = _outcome(slot, part, outcome.score, outcome.status,
-                                   f"{outcome.message} (the notebook's forbidden import was refused: {told}; "
-                                   "implement it yourself)", outcome.misconception)
+                outcome = _outcome(
+                    slot,
+                    part,
+                    outcome.score,
+                    outcome.status,
+                    f"{outcome.message} (the notebook's forbidden import was refused: {told}; implement it yourself)",
+                    outcome.misconception,
+                )
             outcomes[key] = outcome
         notes += [f"while checking {where}: {note}" if where else note for note in run.notes if note not in notes]
         warnings += [w for w in run.warnings if w not in warnings]
@@ -537,28 +606,47 @@ def _grade(data: bytes, source: str, context: GradingContext, digest: str, start
     notes = list(loaded.notes) + list(regen.notes)
     parts = [(slot, ex, part) for slot, ex in regen.exercises for part in ex.parts]
     check = {check_cell_source(regen.exercises, locale).strip() for locale in LOCALES}
-    cells = [cell for cell in loaded.cells if cell.cell_type == "code" and cell.source.strip()
-             and cell.source.strip() not in check]  # the unedited check cell only prints; an edited one runs
+    cells = [
+        cell
+        for cell in loaded.cells
+        if cell.cell_type == "code" and cell.source.strip() and cell.source.strip() not in check
+    ]  # the unedited check cell only prints; an edited one runs
     refused: dict[tuple[str, str], list[str]] = {}
     for slot, _, part in parts:
         if part.answer.forbidden_imports:
             # the cells that define the answer may not import a forbidden module; an import in
             # another cell is refused at run time while this part is checked (see _guarded_runs)
-            found = _outermost([m for cell in cells if _defines(cell.source, part.answer.name)
-                                for m in find_forbidden_imports(cell.source, part.answer.forbidden_imports)])
+            found = _outermost(
+                [
+                    m
+                    for cell in cells
+                    if _defines(cell.source, part.answer.name)
+                    for m in find_forbidden_imports(cell.source, part.answer.forbidden_imports)
+                ]
+            )
             if found:
                 refused[(slot.id, part.key)] = found
-                flags.append(f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids")
+                flags.append(
+                    f"{slot.id}.{part.key}: the notebook imports {', '.join(found)}, which this exercise forbids"
+                )
     places = CellPlaces(loaded.cells, [slot.id for slot in context.assignment.slots], context.locale)
     run = _guarded_runs(cells, parts, context, refused, places)
     # totals are exact sums of the parts' exact points (see exact_points), so a correct notebook's
     # score equals its maximum exactly
     score = sum((exact_points(o.score) for o in run.outcomes), Fraction(0))
     return SubmissionResult(
-        source=name, content_hash=digest, student=ident.student, identified_by=ident.how,
-        assignment=context.assignment.id, status="graded", score=float(score),
-        max_score=float(sum((exact_points(o.max_score) for o in run.outcomes), Fraction(0))), parts=tuple(run.outcomes),
-        notes=_clip(notes + run.notes), flags=_clip(flags), duration=time.monotonic() - start,
+        source=name,
+        content_hash=digest,
+        student=ident.student,
+        identified_by=ident.how,
+        assignment=context.assignment.id,
+        status="graded",
+        score=float(score),
+        max_score=float(sum((exact_points(o.max_score) for o in run.outcomes), Fraction(0))),
+        parts=tuple(run.outcomes),
+        notes=_clip(notes + run.notes),
+        flags=_clip(flags),
+        duration=time.monotonic() - start,
         sandbox_warnings=run.warnings,
     )
 
@@ -609,7 +697,11 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
         except Exception:  # noqa: BLE001 - the context itself is broken
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
-            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="error",
+            PurePath(source).name,
+            digest,
+            assignment=assignment,
+            max_score=max_score,
+            status="error",
             message=f"the submission is too large or too deeply nested for the grader to read ({type(err).__name__})",
             duration=time.monotonic() - start,
         )
@@ -619,7 +711,11 @@ def grade_submission(data: bytes, source: str, context: GradingContext) -> Submi
         except Exception:  # the context itself is broken
             max_score, assignment = 0.0, str(context.assignment_data.get("id", ""))
         return error_result(
-            PurePath(source).name, digest, assignment=assignment, max_score=max_score, status="failed",
+            PurePath(source).name,
+            digest,
+            assignment=assignment,
+            max_score=max_score,
+            status="failed",
             message=cap(f"the grader failed on this submission ({type(err).__name__}: {err})", MESSAGE_LIMIT),
             duration=time.monotonic() - start,
         )
@@ -638,9 +734,13 @@ def bounded_result(result: SubmissionResult) -> SubmissionResult:
     (True, 51, '… (950 more truncated)')
     """
     return dataclasses.replace(
-        result, message=cap(result.message, MESSAGE_LIMIT), notes=cap_items(result.notes),
-        flags=cap_items(result.flags), sandbox_warnings=cap_items(result.sandbox_warnings),
-        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts))
+        result,
+        message=cap(result.message, MESSAGE_LIMIT),
+        notes=cap_items(result.notes),
+        flags=cap_items(result.flags),
+        sandbox_warnings=cap_items(result.sandbox_warnings),
+        parts=tuple(dataclasses.replace(p, message=cap(p.message, MESSAGE_LIMIT)) for p in result.parts),
+    )
 
 
 _CONTEXTS: dict[str, GradingContext] = {}
@@ -691,4 +791,3 @@ def grade_payload(context_data: Mapping[str, Any], source: str, data: bytes) -> 
         _CONTEXTS.clear()
         context = _CONTEXTS[key] = GradingContext.from_data(context_data)
     return grade_submission(data, source, context).to_dict()
-

@@ -113,8 +113,21 @@ CREATE INDEX IF NOT EXISTS overrides_by_student ON overrides (assignment, studen
 """
 
 #: Columns of ``submissions`` read back, named as the fields of :class:`SubmissionResult` (and the row id).
-_FIELDS = ("id", "assignment", "student", "identified_by", "source", "content_hash", "status", "score",
-           "max_score", "message", "notes", "flags", "duration")
+_FIELDS = (
+    "id",
+    "assignment",
+    "student",
+    "identified_by",
+    "source",
+    "content_hash",
+    "status",
+    "score",
+    "max_score",
+    "message",
+    "notes",
+    "flags",
+    "duration",
+)
 _COLUMNS = ", ".join(_FIELDS)
 #: Columns of ``part_results`` read back, named as the fields of :class:`PartOutcome`.
 _PART_FIELDS = ("slot", "part", "name", "score", "max_score", "status", "message", "misconception", "example")
@@ -237,8 +250,19 @@ class Gradebook:
                 "INSERT INTO part_results (submission_id, position, slot, part, name, score,"
                 " max_score, status, message, misconception, example) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (sid, i, p.slot, p.part, p.name, float(p.score), float(p.max_score), p.status,
-                     p.message, p.misconception, p.example)
+                    (
+                        sid,
+                        i,
+                        p.slot,
+                        p.part,
+                        p.name,
+                        float(p.score),
+                        float(p.max_score),
+                        p.status,
+                        p.message,
+                        p.misconception,
+                        p.example,
+                    )
                     for i, p in enumerate(result.parts)
                 ],
             )
@@ -250,8 +274,17 @@ class Gradebook:
         with self._transaction() as db:
             db.execute("UPDATE submissions SET seq = ? WHERE id = ?", (self._next_seq(db), submission_id))
 
-    def set_override(self, assignment: str, student: str, part: str, points: float | None, *,
-                     reason: str, set_by: str, max_points: float | None = None) -> Override:
+    def set_override(
+        self,
+        assignment: str,
+        student: str,
+        part: str,
+        points: float | None,
+        *,
+        reason: str,
+        set_by: str,
+        max_points: float | None = None,
+    ) -> Override:
         """Set (``points``) or clear (``points=None``) the manual override of one part.
 
         Parameters
@@ -297,11 +330,22 @@ class Gradebook:
         elif not [o for o in self.overrides(assignment) if o.student == student and o.part == part]:
             raise ConvMathError(f"{student} has no override of {part} in {assignment} to clear")
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        row = (assignment, student, part, None if points is None else float(points),
-               None if max_points is None else float(max_points), reason.strip(), set_by, at)
+        row = (
+            assignment,
+            student,
+            part,
+            None if points is None else float(points),
+            None if max_points is None else float(max_points),
+            reason.strip(),
+            set_by,
+            at,
+        )
         with self._transaction() as db:
-            db.execute("INSERT INTO overrides (assignment, student, part, points, max_points, reason, set_by,"
-                       " set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute(
+                "INSERT INTO overrides (assignment, student, part, points, max_points, reason, set_by,"
+                " set_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
         return Override(*row)
 
     # -- reading ----------------------------------------------------------------
@@ -317,9 +361,11 @@ class Gradebook:
         if history:
             sql = f"SELECT {fields} FROM overrides WHERE assignment = ? ORDER BY id"
         else:
-            sql = (f"SELECT {fields} FROM overrides o WHERE assignment = ? AND id = (SELECT MAX(id) FROM "
-                   "overrides i WHERE i.assignment = o.assignment AND i.student = o.student AND i.part = o.part)"
-                   " AND points IS NOT NULL ORDER BY student, part")
+            sql = (
+                f"SELECT {fields} FROM overrides o WHERE assignment = ? AND id = (SELECT MAX(id) FROM "
+                "overrides i WHERE i.assignment = o.assignment AND i.student = o.student AND i.part = o.part)"
+                " AND points IS NOT NULL ORDER BY student, part"
+            )
         return [Override(*row) for row in self._db.execute(sql, (assignment,)).fetchall()]
 
     def assignments(self) -> list[str]:
@@ -342,7 +388,9 @@ class Gradebook:
         """
         rows = self._db.execute(
             "SELECT p.slot || '.' || p.part, MAX(p.max_score) FROM part_results p JOIN submissions s"
-            " ON s.id = p.submission_id WHERE s.assignment = ? GROUP BY 1 ORDER BY MIN(p.position)", (assignment,))
+            " ON s.id = p.submission_id WHERE s.assignment = ? GROUP BY 1 ORDER BY MIN(p.position)",
+            (assignment,),
+        )
         return {str(col): float(top) for col, top in rows.fetchall()}
 
     def find(self, content_hash: str, source: str, assignment_version: str) -> int | None:
@@ -379,8 +427,7 @@ class Gradebook:
             raise ConvMathError(f"submission_id={submission_id} is not in gradebook={self.path!r}")
         return self._result(row)
 
-    def current(self, assignment: str, *, student: str | None = None,
-                overrides: bool = True) -> list[SubmissionResult]:
+    def current(self, assignment: str, *, student: str | None = None, overrides: bool = True) -> list[SubmissionResult]:
         """Each identified student's current submission for ``assignment``, by student id.
 
         Parameters

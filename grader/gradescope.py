@@ -114,6 +114,7 @@ _PACKAGES = ("convmath", "exercises", "grader")
 
 # --- building the bundle ------------------------------------------------------------------------
 
+
 def bundle_files(assignment: str | Path) -> list[tuple[Path, str]]:
     """The assignment file and the question files it names, with their names in the bundle.
 
@@ -156,8 +157,10 @@ def bundle_files(assignment: str | Path) -> list[tuple[Path, str]]:
             continue
         relative = PurePosixPath(question.replace("\\", "/"))
         if relative.is_absolute() or ".." in relative.parts:
-            raise ConvMathError(f"{path}: question={question!r} (slot {slot.get('id')!r}) must be a path below "
-                                "the assignment's folder to be bundled")
+            raise ConvMathError(
+                f"{path}: question={question!r} (slot {slot.get('id')!r}) must be a path below "
+                "the assignment's folder to be bundled"
+            )
         source = path.parent / relative
         if not source.is_file():
             raise ConvMathError(f"{path}: question={question!r} (slot {slot.get('id')!r}) does not exist")
@@ -184,8 +187,10 @@ def build_wheel(folder: Path) -> Path:
     """
     root = _project_root()
     if root is None:
-        raise ConvMathError("convmath's source tree (pyproject.toml) was not found to build the wheel; "
-                            "pass --wheel with a convmath wheel")
+        raise ConvMathError(
+            "convmath's source tree (pyproject.toml) was not found to build the wheel; "
+            "pass --wheel with a convmath wheel"
+        )
     with tempfile.TemporaryDirectory(prefix="convmath-wheel-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
@@ -290,6 +295,7 @@ def build_bundle(
 
 # --- running inside Gradescope ------------------------------------------------------------------
 
+
 def _norm(text: Any) -> str:
     return " ".join(str(text or "").split()).casefold()
 
@@ -338,8 +344,9 @@ def student_for(metadata: Mapping[str, Any], roster: Sequence[Student] | None) -
             value = str(first.get(key) or "")
             if SAFE_ID.fullmatch(value):
                 return value
-        raise ConvMathError(f"Gradescope user {_who(first)} has no usable student id (sid); "
-                            "build the bundle with --roster")
+        raise ConvMathError(
+            f"Gradescope user {_who(first)} has no usable student id (sid); build the bundle with --roster"
+        )
     by_id = {s.student_id: s.student_id for s in roster}
     by_email = {s.email.casefold(): s.student_id for s in roster if s.email}
     names: dict[str, list[str]] = {}
@@ -347,18 +354,21 @@ def student_for(metadata: Mapping[str, Any], roster: Sequence[Student] | None) -
         if s.name:
             names.setdefault(_norm(s.name), []).append(s.student_id)
     for user in users:
-        for found in (by_id.get(str(user.get("sid") or "")), by_id.get(str(user.get("id") or "")),
-                      by_email.get(str(user.get("email") or "").strip().casefold()),
-                      (names.get(_norm(user.get("name"))) or [None, None])[0]
-                      if len(names.get(_norm(user.get("name")), [])) == 1 else None):
+        for found in (
+            by_id.get(str(user.get("sid") or "")),
+            by_id.get(str(user.get("id") or "")),
+            by_email.get(str(user.get("email") or "").strip().casefold()),
+            (names.get(_norm(user.get("name"))) or [None, None])[0]
+            if len(names.get(_norm(user.get("name")), [])) == 1
+            else None,
+        ):
             if found:
                 return found
     raise ConvMathError(f"Gradescope user {_who(users[0])} is not in the course roster")
 
 
 def _who(user: Mapping[str, Any]) -> str:
-    return for_terminal(f"{str(user.get('name') or '')!r} <{user.get('email') or ''}> (id {user.get('id')})",
-                        limit=200)
+    return for_terminal(f"{str(user.get('name') or '')!r} <{user.get('email') or ''}> (id {user.get('id')})", limit=200)
 
 
 def _pick_notebook(folder: Path, student: str) -> Path:
@@ -374,10 +384,14 @@ def _pick_notebook(folder: Path, student: str) -> Path:
         return named[0]
     if not notebooks:
         seen = sorted(p.name for p in folder.rglob("*") if p.is_file())[:10]
-        raise ConvMathError("no notebook (.ipynb) was found in the submission"
-                            + (f" (it holds {', '.join(seen)})" if seen else " (it is empty)"))
-    raise ConvMathError(f"the submission holds {len(notebooks)} notebooks "
-                        f"({', '.join(p.name for p in notebooks[:10])}); hand in exactly one")
+        raise ConvMathError(
+            "no notebook (.ipynb) was found in the submission"
+            + (f" (it holds {', '.join(seen)})" if seen else " (it is empty)")
+        )
+    raise ConvMathError(
+        f"the submission holds {len(notebooks)} notebooks "
+        f"({', '.join(p.name for p in notebooks[:10])}); hand in exactly one"
+    )
 
 
 def _text(value: Any) -> str:
@@ -397,8 +411,14 @@ def _results(context: Any, result: Any) -> dict[str, Any]:
 
 
 def _failure(reason: str) -> dict[str, Any]:
-    return {"score": 0.0, "output": _text(f"This submission could not be graded: {reason}"),
-            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+    return {
+        "score": 0.0,
+        "output": _text(f"This submission could not be graded: {reason}"),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
 
 
 def _grade(root: Path) -> dict[str, Any]:
@@ -412,8 +432,11 @@ def _grade(root: Path) -> dict[str, Any]:
     load_assignment(assignment_path)
     data = tomllib.loads(assignment_path.read_text(encoding="utf-8"))
     roster = load_roster(source / config["roster"]) if config.get("roster") else None
-    context = GradingContext(assignment_data=data, secret=read_secret(source / config["secret"]),
-                             roster=None if roster is None else frozenset(s.student_id for s in roster))
+    context = GradingContext(
+        assignment_data=data,
+        secret=read_secret(source / config["secret"]),
+        roster=None if roster is None else frozenset(s.student_id for s in roster),
+    )
     try:
         metadata = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
         student = student_for(metadata, roster)
@@ -423,9 +446,18 @@ def _grade(root: Path) -> dict[str, Any]:
         return _results(context, refuse("", "", reason, context))
     size = notebook.stat().st_size
     if size > context.max_bytes:  # refused unread, as ``convmath grade`` does
-        return _results(context, refuse(f"{student}.ipynb", "", (
-            f"the notebook is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
-            "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"), context))
+        return _results(
+            context,
+            refuse(
+                f"{student}.ipynb",
+                "",
+                (
+                    f"the notebook is {size / 2**20:.1f} MB; the limit is {context.max_bytes / 2**20:.0f} MB "
+                    "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"
+                ),
+                context,
+            ),
+        )
     # Gradescope has authenticated the student: grade the notebook as theirs (a notebook whose
     # metadata names someone else is flagged, as in ``convmath grade``)
     result = grade_submission(notebook.read_bytes(), f"{student}.ipynb", context)

@@ -94,9 +94,14 @@ _GRADESCOPE_DIR = re.compile(r"submission_(?P<id>\d+)")
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -160,8 +165,10 @@ def read_regular(path: str | bytes | os.PathLike[str], limit: int) -> bytes:
 
 
 def _too_big(size: int, limit: int) -> str:
-    return (f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB "
-            "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)")
+    return (
+        f"the file is {size / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB "
+        "(clear the outputs: Kernel > Restart & Clear Output, save, and hand it in again)"
+    )
 
 
 # -- the roster ---------------------------------------------------------------------
@@ -239,8 +246,10 @@ class Roster:
                 rows.append(row)
         for row in rows:
             if row["student_id"].lower() in RESERVED_NAMES:
-                raise ConvMathError(f"{path}: student_id={row['student_id']!r} is the name of an export file; "
-                                    f"ids may not be any of {', '.join(sorted(RESERVED_NAMES))}")
+                raise ConvMathError(
+                    f"{path}: student_id={row['student_id']!r} is the name of an export file; "
+                    f"ids may not be any of {', '.join(sorted(RESERVED_NAMES))}"
+                )
         return cls(header, tuple(rows))
 
 
@@ -343,8 +352,10 @@ def _walk_folder(root: Path, warnings: list[str]) -> list[_Entry]:
                 continue
             full = os.path.join(folder, raw)
             if raw.lower().endswith(b".zip"):
-                warnings.append(f"{for_terminal('/'.join((*rel_parts, text)))}: an archive inside a folder is "
-                                "not opened; give it to convmath grade directly")
+                warnings.append(
+                    f"{for_terminal('/'.join((*rel_parts, text)))}: an archive inside a folder is "
+                    "not opened; give it to convmath grade directly"
+                )
                 continue
             if not raw.lower().endswith(b".ipynb"):
                 if raw == b"submission_metadata.yml":
@@ -383,7 +394,8 @@ def _walk_zip(path: Path, collection: Collection) -> list[_Entry]:
         archive.close()
         raise ConvMathError(
             f"submission={str(path)!r} holds {len(infos)} members declaring {total / 2**30:.1f} GB uncompressed; "
-            f"the limits are {ZIP_MAX_MEMBERS} members and {ZIP_MAX_TOTAL / 2**30:.0f} GB (a zip bomb?)")
+            f"the limits are {ZIP_MAX_MEMBERS} members and {ZIP_MAX_TOTAL / 2**30:.0f} GB (a zip bomb?)"
+        )
     collection._archives.append(archive)
     label = name_text(os.fsencode(path.name))
     entries = []
@@ -395,8 +407,11 @@ def _walk_zip(path: Path, collection: Collection) -> list[_Entry]:
             continue
         parts = tuple(p for p in raw_parts if p not in ("", "."))
         base = parts[-1] if parts else ""
-        if base.startswith(".") or "__MACOSX" in parts or not (
-                base.lower().endswith(".ipynb") or base == "submission_metadata.yml"):
+        if (
+            base.startswith(".")
+            or "__MACOSX" in parts
+            or not (base.lower().endswith(".ipynb") or base == "submission_metadata.yml")
+        ):
             continue
         why = None
         if len(name) > _MAX_NAME:
@@ -445,8 +460,14 @@ class _Claim:
     flags: list[str] = field(default_factory=list)
 
 
-def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
-               warned: set[str], warnings: list[str], folders: frozenset[str]) -> tuple[_Claim | None, str]:
+def _container(
+    parts: tuple[str, ...],
+    roster: Roster | None,
+    gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
+    warned: set[str],
+    warnings: list[str],
+    folders: frozenset[str],
+) -> tuple[_Claim | None, str]:
     """Who uploaded the file at ``parts`` according to its container, and the file's original name."""
     name = parts[-1]
     ids = roster.ids if roster is not None else None
@@ -456,8 +477,12 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
         if _GRADESCOPE_DIR.fullmatch(folder) and parts[:depth] in gradescope:
             submitters = gradescope[parts[:depth]].get(folder)
             if submitters is None:
-                return _Claim(None, "", f"Gradescope {folder} is not in submission_metadata.yml",
-                              [f"{folder} is not listed in the export's submission_metadata.yml"]), name
+                return _Claim(
+                    None,
+                    "",
+                    f"Gradescope {folder} is not in submission_metadata.yml",
+                    [f"{folder} is not listed in the export's submission_metadata.yml"],
+                ), name
             found = []
             for person in submitters:
                 hit = None
@@ -467,17 +492,25 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
                 elif sid in ids:
                     hit = (sid, "student_id")
                 else:
-                    hit = (roster.lookup(("gradescope_sid", "sid"), sid) or roster.lookup(("email",), email)
-                           if roster is not None else None)
+                    hit = (
+                        roster.lookup(("gradescope_sid", "sid"), sid) or roster.lookup(("email",), email)
+                        if roster is not None
+                        else None
+                    )
                 found.append((person, hit))
             known = [(p, h) for p, h in found if h is not None]
             if not known:
                 who = ", ".join(f"{p.get('name', '?')} (sid {p.get('sid', '?')})" for p in submitters) or "nobody"
-                return _Claim(None, "", f"Gradescope {folder}: {who}",
-                              [f"Gradescope lists {who} for {folder}, who is not on the roster"]), name
+                return _Claim(
+                    None,
+                    "",
+                    f"Gradescope {folder}: {who}",
+                    [f"Gradescope lists {who} for {folder}, who is not on the roster"],
+                ), name
             (person, (student, column)) = known[0]
-            claim = _Claim(student, "Gradescope export", f"Gradescope {folder} sid {person.get('sid', '')!r} "
-                           f"= roster {column}")
+            claim = _Claim(
+                student, "Gradescope export", f"Gradescope {folder} sid {person.get('sid', '')!r} = roster {column}"
+            )
             if len(submitters) > 1:
                 others = ", ".join(h[0] if h else p.get("name", "?") for p, h in found[1:])
                 claim.flags.append(f"a group submission ({folder}, also {others}); graded as {student}'s only")
@@ -497,8 +530,12 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
             hit = roster.lookup(("name",), full)
             how = f"Moodle full name {full!r} = roster name"
         if hit is None:
-            return _Claim(None, "", f"Moodle participant {pid} ({full})",
-                          [f"Moodle participant {pid} ({full}) matches no roster moodle_id or name"]), original
+            return _Claim(
+                None,
+                "",
+                f"Moodle participant {pid} ({full})",
+                [f"Moodle participant {pid} ({full}) matches no roster moodle_id or name"],
+            ), original
         return _Claim(hit[0], "Moodle download", how), original
     # Canvas: <name>[_late]_<user id>_<file id>_<original>
     canvas = canvas_parts(name)
@@ -508,13 +545,19 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
         if roster is not None and "canvas_id" in roster.header:
             hit = roster.lookup(("canvas_id",), user)
             if hit is None:
-                return _Claim(None, "", f"Canvas user id {user}{extra}",
-                              [f"Canvas user id {user} is not in the roster's canvas_id column"]), original
+                return _Claim(
+                    None,
+                    "",
+                    f"Canvas user id {user}{extra}",
+                    [f"Canvas user id {user} is not in the roster's canvas_id column"],
+                ), original
             return _Claim(hit[0], "Canvas download", f"Canvas user id {user} = roster canvas_id{extra}"), original
         if "canvas" not in warned:
             warned.add("canvas")
-            warnings.append("Canvas download names were found but the roster has no canvas_id column: "
-                            "those files are identified by their original names or their notebook metadata")
+            warnings.append(
+                "Canvas download names were found but the roster has no canvas_id column: "
+                "those files are identified by their original names or their notebook metadata"
+            )
         return None, original
     # per-student upload folders: <root>/<student>/... (a roster student's; without a roster, a folder
     # named like an id unless the file names someone whose own folder is not beside it)
@@ -527,8 +570,14 @@ def _container(parts: tuple[str, ...], roster: Roster | None, gradescope: Mappin
     return None, name
 
 
-def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
-            warned: set[str], warnings: list[str], folders: frozenset[str]) -> Submission:
+def _decide(
+    entry: _Entry,
+    roster: Roster | None,
+    gradescope: Mapping[tuple[str, ...], Mapping[str, list[dict[str, str]]]],
+    warned: set[str],
+    warnings: list[str],
+    folders: frozenset[str],
+) -> Submission:
     from .safetext import for_terminal
 
     ids = roster.ids if roster is not None else None
@@ -539,12 +588,22 @@ def _decide(entry: _Entry, roster: Roster | None, gradescope: Mapping[tuple[str,
     if claim is not None and claim.student is not None:
         named = exact or loose
         if named is not None and named != claim.student:
-            flag = (f"{for_terminal(source)} is named for {named} but was uploaded by {claim.student} "
-                    f"({claim.detail}): it is graded as {claim.student}'s and never counts for {named}")
-            return Submission(source, entry.read, claim.student, WEAK_METHODS[1], claim.detail,
-                              (*claim.flags, flag), origin=entry.origin)
-        return Submission(source, entry.read, claim.student, claim.how, claim.detail, tuple(claim.flags),
-                          origin=entry.origin)
+            flag = (
+                f"{for_terminal(source)} is named for {named} but was uploaded by {claim.student} "
+                f"({claim.detail}): it is graded as {claim.student}'s and never counts for {named}"
+            )
+            return Submission(
+                source,
+                entry.read,
+                claim.student,
+                WEAK_METHODS[1],
+                claim.detail,
+                (*claim.flags, flag),
+                origin=entry.origin,
+            )
+        return Submission(
+            source, entry.read, claim.student, claim.how, claim.detail, tuple(claim.flags), origin=entry.origin
+        )
     flags = tuple(claim.flags) if claim is not None else ()
     detail = claim.detail + "; " if claim is not None and claim.detail else ""
     if exact is not None:
@@ -600,8 +659,9 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
         elif path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
             entries += _walk_zip(path, collection)
         elif path.exists() or path.is_symlink():
-            entries.append(_Entry((name_text(os.fsencode(path.name)),), _file_reader(path), "",
-                                  name_text(os.fsencode(path))))
+            entries.append(
+                _Entry((name_text(os.fsencode(path.name)),), _file_reader(path), "", name_text(os.fsencode(path)))
+            )
         else:
             collection.close()
             raise ConvMathError(f"submission={str(path)!r} does not exist")
@@ -616,7 +676,10 @@ def collect_submissions(paths: Iterable[str | Path], *, roster: Roster | None = 
             gradescope[entry.parts[:-1]] = parse_gradescope_metadata(text)
     warned: set[str] = set()
     folders = frozenset(e.parts[0] for e in entries if len(e.parts) > 1)
-    items = [_decide(e, roster, gradescope, warned, collection.warnings, folders)
-             for e in entries if e.parts[-1] != "submission_metadata.yml"]
+    items = [
+        _decide(e, roster, gradescope, warned, collection.warnings, folders)
+        for e in entries
+        if e.parts[-1] != "submission_metadata.yml"
+    ]
     collection.items = sorted(items, key=lambda s: s.source)
     return collection

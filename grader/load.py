@@ -280,7 +280,9 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
     version = str(metadata.get("orig_nbformat", nb["nbformat"]))
     if version == "4":
         version = f"4.{nb.get('nbformat_minor', 0)}"
-    return LoadedNotebook(version=version, cells=tuple(cells), meta=_strings(metadata.get("convmath")), notes=tuple(notes))
+    return LoadedNotebook(
+        version=version, cells=tuple(cells), meta=_strings(metadata.get("convmath")), notes=tuple(notes)
+    )
 
 
 def named_student(source: str, *, roster: Collection[str] | None = None) -> str | None:
@@ -369,8 +371,12 @@ def identify(
                 f"it is graded against {stem}'s exercises",
             )
         return Identity(stem, "file name", flags)
-    if (meta_student and _SAFE_ID.fullmatch(meta_student) and meta_student.lower() not in RESERVED_NAMES
-            and (roster is None or meta_student in roster)):
+    if (
+        meta_student
+        and _SAFE_ID.fullmatch(meta_student)
+        and meta_student.lower() not in RESERVED_NAMES
+        and (roster is None or meta_student in roster)
+    ):
         return Identity(meta_student, "notebook metadata")
     where = " on the roster" if roster is not None else ""
     raise SubmissionError(

@@ -197,7 +197,7 @@ class CellPlaces:
         where = self.describe(number)
         message = self.rewrite(message, number)
         if message.startswith(f"cell {number} "):
-            return where + message[len(f"cell {number}"):]
+            return where + message[len(f"cell {number}") :]
         if status == "error":
             return f"{where} raised {message}".strip()
         if status in ("ok", "skipped", "timeout"):
@@ -215,6 +215,7 @@ class CellPlaces:
         >>> CellPlaces(cells, ["q1"]).rewrite("ZeroDivisionError: division by zero (cell 1, line 1)", 2)
         'ZeroDivisionError: division by zero (line 1 of the answer cell of 1(a))'
         """
+
         def place(match: re.Match[str]) -> str:
             cell, line = int(match.group(1)), match.group(2)
             if cell == number:

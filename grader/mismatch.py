@@ -83,7 +83,9 @@ def judge(data: bytes, context: GradingContext) -> tuple[str, str] | None:
 
     if not SAFE_ID.fullmatch(student):
         return None
-    expected = student_notebook(context.assignment, student, build_exercises(context.assignment, context.secret, student))
+    expected = student_notebook(
+        context.assignment, student, build_exercises(context.assignment, context.secret, student)
+    )
     # the slot prompts carry each variant's numbers; setup and part prompts are alike for every secret
     prompts = {f"{slot.id}-prompt" for slot in context.assignment.slots}
     locked = {}
@@ -106,15 +108,20 @@ def verdict_text(kind: str, count: int, judged: int, named: str, assignment_id: 
     "14 of 15 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right? (--accept-mismatch grades them anyway)"
     """
     if kind == "assignment":
-        return (f"{count} of {judged} notebooks name assignment {named!r} in their metadata, not {assignment_id!r}: "
-                "is --assignment right? (--accept-mismatch grades them anyway)")
-    return (f"{count} of {judged} notebooks were generated from another secret (or another version of the "
-            "assignment file): their prompts differ from the ones regenerated for the same students. "
-            "Is --secret-file right? (--accept-mismatch grades them anyway)")
+        return (
+            f"{count} of {judged} notebooks name assignment {named!r} in their metadata, not {assignment_id!r}: "
+            "is --assignment right? (--accept-mismatch grades them anyway)"
+        )
+    return (
+        f"{count} of {judged} notebooks were generated from another secret (or another version of the "
+        "assignment file): their prompts differ from the ones regenerated for the same students. "
+        "Is --secret-file right? (--accept-mismatch grades them anyway)"
+    )
 
 
-def find_mismatch(notebooks: Sequence[tuple[str, Callable[[], bytes | None]]], context: GradingContext, *,
-                  sample: int = SAMPLE) -> str | None:
+def find_mismatch(
+    notebooks: Sequence[tuple[str, Callable[[], bytes | None]]], context: GradingContext, *, sample: int = SAMPLE
+) -> str | None:
     """Why this batch is probably graded against the wrong assignment or secret, or ``None``.
 
     Parameters

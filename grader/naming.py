@@ -33,7 +33,9 @@ __all__ = [
     "parse_gradescope_metadata",
 ]
 
-_CANVAS = re.compile(r"(?:(?P<name>\w+?)_)??(?:(?P<late>late)_)?(?P<user>\d+)_(?P<file>\d+)_(?P<orig>.+)", re.IGNORECASE)
+_CANVAS = re.compile(
+    r"(?:(?P<name>\w+?)_)??(?:(?P<late>late)_)?(?P<user>\d+)_(?P<file>\d+)_(?P<orig>.+)", re.IGNORECASE
+)
 _CANVAS_RESUBMIT = re.compile(r"(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.[^.]+)$")
 _MOODLE = re.compile(r"(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>file|onlinetext)_(?P<rest>.*)", re.DOTALL)
 #: Copy decorations that browsers, file managers and platforms add to a name.

@@ -117,12 +117,24 @@ def apply_overrides(result: SubmissionResult, overrides: Iterable[Override]) -> 
             continue
         lines.append(describe(o, part.score))
         note = f"points set by the instructor: {o.reason}"
-        parts.append(dataclasses.replace(part, score=float(o.points or 0),
-                                         message=f"{part.message} ({note})" if part.message else note))
+        parts.append(
+            dataclasses.replace(
+                part, score=float(o.points or 0), message=f"{part.message} ({note})" if part.message else note
+            )
+        )
     for column, o in sorted(active.items()):
         slot, _, key = column.partition(".")
         lines.append(describe(o))
-        parts.append(PartOutcome(slot, key, "", float(o.points or 0), float(o.max_points or o.points or 0),
-                                 "override", f"points set by the instructor: {o.reason}"))
+        parts.append(
+            PartOutcome(
+                slot,
+                key,
+                "",
+                float(o.points or 0),
+                float(o.max_points or o.points or 0),
+                "override",
+                f"points set by the instructor: {o.reason}",
+            )
+        )
     score = round(sum(p.score for p in parts), 6)
     return dataclasses.replace(result, parts=tuple(parts), score=score, overrides=(*result.overrides, *lines))

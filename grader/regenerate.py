@@ -131,9 +131,7 @@ def _compare_cells(
         key = (cm.get("slot", ""), cm.get("part", ""))
         where = f"answer cell {cell.index + 1}"
         if key not in want_answers:
-            flags.append(
-                f"{where} has metadata slot {key[0]!r} part {key[1]!r}, which this assignment does not have"
-            )
+            flags.append(f"{where} has metadata slot {key[0]!r} part {key[1]!r}, which this assignment does not have")
             continue
         want = want_answers[key]
         for field in ("kind", "name"):

@@ -185,4 +185,3 @@ def error_result(
         flags=tuple(flags),
         duration=duration,
     )
-

@@ -36,8 +36,17 @@ import html
 import re
 import unicodedata
 
-__all__ = ["DEFAULT_LIMIT", "MESSAGE_LIMIT", "MAX_ITEMS", "cap", "cap_items", "escape_controls", "for_terminal",
-           "for_markdown", "for_html"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MESSAGE_LIMIT",
+    "MAX_ITEMS",
+    "cap",
+    "cap_items",
+    "escape_controls",
+    "for_terminal",
+    "for_markdown",
+    "for_html",
+]
 
 #: Default bound on one student-controlled string, in characters.
 DEFAULT_LIMIT = 4096
@@ -137,8 +146,9 @@ def cap(text: str, limit: int = DEFAULT_LIMIT) -> str:
     return f"{text[:limit]}… (truncated, {len(text)} characters in all)"
 
 
-def cap_items(items: "tuple[str, ...] | list[str]", *, limit: int = MESSAGE_LIMIT,
-              max_items: int = MAX_ITEMS) -> tuple[str, ...]:
+def cap_items(
+    items: tuple[str, ...] | list[str], *, limit: int = MESSAGE_LIMIT, max_items: int = MAX_ITEMS
+) -> tuple[str, ...]:
     """Each of ``items`` capped to ``limit`` characters, and at most ``max_items`` of them plus a count.
 
     Parameters

@@ -111,8 +111,14 @@ def filled_notebook(
         else:
             cell["source"] = solution_source(parts[key])
     for number, (after, source) in enumerate(extra_cells):
-        cell = {"cell_type": "code", "execution_count": None, "id": f"extra-{number}", "metadata": {},
-                "outputs": [], "source": source}
+        cell = {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"extra-{number}",
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        }
         ids = [c.get("id") for c in nb["cells"]]
         nb["cells"].insert(ids.index(after) + 1 if after in ids else len(ids), cell)
     return nb

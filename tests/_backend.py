@@ -95,8 +95,15 @@ def run_pool(numeric: Any, layer: Any, x: np.ndarray) -> np.ndarray:
     stride = None if layer["stride"] is None else dims(layer, "stride")
     kernel, padding = dims(layer, "kernel_size"), dims(layer, "padding")
     if layer.family == "maxpool":
-        return numeric.max_pool(x, kernel, stride=stride, padding=padding, dilation=dims(layer, "dilation"),
-                                ceil_mode=layer["ceil_mode"])
+        return numeric.max_pool(
+            x, kernel, stride=stride, padding=padding, dilation=dims(layer, "dilation"), ceil_mode=layer["ceil_mode"]
+        )
     assert layer.family == "avgpool", layer.family
-    return numeric.avg_pool(x, kernel, stride=stride, padding=padding, ceil_mode=layer["ceil_mode"],
-                            count_include_pad=layer["count_include_pad"])
+    return numeric.avg_pool(
+        x,
+        kernel,
+        stride=stride,
+        padding=padding,
+        ceil_mode=layer["ceil_mode"],
+        count_include_pad=layer["count_include_pad"],
+    )

@@ -26,8 +26,12 @@ def fingerprint(exercise: Any) -> dict[str, str]:
     from exercises.families._common import to_plain
 
     plain = to_plain(exercise)
-    keys = {"params": plain["params"], "setup": plain["setup_code"], "misconceptions": plain["misconceptions"],
-            "parts": [{k: v for k, v in part.items() if k != "prompt"} for part in plain["parts"]]}
+    keys = {
+        "params": plain["params"],
+        "setup": plain["setup_code"],
+        "misconceptions": plain["misconceptions"],
+        "parts": [{k: v for k, v in part.items() if k != "prompt"} for part in plain["parts"]],
+    }
     texts = {"prompt": plain["prompt"], "solution": plain["solution"], "parts": [p["prompt"] for p in plain["parts"]]}
     return {"keys": _digest(keys), "texts": _digest(texts)}
 
@@ -37,12 +41,18 @@ def snapshot(names: list[str] | None = None) -> dict[str, dict[str, dict[str, st
     from exercises.families import _MODULES, families, generate
 
     registry = families()
-    builtin = [name for name, fam in registry.items()
-               if fam.draw.__module__ in _MODULES or fam.source.split(":")[0] in _MODULES]
+    builtin = [
+        name
+        for name, fam in registry.items()
+        if fam.draw.__module__ in _MODULES or fam.source.split(":")[0] in _MODULES
+    ]
     out: dict[str, dict[str, dict[str, str]]] = {}
     for name in names or builtin:
-        out[name] = {f"{level}:{seed}": fingerprint(generate(name, seed, difficulty=level))
-                     for level in registry[name].difficulties for seed in SEEDS}
+        out[name] = {
+            f"{level}:{seed}": fingerprint(generate(name, seed, difficulty=level))
+            for level in registry[name].difficulties
+            for seed in SEEDS
+        }
     return out
 
 

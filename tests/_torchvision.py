@@ -28,6 +28,7 @@ def _fake_registration_disabled(torch: Any) -> Iterator[None]:
     def register_fake(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         def decorate(fn: Any) -> Any:
             return fn
+
         return decorate
 
     torch.library.register_fake = register_fake

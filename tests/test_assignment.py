@@ -47,12 +47,14 @@ def test_locales_as_a_string_is_one_locale():
     # locales = "zh" (a string where a list was meant) is read as ["zh"], like locale = "zh".
     assert parse_assignment(_data(locales="zh"), check_options=False).locales == ("zh",)
     assert parse_assignment(_data(locales="zh"), check_options=False) == parse_assignment(
-        _data(locales=["zh"]), check_options=False)
+        _data(locales=["zh"]), check_options=False
+    )
 
 
 def test_defaults_and_title_for_every_locale():
-    assignment = parse_assignment({"id": "a", "title": "T", "locale": "zh",
-                                   "slots": [{"id": "q1", "family": "network_table"}]})
+    assignment = parse_assignment(
+        {"id": "a", "title": "T", "locale": "zh", "slots": [{"id": "q1", "family": "network_table"}]}
+    )
     slot = assignment.slots[0]
     assert (slot.difficulty, slot.points, dict(slot.options)) == (1, None, {})
     assert assignment.locales == ("zh",) and assignment.title == {"en": "T", "zh": "T"}
@@ -63,27 +65,55 @@ def test_defaults_and_title_for_every_locale():
     [
         pytest.param({"id": "../w1"}, r"id='../w1' is not allowed", id="unsafe-id"),
         pytest.param({"colour": 1}, r"key 'colour' is not allowed", id="unknown-key"),
-        pytest.param({"locales": ["en", "fr"]}, r"locales=\['en', 'fr'\] is not allowed; use one of 'en', 'zh'", id="locale"),
+        pytest.param(
+            {"locales": ["en", "fr"]}, r"locales=\['en', 'fr'\] is not allowed; use one of 'en', 'zh'", id="locale"
+        ),
         pytest.param({"locale": "en", "locales": ["en"]}, r"either locale= or locales=", id="both-locales"),
         pytest.param({"title": {"zh": "x"}}, r"has no text for locale 'en'", id="title-locale"),
         pytest.param({"slots": []}, r"has no slots", id="no-slots"),
         pytest.param({"slots": 3}, r"^slots=3 must be an array of tables: add \[\[slots\]\] tables$", id="slots-int"),
-        pytest.param({"slots": {"id": "q1", "family": "network_table"}},
-                     r"^slots=\{'id': 'q1', 'family': 'network_table'\} must be an array of tables", id="slots-one-table"),
-        pytest.param({"locales": "fr"}, r"^locales='fr' is not allowed; use one of 'en', 'zh'$", id="locales-string-unknown"),
-        pytest.param({"locales": []}, r"^locales=\[\] must be a locale or a non-empty list of them$", id="locales-empty"),
-        pytest.param({"slots": [{"id": "q1", "family": "nope"}]}, r"slot 'q1': family='nope' is not a known family", id="family"),
-        pytest.param({"slots": [{"id": "q1", "family": "network_table", "difficulty": 7}]},
-                     r"slot 'q1': difficulty=7 is not allowed for family 'network_table'; use one of 1, 2, 3", id="difficulty"),
-        pytest.param({"slots": [{"id": "q1", "family": "network_table"}, {"id": "q1", "family": "network_table"}]},
-                     r"slot 'q1': duplicate slot id='q1'", id="duplicate-slot"),
-        pytest.param({"slots": [{"id": "1q", "family": "network_table"}]}, r"slot 1: id='1q' is not allowed", id="slot-id"),
-        pytest.param({"slots": [{"id": "q1", "family": "network_table", "points": -1}]},
-                     r"slot 'q1': points=-1 must be a positive number", id="points"),
-        pytest.param({"slots": [{"id": "q1", "family": "network_table", "weight": 1}]},
-                     r"slot 1: key 'weight' is not allowed", id="slot-key"),
-        pytest.param({"slots": [{"id": "q1", "family": "cross_correlation_by_hand", "options": {"channels": 9}}]},
-                     r"slot 'q1' \(family 'cross_correlation_by_hand'\): channels=9 must be 1, 2 or 3", id="options"),
+        pytest.param(
+            {"slots": {"id": "q1", "family": "network_table"}},
+            r"^slots=\{'id': 'q1', 'family': 'network_table'\} must be an array of tables",
+            id="slots-one-table",
+        ),
+        pytest.param(
+            {"locales": "fr"}, r"^locales='fr' is not allowed; use one of 'en', 'zh'$", id="locales-string-unknown"
+        ),
+        pytest.param(
+            {"locales": []}, r"^locales=\[\] must be a locale or a non-empty list of them$", id="locales-empty"
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "nope"}]}, r"slot 'q1': family='nope' is not a known family", id="family"
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "network_table", "difficulty": 7}]},
+            r"slot 'q1': difficulty=7 is not allowed for family 'network_table'; use one of 1, 2, 3",
+            id="difficulty",
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "network_table"}, {"id": "q1", "family": "network_table"}]},
+            r"slot 'q1': duplicate slot id='q1'",
+            id="duplicate-slot",
+        ),
+        pytest.param(
+            {"slots": [{"id": "1q", "family": "network_table"}]}, r"slot 1: id='1q' is not allowed", id="slot-id"
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "network_table", "points": -1}]},
+            r"slot 'q1': points=-1 must be a positive number",
+            id="points",
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "network_table", "weight": 1}]},
+            r"slot 1: key 'weight' is not allowed",
+            id="slot-key",
+        ),
+        pytest.param(
+            {"slots": [{"id": "q1", "family": "cross_correlation_by_hand", "options": {"channels": 9}}]},
+            r"slot 'q1' \(family 'cross_correlation_by_hand'\): channels=9 must be 1, 2 or 3",
+            id="options",
+        ),
     ],
 )
 def test_bad_assignments(changes, message):
@@ -152,10 +182,14 @@ def test_points_scaled_to_the_slot():
 
 
 def test_repeated_answer_names_get_the_slot_id():
-    assignment = parse_assignment(_data(slots=[
-        {"id": "q1", "family": "cross_correlation_by_hand"},
-        {"id": "q2", "family": "cross_correlation_by_hand"},
-    ]))
+    assignment = parse_assignment(
+        _data(
+            slots=[
+                {"id": "q1", "family": "cross_correlation_by_hand"},
+                {"id": "q2", "family": "cross_correlation_by_hand"},
+            ]
+        )
+    )
     (_, first), (_, second) = build_exercises(assignment, SECRET, "alice")
     assert [p.answer.name for p in first.parts] == ["out_shape", "Y"]
     assert [p.answer.name for p in second.parts] == ["out_shape_q2", "Y_q2"]
@@ -175,10 +209,14 @@ def test_bad_student_id_and_secret():
 def test_a_renamed_function_keeps_its_signature_in_step():
     from exercises.notebook import answer_stub
 
-    assignment = parse_assignment(_data(slots=[
-        {"id": "q1", "family": "implement_function", "options": {"function": "out_size"}},
-        {"id": "q2", "family": "implement_function", "options": {"function": "out_size"}},
-    ]))
+    assignment = parse_assignment(
+        _data(
+            slots=[
+                {"id": "q1", "family": "implement_function", "options": {"function": "out_size"}},
+                {"id": "q2", "family": "implement_function", "options": {"function": "out_size"}},
+            ]
+        )
+    )
     (_, _), (_, second) = build_exercises(assignment, SECRET, "alice")
     spec = second.parts[0].answer
     assert (spec.name, spec.signature) == ("out_size_q2", "out_size_q2(n, k, p=0, s=1)")

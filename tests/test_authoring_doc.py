@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from convmath.misconceptions import CATALOGUE
 from exercises.assignment import build_exercises, parse_assignment, read_assignment_data
 from exercises.cli.check_question import main as check_main
@@ -46,16 +45,29 @@ def test_the_first_example_checks_generates_and_grades_at_full_marks(tmp_path, c
     (course / "week5.toml").write_text(assignment_toml, encoding="utf-8")
     (course / "roster.csv").write_text("student_id\nalice\nbob\n")
     (course / "secret.txt").write_bytes(SECRET)
-    assert generate_main([str(course / "week5.toml"), "--roster", str(course / "roster.csv"),
-                          "--secret-file", str(course / "secret.txt"), "--out", str(tmp_path / "build")]) == 0
+    assert (
+        generate_main(
+            [
+                str(course / "week5.toml"),
+                "--roster",
+                str(course / "roster.csv"),
+                "--secret-file",
+                str(course / "secret.txt"),
+                "--out",
+                str(tmp_path / "build"),
+            ]
+        )
+        == 0
+    )
     assert len(list((tmp_path / "build").rglob("*.ipynb"))) >= 4
     data = read_assignment_data(course / "week5.toml")
     assignment = parse_assignment(data)
     context = GradingContext(data, SECRET, limits=SandboxLimits(cell_timeout=5, total_timeout=60, cpu_seconds=60))
     for student in ("alice", "bob"):
         exercises = build_exercises(assignment, SECRET, student)
-        result = grade_submission(notebook_bytes(filled_notebook(assignment, student, exercises)),
-                                  f"{student}.ipynb", context)
+        result = grade_submission(
+            notebook_bytes(filled_notebook(assignment, student, exercises)), f"{student}.ipynb", context
+        )
         assert (result.status, result.score, result.max_score) == ("graded", 4, 4)
         assert exercises[0][1].family == "strided_conv_size"
 

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from _course import write_notebooks as write
 
 from convmath.errors import ConvMathError
 from grader.batch import collect, run_batch
@@ -22,8 +23,6 @@ from grader.cli.grade import main as grade_main
 from grader.grade import GradingContext
 from grader.gradebook import Gradebook
 from grader.results import SubmissionResult
-
-from _course import write_notebooks as write
 
 DATA = tomllib.loads('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\npoints = 2\n')
 CONTEXT = GradingContext(DATA, b"batch-secret-0123456789")
@@ -132,8 +131,15 @@ def test_bad_arguments_exit_2(argv, message, capsys):
 def test_bad_numbers_are_refused_before_grading(tmp_path):
     (tmp_path / "a.toml").write_text('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
     (tmp_path / "s").write_bytes(b"batch-secret-0123456789")
-    argv = [str(tmp_path), "--assignment", str(tmp_path / "a.toml"), "--secret-file", str(tmp_path / "s"),
-            "--jobs", "0"]
+    argv = [
+        str(tmp_path),
+        "--assignment",
+        str(tmp_path / "a.toml"),
+        "--secret-file",
+        str(tmp_path / "s"),
+        "--jobs",
+        "0",
+    ]
     with pytest.raises(ConvMathError, match="--jobs=0 must be a positive integer"):
         grade_main(argv)
 
@@ -179,12 +185,14 @@ def test_a_later_batch_claiming_a_student_in_its_metadata_does_not_replace_their
         run_batch(write(tmp_path / "one", a="honest answers"), CONTEXT, book, jobs=1, grade_fn=claim_grade)
         for _ in range(2):  # graded, then handed in again unchanged: warned both times
             summary = run_batch(write(tmp_path / "two", zzz="for:a"), CONTEXT, book, jobs=1, grade_fn=claim_grade)
-            flag = ("zzz.ipynb names a only in its notebook metadata, and a.ipynb is named for a (graded in an "
-                    "earlier batch): a.ipynb keeps a's grade; zzz.ipynb is recorded but does not count "
-                    "(to replace a.ipynb, hand the notebook in as a.ipynb)")
+            flag = (
+                "zzz.ipynb names a only in its notebook metadata, and a.ipynb is named for a (graded in an "
+                "earlier batch): a.ipynb keeps a's grade; zzz.ipynb is recorded but does not count "
+                "(to replace a.ipynb, hand the notebook in as a.ipynb)"
+            )
             assert summary.warnings == [flag]
             assert {r.student: (r.source, r.score) for r in book.current("b")} == {"a": ("a.ipynb", 14.0)}
-        (_, _, stored), = [h for h in book.history("b") if h[2].source == "zzz.ipynb"]
+        ((_, _, stored),) = [h for h in book.history("b") if h[2].source == "zzz.ipynb"]
         assert stored.flags == (flag,) and stored.student == "a"  # recorded, with the flag, not current
 
 
@@ -193,8 +201,10 @@ def test_the_newest_metadata_only_file_replaces_an_older_one_with_a_warning(tmp_
         run_batch(write(tmp_path / "one", old="for:c"), CONTEXT, book, jobs=1, grade_fn=claim_grade)
         summary = run_batch(write(tmp_path / "two", new="for:c"), CONTEXT, book, jobs=1, grade_fn=claim_grade)
         assert [r.source for r in book.current("b")] == ["new.ipynb"]
-        assert summary.warnings == ["new.ipynb names c only in its notebook metadata; it replaces old.ipynb "
-                                    "(graded earlier, also identified only by its metadata) as c's current submission"]
+        assert summary.warnings == [
+            "new.ipynb names c only in its notebook metadata; it replaces old.ipynb "
+            "(graded earlier, also identified only by its metadata) as c's current submission"
+        ]
         named = run_batch(write(tmp_path / "three", c="named at last"), CONTEXT, book, jobs=1, grade_fn=claim_grade)
         assert named.warnings == [] and [r.source for r in book.current("b")] == ["c.ipynb"]
 
@@ -204,16 +214,29 @@ def test_in_one_batch_the_metadata_only_file_is_flagged_too(tmp_path):
     with Gradebook(tmp_path / "g.db") as book:
         summary = run_batch(files, CONTEXT, book, jobs=1, grade_fn=claim_grade)
     (zzz,) = [r for r in summary.results if r.source == "zzz.ipynb"]
-    assert zzz.flags == ("zzz.ipynb names a only in its notebook metadata, and a.ipynb is named for a (in this "
-                         "batch): a.ipynb keeps a's grade; zzz.ipynb is recorded but does not count "
-                         "(to replace a.ipynb, hand the notebook in as a.ipynb)",)
+    assert zzz.flags == (
+        "zzz.ipynb names a only in its notebook metadata, and a.ipynb is named for a (in this "
+        "batch): a.ipynb keeps a's grade; zzz.ipynb is recorded but does not count "
+        "(to replace a.ipynb, hand the notebook in as a.ipynb)",
+    )
 
 
 def cli_args(tmp_path, subs, *extra):
     (tmp_path / "a.toml").write_text('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
     (tmp_path / "s").write_bytes(b"batch-secret-0123456789")
-    return [str(subs), "--assignment", str(tmp_path / "a.toml"), "--secret-file", str(tmp_path / "s"),
-            "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path / "out"), "--quiet", *extra]
+    return [
+        str(subs),
+        "--assignment",
+        str(tmp_path / "a.toml"),
+        "--secret-file",
+        str(tmp_path / "s"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        *extra,
+    ]
 
 
 def test_an_empty_submissions_folder_is_warned_about_and_is_not_a_failure(tmp_path, capsys):
@@ -235,25 +258,42 @@ def test_two_batches_a_blank_notebook_claiming_s002_in_its_metadata_keeps_s002s_
     from grader.simulate import answer_parts, filled_notebook, notebook_bytes
 
     secret = b"batch-secret-0123456789"
-    assignment = parse_assignment(tomllib.loads(
-        'id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'))
+    assignment = parse_assignment(
+        tomllib.loads('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
+    )
     exercises = build_exercises(assignment, secret, "s002")
     key = filled_notebook(assignment, "s002", exercises)
-    blank = filled_notebook(assignment, "s002", exercises,
-                            answers={(slot.id, part.key): None for slot, part in answer_parts(exercises)})
+    blank = filled_notebook(
+        assignment, "s002", exercises, answers={(slot.id, part.key): None for slot, part in answer_parts(exercises)}
+    )
     assert blank["metadata"]["convmath"]["student"] == "s002"
     total = sum(part.points for _, part in answer_parts(exercises))
     (tmp_path / "roster.csv").write_text("student_id\ns001\ns002\n")  # zzz is no student: its metadata names one
     for batch, name, nb in [("one", "s002.ipynb", key), ("two", "zzz.ipynb", blank)]:
         (tmp_path / batch).mkdir()
         (tmp_path / batch / name).write_bytes(notebook_bytes(nb))
-        assert grade_main(cli_args(tmp_path, tmp_path / batch, "--jobs", "1", "--timeout", "20",
-                                  "--roster", str(tmp_path / "roster.csv"))) == 0
+        assert (
+            grade_main(
+                cli_args(
+                    tmp_path,
+                    tmp_path / batch,
+                    "--jobs",
+                    "1",
+                    "--timeout",
+                    "20",
+                    "--roster",
+                    str(tmp_path / "roster.csv"),
+                )
+            )
+            == 0
+        )
         rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
         assert list(rows) == ["s001", "s002"] and float(rows["s002"]["total"]) == total  # full marks, both times
     err = capsys.readouterr().err
-    assert ("warning: zzz.ipynb names s002 only in its notebook metadata, and s002.ipynb is named for s002 "
-            "(graded in an earlier batch): s002.ipynb keeps s002's grade") in err
+    assert (
+        "warning: zzz.ipynb names s002 only in its notebook metadata, and s002.ipynb is named for s002 "
+        "(graded in an earlier batch): s002.ipynb keeps s002's grade"
+    ) in err
     assert json.loads((tmp_path / "out" / "s002" / "results.json").read_text())["score"] == total
     assert [r["source"] for r in json.loads((tmp_path / "out" / "grades.json").read_text())] == ["", "s002.ipynb"]
     with Gradebook(tmp_path / "g.db") as book:

@@ -25,8 +25,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exercises.assignment import build_exercises, parse_assignment
-from exercises.checkcell import (CELL_ID, FORMS_PREFIX, FUNCTION_NAMES, TAG, _program, check_cell_source,
-                                 is_check_cell, part_forms)
+from exercises.checkcell import (
+    CELL_ID,
+    FORMS_PREFIX,
+    FUNCTION_NAMES,
+    TAG,
+    _program,
+    check_cell_source,
+    is_check_cell,
+    part_forms,
+)
 from exercises.families import families
 from exercises.model import Exercise, Part
 from exercises.notebook import key_notebook, student_notebook
@@ -36,8 +44,11 @@ STUDENTS = ("s001", "s002", "s003")
 
 
 def _every_family():
-    slots = [{"id": f"{name}_{level}", "family": name, "difficulty": level}
-             for name, family in sorted(families().items()) for level in family.difficulties]
+    slots = [
+        {"id": f"{name}_{level}", "family": name, "difficulty": level}
+        for name, family in sorted(families().items())
+        for level in family.difficulties
+    ]
     return parse_assignment({"id": "every", "title": "t", "slots": slots})
 
 
@@ -68,8 +79,11 @@ def _mutated(part: Part) -> Part:
 
 
 def _without_key(exercise: Exercise) -> Exercise:
-    return dataclasses.replace(exercise, parts=tuple(_mutated(p) for p in exercise.parts),
-                               solution={locale: ("nothing",) for locale in exercise.solution})
+    return dataclasses.replace(
+        exercise,
+        parts=tuple(_mutated(p) for p in exercise.parts),
+        solution={locale: ("nothing",) for locale in exercise.solution},
+    )
 
 
 def test_the_cell_is_a_function_of_the_form_alone(built):
@@ -138,18 +152,26 @@ def test_the_check_cell_is_last_locked_and_the_same_in_the_key(built):
     key = key_notebook(EVERY, "s001", exercises)
     for nb in (student, key):
         cell = nb.cells[-1]
-        assert (cell.id, cell.metadata.tags, cell.metadata.editable, cell.metadata.deletable) == \
-            (CELL_ID, [TAG], False, False)
+        assert (cell.id, cell.metadata.tags, cell.metadata.editable, cell.metadata.deletable) == (
+            CELL_ID,
+            [TAG],
+            False,
+            False,
+        )
         assert is_check_cell(cell.source) and "import convmath" not in cell.source
         assert not re.search(r"^\s*(import|from)\s+(convmath|exercises|grader)\b", cell.source, re.M)
     assert student.cells[-1].source == key.cells[-1].source
 
 
-@pytest.mark.parametrize("edit", [
-    lambda s: s.replace("print(text[\"title\"])", "print('all good')"),
-    lambda s: s.replace(FORMS_PREFIX + "[", FORMS_PREFIX + "print('x') or ["),
-    lambda s: s + "\nout_size = 3\n",
-], ids=["program", "forms-code", "appended"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.replace('print(text["title"])', "print('all good')"),
+        lambda s: s.replace(FORMS_PREFIX + "[", FORMS_PREFIX + "print('x') or ["),
+        lambda s: s + "\nout_size = 3\n",
+    ],
+    ids=["program", "forms-code", "appended"],
+)
 def test_an_edited_check_cell_is_not_a_check_cell(built, edit):
     source = check_cell_source(built[STUDENTS[0]])
     assert is_check_cell(source) and not is_check_cell(edit(source))
@@ -157,13 +179,19 @@ def test_an_edited_check_cell_is_not_a_check_cell(built, edit):
 
 # --- running it ------------------------------------------------------------------------------
 
-SMALL = parse_assignment({"id": "small", "title": "t", "slots": [
-    {"id": "q1", "family": "conv_output_size"},
-    {"id": "q2", "family": "cross_correlation_by_hand"},
-    {"id": "q3", "family": "convolution_vs_correlation", "difficulty": 2},
-    {"id": "q4", "family": "food_digestion", "difficulty": 3},
-    {"id": "q5", "family": "implement_function", "options": {"function": "corr2d"}},
-]})
+SMALL = parse_assignment(
+    {
+        "id": "small",
+        "title": "t",
+        "slots": [
+            {"id": "q1", "family": "conv_output_size"},
+            {"id": "q2", "family": "cross_correlation_by_hand"},
+            {"id": "q3", "family": "convolution_vs_correlation", "difficulty": 2},
+            {"id": "q4", "family": "food_digestion", "difficulty": 3},
+            {"id": "q5", "family": "implement_function", "options": {"function": "corr2d"}},
+        ],
+    }
+)
 PARTLY = {
     "q1-a-answer": "out_size = 3.0",
     "q2-a-answer": "out_shape = (2, 2, 1)",
@@ -226,23 +254,34 @@ def test_partly_answered_notebook(small):
     assert "the name 'x' is not allowed (use t)" in line["4(b)"]
     assert "running corr2d(X, K) raised IndexError" in line["5(a)"]
     assert line["5(b)"].startswith("[ok]")
-    assert report.splitlines()[-1] == \
-        "1 of 10 parts answered in the asked form, 7 with a problem, 2 not answered."
+    assert report.splitlines()[-1] == "1 of 10 parts answered in the asked form, 7 with a problem, 2 not answered."
 
 
 # --- the grader and the instructor's command ---------------------------------------------------
+
 
 @pytest.mark.slow
 def test_the_grader_skips_the_check_cell_and_flags_an_edited_one(small):
     from grader.grade import GradingContext, grade_submission
     from grader.simulate import notebook_bytes
 
-    context = GradingContext({"id": "small", "title": "t", "slots": [dict(s) for s in (
-        {"id": "q1", "family": "conv_output_size"},
-        {"id": "q2", "family": "cross_correlation_by_hand"},
-        {"id": "q3", "family": "convolution_vs_correlation", "difficulty": 2},
-        {"id": "q4", "family": "food_digestion", "difficulty": 3},
-        {"id": "q5", "family": "implement_function", "options": {"function": "corr2d"}})]}, SECRET)
+    context = GradingContext(
+        {
+            "id": "small",
+            "title": "t",
+            "slots": [
+                dict(s)
+                for s in (
+                    {"id": "q1", "family": "conv_output_size"},
+                    {"id": "q2", "family": "cross_correlation_by_hand"},
+                    {"id": "q3", "family": "convolution_vs_correlation", "difficulty": 2},
+                    {"id": "q4", "family": "food_digestion", "difficulty": 3},
+                    {"id": "q5", "family": "implement_function", "options": {"function": "corr2d"}},
+                )
+            ],
+        },
+        SECRET,
+    )
     from grader.simulate import filled_notebook
 
     full = filled_notebook(SMALL, "alice", small)  # the student notebook with the key's answers
@@ -251,7 +290,7 @@ def test_the_grader_skips_the_check_cell_and_flags_an_edited_one(small):
     assert result.score == pytest.approx(result.max_score) and not result.flags, (result.flags, result.notes)
     assert not any("check cell" in note for note in result.notes)
     blank = student_notebook(SMALL, "alice", small)
-    blank.cells[-1].source = "out_size = 1"        # an edited check cell is run like any cell, and flagged
+    blank.cells[-1].source = "out_size = 1"  # an edited check cell is run like any cell, and flagged
     result = grade_submission(notebook_bytes(blank), "alice.ipynb", context)
     assert any("'convmath-check'" in flag for flag in result.flags), result.flags
     assert next(p for p in result.parts if p.name == "out_size").status != "missing"
@@ -277,6 +316,7 @@ def test_convmath_check_names_the_cells_that_raise(small, tmp_path, capsys):
 
 # --- in process: any value, a slow function, an answer cell that raises --------------------------
 
+
 def _run(source: str, namespace: dict) -> str:
     import contextlib
     import io
@@ -288,8 +328,10 @@ def _run(source: str, namespace: dict) -> str:
 
 
 values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner), max_leaves=12)
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner),
+    max_leaves=12,
+)
 
 
 @given(st.data())
@@ -329,8 +371,10 @@ def test_in_a_kernel_a_slow_function_is_stopped(small):
     namespace: dict = {}
     namespace["get_ipython"] = lambda: _Shell(namespace, [])
     exec("def corr2d(X, K):\n    while True:\n        pass", namespace)
-    source = check_cell_source(small).replace("_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT)",
-                                              "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT, seconds=1)")
+    source = check_cell_source(small).replace(
+        "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT)",
+        "_convmath_check(_CONVMATH_FORMS, _CONVMATH_TEXT, seconds=1)",
+    )
     report = _run(source, namespace)
     assert "running corr2d(X, K) took longer than 1 s" in report
 
@@ -356,6 +400,7 @@ def test_convmath_check_leaves_out_a_cell_that_hangs(small):
     nb.cells[at].source = "out_size = 4"
     nb.cells.insert(at + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
     raised, report = check_notebook(notebook_bytes(nb), cell_timeout=2)
-    assert raised == ["the code cell after 1(a) ran longer than 2 s and was stopped "
-                      "(left out of the run that checked the answers)"]
+    assert raised == [
+        "the code cell after 1(a) ran longer than 2 s and was stopped (left out of the run that checked the answers)"
+    ]
     assert "[ok] 1(a) out_size" in report

@@ -7,7 +7,7 @@ import pytest
 
 from convmath.cli import main as convmath_main
 
-GOOD = '''
+GOOD = """
 id = "{id}"
 title = {{ en = "T", zh = "题" }}
 {top}
@@ -23,16 +23,27 @@ zh = "长度 {{{{ n }}}}，卷积核 {{{{ k }}}}"
 name = "y"
 answer = "{answer}"
 misconceptions = [{misconceptions}]
-'''
+"""
 
 
 @pytest.fixture
 def write(tmp_path, clean_registry):
-    def make(qid="cq", top="", params="", nmax=500, prompt="length {{ n }}, kernel {{ k }}",
-             answer="conv_output_size(n, k)", misconceptions='"forgot_plus_one"'):
+    def make(
+        qid="cq",
+        top="",
+        params="",
+        nmax=500,
+        prompt="length {{ n }}, kernel {{ k }}",
+        answer="conv_output_size(n, k)",
+        misconceptions='"forgot_plus_one"',
+    ):
         path = tmp_path / f"{qid}.toml"
-        path.write_text(GOOD.format(id=qid, top=top, nmax=nmax, params=params, prompt=prompt, answer=answer,
-                                    misconceptions=misconceptions), encoding="utf-8")
+        path.write_text(
+            GOOD.format(
+                id=qid, top=top, nmax=nmax, params=params, prompt=prompt, answer=answer, misconceptions=misconceptions
+            ),
+            encoding="utf-8",
+        )
         return str(path)
 
     return make
@@ -55,14 +66,21 @@ BROKEN = {
     "seeds-without-variant": (dict(top='require = ["n == 10"]'), "seeds found no acceptable variant in 200 draws"),
     "undefined-placeholder": (dict(prompt="length {{ m }}"), "'m' is undefined"),
     "key-not-computable": (dict(answer="conv_output_size(n, k) / 7"), "the key cannot be computed"),
-    "misconception-gives-key": (dict(misconceptions='{ label = "forgot_plus_one", answer = "y_wrong" }',
-                                     params='y_wrong = "conv_output_size(n, k) if n % 4 else conv_output_size(n, k) - 1"'),
-                                "'forgot_plus_one' gives the key in 7"),
-    "misconception-never-diagnosable": (dict(misconceptions='"forgot_plus_one", { label = "ignored_stride", '
-                                                            'answer = "conv_output_size(n, k) - 1" }'),
-                                        "'ignored_stride' is never diagnosable"),
-    "collisions": (dict(params='m = { choices = [1, 2] }', answer="m + 1", misconceptions="",
-                        nmax=12), "two students have the same variant with chance"),
+    "misconception-gives-key": (
+        dict(
+            misconceptions='{ label = "forgot_plus_one", answer = "y_wrong" }',
+            params='y_wrong = "conv_output_size(n, k) if n % 4 else conv_output_size(n, k) - 1"',
+        ),
+        "'forgot_plus_one' gives the key in 7",
+    ),
+    "misconception-never-diagnosable": (
+        dict(misconceptions='"forgot_plus_one", { label = "ignored_stride", answer = "conv_output_size(n, k) - 1" }'),
+        "'ignored_stride' is never diagnosable",
+    ),
+    "collisions": (
+        dict(params="m = { choices = [1, 2] }", answer="m + 1", misconceptions="", nmax=12),
+        "two students have the same variant with chance",
+    ),
 }
 
 
@@ -100,17 +118,22 @@ def test_preview_a_question_file_and_list_options(write, capsys):
     assert out.startswith("# 题 (cq, difficulty 1, 种子 4") and "y = " in out and "forgot_plus_one" in out
     assert convmath_main(["preview", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("cq ") for line in lines)           # a loaded question is listed too
+    assert any(line.startswith("cq ") for line in lines)  # a loaded question is listed too
     assert convmath_main(["preview", path, "--option", "colour=1"]) == 2
     assert "option 'colour' is not allowed for question 'cq'; use none" in capsys.readouterr().err
 
 
 def test_a_function_reference_that_ignores_an_argument_fails_the_mutation_test(tmp_path, capsys, clean_registry):
     path = tmp_path / "fq.toml"
-    path.write_text('id = "fq"\ntitle = { en = "F", zh = "函数" }\n'
-                    'prompt = { en = "Write {{ signature.f }}.", zh = "编写 {{ signature.f }}。" }\n'
-                    '[[parts]]\nkind = "function"\nsignature = "f(n, kernel_size, padding)"\nop = "output_size"\n'
-                    'reference = "n - kernel_size + 1"\n', encoding="utf-8")
+    path.write_text(
+        'id = "fq"\ntitle = { en = "F", zh = "函数" }\n'
+        'prompt = { en = "Write {{ signature.f }}.", zh = "编写 {{ signature.f }}。" }\n'
+        '[[parts]]\nkind = "function"\nsignature = "f(n, kernel_size, padding)"\nop = "output_size"\n'
+        'reference = "n - kernel_size + 1"\n',
+        encoding="utf-8",
+    )
     assert convmath_main(["check-question", str(path), "--seeds", "5", "--roster", "10"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL checks: difficulty 1, part a: mutation: mutant 'padding fixed to 0' passes the check (seeds 0, 1" in out
+    assert (
+        "FAIL checks: difficulty 1, part a: mutation: mutant 'padding fixed to 0' passes the check (seeds 0, 1" in out
+    )

@@ -19,14 +19,24 @@ DOMAINS = {"n": "positive_integer", "k": "positive_integer", "p": "nonnegative_i
 
 def part(kind: str, expected: Any = None, *wrong: tuple[str, Any], **spec: Any) -> Part:
     name = spec.pop("name", "ans")
-    return Part("a", {"en": "?"}, AnswerSpec(kind, name, expected=expected, **spec), 2.0,
-                tuple(WrongAnswer(label, value) for label, value in wrong))
+    return Part(
+        "a",
+        {"en": "?"},
+        AnswerSpec(kind, name, expected=expected, **spec),
+        2.0,
+        tuple(WrongAnswer(label, value) for label, value in wrong),
+    )
 
 
 # ------------------------------------------------------------------ integer
 
-OUT17 = part("integer", (32 + 2 * 2 - 3) // 2 + 1, ("padding_once", (32 + 2 - 3) // 2 + 1),
-             ("no_floor", (32 + 2 * 2 - 3) / 2 + 1), name="n_out")
+OUT17 = part(
+    "integer",
+    (32 + 2 * 2 - 3) // 2 + 1,
+    ("padding_once", (32 + 2 - 3) // 2 + 1),
+    ("no_floor", (32 + 2 * 2 - 3) / 2 + 1),
+    name="n_out",
+)
 
 
 @pytest.mark.parametrize(
@@ -36,14 +46,25 @@ OUT17 = part("integer", (32 + 2 * 2 - 3) // 2 + 1, ("padding_once", (32 + 2 - 3)
         pytest.param(np.int64(17), "correct", None, r"correct", id="numpy-int"),
         pytest.param(np.array(17), "correct", None, r"correct", id="0-d-array"),
         pytest.param(17.0, "correct", None, r"given as the float 17; an integer was expected", id="integral-float"),
-        pytest.param(16, "incorrect", "padding_once", r"16 is what you get with padding counted once, p instead of 2p",
-                     id="padding-once"),
+        pytest.param(
+            16,
+            "incorrect",
+            "padding_once",
+            r"16 is what you get with padding counted once, p instead of 2p",
+            id="padding-once",
+        ),
         pytest.param(17.5, "incorrect", "no_floor", r"must be rounded down", id="no-floor"),
         pytest.param(18, "incorrect", None, r"^'n_out' = 18 is not correct; expected 17$", id="wrong"),
-        pytest.param(17 + 1e-9, "incorrect", None, r"^'n_out' = 17.0+1 is not correct; expected 17$",
-                     id="non-integral-float-within-1e-9"),
-        pytest.param(np.float64(17 - 1e-12), "incorrect", None, r"is not correct; expected 17$",
-                     id="numpy-float-just-below"),
+        pytest.param(
+            17 + 1e-9,
+            "incorrect",
+            None,
+            r"^'n_out' = 17.0+1 is not correct; expected 17$",
+            id="non-integral-float-within-1e-9",
+        ),
+        pytest.param(
+            np.float64(17 - 1e-12), "incorrect", None, r"is not correct; expected 17$", id="numpy-float-just-below"
+        ),
         pytest.param(float("inf"), "incorrect", None, r"= inf is not correct", id="inf"),
         pytest.param(float("nan"), "incorrect", None, r"= nan is not correct", id="nan"),
         pytest.param(True, "incorrect", None, r"must be an integer, not bool", id="bool"),
@@ -96,12 +117,22 @@ SHAPE = part("shape", (3, 3), ("forgot_plus_one", (2, 2)), name="out_shape")
         pytest.param((3, 3), "correct", None, r"correct", id="tuple"),
         pytest.param([3, 3], "correct", None, r"correct", id="list"),
         pytest.param((np.int64(3), 3), "correct", None, r"correct", id="numpy-ints"),
-        pytest.param((4, 4), "incorrect", None,
-                     r"^'out_shape' does not have correct shape--got: \(4, 4\), expected: \(3, 3\)$", id="wrong"),
+        pytest.param(
+            (4, 4),
+            "incorrect",
+            None,
+            r"^'out_shape' does not have correct shape--got: \(4, 4\), expected: \(3, 3\)$",
+            id="wrong",
+        ),
         pytest.param((2, 2), "incorrect", "forgot_plus_one", r"without the final \+1", id="forgot-plus-one"),
         pytest.param((3.0, 3.0), "correct", None, r"correct \(given with floats", id="integral-floats"),
-        pytest.param((3.5, 3), "incorrect", None, r"must be a tuple of integers such as \(3, 3\), not a tuple holding 3.5",
-                     id="floats"),
+        pytest.param(
+            (3.5, 3),
+            "incorrect",
+            None,
+            r"must be a tuple of integers such as \(3, 3\), not a tuple holding 3.5",
+            id="floats",
+        ),
         pytest.param(9, "incorrect", None, r"not int", id="not-a-tuple"),
     ],
 )
@@ -125,16 +156,29 @@ ARRAY = part("array", Y, ("kernel_flipped", Y_FLIPPED), ("forgot_plus_one", Y[:1
         pytest.param([[19, 25], [37, 43]], "correct", None, r"correct", id="nested-list-of-ints"),
         pytest.param(Y + 1e-12, "correct", None, r"correct", id="within-atol"),
         pytest.param(Y_FLIPPED, "incorrect", "kernel_flipped", r"flips the kernel", id="kernel-flipped"),
-        pytest.param([[19.0]], "incorrect", "forgot_plus_one",
-                     r"^'Y' does not have correct shape--got: \(1, 1\), expected: \(2, 2\).*without the final \+1",
-                     id="forgot-plus-one"),
-        pytest.param(Y.T.reshape(2, 2)[:, :1].T, "incorrect", None, r"got: \(1, 2\), expected: \(2, 2\)",
-                     id="shape"),
+        pytest.param(
+            [[19.0]],
+            "incorrect",
+            "forgot_plus_one",
+            r"^'Y' does not have correct shape--got: \(1, 1\), expected: \(2, 2\).*without the final \+1",
+            id="forgot-plus-one",
+        ),
+        pytest.param(Y.T.reshape(2, 2)[:, :1].T, "incorrect", None, r"got: \(1, 2\), expected: \(2, 2\)", id="shape"),
         pytest.param(Y[None], "incorrect", None, r"an axis of length 1 too many or too few", id="extra-axis"),
-        pytest.param(np.array([[19.0, 25.0], [37.0, np.nan]]), "incorrect", None,
-                     r"1 of 4 values differ; the first at index \(1, 1\): got nan, expected 43", id="nan"),
-        pytest.param([[19, 25], [37, 44]], "incorrect", None,
-                     r"^'Y' has the correct shape \(2, 2\) but 1 of 4 values differ", id="value"),
+        pytest.param(
+            np.array([[19.0, 25.0], [37.0, np.nan]]),
+            "incorrect",
+            None,
+            r"1 of 4 values differ; the first at index \(1, 1\): got nan, expected 43",
+            id="nan",
+        ),
+        pytest.param(
+            [[19, 25], [37, 44]],
+            "incorrect",
+            None,
+            r"^'Y' has the correct shape \(2, 2\) but 1 of 4 values differ",
+            id="value",
+        ),
         pytest.param("[[19, 25], [37, 43]]", "incorrect", None, r"must be an array of numbers, not str", id="string"),
         pytest.param([[19, 25], [37]], "incorrect", None, r"not a ragged nested list", id="ragged"),
     ],
@@ -153,8 +197,14 @@ def test_array_nan_where_expected() -> None:
 
 # ------------------------------------------------------------------ expression
 
-EXPR = part("expression", OUT, ("padding_once", sympy.floor((n + p - k) / s) + 1),
-            ("forgot_plus_one", sympy.floor((n + 2 * p - k) / s)), symbols=DOMAINS, name="formula")
+EXPR = part(
+    "expression",
+    OUT,
+    ("padding_once", sympy.floor((n + p - k) / s) + 1),
+    ("forgot_plus_one", sympy.floor((n + 2 * p - k) / s)),
+    symbols=DOMAINS,
+    name="formula",
+)
 
 
 @pytest.mark.parametrize(
@@ -166,12 +216,13 @@ EXPR = part("expression", OUT, ("padding_once", sympy.floor((n + p - k) / s) + 1
         pytest.param("floor((n + 2*p - k + s)/s)", "correct", None, r"correct", id="d2l-form"),
         pytest.param("(n + p - k)//s + 1", "incorrect", "padding_once", r"p instead of 2p", id="padding-once"),
         pytest.param("(n + 2*p - k)//s", "incorrect", "forgot_plus_one", r"without the final \+1", id="plus-one"),
-        pytest.param("(n + 2*p - k)/s + 1", "incorrect", None, r"differs from the right expression, e\.g\. at",
-                     id="no-floor"),
-        pytest.param("n^2", "error", None, r"could not be read: '\^' is not allowed; use \*\* for powers",
-                     id="caret"),
-        pytest.param("__import__('os').system('true')", "error", None, r"could not be read: attribute access",
-                     id="hostile"),
+        pytest.param(
+            "(n + 2*p - k)/s + 1", "incorrect", None, r"differs from the right expression, e\.g\. at", id="no-floor"
+        ),
+        pytest.param("n^2", "error", None, r"could not be read: '\^' is not allowed; use \*\* for powers", id="caret"),
+        pytest.param(
+            "__import__('os').system('true')", "error", None, r"could not be read: attribute access", id="hostile"
+        ),
         pytest.param("x + 1", "error", None, r"name 'x' is not allowed", id="unknown-symbol"),
     ],
 )
@@ -196,23 +247,63 @@ def test_expression_real_domain() -> None:
 @pytest.mark.parametrize(
     "expected, symbols, answer, status",
     [
-        pytest.param(sympy.Symbol("p", integer=True, nonnegative=True) / (sympy.Symbol("p", integer=True, nonnegative=True) + 1),
-                     {"p": "nonnegative_integer"}, "1/(1 + 1/p)", "correct", id="sympy-decides-p=0"),
+        pytest.param(
+            sympy.Symbol("p", integer=True, nonnegative=True) / (sympy.Symbol("p", integer=True, nonnegative=True) + 1),
+            {"p": "nonnegative_integer"},
+            "1/(1 + 1/p)",
+            "correct",
+            id="sympy-decides-p=0",
+        ),
         pytest.param(OUT, DOMAINS, "(n + 2*p - k)//s + 1 + 1/10**30", "incorrect", id="exact-tiny-offset"),
-        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t) + 1e-39", "incorrect",
-                     id="tiny-constant-under-the-tolerance"),
-        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t) + exp(-100)", "incorrect",
-                     id="tiny-transcendental-constant"),
-        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t)*(1 + 1e-18*t)", "correct",
-                     id="non-constant-difference-under-the-tolerance"),
-        pytest.param(sympy.exp(-sympy.Symbol("t", real=True)), {"t": "real"}, "exp(-t)*(1 + 1e-8)", "incorrect",
-                     id="relative-difference-over-the-tolerance"),
-        pytest.param(sympy.exp(1 - sympy.Symbol("t", positive=True)), {"t": "positive_real"}, "E/exp(t)", "correct",
-                     id="rearranged-exp"),
-        pytest.param(sympy.sqrt(sympy.Symbol("n", integer=True, positive=True)), {"n": "positive_integer"},
-                     "n**(1/2)", "correct", id="root"),
-        pytest.param(sympy.Symbol("n", integer=True, positive=True), {"n": "positive_integer"}, "n**(n**n)",
-                     "incorrect", id="huge-power-no-hang"),
+        pytest.param(
+            sympy.exp(-sympy.Symbol("t", real=True)),
+            {"t": "real"},
+            "exp(-t) + 1e-39",
+            "incorrect",
+            id="tiny-constant-under-the-tolerance",
+        ),
+        pytest.param(
+            sympy.exp(-sympy.Symbol("t", real=True)),
+            {"t": "real"},
+            "exp(-t) + exp(-100)",
+            "incorrect",
+            id="tiny-transcendental-constant",
+        ),
+        pytest.param(
+            sympy.exp(-sympy.Symbol("t", real=True)),
+            {"t": "real"},
+            "exp(-t)*(1 + 1e-18*t)",
+            "correct",
+            id="non-constant-difference-under-the-tolerance",
+        ),
+        pytest.param(
+            sympy.exp(-sympy.Symbol("t", real=True)),
+            {"t": "real"},
+            "exp(-t)*(1 + 1e-8)",
+            "incorrect",
+            id="relative-difference-over-the-tolerance",
+        ),
+        pytest.param(
+            sympy.exp(1 - sympy.Symbol("t", positive=True)),
+            {"t": "positive_real"},
+            "E/exp(t)",
+            "correct",
+            id="rearranged-exp",
+        ),
+        pytest.param(
+            sympy.sqrt(sympy.Symbol("n", integer=True, positive=True)),
+            {"n": "positive_integer"},
+            "n**(1/2)",
+            "correct",
+            id="root",
+        ),
+        pytest.param(
+            sympy.Symbol("n", integer=True, positive=True),
+            {"n": "positive_integer"},
+            "n**(n**n)",
+            "incorrect",
+            id="huge-power-no-hang",
+        ),
     ],
 )
 def test_expression_edges(expected: Any, symbols: dict[str, str], answer: str, status: str) -> None:
@@ -283,16 +374,23 @@ def sandbox_like(fn: Any) -> Any:
     return call
 
 
-FUNC = part("function", None, name="corr2d", signature="corr2d(X, K)", reference="convmath.numeric:corr2d",
-            config={"op": "correlate", "layout": "single"})
+FUNC = part(
+    "function",
+    None,
+    name="corr2d",
+    signature="corr2d(X, K)",
+    reference="convmath.numeric:corr2d",
+    config={"op": "correlate", "layout": "single"},
+)
 FAST = CheckOptions(max_examples=20)
 
 
 def loops(X: Any, K: Any) -> np.ndarray:
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     h, w = K.shape
-    return np.array([[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)]
-                     for i in range(X.shape[0] - h + 1)])
+    return np.array(
+        [[(X[i : i + h, j : j + w] * K).sum() for j in range(X.shape[1] - w + 1)] for i in range(X.shape[0] - h + 1)]
+    )
 
 
 def test_function_correct() -> None:
@@ -302,8 +400,7 @@ def test_function_correct() -> None:
 
 
 def test_function_kernel_flipped_is_named() -> None:
-    result = check_part(FUNC, None, call=sandbox_like(lambda X, K: loops(X, np.asarray(K)[::-1, ::-1])),
-                        options=FAST)
+    result = check_part(FUNC, None, call=sandbox_like(lambda X, K: loops(X, np.asarray(K)[::-1, ::-1])), options=FAST)
     assert (result.status, result.misconception) == ("incorrect", "kernel_flipped")
     assert result.message.startswith("corr2d(X=") and "flips the kernel" in result.message
     assert result.details["call"].startswith("X=")
@@ -312,13 +409,19 @@ def test_function_kernel_flipped_is_named() -> None:
 @pytest.mark.parametrize(
     "outcome, status, message",
     [
-        pytest.param(FakeCallResult("error", None, "NotImplementedError: "), "missing", r"still raises NotImplemented",
-                     id="stub"),
-        pytest.param(FakeCallResult("error", None, "ZeroDivisionError: division by zero"), "error",
-                     r"raised ZeroDivisionError", id="error"),
+        pytest.param(
+            FakeCallResult("error", None, "NotImplementedError: "), "missing", r"still raises NotImplemented", id="stub"
+        ),
+        pytest.param(
+            FakeCallResult("error", None, "ZeroDivisionError: division by zero"),
+            "error",
+            r"raised ZeroDivisionError",
+            id="error",
+        ),
         pytest.param(FakeCallResult("timeout", None, "2 s"), "error", r"did not return in time", id="timeout"),
-        pytest.param(FakeCallResult("crashed", None, "killed by SIGKILL"), "error", r"crashed the process",
-                     id="crashed"),
+        pytest.param(
+            FakeCallResult("crashed", None, "killed by SIGKILL"), "error", r"crashed the process", id="crashed"
+        ),
     ],
 )
 def test_function_failures(outcome: FakeCallResult, status: str, message: str) -> None:
@@ -340,13 +443,17 @@ def test_function_not_defined() -> None:
 
 
 def test_function_out_size_reference_by_name() -> None:
-    spec = part("function", None, name="out_size", reference="convmath.sizes:conv_output_size",
-                config={"args": ["n", "kernel_size", "padding", "stride"]})
+    spec = part(
+        "function",
+        None,
+        name="out_size",
+        reference="convmath.sizes:conv_output_size",
+        config={"args": ["n", "kernel_size", "padding", "stride"]},
+    )
     good = check_part(spec, None, call=sandbox_like(lambda n, k, p, s: (n + 2 * p - k) // s + 1), options=FAST)
     bad = check_part(spec, None, call=sandbox_like(lambda n, k, p, s: (n + p - k) // s + 1), options=FAST)
     assert good.status == "correct"
     assert (bad.status, bad.misconception) == ("incorrect", "padding_once")
-
 
 
 def pool2d_loops(X: Any, pool_size: Any, mode: str = "max", *, by_window: bool = False) -> np.ndarray:
@@ -356,8 +463,9 @@ def pool2d_loops(X: Any, pool_size: Any, mode: str = "max", *, by_window: bool =
     s_h, s_w = (p_h, p_w) if by_window else (1, 1)
     rows, cols = (X.shape[0] - p_h) // s_h + 1, (X.shape[1] - p_w) // s_w + 1
     reduce = np.max if mode == "max" else np.mean
-    return np.array([[reduce(X[i * s_h:i * s_h + p_h, j * s_w:j * s_w + p_w]) for j in range(cols)]
-                     for i in range(rows)]).reshape(rows, cols)
+    return np.array(
+        [[reduce(X[i * s_h : i * s_h + p_h, j * s_w : j * s_w + p_w]) for j in range(cols)] for i in range(rows)]
+    ).reshape(rows, cols)
 
 
 @pytest.mark.parametrize(

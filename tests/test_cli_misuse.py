@@ -27,8 +27,9 @@ def files(tmp_path: Path) -> dict[str, str]:
     """Paths the table refers to as {name}: bad encodings, an existing file, unwritable places."""
     text = (EX / "assignment.toml").read_text(encoding="utf-8")
     (tmp_path / "utf16.toml").write_bytes(text.encode("utf-16"))
-    latin = ('id = "w1"\ntitle = "Semaine 1: la convolution, déjà vue"\n'
-             '[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
+    latin = (
+        'id = "w1"\ntitle = "Semaine 1: la convolution, déjà vue"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
+    )
     (tmp_path / "latin1.toml").write_bytes(latin.encode("latin-1"))
     (tmp_path / "roster16.csv").write_bytes("student_id\ns001\n".encode("utf-16"))
     (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
@@ -51,8 +52,19 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 
 GEN = ["generate", "{assignment}", "--roster", ROSTER, "--secret-file", SECRET, "--out", "{tmp}/gen", "--jobs", "1"]
-GRADE = ["grade", "{subs}", "--assignment", "{assignment}", "--secret-file", SECRET,
-         "--gradebook", "{tmp}/g.db", "--out", "{tmp}/grades", "--quiet"]
+GRADE = [
+    "grade",
+    "{subs}",
+    "--assignment",
+    "{assignment}",
+    "--secret-file",
+    SECRET,
+    "--gradebook",
+    "{tmp}/g.db",
+    "--out",
+    "{tmp}/grades",
+    "--quiet",
+]
 
 
 def _with(base: list[str], **change: str) -> list[str]:
@@ -74,8 +86,12 @@ MISUSES = [
     ("explain", "n-not-int", ["explain", "conv", "--n", "eight", "--kernel-size", "3"], "invalid int value: 'eight'"),
     ("explain", "zero-stride", ["explain", "conv", "--n", "8", "--kernel-size", "3", "--stride", "0"], "stride=0"),
     ("explain", "kernel-too-big", ["explain", "conv", "--n", "3", "--kernel-size", "5"], "kernel_size=5"),
-    ("explain", "negative-padding", ["explain", "conv", "--n", "8", "--kernel-size", "3", "--padding", "-1"],
-     "padding=-1"),
+    (
+        "explain",
+        "negative-padding",
+        ["explain", "conv", "--n", "8", "--kernel-size", "3", "--padding", "-1"],
+        "padding=-1",
+    ),
     ("shape", "unknown-spec", ["shape", "resnet9000"], "'resnet9000' is not a bundled spec"),
     ("shape", "missing-file", ["shape", "{missing}"], "no-such.toml"),
     ("shape", "utf16-spec", ["shape", "{utf16}"], "utf16.toml"),
@@ -112,10 +128,18 @@ MISUSES = [
     ("demo", "jobs-not-int", ["demo", "--jobs", "two"], "invalid int value: 'two'"),
     ("report", "no-gradebook", ["report", "--assignment", ASSIGNMENT], "--gradebook"),
     ("report", "utf16-assignment", ["report", "--gradebook", "{tmp}/g.db", "--assignment", "{utf16}"], "UTF-8"),
-    ("report", "out-is-a-file", ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT,
-                                 "--out", "{file}"], "{file}"),
-    ("report", "bad-locale", ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT, "--locale", "fr"],
-     "invalid choice: 'fr'"),
+    (
+        "report",
+        "out-is-a-file",
+        ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT, "--out", "{file}"],
+        "{file}",
+    ),
+    (
+        "report",
+        "bad-locale",
+        ["report", "--gradebook", "{tmp}/g.db", "--assignment", ASSIGNMENT, "--locale", "fr"],
+        "invalid choice: 'fr'",
+    ),
     ("check", "no-notebook", ["check"], "required: notebook"),
     ("check", "missing-notebook", ["check", "{missing}"], "cannot be read"),
     ("check", "not-a-notebook", ["check", "{utf16}"], "the notebook cannot be read"),
@@ -125,14 +149,30 @@ MISUSES = [
     ("check-question", "utf16-file", ["check-question", "{utf16}"], "utf16.toml: the question must be UTF-8"),
     ("check-question", "unknown-family", ["check-question", "no_such_family"], "no_such_family"),
     ("gradescope", "no-secret", ["gradescope", ASSIGNMENT], "--secret-file"),
-    ("gradescope", "utf16-assignment", ["gradescope", "{utf16}", "--secret-file", SECRET, "--out", "{tmp}/a.zip"],
-     "UTF-8"),
-    ("gradescope", "out-is-a-folder", ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{subs}"],
-     "is a folder"),
-    ("gradescope", "out-under-a-file", ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out",
-                                        "{under_file}/a.zip"], "is a file, not a folder"),
-    ("gradescope", "not-a-wheel", ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{tmp}/a.zip",
-                                   "--wheel", "{file}"], "must be a convmath-*.whl file"),
+    (
+        "gradescope",
+        "utf16-assignment",
+        ["gradescope", "{utf16}", "--secret-file", SECRET, "--out", "{tmp}/a.zip"],
+        "UTF-8",
+    ),
+    (
+        "gradescope",
+        "out-is-a-folder",
+        ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{subs}"],
+        "is a folder",
+    ),
+    (
+        "gradescope",
+        "out-under-a-file",
+        ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{under_file}/a.zip"],
+        "is a file, not a folder",
+    ),
+    (
+        "gradescope",
+        "not-a-wheel",
+        ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{tmp}/a.zip", "--wheel", "{file}"],
+        "must be a convmath-*.whl file",
+    ),
     ("examples", "no-folder", ["examples"], "required: DIR"),
     ("examples", "dest-is-a-file", ["examples", "{file}"], "is an existing file"),
     ("examples", "dest-unwritable", ["examples", "{unwritable}"], "cannot be created"),
@@ -143,10 +183,12 @@ def _fill(argv: list[str], files: dict[str, str]) -> list[str]:
     return [arg.format(**files) if "{" in arg else arg for arg in argv]
 
 
-@pytest.mark.parametrize(("command", "argv", "fragment"),
-                         [pytest.param(c, a, f, id=f"{c}-{i}") for c, i, a, f in MISUSES])
-def test_a_misuse_is_one_line_and_exit_status_2(command: str, argv: list[str], fragment: str,
-                                                files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "argv", "fragment"), [pytest.param(c, a, f, id=f"{c}-{i}") for c, i, a, f in MISUSES]
+)
+def test_a_misuse_is_one_line_and_exit_status_2(
+    command: str, argv: list[str], fragment: str, files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     fragment = fragment.format(**files)
     status = main(_fill(argv, files))
     err = capsys.readouterr().err
@@ -164,10 +206,17 @@ def test_every_command_has_misuse_rows() -> None:
 
 def test_the_table_reaches_the_console_entry_point(files: dict[str, str]) -> None:
     """The same misuse through a real process: the output is the message alone."""
-    for argv in (["generate", files["utf16"], "--roster", ROSTER, "--secret-file", SECRET, "--out", files["file"]],
-                 ["demo", "--out", files["under_file"]]):
-        done = subprocess.run([sys.executable, "-m", "convmath.cli", *argv], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parents[1], timeout=120)
+    for argv in (
+        ["generate", files["utf16"], "--roster", ROSTER, "--secret-file", SECRET, "--out", files["file"]],
+        ["demo", "--out", files["under_file"]],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "convmath.cli", *argv],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+            timeout=120,
+        )
         assert done.returncode == 2, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
 
@@ -190,8 +239,9 @@ RST = ("``", ":func:", ":class:", ":mod:", ":data:", ".. ", "::")
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_every_option_of_every_command_has_plain_words_help(command: str, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_option_of_every_command_has_plain_words_help(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     parsers = _parsers(monkeypatch, command)
     shown = capsys.readouterr().out
     assert parsers, f"convmath {command} --help built no parser"

@@ -132,7 +132,9 @@ def test_depthwise_separable_params(args, options, expected):
         pytest.param((3, 10, 1, 10), {}, (10 * 3 + 10) * 10 * 10, id="torchinfo-bias"),
         pytest.param((3, 10, 1, 10), {"bias": False}, 10 * 3 * 10 * 10, id="torchinfo-no-bias"),
         pytest.param((1, 6, 5, 28), {"padding": 2}, (6 * 25 + 6) * 28 * 28, id="lenet-c1"),
-        pytest.param((1, 1, 3, (4, 6)), {"stride": 2}, (9 + 1) * ((4 - 3) // 2 + 1) * ((6 - 3) // 2 + 1), id="rect-input"),
+        pytest.param(
+            (1, 1, 3, (4, 6)), {"stride": 2}, (9 + 1) * ((4 - 3) // 2 + 1) * ((6 - 3) // 2 + 1), id="rect-input"
+        ),
         pytest.param((2, 2, 3, 9), {"dilation": 2, "convention": "macs"}, 2 * 2 * 9 * (9 - 5 + 1) ** 2, id="dilated"),
     ],
 )
@@ -147,15 +149,23 @@ def test_torchinfo_groups_table_with_batch():
 def test_torchinfo_single_input_table():
     # torchinfo tests/test_output/single_input.out: batch 2, "Total params: 21,840",
     # "Total mult-adds (M): 0.98".
-    net = Network([
-        {"type": "Conv2d", "in_channels": 1, "out_channels": 10, "kernel_size": 5},
-        {"type": "MaxPool2d", "kernel_size": 2}, {"type": "ReLU"},
-        {"type": "Conv2d", "out_channels": 20, "kernel_size": 5},
-        {"type": "Dropout2d"}, {"type": "MaxPool2d", "kernel_size": 2}, {"type": "ReLU"},
-        {"type": "Flatten"},
-        {"type": "Linear", "in_features": 320, "out_features": 50}, {"type": "ReLU"},
-        {"type": "Linear", "out_features": 10},
-    ], input_shape=(2, 1, 28, 28), batch=True)
+    net = Network(
+        [
+            {"type": "Conv2d", "in_channels": 1, "out_channels": 10, "kernel_size": 5},
+            {"type": "MaxPool2d", "kernel_size": 2},
+            {"type": "ReLU"},
+            {"type": "Conv2d", "out_channels": 20, "kernel_size": 5},
+            {"type": "Dropout2d"},
+            {"type": "MaxPool2d", "kernel_size": 2},
+            {"type": "ReLU"},
+            {"type": "Flatten"},
+            {"type": "Linear", "in_features": 320, "out_features": 50},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": 10},
+        ],
+        input_shape=(2, 1, 28, 28),
+        batch=True,
+    )
     summary = net.summary()
     assert summary.total_params == 260 + 5020 + 16050 + 510 == 21_840
     assert summary.total_macs == 2 * (260 * 24 * 24 + 5020 * 8 * 8 + 16050 + 510)
@@ -197,8 +207,13 @@ def test_symbolic_forms():
 
 
 @given(
-    cin=st.integers(1, 6), cout=st.integers(1, 6), kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
-    size=st.integers(4, 12), stride=st.integers(1, 3), padding=st.integers(0, 2), bias=st.booleans(),
+    cin=st.integers(1, 6),
+    cout=st.integers(1, 6),
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    size=st.integers(4, 12),
+    stride=st.integers(1, 3),
+    padding=st.integers(0, 2),
+    bias=st.booleans(),
 )
 def test_conventions_relate(cin, cout, kernel, size, stride, padding, bias):
     common = dict(stride=stride, padding=padding, bias=bias)
@@ -238,8 +253,9 @@ def test_params_count_what_the_numeric_backend_needs(config, seed):
     out = numeric.correlate(x, weight, bias, **config.options())
     assert out.shape == config.output_shape
     used = weight.size + (0 if bias is None else bias.size)
-    assert used == conv_params(config.in_channels, config.out_channels, config.kernel_size,
-                               groups=config.groups, bias=config.bias)
+    assert used == conv_params(
+        config.in_channels, config.out_channels, config.kernel_size, groups=config.groups, bias=config.bias
+    )
     with pytest.raises(ConvMathError):
         numeric.correlate(x, rng.standard_normal((cout, per_group + 1, *kernel)), bias, **config.options())
     with pytest.raises(ConvMathError):
@@ -250,17 +266,34 @@ def test_params_count_what_the_numeric_backend_needs(config, seed):
     ("call", "message"),
     [
         pytest.param(lambda: conv_params(0, 1, 3), r"in_channels=0 must be a positive integer", id="zero-channels"),
-        pytest.param(lambda: conv_params(3, 4, 3, groups=2), r"in_channels=3 must be divisible by groups=2", id="groups-in"),
-        pytest.param(lambda: conv_params(4, 3, 3, groups=2), r"out_channels=3 must be divisible by groups=2", id="groups-out"),
-        pytest.param(lambda: conv_params(1, 1, 3.0), r"kernel_size=3.0 must be a positive integer, not float", id="float-kernel"),
-        pytest.param(lambda: conv_params(1, 1, (3, 3), ndim=3), r"kernel_size=\(3, 3\) has 2 entries but ndim=3", id="ndim-mismatch"),
+        pytest.param(
+            lambda: conv_params(3, 4, 3, groups=2), r"in_channels=3 must be divisible by groups=2", id="groups-in"
+        ),
+        pytest.param(
+            lambda: conv_params(4, 3, 3, groups=2), r"out_channels=3 must be divisible by groups=2", id="groups-out"
+        ),
+        pytest.param(
+            lambda: conv_params(1, 1, 3.0), r"kernel_size=3.0 must be a positive integer, not float", id="float-kernel"
+        ),
+        pytest.param(
+            lambda: conv_params(1, 1, (3, 3), ndim=3),
+            r"kernel_size=\(3, 3\) has 2 entries but ndim=3",
+            id="ndim-mismatch",
+        ),
         pytest.param(lambda: conv_params(1, 1, 3, bias=1), r"bias=1 must be True or False", id="bias-not-bool"),
-        pytest.param(lambda: linear_params(-1, 2), r"in_features=-1 must be a positive integer", id="negative-features"),
+        pytest.param(
+            lambda: linear_params(-1, 2), r"in_features=-1 must be a positive integer", id="negative-features"
+        ),
         pytest.param(lambda: batchnorm_params(0), r"num_features=0 must be a positive integer", id="bn-zero"),
-        pytest.param(lambda: conv_macs(1, 1, 3, 8, convention="gflops"),
-                     r"convention='gflops' is not allowed; use one of 'torchinfo', 'macs', 'flops'", id="convention"),
+        pytest.param(
+            lambda: conv_macs(1, 1, 3, 8, convention="gflops"),
+            r"convention='gflops' is not allowed; use one of 'torchinfo', 'macs', 'flops'",
+            id="convention",
+        ),
         pytest.param(lambda: conv_macs(1, 1, 5, 3), r"kernel_size=5 is larger than the padded input", id="too-small"),
-        pytest.param(lambda: conv_macs(1, 1, (3, 3), (8, 8, 8)), r"n=\(8, 8, 8\) has 3 entries but the kernel has 2", id="n-dims"),
+        pytest.param(
+            lambda: conv_macs(1, 1, (3, 3), (8, 8, 8)), r"n=\(8, 8, 8\) has 3 entries but the kernel has 2", id="n-dims"
+        ),
     ],
 )
 def test_invalid_calls(call, message):
@@ -278,11 +311,20 @@ def test_macs_count_the_products_the_backend_sums(config):
 
     pads = [(0, 0)] + list(config.pads)
     x = np.pad(np.ones(config.input_shape), pads, constant_values=1)
-    out = numeric.correlate(x, np.ones(config.weight_shape), stride=config.stride, dilation=config.dilation,
-                            groups=config.groups)
-    macs = conv_macs(config.in_channels, config.out_channels, config.kernel_size, config.spatial,
-                     stride=config.stride, padding=config.padding, dilation=config.dilation, groups=config.groups,
-                     convention="macs")
+    out = numeric.correlate(
+        x, np.ones(config.weight_shape), stride=config.stride, dilation=config.dilation, groups=config.groups
+    )
+    macs = conv_macs(
+        config.in_channels,
+        config.out_channels,
+        config.kernel_size,
+        config.spatial,
+        stride=config.stride,
+        padding=config.padding,
+        dilation=config.dilation,
+        groups=config.groups,
+        convention="macs",
+    )
     assert out.sum() == macs
 
 
@@ -295,14 +337,31 @@ def test_flops_match_torch_flop_counter(config):
     torch = pytest.importorskip("torch")
     from torch.utils.flop_counter import FlopCounterMode
 
-    conv = torch.nn.Conv2d(config.in_channels, config.out_channels, config.kernel_size, stride=config.stride,
-                           padding=config.padding, dilation=config.dilation, groups=config.groups, bias=config.bias)
+    conv = torch.nn.Conv2d(
+        config.in_channels,
+        config.out_channels,
+        config.kernel_size,
+        stride=config.stride,
+        padding=config.padding,
+        dilation=config.dilation,
+        groups=config.groups,
+        bias=config.bias,
+    )
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         conv(torch.zeros((1, *config.input_shape)))
     assert counter.get_total_flops() == conv_macs(
-        config.in_channels, config.out_channels, config.kernel_size, config.spatial, stride=config.stride,
-        padding=config.padding, dilation=config.dilation, groups=config.groups, bias=config.bias, convention="flops")
+        config.in_channels,
+        config.out_channels,
+        config.kernel_size,
+        config.spatial,
+        stride=config.stride,
+        padding=config.padding,
+        dilation=config.dilation,
+        groups=config.groups,
+        bias=config.bias,
+        convention="flops",
+    )
 
 
 @pytest.mark.torch

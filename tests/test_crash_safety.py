@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from _course import two_slot_toml, write_course
 
 from grader.gradebook import Gradebook
-
-from _course import two_slot_toml, write_course
 
 SECRET = b"crash-safety-secret-0123456789abcdef"
 ASSIGNMENT_TOML = two_slot_toml("crash", "Crash safety")
@@ -29,9 +28,22 @@ def _write_course(root: Path) -> Path:
 
 def _command(root: Path, name: str) -> list[str]:
     return [
-        sys.executable, "-m", "convmath.cli", "grade", str(root / "submissions"),
-        "--assignment", str(root / "assignment.toml"), "--secret-file", str(root / "secret.txt"),
-        "--gradebook", str(root / f"{name}.db"), "--out", str(root / f"{name}-out"), "--jobs", "2", "--quiet",
+        sys.executable,
+        "-m",
+        "convmath.cli",
+        "grade",
+        str(root / "submissions"),
+        "--assignment",
+        str(root / "assignment.toml"),
+        "--secret-file",
+        str(root / "secret.txt"),
+        "--gradebook",
+        str(root / f"{name}.db"),
+        "--out",
+        str(root / f"{name}-out"),
+        "--jobs",
+        "2",
+        "--quiet",
     ]
 
 

@@ -115,8 +115,12 @@ def test_relation_holds_symbolically(relation: Relation) -> None:
 def test_a_false_relation_does_not_hold() -> None:
     i, a, b = D.i, D.a, D.b
     wrong = Relation(  # cross-correlation is NOT commutative: (w ⋆ x)[i] != (x ⋆ w)[i]
-        Statement("wrong", sympy.Eq(D.CrossCorrelation("w", "x", i), sympy.Sum(D.x[a] * D.w[i + a], (a, -sympy.oo, sympy.oo))),
-                  "wrong", "错"),
+        Statement(
+            "wrong",
+            sympy.Eq(D.CrossCorrelation("w", "x", i), sympy.Sum(D.x[a] * D.w[i + a], (a, -sympy.oo, sympy.oo))),
+            "wrong",
+            "错",
+        ),
         CROSS_CORRELATION_1D.expr.rhs,
         ((a, b - i, b),),
     )
@@ -153,9 +157,13 @@ def test_derivation_renders_as_a_worked_solution(locale: str, fmt: str) -> None:
 def test_d2l_corr2d_example() -> None:
     X = np.arange(9).reshape(3, 3)
     K = np.arange(4).reshape(2, 2)
-    got = [[evaluate_discrete(CORR2D_VALID, {"X": X, "K": K}, i=r, j=c, k_h=2, k_w=2) for c in range(2)] for r in range(2)]
-    assert got == [[0 * 0 + 1 * 1 + 3 * 2 + 4 * 3, 1 * 0 + 2 * 1 + 4 * 2 + 5 * 3],
-                   [3 * 0 + 4 * 1 + 6 * 2 + 7 * 3, 4 * 0 + 5 * 1 + 7 * 2 + 8 * 3]]  # 19, 25 / 37, 43
+    got = [
+        [evaluate_discrete(CORR2D_VALID, {"X": X, "K": K}, i=r, j=c, k_h=2, k_w=2) for c in range(2)] for r in range(2)
+    ]
+    assert got == [
+        [0 * 0 + 1 * 1 + 3 * 2 + 4 * 3, 1 * 0 + 2 * 1 + 4 * 2 + 5 * 3],
+        [3 * 0 + 4 * 1 + 6 * 2 + 7 * 3, 4 * 0 + 5 * 1 + 7 * 2 + 8 * 3],
+    ]  # 19, 25 / 37, 43
 
 
 def test_seed_002_vertical_edge_rows() -> None:
@@ -206,6 +214,8 @@ def test_valid_1d_forms_match_numpy_valid(x: list[int], w: list[int]) -> None:
     conv = [evaluate_discrete(CONV1D_VALID, {"x": x, "K": w}, i=i, k_h=k) for i in range(len(x) - k + 1)]
     assert corr == np.correlate(x, w, "valid").tolist()
     assert conv == np.convolve(x, w, "valid").tolist()
+
+
 @given(X=matrices(4, 5), K=matrices(2, 3))
 def test_conv2d_is_corr2d_with_kernel_turned_180(X: np.ndarray, K: np.ndarray) -> None:
     for r in range(4 - 2 + 1):
@@ -220,6 +230,8 @@ def _numeric():
     from convmath import numeric
 
     return numeric
+
+
 @given(X=matrices(4, 5), K=matrices(3, 2))
 def test_statements_agree_with_numeric_backend(X: np.ndarray, K: np.ndarray) -> None:
     numeric = _numeric()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import mpmath
-
 import numpy as np
 import pytest
 import sympy
@@ -40,10 +39,20 @@ E = sympy.exp
     "time, meals, retention, expected",
     [
         (1, [(0, 2, 3)], ("exponential", 2), 3 * (1 - E(-2 * 1)) / 2),  # during: r (1 - e^-lam t) / lam
-        (5, [(0, 2, 3)], ("exponential", 2), 3 * (E(-2 * (5 - 2)) - E(-2 * 5)) / 2),  # after: r (e^-lam(t-D) - e^-lam t)/lam
+        (
+            5,
+            [(0, 2, 3)],
+            ("exponential", 2),
+            3 * (E(-2 * (5 - 2)) - E(-2 * 5)) / 2,
+        ),  # after: r (e^-lam(t-D) - e^-lam t)/lam
         (3, [(0, 2, 1)], ("linear", 4), (3 - R(9, 8)) - (1 - R(1, 8))),  # G(3) - G(1), G(x) = x - x^2/(2T)
         (9, [(0, 2, 1)], ("linear", 4), 4 / R(2) - 4 / R(2)),  # both past T: T/2 - T/2
-        (R(5, 2), [(0, 2, 1)], ("piecewise", [(1, 1), (3, R(1, 2))]), (1 + R(3, 2) / 2) - R(1, 2) * 1),  # G(5/2) - G(1/2)
+        (
+            R(5, 2),
+            [(0, 2, 1)],
+            ("piecewise", [(1, 1), (3, R(1, 2))]),
+            (1 + R(3, 2) / 2) - R(1, 2) * 1,
+        ),  # G(5/2) - G(1/2)
         (2, [("impulse", 0, 10)], ("exponential", 1), 10 * E(-2)),
         (0, [("impulse", 0, 10)], ("linear", 4), 10),  # the impulse counts at its own time
         (3, [Impulse(1, 6)], ("linear", 4), 6 * (1 - R(2, 4))),
@@ -51,8 +60,19 @@ E = sympy.exp
         (2, [(0, 1, 1), ("impulse", 1, 2)], ("linear", 4), (2 - R(4, 8)) - (1 - R(1, 8)) + 2 * (1 - R(1, 4))),
         (-1, [(0, 1, 1)], ("exponential", 1), 0),  # before anything is eaten
     ],
-    ids=["exp-during", "exp-after", "linear-overlap", "linear-done", "piecewise", "impulse-exp",
-         "impulse-at-time", "Impulse-class", "Meal-no-digestion", "pulse-plus-impulse", "before"],
+    ids=[
+        "exp-during",
+        "exp-after",
+        "linear-overlap",
+        "linear-done",
+        "piecewise",
+        "impulse-exp",
+        "impulse-at-time",
+        "Impulse-class",
+        "Meal-no-digestion",
+        "pulse-plus-impulse",
+        "before",
+    ],
 )
 def test_exact_values(time, meals, retention, expected) -> None:
     got = food_content(time, meals, retention)
@@ -124,8 +144,16 @@ def test_cached_family_equals_a_fresh_derivation(key) -> None:
 def test_family_running_integral_is_the_integral_of_g() -> None:
     x = sympy.Symbol("x", positive=True)
     lam, T = sympy.symbols("lam T", positive=True)
-    assert sympy.simplify(dg._family(("exponential", None)).pieces[0].G.subs(dg._x, x)
-                          .subs(dg._family(("exponential", None)).symbols[0], lam) - (1 - E(-lam * x)) / lam) == 0
+    assert (
+        sympy.simplify(
+            dg._family(("exponential", None))
+            .pieces[0]
+            .G.subs(dg._x, x)
+            .subs(dg._family(("exponential", None)).symbols[0], lam)
+            - (1 - E(-lam * x)) / lam
+        )
+        == 0
+    )
     linear = dg._family(("linear", None))
     assert linear.pieces[0].G.subs({dg._x: x, linear.symbols[0]: T}) == x - x**2 / (2 * T)
     assert linear.pieces[1].G.subs({dg._x: x, linear.symbols[0]: T}) == T / 2
@@ -173,8 +201,9 @@ def test_linear_in_the_intake(first, second, time, scale) -> None:
     apart = food_content(time, meals_a, retention) + food_content(time, meals_b, retention)
     assert both == pytest.approx(apart, rel=1e-9, abs=1e-9)
     scaled = [(m[0], m[1], m[2] * scale) if m[0] != "impulse" else (m[0], m[1], m[2] * scale) for m in meals_a]
-    assert food_content(time, scaled, retention) == pytest.approx(scale * food_content(time, meals_a, retention),
-                                                                  rel=1e-9, abs=1e-9)
+    assert food_content(time, scaled, retention) == pytest.approx(
+        scale * food_content(time, meals_a, retention), rel=1e-9, abs=1e-9
+    )
 
 
 def dyadic(lo: int, hi: int) -> st.SearchStrategy[float]:
@@ -186,8 +215,9 @@ def dyadic(lo: int, hi: int) -> st.SearchStrategy[float]:
 @given(case=scenario(), time=dyadic(-3, 20), shift=dyadic(-5, 5))
 def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
     meals, retention = case
-    meals = [(round(m[0] * 64) / 64, m[1], m[2]) if m[0] != "impulse" else (m[0], round(m[1] * 64) / 64, m[2])
-             for m in meals]
+    meals = [
+        (round(m[0] * 64) / 64, m[1], m[2]) if m[0] != "impulse" else (m[0], round(m[1] * 64) / 64, m[2]) for m in meals
+    ]
     moved = [(m[0] + shift, m[1], m[2]) if m[0] != "impulse" else (m[0], m[1] + shift, m[2]) for m in meals]
     assert food_content(time + shift, moved, retention) == pytest.approx(
         food_content(time, meals, retention), rel=1e-9, abs=1e-9
@@ -199,8 +229,7 @@ def test_shifting_the_meals_shifts_the_content(case, time, shift) -> None:
 def test_no_digestion_gives_the_cumulative_intake(case, time) -> None:
     meals, _ = case
     eaten = sum(
-        m[2] * min(max(time - m[0], 0.0), m[1]) if m[0] != "impulse" else (m[2] if m[1] <= time else 0.0)
-        for m in meals
+        m[2] * min(max(time - m[0], 0.0), m[1]) if m[0] != "impulse" else (m[2] if m[1] <= time else 0.0) for m in meals
     )
     assert cumulative_intake(time, meals) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
     assert food_content(time, meals, 1) == pytest.approx(eaten, rel=1e-12, abs=1e-12)
@@ -320,18 +349,31 @@ def test_sampled_approaches_the_continuous_content(meals, retention) -> None:
         (lambda: food_content(1, [(0, 1, 1)], ("exponential", -0.5)), r"lam=-0.5 must be positive"),
         (lambda: food_content(1, [(0, 1, 1)], ("linear", 0)), r"T=0 must be positive"),
         (lambda: food_content(1, [(0, 1, 1)], ("cubic", 2)), r"retention kind='cubic' is not allowed; use one of"),
-        (lambda: food_content(1, [(0, 1, 1)], sympy.Heaviside(sympy.Symbol("s") + 1)),
-         r"is not zero for negative time \(at s=-1/1000 it is 1\)"),
-        (lambda: food_content(1, [(0, 1, 1)], sympy.Symbol("a") * sympy.Symbol("b")),
-         r"must be an expression of one variable"),
-        (lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(2, 1), (1, 0.5)])),
-         r"end=1 must be larger than the end before it, 2"),
+        (
+            lambda: food_content(1, [(0, 1, 1)], sympy.Heaviside(sympy.Symbol("s") + 1)),
+            r"is not zero for negative time \(at s=-1/1000 it is 1\)",
+        ),
+        (
+            lambda: food_content(1, [(0, 1, 1)], sympy.Symbol("a") * sympy.Symbol("b")),
+            r"must be an expression of one variable",
+        ),
+        (
+            lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(2, 1), (1, 0.5)])),
+            r"end=1 must be larger than the end before it, 2",
+        ),
         (lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(1, -1)])), r"level=-1 must be non-negative"),
-        (lambda: food_content(1, [(0, 1, 1)], 5), r"^retention=5 must be at most 1: a retained fraction lies in \[0, 1\]$"),
-        (lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(1, 1), (3, 2)])),
-         r"^level=2 must be at most 1: a retained fraction lies in \[0, 1\] \(retention \('piecewise'"),
-        (lambda: food_content(1, [(0, 1, 1)], 2 * sympy.exp(-sympy.Symbol("s"))),
-         r"retention=2\*exp\(-s\) must be at most 1 \(at s=0 it is 2\)"),
+        (
+            lambda: food_content(1, [(0, 1, 1)], 5),
+            r"^retention=5 must be at most 1: a retained fraction lies in \[0, 1\]$",
+        ),
+        (
+            lambda: food_content(1, [(0, 1, 1)], ("piecewise", [(1, 1), (3, 2)])),
+            r"^level=2 must be at most 1: a retained fraction lies in \[0, 1\] \(retention \('piecewise'",
+        ),
+        (
+            lambda: food_content(1, [(0, 1, 1)], 2 * sympy.exp(-sympy.Symbol("s"))),
+            r"retention=2\*exp\(-s\) must be at most 1 \(at s=0 it is 2\)",
+        ),
         (lambda: food_content(1, [(0, 1)], 1), r"meals\[0\]=\(0, 1\) is not a meal"),
         (lambda: food_content(1, (0, 1, 1), 1), r"meals=\(0, 1, 1\) must be a list of meals"),
         (lambda: food_content("noon", [(0, 1, 1)], 1), r"t='noon' must be a real number"),
@@ -343,11 +385,33 @@ def test_sampled_approaches_the_continuous_content(meals, retention) -> None:
         (lambda: sampled_food_content([(0, 1, 1)], 1, step=0), r"step=0 must be a positive number"),
         (lambda: discrete_food_content([], [1]), r"intake must be a non-empty 1-D sequence"),
     ],
-    ids=["negative-duration", "zero-duration", "negative-rate", "negative-amount", "lam-zero", "lam-negative",
-         "T-zero", "unknown-kind", "not-causal", "two-variables", "ends-not-increasing", "negative-level",
-         "constant-above-1", "piecewise-level-above-1", "expression-starts-above-1",
-         "short-tuple", "one-meal-not-list", "time-string", "retention-string", "level-negative", "never-zero",
-         "never-below", "symbolic-peak", "step-zero", "empty-intake"],
+    ids=[
+        "negative-duration",
+        "zero-duration",
+        "negative-rate",
+        "negative-amount",
+        "lam-zero",
+        "lam-negative",
+        "T-zero",
+        "unknown-kind",
+        "not-causal",
+        "two-variables",
+        "ends-not-increasing",
+        "negative-level",
+        "constant-above-1",
+        "piecewise-level-above-1",
+        "expression-starts-above-1",
+        "short-tuple",
+        "one-meal-not-list",
+        "time-string",
+        "retention-string",
+        "level-negative",
+        "never-zero",
+        "never-below",
+        "symbolic-peak",
+        "step-zero",
+        "empty-intake",
+    ],
 )
 def test_invalid_calls(call, message: str) -> None:
     with pytest.raises(ConvMathError, match=message):
@@ -368,7 +432,9 @@ def test_plot_has_three_panels_and_marks_the_peak(tmp_path) -> None:
     content = fig.axes[2].lines[0].get_ydata()
     meals = [(7, 0.5, 800), ("impulse", 10, 200)]
     assert peak_time(meals, ("exponential", 0.5)) == 7.5  # 1600 (1 - e^-1/4) = 354 beats 354 e^-5/4 + 200
-    assert max(content) == pytest.approx(float(food_content(R(15, 2), meals, ("exponential", R(1, 2)))), rel=1e-2)  # sampled
+    assert max(content) == pytest.approx(
+        float(food_content(R(15, 2), meals, ("exponential", R(1, 2)))), rel=1e-2
+    )  # sampled
     fig.savefig(tmp_path / "plot.png")
     assert (tmp_path / "plot.png").stat().st_size > 10_000
 
@@ -380,23 +446,35 @@ _S = sympy.Symbol("s")
 
 @pytest.mark.parametrize(
     "retention",
-    [pytest.param(1 - _S, id="1-s"), pytest.param(1 - _S / 10, id="1-s/10"),
-     pytest.param(sympy.exp(-_S) * (1 - _S / 20), id="turns-negative-late"), pytest.param(sympy.cos(_S), id="cos")],
+    [
+        pytest.param(1 - _S, id="1-s"),
+        pytest.param(1 - _S / 10, id="1-s/10"),
+        pytest.param(sympy.exp(-_S) * (1 - _S / 20), id="turns-negative-late"),
+        pytest.param(sympy.cos(_S), id="cos"),
+    ],
 )
 def test_a_retention_that_goes_negative_is_refused(retention):
-    with pytest.raises(ConvMathError, match=r"goes negative \(at s=.* it is -.*\): a retained fraction lies in \[0, 1\]"):
+    with pytest.raises(
+        ConvMathError, match=r"goes negative \(at s=.* it is -.*\): a retained fraction lies in \[0, 1\]"
+    ):
         food_content(3, [(0, 1, 1)], retention)
 
 
-@pytest.mark.parametrize("retention", [sympy.exp(-_S), 1 / (1 + _S), 1 / (1 + _S) ** 2, sympy.Integer(1)],
-                         ids=["exp", "1/(1+s)", "1/(1+s)^2", "one"])
+@pytest.mark.parametrize(
+    "retention",
+    [sympy.exp(-_S), 1 / (1 + _S), 1 / (1 + _S) ** 2, sympy.Integer(1)],
+    ids=["exp", "1/(1+s)", "1/(1+s)^2", "one"],
+)
 def test_non_negative_retentions_are_accepted(retention):
     assert food_content(3, [(0, 1, 1)], retention) >= 0
 
 
 def test_time_below_with_an_unbounded_last_piece_names_a_finite_time():
-    with pytest.raises(ConvMathError, match=r"^level=0.25 is never reached: the retention keeps 0.5 of every meal "
-                                            r"forever \(its last step never ends\), so the content tends to 0.5\d*$"):
+    with pytest.raises(
+        ConvMathError,
+        match=r"^level=0.25 is never reached: the retention keeps 0.5 of every meal "
+        r"forever \(its last step never ends\), so the content tends to 0.5\d*$",
+    ):
         time_below(0.25, [(0, 1, 1)], ("piecewise", [(2, 1), (sympy.oo, 0.5)]))
     with pytest.raises(ConvMathError, match=r"content tends to 3/2$"):
         time_below(1, [(0, 1, 1), ("impulse", 3, 2)], ("piecewise", [(2, 1), (sympy.oo, sympy.Rational(1, 2))]))
@@ -422,9 +500,16 @@ def test_float_content_long_after_a_meal_keeps_its_relative_precision(hours, lam
     "level, meals, retention, expected",
     [
         pytest.param(sympy.Rational(1, 2), [(0, 1, 1)], ("linear", 2), sympy.Rational(3, 2), id="linear"),
-        pytest.param(sympy.Rational(1, 10), [("impulse", 0, 1)], ("linear", 3), sympy.Rational(27, 10), id="impulse-linear"),
-        pytest.param(sympy.Rational(1, 3), [(0, 1, 1)], ("piecewise", [(2, 1), (5, sympy.Rational(1, 2))]),
-                     sympy.Rational(16, 3), id="piecewise-slope"),
+        pytest.param(
+            sympy.Rational(1, 10), [("impulse", 0, 1)], ("linear", 3), sympy.Rational(27, 10), id="impulse-linear"
+        ),
+        pytest.param(
+            sympy.Rational(1, 3),
+            [(0, 1, 1)],
+            ("piecewise", [(2, 1), (5, sympy.Rational(1, 2))]),
+            sympy.Rational(16, 3),
+            id="piecewise-slope",
+        ),
         pytest.param(sympy.Rational(1, 8), [(0, 2, 1)], ("linear", 1), sympy.Rational(5, 2), id="after-the-meal"),
     ],
 )
@@ -438,7 +523,9 @@ def test_food_content_takes_an_array_of_times():
     times = np.linspace(0, 6, 13).reshape(13, 1)
     got = food_content(times, [(0, 2, 1)], ("linear", 4))
     assert got.shape == (13, 1) and got.dtype == np.float64
-    assert got.ravel().tolist() == pytest.approx([float(food_content(float(x), [(0, 2, 1)], ("linear", 4))) for x in times.ravel()])
+    assert got.ravel().tolist() == pytest.approx(
+        [float(food_content(float(x), [(0, 2, 1)], ("linear", 4))) for x in times.ravel()]
+    )
     assert food_content([1, 2], [(0, 2, 1)], ("linear", 4)).tolist() == [0.875, 1.5]
     with pytest.raises(ConvMathError, match=r"must hold finite times"):
         food_content([1.0, np.nan], [(0, 2, 1)], ("linear", 4))

@@ -22,16 +22,14 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
 import dask  # noqa: E402
+from _course import two_slot_toml, write_course, write_notebooks  # noqa: E402
 
+from convmath.errors import ConvMathError  # noqa: E402
 from grader.batch import collect, run_batch  # noqa: E402
 from grader.distributed import SCHEDULER_CONFIG, DaskExecutor, parse_scheduler  # noqa: E402
 from grader.grade import GradingContext  # noqa: E402
 from grader.gradebook import Gradebook  # noqa: E402
 from grader.results import SubmissionResult  # noqa: E402
-
-from convmath.errors import ConvMathError  # noqa: E402
-
-from _course import two_slot_toml, write_course, write_notebooks  # noqa: E402
 
 SECRET = b"distributed-secret-0123456789abcdef"
 ASSIGNMENT_TOML = two_slot_toml("dist", "Dask")
@@ -43,8 +41,9 @@ STUDENTS = [f"s{i:02d}" for i in range(8)]
 @pytest.fixture(scope="module")
 def cluster():
     with dask.config.set(SCHEDULER_CONFIG):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=logging.ERROR) as local:
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as local:
             yield local
 
 
@@ -65,9 +64,21 @@ def course(tmp_path_factory) -> Path:
 
 def _command(root: Path, name: str, *engine: str) -> list[str]:
     return [
-        sys.executable, "-m", "convmath.cli", "grade", str(root / "submissions"),
-        "--assignment", str(root / "assignment.toml"), "--secret-file", str(root / "secret.txt"),
-        "--gradebook", str(root / f"{name}.db"), "--out", str(root / f"{name}-out"), "--quiet", *engine,
+        sys.executable,
+        "-m",
+        "convmath.cli",
+        "grade",
+        str(root / "submissions"),
+        "--assignment",
+        str(root / "assignment.toml"),
+        "--secret-file",
+        str(root / "secret.txt"),
+        "--gradebook",
+        str(root / f"{name}.db"),
+        "--out",
+        str(root / f"{name}-out"),
+        "--quiet",
+        *engine,
     ]
 
 
@@ -93,10 +104,13 @@ def reference(course) -> Path:
 
 
 def test_dask_gives_the_pools_gradebook_rows_and_byte_identical_exports(reference, address):
-    done = subprocess.run(_command(reference, "dask", "--scheduler", address), capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        _command(reference, "dask", "--scheduler", address), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split(" in ")[0] == f"{len(STUDENTS)} submissions: 7 graded, 1 refused with a reason, 0 unchanged"
+    assert (
+        done.stdout.split(" in ")[0] == f"{len(STUDENTS)} submissions: 7 graded, 1 refused with a reason, 0 unchanged"
+    )
     assert _rows(reference / "dask.db") == _rows(reference / "pool.db")
     assert len(_rows(reference / "pool.db")) == len(STUDENTS)
     assert _tree(reference / "dask-out") == _tree(reference / "pool-out")
@@ -106,8 +120,9 @@ def test_dask_gives_the_pools_gradebook_rows_and_byte_identical_exports(referenc
     # each worker started one sandbox zygote, and grading everything again reuses it
     with distributed.Client(address, set_as_default=False) as client:
         zygotes = client.run(_zygote_pid)
-        again = subprocess.run(_command(reference, "dask", "--scheduler", address, "--force"), capture_output=True,
-                               text=True, timeout=300)
+        again = subprocess.run(
+            _command(reference, "dask", "--scheduler", address, "--force"), capture_output=True, text=True, timeout=300
+        )
         assert again.returncode == 0, again.stderr
         assert client.run(_zygote_pid) == zygotes
     assert len(zygotes) == 2 and None not in zygotes.values()
@@ -122,8 +137,9 @@ def _zygote_pid():
 
 @pytest.mark.slow
 def test_a_coordinator_killed_mid_batch_then_rerun_matches_the_pool(reference, address):
-    proc = subprocess.Popen(_command(reference, "killed", "--scheduler", address),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _command(reference, "killed", "--scheduler", address), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while _count(reference / "killed.db") < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -140,8 +156,9 @@ def test_ctrl_c_mid_batch_then_rerun_matches_the_pool(reference, address):
             raise KeyboardInterrupt
 
     with Gradebook(reference / "ctrl-c.db") as book, pytest.raises(KeyboardInterrupt):
-        run_batch(collect([reference / "submissions"])[0], CONTEXT, book, executor=DaskExecutor(address),
-                  progress=interrupt)
+        run_batch(
+            collect([reference / "submissions"])[0], CONTEXT, book, executor=DaskExecutor(address), progress=interrupt
+        )
     assert _count(reference / "ctrl-c.db") == 2
     _rerun_completes(reference, "ctrl-c", address, 2)
 
@@ -172,6 +189,7 @@ def _count(path: Path) -> int:
 
 # --- the executor's failure paths, with a stand-in grading function -----------------------------
 
+
 def fake_grade(context_data, source, data):
     """Stand-in for grade_payload: the file's content says what to do (runs on a Dask worker)."""
     text = data.decode()
@@ -192,12 +210,20 @@ def fake_grade(context_data, source, data):
 
 def test_a_worker_killed_mid_batch_is_retried_once_then_recorded_as_failed(tmp_path, address):
     once = tmp_path / "died-once"
-    files = write_notebooks(tmp_path / "subs", a="ok", b="crash", c=f"crash-once:{once}", d="raise", e="fine!", f="more")
+    files = write_notebooks(
+        tmp_path / "subs", a="ok", b="crash", c=f"crash-once:{once}", d="raise", e="fine!", f="more"
+    )
     seen = []
     executor = DaskExecutor(address)
     with Gradebook(tmp_path / "g.db") as book:
-        summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=executor,
-                            progress=lambda done, total, result: seen.append((done, total)))
+        summary = run_batch(
+            files,
+            CONTEXT,
+            book,
+            grade_fn=fake_grade,
+            executor=executor,
+            progress=lambda done, total, result: seen.append((done, total)),
+        )
     assert executor.warnings == []  # the same convmath on every worker, the scheduler retries once
     with Gradebook(tmp_path / "g.db") as book:
         current = {r.student: r for r in book.current("dist")}
@@ -221,12 +247,15 @@ def test_a_hanging_submission_is_stopped_at_the_deadline(tmp_path, address):
     assert summary.graded == 2
 
 
-@pytest.mark.parametrize("value, message", [
-    ("local:0", r"--scheduler='local:0' is not allowed; use local:N with N a positive number"),
-    ("local:two", r"--scheduler='local:two' is not allowed; use local:N"),
-    ("localhost:8786", r"--scheduler='localhost:8786' is not allowed; use tcp://HOST:PORT"),
-    ("tcp://", r"--scheduler='tcp://' is not allowed"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("local:0", r"--scheduler='local:0' is not allowed; use local:N with N a positive number"),
+        ("local:two", r"--scheduler='local:two' is not allowed; use local:N"),
+        ("localhost:8786", r"--scheduler='localhost:8786' is not allowed; use tcp://HOST:PORT"),
+        ("tcp://", r"--scheduler='tcp://' is not allowed"),
+    ],
+)
 def test_bad_scheduler_values_are_refused(value, message):
     with pytest.raises(ConvMathError, match=message):
         parse_scheduler(value)
@@ -235,8 +264,18 @@ def test_bad_scheduler_values_are_refused(value, message):
 def test_the_command_refuses_jobs_with_a_scheduler_and_an_unreachable_cluster(tmp_path, course, capsys):
     from convmath.cli import main
 
-    args = ["grade", str(tmp_path), "--assignment", str(course / "assignment.toml"),
-            "--secret-file", str(course / "secret.txt"), "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path)]
+    args = [
+        "grade",
+        str(tmp_path),
+        "--assignment",
+        str(course / "assignment.toml"),
+        "--secret-file",
+        str(course / "secret.txt"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path),
+    ]
     assert main([*args, "--jobs", "2", "--scheduler", "local:2"]) == 2
     assert "--jobs=2 sizes the local process pool" in capsys.readouterr().err
     assert main([*args, "--scheduler", "nowhere"]) == 2

@@ -52,8 +52,15 @@ def test_the_guides_are_in_the_toctree() -> None:
     """Every page of docs/ is reachable: named in the index or picked up by its ``*`` entry."""
     index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
     assert "\n*\n" in index and ":glob:" in index
-    for name in ("getting-started", "instructor-week", "assignments", "grading", "testing-recipe", "mathematics",
-                 "reference/api"):
+    for name in (
+        "getting-started",
+        "instructor-week",
+        "assignments",
+        "grading",
+        "testing-recipe",
+        "mathematics",
+        "reference/api",
+    ):
         assert (ROOT / "docs" / f"{name}.md").is_file()
         assert f"\n{name}\n" in index
 
@@ -61,9 +68,15 @@ def test_the_guides_are_in_the_toctree() -> None:
 def test_public_text_cites_sources_by_title() -> None:
     """No internal references ("issue 3", "seed ``004``") in docstrings, the README or the docs."""
     internal = re.compile(r"\b[Ss]eed ``?0\d\d|\bseeds/0\d\d|\b[Ii]ssue \d+\b|\bseed tutorials?\b")
-    files = [*PAGES, ROOT / "SECURITY.md",
-             *(p for package in ("convmath", "exercises", "grader") for p in (ROOT / package).rglob("*.py"))]
-    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in files for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if internal.search(line)]
+    files = [
+        *PAGES,
+        ROOT / "SECURITY.md",
+        *(p for package in ("convmath", "exercises", "grader") for p in (ROOT / package).rglob("*.py")),
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if internal.search(line)
+    ]
     assert not found, found

@@ -12,23 +12,46 @@ from grader.export import class_csv, feedback_markdown, fmt_points, gradescope_r
 from grader.results import PartOutcome, SubmissionResult, error_result
 
 A_OK = PartOutcome("q1", "a", "n_out", 2.0, 2.0, "correct", "")
-A_WRONG = PartOutcome("q1", "a", "n_out", 0.0, 2.0, "incorrect", "15 is what you get with p instead of 2p.",
-                      "padding_once")
+A_WRONG = PartOutcome(
+    "q1", "a", "n_out", 0.0, 2.0, "incorrect", "15 is what you get with p instead of 2p.", "padding_once"
+)
 B_HALF = PartOutcome("q2", "b", "corr2d", 1.5, 3.0, "partial", "fails for 1x1 kernels: smallest example X=[[1]]")
 
 
 def graded(student, *parts, flags=(), notes=()):
     return SubmissionResult(
-        source=f"{student}.ipynb", content_hash="00", student=student, identified_by="file name",
-        assignment="hw1", status="graded", score=sum(p.score for p in parts),
-        max_score=sum(p.max_score for p in parts), parts=tuple(parts), flags=flags, notes=notes, duration=1.0,
+        source=f"{student}.ipynb",
+        content_hash="00",
+        student=student,
+        identified_by="file name",
+        assignment="hw1",
+        status="graded",
+        score=sum(p.score for p in parts),
+        max_score=sum(p.max_score for p in parts),
+        parts=tuple(parts),
+        flags=flags,
+        notes=notes,
+        duration=1.0,
     )
 
 
 ALICE = graded("alice", A_OK, B_HALF)
-BOB = graded("bob", A_WRONG, B_HALF, flags=("locked cell 'q1-setup' (cell 4) was edited",), notes=("cell 6 raised ZeroDivisionError",))
-CAROL = error_result("carol.ipynb", "11", assignment="hw1", max_score=5.0, student="carol",
-                     identified_by="file name", message="the file is not valid JSON")
+BOB = graded(
+    "bob",
+    A_WRONG,
+    B_HALF,
+    flags=("locked cell 'q1-setup' (cell 4) was edited",),
+    notes=("cell 6 raised ZeroDivisionError",),
+)
+CAROL = error_result(
+    "carol.ipynb",
+    "11",
+    assignment="hw1",
+    max_score=5.0,
+    student="carol",
+    identified_by="file name",
+    message="the file is not valid JSON",
+)
 
 
 @pytest.mark.parametrize(
@@ -107,16 +130,24 @@ def test_feedback_escapes_table_breaking_text():
 @pytest.mark.parametrize(
     "text, shown",
     [
-        pytest.param("'c' = '<img src=x onerror=alert(1)>' is wrong", r"'c' = '\<img src=x onerror=alert(1)\>' is wrong",
-                     id="html"),
+        pytest.param(
+            "'c' = '<img src=x onerror=alert(1)>' is wrong",
+            r"'c' = '\<img src=x onerror=alert(1)\>' is wrong",
+            id="html",
+        ),
         pytest.param("see [here](javascript:alert(1))", r"see \[here\](javascript:alert(1))", id="link"),
         pytest.param("`x` and \\ back", r"\`x\` and \\ back", id="code-span-backslash"),
     ],
 )
 def test_feedback_escapes_markdown_and_html_a_student_wrote(text, shown):
     part = PartOutcome("q1", "a", "x", 0.0, 1.0, "incorrect", text)
-    refused = error_result("<b>x</b>.ipynb", "00", assignment="hw1", max_score=1.0,
-                           message=f"cannot tell whose notebook {text!r} is\n# Score: 1 / 1")
+    refused = error_result(
+        "<b>x</b>.ipynb",
+        "00",
+        assignment="hw1",
+        max_score=1.0,
+        message=f"cannot tell whose notebook {text!r} is\n# Score: 1 / 1",
+    )
     assert f"- **1(a)** (`x`): {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
     assert f"\n- {shown}\n" in feedback_markdown(graded("dan", part, notes=(text,)))
     md = feedback_markdown(refused)
@@ -133,11 +164,18 @@ def test_write_exports_layout_and_determinism(tmp_path):
     unidentified = error_result("x.ipynb", "22", assignment="hw1", max_score=5.0, message="whose?")
     written = write_exports([ALICE, BOB, CAROL, unidentified], tmp_path / "out", title="T")
     names = sorted(str(p.relative_to(tmp_path / "out")) for p in written)
-    assert names == sorted([
-        "grades.csv", "grades.json",
-        "alice/results.json", "alice/feedback.md", "bob/results.json", "bob/feedback.md",
-        "carol/results.json", "carol/feedback.md",
-    ])
+    assert names == sorted(
+        [
+            "grades.csv",
+            "grades.json",
+            "alice/results.json",
+            "alice/feedback.md",
+            "bob/results.json",
+            "bob/feedback.md",
+            "carol/results.json",
+            "carol/feedback.md",
+        ]
+    )
     first = {p: p.read_bytes() for p in written}
     slower = SubmissionResult(**{**ALICE.__dict__, "duration": 99.0})
     write_exports([slower, BOB, CAROL], tmp_path / "out", title="T")
@@ -146,7 +184,16 @@ def test_write_exports_layout_and_determinism(tmp_path):
 
 
 def test_a_flag_that_starts_like_a_formula_is_inert_in_the_csv():
-    evil = SubmissionResult("=HYPERLINK(1).ipynb", "h", "eve", "file name", "hw1", "graded", 0.0, 5.0,
-                            flags=("=HYPERLINK(\"http://x\") names no student",))
+    evil = SubmissionResult(
+        "=HYPERLINK(1).ipynb",
+        "h",
+        "eve",
+        "file name",
+        "hw1",
+        "graded",
+        0.0,
+        5.0,
+        flags=('=HYPERLINK("http://x") names no student',),
+    )
     row = list(csv.reader(io.StringIO(class_csv([evil]))))[1]
-    assert row[-2] == "'=HYPERLINK(\"http://x\") names no student"
+    assert row[-2] == '\'=HYPERLINK("http://x") names no student'

@@ -51,7 +51,9 @@ def test_accepted_forms(text: str, expected: sympy.Expr) -> None:
         pytest.param("lambda: n", r"a lambda is not allowed", id="lambda"),
         pytest.param("[n for n in k]", r"a comprehension is not allowed", id="list-comprehension"),
         pytest.param("sum(n for n in k)", r"function 'sum' is not allowed", id="generator-in-call"),
-        pytest.param("__import__('os')", r"names with double underscores \(__import__\) are not allowed", id="dunder-call"),
+        pytest.param(
+            "__import__('os')", r"names with double underscores \(__import__\) are not allowed", id="dunder-call"
+        ),
         pytest.param("__builtins__", r"names with double underscores", id="dunder-name"),
         pytest.param("'n + 1'", r"strings are not allowed", id="string"),
         pytest.param("floor(x=n)", r"keyword arguments are not allowed", id="keyword"),
@@ -205,8 +207,17 @@ def test_compile_refuses_what_it_does_not_know() -> None:
 
 _LEAVES = st.sampled_from(["n", "k", "p", "s", "t", "1", "2", "3", "0.5", "pi"])
 _UNARY = ["floor({})", "ceil({})", "abs({})", "exp(-{})", "log({})", "sqrt({})", "-{}", "({})**2", "({})**-1"]
-_BINARY = ["({}) + ({})", "({}) - ({})", "({})*({})", "({})/({})", "({})//({})", "({}) % ({})", "max({}, {})",
-           "min({}, {})", "({})**({})"]
+_BINARY = [
+    "({}) + ({})",
+    "({}) - ({})",
+    "({})*({})",
+    "({})/({})",
+    "({})//({})",
+    "({}) % ({})",
+    "max({}, {})",
+    "min({}, {})",
+    "({})**({})",
+]
 EXPRESSIONS = st.recursive(
     _LEAVES,
     lambda inner: st.one_of(
@@ -218,8 +229,16 @@ EXPRESSIONS = st.recursive(
 
 
 @settings(deadline=None)
-@given(text=EXPRESSIONS, values=st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(0, 3), st.integers(1, 4),
-                                          st.fractions(min_value=Fraction(1, 20), max_value=40, max_denominator=20)))
+@given(
+    text=EXPRESSIONS,
+    values=st.tuples(
+        st.integers(1, 9),
+        st.integers(1, 9),
+        st.integers(0, 3),
+        st.integers(1, 4),
+        st.fractions(min_value=Fraction(1, 20), max_value=40, max_denominator=20),
+    ),
+)
 def test_compiled_value_agrees_with_sympy(text: str, values: tuple[int, int, int, int, Fraction]) -> None:
     """Exact results equal sympy's rationals; enclosures hold sympy's 50-digit value; else Undecided."""
     syms = {**SYM, "t": t}

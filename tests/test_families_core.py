@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sympy
@@ -46,8 +47,10 @@ def _inverse(ex: Exercise) -> list[Any]:
 
 def _pool(ex: Exercise) -> list[Any]:
     q = ex.params
-    outs = [pool_output_size(n, q["kernel_size"], stride=q["stride"], padding=q["padding"], ceil_mode=q["ceil_mode"])
-            for n in q["sizes"]]
+    outs = [
+        pool_output_size(n, q["kernel_size"], stride=q["stride"], padding=q["padding"], ceil_mode=q["ceil_mode"])
+        for n in q["sizes"]
+    ]
     return [outs[0] if len(outs) == 1 else tuple(outs)]
 
 
@@ -61,8 +64,10 @@ def _param_count(ex: Exercise) -> list[Any]:
     q = ex.params
     k = tuple(q["kernel_size"]) if isinstance(q["kernel_size"], list) else q["kernel_size"]
     if ex.difficulty == 3:
-        return [depthwise_separable_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"]),
-                conv_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"])]
+        return [
+            depthwise_separable_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"]),
+            conv_params(q["in_channels"], q["out_channels"], k, bias=q["bias"], ndim=q["ndim"]),
+        ]
     return [conv_params(q["in_channels"], q["out_channels"], k, groups=q["groups"], bias=q["bias"], ndim=q["ndim"])]
 
 
@@ -78,9 +83,19 @@ def _fc_vs_conv(ex: Exercise) -> list[Any]:
 def _macs(ex: Exercise) -> list[Any]:
     q = ex.params
     size = (q["height"], q["width"])
-    return [conv_output_size(size, q["kernel_size"], stride=q["stride"], padding=q["padding"]),
-            conv_macs(q["in_channels"], q["out_channels"], q["kernel_size"], size, stride=q["stride"],
-                      padding=q["padding"], groups=q["groups"], convention="macs")]
+    return [
+        conv_output_size(size, q["kernel_size"], stride=q["stride"], padding=q["padding"]),
+        conv_macs(
+            q["in_channels"],
+            q["out_channels"],
+            q["kernel_size"],
+            size,
+            stride=q["stride"],
+            padding=q["padding"],
+            groups=q["groups"],
+            convention="macs",
+        ),
+    ]
 
 
 def _receptive(ex: Exercise) -> list[Any]:
@@ -115,7 +130,9 @@ def _rf_formula(ex: Exercise) -> list[Any]:
     spec = ex.parts[0].answer
     table = sympy_symbols(spec.symbols)
     point = {name: 2 + i for i, name in enumerate(sorted(spec.symbols))}
-    layers = [{arg: (v if arg == "type" else point.get(v, v)) for arg, v in layer.items()} for layer in ex.params["layers"]]
+    layers = [
+        {arg: (v if arg == "type" else point.get(v, v)) for arg, v in layer.items()} for layer in ex.params["layers"]
+    ]
     numeric = receptive_field(layers)[-1].r[0]
     assert spec.expected.xreplace({table[name]: v for name, v in point.items()}) == numeric
     return [spec.expected]
@@ -225,8 +242,13 @@ COLLISION_LIMIT = {
 
 def collision_rate(name: str, level: int, students: int = 300) -> float:
     """Fraction of students whose variant (its parameters) is also some other student's."""
-    keys = [json.dumps(to_plain(generate(name, variant_seed(b"course secret", "hw1", f"s{i:03d}", "q1"),
-                                         difficulty=level).params), sort_keys=True) for i in range(students)]
+    keys = [
+        json.dumps(
+            to_plain(generate(name, variant_seed(b"course secret", "hw1", f"s{i:03d}", "q1"), difficulty=level).params),
+            sort_keys=True,
+        )
+        for i in range(students)
+    ]
     counts = Counter(keys)
     return sum(c for c in counts.values() if c > 1) / students
 
@@ -242,8 +264,12 @@ def test_collision_rates(record_property: Callable[[str, object], None]) -> None
         cells = "  ".join(f"{rate:7.3f}" for rate in rates[name])
         lines.append(f"{name:<{width}}  {cells}   {COLLISION_LIMIT[name]}")
     print("\n" + "\n".join(lines))
-    over = [f"{name} level {level}: {rate:.3f} > {limit}" for name in CORE
-            for level, rate, limit in zip((1, 2, 3), rates[name], COLLISION_LIMIT[name]) if rate > limit]
+    over = [
+        f"{name} level {level}: {rate:.3f} > {limit}"
+        for name in CORE
+        for level, rate, limit in zip((1, 2, 3), rates[name], COLLISION_LIMIT[name])
+        if rate > limit
+    ]
     assert not over, over
 
 
@@ -251,11 +277,17 @@ def test_collision_rates(record_property: Callable[[str, object], None]) -> None
     "call, message",
     [
         pytest.param(lambda: generate("nope", 1), r"family='nope' is not allowed; use one of", id="family"),
-        pytest.param(lambda: generate("conv_output_size", 1, difficulty=4),
-                     r"difficulty=4 is not offered by family 'conv_output_size'; use one of 1, 2, 3", id="difficulty"),
+        pytest.param(
+            lambda: generate("conv_output_size", 1, difficulty=4),
+            r"difficulty=4 is not offered by family 'conv_output_size'; use one of 1, 2, 3",
+            id="difficulty",
+        ),
         pytest.param(lambda: generate("conv_output_size", "1"), r"seed='1' must be an integer", id="seed"),
-        pytest.param(lambda: generate("pool_output_size", 1, options={"colour": 1}),
-                     r"option 'colour' is not allowed for family 'pool_output_size'; use none", id="option"),
+        pytest.param(
+            lambda: generate("pool_output_size", 1, options={"colour": 1}),
+            r"option 'colour' is not allowed for family 'pool_output_size'; use none",
+            id="option",
+        ),
     ],
 )
 def test_generate_invalid(call: Callable[[], object], message: str) -> None:
@@ -272,9 +304,11 @@ def test_accept_refuses_broken_variants() -> None:
     cases = {
         "solution code gives": dataclasses.replace(part, solution_code=f"out_size = {right} + 1"),
         "gives the right answer": dataclasses.replace(
-            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], value=right),)),
+            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], value=right),)
+        ),
         "is not in the catalogue": dataclasses.replace(
-            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], label="made_up"),)),
+            part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], label="made_up"),)
+        ),
     }
     for reason, broken in cases.items():
         assert reason in accept(dataclasses.replace(ex, parts=(broken,)))

@@ -47,7 +47,8 @@ def test_variants_valid_reproducible_and_diagnosable(name, difficulty):
             for wrong in part.wrong_answers:
                 if spec.kind == "array":
                     differs = np.shape(wrong.value) != np.shape(spec.expected) or not np.allclose(
-                        wrong.value, spec.expected, rtol=spec.rtol, atol=spec.atol)
+                        wrong.value, spec.expected, rtol=spec.rtol, atol=spec.atol
+                    )
                 else:
                     differs = not same_value(wrong.value, spec.expected, symbols=spec.symbols)
                 assert differs, (name, seed, part.key, wrong.label)
@@ -69,8 +70,10 @@ def test_seed_003_correlation_example():
     from exercises.families.by_hand import correlate_int
 
     y = correlate_int(np.arange(9).reshape(1, 3, 3), np.arange(4).reshape(1, 2, 2))
-    assert y.tolist() == [[0 * 0 + 1 * 1 + 3 * 2 + 4 * 3, 1 * 0 + 2 * 1 + 4 * 2 + 5 * 3],
-                          [3 * 0 + 4 * 1 + 6 * 2 + 7 * 3, 4 * 0 + 5 * 1 + 7 * 2 + 8 * 3]]
+    assert y.tolist() == [
+        [0 * 0 + 1 * 1 + 3 * 2 + 4 * 3, 1 * 0 + 2 * 1 + 4 * 2 + 5 * 3],
+        [3 * 0 + 4 * 1 + 6 * 2 + 7 * 3, 4 * 0 + 5 * 1 + 7 * 2 + 8 * 3],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -78,9 +81,14 @@ def test_seed_003_correlation_example():
     [
         pytest.param([(0, 2, 3)], sympy.Rational(1, 2), 4, 6 * (sympy.exp(-1) - sympy.exp(-2)), id="one-meal"),
         # 3/(1/3) (e^{-(7-2)/3} - e^{-(7-1)/3}) + 2/(1/3) (e^{-(7-6)/3} - e^{-(7-5)/3})
-        pytest.param([(1, 1, 3), (5, 1, 2)], sympy.Rational(1, 3), 7,
-                     9 * (sympy.exp(-sympy.Rational(5, 3)) - sympy.exp(-2)) + 6 * (sympy.exp(-sympy.Rational(1, 3)) - sympy.exp(-sympy.Rational(2, 3))),
-                     id="two-meals"),
+        pytest.param(
+            [(1, 1, 3), (5, 1, 2)],
+            sympy.Rational(1, 3),
+            7,
+            9 * (sympy.exp(-sympy.Rational(5, 3)) - sympy.exp(-2))
+            + 6 * (sympy.exp(-sympy.Rational(1, 3)) - sympy.exp(-sympy.Rational(2, 3))),
+            id="two-meals",
+        ),
     ],
 )
 def test_closed_form_after_meals(meals, lam, t, expected):
@@ -125,8 +133,10 @@ def test_food_digestion_discrete_wrongs_by_hand(seed):
     assert list(wrong)[:2] == ["retention_not_flipped", "discrete_step_ignored"]
     # not flipped: sum_m f[m] g[m - j], lags j = -(len(g) - 1) .. len(f) - 1, times h
     lags = range(-(len(g) - 1), len(f))
-    assert np.allclose(wrong["retention_not_flipped"],
-                       [h * sum(f[m] * g[m - j] for m in range(len(f)) if 0 <= m - j < len(g)) for j in lags])
+    assert np.allclose(
+        wrong["retention_not_flipped"],
+        [h * sum(f[m] * g[m - j] for m in range(len(f)) if 0 <= m - j < len(g)) for j in lags],
+    )
     assert np.allclose(wrong["discrete_step_ignored"], np.array(right) / h)
     if "retention_ignored" in wrong:  # g = 1: everything eaten so far
         assert np.allclose(wrong["retention_ignored"], [h * sum(f[: k + 1]) for k in range(n)])
@@ -145,8 +155,9 @@ def test_food_digestion_value_and_closed_form_wrongs_by_hand(difficulty, seed):
         "retention_ignored": sum(r * d for a, d, r in eaten),
         "meal_as_impulse": sum(r * d * math.exp(-lam_f * (t1 - a)) for a, d, r in eaten),
         # ∫_a^b r e^{-λ(τ - t1)} dτ for meals after t1: only those count
-        "retention_not_flipped": sum(r / lam_f * (math.exp(-lam_f * (a - t1)) - math.exp(-lam_f * (a + d - t1)))
-                                     for a, d, r in later),
+        "retention_not_flipped": sum(
+            r / lam_f * (math.exp(-lam_f * (a - t1)) - math.exp(-lam_f * (a + d - t1))) for a, d, r in later
+        ),
     }
     value_part, expr_part = exercise.parts[0], exercise.parts[1]
     assert [w.label for w in value_part.wrong_answers] == list(by_hand)[::-1]
@@ -179,12 +190,16 @@ def test_food_digestion_misconceptions_are_named_by_the_grader():
 
 
 def test_by_hand_padding_one_side_by_hand():
-    exercise = generate("cross_correlation_by_hand", 1, difficulty=2, options={"padding": 1, "stride": 1, "channels": 1})
+    exercise = generate(
+        "cross_correlation_by_hand", 1, difficulty=2, options={"padding": 1, "stride": 1, "channels": 1}
+    )
     x, k = np.array(exercise.params["x"])[0], np.array(exercise.params["kernel"])[0]
     n, kk = x.shape[0], k.shape[0]
     z = np.zeros((n + 2, n + 2), dtype=int)
     z[:n, :n] = x  # X copied into the top-left corner
-    by_hand = [[int((z[i:i + kk, j:j + kk] * k).sum()) for j in range(n + 2 - kk + 1)] for i in range(n + 2 - kk + 1)]
+    by_hand = [
+        [int((z[i : i + kk, j : j + kk] * k).sum()) for j in range(n + 2 - kk + 1)] for i in range(n + 2 - kk + 1)
+    ]
     wrong = {w.label: w.value for w in exercise.parts[1].wrong_answers}
     assert np.array_equal(wrong["padding_one_side"], by_hand)
     assert np.asarray(wrong["padding_one_side"]).shape == exercise.parts[1].answer.expected.shape
@@ -195,7 +210,9 @@ def test_implement_pool2d_default_stride_by_hand():
     x, mode = np.array(exercise.params["X"], dtype=float), exercise.params["mode"]
     reduce = np.max if mode == "max" else np.mean
     # the 2x2 window moved by 2 instead of 1
-    by_hand = [[reduce(x[i:i + 2, j:j + 2]) for j in range(0, x.shape[1] - 1, 2)] for i in range(0, x.shape[0] - 1, 2)]
+    by_hand = [
+        [reduce(x[i : i + 2, j : j + 2]) for j in range(0, x.shape[1] - 1, 2)] for i in range(0, x.shape[0] - 1, 2)
+    ]
     example = exercise.parts[1]
     assert [w.label for w in example.wrong_answers] == ["pool_stride_default_kernel"]
     assert np.allclose(example.wrong_answers[0].value, by_hand)
@@ -224,7 +241,12 @@ def test_implement_solution_matches_reference(function):
     rng = np.random.default_rng(0)
     for _ in range(20):
         if function == "out_size":
-            n, k, p, s = int(rng.integers(5, 40)), int(rng.integers(1, 6)), int(rng.integers(0, 3)), int(rng.integers(1, 4))
+            n, k, p, s = (
+                int(rng.integers(5, 40)),
+                int(rng.integers(1, 6)),
+                int(rng.integers(0, 3)),
+                int(rng.integers(1, 4)),
+            )
             assert student(n, k, p, s) == reference(n, k, p, s)
             continue
         h, w = int(rng.integers(2, 7)), int(rng.integers(2, 7))
@@ -287,5 +309,7 @@ def test_fc_vs_conv_ratio_rounded_to_nearest():
     # seed 3, level 3: Conv2d(3, 16, 5, stride=2) on 56x56 -> 16*26*26 features into Linear(., 500);
     # (16*26*26*500 + 500) / (3*5*5*16 + 16) = 5408500 / 1216 = 4447.8, so "about 4448 times"
     exercise = generate("fc_vs_conv", 3, difficulty=3)
-    assert exercise.solution["en"][-1].endswith(f"about {round((16 * 26 * 26 * 500 + 500) / (3 * 5 * 5 * 16 + 16))} times the convolution's.")
+    assert exercise.solution["en"][-1].endswith(
+        f"about {round((16 * 26 * 26 * 500 + 500) / (3 * 5 * 5 * 16 + 16))} times the convolution's."
+    )
     assert "约为卷积层的 4448 倍" in exercise.solution["zh"][-1]

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _snapshot import PATH
 
 SAVED = json.loads(PATH.read_text(encoding="utf-8"))
@@ -20,8 +19,9 @@ SAVED = json.loads(PATH.read_text(encoding="utf-8"))
 def current():
     """The snapshot of today's code, made in a fresh interpreter (as ``convmath generate`` and the grader run)."""
     script = Path(__file__).parent / "_snapshot.py"
-    done = subprocess.run([sys.executable, str(script), "--stdout"], capture_output=True, text=True, check=True,
-                          timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(script), "--stdout"], capture_output=True, text=True, check=True, timeout=900
+    )
     return json.loads(done.stdout)
 
 

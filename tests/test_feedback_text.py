@@ -20,11 +20,15 @@ from grader.messages import CellPlaces, shorten
 from grader.simulate import filled_notebook, notebook_bytes
 
 SECRET = b"feedback-text-secret-0123"
-DATA = {"id": "fb", "title": "t", "slots": [
-    {"id": "q1", "family": "conv_output_size"},
-    {"id": "q2", "family": "cross_correlation_by_hand"},
-    {"id": "q3", "family": "receptive_field", "difficulty": 2},
-]}
+DATA = {
+    "id": "fb",
+    "title": "t",
+    "slots": [
+        {"id": "q1", "family": "conv_output_size"},
+        {"id": "q2", "family": "cross_correlation_by_hand"},
+        {"id": "q3", "family": "receptive_field", "difficulty": 2},
+    ],
+}
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 _CELL_NUMBER = re.compile(r"\bcells? \d+\b")
 _DOUBLED = re.compile(r"\b([A-Za-z]{2,})\s+\1\b", re.IGNORECASE)
@@ -45,25 +49,29 @@ def test_shorten_cuts_between_words_and_shows_it(text, limit):
     assert out.endswith("…") and len(out) <= limit + 2
     kept = out[:-1].rstrip()
     assert text.startswith(kept)
-    rest = text[len(kept):]
+    rest = text[len(kept) :]
     # the cut falls at a space (a word end), or inside a word when no space is past a third of the limit
     assert rest[:1] in (" ", "") or text.rfind(" ", 0, limit) <= limit // 3 or kept.endswith((",", ":", ";", "("))
 
 
 def test_shorten_the_demo_note_at_a_word():
-    note = ("the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 "
-            "(os._exit or a fatal error in the submission)")
-    assert shorten(note, 200) == note            # short notes are not cut at all
+    note = (
+        "the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 "
+        "(os._exit or a fatal error in the submission)"
+    )
+    assert shorten(note, 200) == note  # short notes are not cut at all
     cut = shorten(note, 100)
     assert cut.endswith(" …") and note.startswith(cut[:-2]) and note[len(cut) - 2] == " "
 
 
 def test_shorten_prefers_a_sentence_end():
-    assert shorten("First sentence here. Second one is much longer than the limit allows.", 40) == \
-        "First sentence here. …"
+    assert (
+        shorten("First sentence here. Second one is much longer than the limit allows.", 40) == "First sentence here. …"
+    )
 
 
 # --- places -----------------------------------------------------------------------------
+
 
 def _context() -> GradingContext:
     return GradingContext(DATA, SECRET)
@@ -90,7 +98,7 @@ def test_added_cells_are_named_after_what_precedes_them():
     nb = student_notebook(context.assignment, "alice", build_exercises(context.assignment, SECRET, "alice"))
     cells = list(nb.cells)
     at = next(i for i, c in enumerate(cells) if c.id == "q1-a-answer")
-    cells[at + 1:at + 1] = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
+    cells[at + 1 : at + 1] = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
     at = next(i for i, c in enumerate(cells) if c.id == "q2-prompt")
     cells.insert(at + 1, nbformat.v4.new_code_cell("z = 3"))
     nb.cells = cells
@@ -104,15 +112,21 @@ def test_added_cells_are_named_after_what_precedes_them():
 
 # --- grading: what the student reads -----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def graded():
     context = _context()
     exercises = build_exercises(context.assignment, SECRET, "alice")
-    nb = filled_notebook(context.assignment, "alice", exercises, answers={
-        ("q2", "b"): "Y = K2 @ X",                    # raises NameError: Y is never defined
-        ("q1", "a"): "%matplotlib inline\nout_size = -1",
-        ("q3", "b"): "effective_stride = None",
-    })
+    nb = filled_notebook(
+        context.assignment,
+        "alice",
+        exercises,
+        answers={
+            ("q2", "b"): "Y = K2 @ X",  # raises NameError: Y is never defined
+            ("q1", "a"): "%matplotlib inline\nout_size = -1",
+            ("q3", "b"): "effective_stride = None",
+        },
+    )
     cells = nb["cells"]
     at = next(i for i, c in enumerate(cells) if c["id"] == "q3-a-answer")
     cells.insert(at + 1, nbformat.v4.new_code_cell("def f():\n    return 1 / 0\n\nf()"))
@@ -122,7 +136,10 @@ def graded():
 def test_a_part_whose_cell_raised_says_so(graded):
     part = next(p for p in graded.parts if (p.slot, p.part) == ("q2", "b"))
     assert part.status == "error" and part.score == 0
-    assert part.message == "'Y' is not defined: the answer cell of 2(b) raised NameError: name 'K2' is not defined (line 1)"
+    assert (
+        part.message
+        == "'Y' is not defined: the answer cell of 2(b) raised NameError: name 'K2' is not defined (line 1)"
+    )
 
 
 def test_notes_name_questions_and_parts_not_cell_numbers(graded):
@@ -142,9 +159,21 @@ def test_an_unanswered_part_is_still_not_answered(graded):
 
 # --- messages read as sentences -------------------------------------------------------------
 
-@pytest.mark.parametrize("data", [
-    b"", b"{", b'{"cells": [', b'{"a": "b', b"[1, 2", b'{"nbformat": 4,}', b"\xef\xbb\xbf{", b"nul\x00l",
-], ids=lambda d: repr(d)[:20])
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"{",
+        b'{"cells": [',
+        b'{"a": "b',
+        b"[1, 2",
+        b'{"nbformat": 4,}',
+        b"\xef\xbb\xbf{",
+        b"nul\x00l",
+    ],
+    ids=lambda d: repr(d)[:20],
+)
 def test_load_errors_have_no_doubled_words(data):
     with pytest.raises(SubmissionError) as err:
         load_notebook(data)
@@ -153,9 +182,13 @@ def test_load_errors_have_no_doubled_words(data):
 
 def _literal_texts(path: pathlib.Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
@@ -168,8 +201,12 @@ def _literal_texts(path: pathlib.Path):
 
 
 def test_grader_messages_have_no_doubled_words():
-    found = [(str(path.relative_to(ROOT)), line, text) for path in sorted((ROOT / "grader").rglob("*.py"))
-             for line, text in _literal_texts(path) if _DOUBLED.search(text)]
+    found = [
+        (str(path.relative_to(ROOT)), line, text)
+        for path in sorted((ROOT / "grader").rglob("*.py"))
+        for line, text in _literal_texts(path)
+        if _DOUBLED.search(text)
+    ]
     assert not found, found
 
 
@@ -177,8 +214,10 @@ def test_feedback_writes_points_as_the_notebook_does():
     from grader.export import feedback_markdown
     from grader.results import PartOutcome, SubmissionResult
 
-    parts = tuple(PartOutcome(f"q{i}", "a", f"x{i}", score, 4 / 3, "partial", "")
-                  for i, score in ((1, 0.0), (2, 2 / 3), (3, 4 / 3)))
+    parts = tuple(
+        PartOutcome(f"q{i}", "a", f"x{i}", score, 4 / 3, "partial", "")
+        for i, score in ((1, 0.0), (2, 2 / 3), (3, 4 / 3))
+    )
     result = SubmissionResult("a.ipynb", "00", "a", "file name", "hw", "graded", 2.0, 4.0, parts)
     md = feedback_markdown(result)
     assert "| 1(a) (`x1`) | 0 of 4/3 |" in md and "| 2(a) (`x2`) | 2/3 of 4/3 |" in md

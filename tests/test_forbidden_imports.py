@@ -25,6 +25,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from convmath.errors import ConvMathError
 from exercises.assignment import build_exercises, load_assignment, parse_assignment
 from exercises.families import generate
@@ -69,24 +70,24 @@ TIME_BOUND = 30.0
 LIMITS = SandboxLimits(cell_timeout=5, total_timeout=30, cpu_seconds=30)
 HOOK_ONLY = "refused only by an import hook"
 
-_LOOP = '''
+_LOOP = """
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     h, w = K.shape
     Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
             Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y'''
+    return Y"""
 HONEST_CORR2D = "import numpy as np\n\n\ndef corr2d(X, K):" + _LOOP
 UNHOOK = "import sys\nsys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_ForbiddenFinder']\n"
-TORCH_CORR2D = '''import numpy as np
+TORCH_CORR2D = """import numpy as np
 import torch
 
 
 def corr2d(X, K):
     x = torch.as_tensor(np.asarray(X, dtype=float))[None, None]
     k = torch.as_tensor(np.asarray(K, dtype=float))[None, None]
-    return torch.nn.functional.conv2d(x, k)[0, 0].numpy()'''
+    return torch.nn.functional.conv2d(x, k)[0, 0].numpy()"""
 
 
 def _via(prefix: str, expr: str = "ss.correlate2d(X, K, mode='valid')") -> str:
@@ -99,77 +100,188 @@ def _via(prefix: str, expr: str = "ss.correlate2d(X, K, mode='valid')") -> str:
 CASES: dict[str, tuple[dict, list, set, str | None]] = {
     "honest": ({}, [], set(), None),
     # --- (a) convmath ----------------------------------------------------------------
-    "import-convmath": ({("q2", "a"): _via("import convmath", "convmath.numeric.corr2d(X, K)")}, [],
-                        {("q2", "a")}, r"importing convmath is not allowed"),
-    "from-convmath-numeric": ({("q2", "a"): "from convmath.numeric import corr2d"}, [],
-                              {("q2", "a")}, r"importing convmath(\.numeric)? is not allowed"),
-    "convmath-computed-name": ({("q2", "a"): _via("cm = __import__('conv' + 'math.numeric', fromlist=['corr2d'])",
-                                                  "cm.corr2d(X, K)")}, [], {("q2", "a")}, r"convmath"),
+    "import-convmath": (
+        {("q2", "a"): _via("import convmath", "convmath.numeric.corr2d(X, K)")},
+        [],
+        {("q2", "a")},
+        r"importing convmath is not allowed",
+    ),
+    "from-convmath-numeric": (
+        {("q2", "a"): "from convmath.numeric import corr2d"},
+        [],
+        {("q2", "a")},
+        r"importing convmath(\.numeric)? is not allowed",
+    ),
+    "convmath-computed-name": (
+        {("q2", "a"): _via("cm = __import__('conv' + 'math.numeric', fromlist=['corr2d'])", "cm.corr2d(X, K)")},
+        [],
+        {("q2", "a")},
+        r"convmath",
+    ),
     # --- (b) scipy.signal --------------------------------------------------------------
-    "from-scipy-signal-import": ({("q2", "a"): _via("from scipy.signal import correlate2d",
-                                                    "correlate2d(X, K, mode='valid')")}, [],
-                                 {("q2", "a")}, r"importing scipy\.signal is not allowed"),
-    "import-scipy-signal-as": ({("q2", "a"): _via("import scipy.signal as ss")}, [],
-                               {("q2", "a")}, r"importing scipy\.signal is not allowed"),
+    "from-scipy-signal-import": (
+        {("q2", "a"): _via("from scipy.signal import correlate2d", "correlate2d(X, K, mode='valid')")},
+        [],
+        {("q2", "a")},
+        r"importing scipy\.signal is not allowed",
+    ),
+    "import-scipy-signal-as": (
+        {("q2", "a"): _via("import scipy.signal as ss")},
+        [],
+        {("q2", "a")},
+        r"importing scipy\.signal is not allowed",
+    ),
     # --- (c) torch (installed or not: the static check and the hook come first) --------
     "import-torch": ({("q2", "a"): TORCH_CORR2D}, [], {("q2", "a")}, r"importing torch is not allowed"),
-    "torch-at-call-time": ({("q2", "a"): "def corr2d(X, K):\n    torch = __import__('to' + 'rch')\n"
-                                         "    return torch.nn.functional.conv2d(X, K)"}, [],
-                           {("q2", "a")}, r"import of torch is not allowed"),
+    "torch-at-call-time": (
+        {
+            ("q2", "a"): "def corr2d(X, K):\n    torch = __import__('to' + 'rch')\n"
+            "    return torch.nn.functional.conv2d(X, K)"
+        },
+        [],
+        {("q2", "a")},
+        r"import of torch is not allowed",
+    ),
     # --- (d) evasions ----------------------------------------------------------------
-    "dunder-import-literal": ({("q2", "a"): _via("", "__import__('scipy.signal').signal.correlate2d(X, K, 'valid')")},
-                              [], {("q2", "a")}, r"importing scipy\.signal is not allowed"),
-    "dunder-import-computed": ({("q2", "a"): _via("ss = __import__('scipy.' + 'signal', fromlist=['correlate2d'])")},
-                               [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "importlib-computed": ({("q2", "a"): _via("import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
-                           [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "exec-import": ({("q2", "a"): _via("exec('import scipy.signal as ss')")}, [],
-                    {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "builtins-getattr": ({("q2", "a"): _via("imp = getattr(__builtins__, '__imp' + 'ort__')\n"
-                                            "ss = imp('scipy.signal', fromlist=['correlate2d'])")}, [],
-                         {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "sys-modules-lookup": ({("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K, 'valid')")},
-                           [], {("q2", "a")}, r"scipy\.signal"),
-    "sys-modules-after-other-cell": ({("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K)")},
-                                     [("q1-setup", "import scipy.signal  # to check q1")],
-                                     {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "import-in-body-static": ({("q2", "a"): "def corr2d(X, K):\n    from scipy.signal import correlate2d\n"
-                                            "    return correlate2d(X, K, 'valid')"}, [],
-                              {("q2", "a")}, r"importing scipy\.signal is not allowed"),
-    "import-in-body-at-call-time": ({("q2", "a"): "def corr2d(X, K):\n    import importlib\n"
-                                                  "    ss = importlib.import_module('scipy.' + 'signal')\n"
-                                                  "    return ss.correlate2d(X, K, 'valid')"}, [],
-                                    {("q2", "a")}, r"import of scipy\.signal is not allowed"),
-    "parent-package-attribute": ({("q2", "a"): _via("import scipy", "scipy.signal.correlate2d(X, K, 'valid')")}, [],
-                                 {("q2", "a")}, r"import of scipy\.signal is not allowed"),
-    "from-scipy-import-signal": ({("q2", "a"): _via("from scipy import signal",
-                                                    "signal.correlate2d(X, K, 'valid')")}, [],
-                                 {("q2", "a")}, r"importing scipy\.signal is not allowed"),
-    "import-in-another-cell": ({("q2", "a"): _via("", "correlate2d(X, K, mode='valid')")},
-                               [("q2-setup", "from scipy.signal import correlate2d")],
-                               {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "hook-removed": ({("q2", "a"): _via(UNHOOK + "import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
-                     [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports scipy\.signal"),
-    "hook-removed-convmath": ({("q2", "a"): _via(UNHOOK + "import importlib\n"
-                                                 "cm = importlib.import_module('conv' + 'math.numeric')",
-                                                 "cm.corr2d(X, K)")}, [], {("q2", "a")}, r"cell (of|after) [\w() ]+ imports convmath"),
-    "torch-in-q3": ({("q3", "a"): "import torch\n\n\ndef out_size(n, k, p=0, s=1):\n    return (n + 2 * p - k) // s + 1"},
-                    [], {("q3", "a")}, r"importing torch is not allowed"),
+    "dunder-import-literal": (
+        {("q2", "a"): _via("", "__import__('scipy.signal').signal.correlate2d(X, K, 'valid')")},
+        [],
+        {("q2", "a")},
+        r"importing scipy\.signal is not allowed",
+    ),
+    "dunder-import-computed": (
+        {("q2", "a"): _via("ss = __import__('scipy.' + 'signal', fromlist=['correlate2d'])")},
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "importlib-computed": (
+        {("q2", "a"): _via("import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "exec-import": (
+        {("q2", "a"): _via("exec('import scipy.signal as ss')")},
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "builtins-getattr": (
+        {
+            ("q2", "a"): _via(
+                "imp = getattr(__builtins__, '__imp' + 'ort__')\nss = imp('scipy.signal', fromlist=['correlate2d'])"
+            )
+        },
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "sys-modules-lookup": (
+        {("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K, 'valid')")},
+        [],
+        {("q2", "a")},
+        r"scipy\.signal",
+    ),
+    "sys-modules-after-other-cell": (
+        {("q2", "a"): _via("import sys", "sys.modules['scipy.signal'].correlate2d(X, K)")},
+        [("q1-setup", "import scipy.signal  # to check q1")],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "import-in-body-static": (
+        {
+            ("q2", "a"): "def corr2d(X, K):\n    from scipy.signal import correlate2d\n"
+            "    return correlate2d(X, K, 'valid')"
+        },
+        [],
+        {("q2", "a")},
+        r"importing scipy\.signal is not allowed",
+    ),
+    "import-in-body-at-call-time": (
+        {
+            ("q2", "a"): "def corr2d(X, K):\n    import importlib\n"
+            "    ss = importlib.import_module('scipy.' + 'signal')\n"
+            "    return ss.correlate2d(X, K, 'valid')"
+        },
+        [],
+        {("q2", "a")},
+        r"import of scipy\.signal is not allowed",
+    ),
+    "parent-package-attribute": (
+        {("q2", "a"): _via("import scipy", "scipy.signal.correlate2d(X, K, 'valid')")},
+        [],
+        {("q2", "a")},
+        r"import of scipy\.signal is not allowed",
+    ),
+    "from-scipy-import-signal": (
+        {("q2", "a"): _via("from scipy import signal", "signal.correlate2d(X, K, 'valid')")},
+        [],
+        {("q2", "a")},
+        r"importing scipy\.signal is not allowed",
+    ),
+    "import-in-another-cell": (
+        {("q2", "a"): _via("", "correlate2d(X, K, mode='valid')")},
+        [("q2-setup", "from scipy.signal import correlate2d")],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "hook-removed": (
+        {("q2", "a"): _via(UNHOOK + "import importlib\nss = importlib.import_module('sci' + 'py.signal')")},
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports scipy\.signal",
+    ),
+    "hook-removed-convmath": (
+        {
+            ("q2", "a"): _via(
+                UNHOOK + "import importlib\ncm = importlib.import_module('conv' + 'math.numeric')", "cm.corr2d(X, K)"
+            )
+        },
+        [],
+        {("q2", "a")},
+        r"cell (of|after) [\w() ]+ imports convmath",
+    ),
+    "torch-in-q3": (
+        {("q3", "a"): "import torch\n\n\ndef out_size(n, k, p=0, s=1):\n    return (n + 2 * p - k) // s + 1"},
+        [],
+        {("q3", "a")},
+        r"importing torch is not allowed",
+    ),
     # --- per slot: a module is refused only for the slot that forbids it ---------------
-    "scipy-in-unrelated-slot": ({("q1", "b"): "from scipy.signal import correlate2d\n\n"
-                                              "Y = correlate2d(X, K, mode='valid').astype(int)"}, [], set(), None),
-    "scipy-for-the-worked-example": ({("q2", "a"): HONEST_CORR2D,
-                                      ("q2", "b"): "import scipy.signal as ss\n\n"
-                                                   "corr2d_example = ss.correlate2d(X, K, mode='valid')"}, [], set(), None),
-    "scipy-where-q3-allows-it": ({("q3", "a"): "import scipy.signal  # q3 forbids only torch\n\n\n"
-                                               "def out_size(n, k, p=0, s=1):\n    return (n + 2 * p - k) // s + 1"},
-                                 [], set(), None),
+    "scipy-in-unrelated-slot": (
+        {("q1", "b"): "from scipy.signal import correlate2d\n\nY = correlate2d(X, K, mode='valid').astype(int)"},
+        [],
+        set(),
+        None,
+    ),
+    "scipy-for-the-worked-example": (
+        {
+            ("q2", "a"): HONEST_CORR2D,
+            ("q2", "b"): "import scipy.signal as ss\n\ncorr2d_example = ss.correlate2d(X, K, mode='valid')",
+        },
+        [],
+        set(),
+        None,
+    ),
+    "scipy-where-q3-allows-it": (
+        {
+            ("q3", "a"): "import scipy.signal  # q3 forbids only torch\n\n\n"
+            "def out_size(n, k, p=0, s=1):\n    return (n + 2 * p - k) // s + 1"
+        },
+        [],
+        set(),
+        None,
+    ),
 }
 
 
 def _snapshot(root: Path, skip: set[Path]) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p not in skip}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p not in skip
+    }
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +347,11 @@ def test_the_corpus_covers_the_brief():
 
 
 def _slot(**options: object) -> dict:
-    return {"id": "w", "title": "t", "slots": [{"id": "q2", "family": "implement_function",
-                                                 "options": {"function": "corr2d", **options}}]}
+    return {
+        "id": "w",
+        "title": "t",
+        "slots": [{"id": "q2", "family": "implement_function", "options": {"function": "corr2d", **options}}],
+    }
 
 
 @pytest.mark.parametrize(
@@ -257,22 +372,30 @@ def test_forbidden_imports_is_a_slot_option(option, expected):
     assert all(f"`{m}`" in prompt for m in expected)
     assert ("is not allowed" in prompt) == bool(expected)
     assert "scipy.ndimage" not in prompt or "scipy.ndimage" in expected
-    cell = next(c for c in student_notebook(assignment, "alice", [(slot, exercise)])["cells"]
-                if c["metadata"].get("convmath", {}).get("name") == "corr2d")
+    cell = next(
+        c
+        for c in student_notebook(assignment, "alice", [(slot, exercise)])["cells"]
+        if c["metadata"].get("convmath", {}).get("name") == "corr2d"
+    )
     assert ("import of " + ", ".join(expected) in cell["source"]) == bool(expected)
 
 
 @pytest.mark.parametrize(
     "option, match",
     [
-        pytest.param({"forbidden_imports": "torch"}, r"forbidden_imports='torch' must be a list of module names",
-                     id="string"),
+        pytest.param(
+            {"forbidden_imports": "torch"}, r"forbidden_imports='torch' must be a list of module names", id="string"
+        ),
         pytest.param({"forbidden_imports": [1]}, r"1 is not a dotted module name", id="not-a-name"),
         pytest.param({"forbidden_imports": ["scipy/signal"]}, r"'scipy/signal' is not a dotted module name", id="path"),
-        pytest.param({"forbidden_imports": ["scipy..signal"]}, r"'scipy..signal' is not a dotted module name",
-                     id="empty-part"),
-        pytest.param({"forbid": ["torch"]}, r"option 'forbid' is not allowed; use 'function' or 'forbidden_imports'",
-                     id="unknown-option"),
+        pytest.param(
+            {"forbidden_imports": ["scipy..signal"]}, r"'scipy..signal' is not a dotted module name", id="empty-part"
+        ),
+        pytest.param(
+            {"forbid": ["torch"]},
+            r"option 'forbid' is not allowed; use 'function' or 'forbidden_imports'",
+            id="unknown-option",
+        ),
     ],
 )
 def test_bad_forbidden_imports_option_names_the_slot(option, match):
@@ -302,8 +425,13 @@ def test_module_paths_finds_packages_and_modules_without_importing(tmp_path):
     (tmp_path / "torchvision").mkdir()
     (tmp_path / "_jax.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
     found = module_paths(["scipy.signal", "torch", "_jax", "absent", "../etc"], ["", "relative", str(tmp_path)])
-    assert found == sorted([str(tmp_path / "scipy" / "signal"), str(tmp_path / "torch.py"),
-                            str(tmp_path / "_jax.cpython-311-x86_64-linux-gnu.so")])
+    assert found == sorted(
+        [
+            str(tmp_path / "scipy" / "signal"),
+            str(tmp_path / "torch.py"),
+            str(tmp_path / "_jax.cpython-311-x86_64-linux-gnu.so"),
+        ]
+    )
 
 
 def test_holes_leave_the_denied_folder_out(tmp_path):
@@ -337,4 +465,3 @@ def test_no_forbidden_imports_no_holes():
     with Sandbox(LIMITS) as box:
         assert box.run_cell("import scipy.signal", index=1).status == "ok"
         assert not any(HOOK_ONLY in w for w in box.isolation.warnings)
-

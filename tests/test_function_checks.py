@@ -56,7 +56,9 @@ def test_a_right_but_stalling_function_is_too_slow_not_passed() -> None:
     report = check_function(local_call(right_slowly), Supports(), settings=grader_settings(30), time_limit=0.35)
     assert not report.passed and report.stopped == "time"
     assert report.failure is not None and report.failure.status == "slow"
-    assert "too slow:" in report.message("corr2d") and "of 30 cases ran in the 0.35 s budget" in report.message("corr2d")
+    assert "too slow:" in report.message("corr2d") and "of 30 cases ran in the 0.35 s budget" in report.message(
+        "corr2d"
+    )
 
 
 @pytest.mark.parametrize("supports", CONFIGS)
@@ -66,12 +68,15 @@ def test_the_first_cases_of_a_plan_discriminate(supports: Supports) -> None:
     assert all(discriminates(c, e) for c, e in zip(plan.cases[:3], plan.expected[:3]))
 
 
-@pytest.mark.parametrize("trivial", [
-    pytest.param(lambda X, K: np.zeros(_shape(X, K)), id="zeros"),
-    pytest.param(lambda X, K: np.full(_shape(X, K), 3.0), id="constant"),
-    pytest.param(lambda X, K: corr2d(X, K).T, id="transposed"),
-    pytest.param(lambda X, K: np.asarray(X, dtype=float)[:_shape(X, K)[0], :_shape(X, K)[1]], id="the-input"),
-])
+@pytest.mark.parametrize(
+    "trivial",
+    [
+        pytest.param(lambda X, K: np.zeros(_shape(X, K)), id="zeros"),
+        pytest.param(lambda X, K: np.full(_shape(X, K), 3.0), id="constant"),
+        pytest.param(lambda X, K: corr2d(X, K).T, id="transposed"),
+        pytest.param(lambda X, K: np.asarray(X, dtype=float)[: _shape(X, K)[0], : _shape(X, K)[1]], id="the-input"),
+    ],
+)
 def test_one_call_catches_a_trivial_function(trivial: Any) -> None:
     report = check_function(local_call(trivial), Supports(), settings=grader_settings(30), max_calls=1)
     assert not report.passed and report.calls == 1
@@ -80,8 +85,13 @@ def test_one_call_catches_a_trivial_function(trivial: Any) -> None:
 def test_a_correct_pure_python_corr2d_is_never_cut() -> None:
     def loops(X: Any, K: Any) -> list[list[float]]:
         h, w = len(K), len(K[0])
-        return [[sum(float(X[i + a][j + b]) * float(K[a][b]) for a in range(h) for b in range(w))
-                 for j in range(len(X[0]) - w + 1)] for i in range(len(X) - h + 1)]
+        return [
+            [
+                sum(float(X[i + a][j + b]) * float(K[a][b]) for a in range(h) for b in range(w))
+                for j in range(len(X[0]) - w + 1)
+            ]
+            for i in range(len(X) - h + 1)
+        ]
 
     report = check_function(local_call(loops), Supports(), settings=grader_settings(30))
     assert report.passed and report.calls == 30
@@ -101,23 +111,31 @@ def _pool_ok(X: Any, p: Any, mode: str = "max") -> np.ndarray:
     return pool2d_reference(X, p, mode)
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, "max"), id="ignores-mode"),
-    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, mode) * (np.prod(p) if mode == "avg" else 1), id="avg-is-sum"),
-    pytest.param(lambda X, p, mode="max": _pool_ok(X, p, mode) if mode == "max" else 1 / 0, id="raises-on-avg"),
-])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(lambda X, p, mode="max": _pool_ok(X, p, "max"), id="ignores-mode"),
+        pytest.param(
+            lambda X, p, mode="max": _pool_ok(X, p, mode) * (np.prod(p) if mode == "avg" else 1), id="avg-is-sum"
+        ),
+        pytest.param(lambda X, p, mode="max": _pool_ok(X, p, mode) if mode == "max" else 1 / 0, id="raises-on-avg"),
+    ],
+)
 def test_pool2d_is_checked_in_both_modes(wrong: Any) -> None:
     part = _pool_part()
     assert check_part(part, None, call=local_call(wrong)).status in ("incorrect", "error")
     assert check_part(part, None, call=local_call(_pool_ok)).status == "correct"
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + (1 if s < 5 else 0), id="wrong-for-stride-5-up"),
-    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + n // 41, id="wrong-above-40"),
-    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (p > 3), id="wrong-for-padding-4-up"),
-    pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (k > 11), id="wrong-for-big-kernels"),
-])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + (1 if s < 5 else 0), id="wrong-for-stride-5-up"),
+        pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + n // 41, id="wrong-above-40"),
+        pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (p > 3), id="wrong-for-padding-4-up"),
+        pytest.param(lambda n, k, p=0, s=1: (n + 2 * p - k) // s + 1 + (k > 11), id="wrong-for-big-kernels"),
+    ],
+)
 def test_out_size_is_sampled_over_the_whole_domain(wrong: Any) -> None:
     sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"]})
     assert sup.max_value >= 10**6
@@ -153,7 +171,7 @@ def test_a_wrong_function_is_shrunk_cheaply_and_named(monkeypatch: pytest.Monkey
     assert report.failure.size <= 4
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(cases(Supports()))
 def test_the_greedy_shrink_reaches_a_smallest_case_from_any_failure(case: Any) -> None:
     """From any failing case of a flipped kernel, the budgeted shrink ends at the smallest one (2x1 by 2x1):
@@ -162,8 +180,18 @@ def test_the_greedy_shrink_reaches_a_smallest_case_from_any_failure(case: Any) -
     reference_of = runner._reference_of(Supports(), None)
     expected, got = reference_of(case), flipped(tuple(case.args), dict(case.kwargs))
     assume(runner.compare(expected, got.value) is not None)
-    smallest, *_ = runner._shrink(flipped, Supports(), reference_of, case, expected, got, 1e-6, 1e-6,
-                                  deadline=float("inf"), max_calls=runner.SHRINK_CALLS)
+    smallest, *_ = runner._shrink(
+        flipped,
+        Supports(),
+        reference_of,
+        case,
+        expected,
+        got,
+        1e-6,
+        1e-6,
+        deadline=float("inf"),
+        max_calls=runner.SHRINK_CALLS,
+    )
     assert smallest.size <= 4, smallest.args
 
 
@@ -180,7 +208,8 @@ def test_two_mistakes_that_explain_every_result_are_both_named() -> None:
 def test_one_misconception_model() -> None:
     """Every label a function model names is a catalogue entry, and the size models are the catalogue's formulas."""
     from convmath.misconceptions import CATALOGUE
-    from convmath.testing import functions, runner as run
+    from convmath.testing import functions
+    from convmath.testing import runner as run
     from convmath.testing.functions import LABELS, Case, misconception_outputs
 
     assert LABELS <= set(CATALOGUE) and not hasattr(run, "FALLBACK")
@@ -196,14 +225,17 @@ def _int_accumulator(X: Any, K: Any) -> np.ndarray:
     Y = np.zeros(_shape(X, K), dtype=int)  # a common slip: results truncated to integers
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + K.shape[0], j:j + K.shape[1]] * K).sum()
+            Y[i, j] = (X[i : i + K.shape[0], j : j + K.shape[1]] * K).sum()
     return Y
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param(_int_accumulator, id="integer-accumulator"),
-    pytest.param(lambda X, K: corr2d(np.clip(X, -10, 10), K), id="clipped-input"),
-    pytest.param(lambda X, K: corr2d(np.round(X), K), id="rounded-input"),
-])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(_int_accumulator, id="integer-accumulator"),
+        pytest.param(lambda X, K: corr2d(np.clip(X, -10, 10), K), id="clipped-input"),
+        pytest.param(lambda X, K: corr2d(np.round(X), K), id="rounded-input"),
+    ],
+)
 def test_values_beyond_small_integers_are_sampled(wrong: Any) -> None:
     assert not check_function(local_call(wrong), Supports(), settings=grader_settings(30)).passed

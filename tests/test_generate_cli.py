@@ -20,8 +20,20 @@ def generated(tmp_path_factory):
     out = tmp_path_factory.mktemp("gen")
     roster = out / "roster.csv"
     roster.write_text("student_id,name\ns001,Li Wei\ns002,\n", encoding="utf-8")
-    code = generate.main([str(EXAMPLES / "assignment.toml"), "--roster", str(roster), "--secret-file",
-                          str(EXAMPLES / "secret.txt"), "--out", str(out / "out"), "--pdf", "never", "--quiet"])
+    code = generate.main(
+        [
+            str(EXAMPLES / "assignment.toml"),
+            "--roster",
+            str(roster),
+            "--secret-file",
+            str(EXAMPLES / "secret.txt"),
+            "--out",
+            str(out / "out"),
+            "--pdf",
+            "never",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return out / "out"
 
@@ -32,7 +44,9 @@ def test_generate_writes_every_file(generated):
             nbformat.validate(nbformat.read(generated / folder / f"{sid}.ipynb", as_version=4))
             for locale in ("en", "zh"):
                 for suffix in (".md", ".tex"):
-                    assert (generated / ("sheets" if folder == "students" else "keys") / f"{sid}.{locale}{suffix}").is_file()
+                    assert (
+                        generated / ("sheets" if folder == "students" else "keys") / f"{sid}.{locale}{suffix}"
+                    ).is_file()
     assert "Li Wei" in (generated / "students" / "s001.ipynb").read_text(encoding="utf-8")
     assert not list(generated.rglob("*.pdf"))
 
@@ -40,8 +54,22 @@ def test_generate_writes_every_file(generated):
 def test_generate_is_reproducible(generated, tmp_path):
     roster = tmp_path / "r.csv"
     roster.write_text("student_id,name\ns001,Li Wei\n", encoding="utf-8")
-    assert generate.main([str(EXAMPLES / "assignment.toml"), "--roster", str(roster), "--secret-file",
-                          str(EXAMPLES / "secret.txt"), "--out", str(tmp_path), "--no-sheets", "--quiet"]) == 0
+    assert (
+        generate.main(
+            [
+                str(EXAMPLES / "assignment.toml"),
+                "--roster",
+                str(roster),
+                "--secret-file",
+                str(EXAMPLES / "secret.txt"),
+                "--out",
+                str(tmp_path),
+                "--no-sheets",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     for folder in ("students", "keys"):
         assert (tmp_path / folder / "s001.ipynb").read_bytes() == (generated / folder / "s001.ipynb").read_bytes()
     assert not (tmp_path / "sheets").exists()
@@ -50,8 +78,15 @@ def test_generate_is_reproducible(generated, tmp_path):
 def test_generate_in_parallel_matches_serial(tmp_path):
     roster = tmp_path / "r.csv"
     roster.write_text("student_id\n" + "".join(f"p{i:02d}\n" for i in range(10)), encoding="utf-8")
-    args = [str(EXAMPLES / "assignment.toml"), "--roster", str(roster), "--secret-file", str(EXAMPLES / "secret.txt"),
-            "--no-sheets", "--quiet"]
+    args = [
+        str(EXAMPLES / "assignment.toml"),
+        "--roster",
+        str(roster),
+        "--secret-file",
+        str(EXAMPLES / "secret.txt"),
+        "--no-sheets",
+        "--quiet",
+    ]
     assert generate.main([*args, "--out", str(tmp_path / "a"), "--jobs", "1"]) == 0
     assert generate.main([*args, "--out", str(tmp_path / "b"), "--jobs", "2"]) == 0
     for i in range(10):
@@ -62,8 +97,18 @@ def test_generate_in_parallel_matches_serial(tmp_path):
 def test_generate_errors_exit_2(tmp_path, capsys):
     bad = tmp_path / "a.toml"
     bad.write_text('id = "w"\n[[slots]]\nid = "q1"\nfamily = "nope"\n', encoding="utf-8")
-    code = convmath_main(["generate", str(bad), "--roster", str(EXAMPLES / "roster.csv"), "--secret-file",
-                          str(EXAMPLES / "secret.txt"), "--out", str(tmp_path / "o")])
+    code = convmath_main(
+        [
+            "generate",
+            str(bad),
+            "--roster",
+            str(EXAMPLES / "roster.csv"),
+            "--secret-file",
+            str(EXAMPLES / "secret.txt"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2
     assert "family='nope' is not a known family" in capsys.readouterr().err
 
@@ -71,8 +116,20 @@ def test_generate_errors_exit_2(tmp_path, capsys):
 def test_generate_pdf_always_needs_an_engine(tmp_path, capsys):
     if shutil.which("xelatex") or shutil.which("lualatex") or shutil.which("tectonic"):
         pytest.skip("a TeX engine is installed")
-    code = convmath_main(["generate", str(EXAMPLES / "assignment.toml"), "--roster", str(EXAMPLES / "roster.csv"),
-                          "--secret-file", str(EXAMPLES / "secret.txt"), "--out", str(tmp_path), "--pdf", "always"])
+    code = convmath_main(
+        [
+            "generate",
+            str(EXAMPLES / "assignment.toml"),
+            "--roster",
+            str(EXAMPLES / "roster.csv"),
+            "--secret-file",
+            str(EXAMPLES / "secret.txt"),
+            "--out",
+            str(tmp_path),
+            "--pdf",
+            "always",
+        ]
+    )
     assert code == 2
     assert "no TeX engine" in capsys.readouterr().err
 

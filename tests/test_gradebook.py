@@ -16,14 +16,31 @@ from grader.results import PartOutcome, SubmissionResult, error_result
 
 def result(student: str, score: float, *, digest: str = "h1", source: str | None = None, status: str = "graded"):
     parts = (
-        PartOutcome("q1", "a", "n_out", min(score, 2.0), 2.0, "correct" if score >= 2 else "incorrect", "msg",
-                    None if score >= 2 else "padding_once"),
+        PartOutcome(
+            "q1",
+            "a",
+            "n_out",
+            min(score, 2.0),
+            2.0,
+            "correct" if score >= 2 else "incorrect",
+            "msg",
+            None if score >= 2 else "padding_once",
+        ),
         PartOutcome("q2", "a", "shape", max(score - 2.0, 0.0), 1.0, "correct", ""),
     )
     return SubmissionResult(
-        source=source or f"{student}.ipynb", content_hash=digest, student=student, identified_by="file name",
-        assignment="hw1", status=status, score=score, max_score=3.0, parts=parts if status == "graded" else (),
-        notes=("cell 3 raised NameError",), flags=("edited",), duration=0.25,
+        source=source or f"{student}.ipynb",
+        content_hash=digest,
+        student=student,
+        identified_by="file name",
+        assignment="hw1",
+        status=status,
+        score=score,
+        max_score=3.0,
+        parts=parts if status == "graded" else (),
+        notes=("cell 3 raised NameError",),
+        flags=("edited",),
+        duration=0.25,
     )
 
 
@@ -62,8 +79,9 @@ def test_find_matches_hash_file_name_and_version(book, digest, source, version, 
 
 
 def test_failed_gradings_are_not_found_so_they_are_retried(book):
-    failed = error_result("alice.ipynb", "h1", assignment="hw1", max_score=3, message="worker died",
-                          student="alice", status="failed")
+    failed = error_result(
+        "alice.ipynb", "h1", assignment="hw1", max_score=3, message="worker died", student="alice", status="failed"
+    )
     book.record(failed, assignment_version="v1")
     assert book.find("h1", "alice.ipynb", "v1") is None
 
@@ -85,10 +103,16 @@ def test_unidentified_submissions_are_kept_but_not_current(book):
 
 def test_a_failing_transaction_leaves_nothing_behind(book):
     bad = result("alice", 2.0)
-    bad = SubmissionResult(**{**bad.__dict__, "parts": (bad.parts[0], bad.parts[0].__class__(
-        "q1", "b", "x", 0.0, 1.0, "correct", "", None))})
-    book._db.execute("CREATE TRIGGER no_b BEFORE INSERT ON part_results WHEN NEW.part = 'b' "
-                     "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    bad = SubmissionResult(
+        **{
+            **bad.__dict__,
+            "parts": (bad.parts[0], bad.parts[0].__class__("q1", "b", "x", 0.0, 1.0, "correct", "", None)),
+        }
+    )
+    book._db.execute(
+        "CREATE TRIGGER no_b BEFORE INSERT ON part_results WHEN NEW.part = 'b' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
     with pytest.raises(sqlite3.DatabaseError, match="refused"):
         book.record(bad, assignment_version="v1")
     assert book.count() == 0  # the submission row was rolled back with its parts
@@ -149,8 +173,13 @@ NAME, META = "file name", "notebook metadata"
         ([("s002.ipynb", NAME, 1.0), ("s002.ipynb", NAME, 2.0), ("zzz.ipynb", META, 0.0)], "s002.ipynb#2"),
         ([("x.ipynb", META, 1.0), ("s002.ipynb", NAME, 2.0), ("y.ipynb", META, 0.0)], "s002.ipynb"),
     ],
-    ids=["metadata-after-name-yields", "name-after-metadata-wins", "newest-metadata-wins",
-         "newest-named-wins", "named-between-metadata"],
+    ids=[
+        "metadata-after-name-yields",
+        "name-after-metadata-wins",
+        "newest-metadata-wins",
+        "newest-named-wins",
+        "named-between-metadata",
+    ],
 )
 def test_a_row_identified_by_metadata_never_shadows_one_named_for_the_student(book, rows, expected):
     for source, how, score in rows:

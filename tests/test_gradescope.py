@@ -17,14 +17,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from _course import two_slot_toml
 
 from convmath.cli import main as convmath_main
 from convmath.errors import ConvMathError
 from exercises.assignment import Student, build_exercises, parse_assignment
 from grader.gradescope import build_bundle, run_autograder, student_for
 from grader.simulate import answer_parts, filled_notebook, notebook_bytes, wrong_answer_source
-
-from _course import two_slot_toml
 
 SECRET = b"gradescope-secret-0123456789abcdef"
 ASSIGNMENT_TOML = two_slot_toml("gs", "Gradescope", points=(2, 1))
@@ -51,15 +50,25 @@ def _bundle(course: Path, name: str = "ag.zip", **options) -> Path:
 
 def test_the_zip_holds_the_scripts_this_assignment_the_secret_the_roster_and_the_wheel_only(course):
     zipped = zipfile.ZipFile(_bundle(course, roster=course / "roster.csv"))
-    assert sorted(zipped.namelist()) == sorted([
-        "setup.sh", "run_autograder", "convmath.json", "assignment/hw.toml", "secret.txt", "roster.csv",
-        "wheels/convmath-0.1.0-py3-none-any.whl",
-    ])  # nothing of other.toml, the folder's other assignment
+    assert sorted(zipped.namelist()) == sorted(
+        [
+            "setup.sh",
+            "run_autograder",
+            "convmath.json",
+            "assignment/hw.toml",
+            "secret.txt",
+            "roster.csv",
+            "wheels/convmath-0.1.0-py3-none-any.whl",
+        ]
+    )  # nothing of other.toml, the folder's other assignment
     modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zipped.infolist()}
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755 and modes["secret.txt"] == 0o600
     assert zipped.read("secret.txt").strip() == SECRET
     assert json.loads(zipped.read("convmath.json")) == {
-        "assignment": "assignment/hw.toml", "secret": "secret.txt", "roster": "roster.csv"}
+        "assignment": "assignment/hw.toml",
+        "secret": "secret.txt",
+        "roster": "roster.csv",
+    }
     assert zipped.read("setup.sh").startswith(b"#!/usr/bin/env bash\n")
 
 
@@ -75,7 +84,10 @@ def test_question_files_named_by_the_assignment_are_bundled_and_must_stay_below_
     from grader.gradescope import bundle_files
 
     (course / "hw.toml").write_text(named)
-    assert [name for _, name in bundle_files(course / "hw.toml")] == ["assignment/hw.toml", "assignment/questions/rf.toml"]
+    assert [name for _, name in bundle_files(course / "hw.toml")] == [
+        "assignment/hw.toml",
+        "assignment/questions/rf.toml",
+    ]
     (course / "hw.toml").write_text(named.replace("questions/rf.toml", "../rf.toml"))
     with pytest.raises(ConvMathError, match=r"question='\.\./rf\.toml' \(slot 'q3'\) must be a path below"):
         bundle_files(course / "hw.toml")
@@ -84,13 +96,17 @@ def test_question_files_named_by_the_assignment_are_bundled_and_must_stay_below_
         bundle_files(course / "hw.toml")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["missing.toml"], "cannot read the assignment"),
-    (["hw.toml", "--wheel", "secret.txt"], "--wheel='.*secret.txt' must be a convmath-\\*.whl file"),
-    (["hw.toml", "--roster", "missing.csv"], "missing.csv"),
-    (["hw.toml", "--out", "questions"], "--out=.*questions is a folder: give a file name such as autograder.zip"),
-    (["hw.toml", "--out", "secret.txt/ag.zip"], "--out"),
-], ids=["no-assignment", "not-a-wheel", "no-roster", "out-is-a-folder", "out-below-a-file"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["missing.toml"], "cannot read the assignment"),
+        (["hw.toml", "--wheel", "secret.txt"], "--wheel='.*secret.txt' must be a convmath-\\*.whl file"),
+        (["hw.toml", "--roster", "missing.csv"], "missing.csv"),
+        (["hw.toml", "--out", "questions"], "--out=.*questions is a folder: give a file name such as autograder.zip"),
+        (["hw.toml", "--out", "secret.txt/ag.zip"], "--out"),
+    ],
+    ids=["no-assignment", "not-a-wheel", "no-roster", "out-is-a-folder", "out-below-a-file"],
+)
 def test_bad_arguments_exit_2_with_a_one_line_error(course, argv, message, capsys):
     (course / "questions").mkdir()
     argv = [str(course / a) if not a.startswith("--") else a for a in argv]
@@ -104,30 +120,42 @@ def test_bad_arguments_exit_2_with_a_one_line_error(course, argv, message, capsy
     assert not (course / "ag.zip").exists()
 
 
-ROSTER_STUDENTS = [Student("s001", name="Li Wei", email="li.wei@example.edu"), Student("s002", name="Wang Fang"),
-                   Student("s003", name="Wang Fang"), Student("12345")]
+ROSTER_STUDENTS = [
+    Student("s001", name="Li Wei", email="li.wei@example.edu"),
+    Student("s002", name="Wang Fang"),
+    Student("s003", name="Wang Fang"),
+    Student("12345"),
+]
 
 
-@pytest.mark.parametrize("user, roster, expected", [
-    ({"sid": "s002", "email": "x@y", "name": "Zhao", "id": 1}, ROSTER_STUDENTS, "s002"),
-    ({"email": "LI.WEI@example.edu ", "name": "Someone", "id": 2}, ROSTER_STUDENTS, "s001"),
-    ({"email": "", "name": "  li   WEI ", "id": 3}, ROSTER_STUDENTS, "s001"),
-    ({"email": "", "name": "", "id": 12345}, ROSTER_STUDENTS, "12345"),
-    ({"sid": "s009", "email": "x@y", "name": "x", "id": 4}, None, "s009"),
-    ({"sid": "../etc", "email": "x@y", "name": "x", "id": 4}, None, "4"),
-    ({"email": "x@y", "name": "x", "id": 77}, None, "77"),
-], ids=["roster-sid", "roster-email", "roster-name", "roster-gradescope-id", "sid", "unsafe-sid-uses-id", "id"])
+@pytest.mark.parametrize(
+    "user, roster, expected",
+    [
+        ({"sid": "s002", "email": "x@y", "name": "Zhao", "id": 1}, ROSTER_STUDENTS, "s002"),
+        ({"email": "LI.WEI@example.edu ", "name": "Someone", "id": 2}, ROSTER_STUDENTS, "s001"),
+        ({"email": "", "name": "  li   WEI ", "id": 3}, ROSTER_STUDENTS, "s001"),
+        ({"email": "", "name": "", "id": 12345}, ROSTER_STUDENTS, "12345"),
+        ({"sid": "s009", "email": "x@y", "name": "x", "id": 4}, None, "s009"),
+        ({"sid": "../etc", "email": "x@y", "name": "x", "id": 4}, None, "4"),
+        ({"email": "x@y", "name": "x", "id": 77}, None, "77"),
+    ],
+    ids=["roster-sid", "roster-email", "roster-name", "roster-gradescope-id", "sid", "unsafe-sid-uses-id", "id"],
+)
 def test_the_student_is_the_gradescope_user_through_the_roster(user, roster, expected):
     assert student_for({"users": [user]}, roster) == expected
 
 
-@pytest.mark.parametrize("metadata, message", [
-    ({"users": []}, "names no user"),
-    ({}, "names no user"),
-    ({"users": "s001"}, "names no user"),
-    ({"users": [{"name": "Wang Fang", "email": "w@x", "id": 5}]}, "is not in the course roster"),  # two Wang Fangs
-    ({"users": [{"name": "Zhao", "email": "z@x", "id": 6}]}, r"Gradescope user 'Zhao' <z@x> \(id 6\) is not in"),
-], ids=["empty", "missing", "not-a-list", "ambiguous-name", "unknown"])
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        ({"users": []}, "names no user"),
+        ({}, "names no user"),
+        ({"users": "s001"}, "names no user"),
+        ({"users": [{"name": "Wang Fang", "email": "w@x", "id": 5}]}, "is not in the course roster"),  # two Wang Fangs
+        ({"users": [{"name": "Zhao", "email": "z@x", "id": 6}]}, r"Gradescope user 'Zhao' <z@x> \(id 6\) is not in"),
+    ],
+    ids=["empty", "missing", "not-a-list", "ambiguous-name", "unknown"],
+)
 def test_an_unknown_or_ambiguous_user_is_an_error_naming_them(metadata, message):
     with pytest.raises(ConvMathError, match=message):
         student_for(metadata, ROSTER_STUDENTS)
@@ -139,6 +167,7 @@ def test_a_group_submission_is_graded_as_the_first_member_the_roster_knows():
 
 
 # --- the autograder itself, in this process -----------------------------------------------------
+
 
 def _unpack(bundle: Path, root: Path) -> Path:
     with zipfile.ZipFile(bundle) as zipped:
@@ -168,8 +197,9 @@ def _submit(root: Path, files: dict[str, bytes], metadata: dict | bytes | None) 
 
 
 def _key(student: str, answers: dict | None = None) -> bytes:
-    return notebook_bytes(filled_notebook(ASSIGNMENT, student, build_exercises(ASSIGNMENT, SECRET, student),
-                                          answers=answers))
+    return notebook_bytes(
+        filled_notebook(ASSIGNMENT, student, build_exercises(ASSIGNMENT, SECRET, student), answers=answers)
+    )
 
 
 def _wrong(student: str) -> bytes:
@@ -187,18 +217,41 @@ def root(course, tmp_path_factory) -> Path:
     return _unpack(_bundle(course, roster=course / "roster.csv"), tmp_path_factory.mktemp("autograder"))
 
 
-@pytest.mark.parametrize("files, metadata, reason", [
-    ({}, _metadata(sid="s001"), "no notebook (.ipynb) was found in the submission (it is empty)"),
-    ({"notes.txt": b"hi"}, _metadata(sid="s001"), "no notebook (.ipynb) was found in the submission (it holds notes.txt)"),
-    ({"a.ipynb": b"{}", "b.ipynb": b"{}"}, _metadata(sid="s001"), "holds 2 notebooks (a.ipynb, b.ipynb); hand in exactly one"),
-    ({"hw.ipynb": b"{}"}, None, "No such file or directory"),
-    ({"hw.ipynb": b"{}"}, _metadata(name="\x1b[2J<b>Zhao</b>", email="z@x", id=9),
-     r"Gradescope user '\x1b[2J<b>Zhao</b>' <z@x> (id 9) is not in the course roster"),
-    ({"hw.ipynb": b'{"nbformat": 4, "cells": ['}, _metadata(sid="s001"), "the file is not valid JSON"),
-    ({"hw.ipynb": b" " * (21 << 20)}, _metadata(sid="s001"), "the notebook is 21.0 MB; the limit is 20 MB"),
-    ({"hw.ipynb": b"{}"}, b'{"users": [{"sid": "s0', "JSONDecodeError"),
-], ids=["empty", "no-notebook", "two-notebooks", "no-metadata", "unknown-user-escaped", "broken-notebook",
-        "too-big", "metadata-not-json"])
+@pytest.mark.parametrize(
+    "files, metadata, reason",
+    [
+        ({}, _metadata(sid="s001"), "no notebook (.ipynb) was found in the submission (it is empty)"),
+        (
+            {"notes.txt": b"hi"},
+            _metadata(sid="s001"),
+            "no notebook (.ipynb) was found in the submission (it holds notes.txt)",
+        ),
+        (
+            {"a.ipynb": b"{}", "b.ipynb": b"{}"},
+            _metadata(sid="s001"),
+            "holds 2 notebooks (a.ipynb, b.ipynb); hand in exactly one",
+        ),
+        ({"hw.ipynb": b"{}"}, None, "No such file or directory"),
+        (
+            {"hw.ipynb": b"{}"},
+            _metadata(name="\x1b[2J<b>Zhao</b>", email="z@x", id=9),
+            r"Gradescope user '\x1b[2J<b>Zhao</b>' <z@x> (id 9) is not in the course roster",
+        ),
+        ({"hw.ipynb": b'{"nbformat": 4, "cells": ['}, _metadata(sid="s001"), "the file is not valid JSON"),
+        ({"hw.ipynb": b" " * (21 << 20)}, _metadata(sid="s001"), "the notebook is 21.0 MB; the limit is 20 MB"),
+        ({"hw.ipynb": b"{}"}, b'{"users": [{"sid": "s0', "JSONDecodeError"),
+    ],
+    ids=[
+        "empty",
+        "no-notebook",
+        "two-notebooks",
+        "no-metadata",
+        "unknown-user-escaped",
+        "broken-notebook",
+        "too-big",
+        "metadata-not-json",
+    ],
+)
 def test_every_failure_still_writes_a_valid_results_json_with_a_zero_and_the_reason(root, files, metadata, reason):
     _submit(root, files, metadata)
     results = run_autograder(root)
@@ -209,7 +262,9 @@ def test_every_failure_still_writes_a_valid_results_json_with_a_zero_and_the_rea
 
 
 def test_a_key_filled_notebook_scores_the_maximum_and_a_wrong_one_names_the_misconception(root):
-    _submit(root, {"my work/homework (1).ipynb": _key("s002")}, _metadata(email="wang.fang@example.edu", name="W", id=3))
+    _submit(
+        root, {"my work/homework (1).ipynb": _key("s002")}, _metadata(email="wang.fang@example.edu", name="W", id=3)
+    )
     full = run_autograder(root)
     assert full["score"] == 3.0 == sum(t["max_score"] for t in full["tests"])
     assert [t["status"] for t in full["tests"]] == ["passed", "passed"]
@@ -231,27 +286,56 @@ def test_a_notebook_generated_for_someone_else_is_graded_as_the_gradescope_user_
 
 # --- end to end: the real wheel, setup.sh into a fresh venv, run_autograder -------------------------
 
+
 @pytest.mark.slow
 def test_setup_sh_installs_from_the_wheel_and_run_autograder_grades_key_wrong_and_broken(course, tmp_path_factory):
     bundle = course / "real.zip"
-    assert convmath_main(["gradescope", str(course / "hw.toml"), "--secret-file", str(course / "secret.txt"),
-                          "--roster", str(course / "roster.csv"), "--out", str(bundle)]) == 0
+    assert (
+        convmath_main(
+            [
+                "gradescope",
+                str(course / "hw.toml"),
+                "--secret-file",
+                str(course / "secret.txt"),
+                "--roster",
+                str(course / "roster.csv"),
+                "--out",
+                str(bundle),
+            ]
+        )
+        == 0
+    )
     root = _unpack(bundle, tmp_path_factory.mktemp("gradescope-root"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CONVMATH_", "VIRTUAL_ENV"))}
-    env.update(CONVMATH_AUTOGRADER_ROOT=str(root), CONVMATH_VENV_OPTIONS="--system-site-packages",
-               PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}")
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, cwd=root, capture_output=True,
-                           text=True, timeout=600)
+    env.update(
+        CONVMATH_AUTOGRADER_ROOT=str(root),
+        CONVMATH_VENV_OPTIONS="--system-site-packages",
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}",
+    )
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], env=env, cwd=root, capture_output=True, text=True, timeout=600
+    )
     assert setup.returncode == 0, setup.stderr
-    where = subprocess.run([str(root / "venv" / "bin" / "python"), "-I", "-c", "import grader; print(grader.__file__)"],
-                           cwd=root, capture_output=True, text=True, env=env)
+    where = subprocess.run(
+        [str(root / "venv" / "bin" / "python"), "-I", "-c", "import grader; print(grader.__file__)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert where.stdout.startswith(str(root / "venv")), where  # from the wheel, not from a source tree
 
     def run(files: dict[str, bytes], **user) -> dict:
         _submit(root, files, _metadata(**user))
         (root / "results" / "results.json").unlink(missing_ok=True)
-        done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, cwd=root,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            ["bash", str(root / "source" / "run_autograder")],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr
         return _read(root)
 

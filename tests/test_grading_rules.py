@@ -13,22 +13,35 @@ from exercises.model import AnswerSpec, Part, Points, WrongAnswer, as_points
 from grader.checks import CheckOptions, check_part
 from grader.grade import exact_points
 
-SHAPE = Part("a", {"en": "?"}, AnswerSpec("shape", "s", expected=(6, 34, 34)), 1,
-             (WrongAnswer("forgot_plus_one", (6, 33, 33)), WrongAnswer("padding_once", (6, 33, 33))))
-INT = Part("a", {"en": "?"}, AnswerSpec("integer", "n", expected=168), 1,
-           (WrongAnswer("forgot_plus_one", 3), WrongAnswer("padding_once", 3), WrongAnswer("ignored_stride", 7)))
+SHAPE = Part(
+    "a",
+    {"en": "?"},
+    AnswerSpec("shape", "s", expected=(6, 34, 34)),
+    1,
+    (WrongAnswer("forgot_plus_one", (6, 33, 33)), WrongAnswer("padding_once", (6, 33, 33))),
+)
+INT = Part(
+    "a",
+    {"en": "?"},
+    AnswerSpec("integer", "n", expected=168),
+    1,
+    (WrongAnswer("forgot_plus_one", 3), WrongAnswer("padding_once", 3), WrongAnswer("ignored_stride", 7)),
+)
 
 
 # ------------------------------------------------------------------ one rule for integral floats
 
 
-@pytest.mark.parametrize("part, answer", [
-    pytest.param(INT, 168.0, id="integer-float"),
-    pytest.param(INT, np.float64(168.0), id="integer-numpy-float"),
-    pytest.param(SHAPE, (6.0, 34.0, 34.0), id="shape-floats"),
-    pytest.param(SHAPE, [6, 34.0, 34], id="shape-some-floats"),
-    pytest.param(SHAPE, np.array([6.0, 34.0, 34.0]), id="shape-float-array"),
-])
+@pytest.mark.parametrize(
+    "part, answer",
+    [
+        pytest.param(INT, 168.0, id="integer-float"),
+        pytest.param(INT, np.float64(168.0), id="integer-numpy-float"),
+        pytest.param(SHAPE, (6.0, 34.0, 34.0), id="shape-floats"),
+        pytest.param(SHAPE, [6, 34.0, 34], id="shape-some-floats"),
+        pytest.param(SHAPE, np.array([6.0, 34.0, 34.0]), id="shape-float-array"),
+    ],
+)
 def test_integral_floats_are_accepted_with_a_note_for_every_integer_kind(part: Part, answer: object) -> None:
     result = check_part(part, answer)
     assert result.status == "correct" and "float" in result.message and result.details["note"]
@@ -36,7 +49,9 @@ def test_integral_floats_are_accepted_with_a_note_for_every_integer_kind(part: P
     assert refused.status == "incorrect" and "float" in refused.message
 
 
-@pytest.mark.parametrize("answer, shown", [((6.5, 34, 34), "6.5"), ((True, 34, 34), "True"), ((6, float("nan"), 3), "nan")])
+@pytest.mark.parametrize(
+    "answer, shown", [((6.5, 34, 34), "6.5"), ((True, 34, 34), "True"), ((6, float("nan"), 3), "nan")]
+)
 def test_a_shape_that_is_not_integral_names_the_entry(answer: tuple, shown: str) -> None:
     result = check_part(SHAPE, answer)
     assert result.status == "incorrect" and shown in result.message
@@ -79,8 +94,10 @@ def test_generated_variants_prefer_distinct_mistakes(monkeypatch: pytest.MonkeyP
 # ------------------------------------------------------------------ reveal
 
 
-@pytest.mark.parametrize("reveal, expected_shown, mistake_shown", [
-    ("always", True, True), ("diagnosis", False, True), ("never", False, False)])
+@pytest.mark.parametrize(
+    "reveal, expected_shown, mistake_shown",
+    [("always", True, True), ("diagnosis", False, True), ("never", False, False)],
+)
 def test_reveal_levels(reveal: str, expected_shown: bool, mistake_shown: bool) -> None:
     result = check_part(INT, 7, options=CheckOptions(reveal=reveal))
     assert ("168" in result.message) == expected_shown
@@ -94,14 +111,18 @@ def test_reveal_hides_a_function_s_expected_result(reveal: str) -> None:
     from convmath.testing.runner import local_call
 
     part = generate("implement_function", 0, difficulty=1, options={"function": "corr2d"}).parts[0]
-    result = check_part(part, None, call=local_call(lambda X, K: corr2d(X, np.flip(K))), options=CheckOptions(reveal=reveal))
+    result = check_part(
+        part, None, call=local_call(lambda X, K: corr2d(X, np.flip(K))), options=CheckOptions(reveal=reveal)
+    )
     assert result.status == "incorrect" and "expected" not in result.message
     assert ("flips the kernel" in result.message) == (reveal == "diagnosis")
 
 
 def test_reveal_in_the_assignment_is_checked() -> None:
     data = {"id": "w", "title": "t", "reveal": "sometimes", "slots": [{"id": "q1", "family": "conv_output_size"}]}
-    with pytest.raises(ValueError, match=r"reveal='sometimes' is not allowed; use one of 'never', 'diagnosis', 'always'"):
+    with pytest.raises(
+        ValueError, match=r"reveal='sometimes' is not allowed; use one of 'never', 'diagnosis', 'always'"
+    ):
         parse_assignment(data, check_options=False)
     assert parse_assignment({**data, "reveal": "never"}, check_options=False).reveal == "never"
 
@@ -110,22 +131,34 @@ def test_reveal_in_the_assignment_is_checked() -> None:
 
 
 def test_three_parts_of_a_four_point_slot_sum_to_four_exactly() -> None:
-    a = parse_assignment({"id": "w", "title": "t", "slots": [
-        {"id": "q1", "family": "fc_vs_conv", "difficulty": 3, "points": 4}]})
-    (slot, ex), = build_exercises(a, b"0123456789abcdef", "alice")
+    a = parse_assignment(
+        {"id": "w", "title": "t", "slots": [{"id": "q1", "family": "fc_vs_conv", "difficulty": 3, "points": 4}]}
+    )
+    ((slot, ex),) = build_exercises(a, b"0123456789abcdef", "alice")
     assert len(ex.parts) == 3 and all(p.points == Fraction(4, 3) for p in ex.parts)
     assert ex.points == 4 and sum(p.points for p in ex.parts) == 4
     assert sum((exact_points(float(p.points)) for p in ex.parts), Fraction(0)) == 4
 
 
 def test_part_points_from_the_assignment() -> None:
-    a = parse_assignment({"id": "w", "title": "t", "slots": [
-        {"id": "q1", "family": "conv_macs", "difficulty": 1, "part_points": {"a": 2, "b": 0.5}}]})
-    (_, ex), = build_exercises(a, b"0123456789abcdef", "alice")
+    a = parse_assignment(
+        {
+            "id": "w",
+            "title": "t",
+            "slots": [{"id": "q1", "family": "conv_macs", "difficulty": 1, "part_points": {"a": 2, "b": 0.5}}],
+        }
+    )
+    ((_, ex),) = build_exercises(a, b"0123456789abcdef", "alice")
     assert [p.points for p in ex.parts][:2] == [2, Fraction(1, 2)]
     with pytest.raises(ValueError, match="part_points key 'z' is not a part"):
-        build_exercises(parse_assignment({"id": "w", "title": "t", "slots": [
-            {"id": "q1", "family": "conv_macs", "part_points": {"z": 1}}]}, check_options=False), b"0123456789abcdef", "a")
+        build_exercises(
+            parse_assignment(
+                {"id": "w", "title": "t", "slots": [{"id": "q1", "family": "conv_macs", "part_points": {"z": 1}}]},
+                check_options=False,
+            ),
+            b"0123456789abcdef",
+            "a",
+        )
 
 
 def test_points_format_like_floats() -> None:
@@ -142,10 +175,16 @@ def test_a_correct_notebook_scores_its_maximum_exactly_in_every_export() -> None
     from grader.sandbox import SandboxLimits
     from grader.simulate import filled_notebook, notebook_bytes
 
-    data = {"id": "thirds", "title": "t", "locale": "en", "slots": [
-        {"id": "q1", "family": "fc_vs_conv", "difficulty": 3, "points": 4},
-        {"id": "q2", "family": "fc_vs_conv", "difficulty": 3, "points": 10},
-        {"id": "q3", "family": "network_table", "difficulty": 2, "points": 18}]}
+    data = {
+        "id": "thirds",
+        "title": "t",
+        "locale": "en",
+        "slots": [
+            {"id": "q1", "family": "fc_vs_conv", "difficulty": 3, "points": 4},
+            {"id": "q2", "family": "fc_vs_conv", "difficulty": 3, "points": 10},
+            {"id": "q3", "family": "network_table", "difficulty": 2, "points": 18},
+        ],
+    }
     secret = b"0123456789abcdef0123456789abcdef"
     assignment = parse_assignment(data)
     exercises = build_exercises(assignment, secret, "alice")
@@ -177,7 +216,7 @@ def _table_notebook(carry: object) -> tuple[object, object]:
     secret = b"0123456789abcdef0123456789abcdef"
     assignment = parse_assignment(data)
     exercises = build_exercises(assignment, secret, "alice")
-    (_, ex), = exercises
+    ((_, ex),) = exercises
     first = ex.parts[0]  # the first convolution's output shape, answered two too big in each spatial dimension
     c, h, w = first.answer.expected
     from exercises.families.network_table import implied
@@ -236,7 +275,9 @@ def test_one_definition_of_the_domains_and_one_sampler() -> None:
 
     assert grader.expr.DOMAINS is domains.DOMAINS is _common.DOMAINS
     spec = AnswerSpec("expression", "e", symbols={"n": "positive_integer"}, bounds={"n": (5, None)})
-    assert tuple(checks._points(spec, CheckOptions())) == domains.sample_points({"n": "positive_integer"}, {"n": (5, None)})
+    assert tuple(checks._points(spec, CheckOptions())) == domains.sample_points(
+        {"n": "positive_integer"}, {"n": (5, None)}
+    )
 
 
 def test_a_formula_wrong_only_beyond_40_is_refused() -> None:
@@ -252,7 +293,7 @@ def test_a_formula_wrong_only_beyond_40_is_refused() -> None:
 def test_digestion_accepts_a_form_valid_for_every_t() -> None:
     ex = generate("food_digestion", 0, difficulty=2)
     part = next(p for p in ex.parts if p.answer.kind == "expression")
-    (low, _), = part.answer.bounds.values()
+    ((low, _),) = part.answer.bounds.values()
     everywhere = str(part.answer.expected).replace("t", f"Max(t, {low})")
     assert check_part(part, everywhere).status == "correct"
     assert check_part(part, str(part.answer.expected)).status == "correct"

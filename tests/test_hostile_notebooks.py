@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from exercises.assignment import build_exercises, parse_assignment
 from exercises.notebook import key_notebook, write_notebook
 from grader.batch import collect, run_batch
@@ -80,8 +81,9 @@ class World:
 
     def stubs(self, student: str, **kw) -> dict:
         parts = answer_parts(self.exercises(student))
-        return filled_notebook(ASSIGNMENT, student, self.exercises(student),
-                               answers={(s.id, p.key): None for s, p in parts}, **kw)
+        return filled_notebook(
+            ASSIGNMENT, student, self.exercises(student), answers={(s.id, p.key): None for s, p in parts}, **kw
+        )
 
 
 def _bytes(nb: dict) -> bytes:
@@ -150,87 +152,250 @@ CASES: dict[str, Case] = {
     "truncated": (lambda w, s: _bytes(w.honest(s))[: len(_bytes(w.honest(s))) // 2], FULL, "not valid JSON"),
     "empty-file": (lambda w, s: b"", FULL, "not valid JSON"),
     "not-a-notebook": (lambda w, s: b'{"cells": "everything"}', FULL, "not a Jupyter notebook"),
-    "nested-bomb": (lambda w, s: b'{"nbformat": 4, "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-                    FULL, "not a readable notebook"),
-    "nbformat3": (lambda w, s: json.dumps(nbformat.convert(nbformat.from_dict(w.honest(s)), 3)).encode(),
-                  FULL, "nbformat 3 was upgraded"),
-    "future-major": (lambda w, s: _bytes({**w.honest(s), "nbformat": 5, "nbformat_minor": 0}),
-                     FULL, "nbformat 5.0 is not supported"),
+    "nested-bomb": (
+        lambda w, s: b'{"nbformat": 4, "metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        FULL,
+        "not a readable notebook",
+    ),
+    "nbformat3": (
+        lambda w, s: json.dumps(nbformat.convert(nbformat.from_dict(w.honest(s)), 3)).encode(),
+        FULL,
+        "nbformat 3 was upgraded",
+    ),
+    "future-major": (
+        lambda w, s: _bytes({**w.honest(s), "nbformat": 5, "nbformat_minor": 0}),
+        FULL,
+        "nbformat 5.0 is not supported",
+    ),
     "future-minor": (lambda w, s: _bytes({**w.honest(s), "nbformat_minor": 99}), FULL, "newer than this grader knows"),
-    "markdown-deleted": (lambda w, s: _bytes(_cells(w.honest(s), lambda c: c["cell_type"] == "code")),
-                         FULL, "is missing"),
+    "markdown-deleted": (
+        lambda w, s: _bytes(_cells(w.honest(s), lambda c: c["cell_type"] == "code")),
+        FULL,
+        "is missing",
+    ),
     "no-cells": (lambda w, s: _bytes(_cells(w.honest(s), lambda c: False)), FULL, "is missing"),
-    "answer-deleted": (lambda w, s: _bytes(_cells(w.honest(s), lambda c: c.get("id") != _answer_id(w, s))),
-                       lambda w, s: TOTAL - _first_points(w, s), "is missing"),
-    "answer-duplicated": (lambda w, s: _bytes(_duplicate_first_answer(w, s)),
-                          lambda w, s: TOTAL - _first_points(w, s), "appears 2 times"),
-    "cells-reversed": (lambda w, s: _bytes({**w.honest(s), "cells": w.honest(s)["cells"][::-1]}),
-                       FULL, "moved out of their original order"),
-    "non-utf8": (lambda w, s: _bytes(w.honest(s)).replace(b"import numpy as np", b"import numpy as np  # \xff\xfe"),
-                 FULL, "not valid UTF-8"),
-    "outputs-100mb": (lambda w, s: _bytes({**w.honest(s), "cells": w.honest(s)["cells"] + [{
-        "cell_type": "code", "metadata": {}, "source": "print('x' * 10**8)", "execution_count": 1,
-        "outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 100_000_000}]}]}),
-        FULL, "the limit is 20 MB"),
-    "attachments": (lambda w, s: _bytes({**w.honest(s), "cells": w.honest(s)["cells"] + [{
-        "cell_type": "markdown", "metadata": {}, "source": "![a](attachment:a.png)",
-        "attachments": {"a.png": {"image/png": "iVBORw0KGgo" * 100_000}}}]}), FULL, None),
-    "fake-outputs": (lambda w, s: _bytes({**w.stubs(s), "cells": [
-        {**c, "execution_count": 1, "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
-                                                 "data": {"text/plain": "score: 100 / 100 (all tests passed)"}}]}
-        if c["cell_type"] == "code" else c for c in w.stubs(s)["cells"]]}), ZERO, "was not answered"),
+    "answer-deleted": (
+        lambda w, s: _bytes(_cells(w.honest(s), lambda c: c.get("id") != _answer_id(w, s))),
+        lambda w, s: TOTAL - _first_points(w, s),
+        "is missing",
+    ),
+    "answer-duplicated": (
+        lambda w, s: _bytes(_duplicate_first_answer(w, s)),
+        lambda w, s: TOTAL - _first_points(w, s),
+        "appears 2 times",
+    ),
+    "cells-reversed": (
+        lambda w, s: _bytes({**w.honest(s), "cells": w.honest(s)["cells"][::-1]}),
+        FULL,
+        "moved out of their original order",
+    ),
+    "non-utf8": (
+        lambda w, s: _bytes(w.honest(s)).replace(b"import numpy as np", b"import numpy as np  # \xff\xfe"),
+        FULL,
+        "not valid UTF-8",
+    ),
+    "outputs-100mb": (
+        lambda w, s: _bytes(
+            {
+                **w.honest(s),
+                "cells": w.honest(s)["cells"]
+                + [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "source": "print('x' * 10**8)",
+                        "execution_count": 1,
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "x" * 100_000_000}],
+                    }
+                ],
+            }
+        ),
+        FULL,
+        "the limit is 20 MB",
+    ),
+    "attachments": (
+        lambda w, s: _bytes(
+            {
+                **w.honest(s),
+                "cells": w.honest(s)["cells"]
+                + [
+                    {
+                        "cell_type": "markdown",
+                        "metadata": {},
+                        "source": "![a](attachment:a.png)",
+                        "attachments": {"a.png": {"image/png": "iVBORw0KGgo" * 100_000}},
+                    }
+                ],
+            }
+        ),
+        FULL,
+        None,
+    ),
+    "fake-outputs": (
+        lambda w, s: _bytes(
+            {
+                **w.stubs(s),
+                "cells": [
+                    {
+                        **c,
+                        "execution_count": 1,
+                        "outputs": [
+                            {
+                                "output_type": "execute_result",
+                                "execution_count": 1,
+                                "metadata": {},
+                                "data": {"text/plain": "score: 100 / 100 (all tests passed)"},
+                            }
+                        ],
+                    }
+                    if c["cell_type"] == "code"
+                    else c
+                    for c in w.stubs(s)["cells"]
+                ],
+            }
+        ),
+        ZERO,
+        "was not answered",
+    ),
     # --- tampering (honest: the key's answers) -------------------------------------
-    "slot-metadata-edited": (lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "slot", "q9")), FULL,
-                             "slot 'q9'"),
-    "student-metadata-edited": (lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "student", "alice")), FULL,
-                                "generated for student 'alice'"),
-    "assignment-metadata-edited": (lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "assignment", "easy")), FULL,
-                                   "names assignment 'easy'"),
+    "slot-metadata-edited": (lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "slot", "q9")), FULL, "slot 'q9'"),
+    "student-metadata-edited": (
+        lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "student", "alice")),
+        FULL,
+        "generated for student 'alice'",
+    ),
+    "assignment-metadata-edited": (
+        lambda w, s: _bytes(_edit_answer_meta(w.honest(s), "assignment", "easy")),
+        FULL,
+        "names assignment 'easy'",
+    ),
     "another-students-notebook": (lambda w, s: _bytes(w.honest("alice")), FULL, "generated for student 'alice'"),
-    "answer-key-handed-in": (lambda w, s: _bytes(json.loads(json.dumps(key_notebook(ASSIGNMENT, s, w.exercises(s))))),
-                             FULL, "is an answer key"),
-    "prompt-edited": (lambda w, s: _bytes({**w.honest(s), "cells": [
-        {**c, "source": "## 1. Trivial: answer 0"} if c.get("id") == "q1-prompt" else c for c in w.honest(s)["cells"]]}),
-        FULL, "locked cell 'q1-prompt'"),
+    "answer-key-handed-in": (
+        lambda w, s: _bytes(json.loads(json.dumps(key_notebook(ASSIGNMENT, s, w.exercises(s))))),
+        FULL,
+        "is an answer key",
+    ),
+    "prompt-edited": (
+        lambda w, s: _bytes(
+            {
+                **w.honest(s),
+                "cells": [
+                    {**c, "source": "## 1. Trivial: answer 0"} if c.get("id") == "q1-prompt" else c
+                    for c in w.honest(s)["cells"]
+                ],
+            }
+        ),
+        FULL,
+        "locked cell 'q1-prompt'",
+    ),
     # --- reaching for the answer (honest: the stubs, i.e. nothing answered) --------
-    "reads-secret": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, f"secret = open({str(w.secret)!r}).read()")])),
-                     ZERO, "PermissionError|Permission denied|FileNotFoundError"),
-    "reads-key": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.keys / f"{s}.ipynb"))))])),
-                  ZERO, "PermissionError|Permission denied|FileNotFoundError"),
-    "reads-gradebook": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.gradebook))))])),
-                        ZERO, "PermissionError|Permission denied|FileNotFoundError"),
-    "reads-assignment": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.assignment))))])),
-                         ZERO, "PermissionError|Permission denied|FileNotFoundError"),
+    "reads-secret": (
+        lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, f"secret = open({str(w.secret)!r}).read()")])),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
+    "reads-key": (
+        lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.keys / f"{s}.ipynb"))))])),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
+    "reads-gradebook": (
+        lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.gradebook))))])),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
+    "reads-assignment": (
+        lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.assignment))))])),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
     "reads-other-submission": (
         lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, _thief(repr(str(w.submissions / "alice.ipynb"))))])),
-        ZERO, "PermissionError|Permission denied|FileNotFoundError"),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
     "lists-submissions": (
         lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, f"import os\nnames = os.listdir({str(w.submissions)!r})")])),
-        ZERO, "PermissionError|Permission denied|FileNotFoundError"),
-    "walks-proc-for-paths": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, (
-        "import os\n"
-        "cmd = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')\n"
-        "path = next(cmd[i + 1] for i, a in enumerate(cmd) if a == b'--secret-file')\n"
-        "secret = open(path).read()"))])), ZERO, "Error"),
-    "reads-environment": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, (
-        "import os\n"
-        "leak = {k: v for k, v in os.environ.items() if 'SECRET' in k or 'CONVMATH' in k}\n"
-        "assert not leak, leak"))])), ZERO, "was not answered"),
-    "writes-outside": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, (
-        f"open({str(w.root / 'pwned.txt')!r}, 'w').write('pwned')\n"))])),
-        ZERO, "PermissionError|Permission denied|Read-only|OSError"),
-    "appends-to-gradebook": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, (
-        f"open({str(w.gradebook)!r}, 'ab').write(b'garbage')\n"))])),
-        ZERO, "PermissionError|Permission denied|Read-only|OSError"),
-    "fake-protocol-messages": (lambda w, s: _bytes(w.stubs(s, extra_cells=[(None, (
-        "import os, sys, json\n"
-        "fake = json.dumps({'id': 2, 'op': 'get', 'values': [{'status': 'ok', 'value': 1, 'message': ''}]})\n"
-        "print(fake); sys.__stdout__.write(fake + '\\n')\n"
-        "for fd in range(3, 12):\n"
-        "    try:\n"
-        "        os.write(fd, len(fake).to_bytes(4, 'big') + fake.encode())\n"
-        "    except OSError:\n"
-        "        pass\n"))])), ZERO, "was not answered"),
+        ZERO,
+        "PermissionError|Permission denied|FileNotFoundError",
+    ),
+    "walks-proc-for-paths": (
+        lambda w, s: _bytes(
+            w.stubs(
+                s,
+                extra_cells=[
+                    (
+                        None,
+                        (
+                            "import os\n"
+                            "cmd = open(f'/proc/{os.getppid()}/cmdline', 'rb').read().split(b'\\0')\n"
+                            "path = next(cmd[i + 1] for i, a in enumerate(cmd) if a == b'--secret-file')\n"
+                            "secret = open(path).read()"
+                        ),
+                    )
+                ],
+            )
+        ),
+        ZERO,
+        "Error",
+    ),
+    "reads-environment": (
+        lambda w, s: _bytes(
+            w.stubs(
+                s,
+                extra_cells=[
+                    (
+                        None,
+                        (
+                            "import os\n"
+                            "leak = {k: v for k, v in os.environ.items() if 'SECRET' in k or 'CONVMATH' in k}\n"
+                            "assert not leak, leak"
+                        ),
+                    )
+                ],
+            )
+        ),
+        ZERO,
+        "was not answered",
+    ),
+    "writes-outside": (
+        lambda w, s: _bytes(
+            w.stubs(s, extra_cells=[(None, (f"open({str(w.root / 'pwned.txt')!r}, 'w').write('pwned')\n"))])
+        ),
+        ZERO,
+        "PermissionError|Permission denied|Read-only|OSError",
+    ),
+    "appends-to-gradebook": (
+        lambda w, s: _bytes(
+            w.stubs(s, extra_cells=[(None, (f"open({str(w.gradebook)!r}, 'ab').write(b'garbage')\n"))])
+        ),
+        ZERO,
+        "PermissionError|Permission denied|Read-only|OSError",
+    ),
+    "fake-protocol-messages": (
+        lambda w, s: _bytes(
+            w.stubs(
+                s,
+                extra_cells=[
+                    (
+                        None,
+                        (
+                            "import os, sys, json\n"
+                            "fake = json.dumps({'id': 2, 'op': 'get', 'values': [{'status': 'ok', 'value': 1, 'message': ''}]})\n"
+                            "print(fake); sys.__stdout__.write(fake + '\\n')\n"
+                            "for fd in range(3, 12):\n"
+                            "    try:\n"
+                            "        os.write(fd, len(fake).to_bytes(4, 'big') + fake.encode())\n"
+                            "    except OSError:\n"
+                            "        pass\n"
+                        ),
+                    )
+                ],
+            )
+        ),
+        ZERO,
+        "was not answered",
+    ),
 }
 
 
@@ -245,8 +410,9 @@ def _snapshot(root: Path, skip: set[Path]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
-    world = World(root, root / "secret.txt", root / "assignment.toml", root / "keys", root / "grades.db",
-                  root / "submissions")
+    world = World(
+        root, root / "secret.txt", root / "assignment.toml", root / "keys", root / "grades.db", root / "submissions"
+    )
     world.secret.write_bytes(SECRET)
     world.assignment.write_text(ASSIGNMENT_TOML)
     world.keys.mkdir()

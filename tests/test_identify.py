@@ -18,11 +18,11 @@ import json
 import os
 import stat
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
-import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,12 +52,16 @@ def fake_grade(context_data, source, data):
     text = data.decode("utf-8", "replace")
     if text.startswith("for:"):
         return SubmissionResult(source, "h", text[4:], "notebook metadata", "b", "graded", 1.0, 10.0).to_dict()
-    return SubmissionResult(source, "h", source.removesuffix(".ipynb"), "file name", "b", "graded",
-                            float(len(text)), 10.0).to_dict()
+    return SubmissionResult(
+        source, "h", source.removesuffix(".ipynb"), "file name", "b", "graded", float(len(text)), 10.0
+    ).to_dict()
 
 
-def roster(tmp_path: Path, text: str = "student_id,name,canvas_id,moodle_id\ns001,Li Wei,4242,1804\n"
-           "s002,Wang Fang,4343,1805\ns003,Zhang Min,4444,1806\ns005,Bob Okafor,4545,1807\n") -> Roster:
+def roster(
+    tmp_path: Path,
+    text: str = "student_id,name,canvas_id,moodle_id\ns001,Li Wei,4242,1804\n"
+    "s002,Wang Fang,4343,1805\ns003,Zhang Min,4444,1806\ns005,Bob Okafor,4545,1807\n",
+) -> Roster:
     (tmp_path / "roster.csv").write_text(text, encoding="utf-8")
     return Roster.load(tmp_path / "roster.csv")
 
@@ -103,16 +107,25 @@ def test_moodle_names():
 
 
 def test_a_canvas_download_is_mapped_through_canvas_id(tmp_path):
-    subs = build(tmp_path / "subs", {
-        "weili_4242_99001_week3.ipynb": "li's answers",
-        "wangfang_late_4343_99002_week3-1.ipynb": "fang's",
-        "nobody_9999_99003_week3.ipynb": "for:s003",
-    })
+    subs = build(
+        tmp_path / "subs",
+        {
+            "weili_4242_99001_week3.ipynb": "li's answers",
+            "wangfang_late_4343_99002_week3-1.ipynb": "fang's",
+            "nobody_9999_99003_week3.ipynb": "for:s003",
+        },
+    )
     summary, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path))
-    assert (current["s001"].source, current["s001"].identified_by) == ("weili_4242_99001_week3.ipynb", "Canvas download")
+    assert (current["s001"].source, current["s001"].identified_by) == (
+        "weili_4242_99001_week3.ipynb",
+        "Canvas download",
+    )
     assert current["s002"].score == len("fang's")
     how = {source: how for source, _, how in summary.identified}
-    assert how["wangfang_late_4343_99002_week3-1.ipynb"] == "Canvas download (Canvas user id 4343 = roster canvas_id (late))"
+    assert (
+        how["wangfang_late_4343_99002_week3-1.ipynb"]
+        == "Canvas download (Canvas user id 4343 = roster canvas_id (late))"
+    )
     # a user id the roster lacks is flagged; its metadata still places it, weakly
     assert current["s003"].identified_by == "notebook metadata"
     assert any("Canvas user id 9999 is not in the roster's canvas_id column" in f for f in current["s003"].flags)
@@ -128,16 +141,23 @@ def test_canvas_without_a_canvas_id_column_falls_back_to_the_original_name(tmp_p
 @pytest.mark.parametrize("layout", ["folders", "flat"])
 def test_a_moodle_download_is_mapped_by_participant_id_or_full_name(tmp_path, layout):
     sep = "/" if layout == "folders" else ""
-    subs = build(tmp_path / "subs", {
-        f"Li Wei_1804_assignsubmission_file_{sep}week3.ipynb": "li",
-        f"Wang Fang_77_assignsubmission_file_{sep}week3.ipynb": "fang!",  # unknown id: the full name decides
-    })
+    subs = build(
+        tmp_path / "subs",
+        {
+            f"Li Wei_1804_assignsubmission_file_{sep}week3.ipynb": "li",
+            f"Wang Fang_77_assignsubmission_file_{sep}week3.ipynb": "fang!",  # unknown id: the full name decides
+        },
+    )
     summary, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path))
     assert {s: (r.identified_by, r.score) for s, r in current.items()} == {
-        "s001": ("Moodle download", 2.0), "s002": ("Moodle download", 5.0)}
+        "s001": ("Moodle download", 2.0),
+        "s002": ("Moodle download", 5.0),
+    }
     hows = sorted(how for _, _, how in summary.identified)
-    assert hows == ["Moodle download (Moodle full name 'Wang Fang' = roster name)",
-                    "Moodle download (Moodle participant id 1804 = roster moodle_id)"]
+    assert hows == [
+        "Moodle download (Moodle full name 'Wang Fang' = roster name)",
+        "Moodle download (Moodle participant id 1804 = roster moodle_id)",
+    ]
 
 
 GRADESCOPE_META = """\
@@ -189,12 +209,15 @@ def test_a_gradescope_export_is_read_from_its_metadata(tmp_path, as_zip):
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["one-worker", "two-workers"])
 def test_a_file_named_for_another_student_in_an_upload_folder_never_replaces_their_grade(tmp_path, jobs):
-    subs = build(tmp_path / "subs", {
-        "s001/s001.ipynb": "honest work of s001",
-        "s002/s001.ipynb": "x",  # s002 tries to overwrite s001's grade
-        "s003/s001.ipynb": "yy",  # s003 too, and has nothing else
-        "s003/notes.ipynb": "s003's own",
-    })
+    subs = build(
+        tmp_path / "subs",
+        {
+            "s001/s001.ipynb": "honest work of s001",
+            "s002/s001.ipynb": "x",  # s002 tries to overwrite s001's grade
+            "s003/s001.ipynb": "yy",  # s003 too, and has nothing else
+            "s003/notes.ipynb": "s003's own",
+        },
+    )
     for _ in range(2):  # graded, then unchanged: the same outcome
         _, current, _ = grade(tmp_path, [subs], ros=roster(tmp_path), jobs=jobs)
         assert (current["s001"].source, current["s001"].score) == ("s001/s001.ipynb", len("honest work of s001"))
@@ -204,12 +227,15 @@ def test_a_file_named_for_another_student_in_an_upload_folder_never_replaces_the
 
 
 def test_without_a_roster_upload_folders_still_stop_a_file_named_for_a_neighbour(tmp_path):
-    subs = build(tmp_path / "subs", {
-        "s001/s001.ipynb": "honest work of s001",
-        "s002/s001.ipynb": "x",
-        "section1/s007.ipynb": "filed by section",  # a folder of notebooks, not an upload: the name decides
-        "s008/my notebook.ipynb": "s008's",  # a name that is no id: the folder is the uploader
-    })
+    subs = build(
+        tmp_path / "subs",
+        {
+            "s001/s001.ipynb": "honest work of s001",
+            "s002/s001.ipynb": "x",
+            "section1/s007.ipynb": "filed by section",  # a folder of notebooks, not an upload: the name decides
+            "s008/my notebook.ipynb": "s008's",  # a name that is no id: the folder is the uploader
+        },
+    )
     _, current, _ = grade(tmp_path, [subs], context=GradingContext(DATA, b"batch-secret-0123456789"))
     assert current["s001"].source == "s001/s001.ipynb" and "never counts for s001" in current["s002"].flags[0]
     assert (current["s007"].source, current["s007"].identified_by) == ("section1/s007.ipynb", "file name")
@@ -273,8 +299,21 @@ def test_a_name_that_is_not_utf8_is_graded_shown_escaped_and_stored_losslessly(t
 def cli_args(tmp_path, *subs, extra=()):
     (tmp_path / "a.toml").write_text('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
     (tmp_path / "s").write_bytes(b"batch-secret-0123456789")
-    return [*map(str, subs), "--assignment", str(tmp_path / "a.toml"), "--secret-file", str(tmp_path / "s"),
-            "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "1", *extra]
+    return [
+        *map(str, subs),
+        "--assignment",
+        str(tmp_path / "a.toml"),
+        "--secret-file",
+        str(tmp_path / "s"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        "--jobs",
+        "1",
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize("name", ["grades.json.ipynb", "GRADES.CSV.ipynb", "identified.csv.ipynb"])
@@ -296,8 +335,15 @@ def test_a_roster_naming_an_export_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     "name, student",
-    [("s005 (2).ipynb", "s005"), ("s005-1.ipynb", "s005"), ("s005_copy.ipynb", "s005"),
-     ("Copy of s005.ipynb", "s005"), ("s005.ipynb", None), ("s009 (2).ipynb", None), ("notes.ipynb", None)],
+    [
+        ("s005 (2).ipynb", "s005"),
+        ("s005-1.ipynb", "s005"),
+        ("s005_copy.ipynb", "s005"),
+        ("Copy of s005.ipynb", "s005"),
+        ("s005.ipynb", None),
+        ("s009 (2).ipynb", None),
+        ("notes.ipynb", None),
+    ],
     ids=["browser-copy", "dash-number", "underscore-copy", "copy-of", "exact", "not-on-roster", "no-id"],
 )
 def test_names_that_only_look_like_an_id(name, student):
@@ -337,8 +383,9 @@ def test_a_zip_is_read_in_place_and_its_traps_are_refused(tmp_path, monkeypatch)
         assert "leaves the archive" in refused["subs.zip//etc/s003.ipynb"]
         assert "symbolic link" in refused["subs.zip/s005.ipynb"]
         assert "zip bomb" in refused["subs.zip/bomb/s002.ipynb"]
-        assert [why for shown, why in found.refused if "characters long" in why] and \
-            max(len(shown) for shown, _ in found.refused) < 300
+        assert [why for shown, why in found.refused if "characters long" in why] and max(
+            len(shown) for shown, _ in found.refused
+        ) < 300
         with Gradebook(tmp_path / "g.db") as book:
             run_batch(found.items, CONTEXT, book, jobs=1, grade_fn=fake_grade)
             assert [(r.student, r.source) for r in book.current("b")] == [("s001", "subs.zip/s001.ipynb")]
@@ -373,8 +420,10 @@ def test_flags_absences_and_identification_reach_the_terminal_and_the_csv(tmp_pa
     import csv
 
     subs = build(tmp_path / "subs", {"s005.ipynb": "key", "s001.ipynb": "mine", "weili_4242_99_hw\x1b[2J.ipynb": "x"})
-    (tmp_path / "roster.csv").write_text("student_id,name,email,section,canvas_id\ns001,Li Wei,li@x,A,4242\n"
-                                         "s002,Wang Fang,wf@x,B,4343\ns005,Bob Okafor,bo@x,A,4545\n")
+    (tmp_path / "roster.csv").write_text(
+        "student_id,name,email,section,canvas_id\ns001,Li Wei,li@x,A,4242\n"
+        "s002,Wang Fang,wf@x,B,4343\ns005,Bob Okafor,bo@x,A,4545\n"
+    )
     monkeypatch.setattr(grader.batch, "run_batch", functools.partial(grader.batch.run_batch, grade_fn=flagging_grade))
     assert grade_main(cli_args(tmp_path, subs, extra=("--roster", str(tmp_path / "roster.csv")))) == 0
     err = capsys.readouterr().err
@@ -395,7 +444,20 @@ def test_flags_absences_and_identification_reach_the_terminal_and_the_csv(tmp_pa
 def test_gradescope_metadata_with_either_line_ending_and_quoting(newline):
     from grader.naming import parse_gradescope_metadata
 
-    text = newline.join(["submission_5:", "  :submitters:", '  - :name: "Li, Wei"', "    :sid: 's001'",
-                         "    :email: li@x", "  :score: 1.0", "submission_6:", "  :submitters: []", ""])
-    assert parse_gradescope_metadata(text) == {"submission_5": [{"name": "Li, Wei", "sid": "s001", "email": "li@x"}],
-                                               "submission_6": []}
+    text = newline.join(
+        [
+            "submission_5:",
+            "  :submitters:",
+            '  - :name: "Li, Wei"',
+            "    :sid: 's001'",
+            "    :email: li@x",
+            "  :score: 1.0",
+            "submission_6:",
+            "  :submitters: []",
+            "",
+        ]
+    )
+    assert parse_gradescope_metadata(text) == {
+        "submission_5": [{"name": "Li, Wei", "sid": "s001", "email": "li@x"}],
+        "submission_6": [],
+    }

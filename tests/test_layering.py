@@ -65,8 +65,11 @@ def test_the_scan_sees_the_packages() -> None:
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[name for name, _ in MODULES])
 def test_imports_only_point_down(module: str, path: Path) -> None:
     allowed = LAYERS[: LAYERS.index(module.split(".")[0]) + 1]
-    upward = [f"line {line}: {target}" for line, target, _ in _imports(module, path)
-              if target.split(".")[0] in LAYERS and target.split(".")[0] not in allowed]
+    upward = [
+        f"line {line}: {target}"
+        for line, target, _ in _imports(module, path)
+        if target.split(".")[0] in LAYERS and target.split(".")[0] not in allowed
+    ]
     assert not upward, f"{module} may import only {', '.join(allowed)}; it imports {upward}"
 
 
@@ -102,9 +105,14 @@ def test_no_private_name_crosses_a_module(module: str, path: Path) -> None:
                 if alias.name in NAMES and alias.asname:
                     bound[alias.asname] = alias.name
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
-                and _private(node.attr) and bound[node.value.id] != module
-                and (module, bound[node.value.id]) not in PENDING):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and _private(node.attr)
+            and bound[node.value.id] != module
+            and (module, bound[node.value.id]) not in PENDING
+        ):
             crossing.append(f"line {node.lineno}: {node.value.id}.{node.attr} ({bound[node.value.id]})")
     assert not crossing, f"{module} uses private names of other modules: {crossing}"
 
@@ -112,9 +120,11 @@ def test_no_private_name_crosses_a_module(module: str, path: Path) -> None:
 def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
     """The two checks, on a made-up module that breaks both rules: they are not vacuous."""
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    import grader.batch\n"
-                   "from exercises.notebook import _TEXT\nfrom . import layers\nlayers._private_helper\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "def f():\n    import grader.batch\n"
+        "from exercises.notebook import _TEXT\nfrom . import layers\nlayers._private_helper\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AssertionError, match="grader.batch"):
         test_imports_only_point_down("exercises.fake", bad)
     with pytest.raises(AssertionError, match=r"_TEXT.*layers\._private_helper"):

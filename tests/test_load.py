@@ -11,8 +11,11 @@ from grader.load import MAX_BYTES, SubmissionError, identify, load_notebook, nam
 
 
 def nb_bytes(cells=None, *, major=4, minor=5, meta=None, **extra) -> bytes:
-    cells = [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [], "execution_count": None,
-              "id": "c1"}] if cells is None else cells
+    cells = (
+        [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [], "execution_count": None, "id": "c1"}]
+        if cells is None
+        else cells
+    )
     data = {"nbformat": major, "nbformat_minor": minor, "metadata": meta or {}, "cells": cells, **extra}
     return json.dumps(data, ensure_ascii=False).encode()
 
@@ -38,8 +41,21 @@ def code(source, **metadata):
         (nb_bytes(cells=[code(["x", 3])]), "cell 1 has a source that is neither text nor a list of lines"),
         (nb_bytes(cells=[code("")] * 3), "has 3 cells; the limit is 2"),
     ],
-    ids=["empty", "truncated", "binary", "json-list", "no-nbformat", "deeply-nested", "future-major",
-         "ancient", "string-version", "cells-not-list", "cell-without-type", "bad-source", "too-many-cells"],
+    ids=[
+        "empty",
+        "truncated",
+        "binary",
+        "json-list",
+        "no-nbformat",
+        "deeply-nested",
+        "future-major",
+        "ancient",
+        "string-version",
+        "cells-not-list",
+        "cell-without-type",
+        "bad-source",
+        "too-many-cells",
+    ],
 )
 def test_unreadable_files_raise_a_reason(data, reason):
     with pytest.raises(SubmissionError, match=reason):
@@ -55,17 +71,28 @@ def test_size_is_checked_before_parsing():
 def test_outputs_and_attachments_are_dropped():
     cell = code("y = 2")
     cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "A" * 1000}]
-    md = {"cell_type": "markdown", "source": "![x](attachment:x.png)", "metadata": {},
-          "attachments": {"x.png": {"image/png": "AAAA"}}}
+    md = {
+        "cell_type": "markdown",
+        "source": "![x](attachment:x.png)",
+        "metadata": {},
+        "attachments": {"x.png": {"image/png": "AAAA"}},
+    }
     loaded = load_notebook(nb_bytes([cell, md]))
-    assert [(c.cell_type, c.source) for c in loaded.cells] == [("code", "y = 2"), ("markdown", "![x](attachment:x.png)")]
+    assert [(c.cell_type, c.source) for c in loaded.cells] == [
+        ("code", "y = 2"),
+        ("markdown", "![x](attachment:x.png)"),
+    ]
     assert not hasattr(loaded.cells[0], "outputs")
 
 
 @pytest.mark.parametrize(
     "minor, note",
-    [(5, None), (4, "nbformat 4.4 was upgraded to 4.5"), (0, "nbformat 4.0 was upgraded to 4.5"),
-     (9, "nbformat 4.9 is newer than this grader knows (4.5); it was read as 4.5")],
+    [
+        (5, None),
+        (4, "nbformat 4.4 was upgraded to 4.5"),
+        (0, "nbformat 4.0 was upgraded to 4.5"),
+        (9, "nbformat 4.9 is newer than this grader knows (4.5); it was read as 4.5"),
+    ],
     ids=["current", "4.4", "4.0", "future-minor"],
 )
 def test_v4_minor_versions(minor, note):
@@ -76,8 +103,16 @@ def test_v4_minor_versions(minor, note):
 
 
 def test_nbformat3_is_upgraded():
-    v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[
-        nbformat.v3.new_code_cell(input="answer = 42"), nbformat.v3.new_text_cell("markdown", source="hi")])])
+    v3 = nbformat.v3.new_notebook(
+        worksheets=[
+            nbformat.v3.new_worksheet(
+                cells=[
+                    nbformat.v3.new_code_cell(input="answer = 42"),
+                    nbformat.v3.new_text_cell("markdown", source="hi"),
+                ]
+            )
+        ]
+    )
     loaded = load_notebook(json.dumps(v3).encode())
     assert loaded.version == "3"
     assert [(c.cell_type, c.source) for c in loaded.cells] == [("code", "answer = 42"), ("markdown", "hi")]
@@ -113,8 +148,14 @@ def test_metadata_only_keeps_strings():
         ("homework.ipynb", "bob", {"alice", "bob"}, ("bob", "notebook metadata", 0)),
         ("alice.ipynb", "bob", {"alice", "bob"}, ("alice", "file name", 1)),
     ],
-    ids=["name-and-meta-agree", "folders-ignored", "meta-names-someone-else", "unsafe-name-uses-meta",
-         "name-not-on-roster", "roster-other-student"],
+    ids=[
+        "name-and-meta-agree",
+        "folders-ignored",
+        "meta-names-someone-else",
+        "unsafe-name-uses-meta",
+        "name-not-on-roster",
+        "roster-other-student",
+    ],
 )
 def test_identify(source, meta, roster, expected):
     ident = identify(source, meta, roster=roster)
@@ -123,8 +164,12 @@ def test_identify(source, meta, roster, expected):
 
 @pytest.mark.parametrize(
     "source, meta, roster",
-    [("Notebook (1).ipynb", None, None), ("x y.ipynb", "../etc", None), ("mallory.ipynb", "eve", {"alice"}),
-     (".hidden.ipynb", "", None)],
+    [
+        ("Notebook (1).ipynb", None, None),
+        ("x y.ipynb", "../etc", None),
+        ("mallory.ipynb", "eve", {"alice"}),
+        (".hidden.ipynb", "", None),
+    ],
     ids=["no-id-anywhere", "path-in-metadata", "not-on-roster", "dotfile-and-empty"],
 )
 def test_identify_refuses(source, meta, roster):
@@ -144,8 +189,16 @@ def test_identify_refuses(source, meta, roster):
         (".ipynb", None, None),
         ("../s002.ipynb/x.ipynb", None, "x"),
     ],
-    ids=["plain", "folders-ignored", "extension-any-case", "on-roster", "not-on-roster", "unsafe-name",
-         "empty-stem", "only-the-last-component"],
+    ids=[
+        "plain",
+        "folders-ignored",
+        "extension-any-case",
+        "on-roster",
+        "not-on-roster",
+        "unsafe-name",
+        "empty-stem",
+        "only-the-last-component",
+    ],
 )
 def test_named_student_is_the_file_name_identity(source, roster, expected):
     assert named_student(source, roster=roster) == expected

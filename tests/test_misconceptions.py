@@ -56,8 +56,11 @@ CASES = [
 ]
 
 # a 1-D stack whose MaxPool1d leaves its stride to PyTorch's default, the window (2)
-STAGE_1D = [{"type": "Conv1d", "kernel_size": 3}, {"type": "MaxPool1d", "kernel_size": 2},
-            {"type": "Conv1d", "kernel_size": 3}]
+STAGE_1D = [
+    {"type": "Conv1d", "kernel_size": 3},
+    {"type": "MaxPool1d", "kernel_size": 2},
+    {"type": "Conv1d", "kernel_size": 3},
+]
 CASES += [
     ("rf_own_stride_included", (STAGE_1D,), {}, 1 + 2 * 1 + 1 * 2 + 2 * 2),
     ("rf_is_effective_stride", (STAGE_1D,), {}, 1 * 2 * 1),
@@ -90,9 +93,12 @@ def test_array_misconceptions_by_hand() -> None:
 def test_symbolic_wrong_formulas() -> None:
     right = conv_output_size(n, k, stride=s, padding=p, dilation=d)
     assert CATALOGUE["forgot_plus_one"].wrong(n, k, stride=s, padding=p, dilation=d) == right - 1
-    assert CATALOGUE["ceil_not_floor"].wrong(n, k, stride=s, padding=p, dilation=d) == right.replace(sympy.floor, sympy.ceiling)
+    assert CATALOGUE["ceil_not_floor"].wrong(n, k, stride=s, padding=p, dilation=d) == right.replace(
+        sympy.floor, sympy.ceiling
+    )
     assert CATALOGUE["padding_once"].wrong(n, k, stride=s, padding=p, dilation=d) == conv_output_size(
-        n + p, k, stride=s, padding=0, dilation=d)
+        n + p, k, stride=s, padding=0, dilation=d
+    )
     assert CATALOGUE["no_floor"].wrong(n, k, stride=s, padding=p) == (n + 2 * p - k) / s + 1
 
 
@@ -109,15 +115,21 @@ def test_catalogue_shape() -> None:
 
 
 def test_every_catalogue_label_has_a_case() -> None:
-    tested = ({case[0] for case in CASES} | {case[0] for case in DIGESTION_CASES} | set(ARRAY_LABELS)
-              | {"kernel_not_flipped", "kernel_flipped", "channels_not_summed"})
+    tested = (
+        {case[0] for case in CASES}
+        | {case[0] for case in DIGESTION_CASES}
+        | set(ARRAY_LABELS)
+        | {"kernel_not_flipped", "kernel_flipped", "channels_not_summed"}
+    )
     assert tested == set(CATALOGUE)
 
 
 @pytest.mark.parametrize(
     "label, value, locale, text",
     [
-        pytest.param("padding_once", 15, "en", "15 is what you get with padding counted once, p instead of 2p", id="en"),
+        pytest.param(
+            "padding_once", 15, "en", "15 is what you get with padding counted once, p instead of 2p", id="en"
+        ),
         pytest.param("padding_once", 15, "zh", "15 是只加了一次填充（用 p 而不是 2p）", id="zh"),
         pytest.param("no_floor", 15.5, "en", "15.5 is not a whole number", id="float"),
         pytest.param("forgot_bias", 9.0, "en", "9 counts the weights only", id="integral-float"),
@@ -139,13 +151,27 @@ def test_feedback_invalid(args: tuple, message: str) -> None:
         feedback(*args)
 
 
-SIZE_LABELS = ["forgot_plus_one", "ceil_not_floor", "no_floor", "padding_once", "ignored_dilation",
-               "dilated_kernel_dk", "ignored_stride"]
+SIZE_LABELS = [
+    "forgot_plus_one",
+    "ceil_not_floor",
+    "no_floor",
+    "padding_once",
+    "ignored_dilation",
+    "dilated_kernel_dk",
+    "ignored_stride",
+]
+
+
 @given(
-    size=st.integers(1, 64), kernel=st.integers(1, 7), stride=st.integers(1, 4),
-    padding=st.integers(0, 3), dilation=st.integers(1, 3),
+    size=st.integers(1, 64),
+    kernel=st.integers(1, 7),
+    stride=st.integers(1, 4),
+    padding=st.integers(0, 3),
+    dilation=st.integers(1, 3),
 )
-def test_size_misconceptions_are_defined_or_refuse(size: int, kernel: int, stride: int, padding: int, dilation: int) -> None:
+def test_size_misconceptions_are_defined_or_refuse(
+    size: int, kernel: int, stride: int, padding: int, dilation: int
+) -> None:
     """A wrong formula either gives a number or refuses with ConvMathError; never anything else."""
     try:
         right = conv_output_size(size, kernel, stride=stride, padding=padding, dilation=dilation)
@@ -157,8 +183,14 @@ def test_size_misconceptions_are_defined_or_refuse(size: int, kernel: int, strid
         except ConvMathError:
             continue
         assert isinstance(value, (int, float))
-    assert CATALOGUE["forgot_plus_one"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation) == right - 1
-    assert right - 1 < CATALOGUE["no_floor"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation) < right + 1
+    assert (
+        CATALOGUE["forgot_plus_one"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation) == right - 1
+    )
+    assert (
+        right - 1
+        < CATALOGUE["no_floor"].wrong(size, kernel, stride=stride, padding=padding, dilation=dilation)
+        < right + 1
+    )
 
 
 # --------------------------------------------------------------------------
@@ -171,12 +203,15 @@ def test_padding_one_side_by_hand() -> None:
     # X (0..8) copied into the top-left corner of a 5x5 of zeros, correlated with K = [[0, 1], [2, 3]]:
     # Y[i, j] = Z[i, j+1] + 2 Z[i+1, j] + 3 Z[i+1, j+1]
     got = CATALOGUE["padding_one_side"].wrong(X, K, padding=1)
-    np.testing.assert_array_equal(got, [
-        [19, 25, 5 * 2, 0],                # Y[0, 2] = Z[0, 3] + 2 Z[1, 2] + 3 Z[1, 3] = 0 + 2*5 + 0
-        [37, 43, 8 * 2, 0],
-        [7 * 1, 8 * 1, 0, 0],              # Y[2, 0] = Z[2, 1] + 2 Z[3, 0] + 3 Z[3, 1] = 7
-        [0, 0, 0, 0],
-    ])
+    np.testing.assert_array_equal(
+        got,
+        [
+            [19, 25, 5 * 2, 0],  # Y[0, 2] = Z[0, 3] + 2 Z[1, 2] + 3 Z[1, 3] = 0 + 2*5 + 0
+            [37, 43, 8 * 2, 0],
+            [7 * 1, 8 * 1, 0, 0],  # Y[2, 0] = Z[2, 1] + 2 Z[3, 0] + 3 Z[3, 1] = 7
+            [0, 0, 0, 0],
+        ],
+    )
     right = convmath.numeric.correlate(X[None], K[None, None], padding=1)[0]
     assert got.shape == right.shape and not np.array_equal(got, right)  # the size is right, the values are not
     # padding counted once changes the size instead: (3 + 1 - 2) + 1 = 3, not (3 + 2 - 2) + 1 = 4
@@ -193,8 +228,11 @@ def test_padding_one_side_with_stride() -> None:
     "mode, expected",
     [
         pytest.param("max", [[5, 7], [13, 15]], id="max"),  # windows {0,1,4,5}, {2,3,6,7}, {8,9,12,13}, {10,11,14,15}
-        pytest.param("avg", [[(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4], [(8 + 9 + 12 + 13) / 4, (10 + 11 + 14 + 15) / 4]],
-                     id="avg"),
+        pytest.param(
+            "avg",
+            [[(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4], [(8 + 9 + 12 + 13) / 4, (10 + 11 + 14 + 15) / 4]],
+            id="avg",
+        ),
     ],
 )
 def test_pool_stride_default_kernel_by_hand(mode: str, expected: list) -> None:
@@ -245,8 +283,11 @@ DIGESTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize("label, args, expected", DIGESTION_CASES,
-                         ids=[f"{case[0]}-{case[1][2][0]}-t={case[1][0]}" for case in DIGESTION_CASES])
+@pytest.mark.parametrize(
+    "label, args, expected",
+    DIGESTION_CASES,
+    ids=[f"{case[0]}-{case[1][2][0]}-t={case[1][0]}" for case in DIGESTION_CASES],
+)
 def test_digestion_wrong_content_by_hand(label: str, args: tuple, expected: object) -> None:
     got = CATALOGUE[label].wrong(*args)
     assert sympy.simplify(got - expected) == 0
@@ -277,8 +318,11 @@ def test_retention_not_flipped_is_the_cross_correlation(meals: list, t: float, k
     """Witness: the definition ∫ f(τ) g(τ − t) dτ by quadrature, independent of the mirrored-meal construction."""
     import mpmath
 
-    g = (lambda s: math.exp(-kind[1] * s) if s >= 0 else 0.0) if kind[0] == "exponential" else (
-        lambda s: max(0.0, 1 - s / kind[1]) if s >= 0 else 0.0)
+    g = (
+        (lambda s: math.exp(-kind[1] * s) if s >= 0 else 0.0)
+        if kind[0] == "exponential"
+        else (lambda s: max(0.0, 1 - s / kind[1]) if s >= 0 else 0.0)
+    )
     total = 0.0
     for start, duration, rate in meals:
         lo, hi = max(start, t), start + duration
@@ -293,8 +337,12 @@ def test_retention_not_flipped_is_the_cross_correlation(meals: list, t: float, k
 @given(start=st.integers(0, 5), amount=st.integers(1, 8), after=st.integers(1, 6))
 def test_meal_as_impulse_is_the_limit_of_short_meals(start: int, amount: int, after: int) -> None:
     """A meal of the same amount eaten ever faster tends to what meal_as_impulse says of a long one."""
-    right_short = convmath.food_content(float(start + after), [(float(start), 1e-6, amount / 1e-6)], ("exponential", 0.5))
-    wrong_long = CATALOGUE["meal_as_impulse"].wrong(float(start + after), [(float(start), 2.0, amount / 2)], ("exponential", 0.5))
+    right_short = convmath.food_content(
+        float(start + after), [(float(start), 1e-6, amount / 1e-6)], ("exponential", 0.5)
+    )
+    wrong_long = CATALOGUE["meal_as_impulse"].wrong(
+        float(start + after), [(float(start), 2.0, amount / 2)], ("exponential", 0.5)
+    )
     assert wrong_long == pytest.approx(right_short, rel=1e-5)
 
 
@@ -302,11 +350,23 @@ def test_meal_as_impulse_is_the_limit_of_short_meals(start: int, amount: int, af
     "label, args, kwargs, message",
     [
         pytest.param("padding_one_side", (X, K), {}, r"padding=0 pads nothing", id="one-side-no-padding"),
-        pytest.param("pool_stride_default_kernel", (X, (2, 2)), dict(mode="min"), r"mode='min' is not allowed", id="pool-mode"),
-        pytest.param("meal_as_impulse", (3, [("impulse", 0, 5)], EXP_HALF), {}, r"every meal is already an impulse",
-                     id="impulses-only"),
-        pytest.param("retention_not_flipped", (3, [sympy.exp(-sympy.Symbol("x"))], EXP_HALF), {},
-                     r"retention_not_flipped is defined for pulse and impulse meals", id="intake-expression"),
+        pytest.param(
+            "pool_stride_default_kernel", (X, (2, 2)), dict(mode="min"), r"mode='min' is not allowed", id="pool-mode"
+        ),
+        pytest.param(
+            "meal_as_impulse",
+            (3, [("impulse", 0, 5)], EXP_HALF),
+            {},
+            r"every meal is already an impulse",
+            id="impulses-only",
+        ),
+        pytest.param(
+            "retention_not_flipped",
+            (3, [sympy.exp(-sympy.Symbol("x"))], EXP_HALF),
+            {},
+            r"retention_not_flipped is defined for pulse and impulse meals",
+            id="intake-expression",
+        ),
         pytest.param("discrete_step_ignored", ([1, 2], [1, 0.5]), dict(step=0), r"step=0 must be positive", id="step"),
     ],
 )
@@ -315,16 +375,26 @@ def test_new_wrong_formulas_refuse(label: str, args: tuple, kwargs: dict, messag
         CATALOGUE[label].wrong(*args, **kwargs)
 
 
-NEW_LABELS = ("padding_one_side", "pool_stride_default_kernel", "retention_ignored", "meal_as_impulse",
-              "retention_not_flipped", "discrete_step_ignored")
+NEW_LABELS = (
+    "padding_one_side",
+    "pool_stride_default_kernel",
+    "retention_ignored",
+    "meal_as_impulse",
+    "retention_not_flipped",
+    "discrete_step_ignored",
+)
 
 
 @pytest.mark.parametrize(
     "label, en, zh",
     [
-        pytest.param("padding_one_side", "puts all 2p rows and columns of padding on one side", "全部补在了一侧", id="one-side"),
+        pytest.param(
+            "padding_one_side", "puts all 2p rows and columns of padding on one side", "全部补在了一侧", id="one-side"
+        ),
         pytest.param("pool_stride_default_kernel", "moves the window by its own size", "步幅为 1", id="pool-stride"),
-        pytest.param("retention_ignored", "as if nothing were digested (g ≡ 1)", "完全没有消化", id="retention-ignored"),
+        pytest.param(
+            "retention_ignored", "as if nothing were digested (g ≡ 1)", "完全没有消化", id="retention-ignored"
+        ),
         pytest.param("meal_as_impulse", "as eaten all at once at its start", "一下子吃完", id="impulse"),
         pytest.param("retention_not_flipped", "with g(τ − t), the cross-correlation", "这是互相关", id="not-flipped"),
         pytest.param("discrete_step_ignored", "leaves out the step h", "漏乘了步长 h", id="step"),

@@ -8,9 +8,9 @@ grading function, since a refused batch never reaches them.
 from __future__ import annotations
 
 import functools
+import tomllib
 
 import pytest
-import tomllib
 
 import grader.batch
 from exercises.assignment import build_exercises, parse_assignment
@@ -22,15 +22,18 @@ from grader.mismatch import judge
 from grader.results import SubmissionResult
 from grader.simulate import filled_notebook, notebook_bytes
 
-WEEK3 = tomllib.loads('id = "week3"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
-                      '[[slots]]\nid = "q2"\nfamily = "pool_output_size"\n')
+WEEK3 = tomllib.loads(
+    'id = "week3"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
+    '[[slots]]\nid = "q2"\nfamily = "pool_output_size"\n'
+)
 WEEK4 = dict(WEEK3, id="week4")
 SECRET, OTHER = b"the-right-secret-0123", b"a-wrong-secret-456789"
 
 
 def fake_grade(context_data, source, data):
-    return SubmissionResult(source, "h", source.removesuffix(".ipynb"), "file name", context_data["assignment"]["id"],
-                            "graded", 1.0, 2.0).to_dict()
+    return SubmissionResult(
+        source, "h", source.removesuffix(".ipynb"), "file name", context_data["assignment"]["id"], "graded", 1.0, 2.0
+    ).to_dict()
 
 
 def write_class(folder, students, *, data=WEEK3, secret=SECRET):
@@ -49,8 +52,13 @@ CLASS = [f"s{i:03d}" for i in range(1, 10)]
     "context, message",
     [
         (GradingContext(WEEK3, OTHER), r"9 of 9 notebooks were generated from another secret .* --secret-file right\?"),
-        (GradingContext(WEEK4, SECRET), (r"9 of 9 notebooks name assignment 'week3' in their metadata, not 'week4': "
-                                        r"is --assignment right\?")),
+        (
+            GradingContext(WEEK4, SECRET),
+            (
+                r"9 of 9 notebooks name assignment 'week3' in their metadata, not 'week4': "
+                r"is --assignment right\?"
+            ),
+        ),
     ],
     ids=["wrong-secret", "wrong-assignment"],
 )
@@ -85,12 +93,26 @@ def test_an_edited_prompt_is_tampering_not_a_wrong_secret(tmp_path):
 def test_the_command_stops_with_exit_status_3_and_says_why(tmp_path, monkeypatch, capsys):
     subs = tmp_path / "subs"
     write_class(subs, ["s001", "s002", "s003"])
-    (tmp_path / "week4.toml").write_text('id = "week4"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
-                                         '[[slots]]\nid = "q2"\nfamily = "pool_output_size"\n')
+    (tmp_path / "week4.toml").write_text(
+        'id = "week4"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n'
+        '[[slots]]\nid = "q2"\nfamily = "pool_output_size"\n'
+    )
     (tmp_path / "secret.txt").write_bytes(SECRET)
     monkeypatch.setattr(grader.batch, "run_batch", functools.partial(grader.batch.run_batch, grade_fn=fake_grade))
-    argv = [str(subs), "--assignment", str(tmp_path / "week4.toml"), "--secret-file", str(tmp_path / "secret.txt"),
-            "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "1"]
+    argv = [
+        str(subs),
+        "--assignment",
+        str(tmp_path / "week4.toml"),
+        "--secret-file",
+        str(tmp_path / "secret.txt"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
     assert grade_main(argv) == 3
     err = capsys.readouterr().err
     assert "stopped, nothing was recorded: 3 of 3 notebooks name assignment 'week3'" in err

@@ -14,28 +14,37 @@ from convmath.network import bundled_specs
 
 def test_lenet5_shapes_through_every_layer():
     net = Network.bundled("lenet5")
-    c1 = conv_output_size(28, 5, padding=2)        # 28 + 2*2 - 5 + 1 = 28
-    s2 = pool_output_size(c1, 2, stride=2)         # 28 // 2 = 14
-    c3 = conv_output_size(s2, 5)                   # 14 - 5 + 1 = 10
-    s4 = pool_output_size(c3, 2, stride=2)         # 10 // 2 = 5
+    c1 = conv_output_size(28, 5, padding=2)  # 28 + 2*2 - 5 + 1 = 28
+    s2 = pool_output_size(c1, 2, stride=2)  # 28 // 2 = 14
+    c3 = conv_output_size(s2, 5)  # 14 - 5 + 1 = 10
+    s4 = pool_output_size(c3, 2, stride=2)  # 10 // 2 = 5
     assert (c1, s2, c3, s4) == (28 + 2 * 2 - 5 + 1, 28 // 2, 14 - 5 + 1, 10 // 2)
     assert net.out_shapes == (
-        (6, c1, c1), (6, c1, c1), (6, s2, s2),
-        (16, c3, c3), (16, c3, c3), (16, s4, s4),
-        (16 * 5 * 5,), (120,), (120,), (84,), (84,), (10,),
+        (6, c1, c1),
+        (6, c1, c1),
+        (6, s2, s2),
+        (16, c3, c3),
+        (16, c3, c3),
+        (16, s4, s4),
+        (16 * 5 * 5,),
+        (120,),
+        (120,),
+        (84,),
+        (84,),
+        (10,),
     )
 
 
 def test_seed003_lenet5_paddings():
     # Seed 003: "C1: K1=(6,1,5,5), p=1, s=1, output=(6,28,28)" and
     # "C3: K3=(16,6,5,5), p=1, s=1, output=(16,10,10)". Padding 1 produces neither:
-    assert conv_output_size(28, 5, padding=1) == 28 + 2 * 1 - 5 + 1 == 26   # d2l's 28x28 input
-    assert conv_output_size(32, 5, padding=1) == 32 + 2 * 1 - 5 + 1 == 30   # LeCun's 32x32 input
+    assert conv_output_size(28, 5, padding=1) == 28 + 2 * 1 - 5 + 1 == 26  # d2l's 28x28 input
+    assert conv_output_size(32, 5, padding=1) == 32 + 2 * 1 - 5 + 1 == 30  # LeCun's 32x32 input
     assert conv_output_size(14, 5, padding=1) == 14 + 2 * 1 - 5 + 1 == 12
     # The paddings that do produce the listed shapes:
-    assert solve_for("padding", n=28, kernel_size=5, output=28) == [2]      # d2l: padding=2
-    assert solve_for("padding", n=32, kernel_size=5, output=28) == [0]      # LeCun 1998: no padding
-    assert solve_for("padding", n=14, kernel_size=5, output=10) == [0]      # C3: no padding
+    assert solve_for("padding", n=28, kernel_size=5, output=28) == [2]  # d2l: padding=2
+    assert solve_for("padding", n=32, kernel_size=5, output=28) == [0]  # LeCun 1998: no padding
+    assert solve_for("padding", n=14, kernel_size=5, output=10) == [0]  # C3: no padding
     lenet = Network.bundled("lenet5")
     assert [layer["padding"] for layer in lenet.layers if layer.type == "Conv2d"] == [2, 0]
 
@@ -61,7 +70,11 @@ def test_bundled_totals_match_torchvision(name, total_params, torchvision_gops):
 def test_lenet5_params_by_hand():
     summary = Network.bundled("lenet5").summary()
     assert [row.params for row in summary.rows if row.params] == [
-        6 * 1 * 5 * 5 + 6, 16 * 6 * 5 * 5 + 16, 400 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10,
+        6 * 1 * 5 * 5 + 6,
+        16 * 6 * 5 * 5 + 16,
+        400 * 120 + 120,
+        120 * 84 + 84,
+        84 * 10 + 10,
     ]
     assert summary.total_params == 61_706
 
@@ -69,54 +82,82 @@ def test_lenet5_params_by_hand():
 def test_alexnet_shapes():
     net = Network.bundled("alexnet")
     assert net.out_shapes[0] == (64, (224 + 2 * 2 - 11) // 4 + 1, (224 + 2 * 2 - 11) // 4 + 1)  # 55
-    assert net.out_shapes[12] == (256, 6, 6)   # last MaxPool: (13 - 3) // 2 + 1
+    assert net.out_shapes[12] == (256, 6, 6)  # last MaxPool: (13 - 3) // 2 + 1
     assert net.out_shapes[14] == (256 * 6 * 6,)
 
 
 def test_every_bundled_spec_loads():
-    assert bundled_specs() == ("alexnet", "densenet121", "googlenet", "lenet5", "mobilenet_v2", "mobilenet_v3_small",
-                               "resnet18", "resnet50", "squeezenet1_0", "vgg16")
+    assert bundled_specs() == (
+        "alexnet",
+        "densenet121",
+        "googlenet",
+        "lenet5",
+        "mobilenet_v2",
+        "mobilenet_v3_small",
+        "resnet18",
+        "resnet50",
+        "squeezenet1_0",
+        "vgg16",
+    )
     for name in bundled_specs():
         assert Network.load(name).summary().total_params > 0
 
 
 def test_inferred_and_checked_channels():
-    net = Network([
-        {"type": "Conv2d", "out_channels": 4, "kernel_size": 3},
-        {"type": "BatchNorm2d"},
-        {"type": "Conv2d", "in_channels": 4, "out_channels": 2, "kernel_size": 1},
-        {"type": "Flatten"},
-        {"type": "Linear", "out_features": 3},
-    ], input_shape=(3, 6, 6))
-    assert [layer.args.get("in_channels", layer.args.get("num_features", layer.args.get("in_features")))
-            for layer in net.layers] == [3, 4, 4, None, 2 * 4 * 4]
+    net = Network(
+        [
+            {"type": "Conv2d", "out_channels": 4, "kernel_size": 3},
+            {"type": "BatchNorm2d"},
+            {"type": "Conv2d", "in_channels": 4, "out_channels": 2, "kernel_size": 1},
+            {"type": "Flatten"},
+            {"type": "Linear", "out_features": 3},
+        ],
+        input_shape=(3, 6, 6),
+    )
+    assert [
+        layer.args.get("in_channels", layer.args.get("num_features", layer.args.get("in_features")))
+        for layer in net.layers
+    ] == [3, 4, 4, None, 2 * 4 * 4]
     assert net.summary().rows[1].params == 2 * 4
-    assert net.summary().rows[1].macs == 2 * 4             # torchinfo: parameters once per sample
+    assert net.summary().rows[1].macs == 2 * 4  # torchinfo: parameters once per sample
     assert net.summary(convention="macs").rows[1].macs == 0
 
 
 def test_batch_dimension():
-    layers = [{"type": "Conv2d", "out_channels": 2, "kernel_size": 3}, {"type": "Flatten"}, {"type": "Linear", "out_features": 1}]
+    layers = [
+        {"type": "Conv2d", "out_channels": 2, "kernel_size": 3},
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": 1},
+    ]
     one = Network(layers, input_shape=(1, 5, 5)).summary()
     four = Network(layers, input_shape=(4, 1, 5, 5), batch=True).summary()
     assert [r.output_shape for r in four.rows] == [(4, 2, 3, 3), (4, 18), (4, 1)]
     assert Network(layers, input_shape=(1, 5, 5), batch=4).summary() == four
-    with pytest.raises(ConvMathError, match=r"Conv2d expects \(C, H, W\) per sample \(if the first entry is the batch size, give batch=True\)"):
+    with pytest.raises(
+        ConvMathError,
+        match=r"Conv2d expects \(C, H, W\) per sample \(if the first entry is the batch size, give batch=True\)",
+    ):
         Network(layers, input_shape=(4, 1, 5, 5))
     assert four.total_macs == 4 * one.total_macs
     assert four.total_params == one.total_params
 
 
 def test_other_layer_types():
-    net = Network([
-        {"type": "Conv1d", "out_channels": 4, "kernel_size": 3, "padding": "same"},
-        {"type": "MaxPool1d", "kernel_size": 2, "ceil_mode": True},
-        {"type": "AvgPool1d", "kernel_size": 3, "stride": 1, "padding": 1},
-        {"type": "BatchNorm1d"},
-        {"type": "LeakyReLU", "negative_slope": 0.2},
-    ], input_shape=(2, 9))
+    net = Network(
+        [
+            {"type": "Conv1d", "out_channels": 4, "kernel_size": 3, "padding": "same"},
+            {"type": "MaxPool1d", "kernel_size": 2, "ceil_mode": True},
+            {"type": "AvgPool1d", "kernel_size": 3, "stride": 1, "padding": 1},
+            {"type": "BatchNorm1d"},
+            {"type": "LeakyReLU", "negative_slope": 0.2},
+        ],
+        input_shape=(2, 9),
+    )
     assert net.out_shapes == ((4, 9), (4, (9 - 2 + 2 - 1) // 2 + 1), (4, 5), (4, 5), (4, 5))
-    up = Network([{"type": "ConvTranspose2d", "out_channels": 3, "kernel_size": 4, "stride": 2, "padding": 1}], input_shape=(8, 7, 7))
+    up = Network(
+        [{"type": "ConvTranspose2d", "out_channels": 3, "kernel_size": 4, "stride": 2, "padding": 1}],
+        input_shape=(8, 7, 7),
+    )
     assert up.output_shape == (3, (7 - 1) * 2 - 2 * 1 + 4, (7 - 1) * 2 - 2 * 1 + 4)
     assert up.summary().total_params == 8 * 3 * 4 * 4 + 3
     cube = Network([{"type": "Conv3d", "out_channels": 2, "kernel_size": (1, 3, 3)}], input_shape=(1, 4, 6, 6))
@@ -127,10 +168,18 @@ def test_other_layer_types():
 
 def test_spec_files_toml_and_json(tmp_path):
     toml = tmp_path / "net.toml"
-    toml.write_text('name = "tiny"\ninput_shape = [1, 8, 8]\n\n[[layer]]\ntype = "Conv2d"\nout_channels = 2\n'
-                    'kernel_size = [3, 3]\n\n[[layer]]\ntype = "MaxPool2d"\nkernel_size = 2\n')
-    data = {"name": "tiny", "input_shape": [1, 8, 8], "layer": [
-        {"type": "Conv2d", "out_channels": 2, "kernel_size": [3, 3]}, {"type": "MaxPool2d", "kernel_size": 2}]}
+    toml.write_text(
+        'name = "tiny"\ninput_shape = [1, 8, 8]\n\n[[layer]]\ntype = "Conv2d"\nout_channels = 2\n'
+        'kernel_size = [3, 3]\n\n[[layer]]\ntype = "MaxPool2d"\nkernel_size = 2\n'
+    )
+    data = {
+        "name": "tiny",
+        "input_shape": [1, 8, 8],
+        "layer": [
+            {"type": "Conv2d", "out_channels": 2, "kernel_size": [3, 3]},
+            {"type": "MaxPool2d", "kernel_size": 2},
+        ],
+    }
     js = tmp_path / "net.json"
     js.write_text(json.dumps(data))
     a, b = Network.from_file(toml), Network.from_file(js)
@@ -154,15 +203,19 @@ def test_summary_renderings():
     assert data["rows"][0]["output_shape"] == [6, 28, 28]
     assert data["rows"][6]["r"] is None
     assert data["total_params"] == 61_706
-    with pytest.raises(ConvMathError, match=r"format='html' is not allowed; use one of 'text', 'markdown', 'latex', 'json'"):
+    with pytest.raises(
+        ConvMathError, match=r"format='html' is not allowed; use one of 'text', 'markdown', 'latex', 'json'"
+    ):
         summary.render("html")
 
 
 def pools_until_too_small():
     return [
         {"type": "Conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1},
-        {"type": "MaxPool2d", "kernel_size": 2}, {"type": "ReLU"},
-        {"type": "MaxPool2d", "kernel_size": 2}, {"type": "ReLU"},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "ReLU"},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "ReLU"},
         {"type": "MaxPool2d", "kernel_size": 2},
         {"type": "MaxPool2d", "kernel_size": 2},
     ]
@@ -171,49 +224,130 @@ def pools_until_too_small():
 @pytest.mark.parametrize(
     ("layers", "input_shape", "message"),
     [
-        pytest.param(pools_until_too_small(), (1, 8, 8),
-                     r"^layer 7 \(MaxPool2d, kernel_size=2\): input 1x1 is smaller than the window \(2x2\)$", id="window"),
-        pytest.param([{"type": "Conv2d", "out_channels": 1, "kernel_size": 5, "padding": 1}], (1, 2, 2),
-                     r"^layer 1 \(Conv2d, out_channels=1, kernel_size=5, padding=1\): input 2x2 is smaller than the window \(5x5, padding 1x1\)$",
-                     id="conv-window"),
-        pytest.param([{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}, {"type": "Flatten"},
-                      {"type": "Linear", "in_features": 100, "out_features": 10}], (1, 8, 8),
-                     r"^layer 3 \(Linear, in_features=100, out_features=10\): in_features=100 does not match the 144 features coming in$",
-                     id="linear-after-flatten"),
-        pytest.param([{"type": "Conv2d", "in_channels": 1, "out_channels": 4, "kernel_size": 3}], (3, 8, 8),
-                     r"layer 1 \(Conv2d, .*\): in_channels=1 does not match the 3 channels coming in", id="in-channels"),
-        pytest.param([{"type": "BatchNorm2d", "num_features": 5}], (3, 8, 8),
-                     r"num_features=5 does not match the 3 channels coming in", id="bn-features"),
-        pytest.param([{"type": "Linear", "out_features": 10}], (3, 8, 8),
-                     r"layer 1 \(Linear, out_features=10\): input shape \(3, 8, 8\) is not flat; .* add a Flatten", id="linear-not-flat"),
-        pytest.param([{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}], (8, 8),
-                     r"input shape \(8, 8\) has 2 dimensions; Conv2d expects \(C, H, W\)", id="rank"),
-        pytest.param([{"type": "Conv4d", "out_channels": 4}], (1, 8, 8), r"layer 1: type='Conv4d' is not allowed; use one of 'Conv1d'",
-                     id="unknown-type"),
-        pytest.param([{"type": "Conv2d", "kernel_size": 3}], (1, 8, 8),
-                     r"layer 1 \(Conv2d, kernel_size=3\): out_channels=\.\.\. is required", id="missing-required"),
-        pytest.param([{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "groups": 2}], (3, 8, 8),
-                     r"in_channels=3 must be divisible by groups=2", id="groups"),
-        pytest.param([{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}], (3, 8, 8),
-                     r"padding='same' requires stride=1, not stride=2", id="same-stride"),
-        pytest.param([{"type": "MaxPool2d", "kernel_size": 2, "padding": 2}], (3, 8, 8),
-                     r"padding=2 must be at most half the kernel size", id="pool-padding"),
-        pytest.param([{"type": "Flatten", "start_dim": 0}], (3, 8, 8), r"start_dim=0 would flatten the batch dimension", id="flatten-batch"),
+        pytest.param(
+            pools_until_too_small(),
+            (1, 8, 8),
+            r"^layer 7 \(MaxPool2d, kernel_size=2\): input 1x1 is smaller than the window \(2x2\)$",
+            id="window",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "out_channels": 1, "kernel_size": 5, "padding": 1}],
+            (1, 2, 2),
+            r"^layer 1 \(Conv2d, out_channels=1, kernel_size=5, padding=1\): input 2x2 is smaller than the window \(5x5, padding 1x1\)$",
+            id="conv-window",
+        ),
+        pytest.param(
+            [
+                {"type": "Conv2d", "out_channels": 4, "kernel_size": 3},
+                {"type": "Flatten"},
+                {"type": "Linear", "in_features": 100, "out_features": 10},
+            ],
+            (1, 8, 8),
+            r"^layer 3 \(Linear, in_features=100, out_features=10\): in_features=100 does not match the 144 features coming in$",
+            id="linear-after-flatten",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "in_channels": 1, "out_channels": 4, "kernel_size": 3}],
+            (3, 8, 8),
+            r"layer 1 \(Conv2d, .*\): in_channels=1 does not match the 3 channels coming in",
+            id="in-channels",
+        ),
+        pytest.param(
+            [{"type": "BatchNorm2d", "num_features": 5}],
+            (3, 8, 8),
+            r"num_features=5 does not match the 3 channels coming in",
+            id="bn-features",
+        ),
+        pytest.param(
+            [{"type": "Linear", "out_features": 10}],
+            (3, 8, 8),
+            r"layer 1 \(Linear, out_features=10\): input shape \(3, 8, 8\) is not flat; .* add a Flatten",
+            id="linear-not-flat",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}],
+            (8, 8),
+            r"input shape \(8, 8\) has 2 dimensions; Conv2d expects \(C, H, W\)",
+            id="rank",
+        ),
+        pytest.param(
+            [{"type": "Conv4d", "out_channels": 4}],
+            (1, 8, 8),
+            r"layer 1: type='Conv4d' is not allowed; use one of 'Conv1d'",
+            id="unknown-type",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "kernel_size": 3}],
+            (1, 8, 8),
+            r"layer 1 \(Conv2d, kernel_size=3\): out_channels=\.\.\. is required",
+            id="missing-required",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "groups": 2}],
+            (3, 8, 8),
+            r"in_channels=3 must be divisible by groups=2",
+            id="groups",
+        ),
+        pytest.param(
+            [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": "same"}],
+            (3, 8, 8),
+            r"padding='same' requires stride=1, not stride=2",
+            id="same-stride",
+        ),
+        pytest.param(
+            [{"type": "MaxPool2d", "kernel_size": 2, "padding": 2}],
+            (3, 8, 8),
+            r"padding=2 must be at most half the kernel size",
+            id="pool-padding",
+        ),
+        pytest.param(
+            [{"type": "Flatten", "start_dim": 0}],
+            (3, 8, 8),
+            r"start_dim=0 would flatten the batch dimension",
+            id="flatten-batch",
+        ),
         pytest.param([], (3, 8, 8), r"layers=\[\] must hold at least one layer", id="empty"),
         pytest.param([{"type": "ReLU"}], (3, 0, 8), r"input_shape=0 must be a positive integer", id="zero-size"),
         pytest.param([{"type": "ReLU"}], "3x8x8", r"input_shape='3x8x8' must be a non-empty list", id="shape-string"),
-        pytest.param([{"type": "Dropout", "p": 2}], (3, 8, 8),
-                     r"^layer 1 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]$", id="dropout-p-above-1"),
-        pytest.param([{"type": "Dropout2d", "p": -0.1}], (3, 8, 8), r"p=-0.1 must be a probability in \[0, 1\]",
-                     id="dropout-p-negative"),
-        pytest.param([{"type": "Dropout", "p": "half"}], (3, 8, 8), r"p='half' must be a finite real number", id="dropout-p-string"),
-        pytest.param([{"type": "ReLU", "inplace": 5}], (3, 8, 8),
-                     r"^layer 1 \(ReLU, inplace=5\): inplace=5 must be True or False$", id="inplace-int"),
-        pytest.param([{"type": "GELU", "approximate": "fast"}], (3, 8, 8),
-                     r"approximate='fast' is not allowed; use one of 'none', 'tanh'", id="gelu-approximate"),
-        pytest.param([{"type": "LeakyReLU", "negative_slope": None}], (3, 8, 8),
-                     r"negative_slope=None must be a finite real number", id="leaky-slope-none"),
-        pytest.param([{"type": "Softmax", "dim": 1.5}], (3, 8, 8), r"dim=1.5 must be an integer", id="softmax-dim-float"),
+        pytest.param(
+            [{"type": "Dropout", "p": 2}],
+            (3, 8, 8),
+            r"^layer 1 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]$",
+            id="dropout-p-above-1",
+        ),
+        pytest.param(
+            [{"type": "Dropout2d", "p": -0.1}],
+            (3, 8, 8),
+            r"p=-0.1 must be a probability in \[0, 1\]",
+            id="dropout-p-negative",
+        ),
+        pytest.param(
+            [{"type": "Dropout", "p": "half"}],
+            (3, 8, 8),
+            r"p='half' must be a finite real number",
+            id="dropout-p-string",
+        ),
+        pytest.param(
+            [{"type": "ReLU", "inplace": 5}],
+            (3, 8, 8),
+            r"^layer 1 \(ReLU, inplace=5\): inplace=5 must be True or False$",
+            id="inplace-int",
+        ),
+        pytest.param(
+            [{"type": "GELU", "approximate": "fast"}],
+            (3, 8, 8),
+            r"approximate='fast' is not allowed; use one of 'none', 'tanh'",
+            id="gelu-approximate",
+        ),
+        pytest.param(
+            [{"type": "LeakyReLU", "negative_slope": None}],
+            (3, 8, 8),
+            r"negative_slope=None must be a finite real number",
+            id="leaky-slope-none",
+        ),
+        pytest.param(
+            [{"type": "Softmax", "dim": 1.5}], (3, 8, 8), r"dim=1.5 must be an integer", id="softmax-dim-float"
+        ),
     ],
 )
 def test_invalid_networks(layers, input_shape, message):
@@ -244,9 +378,15 @@ def test_valid_elementwise_options_keep_the_shape(layer):
         pytest.param("a.json", "{", r"is not valid JSON", id="bad-json"),
         pytest.param("a.toml", '[[layer]]\ntype = "ReLU"\n', r"a.toml: the spec has no input_shape", id="no-shape"),
         pytest.param("a.toml", "input_shape = [1, 2, 2]\n", r"the spec has no layers", id="no-layers"),
-        pytest.param("a.toml", 'input_shape = [1, 2, 2]\nlayrs = 1\n', r"spec key 'layrs' is not allowed", id="unknown-key"),
-        pytest.param("a.toml", 'input_shape = [1, 4, 4]\n[[layer]]\ntype = "MaxPool2d"\nkernel_size = 8\n',
-                     r"a.toml: layer 1 \(MaxPool2d, kernel_size=8\): input 4x4 is smaller than the window \(8x8\)", id="layer-error"),
+        pytest.param(
+            "a.toml", "input_shape = [1, 2, 2]\nlayrs = 1\n", r"spec key 'layrs' is not allowed", id="unknown-key"
+        ),
+        pytest.param(
+            "a.toml",
+            'input_shape = [1, 4, 4]\n[[layer]]\ntype = "MaxPool2d"\nkernel_size = 8\n',
+            r"a.toml: layer 1 \(MaxPool2d, kernel_size=8\): input 4x4 is smaller than the window \(8x8\)",
+            id="layer-error",
+        ),
     ],
 )
 def test_invalid_spec_files(tmp_path, filename, content, message):
@@ -257,7 +397,9 @@ def test_invalid_spec_files(tmp_path, filename, content, message):
 
 
 def test_unknown_bundled_name():
-    with pytest.raises(ConvMathError, match=r"spec 'resnet' is not a bundled spec; use a \.toml/\.json path or one of 'alexnet'"):
+    with pytest.raises(
+        ConvMathError, match=r"spec 'resnet' is not a bundled spec; use a \.toml/\.json path or one of 'alexnet'"
+    ):
         Network.load("resnet")
 
 
@@ -276,11 +418,11 @@ def test_cli_shape(capsys, tmp_path):
 # --- the numeric backend as a witness -------------------------------------------
 
 import numpy as np  # noqa: E402
-from convmath import numeric as _numeric_backend  # noqa: E402
+from _backend import dims, run_pool  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from _backend import dims, run_pool  # noqa: E402
+from convmath import numeric as _numeric_backend  # noqa: E402
 from convmath.layers import layer_params  # noqa: E402
 from convmath.testing.strategies import layer_stacks  # noqa: E402
 
@@ -333,11 +475,26 @@ def networks(draw):
         channels = layer.get("out_channels", channels)
     if draw(st.booleans(), label="grouped dilated conv"):
         groups = draw(st.sampled_from([g for g in (1, 2) if channels % g == 0]), label="groups")
-        layers.append({"type": "Conv2d", "out_channels": 2 * groups, "kernel_size": 2, "dilation": 2,
-                       "padding": 2, "groups": groups})
+        layers.append(
+            {
+                "type": "Conv2d",
+                "out_channels": 2 * groups,
+                "kernel_size": 2,
+                "dilation": 2,
+                "padding": 2,
+                "groups": groups,
+            }
+        )
     if draw(st.booleans(), label="transposed conv"):
-        layers.append({"type": "ConvTranspose2d", "out_channels": 2, "kernel_size": draw(st.integers(1, 3)),
-                       "stride": draw(st.integers(1, 2)), "bias": draw(st.booleans())})
+        layers.append(
+            {
+                "type": "ConvTranspose2d",
+                "out_channels": 2,
+                "kernel_size": draw(st.integers(1, 3)),
+                "stride": draw(st.integers(1, 2)),
+                "bias": draw(st.booleans()),
+            }
+        )
     if draw(st.booleans(), label="head"):
         layers += [{"type": "Flatten"}, {"type": "Linear", "out_features": draw(st.integers(1, 5))}]
     batch = draw(st.sampled_from([(), (2,)]), label="batch")
@@ -370,8 +527,12 @@ def test_bundled_lenet5_runs_through_the_numeric_backend():
 def test_symbolic_input_size():
     from convmath import n
 
-    layers = [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}, {"type": "MaxPool2d", "kernel_size": 2},
-              {"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
+    layers = [
+        {"type": "Conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+        {"type": "MaxPool2d", "kernel_size": 2},
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": 10},
+    ]
     symbolic = Network(layers, input_shape=(3, n, n))
     assert symbolic.out_shapes[1][1:] == (pool_output_size(n, 2),) * 2
     summary = symbolic.summary()
@@ -394,7 +555,9 @@ def _torch_module(torch, layer):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["alexnet", "lenet5", "vgg16"])  # the plain sequences (branched: test_network_graph.py)
+@pytest.mark.parametrize(
+    "name", ["alexnet", "lenet5", "vgg16"]
+)  # the plain sequences (branched: test_network_graph.py)
 def test_bundled_specs_build_in_torch(name):
     torch = pytest.importorskip("torch")
     net = Network.bundled(name)
@@ -439,11 +602,18 @@ def test_batchnorm_counts_match_torch(affine, track):
 @pytest.mark.parametrize(
     "layer, input_shape, expected",
     [
-        pytest.param({"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": True}, (1, 2, 2), (1, 1, 1),
-                     id="MaxPool2d(3, 2, ceil_mode=True)-on-2x2"),
-        pytest.param({"type": "MaxPool1d", "kernel_size": 4, "ceil_mode": True}, (1, 2), (1, 1), id="max_pool1d-4-on-2"),
-        pytest.param({"type": "AvgPool2d", "kernel_size": 2, "ceil_mode": True}, (4, 1, 1), (4, 1, 1),
-                     id="AvgPool2d-on-1x1"),
+        pytest.param(
+            {"type": "MaxPool2d", "kernel_size": 3, "stride": 2, "ceil_mode": True},
+            (1, 2, 2),
+            (1, 1, 1),
+            id="MaxPool2d(3, 2, ceil_mode=True)-on-2x2",
+        ),
+        pytest.param(
+            {"type": "MaxPool1d", "kernel_size": 4, "ceil_mode": True}, (1, 2), (1, 1), id="max_pool1d-4-on-2"
+        ),
+        pytest.param(
+            {"type": "AvgPool2d", "kernel_size": 2, "ceil_mode": True}, (4, 1, 1), (4, 1, 1), id="AvgPool2d-on-1x1"
+        ),
     ],
 )
 def test_ceil_mode_pooling_on_inputs_smaller_than_the_window(layer, input_shape, expected):
@@ -453,8 +623,15 @@ def test_ceil_mode_pooling_on_inputs_smaller_than_the_window(layer, input_shape,
 
 
 def test_batchnorm1d_after_linear_is_an_mlp_head():
-    net = Network([{"type": "Linear", "out_features": 10}, {"type": "BatchNorm1d"}, {"type": "ReLU"},
-                   {"type": "Linear", "out_features": 2}], input_shape=(20,))
+    net = Network(
+        [
+            {"type": "Linear", "out_features": 10},
+            {"type": "BatchNorm1d"},
+            {"type": "ReLU"},
+            {"type": "Linear", "out_features": 2},
+        ],
+        input_shape=(20,),
+    )
     assert net.out_shapes == ((10,), (10,), (10,), (2,))
     assert net.layers[1]["num_features"] == 10
     assert net.summary().total_params == (20 * 10 + 10) + 2 * 10 + (10 * 2 + 2)

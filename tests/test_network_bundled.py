@@ -11,20 +11,20 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from _torchvision import BUILDERS, models
+
 from convmath import ConvMathError, Network
 from convmath.cli import main as cli_main
 from convmath.network import bundled_specs
 
 #: torchvision weight metadata "num_params" (pytorch/vision, torchvision/models/*.py)
 PUBLISHED_PARAMS = {
-    "resnet18": 11_689_512,        # resnet.py, ResNet18_Weights.IMAGENET1K_V1
-    "resnet50": 25_557_032,        # resnet.py, ResNet50_Weights.IMAGENET1K_V1
-    "densenet121": 7_978_856,      # densenet.py, DenseNet121_Weights.IMAGENET1K_V1
-    "googlenet": 6_624_904,        # googlenet.py, GoogLeNet_Weights.IMAGENET1K_V1 (no auxiliary classifiers)
-    "squeezenet1_0": 1_248_424,    # squeezenet.py, SqueezeNet1_0_Weights.IMAGENET1K_V1
-    "mobilenet_v2": 3_504_872,     # mobilenetv2.py, _COMMON_META of MobileNet_V2_Weights
+    "resnet18": 11_689_512,  # resnet.py, ResNet18_Weights.IMAGENET1K_V1
+    "resnet50": 25_557_032,  # resnet.py, ResNet50_Weights.IMAGENET1K_V1
+    "densenet121": 7_978_856,  # densenet.py, DenseNet121_Weights.IMAGENET1K_V1
+    "googlenet": 6_624_904,  # googlenet.py, GoogLeNet_Weights.IMAGENET1K_V1 (no auxiliary classifiers)
+    "squeezenet1_0": 1_248_424,  # squeezenet.py, SqueezeNet1_0_Weights.IMAGENET1K_V1
+    "mobilenet_v2": 3_504_872,  # mobilenetv2.py, _COMMON_META of MobileNet_V2_Weights
     "mobilenet_v3_small": 2_542_856,  # mobilenetv3.py, MobileNet_V3_Small_Weights.IMAGENET1K_V1
 }
 
@@ -55,7 +55,7 @@ def test_summary_shows_the_blocks():
     text = str(Network.bundled("resnet18").summary())
     assert "Block" in text.splitlines()[2]
     line = next(line for line in text.splitlines() if "layer2.0.add.downsample" in line)
-    assert line.startswith("        Conv2d-")   # indented by depth: layer2 / 0 / add / downsample
+    assert line.startswith("        Conv2d-")  # indented by depth: layer2 / 0 / add / downsample
     assert any(line.startswith("    Add-") and line.rstrip().endswith("layer1.0") for line in text.splitlines())
 
 
@@ -69,8 +69,11 @@ def _torchinfo_rows(name):
     with torch.device("meta"):  # shapes and counts only: no weights allocated, no arithmetic done
         module = BUILDERS[name](tv_models).eval()
     info = torchinfo.summary(module, (1, 3, 224, 224), verbose=0, device="meta")
-    leaves = [(row.class_name, row.num_params, row.macs) for row in info.summary_list
-              if row.is_leaf_layer and (row.num_params or row.macs)]
+    leaves = [
+        (row.class_name, row.num_params, row.macs)
+        for row in info.summary_list
+        if row.is_leaf_layer and (row.num_params or row.macs)
+    ]
     return info, leaves
 
 
@@ -98,31 +101,56 @@ CONV = {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
 @pytest.mark.parametrize(
     "layers, message",
     [
-        pytest.param([{"type": "Add", "name": "res", "branch": [{"name": "body", "layer": [CONV]}, []]}],
-                     r"^block 'res' \(Add\): branch body gives 8x8x8 but branch 1 \(identity\) gives 4x8x8; "
-                     r"an addition needs equal shapes$", id="residual-channels"),
-        pytest.param([{"type": "Add", "name": "res", "branch": [[{**CONV, "out_channels": 4, "stride": 2}], []]}],
-                     r"branch 0 gives 4x4x4 but branch 1 \(identity\) gives 4x8x8", id="residual-stride"),
-        pytest.param([{"type": "Concat", "name": "cat", "branch": [[CONV], [{"type": "MaxPool2d", "kernel_size": 2}]]}],
-                     r"^block 'cat' \(Concat\): branch 0 gives 8x8x8 but branch 1 gives 4x4x4; a concatenation along "
-                     r"dim=1 needs every other size equal$", id="concat-spatial"),
-        pytest.param([{"type": "Multiply", "name": "gate", "branch": [[], [{"type": "MaxPool2d", "kernel_size": 2}]]}],
-                     r"branch 0 \(identity\) gives 4x8x8 but branch 1 gives 4x4x4; a product needs equal sizes or 1",
-                     id="gate-not-broadcastable"),
+        pytest.param(
+            [{"type": "Add", "name": "res", "branch": [{"name": "body", "layer": [CONV]}, []]}],
+            r"^block 'res' \(Add\): branch body gives 8x8x8 but branch 1 \(identity\) gives 4x8x8; "
+            r"an addition needs equal shapes$",
+            id="residual-channels",
+        ),
+        pytest.param(
+            [{"type": "Add", "name": "res", "branch": [[{**CONV, "out_channels": 4, "stride": 2}], []]}],
+            r"branch 0 gives 4x4x4 but branch 1 \(identity\) gives 4x8x8",
+            id="residual-stride",
+        ),
+        pytest.param(
+            [{"type": "Concat", "name": "cat", "branch": [[CONV], [{"type": "MaxPool2d", "kernel_size": 2}]]}],
+            r"^block 'cat' \(Concat\): branch 0 gives 8x8x8 but branch 1 gives 4x4x4; a concatenation along "
+            r"dim=1 needs every other size equal$",
+            id="concat-spatial",
+        ),
+        pytest.param(
+            [{"type": "Multiply", "name": "gate", "branch": [[], [{"type": "MaxPool2d", "kernel_size": 2}]]}],
+            r"branch 0 \(identity\) gives 4x8x8 but branch 1 gives 4x4x4; a product needs equal sizes or 1",
+            id="gate-not-broadcastable",
+        ),
         pytest.param([{"type": "Add", "branch": [[CONV]]}], r"a join needs at least 2", id="one-branch"),
         pytest.param([{"type": "Concat", "dim": 0, "branch": [[], []]}], r"dim=0 is out of range", id="concat-batch"),
         pytest.param([{"type": "Add", "branch": [[], []], "bogus": 1}], r"does not take 'bogus'", id="unknown-key"),
-        pytest.param([{"type": "Sequential", "name": "", "layer": [CONV]}], r"name='' must be a non-empty string",
-                     id="empty-name"),
-        pytest.param([{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "b"]}],
-                     r"inputs names 'b', which no earlier layer is called", id="wired-unknown-name"),
-        pytest.param([{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "input"]}],
-                     r"branch a gives 8x8x8 but branch input gives 4x8x8", id="wired-residual"),
-        pytest.param([{**CONV, "name": "a"}, {"type": "ReLU", "inputs": ["a", "input"]}],
-                     r"must name one input; only a join", id="wired-two-inputs-to-a-layer"),
-        pytest.param([{"type": "Sequential", "layer": [{"type": "Add", "branch": [[{**CONV, "strides": 2}], []]}]}],
-                     r"layer 1 \(0\.add2\.0\.0: |layer 1 \(.*\): argument 'strides' is not allowed|argument 'strides'",
-                     id="typo-inside-a-block"),
+        pytest.param(
+            [{"type": "Sequential", "name": "", "layer": [CONV]}],
+            r"name='' must be a non-empty string",
+            id="empty-name",
+        ),
+        pytest.param(
+            [{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "b"]}],
+            r"inputs names 'b', which no earlier layer is called",
+            id="wired-unknown-name",
+        ),
+        pytest.param(
+            [{**CONV, "name": "a"}, {"type": "Add", "inputs": ["a", "input"]}],
+            r"branch a gives 8x8x8 but branch input gives 4x8x8",
+            id="wired-residual",
+        ),
+        pytest.param(
+            [{**CONV, "name": "a"}, {"type": "ReLU", "inputs": ["a", "input"]}],
+            r"must name one input; only a join",
+            id="wired-two-inputs-to-a-layer",
+        ),
+        pytest.param(
+            [{"type": "Sequential", "layer": [{"type": "Add", "branch": [[{**CONV, "strides": 2}], []]}]}],
+            r"layer 1 \(0\.add2\.0\.0: |layer 1 \(.*\): argument 'strides' is not allowed|argument 'strides'",
+            id="typo-inside-a-block",
+        ),
     ],
 )
 def test_join_errors_name_both_shapes(layers, message):
@@ -131,12 +159,23 @@ def test_join_errors_name_both_shapes(layers, message):
 
 
 def test_concat_and_gate_shapes():
-    net = Network([
-        {"type": "Concat", "branch": [[CONV], [], [{**CONV, "out_channels": 2}]]},
-        {"type": "Multiply", "branch": [[], [{"type": "AdaptiveAvgPool2d", "output_size": 1},
-                                             {"type": "Conv2d", "out_channels": 14, "kernel_size": 1},
-                                             {"type": "Sigmoid"}]]},
-    ], (4, 8, 8))
+    net = Network(
+        [
+            {"type": "Concat", "branch": [[CONV], [], [{**CONV, "out_channels": 2}]]},
+            {
+                "type": "Multiply",
+                "branch": [
+                    [],
+                    [
+                        {"type": "AdaptiveAvgPool2d", "output_size": 1},
+                        {"type": "Conv2d", "out_channels": 14, "kernel_size": 1},
+                        {"type": "Sigmoid"},
+                    ],
+                ],
+            },
+        ],
+        (4, 8, 8),
+    )
     assert net.output_shape == (8 + 4 + 2, 8, 8)
     assert net.summary().total_params == (4 * 9 * 8 + 8) + (4 * 9 * 2 + 2) + (14 * 14 + 14)
 
@@ -153,7 +192,7 @@ def test_a_sequence_is_a_graph_without_branches():
 
 def test_toml_spec_with_branches(tmp_path):
     spec = tmp_path / "res.toml"
-    spec.write_text('''
+    spec.write_text("""
 input_shape = [4, 8, 8]
 
 [[layer]]
@@ -167,7 +206,7 @@ name = "shortcut"
 
 [[layer]]
 type = "ReLU"
-''')
+""")
     net = Network.from_file(spec)
     assert [layer.type for layer in net.layers] == ["Conv2d", "ReLU", "Add", "ReLU"]
     assert net.inputs == ((0,), (1,), (2, 0), (3,))
@@ -175,11 +214,28 @@ type = "ReLU"
 
 
 def test_flat_form_with_named_inputs_equals_the_nested_form():
-    nested = Network([{"type": "Add", "name": "res", "branch": [{"name": "body", "layer": [CONV, {"type": "ReLU"}]},
-                                                                 [{**CONV, "kernel_size": 1, "padding": 0}]]}], (4, 8, 8))
-    flat = Network([{**CONV, "name": "c1", "inputs": ["input"]}, {"type": "ReLU", "name": "r"},
-                    {**CONV, "kernel_size": 1, "padding": 0, "name": "c2", "inputs": ["input"]},
-                    {"type": "Add", "name": "res", "inputs": ["r", "c2"]}], (4, 8, 8))
+    nested = Network(
+        [
+            {
+                "type": "Add",
+                "name": "res",
+                "branch": [
+                    {"name": "body", "layer": [CONV, {"type": "ReLU"}]},
+                    [{**CONV, "kernel_size": 1, "padding": 0}],
+                ],
+            }
+        ],
+        (4, 8, 8),
+    )
+    flat = Network(
+        [
+            {**CONV, "name": "c1", "inputs": ["input"]},
+            {"type": "ReLU", "name": "r"},
+            {**CONV, "kernel_size": 1, "padding": 0, "name": "c2", "inputs": ["input"]},
+            {"type": "Add", "name": "res", "inputs": ["r", "c2"]},
+        ],
+        (4, 8, 8),
+    )
     assert flat.inputs == nested.inputs == ((0,), (1,), (0,), (2, 3))
     assert flat.out_shapes == nested.out_shapes
     assert flat.summary().total_macs == nested.summary().total_macs

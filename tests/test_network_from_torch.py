@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _torchvision import BUILDERS, models
+
 from convmath import ConvMathError, Network
 
 torch = pytest.importorskip("torch")
@@ -14,8 +14,11 @@ pytestmark = pytest.mark.torch
 
 
 def _leaves(info):
-    return [(row.class_name, row.num_params, row.macs) for row in info.summary_list
-            if row.is_leaf_layer and (row.num_params or row.macs)]
+    return [
+        (row.class_name, row.num_params, row.macs)
+        for row in info.summary_list
+        if row.is_leaf_layer and (row.num_params or row.macs)
+    ]
 
 
 def _ours(summary):
@@ -94,8 +97,9 @@ def test_models_fx_cannot_trace_fall_back_to_hooks():
 
 
 def test_unknown_module_types_are_listed_by_name_in_one_error():
-    module = nn.Sequential(nn.Conv2d(1, 2, 3), nn.LayerNorm([2, 4, 4]), nn.Upsample(scale_factor=2),
-                           nn.LayerNorm([2, 8, 8]))
+    module = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.LayerNorm([2, 4, 4]), nn.Upsample(scale_factor=2), nn.LayerNorm([2, 8, 8])
+    )
     with pytest.raises(ConvMathError, match=r"no layer for: LayerNorm \(at 1, 3\); Upsample \(at 2\)"):
         Network.from_torch(module, (1, 6, 6))
 
@@ -120,6 +124,9 @@ class LoopyResidual(nn.Module):
 
 
 def test_hooks_refuse_module_calls_that_do_not_chain():
-    with pytest.raises(ConvMathError, match=r"torch.fx cannot trace the model \(TraceError: .*\) and its module calls "
-                                            r"do not form a sequence: b receives \[1, 1, 6, 6\] but a gave \[1, 2, 6, 6\]"):
+    with pytest.raises(
+        ConvMathError,
+        match=r"torch.fx cannot trace the model \(TraceError: .*\) and its module calls "
+        r"do not form a sequence: b receives \[1, 1, 6, 6\] but a gave \[1, 2, 6, 6\]",
+    ):
         Network.from_torch(LoopyResidual(), (1, 6, 6))

@@ -30,10 +30,21 @@ def _conv(draw: Any, out: int, *, keep: bool, channels: int = 0) -> dict[str, An
     kernel = draw(st.integers(1, 3), label="kernel_size")
     if keep:
         groups = draw(st.sampled_from([1, out]), label="groups") if out == channels else 1
-        return {"type": "Conv2d", "out_channels": out, "kernel_size": kernel, "padding": "same", "groups": groups,
-                "bias": draw(st.booleans())}
-    return {"type": "Conv2d", "out_channels": out, "kernel_size": kernel, "stride": draw(st.integers(1, 2)),
-            "padding": draw(st.integers(0, kernel // 2))}
+        return {
+            "type": "Conv2d",
+            "out_channels": out,
+            "kernel_size": kernel,
+            "padding": "same",
+            "groups": groups,
+            "bias": draw(st.booleans()),
+        }
+    return {
+        "type": "Conv2d",
+        "out_channels": out,
+        "kernel_size": kernel,
+        "stride": draw(st.integers(1, 2)),
+        "padding": draw(st.integers(0, kernel // 2)),
+    }
 
 
 @st.composite
@@ -48,25 +59,35 @@ def branched_networks(draw: Any) -> tuple[tuple[int, ...], list[dict[str, Any]]]
             layers.append({"type": "Add", "branch": [{"name": "body", "layer": body}, []]})
         elif kind == "concat":
             widths = [draw(st.integers(1, 2)) for _ in range(draw(st.integers(2, 3)))]
-            layers.append({"type": "Concat", "branch": [[_conv(draw, w, keep=True, channels=channels)] for w in widths]})
+            layers.append(
+                {"type": "Concat", "branch": [[_conv(draw, w, keep=True, channels=channels)] for w in widths]}
+            )
             channels = sum(widths)
         elif kind == "gate":
-            gate = [{"type": "AdaptiveAvgPool2d", "output_size": 1}, {"type": "Conv2d", "out_channels": channels,
-                                                                     "kernel_size": 1}, {"type": "Hardsigmoid"}]
+            gate = [
+                {"type": "AdaptiveAvgPool2d", "output_size": 1},
+                {"type": "Conv2d", "out_channels": channels, "kernel_size": 1},
+                {"type": "Hardsigmoid"},
+            ]
             layers.append({"type": "Multiply", "branch": [[], gate]})
         elif kind == "pool":
             layers.append({"type": "MaxPool2d", "kernel_size": 2, "ceil_mode": True})
         else:
             layers.append({"type": "BatchNorm2d"})
-    layers += [{"type": "AdaptiveAvgPool2d", "output_size": 1}, {"type": "Flatten"},
-               {"type": "Linear", "out_features": draw(st.integers(1, 4))}]
+    layers += [
+        {"type": "AdaptiveAvgPool2d", "output_size": 1},
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": draw(st.integers(1, 4))},
+    ]
     size = draw(st.integers(4, 12), label="size")
     return (3, size, size), layers
 
 
 @settings(deadline=None)
 @given(branched_networks())
-def test_random_branched_networks_agree_with_torch_node_by_node(spec: tuple[tuple[int, ...], list[dict[str, Any]]]) -> None:
+def test_random_branched_networks_agree_with_torch_node_by_node(
+    spec: tuple[tuple[int, ...], list[dict[str, Any]]],
+) -> None:
     input_shape, layers = spec
     net = Network(layers, input_shape)
     with torch.device("meta"):
@@ -99,8 +120,9 @@ def test_from_torch_reads_back_the_same_network(spec: tuple[tuple[int, ...], lis
     class Graph(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.blocks = torch.nn.ModuleList(torch.nn.Identity() if n.layer.family == "join" else _module(n.layer)
-                                              for n in net.nodes)
+            self.blocks = torch.nn.ModuleList(
+                torch.nn.Identity() if n.layer.family == "join" else _module(n.layer) for n in net.nodes
+            )
 
         def forward(self, x: Any) -> Any:
             values = [x]

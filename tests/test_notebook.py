@@ -50,8 +50,12 @@ def test_answer_cells_carry_their_part(built):
     for cell, (slot_id, part) in zip(answers, parts):
         assert cell.cell_type == "code"
         assert dict(cell.metadata.convmath) == {
-            "assignment": "week3-convolutions", "student": "s001", "slot": slot_id,
-            "part": part.key, "kind": part.answer.kind, "name": part.answer.name,
+            "assignment": "week3-convolutions",
+            "student": "s001",
+            "slot": slot_id,
+            "part": part.key,
+            "kind": part.answer.kind,
+            "name": part.answer.name,
         }
         stub = cell.source.splitlines()
         if part.answer.kind == "function":
@@ -65,17 +69,21 @@ def test_prompt_and_setup_cells_are_locked(built):
     notebook = student_notebook(assignment, "s001", exercises)
     locked = [cell for cell in notebook.cells if "convmath" not in cell.metadata]
     assert locked and all(c.metadata.editable is False and c.metadata.deletable is False for c in locked)
-    assert all(c.metadata.tags[0] in ("convmath-header", "convmath-setup", "convmath-prompt", "convmath-check")
-               for c in locked)
+    assert all(
+        c.metadata.tags[0] in ("convmath-header", "convmath-setup", "convmath-prompt", "convmath-check") for c in locked
+    )
     assert sum(1 for c in notebook.cells if c.cell_type == "markdown") == 1 + len(exercises) + sum(
-        len(ex.parts) for _, ex in exercises)
+        len(ex.parts) for _, ex in exercises
+    )
 
 
 def test_key_has_the_same_cells_in_the_same_order(built):
     assignment, exercises = built
     student = student_notebook(assignment, "s001", exercises)
     key = key_notebook(assignment, "s001", exercises)
-    assert [(c.id, c.cell_type, c.metadata) for c in key.cells] == [(c.id, c.cell_type, c.metadata) for c in student.cells]
+    assert [(c.id, c.cell_type, c.metadata) for c in key.cells] == [
+        (c.id, c.cell_type, c.metadata) for c in student.cells
+    ]
     for s_cell, k_cell in zip(student.cells, key.cells):
         if "convmath" in s_cell.metadata:
             assert "None" in s_cell.source or "NotImplementedError" in s_cell.source

@@ -42,8 +42,9 @@ def _assignment():
             if points is not None:
                 slot["points"] = points
             slots.append(slot)
-    return parse_assignment({"id": "scan", "title": {"en": "Scan", "zh": "扫描"}, "locales": list(LOCALES),
-                             "slots": slots})
+    return parse_assignment(
+        {"id": "scan", "title": {"en": "Scan", "zh": "扫描"}, "locales": list(LOCALES), "slots": slots}
+    )
 
 
 ASSIGNMENT = _assignment()
@@ -56,8 +57,11 @@ def built():
 
 @pytest.fixture(scope="module")
 def notebooks(built):
-    return {(student, locale): student_notebook(ASSIGNMENT, student, built[student], locale)
-            for student in STUDENTS for locale in LOCALES}
+    return {
+        (student, locale): student_notebook(ASSIGNMENT, student, built[student], locale)
+        for student in STUDENTS
+        for locale in LOCALES
+    }
 
 
 _POINTS = re.compile(r"\(([^()]*?) ?(points?|分)\)")
@@ -95,10 +99,23 @@ def test_points_are_written_cleanly(notebooks):
     assert any("/" in t for t in seen) and any("." in t for t in seen) and any(t.isdigit() for t in seen), seen
 
 
-@pytest.mark.parametrize("value, text", [
-    (6, "6"), (6.0, "6"), (sum([0.6] * 10), "6"), (1.8, "1.8"), (0.6, "0.6"), (4 / 3, "4/3"),
-    (sum([4 / 3] * 3), "4"), (Fraction(3, 2), "1.5"), (Fraction(1, 8), "1/8"), (0.25, "0.25"), (10 / 3, "10/3"),
-], ids=lambda v: repr(v))
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (6, "6"),
+        (6.0, "6"),
+        (sum([0.6] * 10), "6"),
+        (1.8, "1.8"),
+        (0.6, "0.6"),
+        (4 / 3, "4/3"),
+        (sum([4 / 3] * 3), "4"),
+        (Fraction(3, 2), "1.5"),
+        (Fraction(1, 8), "1/8"),
+        (0.25, "0.25"),
+        (10 / 3, "10/3"),
+    ],
+    ids=lambda v: repr(v),
+)
 def test_format_points(value, text):
     assert format_points(value) == text
 
@@ -155,8 +172,11 @@ def test_no_part_label_is_shown_twice(built, notebooks):
             body = "\n".join(line for line in prompt.splitlines()[1:] if not line.lstrip().startswith("|"))
             repeated = keys & set(_LABEL.findall(_prose(_MATH.sub(" ", body))))
             assert not repeated, (student, locale, slot.id, sorted(repeated), body)
-            labels = [c.source.split(" ", 1)[0] for c in nb.cells if c.id.startswith(f"{slot.id}-")
-                      and c.id.endswith("-prompt") and c.id != f"{slot.id}-prompt"]
+            labels = [
+                c.source.split(" ", 1)[0]
+                for c in nb.cells
+                if c.id.startswith(f"{slot.id}-") and c.id.endswith("-prompt") and c.id != f"{slot.id}-prompt"
+            ]
             assert labels == [f"**({part.key})**" for part in exercise.parts], labels
             for part in exercise.parts:
                 text = _prose(_MATH.sub(" ", part.prompt.get(locale, "")))
@@ -173,8 +193,10 @@ def test_code_names_are_never_written_as_maths(built, notebooks):
                 assert not tokens & coded, (student, locale, cell.id, math, tokens & coded)
 
 
-_LEFTOVERS = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|\{\}|\bNone\b|<[a-z_.]+ object at 0x|\bnan\b|\binf\b|"
-                        r"\b\d+\.0(?![\d])|\(\d+\. ")
+_LEFTOVERS = re.compile(
+    r"\{[A-Za-z_][A-Za-z0-9_]*\}|\{\}|\bNone\b|<[a-z_.]+ object at 0x|\bnan\b|\binf\b|"
+    r"\b\d+\.0(?![\d])|\(\d+\. "
+)
 
 
 def test_no_placeholders_or_float_artefacts_in_prompts(built, notebooks):
@@ -231,8 +253,11 @@ def test_lists_of_names_read_as_sentences(notebooks):
             # "defines `X`, `W`." (a list without its "and"); zh: "`W`和" (no space before the Chinese)
             assert not re.search(r"`[^`]+`, `[^`]+`\.", cell.source), (student, cell.id)
             if locale == "zh":  # a code span is set off from Chinese text by a space
-                assert not re.search(r"`[\u4e00-\u9fff]", _MATH.sub(" ", cell.source).replace("``", "")), \
-                    (student, cell.id, re.findall(r".{8}`[\u4e00-\u9fff].{4}", cell.source))
+                assert not re.search(r"`[\u4e00-\u9fff]", _MATH.sub(" ", cell.source).replace("``", "")), (
+                    student,
+                    cell.id,
+                    re.findall(r".{8}`[\u4e00-\u9fff].{4}", cell.source),
+                )
 
 
 def test_no_doubled_words(notebooks):

@@ -9,7 +9,6 @@ student controls reaches the terminal or a file raw.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -23,15 +22,16 @@ SECRET = b"batch-secret-0123456789"
 ASSIGNMENT = parse_assignment({"id": "b", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
 #: the most bytes any one export file may hold for one student
 FILE_BOUND = 256 << 10
-HOSTILE_TEXT = ("\x1b]0;owned\x07\x1b[2J\x1b[HAll graded\r **bold** _it_ # head [x](http://evil.example) "
-                "www.evil.example <script>alert(1)</script> \u202eevil\u2066 &amp;")
+HOSTILE_TEXT = (
+    "\x1b]0;owned\x07\x1b[2J\x1b[HAll graded\r **bold** _it_ # head [x](http://evil.example) "
+    "www.evil.example <script>alert(1)</script> \u202eevil\u2066 &amp;"
+)
 RAW = ["\x1b", "\x07", "\u202e", "\u2066", "<script>", "\r"]
 
 
 def _notebook(student: str, *cells: str) -> bytes:
     exercises = build_exercises(ASSIGNMENT, SECRET, student)
-    return notebook_bytes(filled_notebook(ASSIGNMENT, student, exercises,
-                                          extra_cells=[(None, cell) for cell in cells]))
+    return notebook_bytes(filled_notebook(ASSIGNMENT, student, exercises, extra_cells=[(None, cell) for cell in cells]))
 
 
 CASES = {
@@ -54,9 +54,22 @@ def graded(tmp_path_factory):
     (subs / "s007\u202egnp.ipynb").write_bytes(b"{")
     (tmp / "a.toml").write_text(TOML)
     (tmp / "s").write_bytes(SECRET)
-    argv = [str(subs), "--assignment", str(tmp / "a.toml"), "--secret-file", str(tmp / "s"),
-            "--gradebook", str(tmp / "g.db"), "--out", str(tmp / "out"), "--quiet", "--jobs", "2",
-            "--timeout", "30"]
+    argv = [
+        str(subs),
+        "--assignment",
+        str(tmp / "a.toml"),
+        "--secret-file",
+        str(tmp / "s"),
+        "--gradebook",
+        str(tmp / "g.db"),
+        "--out",
+        str(tmp / "out"),
+        "--quiet",
+        "--jobs",
+        "2",
+        "--timeout",
+        "30",
+    ]
     return tmp, argv
 
 

@@ -19,10 +19,21 @@ from grader.results import PartOutcome, SubmissionResult
 def fake_grade(context_data, source, data):
     """Stand-in worker: two parts, q1.a right when the file says so, q1.b always wrong."""
     right = data.decode() == "right"
-    parts = (PartOutcome("q1", "a", "out_size", 2.0 if right else 0.0, 2.0, "correct" if right else "incorrect", ""),
-             PartOutcome("q1", "b", "shape", 0.0, 1.0, "incorrect", "wrong shape"))
-    return SubmissionResult(source, "h", source.removesuffix(".ipynb"), "file name", "b", "graded",
-                            sum(p.score for p in parts), 3.0, parts=parts).to_dict()
+    parts = (
+        PartOutcome("q1", "a", "out_size", 2.0 if right else 0.0, 2.0, "correct" if right else "incorrect", ""),
+        PartOutcome("q1", "b", "shape", 0.0, 1.0, "incorrect", "wrong shape"),
+    )
+    return SubmissionResult(
+        source,
+        "h",
+        source.removesuffix(".ipynb"),
+        "file name",
+        "b",
+        "graded",
+        sum(p.score for p in parts),
+        3.0,
+        parts=parts,
+    ).to_dict()
 
 
 @pytest.fixture
@@ -31,14 +42,28 @@ def course(tmp_path, monkeypatch):
     (tmp_path / "subs").mkdir()
     (tmp_path / "subs" / "s001.ipynb").write_text("right")
     (tmp_path / "subs" / "s002.ipynb").write_text("wrong")
-    (tmp_path / "roster.csv").write_text("student_id,name,email\ns001,Li Wei,li@x\ns002,Wang Fang,wf@x\ns003,Zhang Min,\n")
+    (tmp_path / "roster.csv").write_text(
+        "student_id,name,email\ns001,Li Wei,li@x\ns002,Wang Fang,wf@x\ns003,Zhang Min,\n"
+    )
     (tmp_path / "a.toml").write_text('id = "b"\ntitle = "t"\n[[slots]]\nid = "q1"\nfamily = "conv_output_size"\n')
     (tmp_path / "s").write_bytes(b"batch-secret-0123456789")
     monkeypatch.setattr(grader.batch, "run_batch", functools.partial(grader.batch.run_batch, grade_fn=fake_grade))
     common = ["--gradebook", str(tmp_path / "g.db")]
-    grading = [str(tmp_path / "subs"), "--assignment", str(tmp_path / "a.toml"), "--secret-file", str(tmp_path / "s"),
-               "--roster", str(tmp_path / "roster.csv"), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "1",
-               *common]
+    grading = [
+        str(tmp_path / "subs"),
+        "--assignment",
+        str(tmp_path / "a.toml"),
+        "--secret-file",
+        str(tmp_path / "s"),
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        "--jobs",
+        "1",
+        *common,
+    ]
 
     def run(*argv: str) -> int:
         if argv and argv[0] in ("override", "overrides"):

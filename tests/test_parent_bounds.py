@@ -10,10 +10,8 @@ little memory, in a zero with a reason, never in a stall or a ``failed``.
 from __future__ import annotations
 
 import json
-import os
 import time
 import tracemalloc
-from pathlib import Path
 
 import pytest
 import sympy
@@ -26,8 +24,7 @@ from grader.checks import check_part
 from grader.expr import ExpressionError, parse_expression
 from grader.grade import GradingContext, grade_submission
 from grader.gradebook import Gradebook
-from grader.sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
-from grader.sandbox import protocol
+from grader.sandbox import Sandbox, SandboxLimits, find_forbidden_imports, protocol, strip_magics
 from grader.sandbox.client import _parse
 from grader.simulate import answer_parts, filled_notebook, notebook_bytes
 
@@ -39,8 +36,11 @@ BOUND = 20.0
 # ----------------------------------------------------------------- decoding replies
 
 
-@pytest.mark.parametrize("shape", [[0, 2**62, 2**62], [0, 2**31 - 1, 2**31 - 1, 2**31 - 1], [2**40], [-1], [0] * 33],
-                         ids=["zero-times-huge", "three-big-dims", "one-huge-dim", "negative", "too-many-dims"])
+@pytest.mark.parametrize(
+    "shape",
+    [[0, 2**62, 2**62], [0, 2**31 - 1, 2**31 - 1, 2**31 - 1], [2**40], [-1], [0] * 33],
+    ids=["zero-times-huge", "three-big-dims", "one-huge-dim", "negative", "too-many-dims"],
+)
 def test_announced_array_shapes_are_refused_before_allocating(shape):
     wire = {"$": "ndarray", "dtype": "<f8", "shape": shape, "data": ""}
     with pytest.raises(protocol.ProtocolError):
@@ -48,8 +48,9 @@ def test_announced_array_shapes_are_refused_before_allocating(shape):
 
 
 def test_ten_million_empty_lists_are_refused_before_parsing():
-    raw = json.dumps({"id": 1, "nonce": "x", "values": [{"status": "ok", "value": [[]] * 10_000_000,
-                                                          "message": ""}]}).encode()
+    raw = json.dumps(
+        {"id": 1, "nonce": "x", "values": [{"status": "ok", "value": [[]] * 10_000_000, "message": ""}]}
+    ).encode()
     assert len(raw) > 30_000_000
     tracemalloc.start()
     start = time.monotonic()
@@ -61,8 +62,11 @@ def test_ten_million_empty_lists_are_refused_before_parsing():
     assert elapsed < 2.0 and peak < 10 << 20
 
 
-@pytest.mark.parametrize("cell", ["x = [[]] * 10_000_000", "x = [0.5] * 2_000_000",
-                                  "x = {i: [] for i in range(600_000)}"], ids=["empty-lists", "floats", "dict"])
+@pytest.mark.parametrize(
+    "cell",
+    ["x = [[]] * 10_000_000", "x = [0.5] * 2_000_000", "x = {i: [] for i in range(600_000)}"],
+    ids=["empty-lists", "floats", "dict"],
+)
 def test_values_with_too_many_items_are_unserializable_with_a_reason(cell):
     with Sandbox(SandboxLimits(cell_timeout=10)) as box:
         assert box.run_cell(cell, index=0).status == "ok"
@@ -89,8 +93,16 @@ def test_a_huge_class_name_is_cut_in_the_child():
 # ----------------------------------------------------------------- expressions
 
 
-@pytest.mark.parametrize("text", ["floor(exp(10**40))", "ceil(exp(exp(9)))", "floor(exp(exp(exp(3))))",
-                                  "floor(10**256 * exp(300)**20)", "ceil(pi**256 * 10**256 * 10**256 * 10**256 * 10**256 * 10**256)"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "floor(exp(10**40))",
+        "ceil(exp(exp(9)))",
+        "floor(exp(exp(exp(3))))",
+        "floor(10**256 * exp(300)**20)",
+        "ceil(pi**256 * 10**256 * 10**256 * 10**256 * 10**256 * 10**256)",
+    ],
+)
 def test_huge_numbers_are_refused_while_parsing(text):
     start = time.monotonic()
     with pytest.raises(ExpressionError):
@@ -108,8 +120,10 @@ def test_slow_parses_stop_at_the_time_limit():
     assert time.monotonic() - start < 5.0
 
 
-@pytest.mark.parametrize("text", ["ceil(10**(10**t))", "ceil(exp(exp(t)))", "floor(2**(2**(2**t)))",
-                                  "ceil(t**(10**200))", "floor(exp(t*10**100))"])
+@pytest.mark.parametrize(
+    "text",
+    ["ceil(10**(10**t))", "ceil(exp(exp(t)))", "floor(2**(2**(2**t)))", "ceil(t**(10**200))", "floor(exp(t*10**100))"],
+)
 def test_towers_are_wrong_with_a_reason_not_a_stall(text):
     t = sympy.Symbol("t", positive=True)
     part = Part("a", {"en": "?"}, AnswerSpec("expression", "f", expected=t + 1, symbols=T), 2.0)
@@ -145,9 +159,15 @@ def test_run_limited_bounds_time_memory_and_reports_errors():
 
 # ----------------------------------------------------------------- parsing source, failed
 
-DATA = {"id": "bounds", "title": "Bounds", "locale": "en",
-        "slots": [{"id": "q1", "family": "conv_output_size", "points": 2},
-                  {"id": "q2", "family": "food_digestion", "points": 2}]}
+DATA = {
+    "id": "bounds",
+    "title": "Bounds",
+    "locale": "en",
+    "slots": [
+        {"id": "q1", "family": "conv_output_size", "points": 2},
+        {"id": "q2", "family": "food_digestion", "points": 2},
+    ],
+}
 ASSIGNMENT = parse_assignment(DATA)
 SECRET = b"bounds-secret-0123456789abcdef"
 CHAIN = "x = a" + ".b" * 300_000
@@ -177,11 +197,13 @@ def test_notebook_attacks_on_the_parent_get_a_zero_with_a_reason(attack, context
     if attack == "chain-cell":
         nb = filled_notebook(ASSIGNMENT, student, exercises, extra_cells=[(None, CHAIN)])
     elif attack == "tower-answer":
-        nb = filled_notebook(ASSIGNMENT, student, exercises,
-                             answers={(slot.id, part.key): f"{part.answer.name} = 'ceil(10**(10**t))'"})
+        nb = filled_notebook(
+            ASSIGNMENT, student, exercises, answers={(slot.id, part.key): f"{part.answer.name} = 'ceil(10**(10**t))'"}
+        )
     else:
-        nb = filled_notebook(ASSIGNMENT, student, exercises,
-                             answers={(slot.id, part.key): f"{part.answer.name} = [[]] * 10_000_000"})
+        nb = filled_notebook(
+            ASSIGNMENT, student, exercises, answers={(slot.id, part.key): f"{part.answer.name} = [[]] * 10_000_000"}
+        )
     start = time.monotonic()
     result = grade_submission(notebook_bytes(nb), f"{student}.ipynb", context)
     assert time.monotonic() - start < 2 * BOUND

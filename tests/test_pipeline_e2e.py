@@ -14,6 +14,7 @@ import re
 import tomllib
 
 import pytest
+
 from convmath.misconceptions import CATALOGUE
 from exercises.assignment import build_exercises, parse_assignment
 from grader.cli.grade import main as grade_main
@@ -59,8 +60,9 @@ DATA = tomllib.loads(ASSIGNMENT_TOML)
 ASSIGNMENT = parse_assignment(DATA)
 EXERCISES = {student: build_exercises(ASSIGNMENT, SECRET, student) for student in ROSTER}
 TOTAL = 2 + 2 + 3 + 3
-CONTEXT = GradingContext(DATA, SECRET, roster=frozenset(ROSTER),
-                         limits=SandboxLimits(cell_timeout=1.5, total_timeout=20, cpu_seconds=20))
+CONTEXT = GradingContext(
+    DATA, SECRET, roster=frozenset(ROSTER), limits=SandboxLimits(cell_timeout=1.5, total_timeout=20, cpu_seconds=20)
+)
 
 
 def grade(student: str, **edits):
@@ -81,9 +83,7 @@ def test_the_key_scores_full_marks(student):
 
 
 MISCONCEPTIONS = [
-    (slot, part, wrong)
-    for slot, part in answer_parts(EXERCISES["alice"])
-    for wrong in part.wrong_answers
+    (slot, part, wrong) for slot, part in answer_parts(EXERCISES["alice"]) for wrong in part.wrong_answers
 ]
 
 
@@ -143,7 +143,9 @@ def test_a_deleted_answer_cell_is_missing_and_noted():
 def test_an_endless_scratch_cell_is_skipped_on_the_rerun():
     result = grade("alice", extra_cells=[(None, "while True:\n    pass")])
     assert result.score == TOTAL
-    assert any(re.match(r"the notebook was run again without the code cell after \d+\(\w\)$", note) for note in result.notes)
+    assert any(
+        re.match(r"the notebook was run again without the code cell after \d+\(\w\)$", note) for note in result.notes
+    )
 
 
 def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):
@@ -153,8 +155,9 @@ def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):
     wrong = part.wrong_answers[0]
     notebooks = {
         "alice": filled_notebook(ASSIGNMENT, "alice", EXERCISES["alice"]),
-        "bob": filled_notebook(ASSIGNMENT, "bob", EXERCISES["bob"],
-                               answers={(slot.id, part.key): wrong_answer_source(part, wrong)}),
+        "bob": filled_notebook(
+            ASSIGNMENT, "bob", EXERCISES["bob"], answers={(slot.id, part.key): wrong_answer_source(part, wrong)}
+        ),
     }
     for student, nb in notebooks.items():
         (subs / f"{student}.ipynb").write_bytes(notebook_bytes(nb))
@@ -162,9 +165,25 @@ def test_the_cli_grades_a_folder_and_writes_every_export(tmp_path):
     (tmp_path / "a.toml").write_text(ASSIGNMENT_TOML)
     (tmp_path / "secret.txt").write_bytes(SECRET)
     (tmp_path / "roster.csv").write_text("student_id\n" + "\n".join(ROSTER + ("dave",)) + "\n")
-    argv = [str(subs), "--assignment", str(tmp_path / "a.toml"), "--secret-file", str(tmp_path / "secret.txt"),
-            "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path / "out"), "--jobs", "2",
-            "--roster", str(tmp_path / "roster.csv"), "--cell-timeout", "2", "--timeout", "20"]
+    argv = [
+        str(subs),
+        "--assignment",
+        str(tmp_path / "a.toml"),
+        "--secret-file",
+        str(tmp_path / "secret.txt"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path / "out"),
+        "--jobs",
+        "2",
+        "--roster",
+        str(tmp_path / "roster.csv"),
+        "--cell-timeout",
+        "2",
+        "--timeout",
+        "20",
+    ]
     assert grade_main(argv) == 0
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert {s: (r["status"], float(r["total"])) for s, r in rows.items()} == {
@@ -201,8 +220,10 @@ def test_convmath_demo_runs_the_whole_product(tmp_path, capsys):
     shown = feedback.replace("\\_", "_")  # as Markdown renders it (student-derived text is escaped)
     assert "os._exit" in shown and "not plain data" in shown
     # the note is whole and names the cell by its place, not its number
-    assert "- the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 " \
-           "(os._exit or a fatal error in the submission)\n" in shown
+    assert (
+        "- the code cell after 10(b) stopped the sandbox (crashed): the sandbox process exited with code 0 "
+        "(os._exit or a fatal error in the submission)\n" in shown
+    )
     from exercises.assignment import load_roster
     from grader.cli.demo import examples_dir
 

@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 #: This tree's plugin, as an installed convmath would load it (the entry point of an installed copy blocked).
 PLUGIN = ("-p", "no:convmath", "-p", "convmath.testing.plugin")
 
-CONFTEST = '''
+CONFTEST = """
 from hypothesis import settings
 
 settings.register_profile("course", max_examples=5, deadline=None)
 settings.load_profile("course")
-'''
+"""
 
-PROJECT = '''
+PROJECT = """
 from hypothesis import given, settings, strategies as st
 import pytest
 
@@ -57,7 +57,7 @@ def test_marked_with_own_settings(x):
 
 def test_zz_report():
     print("COUNTS", sorted(COUNTS.items()))
-'''
+"""
 
 
 def _counts(pytester: pytest.Pytester, *args: str) -> tuple[dict[str, int], str]:
@@ -80,8 +80,9 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 @pytest.mark.slow
-def test_unasked_the_plugin_leaves_the_projects_profile_alone(pytester: pytest.Pytester,
-                                                              env: pytest.MonkeyPatch) -> None:
+def test_unasked_the_plugin_leaves_the_projects_profile_alone(
+    pytester: pytest.Pytester, env: pytest.MonkeyPatch
+) -> None:
     counts, out = _counts(pytester)
     assert counts["plain"] == counts["after"] == 5
     assert counts["marked"] == 50  # the marker asks: convmath-ci (CI is set), for that test only
@@ -91,13 +92,18 @@ def test_unasked_the_plugin_leaves_the_projects_profile_alone(pytester: pytest.P
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("how", "expected"), [
-    (["--convmath-profile", "convmath-ci"], 50),
-    (["--convmath-profile", "auto"], 50),
-    ("dev", 100),
-], ids=["option", "option-auto", "env-alias"])
-def test_asked_the_plugin_loads_its_profile(pytester: pytest.Pytester, env: pytest.MonkeyPatch,
-                                            how: list[str] | str, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        (["--convmath-profile", "convmath-ci"], 50),
+        (["--convmath-profile", "auto"], 50),
+        ("dev", 100),
+    ],
+    ids=["option", "option-auto", "env-alias"],
+)
+def test_asked_the_plugin_loads_its_profile(
+    pytester: pytest.Pytester, env: pytest.MonkeyPatch, how: list[str] | str, expected: int
+) -> None:
     if isinstance(how, str):
         env.setenv("CONVMATH_HYPOTHESIS_PROFILE", how)
         how = []

@@ -29,8 +29,13 @@ FILES = sorted(EXAMPLES.glob("*.toml"))
 
 
 def minimal(**changes):
-    data = {"id": "tq", "title": {"en": "T", "zh": "题"}, "prompt": {"en": "n = {{ n }}", "zh": "n 为 {{ n }}"},
-            "params": {"n": {"range": [3, 9]}}, "parts": [{"name": "y", "answer": "n + 1"}]}
+    data = {
+        "id": "tq",
+        "title": {"en": "T", "zh": "题"},
+        "prompt": {"en": "n = {{ n }}", "zh": "n 为 {{ n }}"},
+        "params": {"n": {"range": [3, 9]}},
+        "parts": [{"name": "y", "answer": "n + 1"}],
+    }
     data.update(changes)
     return data
 
@@ -94,8 +99,8 @@ def test_the_language_computes_convmaths_formula(n, k, s, p):
             evaluate("conv_output_size(n, k, stride=s, padding=p)", env)
         return
     assert evaluate("conv_output_size(n, k, stride=s, padding=p)", env) == expected
-    assert evaluate("(n + 2*p - k) // s + 1", env) == expected     # // is floor division, as in the grader
-    exact = evaluate("(n + 2*p - k) / s + 1", env)                  # / is exact
+    assert evaluate("(n + 2*p - k) // s + 1", env) == expected  # // is floor division, as in the grader
+    exact = evaluate("(n + 2*p - k) / s + 1", env)  # / is exact
     assert exact == Fraction(n + 2 * p - k, s) + 1
 
 
@@ -157,28 +162,77 @@ BAD = {
     "reserved-name": (minimal(parts=[{"name": "level", "answer": "1"}]), "name='level' is not allowed"),
     "duplicate-names": (minimal(parts=[{"name": "y", "answer": "1"}, {"name": "y", "answer": "2"}]), "not distinct"),
     "hostile-answer": (minimal(parts=[{"name": "y", "answer": "os.system('rm')"}]), "attribute access"),
-    "unknown-label": (minimal(parts=[{"name": "y", "answer": "n", "misconceptions": ["made_up"]}]),
-                      "label='made_up' is not in the catalogue"),
-    "label-not-applicable": (minimal(parts=[{"name": "y", "answer": "n + 1", "misconceptions": ["forgot_plus_one"]}]),
-                             "miscomputes conv_output_size, which neither the answer"),
+    "unknown-label": (
+        minimal(parts=[{"name": "y", "answer": "n", "misconceptions": ["made_up"]}]),
+        "label='made_up' is not in the catalogue",
+    ),
+    "label-not-applicable": (
+        minimal(parts=[{"name": "y", "answer": "n + 1", "misconceptions": ["forgot_plus_one"]}]),
+        "miscomputes conv_output_size, which neither the answer",
+    ),
     "expression-no-symbols": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "n"}]), "symbols=None"),
-    "bad-domain": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "complex"}}]),
-                   "domain|'complex' is not allowed"),
-    "bound-not-a-symbol": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "real"},
-                                           "bounds": {"t": {"min": 1}}}]), "'t' is not one of the symbols m"),
-    "bound-bad-key": (minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "real"},
-                                      "bounds": {"m": {"low": 1}}}]), "key 'low' is not allowed; use min, max"),
-    "choice-one-option": (minimal(parts=[{"name": "y", "kind": "choice", "answer": "'A'", "choices": ["A"]}]),
-                          "at least two distinct option keys"),
-    "function-bad-signature": (minimal(parts=[{"kind": "function", "signature": "f x", "reference": "1"}]),
-                               "must look like 'name"),
-    "function-needs-code": (minimal(parts=[{"kind": "function", "signature": "f(n, kernel_size)",
-                                            "reference": "conv_output_size(n, kernel_size)"}]), "give solution_code"),
-    "function-bad-config": (minimal(parts=[{"kind": "function", "signature": "f(n, kernel_size)", "reference": "n",
-                                            "config": {"colour": 1}}]), "config key 'colour' is not allowed"),
-    "own-misconception-no-zh": (minimal(misconceptions=[{"label": "mine", "title": "m",
-                                                         "feedback": {"en": "{value} x", "zh": "no chinese {value}"}}]),
-                                "is not Chinese text"),
+    "bad-domain": (
+        minimal(parts=[{"name": "y", "kind": "expression", "answer": "m", "symbols": {"m": "complex"}}]),
+        "domain|'complex' is not allowed",
+    ),
+    "bound-not-a-symbol": (
+        minimal(
+            parts=[
+                {
+                    "name": "y",
+                    "kind": "expression",
+                    "answer": "m",
+                    "symbols": {"m": "real"},
+                    "bounds": {"t": {"min": 1}},
+                }
+            ]
+        ),
+        "'t' is not one of the symbols m",
+    ),
+    "bound-bad-key": (
+        minimal(
+            parts=[
+                {
+                    "name": "y",
+                    "kind": "expression",
+                    "answer": "m",
+                    "symbols": {"m": "real"},
+                    "bounds": {"m": {"low": 1}},
+                }
+            ]
+        ),
+        "key 'low' is not allowed; use min, max",
+    ),
+    "choice-one-option": (
+        minimal(parts=[{"name": "y", "kind": "choice", "answer": "'A'", "choices": ["A"]}]),
+        "at least two distinct option keys",
+    ),
+    "function-bad-signature": (
+        minimal(parts=[{"kind": "function", "signature": "f x", "reference": "1"}]),
+        "must look like 'name",
+    ),
+    "function-needs-code": (
+        minimal(
+            parts=[
+                {"kind": "function", "signature": "f(n, kernel_size)", "reference": "conv_output_size(n, kernel_size)"}
+            ]
+        ),
+        "give solution_code",
+    ),
+    "function-bad-config": (
+        minimal(
+            parts=[{"kind": "function", "signature": "f(n, kernel_size)", "reference": "n", "config": {"colour": 1}}]
+        ),
+        "config key 'colour' is not allowed",
+    ),
+    "own-misconception-no-zh": (
+        minimal(
+            misconceptions=[
+                {"label": "mine", "title": "m", "feedback": {"en": "{value} x", "zh": "no chinese {value}"}}
+            ]
+        ),
+        "is not Chinese text",
+    ),
 }
 
 
@@ -189,7 +243,7 @@ def test_bad_questions_are_refused_with_the_field_named(data, message, clean_reg
 
 
 def test_a_key_that_cannot_be_computed_names_the_part_and_values():
-    q = parse_question(minimal(parts=[{"name": "y", "answer": "n / 2"}]))   # 7/2 is no integer
+    q = parse_question(minimal(parts=[{"name": "y", "answer": "n / 2"}]))  # 7/2 is no integer
     with pytest.raises(ConvMathError, match=r"part a: the key cannot be computed for .*'n': \d+.*is not an integer"):
         for seed in range(20):
             q.draw(random.Random(seed), 1, {})
@@ -233,8 +287,10 @@ def _draws(name, count=15):
 def test_keys_agree_with_convmath_computed_independently():
     for ex in _draws("transposed_upsample"):
         q = ex.params
-        size = [conv_transpose_output_size(v, q["k"], stride=q["s"], padding=q["p"], output_padding=q["op"])
-                for v in (q["h"], q["w"])]
+        size = [
+            conv_transpose_output_size(v, q["k"], stride=q["s"], padding=q["p"], output_padding=q["op"])
+            for v in (q["h"], q["w"])
+        ]
         assert ex.parts[0].answer.expected == (q["c_in"] // 2, *size)
     for ex in _draws("depthwise_saving"):
         q = ex.params
@@ -270,9 +326,14 @@ def test_catalogue_misconceptions_are_applied_to_the_same_parameters():
 
 
 def test_answer_names_reach_the_texts_of_a_second_slot(clean_registry):
-    data = {"id": "names", "title": "t", "slots": [
-        {"id": "q1", "question": str(EXAMPLES / "depthwise_saving.toml")},
-        {"id": "q2", "question": str(EXAMPLES / "depthwise_saving.toml")}]}
+    data = {
+        "id": "names",
+        "title": "t",
+        "slots": [
+            {"id": "q1", "question": str(EXAMPLES / "depthwise_saving.toml")},
+            {"id": "q2", "question": str(EXAMPLES / "depthwise_saving.toml")},
+        ],
+    }
     built = build_exercises(parse_assignment(data), b"0123456789abcdef", "alice")
     second = built[1][1]
     assert [p.answer.name for p in second.parts] == ["standard_params_q2", "separable_params_q2", "saving_q2"]
@@ -285,14 +346,25 @@ def test_answer_names_reach_the_texts_of_a_second_slot(clean_registry):
 
 def test_a_changed_question_under_the_same_id_is_refused(clean_registry):
     register(parse_question(minimal(), source="a.toml").family())
-    register(parse_question(minimal(), source="a.toml").family())          # the same file read again: fine
+    register(parse_question(minimal(), source="a.toml").family())  # the same file read again: fine
     with pytest.raises(ConvMathError, match="family='tq' is registered twice"):
         register(parse_question(minimal(parts=[{"name": "y", "answer": "n + 2"}]), source="a.toml").family())
 
 
 def test_expression_bounds_reach_the_answer_spec():
-    q = parse_question(minimal(parts=[{"name": "y", "kind": "expression", "answer": "floor(m / n) + 1",
-                                       "symbols": {"m": "positive_integer"}, "bounds": {"m": {"min": "n", "max": "10*n"}}}]))
+    q = parse_question(
+        minimal(
+            parts=[
+                {
+                    "name": "y",
+                    "kind": "expression",
+                    "answer": "floor(m / n) + 1",
+                    "symbols": {"m": "positive_integer"},
+                    "bounds": {"m": {"min": "n", "max": "10*n"}},
+                }
+            ]
+        )
+    )
     ex = q.draw(random.Random(0), 1, {})
     n = ex.params["n"]
     assert ex.parts[0].answer.bounds == {"m": (n, 10 * n)}

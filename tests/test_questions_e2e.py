@@ -64,8 +64,14 @@ def test_each_question_misconception_is_named(setup):
     exercises = build_exercises(assignment, SECRET, "alice")
     questions = {slot.id for slot in assignment.slots if slot.question}
     cases = [(s, p, w) for s, p in answer_parts(exercises) if s.id in questions for w in p.wrong_answers]
-    assert {w.label for _, _, w in cases} >= {"rf_ignored_dilation", "transpose_as_conv", "separable_pointwise_forgotten",
-                                                "kernel_flipped", "forgot_plus_one", "ignored_dilation"}
+    assert {w.label for _, _, w in cases} >= {
+        "rf_ignored_dilation",
+        "transpose_as_conv",
+        "separable_pointwise_forgotten",
+        "kernel_flipped",
+        "forgot_plus_one",
+        "ignored_dilation",
+    }
     for slot, part, wrong in cases:
         _, result = grade(setup, "alice", answers={(slot.id, part.key): wrong_answer_source(part, wrong)})
         outcome = next(p for p in result.parts if (p.slot, p.part) == (slot.id, part.key))
@@ -93,16 +99,39 @@ def test_generate_and_grade_from_the_files(setup, tmp_path):
     shutil.copy(EXAMPLES / "assignment_questions.toml", folder / "a.toml")
     (folder / "secret.txt").write_bytes(SECRET)
     (folder / "roster.csv").write_text("student_id\nalice\nbob\n")
-    assert generate_main([str(folder / "a.toml"), "--roster", str(folder / "roster.csv"), "--secret-file",
-                          str(folder / "secret.txt"), "--out", str(tmp_path / "build")]) == 0
+    assert (
+        generate_main(
+            [
+                str(folder / "a.toml"),
+                "--roster",
+                str(folder / "roster.csv"),
+                "--secret-file",
+                str(folder / "secret.txt"),
+                "--out",
+                str(tmp_path / "build"),
+            ]
+        )
+        == 0
+    )
     subs = tmp_path / "subs"
     subs.mkdir()
     assignment, _ = setup
     for student in ("alice", "bob"):
         nb = filled_notebook(assignment, student, build_exercises(assignment, SECRET, student))
         (subs / f"{student}.ipynb").write_bytes(notebook_bytes(nb))
-    argv = [str(subs), "--assignment", str(folder / "a.toml"), "--secret-file", str(folder / "secret.txt"),
-            "--gradebook", str(tmp_path / "g.db"), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    argv = [
+        str(subs),
+        "--assignment",
+        str(folder / "a.toml"),
+        "--secret-file",
+        str(folder / "secret.txt"),
+        "--gradebook",
+        str(tmp_path / "g.db"),
+        "--out",
+        str(tmp_path / "out"),
+        "--jobs",
+        "1",
+    ]
     assert grade_main(argv) == 0
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert {s: float(r["total"]) for s, r in rows.items()} == {"alice": 25.0, "bob": 25.0}

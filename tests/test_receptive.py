@@ -41,7 +41,10 @@ def test_hand_examples(layers, r, S, P):
 
 def test_seed001_two_conv_pool_stages_on_100x100():
     # "two conv+pool stages, 100x100 -> 25x25, each output corresponds to a 4x4 region"
-    stage = [{"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}, {"type": "MaxPool2d", "kernel_size": 2}]
+    stage = [
+        {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+        {"type": "MaxPool2d", "kernel_size": 2},
+    ]
     net = Network(stage + stage, input_shape=(1, 100, 100))
     assert net.output_shape[1:] == (25, 25)
     last = receptive_field(net)[-1]
@@ -54,7 +57,11 @@ def test_vgg16_pool5():
     fields = receptive_field(Network.bundled("vgg16"))
     pool5 = fields[31 - 1]
     assert pool5.name == "MaxPool2d"
-    assert pool5.r[0] == 1 + (2 * 2 + 1) * 1 + (2 * 2 + 1) * 2 + (3 * 2 + 1) * 4 + (3 * 2 + 1) * 8 + (3 * 2 + 1) * 16 == 212
+    assert (
+        pool5.r[0]
+        == 1 + (2 * 2 + 1) * 1 + (2 * 2 + 1) * 2 + (3 * 2 + 1) * 4 + (3 * 2 + 1) * 8 + (3 * 2 + 1) * 16
+        == 212
+    )
     assert pool5.S[0] == 2**5
     assert pool5.P[0] == 1 * (1 + 1) + 1 * 2 * 2 + 1 * 4 * 3 + 1 * 8 * 3 + 1 * 16 * 3 == 90
     assert fields[-1] is None  # the classifier sees everything
@@ -80,14 +87,15 @@ def test_adaptive_pool_needs_the_input_size():
     layers = [conv(3, p=1), {"type": "AdaptiveAvgPool2d", "output_size": 4}]
     assert receptive_field(layers)[-1] is None
     fields = receptive_field(Network(layers, input_shape=(1, 8, 8)))
-    assert (fields[-1].r, fields[-1].S) == ((3 + (8 // 4 - 1), ) * 2, (8 // 4,) * 2)
+    assert (fields[-1].r, fields[-1].S) == ((3 + (8 // 4 - 1),) * 2, (8 // 4,) * 2)
     assert receptive_field(Network(layers, input_shape=(1, 9, 9)))[-1] is None  # windows of 2 and 3
 
 
 def layer_tuples(max_layers=5):
     return st.lists(
         st.tuples(st.integers(1, 7), st.integers(1, 3), st.integers(0, 3), st.integers(1, 3)),
-        min_size=1, max_size=max_layers,
+        min_size=1,
+        max_size=max_layers,
     )
 
 
@@ -135,17 +143,26 @@ def test_effective_kernel_size():
 @pytest.mark.parametrize(
     ("layers", "message"),
     [
-        pytest.param([conv(3), conv(3, nd=1)], r"layer 2 \(Conv1d, .*\): works on 1 spatial dimensions but the stack has 2",
-                     id="mixed-dims"),
+        pytest.param(
+            [conv(3), conv(3, nd=1)],
+            r"layer 2 \(Conv1d, .*\): works on 1 spatial dimensions but the stack has 2",
+            id="mixed-dims",
+        ),
         pytest.param("Conv2d", r"layers='Conv2d' must be a Network or a list of layer dicts", id="string"),
         pytest.param([{"kernel_size": 3}], r"layer 1: .* has no 'type'", id="no-type"),
-        pytest.param([{"type": "Conv2d", "kernel_size": 3, "strides": 2}],
-                     r"layer 1 \(Conv2d, kernel_size=3, strides=2\): argument 'strides' is not allowed", id="typo"),
+        pytest.param(
+            [{"type": "Conv2d", "kernel_size": 3, "strides": 2}],
+            r"layer 1 \(Conv2d, kernel_size=3, strides=2\): argument 'strides' is not allowed",
+            id="typo",
+        ),
         pytest.param([conv(0)], r"kernel_size=0 must be a positive integer", id="zero-kernel"),
         pytest.param([], r"^layers=\[\] must hold at least one layer$", id="empty"),
         pytest.param((), r"^layers=\[\] must hold at least one layer$", id="empty-tuple"),
-        pytest.param([conv(3), {"type": "Dropout", "p": 2}], r"layer 2 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]",
-                     id="dropout-p"),
+        pytest.param(
+            [conv(3), {"type": "Dropout", "p": 2}],
+            r"layer 2 \(Dropout, p=2\): p=2 must be a probability in \[0, 1\]",
+            id="dropout-p",
+        ),
     ],
 )
 def test_invalid(layers, message):
@@ -158,9 +175,10 @@ def test_invalid(layers, message):
 import itertools  # noqa: E402
 
 import numpy as np  # noqa: E402
-from convmath import numeric as _numeric_backend  # noqa: E402
 from _backend import dims, run_pool  # noqa: E402
 from hypothesis import assume, settings  # noqa: E402
+
+from convmath import numeric as _numeric_backend  # noqa: E402
 
 
 def _run(numeric, net, x, rng):
@@ -169,7 +187,9 @@ def _run(numeric, net, x, rng):
         if layer.family == "conv":
             kernel = dims(layer, "kernel_size")
             weight = rng.uniform(0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *kernel))
-            x = numeric.correlate(x, weight, None, stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"])
+            x = numeric.correlate(
+                x, weight, None, stride=layer["stride"], padding=layer["padding"], dilation=layer["dilation"]
+            )
         elif layer.family in ("maxpool", "avgpool"):
             x = run_pool(numeric, layer, x)
         else:
@@ -183,26 +203,47 @@ def stacks_1d(draw):
     """Conv1d / MaxPool1d / AvgPool1d / ReLU stacks (dicts) with an input long enough to have interior units."""
     layers = []
     for position in range(draw(st.integers(1, 4), label="layers")):
-        kind = "Conv1d" if position == 0 else draw(st.sampled_from(["Conv1d", "MaxPool1d", "AvgPool1d", "ReLU"]), label="type")
+        kind = (
+            "Conv1d"
+            if position == 0
+            else draw(st.sampled_from(["Conv1d", "MaxPool1d", "AvgPool1d", "ReLU"]), label="type")
+        )
         if kind == "ReLU":
             layers.append({"type": "ReLU"})
             continue
         k = draw(st.integers(1, 4), label="kernel_size")
         s = draw(st.integers(1, 3), label="stride")
         if kind == "Conv1d":
-            layers.append({"type": kind, "out_channels": draw(st.integers(1, 2), label="out_channels"), "kernel_size": k,
-                           "stride": s, "padding": draw(st.integers(0, 2), label="padding"),
-                           "dilation": draw(st.integers(1, 2), label="dilation")})
+            layers.append(
+                {
+                    "type": kind,
+                    "out_channels": draw(st.integers(1, 2), label="out_channels"),
+                    "kernel_size": k,
+                    "stride": s,
+                    "padding": draw(st.integers(0, 2), label="padding"),
+                    "dilation": draw(st.integers(1, 2), label="dilation"),
+                }
+            )
         else:
-            layers.append({"type": kind, "kernel_size": k, "stride": s, "padding": draw(st.integers(0, k // 2), label="padding"),
-                           "ceil_mode": draw(st.booleans(), label="ceil_mode")})
+            layers.append(
+                {
+                    "type": kind,
+                    "kernel_size": k,
+                    "stride": s,
+                    "padding": draw(st.integers(0, k // 2), label="padding"),
+                    "ceil_mode": draw(st.booleans(), label="ceil_mode"),
+                }
+            )
     return layers
 
 
 def _dense(layers):
     """No holes inside the field: every kernel at least as wide as its stride, no dilation."""
-    return all(layer.get("dilation", 1) == 1 and layer["kernel_size"] >= layer["stride"]
-               for layer in layers if "kernel_size" in layer)
+    return all(
+        layer.get("dilation", 1) == 1 and layer["kernel_size"] >= layer["stride"]
+        for layer in layers
+        if "kernel_size" in layer
+    )
 
 
 @settings(deadline=None)
@@ -216,28 +257,32 @@ def test_impulses_light_exactly_the_receptive_field_1d(layers, extra, seed):
         net = Network(layers, input_shape=(1, n))
     except ConvMathError:
         assume(False)
-    x = np.eye(n).reshape(n, 1, n)          # batch entry j: an impulse at input position j
+    x = np.eye(n).reshape(n, 1, n)  # batch entry j: an impulse at input position j
     y = _run(numeric, net, x, np.random.default_rng(seed))
-    lit = y[:, 0, :] > 0                     # lit[j, i]: input j reaches output unit i
+    lit = y[:, 0, :] > 0  # lit[j, i]: input j reaches output unit i
     for i in range(y.shape[-1]):
         ((start, end),) = field.region(i)
         reached = set(np.flatnonzero(lit[:, i]))
         assert reached <= set(range(max(start, 0), min(end, n - 1) + 1))
-        if 0 <= start and end <= n - 1:      # an interior unit: its cone holds no padding
+        if 0 <= start and end <= n - 1:  # an interior unit: its cone holds no padding
             assert {start, end} <= reached
             if _dense(layers):
                 assert reached == set(range(start, end + 1))
 
 
 @settings(deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(0, 1)), min_size=1, max_size=3),
+    st.integers(0, 2**32 - 1),
+)
 def test_impulses_light_exactly_the_receptive_field_2d(stack, seed):
     numeric = _numeric_backend
     layers = []
     for k_, s_, p_ in stack:
-        layers += [{"type": "Conv2d", "out_channels": 1, "kernel_size": (k_, k_ + 1), "stride": (s_, 1),
-                    "padding": (p_, 0)}, {"type": "ReLU"}]
+        layers += [
+            {"type": "Conv2d", "out_channels": 1, "kernel_size": (k_, k_ + 1), "stride": (s_, 1), "padding": (p_, 0)},
+            {"type": "ReLU"},
+        ]
     field = receptive_field(layers)[-1]
     h, w = (r + P + S for r, S, P in zip(field.r, field.S, field.P))
     net = Network(layers, input_shape=(1, h, w))
@@ -245,7 +290,11 @@ def test_impulses_light_exactly_the_receptive_field_2d(stack, seed):
     y = _run(numeric, net, x, np.random.default_rng(seed))
     for i, j in itertools.product(range(y.shape[2]), range(y.shape[3])):
         (top, bottom), (left, right) = field.region(i, j)
-        expected = {(a, b) for a in range(max(top, 0), min(bottom, h - 1) + 1) for b in range(max(left, 0), min(right, w - 1) + 1)}
+        expected = {
+            (a, b)
+            for a in range(max(top, 0), min(bottom, h - 1) + 1)
+            for b in range(max(left, 0), min(right, w - 1) + 1)
+        }
         reached = {divmod(int(q), w) for q in np.flatnonzero(y[:, 0, i, j] > 0)}
         assert reached <= expected
         if top >= 0 and left >= 0 and bottom <= h - 1 and right <= w - 1 and all(k_ >= s_ for k_, s_, _ in stack):
@@ -267,9 +316,17 @@ def _run_graph(net, x, rng):
         elif layer.type == "Concat":
             y = np.concatenate([values[i] for i in node.inputs], axis=1)
         elif layer.family == "conv":
-            weight = rng.uniform(0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *dims(layer, "kernel_size")))
-            y = _numeric.correlate(values[node.inputs[0]], weight, None, stride=layer["stride"], padding=layer["padding"],
-                                   dilation=layer["dilation"])
+            weight = rng.uniform(
+                0.5, 1.5, size=(layer["out_channels"], layer["in_channels"], *dims(layer, "kernel_size"))
+            )
+            y = _numeric.correlate(
+                values[node.inputs[0]],
+                weight,
+                None,
+                stride=layer["stride"],
+                padding=layer["padding"],
+                dilation=layer["dilation"],
+            )
         else:
             assert layer.family == "avgpool", layer.type
             y = run_pool(_numeric, layer, values[node.inputs[0]])
@@ -279,8 +336,13 @@ def _run_graph(net, x, rng):
 
 def _branch_conv(draw, out_channels):
     """A stride-1 convolution that keeps the length: padding 'same' (an even kernel pads one more on the right)."""
-    return {"type": "Conv1d", "out_channels": out_channels, "kernel_size": draw(st.integers(1, 4), label="branch kernel"),
-            "padding": "same", "dilation": draw(st.integers(1, 2), label="branch dilation")}
+    return {
+        "type": "Conv1d",
+        "out_channels": out_channels,
+        "kernel_size": draw(st.integers(1, 4), label="branch kernel"),
+        "padding": "same",
+        "dilation": draw(st.integers(1, 2), label="branch dilation"),
+    }
 
 
 @st.composite
@@ -291,12 +353,25 @@ def branched_1d(draw):
         kind = draw(st.sampled_from(["conv", "pool", "add", "concat"]), label="kind")
         if kind == "conv":
             channels = draw(st.integers(1, 2), label="out_channels")
-            layers.append({"type": "Conv1d", "out_channels": channels, "kernel_size": draw(st.integers(1, 4)),
-                           "stride": draw(st.integers(1, 2)), "padding": draw(st.integers(0, 1))})
+            layers.append(
+                {
+                    "type": "Conv1d",
+                    "out_channels": channels,
+                    "kernel_size": draw(st.integers(1, 4)),
+                    "stride": draw(st.integers(1, 2)),
+                    "padding": draw(st.integers(0, 1)),
+                }
+            )
         elif kind == "pool":
             k = draw(st.integers(1, 3))
-            layers.append({"type": "AvgPool1d", "kernel_size": k, "stride": draw(st.integers(1, 2)),
-                           "padding": draw(st.integers(0, k // 2))})
+            layers.append(
+                {
+                    "type": "AvgPool1d",
+                    "kernel_size": k,
+                    "stride": draw(st.integers(1, 2)),
+                    "padding": draw(st.integers(0, k // 2)),
+                }
+            )
         elif kind == "add":
             body = [_branch_conv(draw, channels) for _ in range(draw(st.integers(1, 2), label="body length"))]
             other = [_branch_conv(draw, channels) for _ in range(draw(st.integers(0, 1), label="shortcut length"))]
@@ -323,7 +398,7 @@ def test_impulses_stay_in_the_field_of_a_branched_network(layers, extra, seed):
     assert receptive_field(net)[-1] == field
     x = np.eye(n).reshape(n, 1, n)
     y = _run_graph(net, x, np.random.default_rng(seed))
-    lit = (y > 0).any(axis=1)           # every output channel: a concatenation puts branches side by side
+    lit = (y > 0).any(axis=1)  # every output channel: a concatenation puts branches side by side
     for i in range(y.shape[-1]):
         ((start, end),) = field.region(i)
         reached = set(np.flatnonzero(lit[:, i]))
@@ -336,11 +411,29 @@ def test_impulses_stay_in_the_field_of_a_branched_network(layers, extra, seed):
     "branches, r, P, aligned",
     [
         pytest.param([[{"type": "Conv1d", "kernel_size": 3, "padding": 1}], []], 3, 1, True, id="centred-residual"),
-        pytest.param([[{"type": "Conv1d", "kernel_size": 2, "padding": "same"}], []], 2, 0, False, id="even-kernel-residual"),
-        pytest.param([[{"type": "Conv1d", "kernel_size": 3, "padding": 1}], [{"type": "Conv1d", "kernel_size": 5, "padding": 2}]],
-                     5, 2, True, id="inception-like"),
-        pytest.param([[{"type": "Conv1d", "kernel_size": 3, "padding": 2, "dilation": 2}],
-                      [{"type": "Conv1d", "kernel_size": 2, "padding": 1}]], 5, 2, False, id="dilated-vs-shifted"),
+        pytest.param(
+            [[{"type": "Conv1d", "kernel_size": 2, "padding": "same"}], []], 2, 0, False, id="even-kernel-residual"
+        ),
+        pytest.param(
+            [
+                [{"type": "Conv1d", "kernel_size": 3, "padding": 1}],
+                [{"type": "Conv1d", "kernel_size": 5, "padding": 2}],
+            ],
+            5,
+            2,
+            True,
+            id="inception-like",
+        ),
+        pytest.param(
+            [
+                [{"type": "Conv1d", "kernel_size": 3, "padding": 2, "dilation": 2}],
+                [{"type": "Conv1d", "kernel_size": 2, "padding": 1}],
+            ],
+            5,
+            2,
+            False,
+            id="dilated-vs-shifted",
+        ),
     ],
 )
 def test_fields_through_branches(branches, r, P, aligned):
@@ -350,8 +443,9 @@ def test_fields_through_branches(branches, r, P, aligned):
 
 def test_a_global_gate_leaves_the_field_undefined():
     gate = [{"type": "AdaptiveAvgPool1d", "output_size": 1}, {"type": "Conv1d", "out_channels": 2, "kernel_size": 1}]
-    net = Network([{"type": "Conv1d", "out_channels": 2, "kernel_size": 3}, {"type": "Multiply", "branch": [[], gate]}],
-                  (2, 8))
+    net = Network(
+        [{"type": "Conv1d", "out_channels": 2, "kernel_size": 3}, {"type": "Multiply", "branch": [[], gate]}], (2, 8)
+    )
     fields = receptive_field(net)
     assert fields[0].r == (3,) and fields[-1] is None
 
@@ -365,7 +459,7 @@ def test_bundled_resnet18_field_and_alignment():
     # 7 + 2*2 (stem) + 4*2*4 (layer1) + (2*4 + 3*2*8) + (2*8 + 3*2*16) + (2*16 + 3*2*32)
     assert last.r == (435, 435)
     assert all(f.aligned for f in fields.values() if f is not None)
-    assert fields["avgpool"].r == (435 + 6 * 32,) * 2   # the 7 x 7 average of the last map
+    assert fields["avgpool"].r == (435 + 6 * 32,) * 2  # the 7 x 7 average of the last map
 
 
 def test_anything_with_layers_and_in_shapes():
@@ -375,5 +469,7 @@ def test_anything_with_layers_and_in_shapes():
     net = Network.bundled("resnet18")
     duck = types.SimpleNamespace(layers=net.layers, in_shapes=net.in_shapes, inputs=net.inputs)
     assert receptive_field(duck) == receptive_field(net)
-    chain_only = types.SimpleNamespace(layers=Network.bundled("lenet5").layers, in_shapes=Network.bundled("lenet5").in_shapes)
+    chain_only = types.SimpleNamespace(
+        layers=Network.bundled("lenet5").layers, in_shapes=Network.bundled("lenet5").in_shapes
+    )
     assert receptive_field(chain_only) == receptive_field(Network.bundled("lenet5"))

@@ -17,7 +17,7 @@ from exercises.families._common import bilingual, make_exercise, make_part
 from exercises.model import AnswerSpec
 from exercises.testing import check_family
 
-COURSE_MODULE = '''
+COURSE_MODULE = """
 from exercises.families import register, register_misconception
 from exercises.families._common import bilingual, make_exercise, make_part, wrong_answers
 from exercises.model import AnswerSpec
@@ -39,7 +39,7 @@ def draw(rng, difficulty, options):
     return make_exercise("course_downsample", difficulty, {"n": n, "s": s},
                          bilingual(f"Length {n}, stride {s}: the output length?", f"长度 {n}，步幅 {s}：输出长度？"),
                          [part], {"en": [f"{n} // {s} = {expected}"], "zh": [f"{n} // {s} = {expected}"]})
-'''
+"""
 
 
 @pytest.fixture
@@ -81,13 +81,14 @@ def test_a_slot_names_a_family_by_module_path(course_package):
     data = {"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "course_pkg.families:draw", "points": 2}]}
     assignment = parse_assignment(data)
     assert assignment.slots[0].family == "course_downsample"
-    (slot, ex), = build_exercises(assignment, b"0123456789abcdef", "alice")
+    ((slot, ex),) = build_exercises(assignment, b"0123456789abcdef", "alice")
     assert ex.points == 2 and ex.family == "course_downsample"
 
 
 def test_a_broken_entry_point_is_named_not_fatal(tmp_path, monkeypatch, course_package):
     (course_package / "course_pkg-1.0.dist-info" / "entry_points.txt").write_text(
-        "[convmath.families]\nbroken = course_pkg.missing_module\n")
+        "[convmath.families]\nbroken = course_pkg.missing_module\n"
+    )
     with pytest.warns(UserWarning, match="entry point 'broken'"):
         registry = families()
     assert "conv_output_size" in registry
@@ -110,7 +111,9 @@ def test_bad_family_references(ref, message):
 
 def test_a_slot_gives_family_or_question_not_both():
     with pytest.raises(ConvMathError, match="give either family"):
-        parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_macs", "question": "x.toml"}]})
+        parse_assignment(
+            {"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_macs", "question": "x.toml"}]}
+        )
 
 
 def _draw(rng, difficulty, options):
@@ -152,10 +155,14 @@ BAD_MISCONCEPTIONS = {
     "no-value": (dict(label="mine", wrong=len, feedback={"en": "off", "zh": "{value} 不对"}), "must contain {value}"),
     "no-zh": (dict(label="mine", wrong=len, feedback={"en": "{value}"}), "feedback has no 'zh' text"),
     "not-chinese": (dict(label="mine", wrong=len, feedback={"en": "{value}", "zh": "{value} wrong"}), "not Chinese"),
-    "bad-placeholder": (dict(label="mine", wrong=len, feedback={"en": "{value} {x}", "zh": "{value} 不对"}),
-                        "bad placeholder"),
-    "extra-locale": (dict(label="mine", wrong=len, feedback={**GOOD_FEEDBACK, "fr": "{value}"}),
-                     "locale 'fr' is not allowed"),
+    "bad-placeholder": (
+        dict(label="mine", wrong=len, feedback={"en": "{value} {x}", "zh": "{value} 不对"}),
+        "bad placeholder",
+    ),
+    "extra-locale": (
+        dict(label="mine", wrong=len, feedback={**GOOD_FEEDBACK, "fr": "{value}"}),
+        "locale 'fr' is not allowed",
+    ),
 }
 
 
@@ -173,8 +180,10 @@ def test_a_course_misconception_reaches_the_feedback():
     try:
         register_misconception("demo_mine", wrong=len, feedback=GOOD_FEEDBACK, title={"en": "mine", "zh": "我的"})
         assert feedback("demo_mine", 7, "zh") == "7 不对。"
-        assert register_misconception("demo_mine", wrong=len, feedback=GOOD_FEEDBACK,
-                                      title={"en": "mine", "zh": "我的"}) is CATALOGUE["demo_mine"]
+        assert (
+            register_misconception("demo_mine", wrong=len, feedback=GOOD_FEEDBACK, title={"en": "mine", "zh": "我的"})
+            is CATALOGUE["demo_mine"]
+        )
         with pytest.raises(ConvMathError, match="registered twice with different texts"):
             register_misconception("demo_mine", wrong=len, feedback={"en": "{value}!", "zh": "{value} 错"})
     finally:

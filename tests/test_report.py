@@ -44,20 +44,26 @@ CLASS = [
 
 def _result(student: str, a: float, la: str | None, b: float, lb: str | None, call: str | None) -> SubmissionResult:
     parts = (
-        PartOutcome("q1", "a", "out_size", float(a), 2.0, "correct" if a == 2 else ("partial" if a else "incorrect"),
-                    "", la),
+        PartOutcome(
+            "q1", "a", "out_size", float(a), 2.0, "correct" if a == 2 else ("partial" if a else "incorrect"), "", la
+        ),
         PartOutcome("q2", "a", "corr2d", float(b), 3.0, "correct" if b == 3 else "incorrect", "", lb, call),
     )
-    return SubmissionResult(f"{student}.ipynb", "h" + student, student, "file name", "hw", "graded",
-                            float(a + b), 5.0, parts)
+    return SubmissionResult(
+        f"{student}.ipynb", "h" + student, student, "file name", "hw", "graded", float(a + b), 5.0, parts
+    )
 
 
 def _class() -> list[SubmissionResult]:
     results = [_result(*row) for row in CLASS]
-    results.append(error_result("s09.ipynb", "h9", assignment="hw", max_score=5.0, student="s09",
-                                message="the file is not valid JSON"))
-    results.append(SubmissionResult("s10.ipynb", "h10", "s10", "file name", "hw", "failed", 0.0, 5.0,
-                                    message="worker crashed"))
+    results.append(
+        error_result(
+            "s09.ipynb", "h9", assignment="hw", max_score=5.0, student="s09", message="the file is not valid JSON"
+        )
+    )
+    results.append(
+        SubmissionResult("s10.ipynb", "h10", "s10", "file name", "hw", "failed", 0.0, 5.0, message="worker crashed")
+    )
     flagged = _result("s11", 2, None, 3, None, None)
     results.append(SubmissionResult(**{**flagged.__dict__, "flags": ("the notebook is an answer key",)}))
     return results
@@ -79,7 +85,7 @@ def test_class_summary_counts_exactly() -> None:
 def test_part_stats_exact() -> None:
     stats = {p.column: p for p in part_stats(_class())}
     q1, q2 = stats["q1.a"], stats["q2.a"]
-    assert q1.answered == q2.answered == 9            # graded only: CLASS + s11
+    assert q1.answered == q2.answered == 9  # graded only: CLASS + s11
     assert q1.mean_score == pytest.approx((2 + 2 + 2 + 0 + 0 + 0 + 1 + 0 + 2) / 9)
     assert q1.share_correct == pytest.approx(4 / 9)
     assert q1.misconceptions == (("padding_once", 3), ("forgot_plus_one", 1))
@@ -112,8 +118,13 @@ def test_misconception_ranking_counts_students_once() -> None:
 
 def test_flagged_and_histogram() -> None:
     assert [f.student for f in flagged_submissions(_class())] == ["s11"]
-    assert histogram([0, 0, 1, 2.5, 5], 5, bins=5) == [(0.0, 1.0, 2), (1.0, 2.0, 1), (2.0, 3.0, 1),
-                                                       (3.0, 4.0, 0), (4.0, 5.0, 1)]
+    assert histogram([0, 0, 1, 2.5, 5], 5, bins=5) == [
+        (0.0, 1.0, 2),
+        (1.0, 2.0, 1),
+        (2.0, 3.0, 1),
+        (3.0, 4.0, 0),
+        (4.0, 5.0, 1),
+    ]
 
 
 def test_worked_examples_show_a_real_difference() -> None:
@@ -129,10 +140,24 @@ HOSTILE_ID = "<script>alert(1)</script>\x1b]0;owned\x07\u202e"
 
 def _hostile_class() -> list[SubmissionResult]:
     r = _result("x", 0, "padding_once", 0, None, None)
-    return [SubmissionResult(**{**r.__dict__, "student": HOSTILE_ID, "source": "<img src=x onerror=alert(1)>.ipynb",
-                                "flags": ("**fake** [link](http://evil.example) <b>bold</b>",)}),
-            error_result("e.ipynb", "h", assignment="hw", max_score=5.0, student="e",
-                         message="<iframe src=http://evil.example>" + "x" * 100_000)]
+    return [
+        SubmissionResult(
+            **{
+                **r.__dict__,
+                "student": HOSTILE_ID,
+                "source": "<img src=x onerror=alert(1)>.ipynb",
+                "flags": ("**fake** [link](http://evil.example) <b>bold</b>",),
+            }
+        ),
+        error_result(
+            "e.ipynb",
+            "h",
+            assignment="hw",
+            max_score=5.0,
+            student="e",
+            message="<iframe src=http://evil.example>" + "x" * 100_000,
+        ),
+    ]
 
 
 def test_student_text_is_inert_in_the_page() -> None:
@@ -153,9 +178,9 @@ def test_page_is_self_contained() -> None:
     page = report_html(collect(_class(), assignment_id="hw"), plots=True)
     assert "<script" not in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
-    assert "@import" not in page and not re.search(r"url\((?!#)", page)   # only the SVGs' own clip paths
+    assert "@import" not in page and not re.search(r"url\((?!#)", page)  # only the SVGs' own clip paths
     ids = re.findall(r'<clipPath id="([^"]+)"', page)
-    assert ids and len(ids) == len(set(ids))                                  # three inline SVGs, no clash
+    assert ids and len(ids) == len(set(ids))  # three inline SVGs, no clash
     assert page.count('<figure id="plot-') == 3 and page.count("<svg") == 3
 
 
@@ -163,7 +188,7 @@ def test_page_lists_misconceptions_with_explanation_and_example() -> None:
     page = report_html(collect(_class(), assignment_id="hw"), plots=False)
     assert 'id="mc-padding_once"' in page and 'href="#mc-padding_once"' in page
     assert "padding counted once" in page
-    assert "33 % padding counted once" in page      # 3 of 9 graded students in q1.a
+    assert "33 % padding counted once" in page  # 3 of 9 graded students in q1.a
     assert "corr2d(X=[[0, 1]], K=[[1, 2]])" in page
 
 
@@ -177,8 +202,16 @@ def test_chinese_report() -> None:
 def test_report_lists_overrides_from_a_gradebook_that_records_them(tmp_path: Path) -> None:
     class Book(Gradebook):
         def overrides(self, assignment: str) -> list[dict[str, str]]:
-            return [{"student": "s03", "part": "q2.a", "points": "3", "reason": "regrade <request>",
-                     "who": "ta", "when": "2026-12-01"}]
+            return [
+                {
+                    "student": "s03",
+                    "part": "q2.a",
+                    "points": "3",
+                    "reason": "regrade <request>",
+                    "who": "ta",
+                    "when": "2026-12-01",
+                }
+            ]
 
     from grader.report import _overrides
 
@@ -190,6 +223,7 @@ def test_report_lists_overrides_from_a_gradebook_that_records_them(tmp_path: Pat
 
 # ---------------------------------------------------------------- files and the command line
 
+
 def _gradebook(path: Path) -> Path:
     with Gradebook(path) as book:
         for result in _class():
@@ -200,22 +234,25 @@ def _gradebook(path: Path) -> Path:
 def test_write_report_round_trips_through_the_gradebook(tmp_path: Path) -> None:
     page, summary = write_report(_gradebook(tmp_path / "g.db"), "hw", tmp_path / "out", plots=False)
     text = page.read_text(encoding="utf-8")
-    assert "corr2d(X=[[0, 1]], K=[[1, 2]])" in text          # the failing call survives the gradebook
+    assert "corr2d(X=[[0, 1]], K=[[1, 2]])" in text  # the failing call survives the gradebook
     assert "kernel_flipped" in summary.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--gradebook", "{tmp}/missing.db", "--assignment", "examples/assignment.toml"],
-         "gradebook='{tmp}/missing.db' does not exist"),
+        (
+            ["--gradebook", "{tmp}/missing.db", "--assignment", "examples/assignment.toml"],
+            "gradebook='{tmp}/missing.db' does not exist",
+        ),
         (["--gradebook", "{db}", "--assignment", "{tmp}/missing.toml"], "missing.toml"),
         (["--gradebook", "{db}", "--assignment", "examples/assignment.toml", "--out", "{db}"], "is a file"),
     ],
     ids=["no-gradebook", "no-assignment", "out-is-a-file"],
 )
-def test_cli_misuse_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                                           message: str) -> None:
+def test_cli_misuse_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     db = _gradebook(tmp_path / "g.db")
     fill = {"tmp": str(tmp_path), "db": str(db)}
     assert report_main([a.format(**fill) for a in argv]) == 2
@@ -224,6 +261,7 @@ def test_cli_misuse_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captur
 
 
 # ---------------------------------------------------------------- the demo class, in a real browser
+
 
 @pytest.fixture(scope="module")
 def demo_report() -> Path:
@@ -237,7 +275,7 @@ def demo_report() -> Path:
 
 def test_demo_writes_the_report(demo_report: Path) -> None:
     page = demo_report.read_text(encoding="utf-8")
-    assert "forgot_plus_one" in page          # the demo's simulated misconception
+    assert "forgot_plus_one" in page  # the demo's simulated misconception
     assert (demo_report.parent / "summary.md").is_file()
 
 
@@ -249,8 +287,16 @@ def _browser() -> str | None:
     return None
 
 
-_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 _HARNESS = """<!DOCTYPE html><html><body>
 <iframe id="f" src="index.html" style="width:1100px;height:4000px"></iframe><pre id="result">pending</pre>
@@ -277,25 +323,39 @@ def test_report_in_a_real_browser(demo_report: Path, tmp_path: Path) -> None:
     folder = demo_report.parent
     (folder / "harness.html").write_text(_HARNESS, encoding="utf-8")
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
-    dom = subprocess.run([browser, *_FLAGS, *profile, "--allow-file-access-from-files", "--virtual-time-budget=10000",
-                          "--dump-dom", (folder / "harness.html").as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [
+            browser,
+            *_FLAGS,
+            *profile,
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            (folder / "harness.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     found = re.search(r'<pre id="result">(.*?)</pre>', dom.stdout, re.S)
     assert found, dom.stderr[-2000:]
     seen = json.loads(html.unescape(found.group(1)))
     assert seen["title"].startswith("Class report")
-    assert seen["resources"] == []                       # nothing fetched: the page is self-contained
+    assert seen["resources"] == []  # nothing fetched: the page is self-contained
     assert {fig for fig, _, _ in seen["figures"]} == {"plot-histogram", "plot-parts", "plot-misconceptions"}
     assert all(w > 100 and h > 50 for _, w, h in seen["figures"]), seen["figures"]
     assert "forgot_plus_one" in seen["mistakes"]
 
     shot = tmp_path / "report.png"
-    subprocess.run([browser, *_FLAGS, *profile, "--window-size=1100,3000", f"--screenshot={shot}",
-                    demo_report.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [browser, *_FLAGS, *profile, "--window-size=1100,3000", f"--screenshot={shot}", demo_report.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1100, 3000)
     matplotlib_image = pytest.importorskip("matplotlib.image")
     pixels = matplotlib_image.imread(shot)
-    assert pixels.std() > 0.05                           # not a blank page
+    assert pixels.std() > 0.05  # not a blank page

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from convmath.errors import ConvMathError
-from grader.sandbox import Sandbox, SandboxLimits, find_forbidden_imports, strip_magics
-from grader.sandbox import protocol
+from grader.sandbox import Sandbox, SandboxLimits, find_forbidden_imports, protocol, strip_magics
 from grader.sandbox.client import SandboxStartError
 
 FAST = SandboxLimits(cpu_seconds=5, cell_timeout=2, total_timeout=20)
@@ -52,8 +51,20 @@ def zbox():
         ("files = !ls\nx = 2", "ok", r"IPython magic skipped \(line 1\)"),
         ("%%time\nx = 2\ny = x / 0", "error", r"ZeroDivisionError.*\(cell 3, line 3\); IPython cell magic ignored"),
     ],
-    ids=["ok", "zero-division-line-2", "syntax-unclosed", "syntax-def", "value-error", "import-error",
-         "empty", "line-magic-only", "cell-magic-bash", "magic-then-code", "shell-assign", "time-magic-body-runs"],
+    ids=[
+        "ok",
+        "zero-division-line-2",
+        "syntax-unclosed",
+        "syntax-def",
+        "value-error",
+        "import-error",
+        "empty",
+        "line-magic-only",
+        "cell-magic-bash",
+        "magic-then-code",
+        "shell-assign",
+        "time-magic-body-runs",
+    ],
 )
 def test_run_cell_status_and_message(box, source, status, message):
     result = box.run_cell(source, index=3)
@@ -93,7 +104,9 @@ def test_workdir_files_are_visible_and_removed_on_close():
     assert box.run_cell("x = 1", index=1).status == "crashed"
 
 
-@pytest.mark.parametrize("name", ["/etc/passwd", "../up.txt", "a/../../b", ""], ids=["absolute", "dotdot", "nested-dotdot", "empty"])
+@pytest.mark.parametrize(
+    "name", ["/etc/passwd", "../up.txt", "a/../../b", ""], ids=["absolute", "dotdot", "nested-dotdot", "empty"]
+)
 def test_workdir_file_names_must_stay_inside(name):
     with pytest.raises(ConvMathError, match="must be a relative path without '..'"):
         Sandbox(FAST, workdir_files={name: b""})
@@ -132,8 +145,12 @@ VALUES = [
 
 def _same(a, b):
     if isinstance(a, np.ndarray) or isinstance(a, np.generic):
-        return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
-                and a.tobytes() == np.ascontiguousarray(b).tobytes())
+        return (
+            type(a) is type(b)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == np.ascontiguousarray(b).tobytes()
+        )
     if isinstance(a, float):
         return type(b) is float and (a == b or (math.isnan(a) and math.isnan(b)))
     if isinstance(a, complex):
@@ -170,8 +187,18 @@ def test_get_round_trips_every_plain_type_exactly(zbox):
         ("f = 2 ** 20000", "unserializable", "an integer of 20001 bits is too large"),
         ("pass", "missing", "f is not defined"),
     ],
-    ids=["function", "builtin", "object", "np-matrix", "str-array", "object-array", "set", "int-subclass",
-         "huge-int", "missing"],
+    ids=[
+        "function",
+        "builtin",
+        "object",
+        "np-matrix",
+        "str-array",
+        "object-array",
+        "set",
+        "int-subclass",
+        "huge-int",
+        "missing",
+    ],
 )
 def test_get_reports_what_cannot_be_sent(zbox, source, status, message):
     zbox.run_cell(source, index=0)
@@ -196,7 +223,12 @@ def test_call_sends_arrays_and_returns_them_exactly(box):
     "source, name, args, message",
     [
         ("def f(n):\n    x = 1\n    return x / n", "f", (0,), "ZeroDivisionError: division by zero (cell 0, line 3)"),
-        ("def f():\n    return {1, 2}", "f", (), "the return value cannot be sent back: a set object is not plain data"),
+        (
+            "def f():\n    return {1, 2}",
+            "f",
+            (),
+            "the return value cannot be sent back: a set object is not plain data",
+        ),
         ("f = 3", "f", (), "f is a int, not a function"),
         ("pass", "g", (), "g is not defined"),
         ("def f(a):\n    return a", "f", (1, 2), "TypeError: f() takes 1 positional argument but 2 were given"),
@@ -251,7 +283,7 @@ def test_total_timeout_bounds_the_whole_submission():
     statuses = [r.status for r in results]
     # 4 * 0.4 s do not fit in 1 s: the first cell runs, one cell is stopped, the rest fail at once
     first_timeout = statuses.index("timeout")
-    assert statuses[0] == "ok" and statuses[first_timeout + 1:] == ["crashed"] * (3 - first_timeout)
+    assert statuses[0] == "ok" and statuses[first_timeout + 1 :] == ["crashed"] * (3 - first_timeout)
     assert results[first_timeout].message == "the submission used all of its 1 s"
     assert elapsed < 1 + 0.5
 
@@ -261,8 +293,12 @@ def test_total_timeout_bounds_the_whole_submission():
 
 @pytest.mark.parametrize(
     "source",
-    ["import scipy.signal", "from scipy import signal", "import importlib\nimportlib.import_module('scipy.signal')",
-     "__import__('scipy.signal.windows')"],
+    [
+        "import scipy.signal",
+        "from scipy import signal",
+        "import importlib\nimportlib.import_module('scipy.signal')",
+        "__import__('scipy.signal.windows')",
+    ],
     ids=["import", "from-import", "import_module", "dunder-import"],
 )
 def test_import_hook_refuses_forbidden_modules(source):
@@ -278,14 +314,25 @@ def test_import_hook_refuses_forbidden_modules(source):
     [
         ("import torch.nn as nn", {"torch"}, ["torch.nn"]),
         ("from scipy import signal, linalg", {"scipy.signal"}, ["scipy.signal"]),
-        ("from convmath.sizes import conv_output_size", {"convmath"}, ["convmath.sizes", "convmath.sizes.conv_output_size"]),
+        (
+            "from convmath.sizes import conv_output_size",
+            {"convmath"},
+            ["convmath.sizes", "convmath.sizes.conv_output_size"],
+        ),
         ("importlib.import_module('torch')", {"torch"}, ["torch"]),
         ("import torchvision", {"torch"}, []),
         ("%pip install torch\nimport torch", {"torch"}, ["torch"]),
         ("import (", {"torch"}, []),
     ],
-    ids=["submodule", "from-list", "from-submodule", "import_module", "prefix-is-not-module", "after-magic",
-         "syntax-error"],
+    ids=[
+        "submodule",
+        "from-list",
+        "from-submodule",
+        "import_module",
+        "prefix-is-not-module",
+        "after-magic",
+        "syntax-error",
+    ],
 )
 def test_find_forbidden_imports(source, forbidden, expected):
     assert find_forbidden_imports(source, forbidden) == expected

@@ -117,30 +117,71 @@ CPU_LIMITS = SandboxLimits(cpu_seconds=1, cell_timeout=8, total_timeout=10)
 
 PROCESS_CASES = [
     ("loop", ["while True:\n    pass"], "timeout", r"^cell 0 ran longer than 1\.5 s and was stopped$"),
-    ("loop-swallowing-keyboardinterrupt",
-     ["import time\nwhile True:\n    try:\n        time.sleep(5)\n    except KeyboardInterrupt:\n        pass"],
-     "timeout", r"ran longer than 1\.5 s"),
-    ("sigterm-ignored",
-     ["import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):\n"
-      "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass"], "timeout", r"ran longer than 1\.5 s"),
+    (
+        "loop-swallowing-keyboardinterrupt",
+        ["import time\nwhile True:\n    try:\n        time.sleep(5)\n    except KeyboardInterrupt:\n        pass"],
+        "timeout",
+        r"ran longer than 1\.5 s",
+    ),
+    (
+        "sigterm-ignored",
+        [
+            "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):\n"
+            "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass"
+        ],
+        "timeout",
+        r"ran longer than 1\.5 s",
+    ),
     ("memory-bomb-at-once", ["x = bytearray(8 << 30)"], "error", r"^MemoryError: memory limit of 512 MiB exceeded"),
-    ("memory-bomb-gradual", ["chunks = []\nwhile True:\n    chunks.append(bytearray(16 << 20))"], "error",
-     r"^MemoryError: memory limit of 512 MiB exceeded \(cell 0, line 3\)"),
+    (
+        "memory-bomb-gradual",
+        ["chunks = []\nwhile True:\n    chunks.append(bytearray(16 << 20))"],
+        "error",
+        r"^MemoryError: memory limit of 512 MiB exceeded \(cell 0, line 3\)",
+    ),
     ("memory-bomb-numpy", ["import numpy as np\nx = np.ones((1 << 20, 1 << 20))"], "error", r"^(numpy.*)?MemoryError"),
-    ("fork-bomb", ["import os\nwhile True:\n    os.fork()"], "error", r"^PermissionError: .*Operation not permitted \(cell 0, line 3\)"),
+    (
+        "fork-bomb",
+        ["import os\nwhile True:\n    os.fork()"],
+        "error",
+        r"^PermissionError: .*Operation not permitted \(cell 0, line 3\)",
+    ),
     ("subprocess", ["import subprocess\nsubprocess.run(['sleep', '100'])"], "error", r"^PermissionError"),
-    ("multiprocessing", ["import multiprocessing, time\np = multiprocessing.Process(target=time.sleep, args=(100,))\np.start()"],
-     "error", r"PermissionError|OSError"),
+    (
+        "multiprocessing",
+        ["import multiprocessing, time\np = multiprocessing.Process(target=time.sleep, args=(100,))\np.start()"],
+        "error",
+        r"PermissionError|OSError",
+    ),
     ("os-system", ["import os\nassert os.system('sleep 100') != 0"], "ok", r"^$"),
-    ("deep-recursion", ["def f(n):\n    return f(n + 1)\nf(0)"], "error",
-     r"^RecursionError: maximum recursion depth exceeded \(cell 0, line 2\)$"),
-    ("deep-recursion-limit-raised",
-     ["import sys, json\nsys.setrecursionlimit(10 ** 8)\nx = []\nfor _ in range(10 ** 5):\n    x = [x]\njson.dumps(x)"],
-     "killed", r"segmentation fault"),
+    (
+        "deep-recursion",
+        ["def f(n):\n    return f(n + 1)\nf(0)"],
+        "error",
+        r"^RecursionError: maximum recursion depth exceeded \(cell 0, line 2\)$",
+    ),
+    (
+        "deep-recursion-limit-raised",
+        [
+            "import sys, json\nsys.setrecursionlimit(10 ** 8)\nx = []\nfor _ in range(10 ** 5):\n    x = [x]\njson.dumps(x)"
+        ],
+        "killed",
+        r"segmentation fault",
+    ),
     ("os-_exit", ["import os\nos._exit(0)"], "crashed", r"^the sandbox process exited with code 0"),
-    ("sys-exit", ["import sys\nsys.exit(3)"], "error", r"^SystemExit: the notebook called sys.exit\(3\); a notebook must not exit"),
+    (
+        "sys-exit",
+        ["import sys\nsys.exit(3)"],
+        "error",
+        r"^SystemExit: the notebook called sys.exit\(3\); a notebook must not exit",
+    ),
     ("raise-systemexit", ["raise SystemExit"], "error", r"^SystemExit"),
-    ("raise-keyboardinterrupt", ["raise KeyboardInterrupt"], "error", r"^KeyboardInterrupt: raised by the notebook \(nobody pressed Ctrl-C\)"),
+    (
+        "raise-keyboardinterrupt",
+        ["raise KeyboardInterrupt"],
+        "error",
+        r"^KeyboardInterrupt: raised by the notebook \(nobody pressed Ctrl-C\)",
+    ),
     ("exit-caught", ["import sys\ntry:\n    sys.exit(1)\nexcept SystemExit:\n    x = 1"], "ok", r"^$"),
     ("abort", ["import os\nos.abort()"], "killed", r"^killed by signal SIGABRT$"),
     ("segfault", ["import ctypes\nctypes.string_at(0)"], "killed", r"^segmentation fault"),
@@ -186,7 +227,9 @@ def test_kill_the_grader_is_refused(course):
 @pytest.mark.parametrize(
     "cells",
     [
-        ["import threading, time\nfor _ in range(4):\n    threading.Thread(target=time.sleep, args=(1000,)).start()\nx = 1"],
+        [
+            "import threading, time\nfor _ in range(4):\n    threading.Thread(target=time.sleep, args=(1000,)).start()\nx = 1"
+        ],
         ["import threading\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin).start()\nx = 1"],
     ],
     ids=["sleeping-threads", "spinning-thread"],
@@ -219,9 +262,11 @@ def test_loop_in_del(course):
 
 @pytest.mark.parametrize(
     "cell",
-    ["import atexit\ndef forever():\n    while True:\n        pass\natexit.register(forever)",
-     "class A:\n    def __del__(self):\n        while True:\n            pass\nkeep = A()",
-     "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)"],
+    [
+        "import atexit\ndef forever():\n    while True:\n        pass\natexit.register(forever)",
+        "class A:\n    def __del__(self):\n        while True:\n            pass\nkeep = A()",
+        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)",
+    ],
     ids=["atexit", "del-at-exit", "sigterm-ignored"],
 )
 def test_close_is_bounded_whatever_the_exit_handlers(course, cell):
@@ -233,10 +278,12 @@ def test_close_is_bounded_whatever_the_exit_handlers(course, cell):
 
 @pytest.mark.parametrize(
     "cell",
-    ["import sys\nfor _ in range(200):\n    sys.stdout.write('x' * (1 << 20))",
-     "for i in range(100000):\n    print(i, 'y' * 100)",
-     "import os\nfor _ in range(2000):\n    os.write(1, b'z' * (1 << 20))",
-     "import sys\nprint('e' * (100 << 20), file=sys.stderr)"],
+    [
+        "import sys\nfor _ in range(200):\n    sys.stdout.write('x' * (1 << 20))",
+        "for i in range(100000):\n    print(i, 'y' * 100)",
+        "import os\nfor _ in range(2000):\n    os.write(1, b'z' * (1 << 20))",
+        "import sys\nprint('e' * (100 << 20), file=sys.stderr)",
+    ],
     ids=["200MB-stdout", "100k-prints", "2GB-raw-fd", "100MB-stderr"],
 )
 def test_gigabytes_of_output_are_dropped(course, cell):
@@ -292,8 +339,10 @@ def test_patching_the_child_changes_nothing_the_grader_receives(course):
 
 
 def test_replacing_modules_in_sys_modules(course):
-    cells = ["import sys, types\nfake = types.ModuleType('numpy')\nfake.ndarray = list\nsys.modules['numpy'] = fake\n"
-             "sys.modules['grader'] = fake\nimport numpy\nanswer = numpy.ndarray([1, 2])"]
+    cells = [
+        "import sys, types\nfake = types.ModuleType('numpy')\nfake.ndarray = list\nsys.modules['numpy'] = fake\n"
+        "sys.modules['grader'] = fake\nimport numpy\nanswer = numpy.ndarray([1, 2])"
+    ]
     with Sandbox(LIMITS) as box:
         assert box.run_cell(cells[0], index=0).status == "ok"
         assert box.get(["answer"])["answer"].value == [1, 2]  # a plain list, sent as one
@@ -350,8 +399,12 @@ LIES = [
     ("structured-array", "np.zeros(2, dtype=[('a', 'i4'), ('b', 'f8')])", "unserializable", "not numeric"),
     ("bytes", "b'110592'", "unserializable", "a bytes object is not plain data"),
     ("self-containing-list", "(lambda l: (l.append(l), l)[1])([])", "unserializable", "nested deeper than 64 levels"),
-    ("deeply-nested", "(lambda: [x := [], [x := [x] for _ in range(10 ** 5)]][-1][-1])()", "unserializable",
-     "nested deeper than 64 levels"),
+    (
+        "deeply-nested",
+        "(lambda: [x := [], [x := [x] for _ in range(10 ** 5)]][-1][-1])()",
+        "unserializable",
+        "nested deeper than 64 levels",
+    ),
     ("huge-array", "np.zeros(1 << 21)", "unserializable", "is larger than the limit"),
     ("generator", "(i for i in range(3))", "unserializable", "a generator object is not plain data"),
 ]
@@ -405,8 +458,13 @@ READS = [
 
 def _aim(attempt: str, course, **extra: str) -> str:
     """Fill an attack template with the paths of the grader's own files."""
-    return attempt.format(secret=str(course.secret), gradebook=str(course.gradebook), folder=str(course.folder),
-                          parent=os.getpid(), **extra)
+    return attempt.format(
+        secret=str(course.secret),
+        gradebook=str(course.gradebook),
+        folder=str(course.folder),
+        parent=os.getpid(),
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("attempt", [c[1] for c in READS], ids=[c[0] for c in READS])
@@ -427,8 +485,18 @@ def test_environment_is_scrubbed(course, mode):
         box.run_cell("import os\nenv = dict(os.environ)", index=0)
         env = box.get(["env"])["env"].value
     _no_leak(env)
-    assert set(env) <= {"LANG", "LC_ALL", "PATH", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                        "PYTHONHASHSEED", "MPLBACKEND", "HOME", "TMPDIR"}
+    assert set(env) <= {
+        "LANG",
+        "LC_ALL",
+        "PATH",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "PYTHONHASHSEED",
+        "MPLBACKEND",
+        "HOME",
+        "TMPDIR",
+    }
     assert env["HOME"] == env["TMPDIR"]
 
 
@@ -481,9 +549,11 @@ def test_network_is_unreachable(course):
 
     thread = threading.Thread(target=accept)
     thread.start()
-    cells = [f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)",
-             "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-             "import socket\ns = socket.socket(socket.AF_UNIX)"]
+    cells = [
+        f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)",
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "import socket\ns = socket.socket(socket.AF_UNIX)",
+    ]
     try:
         with bounded(SLACK * 2):
             results, _ = run_cells(cells)
@@ -509,8 +579,9 @@ FAKE_FRAME = (
 
 def test_printed_protocol_messages_are_just_output(course):
     with Sandbox(LIMITS) as box:
-        result = box.run_cell(FAKE_FRAME + "answer = 1\nprint(fakes)\nimport sys\nsys.stdout.write(fakes.decode('latin-1'))",
-                              index=0)
+        result = box.run_cell(
+            FAKE_FRAME + "answer = 1\nprint(fakes)\nimport sys\nsys.stdout.write(fakes.decode('latin-1'))", index=0
+        )
         assert result.status == "ok" and '"values"' in result.stdout
         assert box.get(["answer"])["answer"].value == 1
 
@@ -521,7 +592,10 @@ def test_printed_protocol_messages_are_just_output(course):
     ids=["forged-replies", "huge-length", "not-json", "truncated"],
 )
 def test_frames_written_to_the_pipe_are_never_believed(course, payload):
-    cell = FAKE_FRAME + f"answer = 1\nimport os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, {payload})\n    except OSError:\n        pass"
+    cell = (
+        FAKE_FRAME
+        + f"answer = 1\nimport os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, {payload})\n    except OSError:\n        pass"
+    )
     with bounded(LIMITS.cell_timeout * 2 + SLACK):
         with Sandbox(LIMITS) as box:
             cell_result = box.run_cell(cell, index=0)
@@ -575,7 +649,9 @@ def test_a_dead_zygote_is_replaced_and_its_children_killed(course):
     with bounded(SLACK):
         box.close()
     time.sleep(0.05)
-    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if os.path.exists(f"/proc/{pid}") else "gone"
+    state = (
+        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if os.path.exists(f"/proc/{pid}") else "gone"
+    )
     assert state in ("gone", "Z", "X")
     with Sandbox(LIMITS, mode="zygote") as again:  # a new zygote starts on demand
         assert again.run_cell("x = 2", index=0).status == "ok"

@@ -16,11 +16,11 @@ import pytest
 
 from grader.sandbox import Sandbox, SandboxLimits, remove_tree, sandbox_root
 from grader.sandbox.cleanup import ROOT_VARIABLE
-
 from tests.test_sandbox_hostile import _sandbox_processes, bounded
 
-LIMITS = SandboxLimits(cpu_seconds=8, cell_timeout=6, total_timeout=30, memory_bytes=512 << 20,
-                       disk_bytes=32 << 20, disk_files=2000)
+LIMITS = SandboxLimits(
+    cpu_seconds=8, cell_timeout=6, total_timeout=30, memory_bytes=512 << 20, disk_bytes=32 << 20, disk_files=2000
+)
 ROOT = os.geteuid() == 0
 SLACK = 4.0
 
@@ -47,10 +47,12 @@ def _run(cells: list[str], limits: SandboxLimits = LIMITS, **kwargs):
     return results, box.isolation
 
 
-_SYSCALL = ("import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-            "def call(nr, *args):\n"
-            "    r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])\n"
-            "    return r, errno.errorcode.get(ctypes.get_errno(), '?') if r < 0 else ''\n")
+_SYSCALL = (
+    "import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    "def call(nr, *args):\n"
+    "    r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])\n"
+    "    return r, errno.errorcode.get(ctypes.get_errno(), '?') if r < 0 else ''\n"
+)
 
 IPC_CALLS = {
     "shmget": "call(29, 0x4242, 1 << 30, 0o1666 | 0o1000)",  # IPC_CREAT, 1 GiB
@@ -78,10 +80,12 @@ def test_inotify_through_python_fails_and_names_nothing(tmp_path):
     """The grader's folder next door: watching it must fail, not list other students' names."""
     subs = tmp_path / "subs"
     subs.mkdir()
-    cell = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-            "fd = libc.inotify_init()\n"
-            f"w = libc.inotify_add_watch(fd, {str(subs).encode()!r}, 0xfff) if fd >= 0 else -1\n"
-            "print(fd, w, ctypes.get_errno())")
+    cell = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "fd = libc.inotify_init()\n"
+        f"w = libc.inotify_add_watch(fd, {str(subs).encode()!r}, 0xfff) if fd >= 0 else -1\n"
+        "print(fd, w, ctypes.get_errno())"
+    )
     (results, _) = _run([cell])
     fd, watch, _ = results[0].stdout.split()
     assert (fd, watch) == ("-1", "-1")
@@ -96,7 +100,8 @@ def test_ipc_objects_die_with_the_sandbox_and_are_not_shared():
         "q = libc.msgget(0x4245, 0o1666 | 0o1000)\n"
         "class Msg(ctypes.Structure):\n    _fields_ = [('t', ctypes.c_long), ('text', ctypes.c_char * 32)]\n"
         "m = Msg(1, b'the answer is 42')\n"
-        "print(q, libc.msgsnd(q, ctypes.byref(m), 32, 0), libc.shmget(0x4246, 64 << 20, 0o1666 | 0o1000) >= 0)")
+        "print(q, libc.msgsnd(q, ctypes.byref(m), 32, 0), libc.shmget(0x4246, 64 << 20, 0o1666 | 0o1000) >= 0)"
+    )
     results, isolation = _run([writer], disable=off)
     assert isolation.ipc_namespace
     assert results[0].stdout.split()[1:] == ["0", "True"], results[0]
@@ -110,8 +115,7 @@ def test_ipc_objects_die_with_the_sandbox_and_are_not_shared():
 @pytest.mark.parametrize("mode", ["zygote", "fresh"])
 def test_the_child_keeps_no_capability(mode):
     # Landlock off so that the cell may read /proc/self/status; capabilities do not depend on it
-    results, isolation = _run(["print(open('/proc/self/status').read())"], mode=mode,
-                              disable=frozenset({"landlock"}))
+    results, isolation = _run(["print(open('/proc/self/status').read())"], mode=mode, disable=frozenset({"landlock"}))
     status = dict(line.split(":\t", 1) for line in results[0].stdout.splitlines() if ":\t" in line)
     for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         assert int(status[key], 16) == 0, f"{key} = {status[key]}"
@@ -127,16 +131,20 @@ def test_paths_outside_cannot_even_be_stated(tmp_path):
     secret.mkdir()
     (secret / "s002.ipynb").write_text("{}")
     os.chmod(tmp_path, 0o700)
-    cell = (f"import os\nfor p in ({str(secret)!r}, {str(secret / 's002.ipynb')!r}, '/root/.bashrc'):\n"
-            "    try:\n        os.stat(p); print('seen', p)\n    except OSError as e:\n        print(e.errno)")
+    cell = (
+        f"import os\nfor p in ({str(secret)!r}, {str(secret / 's002.ipynb')!r}, '/root/.bashrc'):\n"
+        "    try:\n        os.stat(p); print('seen', p)\n    except OSError as e:\n        print(e.errno)"
+    )
     results, _ = _run([cell])
     assert "seen" not in results[0].stdout, results[0].stdout
 
 
 @pytest.mark.skipif(not ROOT, reason="a private tmpfs needs a mount namespace")
 def test_the_working_folder_is_a_bounded_private_tmpfs():
-    cells = ["data = b'x' * (1 << 20)\nfor i in range(64):\n    open(f'f{i}', 'wb').write(data)",
-             "import os\nfor i in range(5000):\n    open(f'e{i}', 'w').close()"]
+    cells = [
+        "data = b'x' * (1 << 20)\nfor i in range(64):\n    open(f'f{i}', 'wb').write(data)",
+        "import os\nfor i in range(5000):\n    open(f'e{i}', 'w').close()",
+    ]
     with bounded(2 * LIMITS.cell_timeout + SLACK):
         results, isolation = _run(cells)
     assert isolation.private_workdir and isolation.mount_namespace
@@ -150,9 +158,10 @@ CLEANUP_ATTACKS = {
     "deep-chain-mode-000": (
         "import os\nfor i in range(1600):\n    os.mkdir('d'); os.chdir('d')\n"
         "    if i % 200 == 0:\n        os.chmod('.', 0o300)\n"
-        "os.chdir('..'); os.chmod('d', 0)"),
+        "os.chdir('..'); os.chmod('d', 0)"
+    ),
     "many-files": "import os\nos.mkdir('m'); os.chmod('m', 0o700)\nfor i in range(1500):\n    open(f'm/{i}', 'w').close()\n"
-                  "os.chmod('m', 0)",
+    "os.chmod('m', 0)",
     "symlink-out": "import os\nos.symlink('/etc', 'etc')\nos.symlink('/', 'root')\nos.mkdir('x')\nos.chmod('x', 0)",
 }
 
@@ -217,9 +226,11 @@ def test_remove_tree_deep_unreadable_and_linked(tmp_path):
 
 @pytest.mark.skipif(not ROOT, reason="a PID namespace of its own needs root (or a user namespace)")
 def test_a_zygote_sandbox_has_its_own_pid_namespace():
-    cell = ("import os, signal\nprint(os.getpid(), os.getppid())\n"
-            "for target in (1, -1, os.getppid()):\n"
-            "    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError as e:\n        print(e.errno)")
+    cell = (
+        "import os, signal\nprint(os.getpid(), os.getppid())\n"
+        "for target in (1, -1, os.getppid()):\n"
+        "    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError as e:\n        print(e.errno)"
+    )
     box = Sandbox(LIMITS, mode="zygote")
     try:
         results = [box.run_cell(c, index=i) for i, c in enumerate([cell, "import os\nos.abort()"])]
@@ -259,10 +270,18 @@ def test_the_libseccomp_filter_refuses_what_the_built_in_one_does():
     import subprocess
     import sys
 
-    if not any(os.path.exists(f"{d}/libseccomp.so.2") for d in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
-                                                                 "/usr/lib64", "/usr/lib")):
+    if not any(
+        os.path.exists(f"{d}/libseccomp.so.2")
+        for d in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib")
+    ):
         pytest.skip("libseccomp.so.2 is not installed on this machine")
     root = str(Path(__file__).resolve().parents[1])
-    done = subprocess.run([sys.executable, "-c", LIBSECCOMP_PROBE], capture_output=True, text=True, cwd=root,
-                          env={**os.environ, "PYTHONPATH": root}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", LIBSECCOMP_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+        timeout=60,
+    )
     assert done.stdout.split() == ["EPERM"] * 6 + ["ok", "EPERM", "threads-ok"], done.stdout + done.stderr

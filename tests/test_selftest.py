@@ -35,17 +35,29 @@ def test_a_check_that_ignores_an_argument_is_caught() -> None:
     """pool2d's check calling only mode="max" (as before issue 12) lets the mode-ignoring mutant pass."""
     ex = generate("implement_function", 0, difficulty=3)
     part = ex.parts[0]
-    broken = dataclasses.replace(part, answer=dataclasses.replace(
-        part.answer, config={**part.answer.config, "mode_arg": False}))
+    broken = dataclasses.replace(
+        part, answer=dataclasses.replace(part.answer, config={**part.answer.config, "mode_arg": False})
+    )
     found = check_mutations(dataclasses.replace(ex, parts=(broken,) + ex.parts[1:]))
     assert found and all(f.test == "mutation" for f in found)
 
 
 def test_mutants_cover_arguments_and_results() -> None:
-    names = [how for how, _ in function_mutants(lambda X, k, mode="max": np.asarray(X), (np.ones((2, 2)), (1, 1)),
-                                                {"mode": "avg"}, ("X", "pool_size"))]
-    assert {"X fixed to zeros", "pool_size fixed to (1, 1)", "mode ignored (default used)", "mode fixed to 'max'",
-            "result transposed", "result flipped", "result + 1"} <= set(names)
+    names = [
+        how
+        for how, _ in function_mutants(
+            lambda X, k, mode="max": np.asarray(X), (np.ones((2, 2)), (1, 1)), {"mode": "avg"}, ("X", "pool_size")
+        )
+    ]
+    assert {
+        "X fixed to zeros",
+        "pool_size fixed to (1, 1)",
+        "mode ignored (default used)",
+        "mode fixed to 'max'",
+        "result transposed",
+        "result flipped",
+        "result + 1",
+    } <= set(names)
 
 
 def test_two_options_passing_is_caught() -> None:
@@ -75,7 +87,7 @@ def test_digestion_closed_form_is_compared_where_the_prompt_says_it_holds() -> N
     for seed in range(3):
         ex = generate("food_digestion", seed, difficulty=2)
         part = next(p for p in ex.parts if p.answer.kind == "expression")
-        (low, high), = part.answer.bounds.values()
+        ((low, high),) = part.answer.bounds.values()
         assert high is None and low > 0
         t = sympy_symbols(part.answer.symbols)["t"]
         key = part.answer.expected.xreplace({s: t for s in part.answer.expected.free_symbols})
@@ -88,8 +100,9 @@ def test_digestion_closed_form_is_compared_where_the_prompt_says_it_holds() -> N
 def test_a_mistake_that_gives_the_key_is_caught() -> None:
     ex = generate("conv_output_size", 5, difficulty=3)
     part = ex.parts[0]
-    broken = dataclasses.replace(part, wrong_answers=(dataclasses.replace(part.wrong_answers[0],
-                                                                          value=part.answer.expected),))
+    broken = dataclasses.replace(
+        part, wrong_answers=(dataclasses.replace(part.wrong_answers[0], value=part.answer.expected),)
+    )
     assert [f.test for f in check_distinct(dataclasses.replace(ex, parts=(broken,)))] == ["distinct"]
 
 

@@ -6,9 +6,10 @@ numeric backend is the other, independent witness (tests/test_numeric.py).
 
 from __future__ import annotations
 
-import sympy
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+import sympy
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from convmath import (
     ConvMathError,
@@ -54,10 +55,14 @@ def test_conv_output_size_table(args, kwargs, expected):
 @pytest.mark.parametrize(
     "args, kwargs, expected",
     [
-        pytest.param((4, 3), dict(stride=2, padding=1, output_padding=1), (4 - 1) * 2 - 2 + 2 + 1 + 1, id="output-padding"),
+        pytest.param(
+            (4, 3), dict(stride=2, padding=1, output_padding=1), (4 - 1) * 2 - 2 + 2 + 1 + 1, id="output-padding"
+        ),
         pytest.param((7, 4), dict(stride=2, padding=1), (7 - 1) * 2 - 2 + 3 + 1, id="dcgan-upsample"),
         pytest.param((5, 3), dict(dilation=2), (5 - 1) + 2 * 2 + 1, id="dilated"),
-        pytest.param((5, 3), dict(stride=2, dilation=3, output_padding=2), (5 - 1) * 2 + 3 * 2 + 2 + 1, id="op-below-dilation"),
+        pytest.param(
+            (5, 3), dict(stride=2, dilation=3, output_padding=2), (5 - 1) * 2 + 3 * 2 + 2 + 1, id="op-below-dilation"
+        ),
     ],
 )
 def test_conv_transpose_output_size_table(args, kwargs, expected):
@@ -116,8 +121,12 @@ def test_symbolic_forms():
 
 @settings(deadline=None)  # sympy's first substitutions are slow on a loaded machine
 @given(
-    size=st.integers(1, 40), kernel=st.integers(1, 7), stride=st.integers(1, 5), pad=st.integers(0, 4),
-    dil=st.integers(1, 3), ceil=st.booleans(),
+    size=st.integers(1, 40),
+    kernel=st.integers(1, 7),
+    stride=st.integers(1, 5),
+    pad=st.integers(0, 4),
+    dil=st.integers(1, 3),
+    ceil=st.booleans(),
 )
 def test_symbolic_and_integer_paths_agree(size, kernel, stride, pad, dil, ceil):
     values = {n: size, k: kernel, s: stride, p: pad, d: dil}
@@ -156,8 +165,12 @@ def _count_pool_windows(size, kernel, stride, pad, dilation, ceil_mode):
 
 
 @given(
-    size=st.integers(1, 30), kernel=st.integers(1, 8), stride=st.integers(1, 5),
-    left=st.integers(0, 4), right=st.integers(0, 4), dil=st.integers(1, 3),
+    size=st.integers(1, 30),
+    kernel=st.integers(1, 8),
+    stride=st.integers(1, 5),
+    left=st.integers(0, 4),
+    right=st.integers(0, 4),
+    dil=st.integers(1, 3),
 )
 def test_conv_output_size_counts_windows(size, kernel, stride, left, right, dil):
     span = dil * (kernel - 1) + 1
@@ -170,8 +183,12 @@ def test_conv_output_size_counts_windows(size, kernel, stride, left, right, dil)
 
 
 @given(
-    size=st.integers(1, 30), kernel=st.integers(1, 6), stride=st.integers(1, 5), dil=st.integers(1, 3),
-    ceil=st.booleans(), data=st.data(),
+    size=st.integers(1, 30),
+    kernel=st.integers(1, 6),
+    stride=st.integers(1, 5),
+    dil=st.integers(1, 3),
+    ceil=st.booleans(),
+    data=st.data(),
 )
 def test_pool_output_size_counts_windows(size, kernel, stride, dil, ceil, data):
     """Including inputs smaller than the window: with ceil_mode one window starting inside is kept (PyTorch's rule)."""
@@ -199,7 +216,10 @@ def test_ceil_mode_keeps_one_window_on_inputs_smaller_than_it(n_, kernel, stride
 
 
 @given(
-    size=st.integers(1, 30), kernel=st.integers(1, 6), stride=st.integers(1, 4), dil=st.integers(1, 3),
+    size=st.integers(1, 30),
+    kernel=st.integers(1, 6),
+    stride=st.integers(1, 4),
+    dil=st.integers(1, 3),
     data=st.data(),
 )
 def test_transpose_maps_back_to_every_input_size(size, kernel, stride, dil, data):
@@ -213,7 +233,10 @@ def test_transpose_maps_back_to_every_input_size(size, kernel, stride, dil, data
     base = conv_transpose_output_size(out, kernel, stride=stride, padding=pad, dilation=dil)
     missing = size - base
     assert 0 <= missing < max(stride, dil)
-    assert conv_transpose_output_size(out, kernel, stride=stride, padding=pad, dilation=dil, output_padding=missing) == size
+    assert (
+        conv_transpose_output_size(out, kernel, stride=stride, padding=pad, dilation=dil, output_padding=missing)
+        == size
+    )
 
 
 @given(size=st.integers(1, 40), kernel=st.integers(1, 6), stride=st.integers(1, 4), pad=st.integers(0, 3))
@@ -300,32 +323,136 @@ def test_solve_for_seed_003_lenet_paddings():
 
 INVALID = [
     pytest.param(conv_output_size, (32, 3), dict(stride=0), r"stride=0 must be a positive integer", id="stride-zero"),
-    pytest.param(conv_output_size, (32, 3), dict(stride=-2), r"stride=-2 must be a positive integer", id="stride-negative"),
+    pytest.param(
+        conv_output_size, (32, 3), dict(stride=-2), r"stride=-2 must be a positive integer", id="stride-negative"
+    ),
     pytest.param(conv_output_size, (0, 3), {}, r"n=0 must be a positive integer", id="n-zero"),
     pytest.param(conv_output_size, (32.0, 3), {}, r"n=32.0 must be a positive integer, not float", id="n-float"),
     pytest.param(conv_output_size, ("32", 3), {}, r"n='32' must be a positive integer, not str", id="n-str"),
     pytest.param(conv_output_size, (32, True), {}, r"kernel_size=True must be a positive integer", id="kernel-bool"),
-    pytest.param(conv_output_size, (3, 5), {}, r"kernel_size=5 is larger than the padded input n=3 \+ padding 0\+0 = 3", id="kernel-too-large"),
-    pytest.param(conv_output_size, (3, 3), dict(dilation=2), r"kernel_size=3 and dilation=2 spans 5 is larger than the padded input", id="dilated-too-large"),
-    pytest.param(conv_output_size, (32, 3), dict(padding=-1), r"padding=-1 must be a non-negative integer", id="padding-negative"),
-    pytest.param(conv_output_size, (32, 3), dict(padding="half"), r"padding='half' is not allowed; use one of 'valid', 'same', 'full'", id="padding-string"),
-    pytest.param(conv_output_size, (32, 3), dict(padding=(1, 2, 3)), r"padding=\(1, 2, 3\) must be an integer, a \(left, right\) pair", id="padding-triple"),
-    pytest.param(conv_output_size, (32, 3), dict(padding="same", stride=2), r"padding='same' requires stride=1, not stride=2", id="same-stride-2"),
-    pytest.param(conv_output_size, ((32, 32), (3, 3, 3)), {}, r"kernel_size=\(3, 3, 3\) has 3 entries but n=\(32, 32\) has 2 dimensions", id="tuple-length"),
-    pytest.param(conv_output_size, (32, 3), dict(dilation=0), r"dilation=0 must be a positive integer", id="dilation-zero"),
-    pytest.param(conv_transpose_output_size, (4, 3), dict(stride=2, output_padding=2), r"output_padding=2 must be smaller than stride=2 or dilation=1", id="output-padding-too-large"),
-    pytest.param(conv_transpose_output_size, (1, 1), dict(padding=1), r"padding=1 removes more than", id="transpose-negative-size"),
-    pytest.param(conv_transpose_output_size, (4, 3), dict(padding="same"), r"padding='same' is not allowed for a transposed convolution", id="transpose-same"),
-    pytest.param(pool_output_size, (8, 2), dict(padding=2), r"padding=2 must be at most half the kernel size, kernel_size // 2 = 1", id="pool-padding"),
-    pytest.param(pool_output_size, (1, 2), {}, r"input n=1 with padding=0 is smaller than the window", id="pool-too-small"),
+    pytest.param(
+        conv_output_size,
+        (3, 5),
+        {},
+        r"kernel_size=5 is larger than the padded input n=3 \+ padding 0\+0 = 3",
+        id="kernel-too-large",
+    ),
+    pytest.param(
+        conv_output_size,
+        (3, 3),
+        dict(dilation=2),
+        r"kernel_size=3 and dilation=2 spans 5 is larger than the padded input",
+        id="dilated-too-large",
+    ),
+    pytest.param(
+        conv_output_size, (32, 3), dict(padding=-1), r"padding=-1 must be a non-negative integer", id="padding-negative"
+    ),
+    pytest.param(
+        conv_output_size,
+        (32, 3),
+        dict(padding="half"),
+        r"padding='half' is not allowed; use one of 'valid', 'same', 'full'",
+        id="padding-string",
+    ),
+    pytest.param(
+        conv_output_size,
+        (32, 3),
+        dict(padding=(1, 2, 3)),
+        r"padding=\(1, 2, 3\) must be an integer, a \(left, right\) pair",
+        id="padding-triple",
+    ),
+    pytest.param(
+        conv_output_size,
+        (32, 3),
+        dict(padding="same", stride=2),
+        r"padding='same' requires stride=1, not stride=2",
+        id="same-stride-2",
+    ),
+    pytest.param(
+        conv_output_size,
+        ((32, 32), (3, 3, 3)),
+        {},
+        r"kernel_size=\(3, 3, 3\) has 3 entries but n=\(32, 32\) has 2 dimensions",
+        id="tuple-length",
+    ),
+    pytest.param(
+        conv_output_size, (32, 3), dict(dilation=0), r"dilation=0 must be a positive integer", id="dilation-zero"
+    ),
+    pytest.param(
+        conv_transpose_output_size,
+        (4, 3),
+        dict(stride=2, output_padding=2),
+        r"output_padding=2 must be smaller than stride=2 or dilation=1",
+        id="output-padding-too-large",
+    ),
+    pytest.param(
+        conv_transpose_output_size,
+        (1, 1),
+        dict(padding=1),
+        r"padding=1 removes more than",
+        id="transpose-negative-size",
+    ),
+    pytest.param(
+        conv_transpose_output_size,
+        (4, 3),
+        dict(padding="same"),
+        r"padding='same' is not allowed for a transposed convolution",
+        id="transpose-same",
+    ),
+    pytest.param(
+        pool_output_size,
+        (8, 2),
+        dict(padding=2),
+        r"padding=2 must be at most half the kernel size, kernel_size // 2 = 1",
+        id="pool-padding",
+    ),
+    pytest.param(
+        pool_output_size, (1, 2), {}, r"input n=1 with padding=0 is smaller than the window", id="pool-too-small"
+    ),
     pytest.param(pool_output_size, (8, 2), dict(ceil_mode=1), r"ceil_mode=1 must be True or False", id="pool-ceil-int"),
-    pytest.param(pool_output_size, (8, 2), dict(padding=(0, 1)), r"padding=\(0, 1\) must be a non-negative integer for pooling", id="pool-asymmetric"),
+    pytest.param(
+        pool_output_size,
+        (8, 2),
+        dict(padding=(0, 1)),
+        r"padding=\(0, 1\) must be a non-negative integer for pooling",
+        id="pool-asymmetric",
+    ),
     pytest.param(same_padding, (0,), {}, r"kernel_size=0 must be a positive integer", id="same-kernel-zero"),
-    pytest.param(d2l_output_size, (8, 3), dict(total_padding=-2), r"total_padding=-2 must be a non-negative integer", id="d2l-negative"),
-    pytest.param(solve_for, ("padding",), dict(n=32, kernel_size=5), r"needs the required output size as output=", id="solve-no-output"),
-    pytest.param(solve_for, ("width",), dict(n=32, kernel_size=5, output=32), r"name='width' is not allowed; use one of", id="solve-unknown-name"),
-    pytest.param(solve_for, ("padding",), dict(n=32, kernel_size=5, output=32, padding=1), r"padding=1 is the unknown", id="solve-unknown-given"),
-    pytest.param(solve_for, ("padding",), dict(n=32, kernel_size=5, output=32, layer="dense"), r"layer='dense' is not allowed", id="solve-layer"),
+    pytest.param(
+        d2l_output_size,
+        (8, 3),
+        dict(total_padding=-2),
+        r"total_padding=-2 must be a non-negative integer",
+        id="d2l-negative",
+    ),
+    pytest.param(
+        solve_for,
+        ("padding",),
+        dict(n=32, kernel_size=5),
+        r"needs the required output size as output=",
+        id="solve-no-output",
+    ),
+    pytest.param(
+        solve_for,
+        ("width",),
+        dict(n=32, kernel_size=5, output=32),
+        r"name='width' is not allowed; use one of",
+        id="solve-unknown-name",
+    ),
+    pytest.param(
+        solve_for,
+        ("padding",),
+        dict(n=32, kernel_size=5, output=32, padding=1),
+        r"padding=1 is the unknown",
+        id="solve-unknown-given",
+    ),
+    pytest.param(
+        solve_for,
+        ("padding",),
+        dict(n=32, kernel_size=5, output=32, layer="dense"),
+        r"layer='dense' is not allowed",
+        id="solve-layer",
+    ),
 ]
 
 

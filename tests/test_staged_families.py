@@ -15,8 +15,12 @@ STAGED = sorted(path.stem for path in TEXTS.glob("*.toml"))
 
 
 def test_the_restructured_families_are_staged():
-    assert {"convolution_vs_correlation", "pool_output_size", "conv_transpose_output_size",
-            "implement_function"} <= set(STAGED)
+    assert {
+        "convolution_vs_correlation",
+        "pool_output_size",
+        "conv_transpose_output_size",
+        "implement_function",
+    } <= set(STAGED)
     for name in STAGED:
         assert families()[name].draw_named is not None, name
 
@@ -24,8 +28,11 @@ def test_the_restructured_families_are_staged():
 @pytest.mark.parametrize("name", STAGED)
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_two_slots_of_one_family_get_their_own_names_in_every_text(name, level):
-    data = {"id": "w", "title": "t", "slots": [{"id": "q1", "family": name, "difficulty": level},
-                                                {"id": "q2", "family": name, "difficulty": level}]}
+    data = {
+        "id": "w",
+        "title": "t",
+        "slots": [{"id": "q1", "family": name, "difficulty": level}, {"id": "q2", "family": name, "difficulty": level}],
+    }
     renamed = 0
     for student in ("alice", "bob", "carol", "dave", "erin"):
         (_, first), (_, second) = build_exercises(parse_assignment(data), b"0123456789abcdef", student)
@@ -33,9 +40,9 @@ def test_two_slots_of_one_family_get_their_own_names_in_every_text(name, level):
         for part in second.parts:
             new = part.answer.name
             old = new.removesuffix("_q2")
-            assert (old in taken) == (new != old)                       # renamed exactly when taken
+            assert (old in taken) == (new != old)  # renamed exactly when taken
             for locale in ("en", "zh"):
-                assert f"`{new}" in part.prompt[locale]                 # the part asks for its own name
+                assert f"`{new}" in part.prompt[locale]  # the part asks for its own name
             assert re.search(rf"\b{new}\b", part.solution_code)
             if new != old:
                 renamed += 1
@@ -46,9 +53,15 @@ def test_two_slots_of_one_family_get_their_own_names_in_every_text(name, level):
 
 
 def test_the_flip_solution_keeps_its_words():
-    data = {"id": "w", "title": "t", "slots": [{"id": "q1", "family": "convolution_vs_correlation", "difficulty": 2},
-                                                {"id": "q2", "family": "convolution_vs_correlation", "difficulty": 2}]}
-    (_, second), = build_exercises(parse_assignment(data), b"0123456789abcdef", "alice")[1:]
+    data = {
+        "id": "w",
+        "title": "t",
+        "slots": [
+            {"id": "q1", "family": "convolution_vs_correlation", "difficulty": 2},
+            {"id": "q2", "family": "convolution_vs_correlation", "difficulty": 2},
+        ],
+    }
+    ((_, second),) = build_exercises(parse_assignment(data), b"0123456789abcdef", "alice")[1:]
     assert any("with the flipped kernel" in step for step in second.solution["en"])
     assert "`flipped_q2`" in second.parts[-1].prompt["en"]
 

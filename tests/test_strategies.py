@@ -7,16 +7,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convmath import ConvMathError, conv_output_size, pool_output_size
-from convmath import numeric
+from convmath import ConvMathError, conv_output_size, numeric, pool_output_size
 from convmath.testing import strategies as cs
 
 
 @settings(deadline=None)
 @given(st.data())
 def test_conv_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
-    config = data.draw(cs.conv_configs(ndim=data.draw(st.integers(1, 3), label="ndim"), max_size=5,
-                                       max_groups=2, batch=data.draw(st.booleans(), label="batch")))
+    config = data.draw(
+        cs.conv_configs(
+            ndim=data.draw(st.integers(1, 3), label="ndim"),
+            max_size=5,
+            max_groups=2,
+            batch=data.draw(st.booleans(), label="batch"),
+        )
+    )
     x, weight, bias = data.draw(cs.conv_arrays(config))
     out = numeric.correlate(x, weight, bias, **config.options())
     assert out.shape == config.output_shape
@@ -40,18 +45,26 @@ def test_kernel_as_large_as_the_input_is_drawn(config: cs.ConvConfig) -> None:
 @settings(deadline=None)
 @given(st.data())
 def test_pool_configs_are_accepted_by_the_backend(data: st.DataObject) -> None:
-    config = data.draw(cs.pool_configs(dilation=True, batch=data.draw(st.booleans()),
-                                       square=data.draw(st.booleans())))
+    config = data.draw(cs.pool_configs(dilation=True, batch=data.draw(st.booleans()), square=data.draw(st.booleans())))
     x = data.draw(cs.int_arrays(config.input_shape)).astype(float)
     assert all(p <= k // 2 for p, k in zip(config.padding, config.kernel_size))
-    out = numeric.max_pool(x, config.kernel_size, stride=config.stride, padding=config.padding,
-                           dilation=config.dilation, ceil_mode=config.ceil_mode)
-    assert out.shape[-config.ndim:] == config.output_spatial
+    out = numeric.max_pool(
+        x,
+        config.kernel_size,
+        stride=config.stride,
+        padding=config.padding,
+        dilation=config.dilation,
+        ceil_mode=config.ceil_mode,
+    )
+    assert out.shape[-config.ndim :] == config.output_spatial
 
 
 @settings(deadline=None)
-@given(st.sampled_from(["conv", "pool"]).flatmap(lambda layer: st.tuples(st.just(layer),
-                                                                           cs.output_size_arguments(layer=layer))))
+@given(
+    st.sampled_from(["conv", "pool"]).flatmap(
+        lambda layer: st.tuples(st.just(layer), cs.output_size_arguments(layer=layer))
+    )
+)
 def test_output_size_arguments_are_valid(drawn: tuple[str, dict[str, int]]) -> None:
     layer, a = drawn
     fn = conv_output_size if layer == "conv" else pool_output_size
@@ -86,14 +99,18 @@ def test_small_int_matrices_respect_bounds(m: np.ndarray) -> None:
 @pytest.mark.parametrize(
     "make, message",
     [
-        pytest.param(lambda: cs.conv_configs(padding_forms=("half",)),
-                     r"padding_forms entry 'half' is not allowed; use 'int', 'per_dim'", id="bad-form"),
-        pytest.param(lambda: cs.conv_configs(padding_forms=()), r"padding_forms=\(\) must name at least one",
-                     id="no-form"),
-        pytest.param(lambda: cs.small_int_matrices(min_value=3, max_value=1), r"max_value=1 must be an integer >= 3",
-                     id="bounds"),
-        pytest.param(lambda: cs.output_size_arguments(layer="dense"), r"layer='dense' is not allowed",
-                     id="layer"),
+        pytest.param(
+            lambda: cs.conv_configs(padding_forms=("half",)),
+            r"padding_forms entry 'half' is not allowed; use 'int', 'per_dim'",
+            id="bad-form",
+        ),
+        pytest.param(
+            lambda: cs.conv_configs(padding_forms=()), r"padding_forms=\(\) must name at least one", id="no-form"
+        ),
+        pytest.param(
+            lambda: cs.small_int_matrices(min_value=3, max_value=1), r"max_value=1 must be an integer >= 3", id="bounds"
+        ),
+        pytest.param(lambda: cs.output_size_arguments(layer="dense"), r"layer='dense' is not allowed", id="layer"),
     ],
 )
 def test_invalid_arguments(make, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -39,16 +39,25 @@ def defects(source: str) -> list[str]:
     found = []
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "importorskip"
-                and node.args and isinstance(node.args[0], ast.Constant)
-                and str(node.args[0].value).split(".")[0] in OURS):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "importorskip"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and str(node.args[0].value).split(".")[0] in OURS
+        ):
             found.append(f"line {node.lineno}: importorskip({node.args[0].value!r}) hides a broken module of ours")
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                node.name.startswith("test") or "given" in _decorator_names(node)):
+            node.name.startswith("test") or "given" in _decorator_names(node)
+        ):
             names = _decorator_names(node)
             for dec in node.decorator_list:
-                if (isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", "")) == "settings"
-                        and any(k.arg == "max_examples" for k in dec.keywords)):
+                if (
+                    isinstance(dec, ast.Call)
+                    and getattr(dec.func, "id", getattr(dec.func, "attr", "")) == "settings"
+                    and any(k.arg == "max_examples" for k in dec.keywords)
+                ):
                     found.append(f"line {dec.lineno}: {node.name} pins max_examples (the profile decides)")
             if "given" in names:
                 for inner in ast.walk(node):
@@ -63,7 +72,7 @@ def test_no_test_that_cannot_fail(path: Path) -> None:
 
 
 def test_the_scan_finds_each_defect() -> None:
-    bad = '''
+    bad = """
 import pytest
 from hypothesis import given, settings
 pytest.importorskip("grader.checks")
@@ -74,7 +83,7 @@ def test_x(x):
         f(x)
     except ValueError:
         return
-'''
+"""
     found = defects(bad)
     assert len(found) == 3 and ["importorskip" in found[0], "max_examples" in found[1], "assume" in found[2]]
     assert defects('pytest.importorskip("torch")\n') == []

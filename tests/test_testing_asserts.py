@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from convmath import numeric
 from convmath.testing import (
     ConvMathAssertionError,
     assert_convolves_like,
@@ -16,11 +17,11 @@ from convmath.testing import (
     assert_output_size_like,
     assert_pools_like,
 )
-from convmath import numeric
 
 # Few examples, fixed seed: each failing case still shrinks to its smallest call.
-FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FAST = settings(
+    max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 # ------------------------------------------------------------ implementations written here
@@ -33,7 +34,7 @@ def corr2d_loops(X: Any, K: Any) -> np.ndarray:
     Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
     return Y
 
 
@@ -47,7 +48,7 @@ def corr2d_off_by_one(X: Any, K: Any) -> np.ndarray:
     Y = np.zeros((X.shape[0] - h, X.shape[1] - w))  # forgot the + 1
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
     return Y
 
 
@@ -106,8 +107,17 @@ def test_scipy_correlate2d_passes() -> None:
 
 
 def test_numeric_backend_passes_in_every_layout() -> None:
-    assert_correlates_like(numeric.correlate, layout="batch", stride=True, padding=("int", "pair", "same", "full"),
-                           dilation=True, groups=True, bias=True, option_form="tuple", settings=FAST)
+    assert_correlates_like(
+        numeric.correlate,
+        layout="batch",
+        stride=True,
+        padding=("int", "pair", "same", "full"),
+        dilation=True,
+        groups=True,
+        bias=True,
+        option_form="tuple",
+        settings=FAST,
+    )
     assert_convolves_like(numeric.convolve, layout="batch", ndim=1, stride=True, padding=True, settings=FAST)
     assert_correlates_like(numeric.correlate, layout="multi_in_out", ndim=3, max_size=4, settings=FAST)
 
@@ -125,8 +135,12 @@ def test_correct_variants_pass(fn: Callable[..., Any], options: dict[str, Any]) 
 
 
 def test_pooling_and_output_size_pass() -> None:
-    assert_pools_like(lambda X, k, *, stride=None, padding=0: numeric.max_pool(X[None], k, stride=stride,
-                      padding=padding)[0], stride=True, padding=True, settings=FAST)
+    assert_pools_like(
+        lambda X, k, *, stride=None, padding=0: numeric.max_pool(X[None], k, stride=stride, padding=padding)[0],
+        stride=True,
+        padding=True,
+        settings=FAST,
+    )
     assert_pools_like(lambda X, k: numeric.avg_pool(X, k), mode="avg", layout="multi_in", settings=FAST)
     assert_output_size_like(lambda n, k, p, s: (n + 2 * p - k) // s + 1, settings=FAST)
     assert_output_size_like(lambda n, k, p_h, s: (n - k + p_h + s) // s, padding_convention="total", settings=FAST)
@@ -139,18 +153,38 @@ def test_pooling_and_output_size_pass() -> None:
     "fn, options, label, message",
     [
         pytest.param(corr2d_flipped, {}, "kernel_flipped", r"flips the kernel", id="kernel-flipped"),
-        pytest.param(corr2d_off_by_one, {}, "forgot_plus_one",
-                     r"does not have correct shape--got: \(\d, \d\), expected: \(\d, \d\).*without the final \+1",
-                     id="off-by-one"),
-        pytest.param(conv2d_pad_left, {"padding": True}, "padding_once", r"padding counted once, p instead of 2p",
-                     id="padding-one-side-once"),
-        pytest.param(conv2d_pad_twice_left, {"padding": True}, "padding_one_side", r"on one side",
-                     id="padding-one-side-all"),
+        pytest.param(
+            corr2d_off_by_one,
+            {},
+            "forgot_plus_one",
+            r"does not have correct shape--got: \(\d, \d\), expected: \(\d, \d\).*without the final \+1",
+            id="off-by-one",
+        ),
+        pytest.param(
+            conv2d_pad_left,
+            {"padding": True},
+            "padding_once",
+            r"padding counted once, p instead of 2p",
+            id="padding-one-side-once",
+        ),
+        pytest.param(
+            conv2d_pad_twice_left, {"padding": True}, "padding_one_side", r"on one side", id="padding-one-side-all"
+        ),
         pytest.param(conv2d_no_stride, {"stride": True}, "ignored_stride", r"with stride 1", id="stride-ignored"),
-        pytest.param(multi_in_unsummed, {"layout": "multi_in"}, "channels_not_summed",
-                     r"one result per input channel", id="channels-not-summed"),
-        pytest.param(multi_in_out_bias_per_input, {"layout": "multi_in_out", "bias": True}, "bias_per_input_channel",
-                     r"per input channel", id="bias-per-input-channel"),
+        pytest.param(
+            multi_in_unsummed,
+            {"layout": "multi_in"},
+            "channels_not_summed",
+            r"one result per input channel",
+            id="channels-not-summed",
+        ),
+        pytest.param(
+            multi_in_out_bias_per_input,
+            {"layout": "multi_in_out", "bias": True},
+            "bias_per_input_channel",
+            r"per input channel",
+            id="bias-per-input-channel",
+        ),
     ],
 )
 def test_bug_is_named(fn: Callable[..., Any], options: dict[str, Any], label: str, message: str) -> None:
@@ -224,8 +258,9 @@ from convmath.testing.runner import Outcome, check_function, grader_settings, lo
 
 PLAN_CONFIGS = [
     pytest.param(Supports(), id="corr2d"),
-    pytest.param(Supports(op="convolve", layout="multi_in_out", bias=True, stride=True, padding=("int", "same")),
-                 id="conv-multi"),
+    pytest.param(
+        Supports(op="convolve", layout="multi_in_out", bias=True, stride=True, padding=("int", "same")), id="conv-multi"
+    ),
     pytest.param(Supports(op="max_pool", layout="multi_in", stride=True, padding=("int",)), id="max-pool"),
     pytest.param(Supports(op="output_size", args=("n", "kernel_size", "padding", "stride")), id="output-size"),
 ]
@@ -263,9 +298,16 @@ def plan_of(supports: Supports, max_examples: int = 20) -> runner._Plan:
 def test_replay_calls_exactly_what_the_search_draws(supports: Supports) -> None:
     runner._PLANS.clear()
     searched: list[str] = []
-    report = runner._search(recorded(reference_fn(supports), searched), supports,
-                            runner._reference_of(supports, None), 1e-9, 1e-9,
-                            runner.Settings(grader_settings(20), report_multiple_bugs=False), 60.0, 300)
+    report = runner._search(
+        recorded(reference_fn(supports), searched),
+        supports,
+        runner._reference_of(supports, None),
+        1e-9,
+        1e-9,
+        runner.Settings(grader_settings(20), report_multiple_bugs=False),
+        60.0,
+        300,
+    )
     replayed: list[str] = []
     cached = check_function(recorded(reference_fn(supports), replayed), supports, settings=grader_settings(20))
     assert report.passed and cached.passed and cached.calls == report.calls == len(searched) > 1
@@ -290,8 +332,12 @@ def test_second_check_does_not_search(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "status, at",
-    [pytest.param("timeout", 1, id="timeout-first"), pytest.param("timeout", 6, id="timeout-sixth"),
-     pytest.param("crashed", 3, id="crashed-third"), pytest.param("error", 1, id="stub-first")],
+    [
+        pytest.param("timeout", 1, id="timeout-first"),
+        pytest.param("timeout", 6, id="timeout-sixth"),
+        pytest.param("crashed", 3, id="crashed-third"),
+        pytest.param("error", 1, id="stub-first"),
+    ],
 )
 def test_replay_reports_stalls_as_the_search_does(status: str, at: int) -> None:
     def stalling() -> Callable[..., Outcome]:
@@ -307,13 +353,23 @@ def test_replay_reports_stalls_as_the_search_does(status: str, at: int) -> None:
         return call
 
     settings_ = grader_settings(20)
-    searched = runner._search(stalling(), Supports(), runner._reference_of(Supports(), None), 1e-9, 1e-9,
-                              runner.Settings(settings_, report_multiple_bugs=False), 60.0, 300)
+    searched = runner._search(
+        stalling(),
+        Supports(),
+        runner._reference_of(Supports(), None),
+        1e-9,
+        1e-9,
+        runner.Settings(settings_, report_multiple_bugs=False),
+        60.0,
+        300,
+    )
     check_function(local_call(corr2d_loops), Supports(), settings=settings_)  # the plan exists
     replayed = check_function(stalling(), Supports(), settings=settings_)
     assert (replayed.passed, replayed.missing, replayed.calls) == (searched.passed, searched.missing, searched.calls)
     assert replayed.failure is None or (replayed.failure.status, replayed.failure.message) == (
-        searched.failure.status, searched.failure.message)  # type: ignore[union-attr]
+        searched.failure.status,
+        searched.failure.message,
+    )  # type: ignore[union-attr]
     assert replayed.missing == (status == "error") and replayed.calls == at
 
 
@@ -343,5 +399,7 @@ def test_function_that_writes_into_its_input_cannot_change_the_plan() -> None:
 
 def test_no_plan_without_derandomized_settings() -> None:
     random_settings = settings(max_examples=5, deadline=None, derandomize=False, database=None)
-    assert runner._plan(Supports(), None, runner._reference_of(Supports(), None), 1e-9, 1e-9, random_settings,
-                        60.0, 300) is None
+    assert (
+        runner._plan(Supports(), None, runner._reference_of(Supports(), None), 1e-9, 1e-9, random_settings, 60.0, 300)
+        is None
+    )

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _backend import draw_conv_geometry, draw_spatial
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _backend import draw_conv_geometry, draw_spatial
 from convmath import ConvMathError, numeric
 from convmath.sizes import resolve_padding
 
@@ -58,9 +58,20 @@ def conv_configs(draw: Any) -> dict[str, Any]:
     mode = draw(st.sampled_from(list(MODES)), label="padding_mode")
     spatial = draw_spatial(draw, pads, kernel, dilation, top=top, mode=mode)
     return dict(
-        ndim=ndim, groups=groups, cin=cin_g * groups, cout=cout_g * groups, cin_g=cin_g, kernel=kernel,
-        stride=stride, dilation=dilation, padding=padding, pads=pads, padding_mode=mode, spatial=spatial,
-        batch=draw(st.sampled_from([1, 2]), label="batch"), bias=draw(st.booleans(), label="bias"),
+        ndim=ndim,
+        groups=groups,
+        cin=cin_g * groups,
+        cout=cout_g * groups,
+        cin_g=cin_g,
+        kernel=kernel,
+        stride=stride,
+        dilation=dilation,
+        padding=padding,
+        pads=pads,
+        padding_mode=mode,
+        spatial=spatial,
+        batch=draw(st.sampled_from([1, 2]), label="batch"),
+        bias=draw(st.booleans(), label="bias"),
     )
 
 
@@ -71,11 +82,20 @@ def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> No
     x = rng.standard_normal((cfg["batch"], cfg["cin"], *cfg["spatial"]))
     w = rng.standard_normal((cfg["cout"], cfg["cin_g"], *cfg["kernel"]))
     b = rng.standard_normal(cfg["cout"]) if cfg["bias"] else None
-    ours = numeric.correlate(x, w, b, stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"],
-                             groups=cfg["groups"], padding_mode=cfg["padding_mode"])
+    ours = numeric.correlate(
+        x,
+        w,
+        b,
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        dilation=cfg["dilation"],
+        groups=cfg["groups"],
+        padding_mode=cfg["padding_mode"],
+    )
     xt = F.pad(t(x), torch_pad_width(cfg["pads"]), mode=MODES[cfg["padding_mode"]])
-    theirs = conv_fn(cfg["ndim"])(xt, t(w), None if b is None else t(b), stride=cfg["stride"],
-                                  dilation=cfg["dilation"], groups=cfg["groups"]).numpy()
+    theirs = conv_fn(cfg["ndim"])(
+        xt, t(w), None if b is None else t(b), stride=cfg["stride"], dilation=cfg["dilation"], groups=cfg["groups"]
+    ).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
 
 
@@ -84,19 +104,20 @@ def test_correlate_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> No
 def test_torch_own_padding_strings_agree(cfg: dict[str, Any], data: st.DataObject) -> None:
     """Where torch takes the padding itself ('valid', 'same', symmetric ints), no F.pad in between."""
     padding = cfg["padding"]
-    symmetric = isinstance(padding, int) or (
-        isinstance(padding, tuple) and all(isinstance(p, int) for p in padding)
-    )
+    symmetric = isinstance(padding, int) or (isinstance(padding, tuple) and all(isinstance(p, int) for p in padding))
     if not (symmetric or padding in ("valid", "same")):
         padding = "valid"
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     # room for any padding torch picks by itself (it never pads 'same' with a mode other than zeros)
-    x = rng.standard_normal((cfg["cin"], *[n + 2 * max(k * d, 2) for n, k, d in zip(cfg["spatial"], cfg["kernel"], cfg["dilation"])]))
+    x = rng.standard_normal(
+        (cfg["cin"], *[n + 2 * max(k * d, 2) for n, k, d in zip(cfg["spatial"], cfg["kernel"], cfg["dilation"])])
+    )
     w = rng.standard_normal((cfg["cout"], cfg["cin_g"], *cfg["kernel"]))
     stride = (1,) * cfg["ndim"] if padding == "same" else cfg["stride"]
     ours = numeric.correlate(x, w, stride=stride, padding=padding, dilation=cfg["dilation"], groups=cfg["groups"])
-    theirs = conv_fn(cfg["ndim"])(t(x)[None], t(w), stride=stride, padding=padding, dilation=cfg["dilation"],
-                                  groups=cfg["groups"])[0].numpy()
+    theirs = conv_fn(cfg["ndim"])(
+        t(x)[None], t(w), stride=stride, padding=padding, dilation=cfg["dilation"], groups=cfg["groups"]
+    )[0].numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
 
 
@@ -114,9 +135,19 @@ def transpose_configs(draw: Any) -> dict[str, Any]:
     for n, k, s, d, op in zip(spatial, kernel, stride, dilation, output_padding):
         full = (n - 1) * s + d * (k - 1) + op + 1
         padding.append(draw(st.integers(0, (full - 1) // 2)))
-    return dict(ndim=ndim, groups=groups, cin=cin_g * groups, cout_g=cout_g, kernel=kernel, stride=stride,
-                dilation=dilation, output_padding=output_padding, spatial=spatial, padding=tuple(padding),
-                bias=draw(st.booleans()))
+    return dict(
+        ndim=ndim,
+        groups=groups,
+        cin=cin_g * groups,
+        cout_g=cout_g,
+        kernel=kernel,
+        stride=stride,
+        dilation=dilation,
+        output_padding=output_padding,
+        spatial=spatial,
+        padding=tuple(padding),
+        bias=draw(st.booleans()),
+    )
 
 
 @settings(deadline=None)
@@ -126,8 +157,13 @@ def test_conv_transpose_matches_torch(cfg: dict[str, Any], data: st.DataObject) 
     x = rng.standard_normal((2, cfg["cin"], *cfg["spatial"]))
     w = rng.standard_normal((cfg["cin"], cfg["cout_g"], *cfg["kernel"]))
     b = rng.standard_normal(cfg["cout_g"] * cfg["groups"]) if cfg["bias"] else None
-    options = dict(stride=cfg["stride"], padding=cfg["padding"], output_padding=cfg["output_padding"],
-                   dilation=cfg["dilation"], groups=cfg["groups"])
+    options = dict(
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        output_padding=cfg["output_padding"],
+        dilation=cfg["dilation"],
+        groups=cfg["groups"],
+    )
     ours = numeric.conv_transpose(x, w, b, **options)
     theirs = conv_fn(cfg["ndim"], transpose=True)(t(x), t(w), None if b is None else t(b), **options).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
@@ -141,8 +177,15 @@ def pool_configs(draw: Any, *, dilated: bool) -> dict[str, Any]:
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim)) if dilated else (1,) * ndim
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
     spatial = draw_spatial(draw, [(p, p) for p in padding], kernel, dilation, top={1: 9, 2: 7, 3: 5}[ndim])
-    return dict(ndim=ndim, kernel=kernel, stride=draw(st.sampled_from([None, stride])), dilation=dilation,
-                padding=padding, spatial=spatial, ceil_mode=draw(st.booleans()))
+    return dict(
+        ndim=ndim,
+        kernel=kernel,
+        stride=draw(st.sampled_from([None, stride])),
+        dilation=dilation,
+        padding=padding,
+        spatial=spatial,
+        ceil_mode=draw(st.booleans()),
+    )
 
 
 @settings(deadline=None)
@@ -150,10 +193,22 @@ def pool_configs(draw: Any, *, dilated: bool) -> dict[str, Any]:
 def test_max_pool_matches_torch(cfg: dict[str, Any], data: st.DataObject) -> None:
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     x = rng.standard_normal((2, 3, *cfg["spatial"]))
-    ours = numeric.max_pool(x, cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"],
-                            dilation=cfg["dilation"], ceil_mode=cfg["ceil_mode"])
-    theirs = getattr(F, f"max_pool{cfg['ndim']}d")(t(x), cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"],
-                                                   dilation=cfg["dilation"], ceil_mode=cfg["ceil_mode"]).numpy()
+    ours = numeric.max_pool(
+        x,
+        cfg["kernel"],
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        dilation=cfg["dilation"],
+        ceil_mode=cfg["ceil_mode"],
+    )
+    theirs = getattr(F, f"max_pool{cfg['ndim']}d")(
+        t(x),
+        cfg["kernel"],
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        dilation=cfg["dilation"],
+        ceil_mode=cfg["ceil_mode"],
+    ).numpy()
     np.testing.assert_array_equal(ours, theirs)
 
 
@@ -164,11 +219,22 @@ def test_avg_pool_matches_torch(cfg: dict[str, Any], count_include_pad: bool, da
     if cfg["ndim"] == 3:  # avg_pool3d alone refuses an input smaller than the window, even when padding fits it
         cfg["spatial"] = tuple(max(n, k) for n, k in zip(cfg["spatial"], cfg["kernel"]))
     x = rng.standard_normal((2, 3, *cfg["spatial"]))
-    ours = numeric.avg_pool(x, cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"],
-                            ceil_mode=cfg["ceil_mode"], count_include_pad=count_include_pad)
-    theirs = getattr(F, f"avg_pool{cfg['ndim']}d")(t(x), cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"],
-                                                   ceil_mode=cfg["ceil_mode"],
-                                                   count_include_pad=count_include_pad).numpy()
+    ours = numeric.avg_pool(
+        x,
+        cfg["kernel"],
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        ceil_mode=cfg["ceil_mode"],
+        count_include_pad=count_include_pad,
+    )
+    theirs = getattr(F, f"avg_pool{cfg['ndim']}d")(
+        t(x),
+        cfg["kernel"],
+        stride=cfg["stride"],
+        padding=cfg["padding"],
+        ceil_mode=cfg["ceil_mode"],
+        count_include_pad=count_include_pad,
+    ).numpy()
     np.testing.assert_allclose(ours, theirs, **TOL)
 
 
@@ -201,7 +267,9 @@ def test_float32_stays_float32_and_agrees(dtype: Any) -> None:
     ours = numeric.correlate(x, w, stride=2, padding=1, groups=2)
     theirs = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1, groups=2).numpy()
     assert ours.dtype == dtype
-    np.testing.assert_allclose(ours, theirs, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5 if dtype == np.float32 else 1e-10)
+    np.testing.assert_allclose(
+        ours, theirs, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5 if dtype == np.float32 else 1e-10
+    )
 
 
 def test_seed_000_edge_kernel_matches_torch_conv2d() -> None:

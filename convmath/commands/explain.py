@@ -17,8 +17,17 @@ _LAYERS: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 
-def explain(layer: str, n: int, kernel_size: int, *, stride: int | None = 1, padding: int = 0,
-            dilation: int = 1, output_padding: int = 0, ceil_mode: bool = False) -> str:
+def explain(
+    layer: str,
+    n: int,
+    kernel_size: int,
+    *,
+    stride: int | None = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    output_padding: int = 0,
+    ceil_mode: bool = False,
+) -> str:
     """Return the formula, the substitution and the result as text.
 
     Examples
@@ -95,22 +104,43 @@ def main(argv: list[str]) -> int:
         "and the result (PyTorch's definitions).",
         epilog="Example: convmath explain conv --n 32 --kernel-size 5 --stride 2 --padding 1",
     )
-    parser.add_argument("layer", choices=sorted(_LAYERS),
-                        help="the layer: conv (convolution), conv_transpose (transposed convolution) or pool (pooling)")
+    parser.add_argument(
+        "layer",
+        choices=sorted(_LAYERS),
+        help="the layer: conv (convolution), conv_transpose (transposed convolution) or pool (pooling)",
+    )
     parser.add_argument("--n", type=int, required=True, help="input size along one axis, in pixels")
-    parser.add_argument("--kernel-size", type=int, required=True,
-                        help="kernel (window) size along that axis")
-    parser.add_argument("--stride", type=int, default=None,
-                        help="step between windows (default: 1; for pool, the kernel size)")
+    parser.add_argument("--kernel-size", type=int, required=True, help="kernel (window) size along that axis")
+    parser.add_argument(
+        "--stride", type=int, default=None, help="step between windows (default: 1; for pool, the kernel size)"
+    )
     parser.add_argument("--padding", type=int, default=0, help="zeros added on each side (default: 0)")
-    parser.add_argument("--dilation", type=int, default=1,
-                        help="spacing between kernel elements; 1 means adjacent (default: 1)")
-    parser.add_argument("--output-padding", type=int, default=0,
-                        help="conv_transpose only: extra size added on one side of the output (default: 0)")
-    parser.add_argument("--ceil-mode", action="store_true",
-                        help="pool only: round up, keeping a last partial window (default: round down)")
+    parser.add_argument(
+        "--dilation", type=int, default=1, help="spacing between kernel elements; 1 means adjacent (default: 1)"
+    )
+    parser.add_argument(
+        "--output-padding",
+        type=int,
+        default=0,
+        help="conv_transpose only: extra size added on one side of the output (default: 0)",
+    )
+    parser.add_argument(
+        "--ceil-mode",
+        action="store_true",
+        help="pool only: round up, keeping a last partial window (default: round down)",
+    )
     args = parser.parse_args(argv)
     stride = args.stride if args.stride is not None else (None if args.layer == "pool" else 1)
-    print(explain(args.layer, args.n, args.kernel_size, stride=stride, padding=args.padding,
-                  dilation=args.dilation, output_padding=args.output_padding, ceil_mode=args.ceil_mode))
+    print(
+        explain(
+            args.layer,
+            args.n,
+            args.kernel_size,
+            stride=stride,
+            padding=args.padding,
+            dilation=args.dilation,
+            output_padding=args.output_padding,
+            ceil_mode=args.ceil_mode,
+        )
+    )
     return 0

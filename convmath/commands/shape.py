@@ -46,8 +46,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("spec", metavar="SPEC", help=f"spec file, or one of: {', '.join(bundled_specs())}")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--convention", choices=CONVENTIONS, default="torchinfo",
-                        help="how multiply-accumulates are counted (default: torchinfo's Mult-Adds)")
+    parser.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="torchinfo",
+        help="how multiply-accumulates are counted (default: torchinfo's Mult-Adds)",
+    )
     args = parser.parse_args(argv)
     network = Network.load(args.spec)
     print(network.summary(convention=args.convention).render(args.format))

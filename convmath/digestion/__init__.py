@@ -54,6 +54,12 @@ Breakfast 7:00-7:30 at 800 g/h, half of what is left digested every
 
 from __future__ import annotations
 
+# TEMPORARY aliases for convmath.plot (being moved to the public names of convmath.digestion._evaluate) and the tests
+from ._evaluate import breakpoints_of as _breakpoints  # noqa: E402,F401
+from ._evaluate import default_horizon as _horizon
+from ._evaluate import items_to_public as _items_to_public  # noqa: E402,F401
+from ._evaluate import parse_inputs as _inputs
+from ._families import derive_family as _family  # noqa: E402,F401
 from ._inputs import (
     EXAMPLE_MEALS,
     EXAMPLE_RETENTION,
@@ -65,16 +71,30 @@ from ._inputs import (
     PiecewiseRetention,
     t,
 )
+from ._inputs import UPPER as _x  # noqa: E402,F401
 from .content import cumulative_intake, food_content, food_content_expr, intake_expr, retention_expr
 from .times import peak_time, time_below
-from .witnesses import food_content_quad, discrete_food_content, sampled_food_content
-
-# TEMPORARY aliases for convmath.plot (being moved to the public names of convmath.digestion._evaluate) and the tests
-from ._evaluate import breakpoints_of as _breakpoints, default_horizon as _horizon  # noqa: E402,F401
-from ._evaluate import items_to_public as _items_to_public, parse_inputs as _inputs  # noqa: E402,F401
-from ._families import derive_family as _family  # noqa: E402,F401
-from ._inputs import UPPER as _x  # noqa: E402,F401
+from .witnesses import discrete_food_content, food_content_quad, sampled_food_content
 from .witnesses import retention_callable as _retention_callable  # noqa: E402,F401
 
-__all__ = ['t', 'Meal', 'Impulse', 'food_content', 'food_content_expr', 'retention_expr', 'intake_expr', 'peak_time', 'time_below', 'cumulative_intake', 'food_content_quad', 'discrete_food_content', 'sampled_food_content', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION', 'ExponentialRetention',
-           'LinearRetention', 'PiecewiseRetention', 'ExpressionRetention']
+__all__ = [
+    "t",
+    "Meal",
+    "Impulse",
+    "food_content",
+    "food_content_expr",
+    "retention_expr",
+    "intake_expr",
+    "peak_time",
+    "time_below",
+    "cumulative_intake",
+    "food_content_quad",
+    "discrete_food_content",
+    "sampled_food_content",
+    "EXAMPLE_MEALS",
+    "EXAMPLE_RETENTION",
+    "ExponentialRetention",
+    "LinearRetention",
+    "PiecewiseRetention",
+    "ExpressionRetention",
+]

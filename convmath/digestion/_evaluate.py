@@ -10,8 +10,22 @@ import numpy as np
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import family_key, Impulse, Intake, Item, Meal, parse_meals, parse_retention, Retention, retention_expression, SINCE, t, TAU, UPPER
 from ._families import Family, G_at, derive_family, g_at, intake_family
+from ._inputs import (
+    SINCE,
+    TAU,
+    UPPER,
+    Impulse,
+    Intake,
+    Item,
+    Meal,
+    Retention,
+    family_key,
+    parse_meals,
+    parse_retention,
+    retention_expression,
+    t,
+)
 
 __all__ = []
 
@@ -155,11 +169,13 @@ def by_segment(total: sympy.Expr, points: list[Any]) -> sympy.Expr:
 
 def segment_of(expr: sympy.Expr, probe: Any) -> sympy.Expr:
     """The expression that ``expr`` (a sum of Piecewise in ``t``) equals near ``t = probe``."""
+
     def pick(pw: sympy.Piecewise) -> sympy.Expr:
         for value, cond in pw.args:
             if cond is sympy.true or bool(cond.xreplace({t: probe})):
                 return value
         return sympy.nan  # pragma: no cover - every Piecewise here ends with True
+
     return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
 
 

@@ -68,7 +68,9 @@ def derive_family(key: tuple[Any, ...]) -> Family:
     return Family(symbols, tuple(pieces), compile_family(symbols, pieces))
 
 
-def compile_family(symbols: tuple[sympy.Symbol, ...], pieces: Sequence[Piece]) -> dict[str, tuple[Callable[..., Any], ...]]:
+def compile_family(
+    symbols: tuple[sympy.Symbol, ...], pieces: Sequence[Piece]
+) -> dict[str, tuple[Callable[..., Any], ...]]:
     floats = ["math", "mpmath", "sympy"]
     out: dict[str, tuple[Callable[..., Any], ...]] = {
         "G_float": tuple(sympy.lambdify((UPPER, *symbols), piece.G, floats) for piece in pieces),

@@ -14,8 +14,17 @@ import sympy
 from .._validate import check_choice, fmt
 from ..errors import ConvMathError
 
-__all__ = ['t', 'Meal', 'Impulse', 'ExponentialRetention', 'LinearRetention', 'PiecewiseRetention',
-           'ExpressionRetention', 'EXAMPLE_MEALS', 'EXAMPLE_RETENTION']
+__all__ = [
+    "t",
+    "Meal",
+    "Impulse",
+    "ExponentialRetention",
+    "LinearRetention",
+    "PiecewiseRetention",
+    "ExpressionRetention",
+    "EXAMPLE_MEALS",
+    "EXAMPLE_RETENTION",
+]
 
 
 t = sympy.Symbol("t", real=True)
@@ -203,9 +212,13 @@ def parse_meal(index: int, item: Any) -> Item:
     where = f"meals[{index}]"
     if isinstance(item, (sympy.Expr, sympy.Basic)):
         return parse_intake(index, item)
-    if isinstance(item, Impulse) or (isinstance(item, (tuple, list)) and len(item) == 3 and isinstance(item[0], str) and item[0] == "impulse"):
+    if isinstance(item, Impulse) or (
+        isinstance(item, (tuple, list)) and len(item) == 3 and isinstance(item[0], str) and item[0] == "impulse"
+    ):
         time, amount = (item.time, item.amount) if isinstance(item, Impulse) else item[1:]
-        return Impulse(real_number("time", time, where=where), real_number("amount", amount, where=where, minimum="nonnegative"))
+        return Impulse(
+            real_number("time", time, where=where), real_number("amount", amount, where=where, minimum="nonnegative")
+        )
     if isinstance(item, Meal):
         item = (item.start, item.duration, item.rate)
     if not isinstance(item, (tuple, list)) or len(item) != 3 or isinstance(item[0], str):
@@ -270,17 +283,23 @@ def parse_retention(retention: Any) -> Retention:
 
 def piecewise_retention(steps: Any) -> Retention:
     where = "retention ('piecewise', [(end, level), ...])"
-    if not isinstance(steps, (list, tuple)) or not steps or not all(
-        isinstance(step, (list, tuple)) and len(step) == 2 for step in steps
+    if (
+        not isinstance(steps, (list, tuple))
+        or not steps
+        or not all(isinstance(step, (list, tuple)) and len(step) == 2 for step in steps)
     ):
         raise ConvMathError(f"steps={steps!r} must be a non-empty list of (end, level) pairs ({where})")
-    ends = [step[0] if step[0] in (sympy.oo, math.inf) else real_number("end", step[0], where=where, minimum="positive")
-            for step in steps]
+    ends = [
+        step[0] if step[0] in (sympy.oo, math.inf) else real_number("end", step[0], where=where, minimum="positive")
+        for step in steps
+    ]
     ends = [sympy.oo if end == math.inf else end for end in ends]
     levels = [real_number("level", step[1], where=where, minimum="nonnegative") for step in steps]
     for level in levels:
         if is_real_number(level) and level > 1:
-            raise ConvMathError(f"{fmt('level', level)} must be at most 1: a retained fraction lies in [0, 1] ({where})")
+            raise ConvMathError(
+                f"{fmt('level', level)} must be at most 1: a retained fraction lies in [0, 1] ({where})"
+            )
     for before, after in zip(ends, ends[1:]):
         if is_real_number(before) and (after == sympy.oo or is_real_number(after)) and not after > before:
             raise ConvMathError(f"end={after} must be larger than the end before it, {before} ({where})")
@@ -331,8 +350,9 @@ def check_nonnegative_retention(expr: sympy.Expr, g0: sympy.Expr, name: sympy.Sy
         exact = g0.subs(SINCE, probe)
         if value < 0 and float(exact.evalf()) < 0:
             shown = exact if exact.is_Rational else f"{float(exact.evalf()):.6g}"
-            raise ConvMathError(f"retention={expr} goes negative (at {name}={probe} it is {shown}): "
-                                "a retained fraction lies in [0, 1]")
+            raise ConvMathError(
+                f"retention={expr} goes negative (at {name}={probe} it is {shown}): a retained fraction lies in [0, 1]"
+            )
 
 
 def is_real_number(value: Any) -> bool:

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import numpy.typing as npt
 import sympy
 
-from ._inputs import family_key, Impulse, Meal, Meals, Number, parse_meals, parse_retention, real_number, RetentionLike, t, TAU
+from ._evaluate import (
+    breakpoints_of,
+    by_segment,
+    content_array,
+    content_at,
+    content_terms,
+    convert_to,
+    input_values,
+    items_to_public,
+    mode_of,
+    parse_inputs,
+    public_retention,
+    shifted,
+)
 from ._families import derive_family
-from ._evaluate import breakpoints_of, by_segment, content_array, content_at, content_terms, convert_to, input_values, items_to_public, mode_of, parse_inputs, public_retention, shifted
+from ._inputs import (
+    TAU,
+    Impulse,
+    Meal,
+    Meals,
+    Number,
+    RetentionLike,
+    family_key,
+    parse_meals,
+    parse_retention,
+    real_number,
+    t,
+)
 
-__all__ = ['food_content', 'food_content_expr', 'retention_expr', 'intake_expr', 'cumulative_intake']
+__all__ = ["food_content", "food_content_expr", "retention_expr", "intake_expr", "cumulative_intake"]
 
 
 def food_content(t: Number | npt.ArrayLike, meals: Meals, retention: RetentionLike) -> sympy.Expr | float | np.ndarray:

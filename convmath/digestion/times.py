@@ -10,11 +10,20 @@ import numpy as np
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import Intake, Item, Meal, Meals, Number, PiecewiseRetention, real_number, Retention, RetentionLike, t
+from ._evaluate import (
+    breakpoints_of,
+    content_at,
+    content_terms,
+    default_horizon,
+    input_values,
+    mode_of,
+    parse_inputs,
+    segment_of,
+)
 from ._families import Family
-from ._evaluate import breakpoints_of, content_at, content_terms, default_horizon, input_values, mode_of, parse_inputs, segment_of
+from ._inputs import Intake, Item, Meal, Meals, Number, PiecewiseRetention, Retention, RetentionLike, real_number, t
 
-__all__ = ['peak_time', 'time_below']
+__all__ = ["peak_time", "time_below"]
 
 
 def _float_content(items: Sequence[Item], ret: Retention, family: Family) -> Callable[[float], float]:
@@ -96,8 +105,9 @@ def _golden_max(fn: Callable[[float], float], lo: float, hi: float) -> float:
     return (a + b) / 2
 
 
-def time_below(level: Number, meals: Meals, retention: RetentionLike, *, after: Number | None = None,
-               horizon: Number | None = None) -> sympy.Expr | float:
+def time_below(
+    level: Number, meals: Meals, retention: RetentionLike, *, after: Number | None = None, horizon: Number | None = None
+) -> sympy.Expr | float:
     r"""The first time, at or after ``after``, when the content is at most ``level``.
 
     Parameters
@@ -169,17 +179,28 @@ def _refuse_below_the_limit(level: Number, items: Sequence[Item], ret: Retention
     """A retention whose last step never ends keeps that fraction of every meal forever: refuse a level below it."""
     if not isinstance(ret, PiecewiseRetention) or ret.ends[-1] != sympy.oo or any(isinstance(i, Intake) for i in items):
         return
-    eaten = sum((sympy.sympify(i.rate) * i.duration if isinstance(i, Meal) else sympy.sympify(i.amount)
-                 for i in items if not isinstance(i, Intake)), start=sympy.S.Zero)
+    eaten = sum(
+        (
+            sympy.sympify(i.rate) * i.duration if isinstance(i, Meal) else sympy.sympify(i.amount)
+            for i in items
+            if not isinstance(i, Intake)
+        ),
+        start=sympy.S.Zero,
+    )
     forever = sympy.sympify(ret.levels[-1]) * eaten
     if forever.is_number and bool(forever > level):
-        raise ConvMathError(f"level={level} is never reached: the retention keeps {ret.levels[-1]} of every meal "
-                            f"forever (its last step never ends), so the content tends to {forever}")
+        raise ConvMathError(
+            f"level={level} is never reached: the retention keeps {ret.levels[-1]} of every meal "
+            f"forever (its last step never ends), so the content tends to {forever}"
+        )
 
 
 def _last_event(items: Sequence[Item]) -> Any:
-    ends = [sympy.sympify(i.start) + i.duration if isinstance(i, Meal) else sympy.sympify(i.time)
-            for i in items if not isinstance(i, Intake)]
+    ends = [
+        sympy.sympify(i.start) + i.duration if isinstance(i, Meal) else sympy.sympify(i.time)
+        for i in items
+        if not isinstance(i, Intake)
+    ]
     return max(ends, key=float) if ends else sympy.S.Zero
 
 
@@ -192,8 +213,9 @@ def _bisect(fn: Callable[[float], float], level: float, lo: float, hi: float) ->
     return hi
 
 
-def _exact_root(items: Sequence[Item], ret: Retention, family: Family, level: Any, root: float,
-                lo: float, hi: float) -> Any:
+def _exact_root(
+    items: Sequence[Item], ret: Retention, family: Family, level: Any, root: float, lo: float, hi: float
+) -> Any:
     for point in breakpoints_of(items, ret, family) or []:
         near = abs(float(point) - root) <= 1e-7 * max(1.0, abs(root))
         if near and bool(content_at(point, items, ret, family, "exact") <= level):

@@ -13,10 +13,21 @@ import sympy
 
 from .._validate import fmt
 from ..errors import ConvMathError
-from ._inputs import Impulse, Meal, Meals, Number, real_number, Retention, retention_expression, RetentionLike, SINCE, TAU
 from ._evaluate import breakpoints_of, default_horizon, expression_kinks, parse_inputs
+from ._inputs import (
+    SINCE,
+    TAU,
+    Impulse,
+    Meal,
+    Meals,
+    Number,
+    Retention,
+    RetentionLike,
+    real_number,
+    retention_expression,
+)
 
-__all__ = ['food_content_quad', 'discrete_food_content', 'sampled_food_content']
+__all__ = ["food_content_quad", "discrete_food_content", "sampled_food_content"]
 
 
 # --- independent witnesses ---------------------------------------------------------
@@ -127,8 +138,9 @@ def discrete_food_content(intake: npt.ArrayLike, retention: npt.ArrayLike) -> np
     return np.convolve(f, g)
 
 
-def sampled_food_content(meals: Meals, retention: RetentionLike, *, step: float, until: float | None = None,
-                         start: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sampled_food_content(
+    meals: Meals, retention: RetentionLike, *, step: float, until: float | None = None, start: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The continuous content approximated on a grid of width ``step``: intake per cell convolved with ``g``.
 
     Parameters

@@ -139,8 +139,11 @@ def normalise_padding(padding: Any, ndim: int) -> Any:
     """
     if isinstance(padding, list):
         padding = tuple(tuple(p) if isinstance(p, list) else p for p in padding)
-    if ndim == 1 and isinstance(padding, tuple) and len(padding) == 2 and not any(
-        isinstance(p, (tuple, str)) for p in padding
+    if (
+        ndim == 1
+        and isinstance(padding, tuple)
+        and len(padding) == 2
+        and not any(isinstance(p, (tuple, str)) for p in padding)
     ):
         return (padding,)
     return padding
@@ -219,7 +222,9 @@ def refuse_symbols(**values: Any) -> None:
 
     for name, value in values.items():
         if symbolic(value):
-            raise ConvMathError(f"{fmt(name, value)} must hold integers: the numeric backend computes with arrays, not symbols")
+            raise ConvMathError(
+                f"{fmt(name, value)} must hold integers: the numeric backend computes with arrays, not symbols"
+            )
 
 
 def check_weight(weight: np.ndarray, *, layout: str) -> int:

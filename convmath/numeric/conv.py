@@ -199,8 +199,15 @@ def correlate(
     convmath.errors.ConvMathError: weight has 3 input channels per group but x has 4 channels and groups=1
     """
     return _correlate(
-        x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        padding_mode=padding_mode, flip=False,
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        flip=False,
     )
 
 
@@ -264,8 +271,15 @@ def convolve(
     array([10, 21, 32,  3,  0])
     """
     return _correlate(
-        x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        padding_mode=padding_mode, flip=True,
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+        flip=True,
     )
 
 

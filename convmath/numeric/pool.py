@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._validate import check_bool, fmt
 from ..errors import ConvMathError
 from ..sizes import pool_output_size
-from .._validate import check_bool, fmt
 from ._args import as_numeric_array, batch_view, pad, refuse_symbols, spread_ints, windows
 
 __all__ = ["max_pool", "avg_pool"]
@@ -24,7 +24,9 @@ __all__ = ["max_pool", "avg_pool"]
 
 def _geometry(
     x: npt.ArrayLike, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any
-) -> tuple[np.ndarray, bool, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
+) -> tuple[
+    np.ndarray, bool, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]
+]:
     """Validate a pooling call; return ``xb, batched, kernel, out, strides, pads, dilations``.
 
     ``pads`` already holds the extra right padding that lets a ``ceil_mode``
@@ -206,7 +208,9 @@ def avg_pool(
     dtype = xb.dtype if xb.dtype.kind == "f" else np.dtype(np.float64)
     ndim = len(kernel)
     xp = pad(xb.astype(dtype, copy=False), pads)
-    sums = windows(xp, kernel, out, strides, dilations, kernel_first=False).sum(axis=tuple(range(2 + ndim, 2 + 2 * ndim)))
+    sums = windows(xp, kernel, out, strides, dilations, kernel_first=False).sum(
+        axis=tuple(range(2 + ndim, 2 + 2 * ndim))
+    )
     divisor = np.ones(out, dtype=dtype)
     for axis, (n, k, o, s, (p, _)) in enumerate(zip(xb.shape[2:], kernel, out, strides, pads)):
         start = np.arange(o) * s - p

@@ -129,7 +129,9 @@ def conv_transpose(
     full = tuple((i - 1) * s + d * (k - 1) + 1 + e for i, s, d, k, e in zip(spatial, strides, dilations, kernel, extra))
     z = np.zeros((n, out_channels) + full, dtype=dtype)
     for offset in np.ndindex(*kernel):  # one scatter per kernel tap, each over all positions
-        target = tuple(slice(u * d, u * d + (i - 1) * s + 1, s) for u, d, i, s in zip(offset, dilations, spatial, strides))
+        target = tuple(
+            slice(u * d, u * d + (i - 1) * s + 1, s) for u, d, i, s in zip(offset, dilations, spatial, strides)
+        )
         z[(slice(None), slice(None)) + target] += cols[(slice(None), slice(None)) + offset]
     crop = tuple(slice(left, f - right) for (left, right), f in zip(pads, full))
     y = z[(slice(None), slice(None)) + crop]

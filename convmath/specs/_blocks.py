@@ -20,8 +20,16 @@ def _named(spec: Spec, name: str | None) -> Spec:
     return {**spec, "name": name} if name is not None else spec
 
 
-def conv(out: int, kernel: int, stride: int = 1, padding: int = 0, *, groups: int = 1, bias: bool = True,
-         name: str | None = None) -> Spec:
+def conv(
+    out: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    *,
+    groups: int = 1,
+    bias: bool = True,
+    name: str | None = None,
+) -> Spec:
     """``Conv2d(in, out, kernel, stride, padding, groups=groups, bias=bias)``, ``in`` inferred."""
     spec: Spec = {"type": "Conv2d", "out_channels": out, "kernel_size": kernel}
     spec.update({k: v for k, v in (("stride", stride), ("groups", groups)) if v != 1})
@@ -72,8 +80,9 @@ def multiply(name: str | None, *branches: Spec) -> Spec:
     return _named({"type": "Multiply", "branch": list(branches)}, name)
 
 
-def conv_norm_act(out: int, kernel: int, stride: int = 1, *, groups: int = 1, activation: str | None = "ReLU",
-                  name: str | None = None) -> Spec:
+def conv_norm_act(
+    out: int, kernel: int, stride: int = 1, *, groups: int = 1, activation: str | None = "ReLU", name: str | None = None
+) -> Spec:
     """torchvision's ``Conv2dNormActivation``: convolution (no bias, padding ``(k - 1) // 2``), batch norm,
     activation."""
     layers = [conv(out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False, name="0"), bn("1")]

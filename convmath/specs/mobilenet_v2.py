@@ -14,8 +14,7 @@ from ._blocks import Spec, add, bn, branch, conv, conv_norm_act, layer, seq
 __all__ = ["spec"]
 
 #: (expansion t, output channels c, repeats n, first stride s), as in the paper's Table 2
-SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-            (6, 320, 1, 1))
+SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
 
 
 def inverted_residual(name: str, inp: int, oup: int, stride: int, expand: int) -> Spec:
@@ -46,8 +45,15 @@ def spec() -> dict[str, Any]:
             features.append(inverted_residual(str(len(features)), channels, c, s if i == 0 else 1, t))
             channels = c
     features.append(conv_norm_act(1280, 1, activation="ReLU6", name=str(len(features))))
-    layers = [seq("features", features), layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
-              layer("Flatten", "flatten"),
-              seq("classifier", [layer("Dropout", "0", p=0.2), layer("Linear", "1", out_features=1000)])]
-    return {"name": "MobileNetV2", "source": "torchvision.models.mobilenetv2", "input_shape": [3, 224, 224],
-            "layer": layers}
+    layers = [
+        seq("features", features),
+        layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
+        layer("Flatten", "flatten"),
+        seq("classifier", [layer("Dropout", "0", p=0.2), layer("Linear", "1", out_features=1000)]),
+    ]
+    return {
+        "name": "MobileNetV2",
+        "source": "torchvision.models.mobilenetv2",
+        "input_shape": [3, 224, 224],
+        "layer": layers,
+    }

@@ -16,24 +16,36 @@ __all__ = ["spec"]
 
 #: (input channels, kernel, expanded channels, output channels, squeeze-excitation, activation, stride)
 SETTINGS = (
-    (16, 3, 16, 16, True, "ReLU", 2), (16, 3, 72, 24, False, "ReLU", 2), (24, 3, 88, 24, False, "ReLU", 1),
-    (24, 5, 96, 40, True, "Hardswish", 2), (40, 5, 240, 40, True, "Hardswish", 1),
-    (40, 5, 240, 40, True, "Hardswish", 1), (40, 5, 120, 48, True, "Hardswish", 1),
-    (48, 5, 144, 48, True, "Hardswish", 1), (48, 5, 288, 96, True, "Hardswish", 2),
-    (96, 5, 576, 96, True, "Hardswish", 1), (96, 5, 576, 96, True, "Hardswish", 1),
+    (16, 3, 16, 16, True, "ReLU", 2),
+    (16, 3, 72, 24, False, "ReLU", 2),
+    (24, 3, 88, 24, False, "ReLU", 1),
+    (24, 5, 96, 40, True, "Hardswish", 2),
+    (40, 5, 240, 40, True, "Hardswish", 1),
+    (40, 5, 240, 40, True, "Hardswish", 1),
+    (40, 5, 120, 48, True, "Hardswish", 1),
+    (48, 5, 144, 48, True, "Hardswish", 1),
+    (48, 5, 288, 96, True, "Hardswish", 2),
+    (96, 5, 576, 96, True, "Hardswish", 1),
+    (96, 5, 576, 96, True, "Hardswish", 1),
 )
 
 
 def squeeze_excitation(name: str, channels: int) -> Spec:
     """torchvision's ``SqueezeExcitation``: the input times a gate computed from its global average."""
     squeeze = make_divisible(channels // 4)
-    gate = [layer("AdaptiveAvgPool2d", "avgpool", output_size=1), conv(squeeze, 1, name="fc1"), relu("activation"),
-            conv(channels, 1, name="fc2"), layer("Hardsigmoid", "scale_activation")]
+    gate = [
+        layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
+        conv(squeeze, 1, name="fc1"),
+        relu("activation"),
+        conv(channels, 1, name="fc2"),
+        layer("Hardsigmoid", "scale_activation"),
+    ]
     return multiply(name, branch("input", []), branch("scale", gate))
 
 
-def inverted_residual(name: str, inp: int, kernel: int, expanded: int, out: int, se: bool, activation: str,
-                      stride: int) -> Spec:
+def inverted_residual(
+    name: str, inp: int, kernel: int, expanded: int, out: int, se: bool, activation: str, stride: int
+) -> Spec:
     """torchvision's ``InvertedResidual`` of MobileNetV3."""
     body: list[Spec] = []
     if expanded != inp:
@@ -59,9 +71,21 @@ def spec() -> dict[str, Any]:
     for setting in SETTINGS:
         features.append(inverted_residual(str(len(features)), *setting))
     features.append(conv_norm_act(576, 1, activation="Hardswish", name=str(len(features))))
-    classifier = [layer("Linear", "0", out_features=1024), layer("Hardswish", "1"), layer("Dropout", "2", p=0.2),
-                  layer("Linear", "3", out_features=1000)]
-    layers = [seq("features", features), layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
-              layer("Flatten", "flatten"), seq("classifier", classifier)]
-    return {"name": "MobileNetV3-Small", "source": "torchvision.models.mobilenetv3", "input_shape": [3, 224, 224],
-            "layer": layers}
+    classifier = [
+        layer("Linear", "0", out_features=1024),
+        layer("Hardswish", "1"),
+        layer("Dropout", "2", p=0.2),
+        layer("Linear", "3", out_features=1000),
+    ]
+    layers = [
+        seq("features", features),
+        layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
+        layer("Flatten", "flatten"),
+        seq("classifier", classifier),
+    ]
+    return {
+        "name": "MobileNetV3-Small",
+        "source": "torchvision.models.mobilenetv3",
+        "input_shape": [3, 224, 224],
+        "layer": layers,
+    }

@@ -14,8 +14,13 @@ __all__ = ["spec"]
 
 def basic_block(name: str, inplanes: int, planes: int, stride: int) -> Spec:
     """Two 3x3 convolutions added to the input (a 1x1 projection where the shape changes), then ReLU."""
-    body = [conv(planes, 3, stride, 1, bias=False, name="conv1"), bn("bn1"), relu("relu"),
-            conv(planes, 3, 1, 1, bias=False, name="conv2"), bn("bn2")]
+    body = [
+        conv(planes, 3, stride, 1, bias=False, name="conv1"),
+        bn("bn1"),
+        relu("relu"),
+        conv(planes, 3, 1, 1, bias=False, name="conv2"),
+        bn("bn2"),
+    ]
     shortcut = [conv(planes, 1, stride, bias=False, name="0"), bn("1")] if stride != 1 or inplanes != planes else []
     return seq(name, [add("add", branch("body", body), branch("downsample", shortcut)), relu("relu")])
 
@@ -23,9 +28,16 @@ def basic_block(name: str, inplanes: int, planes: int, stride: int) -> Spec:
 def bottleneck(name: str, inplanes: int, planes: int, stride: int) -> Spec:
     """1x1 down, 3x3 (with the stride), 1x1 up to ``4 * planes``, added to the input, then ReLU."""
     out = 4 * planes
-    body = [conv(planes, 1, bias=False, name="conv1"), bn("bn1"), relu("relu"),
-            conv(planes, 3, stride, 1, bias=False, name="conv2"), bn("bn2"), relu("relu"),
-            conv(out, 1, bias=False, name="conv3"), bn("bn3")]
+    body = [
+        conv(planes, 1, bias=False, name="conv1"),
+        bn("bn1"),
+        relu("relu"),
+        conv(planes, 3, stride, 1, bias=False, name="conv2"),
+        bn("bn2"),
+        relu("relu"),
+        conv(out, 1, bias=False, name="conv3"),
+        bn("bn3"),
+    ]
     shortcut = [conv(out, 1, stride, bias=False, name="0"), bn("1")] if stride != 1 or inplanes != out else []
     return seq(name, [add("add", branch("body", body), branch("downsample", shortcut)), relu("relu")])
 
@@ -33,8 +45,12 @@ def bottleneck(name: str, inplanes: int, planes: int, stride: int) -> Spec:
 def resnet(name: str, block: str, counts: tuple[int, int, int, int]) -> dict[str, Any]:
     """A ResNet of ``counts`` blocks per stage, ImageNet head."""
     make, expansion = (basic_block, 1) if block == "basic" else (bottleneck, 4)
-    layers: list[Spec] = [conv(64, 7, 2, 3, bias=False, name="conv1"), bn("bn1"), relu("relu"),
-                          layer("MaxPool2d", "maxpool", kernel_size=3, stride=2, padding=1)]
+    layers: list[Spec] = [
+        conv(64, 7, 2, 3, bias=False, name="conv1"),
+        bn("bn1"),
+        relu("relu"),
+        layer("MaxPool2d", "maxpool", kernel_size=3, stride=2, padding=1),
+    ]
     inplanes = 64
     for stage, (planes, count) in enumerate(zip((64, 128, 256, 512), counts), 1):
         blocks = []
@@ -43,8 +59,11 @@ def resnet(name: str, block: str, counts: tuple[int, int, int, int]) -> dict[str
             blocks.append(make(str(i), inplanes, planes, stride))
             inplanes = planes * expansion
         layers.append(seq(f"layer{stage}", blocks))
-    layers += [layer("AdaptiveAvgPool2d", "avgpool", output_size=1), layer("Flatten", "flatten"),
-               layer("Linear", "fc", out_features=1000)]
+    layers += [
+        layer("AdaptiveAvgPool2d", "avgpool", output_size=1),
+        layer("Flatten", "flatten"),
+        layer("Linear", "fc", out_features=1000),
+    ]
     return {"name": name, "source": "torchvision.models.resnet", "input_shape": [3, 224, 224], "layer": layers}
 
 

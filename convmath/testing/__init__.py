@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from convmath._lazy import lazy_exports
 
-
 _EXPORTS = {
     "assert_correlates_like": "convmath.testing.asserts",
     "assert_convolves_like": "convmath.testing.asserts",

@@ -61,20 +61,44 @@ def _run(fn: Callable[..., Any], supports: Supports, *, rtol: float, atol: float
     name = getattr(fn, "__name__", "fn")
     if name == "<lambda>":
         name = "fn"
-    report = check_function(local_call(fn), supports, rtol=rtol, atol=atol, settings=settings,
-                            time_limit=float("inf"), max_calls=10_000)
+    report = check_function(
+        local_call(fn), supports, rtol=rtol, atol=atol, settings=settings, time_limit=float("inf"), max_calls=10_000
+    )
     if report.missing:
         raise ConvMathAssertionError(f"{name} raises NotImplementedError", report)
     if not report.passed:
         raise ConvMathAssertionError(report.message(name), report)
 
 
-def _conv(op: str, fn: Callable[..., Any], layout: str, ndim: int, stride: bool, padding: Any, dilation: bool,
-          groups: bool, bias: bool, max_size: int, rtol: float, atol: float, settings: Settings | None,
-          option_form: str) -> None:
+def _conv(
+    op: str,
+    fn: Callable[..., Any],
+    layout: str,
+    ndim: int,
+    stride: bool,
+    padding: Any,
+    dilation: bool,
+    groups: bool,
+    bias: bool,
+    max_size: int,
+    rtol: float,
+    atol: float,
+    settings: Settings | None,
+    option_form: str,
+) -> None:
     __tracebackhide__ = True
-    supports = Supports(op=op, layout=layout, ndim=ndim, stride=stride, padding=_padding_forms(padding),
-                        dilation=dilation, groups=groups, bias=bias, max_size=max_size, option_form=option_form)
+    supports = Supports(
+        op=op,
+        layout=layout,
+        ndim=ndim,
+        stride=stride,
+        padding=_padding_forms(padding),
+        dilation=dilation,
+        groups=groups,
+        bias=bias,
+        max_size=max_size,
+        option_form=option_form,
+    )
     _run(fn, supports, rtol=rtol, atol=atol, settings=settings)
 
 
@@ -139,8 +163,22 @@ def assert_correlates_like(
     convmath.testing.asserts.ConvMathAssertionError: fn(X=..., K=...) returned ... This is what you get with a known mistake: ...
     """
     __tracebackhide__ = True
-    _conv("correlate", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
-          option_form)
+    _conv(
+        "correlate",
+        fn,
+        layout,
+        ndim,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        max_size,
+        rtol,
+        atol,
+        settings,
+        option_form,
+    )
 
 
 def assert_convolves_like(
@@ -169,8 +207,22 @@ def assert_convolves_like(
     >>> assert_convolves_like(lambda X, K: convolve2d(X, K, mode="valid"))
     """
     __tracebackhide__ = True
-    _conv("convolve", fn, layout, ndim, stride, padding, dilation, groups, bias, max_size, rtol, atol, settings,
-          option_form)
+    _conv(
+        "convolve",
+        fn,
+        layout,
+        ndim,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        max_size,
+        rtol,
+        atol,
+        settings,
+        option_form,
+    )
 
 
 def assert_pools_like(
@@ -221,9 +273,18 @@ def assert_pools_like(
 
         raise ConvMathError(f"mode={mode!r} is not allowed; use one of 'max', 'avg'")
     __tracebackhide__ = True
-    supports = Supports(op=f"{mode}_pool", layout=layout, ndim=ndim, kernel_arg=kernel_arg, stride=stride,
-                        implied_stride=implied_stride, padding=("int",) if padding else (), ceil_mode=ceil_mode,
-                        mode_arg=mode_arg, max_size=max_size)
+    supports = Supports(
+        op=f"{mode}_pool",
+        layout=layout,
+        ndim=ndim,
+        kernel_arg=kernel_arg,
+        stride=stride,
+        implied_stride=implied_stride,
+        padding=("int",) if padding else (),
+        ceil_mode=ceil_mode,
+        mode_arg=mode_arg,
+        max_size=max_size,
+    )
     _run(fn, supports, rtol=rtol, atol=atol, settings=settings)
 
 

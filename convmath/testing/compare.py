@@ -134,7 +134,11 @@ def _as_float_array(value: Any) -> np.ndarray | str:
         try:
             return arr.astype(np.float64)
         except (TypeError, ValueError):
-            return "a ragged nested list" if arr.ndim == 1 and any(isinstance(v, (list, tuple)) for v in arr) else type(value).__name__
+            return (
+                "a ragged nested list"
+                if arr.ndim == 1 and any(isinstance(v, (list, tuple)) for v in arr)
+                else type(value).__name__
+            )
     return f"an array of {arr.dtype}"
 
 
@@ -186,8 +190,9 @@ def compare(expected: Any, actual: Any, *, rtol: float = 0.0, atol: float = 0.0)
     first = tuple(int(i) for i in bad[0])
     if exp.ndim == 0:
         return Mismatch("value", _number(act), _number(exp))
-    return Mismatch("value", _number(act[first]), _number(exp[first]), first, int(bad.shape[0]), int(exp.size),
-                    tuple(exp.shape))
+    return Mismatch(
+        "value", _number(act[first]), _number(exp[first]), first, int(bad.shape[0]), int(exp.size), tuple(exp.shape)
+    )
 
 
 def _number(value: Any) -> int | float:
@@ -231,7 +236,10 @@ def fmt_value(value: Any, *, limit: int = 200) -> str:
         arr = _as_float_array(value)
         if not isinstance(arr, str):
             text = np.array2string(
-                arr, separator=", ", threshold=60, max_line_width=10_000,
+                arr,
+                separator=", ",
+                threshold=60,
+                max_line_width=10_000,
                 formatter={"float_kind": lambda v: str(_number(v)) if np.isfinite(v) else str(v)},
             )
             text = " ".join(text.split())
@@ -293,6 +301,11 @@ def describe(mismatch: Mismatch, name: str, *, locale: str = "en", reveal: bool 
         return MESSAGES[key][loc].format(name=name, got=fmt_value(mismatch.got), expected=fmt_value(mismatch.expected))
     key = "array_value" if reveal else "array_value_hidden"
     return MESSAGES[key][loc].format(
-        name=name, shape=mismatch.shape, count=mismatch.count, total=mismatch.total, index=mismatch.index,
-        got=fmt_value(mismatch.got), expected=fmt_value(mismatch.expected),
+        name=name,
+        shape=mismatch.shape,
+        count=mismatch.count,
+        total=mismatch.total,
+        index=mismatch.index,
+        got=fmt_value(mismatch.got),
+        expected=fmt_value(mismatch.expected),
     )

@@ -83,12 +83,27 @@ VALUE_SCALES = ((1.0, 0.0), (0.5, 0.25), (1000.0, 0.0))
 #: Catalogue labels (:data:`convmath.misconceptions.CATALOGUE`) the models below produce: each model
 #: computes its wrong output with the catalogue entry's ``wrong`` where the entry applies (the size
 #: formulas, the flipped and unflipped kernel), so a mistake is written once.
-LABELS: frozenset[str] = frozenset({
-    "kernel_flipped", "kernel_not_flipped", "forgot_plus_one", "padding_once", "padding_total_doubled",
-    "padding_one_side", "ceil_not_floor", "no_floor", "ignored_stride", "ignored_dilation", "channels_not_summed",
-    "bias_per_input_channel", "forgot_bias", "pool_stride_one", "pool_stride_default_kernel",
-    "pool_padding_one_side", "ceil_mode_ignored",
-})
+LABELS: frozenset[str] = frozenset(
+    {
+        "kernel_flipped",
+        "kernel_not_flipped",
+        "forgot_plus_one",
+        "padding_once",
+        "padding_total_doubled",
+        "padding_one_side",
+        "ceil_not_floor",
+        "no_floor",
+        "ignored_stride",
+        "ignored_dilation",
+        "channels_not_summed",
+        "bias_per_input_channel",
+        "forgot_bias",
+        "pool_stride_one",
+        "pool_stride_default_kernel",
+        "pool_padding_one_side",
+        "ceil_mode_ignored",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -217,9 +232,14 @@ class Supports:
 
 
 _CANONICAL = {
-    "correlate": "correlate", "corr2d": "correlate", "convolve": "convolve",
-    "max_pool": "max_pool", "avg_pool": "avg_pool",
-    "conv_output_size": "output_size", "pool_output_size": "output_size", "d2l_output_size": "output_size",
+    "correlate": "correlate",
+    "corr2d": "correlate",
+    "convolve": "convolve",
+    "max_pool": "max_pool",
+    "avg_pool": "avg_pool",
+    "conv_output_size": "output_size",
+    "pool_output_size": "output_size",
+    "d2l_output_size": "output_size",
 }
 
 
@@ -316,7 +336,9 @@ class Case:
         """The call as text, e.g. ``corr2d(X=[[0, 1]], K=[[1]])``."""
         from .compare import fmt_value
 
-        parts = [f"{n}={a if isinstance(a, tuple) else fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)]
+        parts = [
+            f"{n}={a if isinstance(a, tuple) else fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)
+        ]
         parts += [f"{k}={fmt_value(v) if not isinstance(v, tuple) else v}" for k, v in self.kwargs.items()]
         return f"{name}({', '.join(parts)})"
 
@@ -376,15 +398,23 @@ def cases(supports: Supports) -> st.SearchStrategy[Case]:
 def _conv_cases(draw: Any, sup: Supports) -> Case:
     single_in = sup.layout == "single"
     single_out = sup.layout in ("single", "multi_in")
-    config = draw(cs.conv_configs(
-        ndim=sup.ndim, max_size=sup.max_size, max_kernel=min(4, sup.max_size),
-        max_in_channels=1 if single_in else sup.max_channels,
-        max_out_channels=1 if single_out else sup.max_channels,
-        max_groups=2 if sup.groups else 1, batch=sup.layout == "batch",
-        padding_forms=sup.padding or ("valid",),
-        max_stride=3 if sup.stride else 1, max_dilation=2 if sup.dilation else 1, bias=sup.bias,
-        square_options=sup.option_form == "int",
-    ), label="config")
+    config = draw(
+        cs.conv_configs(
+            ndim=sup.ndim,
+            max_size=sup.max_size,
+            max_kernel=min(4, sup.max_size),
+            max_in_channels=1 if single_in else sup.max_channels,
+            max_out_channels=1 if single_out else sup.max_channels,
+            max_groups=2 if sup.groups else 1,
+            batch=sup.layout == "batch",
+            padding_forms=sup.padding or ("valid",),
+            max_stride=3 if sup.stride else 1,
+            max_dilation=2 if sup.dilation else 1,
+            bias=sup.bias,
+            square_options=sup.option_form == "int",
+        ),
+        label="config",
+    )
     x, weight, bias = draw(cs.conv_arrays(config), label="arrays")
     # values beyond small integers (the prompt allows any numbers): halves catch an integer
     # accumulator, thousands a clip or a narrow integer type; sums stay exact (shrinks to 1)
@@ -426,11 +456,20 @@ def _conv_case(sup: Supports, config: Any, x: np.ndarray, weight: np.ndarray, bi
 
 @st.composite
 def _pool_cases(draw: Any, sup: Supports) -> Case:
-    config = draw(cs.pool_configs(
-        ndim=sup.ndim, max_size=sup.max_size, max_channels=1 if sup.layout == "single" else sup.max_channels,
-        batch=sup.layout == "batch", stride=sup.stride, padding="int" in sup.padding or "per_dim" in sup.padding,
-        dilation=sup.dilation, ceil_mode=sup.ceil_mode, square=sup.kernel_arg == "int",
-    ), label="config")
+    config = draw(
+        cs.pool_configs(
+            ndim=sup.ndim,
+            max_size=sup.max_size,
+            max_channels=1 if sup.layout == "single" else sup.max_channels,
+            batch=sup.layout == "batch",
+            stride=sup.stride,
+            padding="int" in sup.padding or "per_dim" in sup.padding,
+            dilation=sup.dilation,
+            ceil_mode=sup.ceil_mode,
+            square=sup.kernel_arg == "int",
+        ),
+        label="config",
+    )
     if not sup.stride and sup.implied_stride == "one":
         config = replace(config, stride=(1,) * config.ndim)
     x = draw(cs.int_arrays(config.input_shape, min_value=-4, max_value=9), label="x").astype(np.float64)
@@ -531,8 +570,11 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
         return
     config, x = d["config"], d["x"]
     nd = config.ndim
-    rebuild = (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode"))) if supports.is_pool else (
-        lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
+    rebuild = (
+        (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode")))
+        if supports.is_pool
+        else (lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
+    )
     weight = d.get("weight")
     for axis, first in itertools.product(range(nd), (False, True)):  # the input's last or first row/column
         spatial = tuple(v - (i == axis) for i, v in enumerate(config.spatial))
@@ -634,13 +676,22 @@ def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> n
     cfg = replace(cfg, **changes)
     numeric = _numeric()
     if sup.op == "max_pool":
-        return numeric.max_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding,
-                                dilation=cfg.dilation, ceil_mode=cfg.ceil_mode)
+        return numeric.max_pool(
+            x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding, dilation=cfg.dilation, ceil_mode=cfg.ceil_mode
+        )
     return numeric.avg_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding, ceil_mode=cfg.ceil_mode)
 
 
-def _size(sup: Supports, a: Mapping[str, int], *, plus: int = 1, rounding: str = "floor",
-          padding_factor: int = 2, stride: bool = True, dilation: bool = True) -> Any:
+def _size(
+    sup: Supports,
+    a: Mapping[str, int],
+    *,
+    plus: int = 1,
+    rounding: str = "floor",
+    padding_factor: int = 2,
+    stride: bool = True,
+    dilation: bool = True,
+) -> Any:
     n, k, p = a["n"], a["kernel_size"], a["padding"]
     s = a["stride"] if stride else 1
     d = a["dilation"] if dilation else 1
@@ -658,7 +709,9 @@ def _size(sup: Supports, a: Mapping[str, int], *, plus: int = 1, rounding: str =
 # ---------------------------------------------------------------- misconceptions
 
 
-def misconception_outputs(supports: Supports, case: Case, *, only: Iterable[str] | None = None) -> Iterator[tuple[str, Any]]:
+def misconception_outputs(
+    supports: Supports, case: Case, *, only: Iterable[str] | None = None
+) -> Iterator[tuple[str, Any]]:
     """``(label, output)`` for every modelled misconception that applies to ``case``.
 
     Each output is what a function holding that misconception returns on the
@@ -727,8 +780,10 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     if any(left or right for left, right in pads):
         lead = [(0, 0)] * (x.ndim - cfg.ndim)
         valid = {**opts, "padding": 0}
-        sides = {"padding_once": ([(l, 0) for l, r in pads], [(0, r) for l, r in pads]),
-                 "padding_one_side": ([(l + r, 0) for l, r in pads], [(0, l + r) for l, r in pads])}
+        sides = {
+            "padding_once": ([(l, 0) for l, r in pads], [(0, r) for l, r in pads]),
+            "padding_one_side": ([(l + r, 0) for l, r in pads], [(0, l + r) for l, r in pads]),
+        }
         for label, variants in sides.items():
             for side in variants:
                 yield label, (lambda side=side: _unwrap(sup, _conv(sup, sup.op, np.pad(x, lead + side), w, b, **valid)))
@@ -740,15 +795,20 @@ def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     cin = cfg.in_channels
     caxis = x.ndim - cfg.ndim - 1
     if sup.layout != "single" and cfg.groups == 1:
+
         def per_channel() -> np.ndarray:
-            parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c:c + 1], b, **opts) for c in range(cin)]
+            parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c : c + 1], b, **opts) for c in range(cin)]
             stacked = np.stack(parts, axis=caxis + 1)  # (..., C_out, C_in, *out)
             if sup.layout == "multi_in":
                 return stacked[0]
             return stacked
+
         yield "channels_not_summed", per_channel
         if cin > 1:
-            yield "channels_not_summed", lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts))
+            yield (
+                "channels_not_summed",
+                lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts)),
+            )
     if b is not None:
         shape = (-1,) + (1,) * cfg.ndim
         if cin // cfg.groups > 1:
@@ -772,8 +832,14 @@ def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     if any(cfg.padding) and sup.op == "max_pool":
         lead = [(0, 0)] * (x.ndim - cfg.ndim)
         for side in ([(p, 0) for p in cfg.padding], [(0, p) for p in cfg.padding]):
-            yield "pool_padding_one_side", (lambda side=side: _unwrap(sup, _pool(
-                sup, np.pad(x, lead + side, constant_values=-np.inf), cfg, padding=(0,) * cfg.ndim)))
+            yield (
+                "pool_padding_one_side",
+                (
+                    lambda side=side: _unwrap(
+                        sup, _pool(sup, np.pad(x, lead + side, constant_values=-np.inf), cfg, padding=(0,) * cfg.ndim)
+                    )
+                ),
+            )
 
 
 def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:

@@ -148,7 +148,9 @@ def pytest_addoption(parser: Any) -> None:
     """Add ``--convmath-profile`` (pytest hook)."""
     group = parser.getgroup("convmath")
     group.addoption(
-        "--convmath-profile", default=None, metavar="NAME",
+        "--convmath-profile",
+        default=None,
+        metavar="NAME",
         help="load a convmath hypothesis profile for this run: convmath-ci, convmath-dev, convmath-thorough "
         "(or ci, dev, thorough), or auto (from CONVMATH_HYPOTHESIS_PROFILE, else CI). Default: none, "
         "hypothesis settings are left alone",

@@ -53,8 +53,15 @@ from .functions import (
     shrink_candidates,
 )
 
-__all__ = ["Outcome", "Failure", "FunctionReport", "local_call", "check_function", "misconception_text",
-           "discriminates"]
+__all__ = [
+    "Outcome",
+    "Failure",
+    "FunctionReport",
+    "local_call",
+    "check_function",
+    "misconception_text",
+    "discriminates",
+]
 
 
 @dataclass(frozen=True)
@@ -137,19 +144,30 @@ class FunctionReport:
             return RUNNER_MESSAGES["passed"][loc].format(name=name, calls=self.calls)
         f = self.failure
         status = "wrong_hidden" if f.status == "wrong" and reveal != "all" else f.status
-        text = RUNNER_MESSAGES[status][loc].format(
-            name=name, call=f.call, message=f.message, expected=fmt_value(f.expected), actual=fmt_value(f.actual),
-            detail=describe(f.mismatch, "result", locale=loc) if f.mismatch and f.mismatch.kind != "value" else "",
-        ).replace(" ()", "").replace("（）", "")
+        text = (
+            RUNNER_MESSAGES[status][loc]
+            .format(
+                name=name,
+                call=f.call,
+                message=f.message,
+                expected=fmt_value(f.expected),
+                actual=fmt_value(f.actual),
+                detail=describe(f.mismatch, "result", locale=loc) if f.mismatch and f.mismatch.kind != "value" else "",
+            )
+            .replace(" ()", "")
+            .replace("（）", "")
+        )
         value = fmt_value(f.actual, limit=60)
         if reveal == "none":
             return text
         if f.misconception:
             text += RUNNER_MESSAGES["misconception"][loc].format(
-                feedback=misconception_text(f.misconception, value, locale=loc))
+                feedback=misconception_text(f.misconception, value, locale=loc)
+            )
         elif len(f.labels) > 1:
             text += RUNNER_MESSAGES["misconceptions"][loc].format(
-                feedback=RUNNER_MESSAGES["or"][loc].join(misconception_text(lab, value, locale=loc) for lab in f.labels))
+                feedback=RUNNER_MESSAGES["or"][loc].join(misconception_text(lab, value, locale=loc) for lab in f.labels)
+            )
         return text
 
 
@@ -192,6 +210,7 @@ RUNNER_MESSAGES: dict[str, dict[str, str]] = {
     },
     "or": {"en": " Or: ", "zh": " 或者："},
 }
+
 
 def misconception_text(label: str, value: Any, *, locale: str = "en") -> str:
     """Feedback naming misconception ``label``, from :data:`convmath.misconceptions.CATALOGUE`.
@@ -265,9 +284,14 @@ class _Stop(Exception):
 def grader_settings(max_examples: int = 50) -> Settings:
     """Settings for grading: derandomized (same inputs for every student), no database, no health checks."""
     return Settings(
-        max_examples=max_examples, deadline=None, derandomize=True, database=None,
-        suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-        phases=(Phase.generate, Phase.shrink), print_blob=False,
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        phases=(Phase.generate, Phase.shrink),
+        print_blob=False,
     )
 
 
@@ -324,12 +348,15 @@ def check_function(
     (True, 10)
     """
     if settings is None:
-        settings = Settings(deadline=None, report_multiple_bugs=False,
-                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                   HealthCheck.filter_too_much])
+        settings = Settings(
+            deadline=None,
+            report_multiple_bugs=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        )
     # The explain phase re-runs the test many times to annotate a traceback we never show.
-    settings = Settings(settings, report_multiple_bugs=False,
-                        phases=tuple(ph for ph in settings.phases if ph != Phase.explain))
+    settings = Settings(
+        settings, report_multiple_bugs=False, phases=tuple(ph for ph in settings.phases if ph != Phase.explain)
+    )
     reference_of = _reference_of(supports, reference)
     plan = _plan(supports, reference, reference_of, rtol, atol, settings, time_limit, max_calls)
     if plan is None:
@@ -348,8 +375,16 @@ def _reference_of(supports: Supports, reference: Callable[..., Any] | None) -> C
     return reference_of
 
 
-def _search(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,
-            atol: float, settings: Settings, time_limit: float, max_calls: int) -> FunctionReport:
+def _search(
+    call: Callable[..., Any],
+    supports: Supports,
+    reference_of: Callable[[Case], Any],
+    rtol: float,
+    atol: float,
+    settings: Settings,
+    time_limit: float,
+    max_calls: int,
+) -> FunctionReport:
     """Draw calls with hypothesis, shrink the first failure, and name its misconception."""
     state: dict[str, Any] = {"calls": 0, "failures": [], "stopped": "", "dead": False, "missing": False}
     start = time.monotonic()
@@ -383,8 +418,9 @@ def _search(call: Callable[..., Any], supports: Supports, reference_of: Callable
     if failures and not state["dead"] and len(min(failures, key=lambda f: f.size).labels) > 1:
         # the smallest call may not tell two mistakes apart (p instead of 2p and a forgotten +1
         # both give 4 on n=3, k=1, p=1): a few more calls, to keep the labels that explain them all
-        failures += _more_failures(call, supports, reference_of, rtol, atol, state,
-                                   deadline=start + time_limit, max_calls=max_calls)
+        failures += _more_failures(
+            call, supports, reference_of, rtol, atol, state, deadline=start + time_limit, max_calls=max_calls
+        )
     if failures:
         return FunctionReport(False, state["calls"], _diagnosed(failures), state["stopped"], state["missing"])
     if state["stopped"] == "time" and not state["missing"]:
@@ -417,8 +453,16 @@ _PLANS_LOCK = threading.Lock()
 _PLAN_TIME = 60.0  # graders may check in threads (e.g. a Dask worker)
 
 
-def _plan(supports: Supports, reference: Callable[..., Any] | None, reference_of: Callable[[Case], Any],
-          rtol: float, atol: float, settings: Settings, time_limit: float, max_calls: int) -> _Plan | None:
+def _plan(
+    supports: Supports,
+    reference: Callable[..., Any] | None,
+    reference_of: Callable[[Case], Any],
+    rtol: float,
+    atol: float,
+    settings: Settings,
+    time_limit: float,
+    max_calls: int,
+) -> _Plan | None:
     """The cached plan of these settings; ``None`` when the draws are not reproducible (not derandomized,
     a database) or the recording run did not finish in ``time_limit``.
 
@@ -510,7 +554,11 @@ def discriminates(case: Case, expected: Any) -> bool:
     for arg in case.args:
         if isinstance(arg, np.ndarray) and arg.shape == expected.shape and np.allclose(arg, expected):
             return False
-    if expected.ndim >= 2 and expected.shape[-1] == expected.shape[-2] and np.allclose(expected, np.swapaxes(expected, -1, -2)):
+    if (
+        expected.ndim >= 2
+        and expected.shape[-1] == expected.shape[-2]
+        and np.allclose(expected, np.swapaxes(expected, -1, -2))
+    ):
         return False
     return True
 
@@ -521,8 +569,16 @@ _CONFIRM = 5
 _MAX_FAILURES = 12
 
 
-def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, reference_of: Callable[[Case], Any],
-            rtol: float, atol: float, time_limit: float, max_calls: int) -> FunctionReport:
+def _replay(
+    call: Callable[..., Any],
+    supports: Supports,
+    plan: _Plan,
+    reference_of: Callable[[Case], Any],
+    rtol: float,
+    atol: float,
+    time_limit: float,
+    max_calls: int,
+) -> FunctionReport:
     """Call the function on the plan's cases (the discriminating ones first), collecting the failures.
 
     A function that fails is not searched again: the smallest failing case of
@@ -558,20 +614,32 @@ def _replay(call: Callable[..., Any], supports: Supports, plan: _Plan, reference
     # the smallest failure, shrunk a little more, is judged in full; the others only against its
     # candidate misconceptions
     case, expected, result = min(failures, key=lambda f: f[0].size)
-    case, expected, result, spent = _shrink(call, supports, reference_of, case, expected, result, rtol, atol,
-                                            deadline=min(time.monotonic() + SHRINK_TIME, start + time_limit),
-                                            max_calls=max(0, min(SHRINK_CALLS, max_calls - calls)))
+    case, expected, result, spent = _shrink(
+        call,
+        supports,
+        reference_of,
+        case,
+        expected,
+        result,
+        rtol,
+        atol,
+        deadline=min(time.monotonic() + SHRINK_TIME, start + time_limit),
+        max_calls=max(0, min(SHRINK_CALLS, max_calls - calls)),
+    )
     calls += spent
     smallest = _judge(supports, case, copy.deepcopy(expected), result, rtol, atol)
     assert smallest is not None
     if smallest.status != "wrong":
         return FunctionReport(False, calls, smallest)
-    others = [_explained(supports, c, r.value, smallest.labels, rtol, atol)
-              for c, e, r in sorted(failures, key=lambda f: f[0].size)[:_CONFIRM]
-              if getattr(r, "status", "") == "ok" and c is not case]
+    others = [
+        _explained(supports, c, r.value, smallest.labels, rtol, atol)
+        for c, e, r in sorted(failures, key=lambda f: f[0].size)[:_CONFIRM]
+        if getattr(r, "status", "") == "ok" and c is not case
+    ]
     common = tuple(lab for lab in smallest.labels if all(lab in found for found in others))
-    return FunctionReport(False, calls, replace(smallest, misconception=common[0] if len(common) == 1 else None,
-                                                labels=common))
+    return FunctionReport(
+        False, calls, replace(smallest, misconception=common[0] if len(common) == 1 else None, labels=common)
+    )
 
 
 #: Seconds and calls a replay spends shrinking its smallest failing case further.
@@ -579,9 +647,19 @@ SHRINK_TIME = 0.03
 SHRINK_CALLS = 40
 
 
-def _shrink(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], case: Case,
-            expected: Any, result: Any, rtol: float, atol: float, *, deadline: float,
-            max_calls: int) -> tuple[Case, Any, Any, int]:
+def _shrink(
+    call: Callable[..., Any],
+    supports: Supports,
+    reference_of: Callable[[Case], Any],
+    case: Case,
+    expected: Any,
+    result: Any,
+    rtol: float,
+    atol: float,
+    *,
+    deadline: float,
+    max_calls: int,
+) -> tuple[Case, Any, Any, int]:
     """Greedy shrink of a failing case within a small budget: keep each simpler case that still fails
     the same way (a wrong result stays wrong, an error stays an error)."""
     calls = 0
@@ -602,15 +680,17 @@ def _shrink(call: Callable[..., Any], supports: Supports, reference_of: Callable
             if status in ("timeout", "crashed"):
                 return case, expected, result, calls
             still = (status == kind == "ok" and compare(want, got.value, rtol=rtol, atol=atol) is not None) or (
-                status == kind == "error")
+                status == kind == "error"
+            )
             if still:
                 case, expected, result, progress = candidate, want, got, True
                 break
     return case, expected, result, calls
 
 
-def _explained(supports: Supports, case: Case, actual: Any, labels: Sequence[str], rtol: float,
-               atol: float) -> set[str]:
+def _explained(
+    supports: Supports, case: Case, actual: Any, labels: Sequence[str], rtol: float, atol: float
+) -> set[str]:
     """Which of ``labels`` do not contradict ``actual`` on ``case``: they give exactly it, or their
     model does not apply there (the mistake would crash, or needs an option the case does not set)."""
     contradicted: set[str] = set()
@@ -651,13 +731,29 @@ def _diagnosed(failures: Sequence[Failure]) -> Failure:
     return replace(smallest, misconception=common[0] if len(common) == 1 else None, labels=tuple(common))
 
 
-def _more_failures(call: Callable[..., Any], supports: Supports, reference_of: Callable[[Case], Any], rtol: float,
-                   atol: float, state: dict[str, Any], *, deadline: float, max_calls: int, examples: int = 20) -> list[Failure]:
+def _more_failures(
+    call: Callable[..., Any],
+    supports: Supports,
+    reference_of: Callable[[Case], Any],
+    rtol: float,
+    atol: float,
+    state: dict[str, Any],
+    *,
+    deadline: float,
+    max_calls: int,
+    examples: int = 20,
+) -> list[Failure]:
     """Up to ``examples`` more calls, to tell apart misconceptions the smallest failure cannot."""
     found: list[Failure] = []
 
-    @Settings(max_examples=examples, deadline=None, derandomize=True, database=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
+    @Settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(cases(supports))
     def more(case: Case) -> None:
         if state["calls"] >= max_calls or time.monotonic() > deadline or state["dead"]:
@@ -670,8 +766,15 @@ def _more_failures(call: Callable[..., Any], supports: Supports, reference_of: C
     return found
 
 
-def _run_case(call: Callable[..., Any], supports: Supports, case: Case, reference_of: Callable[[Case], Any],
-              rtol: float, atol: float, state: dict[str, Any]) -> Failure | None:
+def _run_case(
+    call: Callable[..., Any],
+    supports: Supports,
+    case: Case,
+    reference_of: Callable[[Case], Any],
+    rtol: float,
+    atol: float,
+    state: dict[str, Any],
+) -> Failure | None:
     expected = reference_of(case)
     result = call(tuple(case.args), dict(case.kwargs))
     state["calls"] += 1
@@ -690,8 +793,9 @@ def _judge(supports: Supports, case: Case, expected: Any, result: Any, rtol: flo
     """What went wrong in ``result`` (a call's outcome) on ``case``; ``None`` when it agrees with ``expected``."""
     status = getattr(result, "status", "error")
     if status != "ok":
-        return Failure(case.render("f")[2:-1], status, expected, None, str(getattr(result, "message", "")),
-                       size=case.size)
+        return Failure(
+            case.render("f")[2:-1], status, expected, None, str(getattr(result, "message", "")), size=case.size
+        )
     actual = result.value
     mismatch = compare(expected, actual, rtol=rtol, atol=atol)
     if mismatch is None:
@@ -700,5 +804,14 @@ def _judge(supports: Supports, case: Case, expected: Any, result: Any, rtol: flo
     for candidate, value in misconception_outputs(supports, case):
         if candidate not in labels and compare(value, actual, rtol=rtol, atol=atol) is None:
             labels.append(candidate)
-    return Failure(case.render("f")[2:-1], "wrong", expected, actual, "", mismatch, labels[0] if labels else None,
-                   case.size, tuple(labels))
+    return Failure(
+        case.render("f")[2:-1],
+        "wrong",
+        expected,
+        actual,
+        "",
+        mismatch,
+        labels[0] if labels else None,
+        case.size,
+        tuple(labels),
+    )

@@ -113,8 +113,11 @@ class ConvConfig:
         """Output size per spatial dimension, from :func:`convmath.conv_output_size`."""
         return tuple(
             conv_output_size(
-                tuple(self.spatial), tuple(self.kernel_size), stride=tuple(self.stride),
-                padding=self.pads, dilation=tuple(self.dilation),
+                tuple(self.spatial),
+                tuple(self.kernel_size),
+                stride=tuple(self.stride),
+                padding=self.pads,
+                dilation=tuple(self.dilation),
             )
         )
 
@@ -129,7 +132,9 @@ class ConvConfig:
         return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation, "groups": self.groups}
 
 
-def _pads(padding: Any, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+def _pads(
+    padding: Any, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
     per = padding if isinstance(padding, tuple) else (padding,) * len(kernel)
     return tuple(
         tuple(resolve_padding(p, k, dilation=d, stride=s))  # type: ignore[misc]
@@ -227,19 +232,51 @@ def conv_configs(
     """
     ndim = check_positive_int("ndim", ndim)
     forms = _check_forms(padding_forms)
-    for name, value in (("max_size", max_size), ("max_kernel", max_kernel), ("max_stride", max_stride),
-                        ("max_dilation", max_dilation), ("max_in_channels", max_in_channels),
-                        ("max_out_channels", max_out_channels), ("max_groups", max_groups)):
+    for name, value in (
+        ("max_size", max_size),
+        ("max_kernel", max_kernel),
+        ("max_stride", max_stride),
+        ("max_dilation", max_dilation),
+        ("max_in_channels", max_in_channels),
+        ("max_out_channels", max_out_channels),
+        ("max_groups", max_groups),
+    ):
         check_positive_int(name, value)
     check_int("max_padding", max_padding, minimum=0)
-    return _conv_configs(ndim, max_size, max_kernel, max_in_channels, max_out_channels, max_groups, batch, forms,
-                         max_padding, max_stride, max_dilation, bias, square_options)
+    return _conv_configs(
+        ndim,
+        max_size,
+        max_kernel,
+        max_in_channels,
+        max_out_channels,
+        max_groups,
+        batch,
+        forms,
+        max_padding,
+        max_stride,
+        max_dilation,
+        bias,
+        square_options,
+    )
 
 
 @st.composite
-def _conv_configs(draw: Any, ndim: int, max_size: int, max_kernel: int, max_in_channels: int, max_out_channels: int,
-                  max_groups: int, batch: bool, forms: tuple[str, ...], max_padding: int, max_stride: int,
-                  max_dilation: int, bias: bool | None, square_options: bool) -> ConvConfig:
+def _conv_configs(
+    draw: Any,
+    ndim: int,
+    max_size: int,
+    max_kernel: int,
+    max_in_channels: int,
+    max_out_channels: int,
+    max_groups: int,
+    batch: bool,
+    forms: tuple[str, ...],
+    max_padding: int,
+    max_stride: int,
+    max_dilation: int,
+    bias: bool | None,
+    square_options: bool,
+) -> ConvConfig:
     groups = draw(st.integers(1, max_groups), label="groups")
     cin = groups * draw(st.integers(1, max_in_channels), label="in_channels per group")
     cout = groups * draw(st.integers(1, max_out_channels), label="out_channels per group")
@@ -274,7 +311,9 @@ def _conv_configs(draw: Any, ndim: int, max_size: int, max_kernel: int, max_in_c
 
 
 @st.composite
-def conv_arrays(draw: Any, config: ConvConfig, *, min_value: int = -4, max_value: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def conv_arrays(
+    draw: Any, config: ConvConfig, *, min_value: int = -4, max_value: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(x, weight, bias)`` for ``config``: float arrays holding small integers.
 
     Integer values keep every sum exact, so a result can be compared exactly
@@ -302,6 +341,7 @@ def conv_arrays(draw: Any, config: ConvConfig, *, min_value: int = -4, max_value
     >>> x.shape, weight.shape, bias, float(x.sum())     # a single 1 in x: the smallest non-zero input
     ((1, 3, 3), (1, 1, 3, 3), None, 1.0)
     """
+
     def array(shape: tuple[int, ...], label: str) -> np.ndarray:
         return draw(int_arrays(shape, min_value=min_value, max_value=max_value), label=label).astype(np.float64)
 
@@ -388,8 +428,12 @@ class PoolConfig:
         """Output size per dimension, from :func:`convmath.pool_output_size`."""
         return tuple(
             pool_output_size(
-                tuple(self.spatial), tuple(self.kernel_size), stride=self.stride,
-                padding=tuple(self.padding), dilation=tuple(self.dilation), ceil_mode=self.ceil_mode,
+                tuple(self.spatial),
+                tuple(self.kernel_size),
+                stride=self.stride,
+                padding=tuple(self.padding),
+                dilation=tuple(self.dilation),
+                ceil_mode=self.ceil_mode,
             )
         )
 
@@ -457,8 +501,13 @@ def pool_configs(
 
 
 def output_size_arguments(
-    *, layer: str = "conv", max_size: int = 64, max_kernel: int = 7, max_stride: int = 4,
-    max_padding: int = 3, dilation: bool = True,
+    *,
+    layer: str = "conv",
+    max_size: int = 64,
+    max_kernel: int = 7,
+    max_stride: int = 4,
+    max_padding: int = 3,
+    dilation: bool = True,
 ) -> st.SearchStrategy[dict[str, int]]:
     """Integer arguments ``n, kernel_size, stride, padding, dilation`` valid for a formula.
 
@@ -498,8 +547,9 @@ def output_size_arguments(
 
 
 @st.composite
-def _output_size_arguments(draw: Any, layer: str, max_size: int, max_kernel: int, max_stride: int, max_padding: int,
-                           dilation: bool) -> dict[str, int]:
+def _output_size_arguments(
+    draw: Any, layer: str, max_size: int, max_kernel: int, max_stride: int, max_padding: int, dilation: bool
+) -> dict[str, int]:
     k = draw(st.integers(1, max_kernel), label="kernel_size")
     s = draw(st.integers(1, max_stride), label="stride")
     d = draw(st.integers(1, 3), label="dilation") if dilation else 1
@@ -514,7 +564,9 @@ _CONV_TYPES = {1: "Conv1d", 2: "Conv2d", 3: "Conv3d"}
 
 
 @st.composite
-def layer_stacks(draw: Any, *, max_layers: int = 4, max_size: int = 32, max_channels: int = 8) -> tuple[tuple[int, ...], list[dict[str, Any]]]:
+def layer_stacks(
+    draw: Any, *, max_layers: int = 4, max_size: int = 32, max_channels: int = 8
+) -> tuple[tuple[int, ...], list[dict[str, Any]]]:
     """``(input_shape, layers)``: a stack of ``Conv2d``/``MaxPool2d``/``AvgPool2d``/``ReLU`` dicts that applies.
 
     The layers use PyTorch's names and arguments (the format of
@@ -555,8 +607,16 @@ def layer_stacks(draw: Any, *, max_layers: int = 4, max_size: int = 32, max_chan
             p = draw(st.integers(0, 2), label="padding")
             s = draw(st.integers(1, 2), label="stride")
             out = draw(st.integers(1, max_channels), label="out_channels")
-            layers.append({"type": "Conv2d", "in_channels": channels, "out_channels": out,
-                           "kernel_size": k, "stride": s, "padding": p})
+            layers.append(
+                {
+                    "type": "Conv2d",
+                    "in_channels": channels,
+                    "out_channels": out,
+                    "kernel_size": k,
+                    "stride": s,
+                    "padding": p,
+                }
+            )
             size = conv_output_size(size, k, stride=s, padding=p)
             channels = out
         else:
@@ -567,8 +627,12 @@ def layer_stacks(draw: Any, *, max_layers: int = 4, max_size: int = 32, max_chan
 
 
 def small_int_matrices(
-    *, shape: tuple[int, int] | None = None, min_side: int = 1, max_side: int = 5,
-    min_value: int = -3, max_value: int = 9,
+    *,
+    shape: tuple[int, int] | None = None,
+    min_side: int = 1,
+    max_side: int = 5,
+    min_value: int = -3,
+    max_value: int = 9,
 ) -> st.SearchStrategy[np.ndarray]:
     """Small integer matrices (``int64``) of the kind correlated by hand.
 
@@ -603,7 +667,9 @@ def small_int_matrices(
 
 
 @st.composite
-def corr2d_inputs(draw: Any, *, max_side: int = 6, min_value: int = -3, max_value: int = 9) -> tuple[np.ndarray, np.ndarray]:
+def corr2d_inputs(
+    draw: Any, *, max_side: int = 6, min_value: int = -3, max_value: int = 9
+) -> tuple[np.ndarray, np.ndarray]:
     """``(X, K)`` small integer matrices with ``K`` no larger than ``X`` in either direction.
 
     Parameters

@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     from ..testing import check_family
 
-    parser = Parser(prog="convmath check-question",
-                    description="Self-test a question file (or a family) over many variants.")
+    parser = Parser(
+        prog="convmath check-question", description="Self-test a question file (or a family) over many variants."
+    )
     parser.add_argument("target", metavar="FILE_OR_FAMILY", help="a question file (.toml) or a family name")
     parser.add_argument("--seeds", type=int, default=200, help="variants drawn per difficulty (default 200)")
     parser.add_argument("--difficulty", type=int, action="append", help="a difficulty to check (default: all)")
@@ -66,9 +67,14 @@ def main(argv: list[str] | None = None) -> int:
             kind = "a positive" if name == "seeds" else "a non-negative"
             raise ConvMathError(f"--{name}={value} must be {kind} integer")
     family = family_from_arg(args.target)
-    report = check_family(family, seeds=args.seeds, difficulties=args.difficulty,
-                          options=dict(parse_option(text) for text in args.option),
-                          roster=args.roster, mutation=not args.no_mutation)
+    report = check_family(
+        family,
+        seeds=args.seeds,
+        difficulties=args.difficulty,
+        options=dict(parse_option(text) for text in args.option),
+        roster=args.roster,
+        mutation=not args.no_mutation,
+    )
     sys.stdout.write("\n".join(report.lines()) + "\n")
     return 0 if report.ok else 1
 

@@ -65,7 +65,9 @@ def write_student(
     exercises = build_exercises(assignment, secret, student.student_id)
     sid, name = student.student_id, student.name
     written = [
-        write_notebook(student_notebook(assignment, sid, exercises, student_name=name), out / "students" / f"{sid}.ipynb"),
+        write_notebook(
+            student_notebook(assignment, sid, exercises, student_name=name), out / "students" / f"{sid}.ipynb"
+        ),
         write_notebook(key_notebook(assignment, sid, exercises, student_name=name), out / "keys" / f"{sid}.ipynb"),
     ]
     if not sheets:
@@ -92,8 +94,12 @@ def _work(chunk: Sequence[Student]) -> int:
     for student in chunk:
         count += len(
             write_student(
-                _STATE["out"], _STATE["assignment"], _STATE["secret"], student,  # type: ignore[arg-type]
-                sheets=bool(_STATE["sheets"]), pdf=bool(_STATE["pdf"]),
+                _STATE["out"],
+                _STATE["assignment"],
+                _STATE["secret"],
+                student,  # type: ignore[arg-type]
+                sheets=bool(_STATE["sheets"]),
+                pdf=bool(_STATE["pdf"]),
             )
         )
     return count
@@ -170,11 +176,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Generate per-student notebooks, answer keys and problem sheets for an assignment.",
     )
     parser.add_argument("assignment", type=Path, help="the assignment TOML file")
-    parser.add_argument("--roster", type=Path, required=True, help="CSV with a student_id column (name, email optional)")
+    parser.add_argument(
+        "--roster", type=Path, required=True, help="CSV with a student_id column (name, email optional)"
+    )
     parser.add_argument("--secret-file", type=Path, required=True, help="file holding the course secret")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--pdf", choices=("auto", "always", "never"), default="auto",
-                        help="typeset PDFs: when a TeX engine is found (auto), always, or never")
+    parser.add_argument(
+        "--pdf",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="typeset PDFs: when a TeX engine is found (auto), always, or never",
+    )
     parser.add_argument("--no-sheets", action="store_true", help="write the notebooks only")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -220,13 +232,17 @@ def main(argv: list[str] | None = None) -> int:
         engines = {locale: tex_engine(locale) for locale in assignment.locales}
         if args.pdf == "always" and not all(engines.values()):
             missing = [loc for loc, eng in engines.items() if not eng]
-            raise ConvMathError(f"pdf='always' but no TeX engine for locale {missing[0]!r}; install xelatex or use --pdf never")
+            raise ConvMathError(
+                f"pdf='always' but no TeX engine for locale {missing[0]!r}; install xelatex or use --pdf never"
+            )
         pdf = all(engines.values())
     count = generate_all(assignment, students, secret, args.out, sheets=not args.no_sheets, pdf=pdf, jobs=args.jobs)
     if not args.quiet:
         seconds = time.perf_counter() - start
-        print(f"{assignment.id}: {len(students)} students x {len(assignment.slots)} slots -> {count} files in "
-              f"{args.out} ({seconds:.2f} s){'' if pdf or args.no_sheets else '; no PDFs (no TeX engine or --pdf never)'}")
+        print(
+            f"{assignment.id}: {len(students)} students x {len(assignment.slots)} slots -> {count} files in "
+            f"{args.out} ({seconds:.2f} s){'' if pdf or args.no_sheets else '; no PDFs (no TeX engine or --pdf never)'}"
+        )
         print(f"hand out {args.out / 'students'}; keep {args.out / 'keys'} and the secret private")
     return 0
 

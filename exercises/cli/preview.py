@@ -64,10 +64,20 @@ def render_preview(exercise: Exercise, locale: str = "en") -> str:
     ]
     if exercise.setup_code:
         lines += ["```python", exercise.setup_code, "```", ""]
-    answer, solution, wrong = {"en": ("Answer", "Solution", "Misconceptions"), "zh": ("答案", "解答", "常见错误")}[locale]
+    answer, solution, wrong = {"en": ("Answer", "Solution", "Misconceptions"), "zh": ("答案", "解答", "常见错误")}[
+        locale
+    ]
     for part in exercise.parts:
-        lines += [part_markdown(part, locale), "",
-                  f"*{answer}* ({part.answer.kind}):", "", "```python", solution_source(part), "```", ""]
+        lines += [
+            part_markdown(part, locale),
+            "",
+            f"*{answer}* ({part.answer.kind}):",
+            "",
+            "```python",
+            solution_source(part),
+            "```",
+            "",
+        ]
         for item in part.wrong_answers:
             title = CATALOGUE[item.label].title[locale] if item.label in CATALOGUE else item.label
             try:
@@ -98,8 +108,11 @@ def list_line(name: str, family: Any, locale: str = "en", width: int = 0) -> str
     'receptive_dilated  Receptive field of dilated convolutions (difficulty 1,2; options: max_layers=4)'
     """
     levels = ",".join(map(str, family.difficulties))
-    options = "; options: " + ", ".join(f"{key}={json.dumps(value)}" for key, value in family.options.items()) \
-        if family.options else ""
+    options = (
+        "; options: " + ", ".join(f"{key}={json.dumps(value)}" for key, value in family.options.items())
+        if family.options
+        else ""
+    )
     return f"{name:<{width}}  {family.title.get(locale, name)} (difficulty {levels}{options})"
 
 
@@ -160,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="variant seed (default 0)")
     parser.add_argument("--difficulty", type=int, default=1, help="difficulty level (default 1)")
     parser.add_argument("--locale", choices=LOCALES, default="en", help="language (default en)")
-    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a family option (repeatable)")
+    parser.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="a family option (repeatable)"
+    )
     args = parser.parse_args(argv)
     registry = families()
     if args.list:

@@ -34,9 +34,8 @@ from typing import Any
 import numpy as np
 import sympy
 
-from convmath.misconceptions import CATALOGUE
-
 from convmath.errors import ConvMathError
+from convmath.misconceptions import CATALOGUE
 
 from ..model import LOCALES, Exercise, Part
 
@@ -81,7 +80,7 @@ class Family:
     source: str = ""
     """Where the family was defined: a module, an entry point or a question file."""
 
-    draw_named: Callable[[random.Random, int, Mapping[str, Any], Mapping[str, str]], "Exercise | None"] | None = None
+    draw_named: Callable[[random.Random, int, Mapping[str, Any], Mapping[str, str]], Exercise | None] | None = None
     """``draw`` that also takes the answer names to use (old name -> new name),
     passed to the texts instead of renaming afterwards; ``None`` when the
     family does not take them (its answers are then renamed in the text)."""
@@ -119,13 +118,15 @@ def _add(family: Family) -> Family:
     if not isinstance(family, Family):
         raise ConvMathError(f"family={family!r} is not allowed; register an exercises.families.Family")
     if not isinstance(family.name, str) or not _NAME.fullmatch(family.name):
-        raise ConvMathError(f"name={family.name!r} is not allowed; use 1-64 lowercase letters, digits or '_', "
-                            "starting with a letter")
+        raise ConvMathError(
+            f"name={family.name!r} is not allowed; use 1-64 lowercase letters, digits or '_', starting with a letter"
+        )
     missing = [locale for locale in LOCALES if not family.title.get(locale)]
     if missing:
         raise ConvMathError(f"family {family.name!r}: title has no {missing[0]!r} text")
-    if not family.difficulties or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
-                                          for d in family.difficulties):
+    if not family.difficulties or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in family.difficulties
+    ):
         raise ConvMathError(f"family {family.name!r}: difficulties={family.difficulties!r} must be positive ints")
     if family.name in FAMILIES and FAMILIES[family.name] is not family:
         old = FAMILIES[family.name]
@@ -142,8 +143,9 @@ def _same_definition(a: Family, b: Family) -> bool:
     def owner(draw: Any) -> Any:
         return getattr(draw, "__self__", draw)
 
-    return (a.title, a.difficulties, dict(a.options)) == (b.title, b.difficulties, dict(b.options)) and \
-        owner(a.draw) == owner(b.draw)
+    return (a.title, a.difficulties, dict(a.options)) == (b.title, b.difficulties, dict(b.options)) and owner(
+        a.draw
+    ) == owner(b.draw)
 
 
 def register(
@@ -361,7 +363,9 @@ def register_misconception(
     from convmath import misconceptions
 
     if not isinstance(label, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", label):
-        raise ConvMathError(f"label={label!r} is not allowed; use lowercase letters, digits and '_', starting with a letter")
+        raise ConvMathError(
+            f"label={label!r} is not allowed; use lowercase letters, digits and '_', starting with a letter"
+        )
     if not callable(wrong):
         raise ConvMathError(f"misconception {label!r}: wrong={wrong!r} must be callable")
     if title is None or isinstance(title, str):
@@ -376,7 +380,9 @@ def register_misconception(
                 raise ConvMathError(f"misconception {label!r}: {field_name} has no {locale!r} text")
         extra = sorted(set(mapping) - set(LOCALES))
         if extra:
-            raise ConvMathError(f"misconception {label!r}: locale {extra[0]!r} is not allowed; use {', '.join(LOCALES)}")
+            raise ConvMathError(
+                f"misconception {label!r}: locale {extra[0]!r} is not allowed; use {', '.join(LOCALES)}"
+            )
     for locale in LOCALES:
         text = feedback[locale]
         if "{value}" not in text:
@@ -553,7 +559,8 @@ def _check_reference(exercise: Exercise, part: Part) -> str | None:
         value = parse_expression(value, spec.symbols)
     elif spec.kind == "array":
         ok = np.asarray(value).shape == spec.expected.shape and np.allclose(
-            value, spec.expected, rtol=spec.rtol, atol=spec.atol)
+            value, spec.expected, rtol=spec.rtol, atol=spec.atol
+        )
         return None if ok else f"part {part.key}: solution code gives a different array"
     elif spec.kind == "shape":
         value = tuple(value) if isinstance(value, (tuple, list)) else value
@@ -583,14 +590,27 @@ def _shared_wrongs(exercise: Exercise) -> str | None:
         for i, wrong in enumerate(part.wrong_answers):
             for other in part.wrong_answers[:i]:
                 try:
-                    same = (np.asarray(wrong.value).shape == np.asarray(other.value).shape and bool(np.allclose(
-                        np.asarray(wrong.value, dtype=float), np.asarray(other.value, dtype=float),
-                        rtol=spec.rtol, atol=spec.atol))) if spec.kind == "array" else same_value(
-                        wrong.value, other.value, symbols=spec.symbols, bounds=spec.bounds)
+                    same = (
+                        (
+                            np.asarray(wrong.value).shape == np.asarray(other.value).shape
+                            and bool(
+                                np.allclose(
+                                    np.asarray(wrong.value, dtype=float),
+                                    np.asarray(other.value, dtype=float),
+                                    rtol=spec.rtol,
+                                    atol=spec.atol,
+                                )
+                            )
+                        )
+                        if spec.kind == "array"
+                        else same_value(wrong.value, other.value, symbols=spec.symbols, bounds=spec.bounds)
+                    )
                 except (TypeError, ValueError):
                     same = False
                 if same:
-                    return f"part {part.key}: misconceptions {other.label!r} and {wrong.label!r} both give {wrong.value!r}"
+                    return (
+                        f"part {part.key}: misconceptions {other.label!r} and {wrong.label!r} both give {wrong.value!r}"
+                    )
     return None
 
 

@@ -25,10 +25,9 @@ stable (other family modules rely on them):
 from __future__ import annotations
 
 import functools
-from fractions import Fraction
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -57,6 +56,7 @@ __all__ = [
     "receptive_field_labels",
     "DOMAINS",
 ]
+
 
 def bilingual(en: str, zh: str) -> dict[str, str]:
     """A locale mapping with both locales.
@@ -108,16 +108,21 @@ def _parse_cached(text: str, symbols: tuple[tuple[str, str], ...]) -> sympy.Expr
 
 
 @functools.lru_cache(maxsize=4096)
-def _expressions_equal(a: sympy.Basic, b: sympy.Basic, symbols: tuple[tuple[str, str], ...],
-                       bounds: tuple[tuple[str, tuple[Any, Any]], ...]) -> bool:
+def _expressions_equal(
+    a: sympy.Basic,
+    b: sympy.Basic,
+    symbols: tuple[tuple[str, str], ...],
+    bounds: tuple[tuple[str, tuple[Any, Any]], ...],
+) -> bool:
     """Equal as answers: at every point of :func:`exercises.domains.sample_points` where ``b`` is defined."""
     if a == b:
         return True
     return differs(a, b, dict(symbols), dict(bounds)) is None and differs(b, a, dict(symbols), dict(bounds)) is None
 
 
-def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None,
-               bounds: Mapping[str, tuple[Any, Any]] | None = None) -> bool:
+def same_value(
+    a: Any, b: Any, *, symbols: Mapping[str, str] | None = None, bounds: Mapping[str, tuple[Any, Any]] | None = None
+) -> bool:
     """True when two answers are equal as answers of their kind.
 
     Ints and floats compare by value (``15 == 15.0``), tuples element-wise,
@@ -132,8 +137,12 @@ def same_value(a: Any, b: Any, *, symbols: Mapping[str, str] | None = None,
     True
     """
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return _expressions_equal(sympy.sympify(a), sympy.sympify(b), tuple(sorted((symbols or {}).items())),
-                                  tuple(sorted((bounds or {}).items())))
+        return _expressions_equal(
+            sympy.sympify(a),
+            sympy.sympify(b),
+            tuple(sorted((symbols or {}).items())),
+            tuple(sorted((bounds or {}).items())),
+        )
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool(np.array_equal(a, b))
@@ -210,8 +219,14 @@ def make_part(
     points: float = 1.0,
 ) -> Part:
     """A :class:`~exercises.model.Part` (``solution_code`` must define ``answer.name``)."""
-    return Part(key=key, prompt=dict(prompt), answer=answer, points=points,
-                wrong_answers=tuple(wrongs), solution_code=solution_code)
+    return Part(
+        key=key,
+        prompt=dict(prompt),
+        answer=answer,
+        points=points,
+        wrong_answers=tuple(wrongs),
+        solution_code=solution_code,
+    )
 
 
 def make_exercise(
@@ -286,8 +301,9 @@ class ConvSizeWorking:
     """The output size."""
 
 
-def conv_size_working(n: int, kernel_size: int, *, stride: int = 1, left: int = 0, right: int = 0,
-                      dilation: int = 1) -> ConvSizeWorking:
+def conv_size_working(
+    n: int, kernel_size: int, *, stride: int = 1, left: int = 0, right: int = 0, dilation: int = 1
+) -> ConvSizeWorking:
     r"""Substitute numbers into :math:`\lfloor (n + p_l + p_r - d(k-1) - 1)/s \rfloor + 1`.
 
     The value comes from :func:`convmath.sizes.conv_output_size`; the code
@@ -317,13 +333,16 @@ def conv_size_working(n: int, kernel_size: int, *, stride: int = 1, left: int = 
     if stride == 1:
         tex = f"{n}{pad_tex}{kern_tex} + 1 = {numerator} + 1 = {value}"
     else:
-        tex = (f"\\left\\lfloor \\frac{{{n}{pad_tex}{kern_tex}}}{{{stride}}} \\right\\rfloor + 1"
-               f" = \\lfloor {numerator}/{stride} \\rfloor + 1 = {numerator // stride} + 1 = {value}")
+        tex = (
+            f"\\left\\lfloor \\frac{{{n}{pad_tex}{kern_tex}}}{{{stride}}} \\right\\rfloor + 1"
+            f" = \\lfloor {numerator}/{stride} \\rfloor + 1 = {numerator // stride} + 1 = {value}"
+        )
     return ConvSizeWorking(code=code, tex=tex, value=value)
 
 
-def size_question(ndim: int, n: int, *, noun: tuple[str, str] = ("an input", "输入"),
-                  channels: str | int = "C") -> tuple[str, str, str, str]:
+def size_question(
+    ndim: int, n: int, *, noun: tuple[str, str] = ("an input", "输入"), channels: str | int = "C"
+) -> tuple[str, str, str, str]:
     r"""An input of size ``n`` and the question for the output size: ``(input_en, input_zh, ask_en, ask_zh)``.
 
     A 1-D input is a sequence of length ``n`` (its shape with ``channels``
@@ -335,11 +354,18 @@ def size_question(ndim: int, n: int, *, noun: tuple[str, str] = ("an input", "�
     ('a feature map of size $8\\times 8$', '大小为 $8\\times 8$ 的特征图', 'What is the height (= width) of the output?', '输出的高（= 宽）是多少？')
     """
     if ndim == 1:
-        return (f"a sequence of length {n} (input shape `({channels}, {n})`)",
-                f"长度为 {n} 的序列（输入形状 `({channels}, {n})`）",
-                "What is the length of the output?", "输出的长度是多少？")
-    return (f"{noun[0]} of size ${n}\\times {n}$", f"大小为 ${n}\\times {n}$ 的{noun[1]}",
-            "What is the height (= width) of the output?", "输出的高（= 宽）是多少？")
+        return (
+            f"a sequence of length {n} (input shape `({channels}, {n})`)",
+            f"长度为 {n} 的序列（输入形状 `({channels}, {n})`）",
+            "What is the length of the output?",
+            "输出的长度是多少？",
+        )
+    return (
+        f"{noun[0]} of size ${n}\\times {n}$",
+        f"大小为 ${n}\\times {n}$ 的{noun[1]}",
+        "What is the height (= width) of the output?",
+        "输出的高（= 宽）是多少？",
+    )
 
 
 def receptive_field_labels(*, strided: bool, dilated: bool) -> list[str]:

@@ -147,19 +147,34 @@ def staged(
         if solved is None:
             return None
         final = {a.spec.name: names.get(a.spec.name, a.spec.name) for a in solved.answers}
-        context = {**params, **solved.values, **render(params, solved, final),
-                   "answer": {a.spec.name: a.spec.expected for a in solved.answers}, "name": final, "level": level}
+        context = {
+            **params,
+            **solved.values,
+            **render(params, solved, final),
+            "answer": {a.spec.name: a.spec.expected for a in solved.answers},
+            "name": final,
+            "level": level,
+        }
         return _exercise(name, level, params, solved, final, context)
 
     def plain_draw(rng: random.Random, level: int, opts: Mapping[str, Any]) -> Exercise | None:
         return run(rng, level, opts, {})
 
-    return register(Family(name, dict(title), tuple(difficulties), plain_draw, dict(options or {}),
-                           f"{draw.__module__}:{name}", run))
+    return register(
+        Family(
+            name, dict(title), tuple(difficulties), plain_draw, dict(options or {}), f"{draw.__module__}:{name}", run
+        )
+    )
 
 
-def _exercise(family: str, level: int, params: Mapping[str, Any], solved: Solved, names: Mapping[str, str],
-              context: Mapping[str, Any]) -> Exercise:
+def _exercise(
+    family: str,
+    level: int,
+    params: Mapping[str, Any],
+    solved: Solved,
+    names: Mapping[str, str],
+    context: Mapping[str, Any],
+) -> Exercise:
     from ..questions.templates import render_template
     from ._common import make_exercise
 
@@ -183,9 +198,17 @@ def _exercise(family: str, level: int, params: Mapping[str, Any], solved: Solved
         old, new = answer.spec.name, names[answer.spec.name]
         signature = answer.spec.signature  # a function's stub is written from it: it carries the new name too
         if signature.startswith(old + "("):
-            signature = new + signature[len(old):]
+            signature = new + signature[len(old) :]
         spec = replace(answer.spec, name=new, signature=signature)
-        parts.append(Part(answer.key, part_texts[answer.key], spec, float(answer.points), tuple(answer.wrongs),
-                          answer.code.replace("{name}", new)))
+        parts.append(
+            Part(
+                answer.key,
+                part_texts[answer.key],
+                spec,
+                float(answer.points),
+                tuple(answer.wrongs),
+                answer.code.replace("{name}", new),
+            )
+        )
     plain = {key: value for key, value in params.items() if not key.startswith("_")}
     return make_exercise(family, level, plain, prompt, parts, steps, setup_code=solved.setup_code)

@@ -78,7 +78,9 @@ def correlate_int(x: np.ndarray, kernel: np.ndarray, bias: int = 0, *, stride: i
     """
     from convmath.numeric import correlate
 
-    out = correlate(x.astype(np.float64), kernel[None].astype(np.float64), np.array([float(bias)]), stride=stride, padding=padding)
+    out = correlate(
+        x.astype(np.float64), kernel[None].astype(np.float64), np.array([float(bias)]), stride=stride, padding=padding
+    )
     return np.rint(np.asarray(out)[0]).astype(np.int64)
 
 
@@ -154,7 +156,13 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     if np.array_equal(kernel, np.flip(kernel, (1, 2))) or not kernel.any():
         return None
     bias = rng.choice([-2, -1, 1, 2, 3]) if channels > 1 else 0
-    return {"x": x.tolist(), "kernel": kernel.tolist(), "bias": bias, "stride": cfg["stride"], "padding": cfg["padding"]}
+    return {
+        "x": x.tolist(),
+        "kernel": kernel.tolist(),
+        "bias": bias,
+        "stride": cfg["stride"],
+        "padding": cfg["padding"],
+    }
 
 
 def solve(params: Mapping[str, Any]) -> Solved | None:
@@ -178,8 +186,12 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
         raise ConvMathError(f"numeric output {y.shape} differs from the formula {shape}")
     simple = stride == 1 and padding == 0
     y_cands = [
-        ("kernel_flipped", (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0], stride=stride, padding=padding))
-         if channels == 1 else (lambda: correlate_int(x, np.flip(kernel, (1, 2)), bias, stride=stride, padding=padding))),
+        (
+            "kernel_flipped",
+            (lambda: CATALOGUE["kernel_flipped"].wrong(x[0], kernel[0], stride=stride, padding=padding))
+            if channels == 1
+            else (lambda: correlate_int(x, np.flip(kernel, (1, 2)), bias, stride=stride, padding=padding)),
+        ),
     ]
     shape_cands = shape_wrongs((n, n), (k, k), stride=stride, padding=padding)
     required_y = ["kernel_flipped"]
@@ -188,14 +200,36 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
         required_y.append("ignored_stride")
     if padding:
         # all 2p of the padding below and to the right: X copied into the top-left corner of the zeros
-        y_cands.append(("padding_one_side", (lambda: CATALOGUE["padding_one_side"].wrong(x[0], kernel[0], stride=stride, padding=padding))
-                        if channels == 1 else (lambda: correlate_int(np.pad(x, ((0, 0), (0, 2 * padding), (0, 2 * padding))),
-                                                                     kernel, bias, stride=stride))))
+        y_cands.append(
+            (
+                "padding_one_side",
+                (lambda: CATALOGUE["padding_one_side"].wrong(x[0], kernel[0], stride=stride, padding=padding))
+                if channels == 1
+                else (
+                    lambda: correlate_int(
+                        np.pad(x, ((0, 0), (0, 2 * padding), (0, 2 * padding))), kernel, bias, stride=stride
+                    )
+                ),
+            )
+        )
     if channels > 1:
         y_cands += [
-            ("channels_not_summed", (lambda: CATALOGUE["channels_not_summed"].wrong(x, kernel) + bias) if simple else (
-                lambda: np.stack([correlate_int(x[c:c + 1], kernel[c:c + 1], stride=stride, padding=padding)
-                                  for c in range(channels)]) + bias)),
+            (
+                "channels_not_summed",
+                (lambda: CATALOGUE["channels_not_summed"].wrong(x, kernel) + bias)
+                if simple
+                else (
+                    lambda: (
+                        np.stack(
+                            [
+                                correlate_int(x[c : c + 1], kernel[c : c + 1], stride=stride, padding=padding)
+                                for c in range(channels)
+                            ]
+                        )
+                        + bias
+                    )
+                ),
+            ),
             ("forgot_bias", lambda: y - bias),
             ("bias_per_input_channel", lambda: y + (channels - 1) * bias),
         ]
@@ -205,12 +239,15 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     shape_wrong = wrong_answers(shape, shape_cands, required=["forgot_plus_one"], normalize=tuple)
     if y_wrong is None or shape_wrong is None:
         return None
-    answers = (Answer("a", AnswerSpec("shape", "out_shape", expected=shape), code_line("{name}", "shape", shape), shape_wrong),
-               Answer("b", AnswerSpec("array", "Y", expected=y, atol=1e-9), code_line("{name}", "array", y), y_wrong, 3.0))
+    answers = (
+        Answer("a", AnswerSpec("shape", "out_shape", expected=shape), code_line("{name}", "shape", shape), shape_wrong),
+        Answer("b", AnswerSpec("array", "Y", expected=y, atol=1e-9), code_line("{name}", "array", y), y_wrong, 3.0),
+    )
     xs, ks = (x[0], kernel[0]) if channels == 1 else (x, kernel)
     setup = f"import numpy as np\n\nX = {py_array(xs)}\nK = {py_array(ks)}" + (f"\nb = {bias}" if bias else "")
-    return Solved(answers, setup, {"_x": x, "_kernel": kernel, "_y": y, "shape": shape, "channels": channels, "n": n,
-                                   "k": k})
+    return Solved(
+        answers, setup, {"_x": x, "_kernel": kernel, "_y": y, "shape": shape, "channels": channels, "n": n, "k": k}
+    )
 
 
 def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
@@ -228,14 +265,32 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     if channels == 1:
         mats = rf"$$X = {tex_matrix(x[0])}, \qquad K = {tex_matrix(kernel[0])}$$"
     else:
-        mats = ("$$" + r", \quad ".join(rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(channels)) + "$$\n\n$$"
-                + r", \quad ".join(rf"K_{{{c}}} = {tex_matrix(kernel[c])}" for c in range(channels)) + "$$")
+        mats = (
+            "$$"
+            + r", \quad ".join(rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(channels))
+            + "$$\n\n$$"
+            + r", \quad ".join(rf"K_{{{c}}} = {tex_matrix(kernel[c])}" for c in range(channels))
+            + "$$"
+        )
     xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     entries = _entry_steps(xp, kernel, bias, stride, y, limit=9 if channels == 1 else 4)
-    return {"mats": mats, "entries": entries, "more": y.size > len(entries), "xp_tex": tex_matrix(xp[0]),
-            "y_tex": tex_matrix(y), "xs_tex": ", ".join(f"X_{c}" for c in range(channels)),
-            "ks_tex": ", ".join(f"K_{c}" for c in range(channels))}
+    return {
+        "mats": mats,
+        "entries": entries,
+        "more": y.size > len(entries),
+        "xp_tex": tex_matrix(xp[0]),
+        "y_tex": tex_matrix(y),
+        "xs_tex": ", ".join(f"X_{c}" for c in range(channels)),
+        "ks_tex": ", ".join(f"K_{c}" for c in range(channels)),
+    }
 
 
-FAMILY = staged(NAME, title={"en": "Cross-correlation by hand", "zh": "手算互相关"}, difficulties=(1, 2, 3),
-                draw=draw, solve=solve, render=render, options={"channels": "1-3", "stride": "1-2", "padding": "0-1"})
+FAMILY = staged(
+    NAME,
+    title={"en": "Cross-correlation by hand", "zh": "手算互相关"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+    options={"channels": "1-3", "stride": "1-2", "padding": "0-1"},
+)

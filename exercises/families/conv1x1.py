@@ -58,8 +58,12 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     x = draw_matrix(rng, (c_in, h, w), 0, 3)
     weight = draw_matrix(rng, (c_out, c_in), -1, 2, nonzero=True)
     bias = draw_matrix(rng, (c_out,), -2, 2, nonzero=True) if bias_on else None
-    return {"x": x.tolist(), "weight": weight.tolist(), "bias": None if bias is None else bias.tolist(),
-            "_level": difficulty}
+    return {
+        "x": x.tolist(),
+        "weight": weight.tolist(),
+        "bias": None if bias is None else bias.tolist(),
+        "_level": difficulty,
+    }
 
 
 def solve(params: Mapping[str, Any]) -> Solved | None:
@@ -82,8 +86,9 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     c_out = weight.shape[0]
     bias_on = params["bias"] is not None
     bias = np.array(params["bias"], dtype=np.int64) if bias_on else np.zeros(c_out, dtype=np.int64)
-    y_float = correlate(x.astype(np.float64), weight[:, :, None, None].astype(np.float64),
-                        bias.astype(np.float64) if bias_on else None)
+    y_float = correlate(
+        x.astype(np.float64), weight[:, :, None, None].astype(np.float64), bias.astype(np.float64) if bias_on else None
+    )
     y = np.rint(np.asarray(y_float)).astype(np.int64)
     flat = weight @ x.reshape(c_in, -1) + bias[:, None]
     if not np.array_equal(flat.reshape(c_out, h, w), y):  # two witnesses: the matrix product and the backend
@@ -92,37 +97,64 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     macs = int(conv_macs(c_in, c_out, 1, (h, w), bias=False, convention="macs"))
     fc = int(linear_params(c_in * h * w, c_out * h * w, bias=bias_on))
 
-    not_summed = np.stack([CATALOGUE["channels_not_summed"].wrong(x, weight[o][:, None, None]) + bias[o] for o in range(c_out)])
+    not_summed = np.stack(
+        [CATALOGUE["channels_not_summed"].wrong(x, weight[o][:, None, None]) + bias[o] for o in range(c_out)]
+    )
     y_cands = [("channels_not_summed", lambda: not_summed)]
     if bias_on:
         y_cands.append(("forgot_bias", lambda: y - bias[:, None, None]))
     y_wrong = wrong_answers(y, y_cands, required=[label for label, _ in y_cands])
-    p_cands = [("params_ignored_in_channels", lambda: CATALOGUE["params_ignored_in_channels"].wrong(c_in, c_out, 1, bias=bias_on))]
+    p_cands = [
+        (
+            "params_ignored_in_channels",
+            lambda: CATALOGUE["params_ignored_in_channels"].wrong(c_in, c_out, 1, bias=bias_on),
+        )
+    ]
     if bias_on:
         p_cands += [
             ("forgot_bias", lambda: CATALOGUE["forgot_bias"].wrong(c_in, c_out, 1)),
             ("bias_per_input_channel", lambda: CATALOGUE["bias_per_input_channel"].wrong(c_in, c_out, 1)),
         ]
     p_wrong = wrong_answers(n_params, p_cands, required=["bias_per_input_channel"] if bias_on else [])
-    m_wrong = wrong_answers(macs, [
-        ("macs_as_flops", lambda: CATALOGUE["macs_as_flops"].wrong(c_in, c_out, 1, (h, w))),
-        ("macs_per_position", lambda: CATALOGUE["macs_per_position"].wrong(c_in, c_out, 1, (h, w))),
-    ], required=["macs_as_flops", "macs_per_position"])
+    m_wrong = wrong_answers(
+        macs,
+        [
+            ("macs_as_flops", lambda: CATALOGUE["macs_as_flops"].wrong(c_in, c_out, 1, (h, w))),
+            ("macs_per_position", lambda: CATALOGUE["macs_per_position"].wrong(c_in, c_out, 1, (h, w))),
+        ],
+        required=["macs_as_flops", "macs_per_position"],
+    )
     fc_wrong = wrong_answers(fc, [("forgot_bias", lambda: fc - c_out * h * w)] if bias_on else [])
     if y_wrong is None or p_wrong is None or m_wrong is None or fc_wrong is None:
         return None
     answers = [
         Answer("a", AnswerSpec("array", "Y", expected=y, atol=1e-9), code_line("{name}", "array", y), y_wrong, 3.0),
-        Answer("b", AnswerSpec("integer", "n_params", expected=n_params), code_line("{name}", "integer", n_params), p_wrong),
+        Answer(
+            "b", AnswerSpec("integer", "n_params", expected=n_params), code_line("{name}", "integer", n_params), p_wrong
+        ),
     ]
     if level >= 2:
-        answers.append(Answer("c", AnswerSpec("integer", "macs", expected=macs), code_line("{name}", "integer", macs), m_wrong))
+        answers.append(
+            Answer("c", AnswerSpec("integer", "macs", expected=macs), code_line("{name}", "integer", macs), m_wrong)
+        )
     if level >= 3:
-        answers.append(Answer("d", AnswerSpec("integer", "n_params_fc", expected=fc), code_line("{name}", "integer", fc),
-                              fc_wrong))
-    setup = f"import numpy as np\n\nX = {py_array(x)}\nW = {py_array(weight)}" + (f"\nb = {py_array(bias)}" if bias_on else "")
-    values = {"c_in": c_in, "c_out": c_out, "h": h, "w": w, "bias_on": bias_on, "n_params": n_params, "macs": macs,
-              "fc": fc, "level": level}
+        answers.append(
+            Answer("d", AnswerSpec("integer", "n_params_fc", expected=fc), code_line("{name}", "integer", fc), fc_wrong)
+        )
+    setup = f"import numpy as np\n\nX = {py_array(x)}\nW = {py_array(weight)}" + (
+        f"\nb = {py_array(bias)}" if bias_on else ""
+    )
+    values = {
+        "c_in": c_in,
+        "c_out": c_out,
+        "h": h,
+        "w": w,
+        "bias_on": bias_on,
+        "n_params": n_params,
+        "macs": macs,
+        "fc": fc,
+        "level": level,
+    }
     return Solved(tuple(answers), setup, {**values, "_y": y, "_x": x, "_weight": weight, "_bias": bias})
 
 
@@ -138,14 +170,26 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     v = solved.values
     x, weight, bias, y = v["_x"], v["_weight"], v["_bias"], v["_y"]
     c_in, c_out, bias_on = v["c_in"], v["c_out"], v["bias_on"]
-    y0 = " + ".join(f"{'(%d)' % weight[0, c] if weight[0, c] < 0 else weight[0, c]}\\cdot{x[c, 0, 0]}" for c in range(c_in))
+    y0 = " + ".join(
+        f"{'(%d)' % weight[0, c] if weight[0, c] < 0 else weight[0, c]}\\cdot{x[c, 0, 0]}" for c in range(c_in)
+    )
     y0 += (f" + ({bias[0]})" if bias[0] < 0 else f" + {bias[0]}") if bias_on else ""
-    return {"x_tex": r", \quad ".join(rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(c_in)),
-            "bias_tex": rf", \qquad b = {tex_matrix(bias)}^\top" if bias_on else "",
-            "w_tex": tex_matrix(weight), "y0": y0, "y00": int(y[0, 0, 0]),
-            "y_tex": [tex_matrix(y[o]) for o in range(c_out)],
-            "layer": f"`nn.Conv2d({c_in}, {c_out}, kernel_size=1{'' if bias_on else ', bias=False'})`"}
+    return {
+        "x_tex": r", \quad ".join(rf"X_{{{c}}} = {tex_matrix(x[c])}" for c in range(c_in)),
+        "bias_tex": rf", \qquad b = {tex_matrix(bias)}^\top" if bias_on else "",
+        "w_tex": tex_matrix(weight),
+        "y0": y0,
+        "y00": int(y[0, 0, 0]),
+        "y_tex": [tex_matrix(y[o]) for o in range(c_out)],
+        "layer": f"`nn.Conv2d({c_in}, {c_out}, kernel_size=1{'' if bias_on else ', bias=False'})`",
+    }
 
 
-FAMILY = staged(NAME, title={"en": "1×1 convolution as a fully connected layer", "zh": "1×1 卷积即全连接层"},
-                difficulties=(1, 2, 3), draw=draw, solve=solve, render=render)
+FAMILY = staged(
+    NAME,
+    title={"en": "1×1 convolution as a fully connected layer", "zh": "1×1 卷积即全连接层"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+)

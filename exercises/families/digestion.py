@@ -197,8 +197,14 @@ def _discrete_wrongs(f: list[int], g: list[float], h: float) -> list[tuple[str, 
     length = len(f) + len(g) - 1
     return [
         ("retention_not_flipped", lambda: np.asarray(discrete_food_content(amounts, g[::-1]), dtype=np.float64)),
-        ("discrete_step_ignored", lambda: np.asarray(CATALOGUE["discrete_step_ignored"].wrong(f, g, step=h), dtype=np.float64)),
-        ("retention_ignored", lambda: np.asarray(discrete_food_content(amounts, [1] * length)[:length], dtype=np.float64)),
+        (
+            "discrete_step_ignored",
+            lambda: np.asarray(CATALOGUE["discrete_step_ignored"].wrong(f, g, step=h), dtype=np.float64),
+        ),
+        (
+            "retention_ignored",
+            lambda: np.asarray(discrete_food_content(amounts, [1] * length)[:length], dtype=np.float64),
+        ),
     ]
 
 
@@ -230,18 +236,26 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     value = float(food_content(float(t1), float_meals, float_ret))
     tail = closed_form_after_meals(meals, lam)
     probe = end + 1
-    if abs(float(tail.xreplace({T: probe})) - float(food_content(float(probe), float_meals, float_ret))) > 1e-9 * (1 + value):
+    if abs(float(tail.xreplace({T: probe})) - float(food_content(float(probe), float_meals, float_ret))) > 1e-9 * (
+        1 + value
+    ):
         raise ConvMathError("the closed form and food_content disagree")  # two witnesses of one quantity
     expected_value = np.array(value)
     value_wrong = wrong_answers(
         expected_value,
-        [(label, lambda label=label: np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret))))
-         for label in _CONTINUOUS],
-        required=_CONTINUOUS, rtol=_VALUE_RTOL, atol=1e-6,
+        [
+            (label, lambda label=label: np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret))))
+            for label in _CONTINUOUS
+        ],
+        required=_CONTINUOUS,
+        rtol=_VALUE_RTOL,
+        atol=1e-6,
     )
     tail_wrong = expression_wrong_answers(
-        tail, {label: (lambda label=label: wrong_closed_form_after_meals(label, meals, lam)) for label in _CONTINUOUS},
-        symbols=_T_DOMAIN, bounds={"t": (end, None)},
+        tail,
+        {label: (lambda label=label: wrong_closed_form_after_meals(label, meals, lam)) for label in _CONTINUOUS},
+        symbols=_T_DOMAIN,
+        bounds={"t": (end, None)},
     )
     if value_wrong is None or tail_wrong is None:
         return None
@@ -249,28 +263,47 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     meal_lines_en = "\n".join(f"- from $t = {a}$ to $t = {a + d}$ h at {r} units per hour" for a, d, r in meals)
     meal_lines_zh = "\n".join(f"- 从 $t = {a}$ 到 $t = {a + d}$ 小时，每小时 {r} 个单位" for a, d, r in meals)
     prompt = {
-        "en": ("A person eats only at these times (time $t$ in hours):\n\n" + meal_lines_en + "\n\n"
-               rf"A meal eaten $s$ hours ago is still the fraction $g(s) = e^{{-{lam_tex} s}}$ undigested ($g(s) = 0$ for $s < 0$). "
-               r"With $f(t)$ the eating rate, the food in the stomach at time $t$ is the convolution "
-               r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$. "
-               "The setup cell defines `meals` as (start, duration, rate) triples and `lam`."),
-        "zh": ("某人只在以下时间进食（时间 $t$ 以小时计）：\n\n" + meal_lines_zh + "\n\n"
-               rf"$s$ 小时前吃下的食物还剩比例 $g(s) = e^{{-{lam_tex} s}}$ 未消化（$s < 0$ 时 $g(s) = 0$）。"
-               r"设 $f(t)$ 为进食速率，则 $t$ 时刻胃里的食物量为卷积 "
-               r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$。"
-               "下面的代码单元把 `meals` 定义为 (开始时间, 持续时间, 速率) 三元组，并定义了 `lam`。"),
+        "en": (
+            "A person eats only at these times (time $t$ in hours):\n\n" + meal_lines_en + "\n\n"
+            rf"A meal eaten $s$ hours ago is still the fraction $g(s) = e^{{-{lam_tex} s}}$ undigested ($g(s) = 0$ for $s < 0$). "
+            r"With $f(t)$ the eating rate, the food in the stomach at time $t$ is the convolution "
+            r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$. "
+            "The setup cell defines `meals` as (start, duration, rate) triples and `lam`."
+        ),
+        "zh": (
+            "某人只在以下时间进食（时间 $t$ 以小时计）：\n\n" + meal_lines_zh + "\n\n"
+            rf"$s$ 小时前吃下的食物还剩比例 $g(s) = e^{{-{lam_tex} s}}$ 未消化（$s < 0$ 时 $g(s) = 0$）。"
+            r"设 $f(t)$ 为进食速率，则 $t$ 时刻胃里的食物量为卷积 "
+            r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$。"
+            "下面的代码单元把 `meals` 定义为 (开始时间, 持续时间, 速率) 三元组，并定义了 `lam`。"
+        ),
     }
     parts = [
-        Part("a", {"en": f"The food in the stomach at $t = {t1}$ (a number, at least 4 significant digits); define `content_at`.",
-                   "zh": f"$t = {t1}$ 时胃里的食物量（一个数，至少 4 位有效数字）；定义 `content_at`。"},
-             AnswerSpec("array", "content_at", expected=expected_value, rtol=_VALUE_RTOL, atol=1e-6), 2.0,
-             value_wrong, f"content_at = {value!r}"),
-        Part("b", {"en": (f"The closed form of $c(t)$ for $t \\ge {end}$, as a string in `t` (write $e^x$ as `exp(x)`); "
-                          "define `content_expr`."),
-                   "zh": f"$t \\ge {end}$ 时 $c(t)$ 的解析式，写成关于 `t` 的字符串（$e^x$ 写作 `exp(x)`）；定义 `content_expr`。"},
-             AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN,
-                        bounds={"t": (end, None)}), 2.0,
-             tail_wrong, f"content_expr = {_closed_form_text(meals, lam)!r}"),
+        Part(
+            "a",
+            {
+                "en": f"The food in the stomach at $t = {t1}$ (a number, at least 4 significant digits); define `content_at`.",
+                "zh": f"$t = {t1}$ 时胃里的食物量（一个数，至少 4 位有效数字）；定义 `content_at`。",
+            },
+            AnswerSpec("array", "content_at", expected=expected_value, rtol=_VALUE_RTOL, atol=1e-6),
+            2.0,
+            value_wrong,
+            f"content_at = {value!r}",
+        ),
+        Part(
+            "b",
+            {
+                "en": (
+                    f"The closed form of $c(t)$ for $t \\ge {end}$, as a string in `t` (write $e^x$ as `exp(x)`); "
+                    "define `content_expr`."
+                ),
+                "zh": f"$t \\ge {end}$ 时 $c(t)$ 的解析式，写成关于 `t` 的字符串（$e^x$ 写作 `exp(x)`）；定义 `content_expr`。",
+            },
+            AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN, bounds={"t": (end, None)}),
+            2.0,
+            tail_wrong,
+            f"content_expr = {_closed_form_text(meals, lam)!r}",
+        ),
     ]
     lam_f = float(lam)
     before = [meal for meal in meals if meal[0] + meal[1] <= t1]
@@ -301,33 +334,55 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
             return None
         g = rng.choice([[1, 0.5, 0.25, 0.125], [1, 0.5, 0.25], [1, 0.75, 0.5, 0.25]])
         content = np.asarray(discrete_food_content([h * v for v in f], g), dtype=np.float64)
-        c_wrong = wrong_answers(content, _discrete_wrongs(f, g, h),
-                                required=["retention_not_flipped", "discrete_step_ignored"], atol=1e-9)
+        c_wrong = wrong_answers(
+            content, _discrete_wrongs(f, g, h), required=["retention_not_flipped", "discrete_step_ignored"], atol=1e-9
+        )
         if c_wrong is None:
             return None
         last = len(f) + len(g) - 2
-        parts.append(Part("c", {
-            "en": (f"The discrete version with a time step of $h = {h}$ hour: `f[m]` is the eating rate (units per hour) "
-                   f"during step $m$, `f = {f}`, and `g[k]` the fraction left $k$ steps ($kh$ hours) after eating, "
-                   f"`g = {g}`. With $d\\tau$ replaced by $h$ the integral becomes the sum "
-                   f"$c[n] = h \\sum_m f[m]\\, g[n - m]$, the content at $t = nh$. "
-                   f"Give $c[0], \\dots, c[{last}]$ as an array; define `content_seq`."),
-            "zh": (f"离散版本，时间步长 $h = {h}$ 小时：`f[m]` 是第 $m$ 个步长内的进食速率（每小时的单位数），`f = {f}`；"
-                   f"`g[k]` 是进食 $k$ 个步长（$kh$ 小时）后剩下的比例，`g = {g}`。把 $d\\tau$ 换成 $h$，积分就变成求和 "
-                   f"$c[n] = h \\sum_m f[m]\\, g[n - m]$，即 $t = nh$ 时的食物量。给出 $c[0], \\dots, c[{last}]$（数组）；"
-                   "定义 `content_seq`。"),
-        }, AnswerSpec("array", "content_seq", expected=content, atol=1e-9), 2.0, c_wrong,
-            code_line("content_seq", "array", content)))
+        parts.append(
+            Part(
+                "c",
+                {
+                    "en": (
+                        f"The discrete version with a time step of $h = {h}$ hour: `f[m]` is the eating rate (units per hour) "
+                        f"during step $m$, `f = {f}`, and `g[k]` the fraction left $k$ steps ($kh$ hours) after eating, "
+                        f"`g = {g}`. With $d\\tau$ replaced by $h$ the integral becomes the sum "
+                        f"$c[n] = h \\sum_m f[m]\\, g[n - m]$, the content at $t = nh$. "
+                        f"Give $c[0], \\dots, c[{last}]$ as an array; define `content_seq`."
+                    ),
+                    "zh": (
+                        f"离散版本，时间步长 $h = {h}$ 小时：`f[m]` 是第 $m$ 个步长内的进食速率（每小时的单位数），`f = {f}`；"
+                        f"`g[k]` 是进食 $k$ 个步长（$kh$ 小时）后剩下的比例，`g = {g}`。把 $d\\tau$ 换成 $h$，积分就变成求和 "
+                        f"$c[n] = h \\sum_m f[m]\\, g[n - m]$，即 $t = nh$ 时的食物量。给出 $c[0], \\dots, c[{last}]$（数组）；"
+                        "定义 `content_seq`。"
+                    ),
+                },
+                AnswerSpec("array", "content_seq", expected=content, atol=1e-9),
+                2.0,
+                c_wrong,
+                code_line("content_seq", "array", content),
+            )
+        )
         setup += f"\nh = {h!r}\nf = {f!r}\ng = {g!r}"
         discrete_params = {"step": h, "f": f, "g": g}
-        steps_en.append(rf"Discrete: $c = h\,(f * g)$ (`h * numpy.convolve(f, g)`, $g$ flipped under the sum) $= {tex_matrix(content)}$.")
-        steps_zh.append(rf"离散情形：$c = h\,(f * g)$（即 `h * numpy.convolve(f, g)`，求和中 $g$ 是翻转的）$= {tex_matrix(content)}$。")
+        steps_en.append(
+            rf"Discrete: $c = h\,(f * g)$ (`h * numpy.convolve(f, g)`, $g$ flipped under the sum) $= {tex_matrix(content)}$."
+        )
+        steps_zh.append(
+            rf"离散情形：$c = h\,(f * g)$（即 `h * numpy.convolve(f, g)`，求和中 $g$ 是翻转的）$= {tex_matrix(content)}$。"
+        )
     labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
     return Exercise(
-        family=NAME, difficulty=difficulty, seed=0,
+        family=NAME,
+        difficulty=difficulty,
+        seed=0,
         params={"meals": [list(m) for m in meals], "lam": str(lam), "t1": t1, "discrete": discrete, **discrete_params},
-        prompt=prompt, parts=tuple(parts), solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
-        setup_code=setup, misconceptions=labels,
+        prompt=prompt,
+        parts=tuple(parts),
+        solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
+        setup_code=setup,
+        misconceptions=labels,
     )
 
 

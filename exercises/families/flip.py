@@ -41,8 +41,13 @@ _CANDIDATES = {"rot180": None, "same": "kernel_not_flipped", "lr": None, "ud": N
 
 
 def _candidate(kernel: np.ndarray, name: str) -> np.ndarray:
-    return {"rot180": lambda: np.flip(kernel), "same": lambda: kernel, "lr": lambda: np.flip(kernel, 1),
-            "ud": lambda: np.flip(kernel, 0), "transpose": lambda: kernel.T}[name]()
+    return {
+        "rot180": lambda: np.flip(kernel),
+        "same": lambda: kernel,
+        "lr": lambda: np.flip(kernel, 1),
+        "ud": lambda: np.flip(kernel, 0),
+        "transpose": lambda: kernel.T,
+    }[name]()
 
 
 def _numeric(op: str, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -77,7 +82,7 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     # exactly one option may pass the grader's comparison: the *results* X ⋆ K' must differ
     # (K^T and K turned by 180° can give the same 2x2 output though they differ as kernels)
     results = [_numeric("correlate", x, _candidate(kernel, name)) for name in _CANDIDATES]
-    if any(np.allclose(a, b, rtol=0, atol=1e-9) for i, a in enumerate(results) for b in results[i + 1:]):
+    if any(np.allclose(a, b, rtol=0, atol=1e-9) for i, a in enumerate(results) for b in results[i + 1 :]):
         return None
     order = list(_CANDIDATES)
     rng.shuffle(order)
@@ -100,26 +105,49 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     x2, k2 = (x.reshape(1, -1), kernel.reshape(1, -1)) if dims == 1 else (x, kernel)
     flat = (lambda a: a.reshape(-1)) if dims == 1 else (lambda a: a)
     corr, conv = flat(_numeric("correlate", x2, k2)), flat(_numeric("convolve", x2, k2))
-    wrong_conv = wrong_answers(conv, [("kernel_not_flipped", lambda: flat(CATALOGUE["kernel_not_flipped"].wrong(x2, k2)))],
-                               required=["kernel_not_flipped"])
-    wrong_corr = wrong_answers(corr, [("kernel_flipped", lambda: flat(CATALOGUE["kernel_flipped"].wrong(x2, k2)))],
-                               required=["kernel_flipped"])
+    wrong_conv = wrong_answers(
+        conv,
+        [("kernel_not_flipped", lambda: flat(CATALOGUE["kernel_not_flipped"].wrong(x2, k2)))],
+        required=["kernel_not_flipped"],
+    )
+    wrong_corr = wrong_answers(
+        corr, [("kernel_flipped", lambda: flat(CATALOGUE["kernel_flipped"].wrong(x2, k2)))], required=["kernel_flipped"]
+    )
     if wrong_conv is None or wrong_corr is None:
         return None
     answers = []
     keys = iter("abc")
     if dims == 1 or level == 3:
-        answers.append(Answer(next(keys), AnswerSpec("array", "corr", expected=corr, atol=1e-9),
-                              code_line("{name}", "array", corr), wrong_corr, 2.0))
-    answers.append(Answer(next(keys), AnswerSpec("array", "conv", expected=conv, atol=1e-9),
-                          code_line("{name}", "array", conv), wrong_conv, 2.0))
+        answers.append(
+            Answer(
+                next(keys),
+                AnswerSpec("array", "corr", expected=corr, atol=1e-9),
+                code_line("{name}", "array", corr),
+                wrong_corr,
+                2.0,
+            )
+        )
+    answers.append(
+        Answer(
+            next(keys),
+            AnswerSpec("array", "conv", expected=conv, atol=1e-9),
+            code_line("{name}", "array", conv),
+            wrong_conv,
+            2.0,
+        )
+    )
     if dims == 2:
         by_letter = {chr(ord("A") + i): name for i, name in enumerate(params["_order"])}
         right = next(letter for letter, name in by_letter.items() if name == "rot180")
-        wrong_choice = tuple(WrongAnswer(_CANDIDATES[name], letter) for letter, name in by_letter.items()
-                             if _CANDIDATES[name])
-        values = {letter: _numeric("correlate", x, _candidate(kernel, name)).tolist() for letter, name in by_letter.items()}
-        spec = AnswerSpec("choice", "flipped", expected=right, choices=tuple(by_letter), option_values=values, atol=1e-9)
+        wrong_choice = tuple(
+            WrongAnswer(_CANDIDATES[name], letter) for letter, name in by_letter.items() if _CANDIDATES[name]
+        )
+        values = {
+            letter: _numeric("correlate", x, _candidate(kernel, name)).tolist() for letter, name in by_letter.items()
+        }
+        spec = AnswerSpec(
+            "choice", "flipped", expected=right, choices=tuple(by_letter), option_values=values, atol=1e-9
+        )
         answers.append(Answer(next(keys), spec, code_line("{name}", "choice", right), wrong_choice, 1.0))
     setup = f"import numpy as np\n\n{'x' if dims == 1 else 'X'} = {py_array(x)}\n{'w' if dims == 1 else 'K'} = {py_array(kernel)}"
     return Solved(tuple(answers), setup, {"corr": corr, "conv": conv})
@@ -140,16 +168,36 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     k = kernel.shape[0]
     first_x = x[:k] if dims == 1 else x[:k, :k].ravel()
     first = " + ".join(f"{int(a)}\\cdot{('(%d)' % b) if b < 0 else int(b)}" for a, b in zip(first_x, kernel.ravel()))
-    out = {"letter": "x" if dims == 1 else "X", "kname": "w" if dims == 1 else "K", "k": k, "x_tex": tex_matrix(x),
-           "kernel_tex": tex_matrix(kernel), "flip_tex": tex_matrix(kernel[::-1] if dims == 1 else np.flip(kernel)),
-           "corr_tex": tex_matrix(corr), "conv_tex": tex_matrix(conv), "first": first, "corr0": int(corr.flat[0]),
-           "with_corr": dims == 1 or level == 3, "right": "", "listing": ""}
+    out = {
+        "letter": "x" if dims == 1 else "X",
+        "kname": "w" if dims == 1 else "K",
+        "k": k,
+        "x_tex": tex_matrix(x),
+        "kernel_tex": tex_matrix(kernel),
+        "flip_tex": tex_matrix(kernel[::-1] if dims == 1 else np.flip(kernel)),
+        "corr_tex": tex_matrix(corr),
+        "conv_tex": tex_matrix(conv),
+        "first": first,
+        "corr0": int(corr.flat[0]),
+        "with_corr": dims == 1 or level == 3,
+        "right": "",
+        "listing": "",
+    }
     if dims == 2:
         out["right"] = solved.answers[-1].spec.expected
-        out["listing"] = "\n".join(rf"- **{chr(ord('A') + i)}**: ${tex_matrix(_candidate(kernel, name))}$"
-                                   for i, name in enumerate(params["_order"]))
+        out["listing"] = "\n".join(
+            rf"- **{chr(ord('A') + i)}**: ${tex_matrix(_candidate(kernel, name))}$"
+            for i, name in enumerate(params["_order"])
+        )
     return out
 
 
-FAMILY = staged(NAME, title={"en": "Convolution vs cross-correlation", "zh": "卷积与互相关"}, difficulties=(1, 2, 3),
-                draw=draw, solve=solve, render=render, options={"dims": "1 at difficulty 1, else 2"})
+FAMILY = staged(
+    NAME,
+    title={"en": "Convolution vs cross-correlation", "zh": "卷积与互相关"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+    options={"dims": "1 at difficulty 1, else 2"},
+)

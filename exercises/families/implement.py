@@ -46,8 +46,18 @@ from ..model import AnswerSpec
 from ._arrays import code_line, draw_matrix, py_array, tex_matrix, wrong_answers
 from ._staged import Answer, Solved, staged
 
-__all__ = ["FAMILY", "FUNCTIONS", "FORBIDDEN", "forbidden_imports_option", "corr2d_multi_in_reference",
-           "pool2d_reference", "out_size_reference", "draw", "solve", "render"]
+__all__ = [
+    "FAMILY",
+    "FUNCTIONS",
+    "FORBIDDEN",
+    "forbidden_imports_option",
+    "corr2d_multi_in_reference",
+    "pool2d_reference",
+    "out_size_reference",
+    "draw",
+    "solve",
+    "render",
+]
 
 NAME = "implement_function"
 #: What a slot forbids unless its ``forbidden_imports`` option says otherwise.
@@ -85,11 +95,14 @@ def forbidden_imports_option(value: Any = FORBIDDEN) -> tuple[str, ...]:
     convmath.errors.ConvMathError: forbidden_imports=['scipy/signal'] is not allowed: 'scipy/signal' is not a dotted module name
     """
     if not isinstance(value, (list, tuple)):
-        raise ConvMathError(f"forbidden_imports={value!r} must be a list of module names, "
-                            'e.g. ["torch", "scipy.signal"]')
+        raise ConvMathError(
+            f'forbidden_imports={value!r} must be a list of module names, e.g. ["torch", "scipy.signal"]'
+        )
     for name in value:
         if not isinstance(name, str) or not _MODULE.fullmatch(name):
-            raise ConvMathError(f"forbidden_imports={list(value)!r} is not allowed: {name!r} is not a dotted module name")
+            raise ConvMathError(
+                f"forbidden_imports={list(value)!r} is not allowed: {name!r} is not a dotted module name"
+            )
     return tuple(dict.fromkeys(value))
 
 
@@ -236,15 +249,26 @@ _OUT = '''def out_size(n, k, p=0, s=1):
 #: The functions students implement.
 FUNCTIONS: dict[str, tuple[str, str, dict[str, Any], str]] = {  # name -> signature, reference, config, solution
     "corr2d": ("corr2d(X, K)", "convmath.numeric:corr2d", {"op": "correlate", "layout": "single"}, _CORR2D),
-    "corr2d_multi_in": ("corr2d_multi_in(X, K)", "exercises.families.implement:corr2d_multi_in_reference",
-                        {"op": "correlate", "layout": "multi_in"}, _MULTI),
-    "pool2d": ('pool2d(X, pool_size, mode="max")', "exercises.families.implement:pool2d_reference",
-               {"op": "max_pool", "layout": "single", "kernel_arg": "tuple", "implied_stride": "one", "mode_arg": True},
-               _POOL),
-    "out_size": ("out_size(n, k, p=0, s=1)", "exercises.families.implement:out_size_reference",
-                 {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv",
-                  "max_value": 10**6}, _OUT),  # the domain checked: every argument up to a million
+    "corr2d_multi_in": (
+        "corr2d_multi_in(X, K)",
+        "exercises.families.implement:corr2d_multi_in_reference",
+        {"op": "correlate", "layout": "multi_in"},
+        _MULTI,
+    ),
+    "pool2d": (
+        'pool2d(X, pool_size, mode="max")',
+        "exercises.families.implement:pool2d_reference",
+        {"op": "max_pool", "layout": "single", "kernel_arg": "tuple", "implied_stride": "one", "mode_arg": True},
+        _POOL,
+    ),
+    "out_size": (
+        "out_size(n, k, p=0, s=1)",
+        "exercises.families.implement:out_size_reference",
+        {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "formula": "conv", "max_value": 10**6},
+        _OUT,
+    ),  # the domain checked: every argument up to a million
 }
+
 
 def _inputs(rng: random.Random, function: str) -> dict[str, Any] | None:
     """Part (b)'s inputs (``None`` when a symmetric kernel would hide the flip)."""
@@ -291,27 +315,50 @@ def _value(params: Mapping[str, Any]) -> tuple[Any, Any, str]:
     if function == "out_size":
         n, k, p, s = (params[key] for key in "nkps")
         value = out_size_reference(n, k, p, s)
-        cands = [(label, (lambda label=label: CATALOGUE[label].wrong(n, k, stride=s, padding=p)))
-                 for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")]
+        cands = [
+            (label, (lambda label=label: CATALOGUE[label].wrong(n, k, stride=s, padding=p)))
+            for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")
+        ]
         return value, wrong_answers(value, cands, required=["forgot_plus_one"]), "integer"
     X = np.array(params["X"])
     if function == "pool2d":
         mode = params["mode"]
         y = pool2d_reference(X, (2, 2), mode)
         # the window moved by its own size, as nn.MaxPool2d(2)'s default stride would
-        return y, wrong_answers(y, [("pool_stride_default_kernel",
-                                     lambda: CATALOGUE["pool_stride_default_kernel"].wrong(X, (2, 2), mode=mode))],
-                                required=["pool_stride_default_kernel"], atol=1e-9), "array"
+        return (
+            y,
+            wrong_answers(
+                y,
+                [
+                    (
+                        "pool_stride_default_kernel",
+                        lambda: CATALOGUE["pool_stride_default_kernel"].wrong(X, (2, 2), mode=mode),
+                    )
+                ],
+                required=["pool_stride_default_kernel"],
+                atol=1e-9,
+            ),
+            "array",
+        )
     K = np.array(params["K"])
     if function == "corr2d":
         y = np.rint(np.asarray(corr2d(X.astype(float), K.astype(float)))).astype(np.int64)
-        return y, wrong_answers(y, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(X, K))],
-                                required=["kernel_flipped"]), "array"
+        return (
+            y,
+            wrong_answers(
+                y, [("kernel_flipped", lambda: CATALOGUE["kernel_flipped"].wrong(X, K))], required=["kernel_flipped"]
+            ),
+            "array",
+        )
     y = np.rint(corr2d_multi_in_reference(X, K)).astype(np.int64)
-    wrong = wrong_answers(y, [("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(X, K)),
-                              ("kernel_flipped", lambda: sum(CATALOGUE["kernel_flipped"].wrong(X[i], K[i])
-                                                             for i in range(len(K))))],
-                          required=["channels_not_summed", "kernel_flipped"])
+    wrong = wrong_answers(
+        y,
+        [
+            ("channels_not_summed", lambda: CATALOGUE["channels_not_summed"].wrong(X, K)),
+            ("kernel_flipped", lambda: sum(CATALOGUE["kernel_flipped"].wrong(X[i], K[i]) for i in range(len(K)))),
+        ],
+        required=["channels_not_summed", "kernel_flipped"],
+    )
     return y, wrong, "array"
 
 
@@ -331,11 +378,27 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
         return None
     name = f"{function}_example"
     answers = (
-        Answer("a", AnswerSpec("function", function, signature=signature, reference=reference, config=dict(config),
-                               forbidden_imports=tuple(params["_forbidden"])),
-               code.replace(f"def {function}(", "def {name}("), (), 4.0),
-        Answer("b", AnswerSpec(kind, name, expected=value, atol=1e-9 if kind == "array" else 0.0),
-               code_line("{name}", kind, value), wrong, 1.0),
+        Answer(
+            "a",
+            AnswerSpec(
+                "function",
+                function,
+                signature=signature,
+                reference=reference,
+                config=dict(config),
+                forbidden_imports=tuple(params["_forbidden"]),
+            ),
+            code.replace(f"def {function}(", "def {name}("),
+            (),
+            4.0,
+        ),
+        Answer(
+            "b",
+            AnswerSpec(kind, name, expected=value, atol=1e-9 if kind == "array" else 0.0),
+            code_line("{name}", kind, value),
+            wrong,
+            1.0,
+        ),
     )
     setup = ""
     if function != "out_size":
@@ -343,8 +406,12 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     return Solved(answers, ("import numpy as np\n\n" + setup) if setup else "", {"value": value, "kind": kind})
 
 
-_ARGS = {"corr2d": "(X, K)", "corr2d_multi_in": "(X, K)", "pool2d": '(X, (2, 2), mode="{mode}")',
-         "out_size": "({n}, {k}, {p}, {s})"}
+_ARGS = {
+    "corr2d": "(X, K)",
+    "corr2d_multi_in": "(X, K)",
+    "pool2d": '(X, (2, 2), mode="{mode}")',
+    "out_size": "({n}, {k}, {p}, {s})",
+}
 
 
 def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
@@ -363,18 +430,39 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     show = ""
     if function in ("corr2d", "pool2d"):
         X = np.array(params["X"])
-        show = rf"$$X = {tex_matrix(X)}" + (rf", \qquad K = {tex_matrix(np.array(params['K']))}$$" if "K" in params else "$$")
+        show = rf"$$X = {tex_matrix(X)}" + (
+            rf", \qquad K = {tex_matrix(np.array(params['K']))}$$" if "K" in params else "$$"
+        )
     elif function == "corr2d_multi_in":
         X, K = np.array(params["X"]), np.array(params["K"])
-        show = "$$" + r", \quad ".join(rf"X_{{{i}}} = {tex_matrix(X[i])}" for i in range(len(X))) + "$$\n\n$$" + \
-               r", \quad ".join(rf"K_{{{i}}} = {tex_matrix(K[i])}" for i in range(len(K))) + "$$"
+        show = (
+            "$$"
+            + r", \quad ".join(rf"X_{{{i}}} = {tex_matrix(X[i])}" for i in range(len(X)))
+            + "$$\n\n$$"
+            + r", \quad ".join(rf"K_{{{i}}} = {tex_matrix(K[i])}" for i in range(len(K)))
+            + "$$"
+        )
     value, kind = solved.values["value"], solved.values["kind"]
-    return {"fn": fn, "call": call, "show": show, "signature": FUNCTIONS[function][0].replace(function, fn, 1),
-            "forbidden": ", ".join(f"`{m}`" for m in params["_forbidden"]), "code": solved.answers[0].code.replace("{name}", fn),
-            "value_tex": f"${tex_matrix(value)}$" if kind == "array" else f"{value}"}
+    return {
+        "fn": fn,
+        "call": call,
+        "show": show,
+        "signature": FUNCTIONS[function][0].replace(function, fn, 1),
+        "forbidden": ", ".join(f"`{m}`" for m in params["_forbidden"]),
+        "code": solved.answers[0].code.replace("{name}", fn),
+        "value_tex": f"${tex_matrix(value)}$" if kind == "array" else f"{value}",
+    }
 
 
-FAMILY = staged(NAME, title={"en": "Implement a function", "zh": "实现一个函数"}, difficulties=(1, 2, 3),
-                draw=draw, solve=solve, render=render,
-                options={"function": "corr2d or out_size (1), corr2d_multi_in (2), pool2d (3)",
-                         "forbidden_imports": list(FORBIDDEN)})
+FAMILY = staged(
+    NAME,
+    title={"en": "Implement a function", "zh": "实现一个函数"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+    options={
+        "function": "corr2d or out_size (1), corr2d_multi_in (2), pool2d (3)",
+        "forbidden_imports": list(FORBIDDEN),
+    },
+)

@@ -57,8 +57,16 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     groups = rng.choice((2, 4)) if difficulty == 3 else 1
     if c_in % groups or c_out % groups or (difficulty == 2 and s == 1 and p == k // 2):
         return None
-    return {"in_channels": c_in, "out_channels": c_out, "kernel_size": k, "height": h, "width": w, "stride": s,
-            "padding": p, "groups": groups}
+    return {
+        "in_channels": c_in,
+        "out_channels": c_out,
+        "kernel_size": k,
+        "height": h,
+        "width": w,
+        "stride": s,
+        "padding": p,
+        "groups": groups,
+    }
 
 
 def solve(params: Mapping[str, Any]) -> Solved | None:
@@ -71,8 +79,10 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     >>> [a.spec.expected for a in solve(p).answers]     # 64 * 56 * 56 * 4 * 3 * 3
     [(56, 56), 7225344]
     """
-    c_in, c_out, k, h, w, s, p, groups = (params[key] for key in (
-        "in_channels", "out_channels", "kernel_size", "height", "width", "stride", "padding", "groups"))
+    c_in, c_out, k, h, w, s, p, groups = (
+        params[key]
+        for key in ("in_channels", "out_channels", "kernel_size", "height", "width", "stride", "padding", "groups")
+    )
     try:
         oh, ow = conv_output_size((h, w), k, stride=s, padding=p)
     except ConvMathError:
@@ -80,21 +90,33 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
     options_ = {"stride": s, "padding": p, "groups": groups, "bias": True, "convention": "macs"}
     macs = conv_macs(c_in, c_out, k, (h, w), **options_)
     labels = [label for label in _LABELS if label != "macs_input_size" or (oh, ow) != (h, w)]
-    wrongs = wrong_answers(macs, {label: (lambda label=label: CATALOGUE[label].wrong(c_in, c_out, k, (h, w), **options_))
-                                  for label in labels})
+    wrongs = wrong_answers(
+        macs,
+        {label: (lambda label=label: CATALOGUE[label].wrong(c_in, c_out, k, (h, w), **options_)) for label in labels},
+    )
     size_labels = ["padding_once"] if p else []
     size_labels += ["ignored_stride"] if s > 1 else []
-    size_wrongs = wrong_answers((oh, ow), {
-        label: (lambda label=label: tuple(CATALOGUE[label].wrong(x, k, stride=s, padding=p) for x in (h, w)))
-        for label in size_labels + ["forgot_plus_one"]})
+    size_wrongs = wrong_answers(
+        (oh, ow),
+        {
+            label: (lambda label=label: tuple(CATALOGUE[label].wrong(x, k, stride=s, padding=p) for x in (h, w)))
+            for label in size_labels + ["forgot_plus_one"]
+        },
+    )
     if wrongs is None or size_wrongs is None:
         return None
     work_h = conv_size_working(h, k, stride=s, left=p, right=p)
     work_w = conv_size_working(w, k, stride=s, left=p, right=p)
     answers = (
-        Answer("a", AnswerSpec("shape", "out_shape", (oh, ow)), f"{{name}} = ({work_h.code}, {work_w.code})", size_wrongs),
-        Answer("b", AnswerSpec("integer", "macs", macs),
-               f"{{name}} = {c_out} * {oh} * {ow} * ({c_in} // {groups}) * {k} * {k}", wrongs),
+        Answer(
+            "a", AnswerSpec("shape", "out_shape", (oh, ow)), f"{{name}} = ({work_h.code}, {work_w.code})", size_wrongs
+        ),
+        Answer(
+            "b",
+            AnswerSpec("integer", "macs", macs),
+            f"{{name}} = {c_out} * {oh} * {ow} * ({c_in} // {groups}) * {k} * {k}",
+            wrongs,
+        ),
     )
     return Solved(answers, values={"oh": oh, "ow": ow, "macs": macs, "h_tex": work_h.tex, "w_tex": work_w.tex})
 
@@ -109,16 +131,33 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     >>> render(p, solve(p), {})["call"]
     'nn.Conv2d(4, 64, kernel_size=3, padding=1)'
     """
-    c_in, c_out, k, s, p, groups = (params[key] for key in (
-        "in_channels", "out_channels", "kernel_size", "stride", "padding", "groups"))
+    c_in, c_out, k, s, p, groups = (
+        params[key] for key in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "groups")
+    )
     values = solved.values
-    call = f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}" + (f", stride={s}" if s > 1 else "") \
-        + (f", padding={p}" if p else "") + (f", groups={groups}" if groups > 1 else "") + ")"
+    call = (
+        f"nn.Conv2d({c_in}, {c_out}, kernel_size={k}"
+        + (f", stride={s}" if s > 1 else "")
+        + (f", padding={p}" if p else "")
+        + (f", groups={groups}" if groups > 1 else "")
+        + ")"
+    )
     g_tex = f"\\frac{{{c_in}}}{{{groups}}}" if groups > 1 else f"{c_in}"
     macs_tex = f"{c_out}\\cdot {values['oh']}\\cdot {values['ow']}\\cdot {g_tex}\\cdot {k}\\cdot {k} = {values['macs']}"
-    return {"call": call, "g_tex": g_tex, "per": c_in // groups * k * k, "macs_tex": macs_tex,
-            "flops": 2 * values["macs"]}
+    return {
+        "call": call,
+        "g_tex": g_tex,
+        "per": c_in // groups * k * k,
+        "macs_tex": macs_tex,
+        "flops": 2 * values["macs"],
+    }
 
 
-FAMILY = staged(NAME, title={"en": "Multiply-accumulates of a convolution", "zh": "卷积层的乘加运算量"},
-                difficulties=(1, 2, 3), draw=draw, solve=solve, render=render)
+FAMILY = staged(
+    NAME,
+    title={"en": "Multiply-accumulates of a convolution", "zh": "卷积层的乘加运算量"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+)

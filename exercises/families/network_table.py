@@ -68,7 +68,12 @@ def draw_layers(rng: random.Random, difficulty: int) -> tuple[tuple[int, int, in
         h, w = rng.choice([28, 32, 36, 40]), rng.choice([24, 28, 32])
     c1, c2 = rng.choice([4, 6, 8]), rng.choice([8, 12, 16])
     k1, k2 = rng.choice([3, 5]), rng.choice([3, 5])
-    conv1: dict[str, Any] = {"type": "Conv2d", "out_channels": c1, "kernel_size": k1, "padding": rng.choice([0, k1 // 2])}
+    conv1: dict[str, Any] = {
+        "type": "Conv2d",
+        "out_channels": c1,
+        "kernel_size": k1,
+        "padding": rng.choice([0, k1 // 2]),
+    }
     conv2: dict[str, Any] = {"type": "Conv2d", "out_channels": c2, "kernel_size": k2, "padding": rng.choice([0, 1])}
     pool1: dict[str, Any] = {"type": "MaxPool2d", "kernel_size": 2}
     pool2: dict[str, Any] = {"type": "MaxPool2d", "kernel_size": 2}
@@ -79,8 +84,18 @@ def draw_layers(rng: random.Random, difficulty: int) -> tuple[tuple[int, int, in
             pool1 = {"type": "MaxPool2d", "kernel_size": 3, "stride": 2}
         pool2 = rng.choice([pool2, {"type": "AvgPool2d", "kernel_size": 2}])
     hidden = rng.choice([32, 64, 84, 120])
-    layers = [conv1, {"type": "ReLU"}, pool1, conv2, {"type": "ReLU"}, pool2, {"type": "Flatten"},
-              {"type": "Linear", "out_features": hidden}, {"type": "ReLU"}, {"type": "Linear", "out_features": 10}]
+    layers = [
+        conv1,
+        {"type": "ReLU"},
+        pool1,
+        conv2,
+        {"type": "ReLU"},
+        pool2,
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": hidden},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 10},
+    ]
     return (channels, h, w), layers
 
 
@@ -108,13 +123,18 @@ def _conv_wrongs(row_in: tuple[int, ...], layer: Mapping[str, Any], shape: tuple
         return lambda: (shape[0], *(CATALOGUE[label].wrong(n, k, **kw) for n in row_in[1:]))
 
     if layer["type"] == "Conv2d":
-        cands = [(label, per_dim(label, stride=s, padding=p)) for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")]
+        cands = [
+            (label, per_dim(label, stride=s, padding=p))
+            for label in ("forgot_plus_one", "padding_once", "ignored_stride", "ceil_not_floor")
+        ]
         required = ["forgot_plus_one"]
     else:
         stride = layer.get("stride", k)
-        cands = [("forgot_plus_one", per_dim("forgot_plus_one", stride=stride)),
-                 ("pool_stride_one", per_dim("pool_stride_one", stride=layer.get("stride"))),
-                 ("ceil_mode_ignored", per_dim("ceil_mode_ignored", stride=layer.get("stride")))]
+        cands = [
+            ("forgot_plus_one", per_dim("forgot_plus_one", stride=stride)),
+            ("pool_stride_one", per_dim("pool_stride_one", stride=layer.get("stride"))),
+            ("ceil_mode_ignored", per_dim("ceil_mode_ignored", stride=layer.get("stride"))),
+        ]
         required = ["forgot_plus_one", "pool_stride_one"]
 
     def valid(value: Any) -> tuple[int, ...]:
@@ -201,8 +221,11 @@ def implied(answers: Mapping[str, Any], *, input_shape: Any, layers: Any, cells:
         if (row, goal[1]) == goal:
             return tuple(int(v) for v in summary.output_shape) if goal[1] == "shape" else int(summary.params)
         given = answers.get(asked.get((row, "shape"), ""))
-        if isinstance(given, (tuple, list)) and given and all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                                                                for v in given):
+        if (
+            isinstance(given, (tuple, list))
+            and given
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in given)
+        ):
             current = tuple(given)
         else:
             current = tuple(int(v) for v in summary.output_shape)
@@ -223,10 +246,24 @@ class _Cell(NamedTuple):
 
 
 _CELLS = (
-    _Cell("shape", "shape_{row}", {"en": "Row {row}: the output shape of {desc}, a tuple; define `{name}`.",
-                                   "zh": "第 {row} 行：{desc} 的输出形状（元组）；定义 `{name}`。"}, _conv_wrongs),
-    _Cell("integer", "params_{row}", {"en": "Row {row}: the number of parameters of {desc}; define `{name}`.",
-                                      "zh": "第 {row} 行：{desc} 的参数个数；定义 `{name}`。"}, _param_wrongs),
+    _Cell(
+        "shape",
+        "shape_{row}",
+        {
+            "en": "Row {row}: the output shape of {desc}, a tuple; define `{name}`.",
+            "zh": "第 {row} 行：{desc} 的输出形状（元组）；定义 `{name}`。",
+        },
+        _conv_wrongs,
+    ),
+    _Cell(
+        "integer",
+        "params_{row}",
+        {
+            "en": "Row {row}: the number of parameters of {desc}; define `{name}`.",
+            "zh": "第 {row} 行：{desc} 的参数个数；定义 `{name}`。",
+        },
+        _param_wrongs,
+    ),
 )
 
 
@@ -235,7 +272,9 @@ def _cell_part(key: str, column: int, row: int, desc: str, expected: Any, wrong:
     cell = _CELLS[column]
     name = cell.name.format(row=row)
     text = {loc: template.format(row=row, desc=desc, name=name) for loc, template in cell.prompt.items()}
-    part = make_part(key, text, AnswerSpec(cell.kind, name, expected=expected), code_line(name, cell.kind, expected), wrong)
+    part = make_part(
+        key, text, AnswerSpec(cell.kind, name, expected=expected), code_line(name, cell.kind, expected), wrong
+    )
     return f"({key}) `{name}`", part
 
 
@@ -285,9 +324,19 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
             kk = layer["kernel_size"]
             s = layer.get("stride", 1 if layer["type"] == "Conv2d" else kk)
             p = layer.get("padding", 0)
-            size = ", ".join(rf"$\lfloor ({n} + 2\cdot{p} - {kk})/{s} \rfloor + 1 = {m}$" for n, m in zip(in_shape[1:], shape[1:]))
-            steps["en"].append(f"Row {row.index}, {desc}: " + size + (f"; {shape[0]} channels." if layer["type"] == "Conv2d" else "; the channels stay."))
-            steps["zh"].append(f"第 {row.index} 行 {desc}：" + size + (f"；{shape[0]} 个通道。" if layer["type"] == "Conv2d" else "；通道数不变。"))
+            size = ", ".join(
+                rf"$\lfloor ({n} + 2\cdot{p} - {kk})/{s} \rfloor + 1 = {m}$" for n, m in zip(in_shape[1:], shape[1:])
+            )
+            steps["en"].append(
+                f"Row {row.index}, {desc}: "
+                + size
+                + (f"; {shape[0]} channels." if layer["type"] == "Conv2d" else "; the channels stay.")
+            )
+            steps["zh"].append(
+                f"第 {row.index} 行 {desc}："
+                + size
+                + (f"；{shape[0]} 个通道。" if layer["type"] == "Conv2d" else "；通道数不变。")
+            )
         if layer["type"] == "Conv2d":
             c_in, c_out = in_shape[0], layer["out_channels"]
             text = rf"${c_out}\cdot{c_in}\cdot{kk}\cdot{kk} + {c_out} = {params}$"
@@ -314,32 +363,53 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
         if total_wrong is None:
             return None
         k = next(key)
-        parts.append(Part(k, {"en": "The total number of parameters of the network; define `total_params`.",
-                              "zh": "整个网络的参数总数；定义 `total_params`。"},
-                          AnswerSpec("integer", "total_params", expected=total), 1.0, total_wrong,
-                          code_line("total_params", "integer", total)))
+        parts.append(
+            Part(
+                k,
+                {
+                    "en": "The total number of parameters of the network; define `total_params`.",
+                    "zh": "整个网络的参数总数；定义 `total_params`。",
+                },
+                AnswerSpec("integer", "total_params", expected=total),
+                1.0,
+                total_wrong,
+                code_line("total_params", "integer", total),
+            )
+        )
         steps["en"].append(f"Total: {total} parameters.")
         steps["zh"].append(f"合计：{total} 个参数。")
     prompt = {
-        "en": ("A network takes inputs of shape (channels, height, width) = "
-               f"{input_shape} (no batch dimension) and applies the layers below, with PyTorch's defaults "
-               "(stride 1 and no padding for convolutions, stride = window for pooling, biases on). Fill in the "
-               "marked cells.\n\n" + "\n".join(table["en"])),
-        "zh": (f"某网络的输入形状为 (通道, 高, 宽) = {input_shape}（不含批量维），依次经过下表各层，参数取 PyTorch 默认值"
-               "（卷积步幅 1、不填充；池化步幅等于窗口大小；带偏置）。填写表中标出的格子。\n\n" + "\n".join(table["zh"])),
+        "en": (
+            "A network takes inputs of shape (channels, height, width) = "
+            f"{input_shape} (no batch dimension) and applies the layers below, with PyTorch's defaults "
+            "(stride 1 and no padding for convolutions, stride = window for pooling, biases on). Fill in the "
+            "marked cells.\n\n" + "\n".join(table["en"])
+        ),
+        "zh": (
+            f"某网络的输入形状为 (通道, 高, 宽) = {input_shape}（不含批量维），依次经过下表各层，参数取 PyTorch 默认值"
+            "（卷积步幅 1、不填充；池化步幅等于窗口大小；带偏置）。填写表中标出的格子。\n\n" + "\n".join(table["zh"])
+        ),
     }
     solution = {
         "en": (*steps["en"], "The filled table:\n\n" + "\n".join(filled["en"])),
         "zh": (*steps["zh"], "填好的表：\n\n" + "\n".join(filled["zh"])),
     }
     # error carried forward: each cell after the first also follows from the student's own earlier cells
-    cells = [[p.key, int(p.answer.name.split("_")[-1]), "shape" if p.answer.kind == "shape" else "params"]
-             for p in parts if p.answer.name != "total_params"]
+    cells = [
+        [p.key, int(p.answer.name.split("_")[-1]), "shape" if p.answer.kind == "shape" else "params"]
+        for p in parts
+        if p.answer.name != "total_params"
+    ]
     cells += [[p.key, 0, "total"] for p in parts if p.answer.name == "total_params"]
-    carry = {"from": "earlier rows", "compute": "exercises.families.network_table:implied",
-             "args": {"input_shape": list(input_shape), "layers": layers, "cells": cells}}
+    carry = {
+        "from": "earlier rows",
+        "compute": "exercises.families.network_table:implied",
+        "args": {"input_shape": list(input_shape), "layers": layers, "cells": cells},
+    }
     parts = [p if i == 0 else dataclasses.replace(p, carry_forward=carry) for i, p in enumerate(parts)]
-    return make_exercise(NAME, difficulty, {"input_shape": list(input_shape), "layers": layers}, prompt, parts, solution)
+    return make_exercise(
+        NAME, difficulty, {"input_shape": list(input_shape), "layers": layers}, prompt, parts, solution
+    )
 
 
 FAMILY = register(

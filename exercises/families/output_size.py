@@ -56,19 +56,26 @@ def _size_wrongs(expected: Any, dims: list[dict[str, Any]], labels: list[str]) -
             for dim in dims:
                 if dim["form"] == "total":
                     if label == "padding_total_doubled":
-                        values.append(CATALOGUE[label].wrong(dim["n"], dim["k"], stride=dim["s"], total_padding=dim["ph"]))
+                        values.append(
+                            CATALOGUE[label].wrong(dim["n"], dim["k"], stride=dim["s"], total_padding=dim["ph"])
+                        )
                         continue
                     pad: Any = (dim["ph"] // 2, dim["ph"] - dim["ph"] // 2)
                 else:
                     pad = dim["padding"]
-                values.append(CATALOGUE[label].wrong(dim["n"], dim["k"], stride=dim["s"], padding=pad, dilation=dim["d"]))
+                values.append(
+                    CATALOGUE[label].wrong(dim["n"], dim["k"], stride=dim["s"], padding=pad, dilation=dim["d"])
+                )
             return values[0] if len(values) == 1 else tuple(values)
+
         return run
 
     return wrong_answers(expected, {label: thunk(label) for label in labels})
 
 
-def _draw_dim(rng: random.Random, difficulty: int, form: str, n: int | None = None, d: int = 1) -> dict[str, Any] | None:
+def _draw_dim(
+    rng: random.Random, difficulty: int, form: str, n: int | None = None, d: int = 1
+) -> dict[str, Any] | None:
     n = n if n is not None else (rng.choice(_SIZES) if difficulty > 1 else rng.randint(5, 128))
     k = rng.choice((1, 2, 3, 3, 4, 5, 5, 7, 9) if difficulty == 1 else (2, 3, 3, 4, 5, 7, 11))
     s = 1 if form == "same" else rng.choice((1, 1, 2, 2, 3) if difficulty == 1 else (1, 2, 2, 3, 4))
@@ -140,8 +147,10 @@ def draw_output_size(rng: random.Random, difficulty: int, options: Mapping[str, 
         if pair[0] is None or pair[1] is None:
             return None
         dims = [pair[0], pair[1]]
-    return {"ndim": ndim, "dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()}
-                                   for dim in dims]}
+    return {
+        "ndim": ndim,
+        "dims": [{key: (list(v) if isinstance(v, tuple) else v) for key, v in dim.items()} for dim in dims],
+    }
 
 
 def _dim_of(dim: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,8 +183,11 @@ def solve_output_size(params: Mapping[str, Any]) -> Solved | None:
         if dim["form"] == "total":
             codes.append(f"({dim['n']} - {dim['k']} + {dim['ph']} + {dim['s']}) // {dim['s']}")
         else:
-            codes.append(conv_size_working(dim["n"], dim["k"], stride=dim["s"], left=dim["left"], right=dim["right"],
-                                           dilation=dim["d"]).code)
+            codes.append(
+                conv_size_working(
+                    dim["n"], dim["k"], stride=dim["s"], left=dim["left"], right=dim["right"], dilation=dim["d"]
+                ).code
+            )
     name, kind = ("out_size", "integer") if len(dims) == 1 else ("out_shape", "shape")
     code = "{name} = " + (codes[0] if len(codes) == 1 else f"({codes[0]}, {codes[1]})")
     return Solved((Answer("a", AnswerSpec(kind, name, expected), code, wrongs),), values={"expected": expected})
@@ -242,7 +254,9 @@ def _solve_wrong(label: str, unknown: str, known: dict[str, Any], target: int) -
 
 def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
     check_options("conv_inverse", options)
-    unknown = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[difficulty]
+    unknown = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[
+        difficulty
+    ]
     unknown = rng.choice(unknown)
     ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
     n = rng.randint(6, 128) if difficulty < 3 else rng.choice(_SIZES[3:])
@@ -264,19 +278,24 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
     answer = solutions[0]
     labels = (["padding_once"] if unknown == "padding" or p else []) + (["ignored_dilation"] if d > 1 else [])
     labels += (["ceil_not_floor"] if s > 1 else []) + ["forgot_plus_one"]
-    wrongs = wrong_answers(answer, {label: (lambda label=label: _solve_wrong(label, unknown, given, target))
-                                    for label in labels})
+    wrongs = wrong_answers(
+        answer, {label: (lambda label=label: _solve_wrong(label, unknown, given, target)) for label in labels}
+    )
     if wrongs is None:
         return None
     symbol = {"padding": "p", "stride": "s", "kernel_size": "k"}[unknown]
-    givens = ", ".join(f"${ {'kernel_size': 'k', 'stride': 's', 'padding': 'p', 'dilation': 'd'}[key]} = {v}$"
-                       for key, v in given.items() if key != "n" and not (key == "dilation" and v == 1))
+    givens = ", ".join(
+        f"${ {'kernel_size': 'k', 'stride': 's', 'padding': 'p', 'dilation': 'd'}[key] } = {v}$"
+        for key, v in given.items()
+        if key != "n" and not (key == "dilation" and v == 1)
+    )
     what_en, what_zh = _UNKNOWN_TEXT[unknown]
     prompt = bilingual(
         f"A convolution layer (`nn.Conv{ndim}d`) with {givens} maps {_size_text(ndim, n, 'an input')} to {_size_text(ndim, target, 'an output')}.\n\n"
         f"Which {what_en} does that? (Exactly one value works.)",
         f"一个卷积层（`nn.Conv{ndim}d`，{givens.replace(', ', '，')}）把{_size_text(ndim, n)}的输入变成{_size_text(ndim, target)}的输出。\n\n"
-        f"{what_zh}{'' if what_zh.endswith('）') else ' '}应取多少？（只有一个取值满足要求。）")
+        f"{what_zh}{'' if what_zh.endswith('）') else ' '}应取多少？（只有一个取值满足要求。）",
+    )
     name = unknown
     low = 0 if unknown == "padding" else 1
     terms = {"padding": str(p), "stride": str(s), "kernel_size": str(k), unknown: symbol}
@@ -284,29 +303,59 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
     expr = f"({n} + 2*{terms['padding']} - {kernel_term}) // {terms['stride']} + 1"
     solution_code = f"{name} = min({symbol} for {symbol} in range({low}, 129) if {expr} == {target})"
     solved = {**known, unknown: answer}
-    check = conv_size_working(n, solved["kernel_size"], stride=solved["stride"], left=solved["padding"],
-                              right=solved["padding"], dilation=d).tex
+    check = conv_size_working(
+        n, solved["kernel_size"], stride=solved["stride"], left=solved["padding"], right=solved["padding"], dilation=d
+    ).tex
     numer_low = s * (target - 1)
-    en = [f"The output size is {_FORMULA}; here it must equal {target}.",
-          f"The floor gives {target} exactly when ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$ "
-          f"(that is $s(o-1) \\le \\dots \\le s(o-1) + s - 1$).",
-          f"With the other values substituted, the only value that satisfies it is ${symbol} = {answer}$.",
-          f"Check: $o = {check}$."]
-    zh = [f"输出大小为 {_FORMULA}，这里它要等于 {target}。",
-          f"向下取整后等于 {target}，当且仅当 ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$"
-          f"（即 $s(o-1) \\le \\dots \\le s(o-1) + s - 1$）。",
-          f"代入其余已知量，满足条件的取值只有 ${symbol} = {answer}$。",
-          f"验算：$o = {check}$。"]
+    en = [
+        f"The output size is {_FORMULA}; here it must equal {target}.",
+        f"The floor gives {target} exactly when ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$ "
+        f"(that is $s(o-1) \\le \\dots \\le s(o-1) + s - 1$).",
+        f"With the other values substituted, the only value that satisfies it is ${symbol} = {answer}$.",
+        f"Check: $o = {check}$.",
+    ]
+    zh = [
+        f"输出大小为 {_FORMULA}，这里它要等于 {target}。",
+        f"向下取整后等于 {target}，当且仅当 ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$"
+        f"（即 $s(o-1) \\le \\dots \\le s(o-1) + s - 1$）。",
+        f"代入其余已知量，满足条件的取值只有 ${symbol} = {answer}$。",
+        f"验算：$o = {check}$。",
+    ]
     en.append(f"Answer: `{name} = {answer}`.")
     zh.append(f"答案：`{name} = {answer}`。")
-    part = make_part("a", bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-                     AnswerSpec("integer", name, answer), solution_code, wrongs)
-    params = {"unknown": unknown, "ndim": ndim, "n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d, "output": target}
+    part = make_part(
+        "a",
+        bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
+        AnswerSpec("integer", name, answer),
+        solution_code,
+        wrongs,
+    )
+    params = {
+        "unknown": unknown,
+        "ndim": ndim,
+        "n": n,
+        "kernel_size": k,
+        "stride": s,
+        "padding": p,
+        "dilation": d,
+        "output": target,
+    }
     return make_exercise("conv_inverse", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
-CONV_OUTPUT_SIZE = staged("conv_output_size", title=bilingual("Output size of a convolution", "卷积层的输出大小"),
-                          difficulties=(1, 2, 3), draw=draw_output_size, solve=solve_output_size,
-                          render=render_output_size)
-register(Family("conv_inverse", bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
-                (1, 2, 3), _draw_inverse))
+CONV_OUTPUT_SIZE = staged(
+    "conv_output_size",
+    title=bilingual("Output size of a convolution", "卷积层的输出大小"),
+    difficulties=(1, 2, 3),
+    draw=draw_output_size,
+    solve=solve_output_size,
+    render=render_output_size,
+)
+register(
+    Family(
+        "conv_inverse",
+        bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
+        (1, 2, 3),
+        _draw_inverse,
+    )
+)

@@ -59,19 +59,30 @@ def _conv_labels(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim
     return labels
 
 
-def _conv_part(key: str, name: str, c_in: int, c_out: int, k: Kernel, groups: int, bias: bool,
-               ndim: int = 2) -> Part | None:
+def _conv_part(
+    key: str, name: str, c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2
+) -> Part | None:
     expected = conv_params(c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)
     labels = _conv_labels(c_in, c_out, k, groups, bias, ndim)
-    wrongs = wrong_answers(expected, {label: (lambda label=label: CATALOGUE[label].wrong(
-        c_in, c_out, k, groups=groups, bias=bias, ndim=ndim)) for label in labels})
+    wrongs = wrong_answers(
+        expected,
+        {
+            label: (lambda label=label: CATALOGUE[label].wrong(c_in, c_out, k, groups=groups, bias=bias, ndim=ndim))
+            for label in labels
+        },
+    )
     if wrongs is None:
         return None
     kernel = "*".join(str(f) for f in _kernel_factors(k, ndim))
     channels = f"{c_in}//{groups}" if groups > 1 else f"{c_in}"
     code = f"{name} = {channels} * {kernel} * {c_out}" + (f" + {c_out}" if bias else "")
-    return make_part(key, bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-                     AnswerSpec("integer", name, expected), code, wrongs)
+    return make_part(
+        key,
+        bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
+        AnswerSpec("integer", name, expected),
+        code,
+        wrongs,
+    )
 
 
 def _conv_steps(c_in: int, c_out: int, k: Kernel, groups: int, bias: bool, ndim: int = 2) -> tuple[str, str]:
@@ -118,8 +129,15 @@ def draw_param_count(rng: random.Random, difficulty: int, options: Mapping[str, 
         if c_in == 1:
             return None
         bias = rng.random() < 0.5
-    return {"in_channels": c_in, "out_channels": c_out, "kernel_size": list(k) if isinstance(k, tuple) else k,
-            "ndim": ndim, "groups": groups, "bias": bias, "_level": difficulty}
+    return {
+        "in_channels": c_in,
+        "out_channels": c_out,
+        "kernel_size": list(k) if isinstance(k, tuple) else k,
+        "ndim": ndim,
+        "groups": groups,
+        "bias": bias,
+        "_level": difficulty,
+    }
 
 
 def _answer(part: Part) -> Answer:
@@ -146,8 +164,10 @@ def solve_param_count(params: Mapping[str, Any]) -> Solved | None:
     block = depthwise_separable_params(c_in, c_out, k, bias=bias, ndim=ndim)
     candidates = {
         "in_out_swapped": lambda: CATALOGUE["in_out_swapped"].wrong(c_in, c_out, k, bias=bias, ndim=ndim),
-        "groups_ignored": lambda: CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
-        + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
+        "groups_ignored": lambda: (
+            CATALOGUE["groups_ignored"].wrong(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim)
+            + conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)
+        ),
     }
     if bias:
         candidates["forgot_bias"] = lambda: depthwise_separable_params(c_in, c_out, k, bias=False, ndim=ndim)
@@ -158,8 +178,11 @@ def solve_param_count(params: Mapping[str, Any]) -> Solved | None:
     b, b2 = (f" + {c_in}", f" + {c_out}") if bias else ("", "")
     code = "{name} = " + f"({c_in} * {'*'.join([str(k)] * ndim)}{b}) + ({c_in} * {c_out}{b2})"
     block_answer = Answer("a", AnswerSpec("integer", "block_params", block), code, wrongs)
-    values = {"block": block, "dw": conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim),
-              "pw": conv_params(c_in, c_out, 1, bias=bias, ndim=ndim)}
+    values = {
+        "block": block,
+        "dw": conv_params(c_in, c_in, k, groups=c_in, bias=bias, ndim=ndim),
+        "pw": conv_params(c_in, c_out, 1, bias=bias, ndim=ndim),
+    }
     return Solved((block_answer, _answer(full)), values=values)
 
 
@@ -176,27 +199,53 @@ def render_param_count(params: Mapping[str, Any], solved: Solved, names: Mapping
     c_in, c_out, ndim, groups, bias = (params[key] for key in ("in_channels", "out_channels", "ndim", "groups", "bias"))
     k = tuple(params["kernel_size"]) if isinstance(params["kernel_size"], list) else params["kernel_size"]
     layer = f"nn.Conv{ndim}d"
-    call = f"{layer}({c_in}, {c_out}, kernel_size={k}" + (f", groups={groups}" if groups > 1 else "") \
-        + (", bias=False" if not bias else "") + ")"
-    return {"layer": layer, "call": call, "k": str(k), "ktex": _KERNEL_TEX[ndim][0],
-            "tex": _conv_steps(c_in, c_out, k, groups, bias, ndim)[0],
-            "kernel_tex": "".join(f"\\cdot {k}" for _ in range(ndim)), "window": "\\times ".join([str(k)] * ndim),
-            "point": "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim),
-            "b": f" + {c_in}" if bias else "", "b2": f" + {c_out}" if bias else ""}
+    call = (
+        f"{layer}({c_in}, {c_out}, kernel_size={k}"
+        + (f", groups={groups}" if groups > 1 else "")
+        + (", bias=False" if not bias else "")
+        + ")"
+    )
+    return {
+        "layer": layer,
+        "call": call,
+        "k": str(k),
+        "ktex": _KERNEL_TEX[ndim][0],
+        "tex": _conv_steps(c_in, c_out, k, groups, bias, ndim)[0],
+        "kernel_tex": "".join(f"\\cdot {k}" for _ in range(ndim)),
+        "window": "\\times ".join([str(k)] * ndim),
+        "point": "k = 1" if ndim == 1 else "\\times ".join(["1"] * ndim),
+        "b": f" + {c_in}" if bias else "",
+        "b2": f" + {c_out}" if bias else "",
+    }
 
 
 def _linear_part(key: str, name: str, c: int, h: int, w: int, hidden: int) -> Part | None:
     expected = linear_params(c * h * w, hidden)
     # a Linear on a flattened C x H x W input is the convolution with an H x W kernel
     labels = ["bias_per_input_channel", "params_ignored_in_channels", "forgot_bias"] if c > 1 else ["forgot_bias"]
-    wrongs = wrong_answers(expected, {
-        label: (lambda label=label: CATALOGUE[label].wrong(c, hidden, (h, w)) if label != "bias_per_input_channel"
-                else CATALOGUE[label].wrong(c * h * w, hidden, 1)) for label in labels})
+    wrongs = wrong_answers(
+        expected,
+        {
+            label: (
+                lambda label=label: (
+                    CATALOGUE[label].wrong(c, hidden, (h, w))
+                    if label != "bias_per_input_channel"
+                    else CATALOGUE[label].wrong(c * h * w, hidden, 1)
+                )
+            )
+            for label in labels
+        },
+    )
     if wrongs is None:
         return None
     code = f"{name} = {c}*{h}*{w} * {hidden} + {hidden}"
-    return make_part(key, bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-                     AnswerSpec("integer", name, expected), code, wrongs)
+    return make_part(
+        key,
+        bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
+        AnswerSpec("integer", name, expected),
+        code,
+        wrongs,
+    )
 
 
 def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,8 +261,14 @@ def draw_fc_vs_conv(rng: random.Random, difficulty: int, options: Mapping[str, A
     h = w = rng.choice((28, 32, 48, 56, 64, 96, 100, 112, 128, 160, 224, 256, 300))
     hidden = rng.choice((10, 16, 32, 50, 64, 100, 128, 200, 256, 500, 512, 1000))
     c_out, k = rng.choice((1, 8, 16, 32, 64) if difficulty < 3 else (8, 16, 32, 64)), rng.choice((3, 5))
-    params: dict[str, Any] = {"channels": c, "height": h, "width": w, "hidden": hidden, "out_channels": c_out,
-                              "kernel_size": k}
+    params: dict[str, Any] = {
+        "channels": c,
+        "height": h,
+        "width": w,
+        "hidden": hidden,
+        "out_channels": c_out,
+        "kernel_size": k,
+    }
     if difficulty == 3:
         params["stride"] = rng.choice((1, 2))
     return {**params, "_level": difficulty}
@@ -228,8 +283,9 @@ def solve_fc_vs_conv(params: Mapping[str, Any]) -> Solved | None:
     >>> [a.spec.expected for a in solve_fc_vs_conv(p).answers]     # 784*10 + 10, 1*9*8 + 8
     [7850, 80]
     """
-    c, h, w, hidden, c_out, k = (params[key] for key in ("channels", "height", "width", "hidden", "out_channels",
-                                                            "kernel_size"))
+    c, h, w, hidden, c_out, k = (
+        params[key] for key in ("channels", "height", "width", "hidden", "out_channels", "kernel_size")
+    )
     conv = _conv_part("b" if params["_level"] < 3 else "a", "conv_params", c, c_out, k, 1, True)
     if params["_level"] < 3:
         fc = _linear_part("a", "fc_params", c, h, w, hidden)
@@ -241,15 +297,26 @@ def solve_fc_vs_conv(params: Mapping[str, Any]) -> Solved | None:
     if conv is None:
         return None
     feat = c_out * o * o
-    size = Answer("b", AnswerSpec("integer", "features", feat), "{name} = " + f"{c_out} * (({h} - {k}) // {s} + 1)**2",
-                  wrong_answers(feat, {"forgot_plus_one": lambda: c_out * CATALOGUE["forgot_plus_one"].wrong(h, k, stride=s) ** 2,
-                                       }) or ())
+    size = Answer(
+        "b",
+        AnswerSpec("integer", "features", feat),
+        "{name} = " + f"{c_out} * (({h} - {k}) // {s} + 1)**2",
+        wrong_answers(
+            feat,
+            {
+                "forgot_plus_one": lambda: c_out * CATALOGUE["forgot_plus_one"].wrong(h, k, stride=s) ** 2,
+            },
+        )
+        or (),
+    )
     fc = _linear_part("c", "fc_params", c_out, o, o, hidden)
     if fc is None:
         return None
     fc_value = linear_params(feat, hidden)
     ratio = round(Fraction(fc_value, conv_params(3, c_out, k)))  # to the nearest, as 'about' says
-    return Solved((_answer(conv), size, _answer(fc)), values={"o": o, "feat": feat, "fc_value": fc_value, "ratio": ratio})
+    return Solved(
+        (_answer(conv), size, _answer(fc)), values={"o": o, "feat": feat, "fc_value": fc_value, "ratio": ratio}
+    )
 
 
 def render_fc_vs_conv(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
@@ -264,8 +331,19 @@ def render_fc_vs_conv(params: Mapping[str, Any], solved: Solved, names: Mapping[
     return {"conv_tex": _conv_steps(params["channels"], params["out_channels"], params["kernel_size"], 1, True)[0]}
 
 
-PARAM_COUNT = staged("param_count", title=bilingual("Parameters of convolution layers", "卷积层的参数量"),
-                     difficulties=(1, 2, 3), draw=draw_param_count, solve=solve_param_count,
-                     render=render_param_count)
-FC_VS_CONV = staged("fc_vs_conv", title=bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
-                    difficulties=(1, 2, 3), draw=draw_fc_vs_conv, solve=solve_fc_vs_conv, render=render_fc_vs_conv)
+PARAM_COUNT = staged(
+    "param_count",
+    title=bilingual("Parameters of convolution layers", "卷积层的参数量"),
+    difficulties=(1, 2, 3),
+    draw=draw_param_count,
+    solve=solve_param_count,
+    render=render_param_count,
+)
+FC_VS_CONV = staged(
+    "fc_vs_conv",
+    title=bilingual("Fully connected vs convolution: parameters", "全连接层与卷积层的参数量对比"),
+    difficulties=(1, 2, 3),
+    draw=draw_fc_vs_conv,
+    solve=solve_fc_vs_conv,
+    render=render_fc_vs_conv,
+)

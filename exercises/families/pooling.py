@@ -60,9 +60,11 @@ def _code(n: int, k: int, s: int, p: int, ceil_mode: bool) -> str:
     """The key's expression of one size (``{name}`` where the answer's name goes)."""
     if not ceil_mode:
         return f"({n} + 2*{p} - {k}) // {s} + 1"
-    return (f"-(-({n} + 2*{p} - {k}) // {s}) + 1   # rounded up\n"
-            f"if ({{name}} - 1) * {s} >= {n} + {p}:   # last window would start in the right padding\n"
-            "    {name} -= 1")
+    return (
+        f"-(-({n} + 2*{p} - {k}) // {s}) + 1   # rounded up\n"
+        f"if ({{name}} - 1) * {s} >= {n} + {p}:   # last window would start in the right padding\n"
+        "    {name} -= 1"
+    )
 
 
 def _sizes(rng: random.Random, difficulty: int, dims: int) -> list[int]:
@@ -91,11 +93,20 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     p = 0 if difficulty == 1 or rng.random() < 0.4 else rng.randint(1, k // 2)
     s = k if stride is None else stride
     numerators = [n + 2 * p - k for n in sizes]
-    if min(numerators) < 0 or (difficulty == 1 and any(x % s for x in numerators)) \
-            or (difficulty == 3 and numerators[0] % s == 0):
+    if (
+        min(numerators) < 0
+        or (difficulty == 1 and any(x % s for x in numerators))
+        or (difficulty == 3 and numerators[0] % s == 0)
+    ):
         return None
-    return {"layer": f"{kind}Pool{dims}d", "sizes": sizes, "kernel_size": k, "stride": stride, "padding": p,
-            "ceil_mode": difficulty == 3}
+    return {
+        "layer": f"{kind}Pool{dims}d",
+        "sizes": sizes,
+        "kernel_size": k,
+        "stride": stride,
+        "padding": p,
+        "ceil_mode": difficulty == 3,
+    }
 
 
 def solve(params: Mapping[str, Any]) -> Solved | None:
@@ -123,8 +134,17 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
         wrongs = wrong_answers(expected, per_size[0])
     else:
         expected = tuple(outs)
-        wrongs = wrong_answers(expected, {label: (lambda label=label: tuple(
-            thunks[label]() if label in thunks else out for thunks, out in zip(per_size, outs))) for label in labels})
+        wrongs = wrong_answers(
+            expected,
+            {
+                label: (
+                    lambda label=label: tuple(
+                        thunks[label]() if label in thunks else out for thunks, out in zip(per_size, outs)
+                    )
+                )
+                for label in labels
+            },
+        )
     if not wrongs:
         return None
     codes = [_code(n, k, s, p, ceil_mode) for n in sizes]
@@ -147,22 +167,43 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     """
     k, stride, p, ceil_mode = (params[key] for key in ("kernel_size", "stride", "padding", "ceil_mode"))
     s = solved.values["s"]
-    call = f"kernel_size={k}" + (f", stride={stride}" if stride is not None else "") + (f", padding={p}" if p else "") \
+    call = (
+        f"kernel_size={k}"
+        + (f", stride={stride}" if stride is not None else "")
+        + (f", padding={p}" if p else "")
         + (", ceil_mode=True" if ceil_mode else "")
+    )
     per_size = []
     for n, out in zip(params["sizes"], solved.values["outs"]):
         numerator = n + 2 * p - k
         sub = f"{n} + 2\\cdot {p} - {k}"
         up = -(-numerator // s) + 1
         if ceil_mode:
-            tex = f"\\left\\lceil \\frac{{{sub}}}{{{s}}} \\right\\rceil + 1 = \\lceil {numerator}/{s} \\rceil + 1 = {up}"
+            tex = (
+                f"\\left\\lceil \\frac{{{sub}}}{{{s}}} \\right\\rceil + 1 = \\lceil {numerator}/{s} \\rceil + 1 = {up}"
+            )
         else:
             tex = f"\\left\\lfloor \\frac{{{sub}}}{{{s}}} \\right\\rfloor + 1 = \\lfloor {numerator}/{s} \\rfloor + 1 = {out}"
-        per_size.append({"n": n, "out": out, "tex": tex, "up": up, "start": (up - 1) * s, "dropped": (up - 1) * s >= n + p})
+        per_size.append(
+            {"n": n, "out": out, "tex": tex, "up": up, "start": (up - 1) * s, "dropped": (up - 1) * s >= n + p}
+        )
     answer = solved.answers[0].spec
-    return {"call": call, "s": s, "kind": params["layer"][:3], "dims": int(params["layer"][-2]), "per_size": per_size,
-            "expected": answer.expected, "answer_name": answer.name}
+    return {
+        "call": call,
+        "s": s,
+        "kind": params["layer"][:3],
+        "dims": int(params["layer"][-2]),
+        "per_size": per_size,
+        "expected": answer.expected,
+        "answer_name": answer.name,
+    }
 
 
-FAMILY = staged(NAME, title={"en": "Output size of a pooling layer", "zh": "池化层的输出大小"}, difficulties=(1, 2, 3),
-                draw=draw, solve=solve, render=render)
+FAMILY = staged(
+    NAME,
+    title={"en": "Output size of a pooling layer", "zh": "池化层的输出大小"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+)

@@ -47,8 +47,11 @@ def _describe(layer: Mapping[str, Any]) -> str:
     if "Pool" in layer["type"]:
         extra = (f", stride={s}" if s != k else "") + (f", padding={layer['padding']}" if layer.get("padding") else "")
         return f"`nn.{layer['type']}({k}{extra})`"
-    extra = "".join(f", {key}={layer[key]}" for key in ("stride", "padding", "dilation")
-                    if layer.get(key, 0) > (0 if key == "padding" else 1))
+    extra = "".join(
+        f", {key}={layer[key]}"
+        for key in ("stride", "padding", "dilation")
+        if layer.get(key, 0) > (0 if key == "padding" else 1)
+    )
     return f"`nn.{layer['type']}(c, c, {k}{extra})`"
 
 
@@ -64,15 +67,21 @@ def _pool(rng: random.Random, difficulty: int, dim: int) -> dict[str, Any]:
     """Max or average pooling; its stride always written in the dict (the 1-D default is the window too)."""
     k = rng.choice((2, 3)) if difficulty == 1 else rng.choice((2, 2, 3))
     s = 1 if difficulty == 1 else rng.choice((k, k, 2))
-    return {"type": f"{rng.choice(('Max', 'Avg'))}Pool{dim}d", "kernel_size": k, "stride": s,
-            "padding": 1 if k == 3 and rng.random() < 0.5 else 0}
+    return {
+        "type": f"{rng.choice(('Max', 'Avg'))}Pool{dim}d",
+        "kernel_size": k,
+        "stride": s,
+        "padding": 1 if k == 3 and rng.random() < 0.5 else 0,
+    }
 
 
 def _draw_stack(rng: random.Random, difficulty: int, dim: int) -> list[dict[str, Any]]:
     depth = rng.choice((2, 3, 3, 4, 4, 5))
     pool_share = 0.25 if difficulty == 1 else 0.4
-    layers = [_pool(rng, difficulty, dim) if i and rng.random() < pool_share else _conv(rng, difficulty, dim)
-              for i in range(depth)]
+    layers = [
+        _pool(rng, difficulty, dim) if i and rng.random() < pool_share else _conv(rng, difficulty, dim)
+        for i in range(depth)
+    ]
     if difficulty == 3:
         convs = [i for i, layer in enumerate(layers) if "Conv" in layer["type"] and layer["kernel_size"] > 1]
         for i in rng.sample(convs, min(len(convs), rng.choice((1, 1, 2)))):
@@ -129,7 +138,9 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
         prev_r, prev_s = record.r[0], record.S[0]
     answers = [Answer("a", AnswerSpec("integer", "rf", r), "{name} = 1 + " + " + ".join(terms), wrongs)]
     if level > 1:
-        answers.append(Answer("b", AnswerSpec("integer", "effective_stride", stride), "{name} = " + " * ".join(strides)))
+        answers.append(
+            Answer("b", AnswerSpec("integer", "effective_stride", stride), "{name} = " + " * ".join(strides))
+        )
     return Solved(tuple(answers), values={"rf": r, "stride": stride, "steps": steps})
 
 
@@ -144,9 +155,17 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     1. `nn.Conv2d(c, c, 5, padding=2)`
     2. `nn.MaxPool2d(2)`
     """
-    return {"stack": "\n".join(f"{i}. {_describe(layer)}" for i, layer in enumerate(params["layers"], 1)),
-            "last": params["layer"] == len(params["layers"])}
+    return {
+        "stack": "\n".join(f"{i}. {_describe(layer)}" for i, layer in enumerate(params["layers"], 1)),
+        "last": params["layer"] == len(params["layers"]),
+    }
 
 
-FAMILY = staged("receptive_field", title={"en": "Receptive field of a stack of layers", "zh": "多层网络的感受野"},
-                difficulties=(1, 2, 3), draw=draw, solve=solve, render=render)
+FAMILY = staged(
+    "receptive_field",
+    title={"en": "Receptive field of a stack of layers", "zh": "多层网络的感受野"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+)

@@ -48,19 +48,42 @@ from ._common import (
     wrong_answers,
 )
 
-_DOMAIN = {"n": "positive_integer", "k": "positive_integer", "s": "positive_integer", "d": "positive_integer",
-           "p": "nonnegative_integer", "op": "nonnegative_integer"}
-_NAMES_EN = {"n": "the input size", "k": "the kernel size", "s": "the stride", "p": "the padding per side",
-             "d": "the dilation", "op": "the output padding"}
-_NAMES_ZH = {"n": "输入大小", "k": "卷积核大小", "s": "步幅", "p": "每侧填充", "d": "膨胀率", "op": "输出填充（output_padding）"}
+_DOMAIN = {
+    "n": "positive_integer",
+    "k": "positive_integer",
+    "s": "positive_integer",
+    "d": "positive_integer",
+    "p": "nonnegative_integer",
+    "op": "nonnegative_integer",
+}
+_NAMES_EN = {
+    "n": "the input size",
+    "k": "the kernel size",
+    "s": "the stride",
+    "p": "the padding per side",
+    "d": "the dilation",
+    "op": "the output padding",
+}
+_NAMES_ZH = {
+    "n": "输入大小",
+    "k": "卷积核大小",
+    "s": "步幅",
+    "p": "每侧填充",
+    "d": "膨胀率",
+    "op": "输出填充（output_padding）",
+}
 #: layer argument -> the letter of its symbol
 _LETTER = {"kernel_size": "k", "padding": "p", "stride": "s", "dilation": "d", "output_padding": "op"}
-_CONV_TEXT = ("For a convolution (and pooling) $o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$ "
-              "(PyTorch, $p$ per side).",
-              "卷积层（及池化层）：$o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$"
-              "（PyTorch，$p$ 为每侧填充）。")
-_TRANSPOSE_TEXT = ("For a transposed convolution $o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$ (PyTorch).",
-                   "转置卷积：$o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$（PyTorch）。")
+_CONV_TEXT = (
+    "For a convolution (and pooling) $o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$ "
+    "(PyTorch, $p$ per side).",
+    "卷积层（及池化层）：$o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$"
+    "（PyTorch，$p$ 为每侧填充）。",
+)
+_TRANSPOSE_TEXT = (
+    "For a transposed convolution $o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$ (PyTorch).",
+    "转置卷积：$o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$（PyTorch）。",
+)
 
 Key = tuple[tuple[tuple[str, Any], ...], ...]
 """A drawn stack, hashable: per layer its ``(argument, value)`` pairs; a symbolic value is its name (a str)."""
@@ -99,7 +122,11 @@ def _symbol_list(names: Sequence[str]) -> tuple[str, str, str, str]:
     """
     shown = {name: f"${sympy.latex(sympy.Symbol(name))}$" for name in names}
     numbered = [name for name in names if name[-1].isdigit()]
-    hint_en = (" In the answer write " + ", ".join(f"`{name}` for {shown[name]}" for name in numbered) + ".") if numbered else ""
+    hint_en = (
+        (" In the answer write " + ", ".join(f"`{name}` for {shown[name]}" for name in numbered) + ".")
+        if numbered
+        else ""
+    )
     hint_zh = ("作答时 " + "、".join(f"{shown[name]} 写作 `{name}`" for name in numbered) + "。") if numbered else ""
     return ", ".join(shown.values()), "、".join(shown.values()), hint_en, hint_zh
 
@@ -118,9 +145,11 @@ def _draw_size_layer(rng: random.Random, difficulty: int, kind: str, dilated: bo
         k = rng.choice((2, 3))
         s = 1 if difficulty == 1 else rng.choice((2, k))
         return {"type": "MaxPool2d", "kernel_size": k, "stride": s, "padding": rng.choice((0, 1)) if k == 3 else 0}
-    layer: dict[str, Any] = {"type": "ConvTranspose2d" if kind == "transposed" else "Conv2d",
-                             "kernel_size": _fixed_or_symbol(rng, (1, 2, 3, 3, 4, 5, 6, 7, 9, 11), 0.3),
-                             "padding": _fixed_or_symbol(rng, (0, 1, 1, 2, 3, 4), 0.3)}
+    layer: dict[str, Any] = {
+        "type": "ConvTranspose2d" if kind == "transposed" else "Conv2d",
+        "kernel_size": _fixed_or_symbol(rng, (1, 2, 3, 3, 4, 5, 6, 7, 9, 11), 0.3),
+        "padding": _fixed_or_symbol(rng, (0, 1, 1, 2, 3, 4), 0.3),
+    }
     if difficulty > 1:
         layer["stride"] = _fixed_or_symbol(rng, (1, 2, 2, 3, 4), 0.35)
     if dilated:
@@ -172,8 +201,9 @@ def _size_labels(key: Key) -> list[str]:
         return any(dict(layer).get(arg, 0) not in (0, 1) and dict(layer)["type"] in types for layer in key)
 
     if dict(key[0])["type"] == "ConvTranspose2d":
-        return ["transpose_padding_added", "transpose_n_times_s"] + (["output_padding_ignored"] if some("output_padding", (
-            "ConvTranspose2d",)) else [])
+        return ["transpose_padding_added", "transpose_n_times_s"] + (
+            ["output_padding_ignored"] if some("output_padding", ("ConvTranspose2d",)) else []
+        )
     labels = ["padding_once"] if some("padding") else []
     labels += ["ignored_dilation", "dilated_kernel_dk"] if some("dilation") else []
     labels += ["ceil_not_floor", "no_floor", "ignored_stride"] if some("stride") else []
@@ -182,8 +212,10 @@ def _size_labels(key: Key) -> list[str]:
 
 def _layer_text(layer: Mapping[str, Any], n: str) -> str:
     """The formula of one layer as an expression string, ``n`` standing for its input size."""
-    v = {arg: str(layer.get(arg, default)) for arg, default in
-         (("kernel_size", 1), ("padding", 0), ("stride", 1), ("dilation", 1), ("output_padding", 0))}
+    v = {
+        arg: str(layer.get(arg, default))
+        for arg, default in (("kernel_size", 1), ("padding", 0), ("stride", 1), ("dilation", 1), ("output_padding", 0))
+    }
     kernel = f"{v['dilation']}*({v['kernel_size']} - 1)" if "dilation" in layer else f"({v['kernel_size']} - 1)"
     if layer["type"] == "ConvTranspose2d":
         return f"({n} - 1)*{v['stride']} - 2*{v['padding']} + {kernel} + {v['output_padding']} + 1"
@@ -194,8 +226,11 @@ def _layer_text(layer: Mapping[str, Any], n: str) -> str:
 
 def _describe_size_layer(layer: Mapping[str, Any]) -> str:
     if layer["type"] == "MaxPool2d":
-        return (f"`nn.MaxPool2d({layer['kernel_size']}, stride={layer['stride']}"
-                + (f", padding={layer['padding']}" if layer["padding"] else "") + ")`")
+        return (
+            f"`nn.MaxPool2d({layer['kernel_size']}, stride={layer['stride']}"
+            + (f", padding={layer['padding']}" if layer["padding"] else "")
+            + ")`"
+        )
     args = ", ".join(f"{arg}={v}" for arg, v in layer.items() if arg != "type")
     return f"`nn.{layer['type']}(c, c, {args})`"
 
@@ -214,8 +249,9 @@ def _output_formula(difficulty: int, key: Key) -> Exercise | None:
         return size
 
     expected = run()
-    wrongs = wrong_answers(expected, {label: (lambda label=label: run(label)) for label in _size_labels(key)},
-                           symbols=symbols)
+    wrongs = wrong_answers(
+        expected, {label: (lambda label=label: run(label)) for label in _size_labels(key)}, symbols=symbols
+    )
     if wrongs is None:
         return None
     plain = [dict(layer) for layer in key]
@@ -231,11 +267,17 @@ def _output_formula(difficulty: int, key: Key) -> Exercise | None:
         stack = "\n".join(f"{i}. {_describe_size_layer(layer)}" for i, layer in enumerate(plain, 1))
         layer_en, layer_zh = f"this stack of layers:\n\n{stack}\n\n", f"以下各层依次堆叠：\n\n{stack}\n\n"
     prompt = bilingual(
-        f"An input of size $n\\times n$ goes through {layer_en}" + ("" if len(plain) > 1 else ". ")
+        f"An input of size $n\\times n$ goes through {layer_en}"
+        + ("" if len(plain) > 1 else ". ")
         + f"Write the output size (height = width) as a formula in {given_en}"
-        + (f" ({legend_en})." if names else ".") + hint_en,
-        f"大小为 $n\\times n$ 的输入经过{layer_zh}" + ("" if len(plain) > 1 else "。")
-        + f"写出输出大小（高 = 宽），用 {given_zh} 表示" + (f"（{legend_zh}）。" if names else "。") + hint_zh)
+        + (f" ({legend_en})." if names else ".")
+        + hint_en,
+        f"大小为 $n\\times n$ 的输入经过{layer_zh}"
+        + ("" if len(plain) > 1 else "。")
+        + f"写出输出大小（高 = 宽），用 {given_zh} 表示"
+        + (f"（{legend_zh}）。" if names else "。")
+        + hint_zh,
+    )
     en = [_TRANSPOSE_TEXT[0] if transposed else _CONV_TEXT[0]]
     zh = [_TRANSPOSE_TEXT[1] if transposed else _CONV_TEXT[1]]
     text, locals_ = "n", dict(table)
@@ -252,17 +294,30 @@ def _output_formula(difficulty: int, key: Key) -> Exercise | None:
     en.append(f"Altogether $o = {sympy.latex(expected)}$.")
     zh.append(f"合起来 $o = {sympy.latex(expected)}$。")
     params = {"layers": plain, "symbols": list(symbols)}
-    return make_exercise("output_size_formula", difficulty, params, prompt,
-                         [_expression_part("out_size", expected, symbols, wrongs, text)], {"en": en, "zh": zh})
+    return make_exercise(
+        "output_size_formula",
+        difficulty,
+        params,
+        prompt,
+        [_expression_part("out_size", expected, symbols, wrongs, text)],
+        {"en": en, "zh": zh},
+    )
 
 
 def _expression_part(name: str, expected: sympy.Expr, symbols: dict[str, str], wrongs: Any, text: str = "") -> Any:
     example = f"{next(iter(symbols), 'n')} + 1"  # in the symbols the answer may use
-    return make_part("a", bilingual(f"Define `{name}` as a string holding the formula, e.g. `{name} = \"{example}\"` "
-                                    "(use `floor(...)` and `ceiling(...)` for rounding).",
-                                    f"请把公式以字符串形式赋给变量 `{name}`，例如 `{name} = \"{example}\"`"
-                                    "（取整请用 `floor(...)` 和 `ceiling(...)`）。"),
-                     AnswerSpec("expression", name, expected, symbols=symbols), f"{name} = {(text or str(expected))!r}", wrongs)
+    return make_part(
+        "a",
+        bilingual(
+            f'Define `{name}` as a string holding the formula, e.g. `{name} = "{example}"` '
+            "(use `floor(...)` and `ceiling(...)` for rounding).",
+            f'请把公式以字符串形式赋给变量 `{name}`，例如 `{name} = "{example}"`'
+            "（取整请用 `floor(...)` 和 `ceiling(...)`）。",
+        ),
+        AnswerSpec("expression", name, expected, symbols=symbols),
+        f"{name} = {(text or str(expected))!r}",
+        wrongs,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -275,7 +330,10 @@ def _draw_rf_layer(rng: random.Random, difficulty: int, first: bool, last: bool)
         k = rng.choice((2, 3))
         return {"type": "MaxPool2d", "kernel_size": k, "stride": 1 if difficulty == 1 else rng.choice((2, k))}
     share = 0.25 if difficulty == 1 else 0.4
-    layer: dict[str, Any] = {"type": "Conv2d", "kernel_size": _fixed_or_symbol(rng, (2, 3, 3, 4, 5, 6, 7, 9, 11), share)}
+    layer: dict[str, Any] = {
+        "type": "Conv2d",
+        "kernel_size": _fixed_or_symbol(rng, (2, 3, 3, 4, 5, 6, 7, 9, 11), share),
+    }
     if difficulty > 1 and not last:  # the last layer's stride does not change its receptive field
         layer["stride"] = _fixed_or_symbol(rng, (1, 2, 2, 3), 0.5)
     return layer
@@ -303,8 +361,9 @@ def _rf_formula(difficulty: int, key: Key) -> Exercise | None:
     if not isinstance(expected, sympy.Expr) or not expected.free_symbols:
         return None
     labels = receptive_field_labels(strided=difficulty > 1, dilated=difficulty == 3)
-    wrongs = wrong_answers(expected, {label: (lambda label=label: CATALOGUE[label].wrong(layers)) for label in labels},
-                           symbols=symbols)
+    wrongs = wrong_answers(
+        expected, {label: (lambda label=label: CATALOGUE[label].wrong(layers)) for label in labels}, symbols=symbols
+    )
     if wrongs is None:
         return None
     plain = [dict(layer) for layer in key]
@@ -319,20 +378,43 @@ def _rf_formula(difficulty: int, key: Key) -> Exercise | None:
         f"A stack of layers (paddings do not matter here):\n\n{stack}\n\n"
         f"Write the receptive field of one output unit of the last layer as a formula in {given_en}.{hint_en}",
         f"若干层依次堆叠（填充不影响感受野）：\n\n{stack}\n\n"
-        f"写出最后一层一个输出单元的感受野大小，用 {given_zh} 表示。{hint_zh}")
+        f"写出最后一层一个输出单元的感受野大小，用 {given_zh} 表示。{hint_zh}",
+    )
     latex = sympy.latex(expected)
-    en = [r"Layer $l$ adds $(k'_l - 1)$ times the product of the strides before it, where $k'_l = d_l(k_l - 1) + 1$ "
-          r"is its (dilated) kernel: $r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$ (pooling counts like a convolution).",
-          f"Here $r = {latex}$."]
-    zh = [r"第 $l$ 层增加 $(k'_l - 1)$ 乘以它之前各层步幅之积，其中 $k'_l = d_l(k_l - 1) + 1$ 是（膨胀后的）核大小："
-          r"$r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$（池化层与卷积层的算法相同）。",
-          f"这里 $r = {latex}$。"]
+    en = [
+        r"Layer $l$ adds $(k'_l - 1)$ times the product of the strides before it, where $k'_l = d_l(k_l - 1) + 1$ "
+        r"is its (dilated) kernel: $r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$ (pooling counts like a convolution).",
+        f"Here $r = {latex}$.",
+    ]
+    zh = [
+        r"第 $l$ 层增加 $(k'_l - 1)$ 乘以它之前各层步幅之积，其中 $k'_l = d_l(k_l - 1) + 1$ 是（膨胀后的）核大小："
+        r"$r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$（池化层与卷积层的算法相同）。",
+        f"这里 $r = {latex}$。",
+    ]
     params = {"layers": plain, "symbols": list(symbols)}
-    return make_exercise("receptive_field_formula", difficulty, params, prompt,
-                         [_expression_part("rf", expected, symbols, wrongs)], {"en": en, "zh": zh})
+    return make_exercise(
+        "receptive_field_formula",
+        difficulty,
+        params,
+        prompt,
+        [_expression_part("rf", expected, symbols, wrongs)],
+        {"en": en, "zh": zh},
+    )
 
 
-register(Family("output_size_formula", bilingual("The output-size formula, symbolically", "输出大小公式（符号形式）"),
-                (1, 2, 3), _draw_output_formula))
-register(Family("receptive_field_formula", bilingual("The receptive-field formula, symbolically", "感受野公式（符号形式）"),
-                (1, 2, 3), _draw_rf_formula))
+register(
+    Family(
+        "output_size_formula",
+        bilingual("The output-size formula, symbolically", "输出大小公式（符号形式）"),
+        (1, 2, 3),
+        _draw_output_formula,
+    )
+)
+register(
+    Family(
+        "receptive_field_formula",
+        bilingual("The receptive-field formula, symbolically", "感受野公式（符号形式）"),
+        (1, 2, 3),
+        _draw_rf_formula,
+    )
+)

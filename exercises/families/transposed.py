@@ -93,13 +93,25 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     'kernel_size=3, stride=2, padding=1'
     """
     n, k, s, p, d, op = (params[key] for key in ("n", "kernel_size", "stride", "padding", "dilation", "output_padding"))
-    call = f"kernel_size={k}, stride={s}" + (f", padding={p}" if p else "") + (f", dilation={d}" if d > 1 else "") \
+    call = (
+        f"kernel_size={k}, stride={s}"
+        + (f", padding={p}" if p else "")
+        + (f", dilation={d}" if d > 1 else "")
         + (f", output_padding={op}" if op else "")
+    )
     dil_tex = (f"{d}*({k} - 1)" if d > 1 else f"({k} - 1)").replace("*", r"\cdot ")
-    tex = (f"({n} - 1)\\cdot {s} - 2\\cdot {p} + {dil_tex} + {op} + 1 = {(n - 1) * s} - {2 * p} + {d * (k - 1)} + {op} + 1"
-           f" = {solved.values['out']}")
+    tex = (
+        f"({n} - 1)\\cdot {s} - 2\\cdot {p} + {dil_tex} + {op} + 1 = {(n - 1) * s} - {2 * p} + {d * (k - 1)} + {op} + 1"
+        f" = {solved.values['out']}"
+    )
     return {"call": call, "tex": tex}
 
 
-FAMILY = staged(NAME, title={"en": "Output size of a transposed convolution", "zh": "转置卷积的输出大小"},
-                difficulties=(1, 2, 3), draw=draw, solve=solve, render=render)
+FAMILY = staged(
+    NAME,
+    title={"en": "Output size of a transposed convolution", "zh": "转置卷积的输出大小"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+)

@@ -86,8 +86,9 @@ def _is_symbolic(*values: Any) -> bool:
     return any(isinstance(v, sympy.Basic) and not v.is_number for v in values)
 
 
-def _rounding(exact: Callable[[Any], Any], symbolic: Callable[[Any], Any],
-              array: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _rounding(
+    exact: Callable[[Any], Any], symbolic: Callable[[Any], Any], array: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
     """``floor`` or ``ceil`` of a number (exact), a sympy expression or an array."""
 
     def run(x: Any) -> Any:
@@ -290,14 +291,48 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mod: operator.mod,
 }
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 _ALLOWED = (
-    ast.Expression, ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
-    ast.IfExp, ast.Call, ast.keyword, ast.Tuple, ast.List, ast.Dict, ast.Subscript, ast.Slice,
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Not,
-    ast.And, ast.Or, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq,
+    ast.Expression,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.Tuple,
+    ast.List,
+    ast.Dict,
+    ast.Subscript,
+    ast.Slice,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.USub,
+    ast.UAdd,
+    ast.Not,
+    ast.And,
+    ast.Or,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Eq,
+    ast.NotEq,
 )
 _WHY = {
     ast.Attribute: "attribute access is not allowed (write flip(K), not np.flip(K))",
@@ -339,8 +374,11 @@ class Expr:
         >>> sorted(compile_expr("conv_output_size(n, k) + max(1, p)").calls())
         ['conv_output_size', 'max']
         """
-        return frozenset(node.func.id for node in ast.walk(self.tree)
-                         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
+        return frozenset(
+            node.func.id
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        )
 
     def __call__(self, env: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
         """Evaluate with ``env`` (see :func:`evaluate`)."""
@@ -452,7 +490,9 @@ def _divide(a: Any, b: Any) -> Any:
 
 def _power(a: Any, b: Any) -> Any:
     if isinstance(a, (int, Fraction)) and isinstance(b, int) and not _is_symbolic(a, b):
-        if abs(b) > _MAX_EXPONENT or (a not in (0, 1, -1) and abs(b) * max(1, abs(int(a))).bit_length() > _MAX_POWER_BITS):
+        if abs(b) > _MAX_EXPONENT or (
+            a not in (0, 1, -1) and abs(b) * max(1, abs(int(a))).bit_length() > _MAX_POWER_BITS
+        ):
             raise ConvMathError(f"the power {a}**{b} is too large")
         if b < 0:
             return _divide(1, Fraction(a) ** -b)
@@ -532,8 +572,10 @@ class _Evaluator:
     def _Call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         if name not in self.functions:
-            raise ConvMathError(f"{self.where}: function {name!r} is not allowed; use one of the functions "
-                                "of exercises.questions.lang.FUNCTIONS")
+            raise ConvMathError(
+                f"{self.where}: function {name!r} is not allowed; use one of the functions "
+                "of exercises.questions.lang.FUNCTIONS"
+            )
         args = [self.run(arg) for arg in node.args]
         kwargs = {kw.arg: self.run(kw.value) for kw in node.keywords}
         try:
@@ -567,7 +609,9 @@ class _Evaluator:
         return slice(*parts)
 
 
-def evaluate(expr: Expr | str, env: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None) -> Any:
+def evaluate(
+    expr: Expr | str, env: Mapping[str, Any], *, functions: Mapping[str, Callable[..., Any]] | None = None
+) -> Any:
     """The value of an expression with the variables of ``env``.
 
     Parameters

@@ -53,10 +53,41 @@ DOMAINS: dict[str, dict[str, bool]] = {
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"level", "answer", "name", "points", "True", "False", "None"})
-_TOP = ("id", "title", "levels", "options", "params", "require", "setup", "prompt", "hints", "solution", "parts",
-        "misconceptions", "source")
-_PART = ("key", "name", "kind", "answer", "points", "prompt", "symbols", "bounds", "choices", "rtol", "atol", "signature",
-         "op", "config", "reference", "solution_code", "forbidden_imports", "misconceptions")
+_TOP = (
+    "id",
+    "title",
+    "levels",
+    "options",
+    "params",
+    "require",
+    "setup",
+    "prompt",
+    "hints",
+    "solution",
+    "parts",
+    "misconceptions",
+    "source",
+)
+_PART = (
+    "key",
+    "name",
+    "kind",
+    "answer",
+    "points",
+    "prompt",
+    "symbols",
+    "bounds",
+    "choices",
+    "rtol",
+    "atol",
+    "signature",
+    "op",
+    "config",
+    "reference",
+    "solution_code",
+    "forbidden_imports",
+    "misconceptions",
+)
 _PARAM = ("range", "step", "choices", "array", "value")
 _OWN = ("label", "title", "feedback")
 
@@ -185,8 +216,12 @@ def _locale_table(raw: Any, where: str, *, required: bool = True, steps: bool = 
             raise ConvMathError(f"{where} has no {locale!r} text")
         value = raw[locale]
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items) or (
-                not steps and len(items) != 1):
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(v, str) for v in items)
+            or (not steps and len(items) != 1)
+        ):
             shape = "a string or a list of strings" if steps else "a string"
             raise ConvMathError(f"{where}.{locale}={value!r} must be {shape}")
         for i, text in enumerate(items):
@@ -247,8 +282,10 @@ def _param(name: str, raw: Any, where: str) -> ParamSpec:
 
 def _name_of(raw: Any, where: str) -> str:
     if not isinstance(raw, str) or not _IDENT.fullmatch(raw) or raw in _RESERVED:
-        raise ConvMathError(f"{where}={raw!r} is not allowed; use a Python identifier (letter first, at most 32), "
-                            "not level, answer, name or points")
+        raise ConvMathError(
+            f"{where}={raw!r} is not allowed; use a Python identifier (letter first, at most 32), "
+            "not level, answer, name or points"
+        )
     return raw
 
 
@@ -256,7 +293,9 @@ def _function_part(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     from convmath.testing.functions import Supports
 
     signature = raw.get("signature")
-    match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\(([^()]*)\)\s*", signature or "") if isinstance(signature, str) else None
+    match = (
+        re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\(([^()]*)\)\s*", signature or "") if isinstance(signature, str) else None
+    )
     if match is None:
         raise ConvMathError(f"{where}.signature={signature!r} must look like 'name(arg1, arg2, ...)'")
     args = tuple(a.strip() for a in match.group(2).split(",") if a.strip())
@@ -284,13 +323,22 @@ def _function_part(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     simple = {"floor", "ceil", "min", "max", "abs"}
     called = reference.calls() - simple
     if not solution and called:
-        raise ConvMathError(f"{where}: reference calls {sorted(called)[0]!r}; give solution_code (the key's Python "
-                            "code), since only floor, ceil, min, max and abs are written into a key automatically")
+        raise ConvMathError(
+            f"{where}: reference calls {sorted(called)[0]!r}; give solution_code (the key's Python "
+            "code), since only floor, ceil, min, max and abs are written into a key automatically"
+        )
     forbidden = raw.get("forbidden_imports", [])
     if not isinstance(forbidden, list) or not all(isinstance(m, str) for m in forbidden):
         raise ConvMathError(f"{where}.forbidden_imports={forbidden!r} must be a list of module names")
-    return {"name": match.group(1), "signature": signature.strip(), "args": args, "config": config,
-            "reference": reference, "solution_code": solution, "forbidden_imports": tuple(forbidden)}
+    return {
+        "name": match.group(1),
+        "signature": signature.strip(),
+        "args": args,
+        "config": config,
+        "reference": reference,
+        "solution_code": solution,
+        "forbidden_imports": tuple(forbidden),
+    }
 
 
 def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozenset[str]) -> PartSpec:
@@ -310,7 +358,7 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
     except (ValueError, ZeroDivisionError):
         points = None
     if points is None or not 0 < points <= 1000:
-        raise ConvMathError(f"{where}.points={raw.get('points')!r} must be a positive number (e.g. 2, 1.5 or \"4/3\")")
+        raise ConvMathError(f'{where}.points={raw.get("points")!r} must be a positive number (e.g. 2, 1.5 or "4/3")')
     extra: dict[str, Any] = {}
     if kind == "function":
         extra = _function_part(raw, where)
@@ -330,7 +378,9 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
         for symbol, domain in symbols.items():
             _name_of(symbol, f"{where}.symbols")
             if domain not in DOMAINS:
-                raise ConvMathError(f"{where}.symbols.{symbol}={domain!r} is not allowed; use one of {', '.join(DOMAINS)}")
+                raise ConvMathError(
+                    f"{where}.symbols.{symbol}={domain!r} is not allowed; use one of {', '.join(DOMAINS)}"
+                )
         extra["symbols"] = dict(symbols)
         bounds = raw.get("bounds", {})
         if not isinstance(bounds, dict):
@@ -340,12 +390,18 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
             if symbol not in symbols:
                 raise ConvMathError(f"{where}.bounds: {symbol!r} is not one of the symbols {', '.join(symbols)}")
             limits = _table(limits, f"{where}.bounds.{symbol}", ("min", "max"))
-            extra["bounds"][symbol] = tuple(None if key not in limits else _expr(limits[key], f"{where}.bounds.{symbol}.{key}")
-                                            for key in ("min", "max"))
+            extra["bounds"][symbol] = tuple(
+                None if key not in limits else _expr(limits[key], f"{where}.bounds.{symbol}.{key}")
+                for key in ("min", "max")
+            )
     if kind == "choice":
         choices = raw.get("choices")
-        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices) \
-                or len(set(choices)) != len(choices):
+        if (
+            not isinstance(choices, list)
+            or len(choices) < 2
+            or not all(isinstance(c, str) and c for c in choices)
+            or len(set(choices)) != len(choices)
+        ):
             raise ConvMathError(f"{where}.choices={choices!r} must list at least two distinct option keys")
         extra["choices"] = tuple(choices)
     if kind == "array":
@@ -356,16 +412,19 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
             extra[tol] = float(value)
     prompt_default = {"en": f"Define `{{{{ name.{name} }}}}`.", "zh": f"请把结果赋给变量 `{{{{ name.{name} }}}}`。"}
     if kind == "function":
-        prompt_default = {"en": f"Write the function `{{{{ signature.{name} }}}}`.",
-                          "zh": f"编写函数 `{{{{ signature.{name} }}}}`。"}
+        prompt_default = {
+            "en": f"Write the function `{{{{ signature.{name} }}}}`.",
+            "zh": f"编写函数 `{{{{ signature.{name} }}}}`。",
+        }
     prompt = _locale_table(raw.get("prompt", prompt_default), f"{where}.prompt")
     wrongs = []
     raw_wrongs = raw.get("misconceptions", [])
     if not isinstance(raw_wrongs, list):
         raise ConvMathError(f"{where}.misconceptions={raw_wrongs!r} must be a list")
     if raw_wrongs and kind == "function":
-        raise ConvMathError(f"{where}: a function part's misconceptions are found by the function check; "
-                            "remove misconceptions")
+        raise ConvMathError(
+            f"{where}: a function part's misconceptions are found by the function check; remove misconceptions"
+        )
     for j, item in enumerate(raw_wrongs):
         label, expr = item, None
         if isinstance(item, dict):
@@ -373,8 +432,10 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
             label = item.get("label")
             expr = _expr(item["answer"], f"{where}.misconceptions[{j}].answer") if "answer" in item else None
         if not isinstance(label, str) or (label not in CATALOGUE and label not in own):
-            raise ConvMathError(f"{where}.misconceptions[{j}]: label={label!r} is not in the catalogue nor among this "
-                                "question's [[misconceptions]] (docs/authoring.md lists the catalogue)")
+            raise ConvMathError(
+                f"{where}.misconceptions[{j}]: label={label!r} is not in the catalogue nor among this "
+                "question's [[misconceptions]] (docs/authoring.md lists the catalogue)"
+            )
         if expr is None:
             if label in own:
                 raise ConvMathError(f"{where}.misconceptions[{j}]: the course's own {label!r} needs answer = ...")
@@ -383,7 +444,8 @@ def _part(index: int, raw: Any, qid: str, own: set[str], derived_calls: frozense
             if quantity not in answer.calls() | derived_calls:
                 raise ConvMathError(
                     f"{where}.misconceptions[{j}]: {label!r} miscomputes {quantity}, which neither the answer "
-                    f"{answer.text!r} nor a derived parameter calls; give {{ label = {label!r}, answer = \"...\" }}")
+                    f'{answer.text!r} nor a derived parameter calls; give {{ label = {label!r}, answer = "..." }}'
+                )
         wrongs.append((label, expr))
     if kind == "choice" and any(e is None for _, e in wrongs):
         raise ConvMathError(f"{where}: a choice part's misconceptions need answer = the option they pick")
@@ -408,8 +470,9 @@ def _register_own(own: Sequence[Mapping[str, Any]], qid: str) -> None:
 
     for i, item in enumerate(own):
         try:
-            register_misconception(item["label"], wrong=_no_formula, feedback=item["feedback"], title=item["title"],
-                                   quantity="question")
+            register_misconception(
+                item["label"], wrong=_no_formula, feedback=item["feedback"], title=item["title"], quantity="question"
+            )
         except ConvMathError as err:
             raise ConvMathError(f"{_where(qid, f'misconceptions[{i}]')}: {err}") from err
 
@@ -461,8 +524,12 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
         raise ConvMathError(f"{_where(qid, '')}key {unknown[0]!r} is not allowed; use {', '.join(_TOP)}")
     title = _locale_table(data.get("title", qid), _where(qid, "title"))
     levels = data.get("levels", [1])
-    if not isinstance(levels, list) or not levels or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in levels) or len(set(levels)) != len(levels):
+    if (
+        not isinstance(levels, list)
+        or not levels
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in levels)
+        or len(set(levels)) != len(levels)
+    ):
         raise ConvMathError(f"{_where(qid, 'levels')}={levels!r} must be a list of distinct positive integers")
     options = data.get("options", {})
     if not isinstance(options, dict):
@@ -515,11 +582,19 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
             if expr is not None:
                 _check_names(expr, names | symbols, _where(qid, f"parts[{i}]"))
     question = Question(
-        id=qid, title=title, levels=tuple(levels), options=dict(options), params=tuple(params), require=conditions,
-        setup=tuple(setup), prompt=_locale_table(data.get("prompt"), _where(qid, "prompt")),
+        id=qid,
+        title=title,
+        levels=tuple(levels),
+        options=dict(options),
+        params=tuple(params),
+        require=conditions,
+        setup=tuple(setup),
+        prompt=_locale_table(data.get("prompt"), _where(qid, "prompt")),
         hints=_locale_table(data.get("hints"), _where(qid, "hints"), required=False, steps=True),
         solution=_locale_table(data.get("solution"), _where(qid, "solution"), required=False, steps=True),
-        parts=parts, own=own, source=source or str(data.get("source", "")),
+        parts=parts,
+        own=own,
+        source=source or str(data.get("source", "")),
     )
     _register_own(own, qid)
     return question
@@ -531,8 +606,10 @@ def _check_names(expr: Expr, known: set[str], where: str) -> None:
     functions = _get_functions()
     for name in sorted(expr.names - known - {"True", "False", "None"}):
         if name not in functions:
-            raise ConvMathError(f"{where}: {expr.text!r} uses {name!r}, which is not defined before it "
-                                "(parameters are defined in file order)")
+            raise ConvMathError(
+                f"{where}: {expr.text!r} uses {name!r}, which is not defined before it "
+                "(parameters are defined in file order)"
+            )
 
 
 def load_question(path: str | Path) -> Question:
@@ -635,8 +712,15 @@ class Question:
         """
         from ..families import Family
 
-        return Family(self.id, dict(self.title), self.levels, self.draw, dict(self.options),
-                      self.source or f"question {self.id}", self.draw_named)
+        return Family(
+            self.id,
+            dict(self.title),
+            self.levels,
+            self.draw,
+            dict(self.options),
+            self.source or f"question {self.id}",
+            self.draw_named,
+        )
 
     def draw(self, rng: random.Random, level: int, options: Mapping[str, Any]) -> Exercise | None:
         """One candidate variant, or ``None`` when the draw is rejected (the family protocol).
@@ -651,8 +735,9 @@ class Question:
         """
         return self.attempt(rng, level, options).exercise
 
-    def draw_named(self, rng: random.Random, level: int, options: Mapping[str, Any],
-                   names: Mapping[str, str]) -> Exercise | None:
+    def draw_named(
+        self, rng: random.Random, level: int, options: Mapping[str, Any], names: Mapping[str, str]
+    ) -> Exercise | None:
         """:meth:`draw` with the answer names this assignment uses (they reach the templates).
 
         Examples
@@ -663,8 +748,9 @@ class Question:
         """
         return self.attempt(rng, level, options, names).exercise
 
-    def attempt(self, rng: random.Random, level: int, options: Mapping[str, Any],
-                names: Mapping[str, str] | None = None) -> Attempt:
+    def attempt(
+        self, rng: random.Random, level: int, options: Mapping[str, Any], names: Mapping[str, str] | None = None
+    ) -> Attempt:
         """One draw with the reason it was rejected (the self-test counts them).
 
         Parameters
@@ -716,10 +802,13 @@ class Question:
                 use = ", ".join(repr(o) for o in self.options) or "none"
                 raise ConvMathError(f"option {key!r} is not allowed for question {self.id!r}; use {use}")
             if type(value) is not type(self.options[key]) and not (
-                    isinstance(value, (int, float)) and isinstance(self.options[key], (int, float))
-                    and not isinstance(value, bool)):
-                raise ConvMathError(f"option {key}={value!r} of question {self.id!r} must be like its default "
-                                    f"{self.options[key]!r}")
+                isinstance(value, (int, float))
+                and isinstance(self.options[key], (int, float))
+                and not isinstance(value, bool)
+            ):
+                raise ConvMathError(
+                    f"option {key}={value!r} of question {self.id!r} must be like its default {self.options[key]!r}"
+                )
         return {**self.options, **options}
 
     def _draw_params(self, rng: random.Random, env: dict[str, Any]) -> None:
@@ -762,8 +851,13 @@ class Question:
     def _symbols(self, part: PartSpec) -> dict[str, sympy.Symbol]:
         return {name: sympy.Symbol(name, **DOMAINS[domain]) for name, domain in part.symbols.items()}
 
-    def _value(self, part: PartSpec, env: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None,
-               expr: Expr | None = None) -> Any:
+    def _value(
+        self,
+        part: PartSpec,
+        env: Mapping[str, Any],
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        expr: Expr | None = None,
+    ) -> Any:
         """A part's answer (or a wrong one) as a value of the part's kind; ``ConvMathError`` when it is not one."""
         expr = expr or part.answer
         assert expr is not None
@@ -793,8 +887,9 @@ class Question:
                 answers[part.name] = self._value(part, env)
             except ConvMathError as err:
                 shown = {k: _plain(v) for k, v in env.items()}
-                raise ConvMathError(f"question {self.id!r}: part {part.key}: the key cannot be computed for "
-                                    f"{shown}: {err}") from err
+                raise ConvMathError(
+                    f"question {self.id!r}: part {part.key}: the key cannot be computed for {shown}: {err}"
+                ) from err
         return answers
 
     def misconception_values(self, part: PartSpec, env: Mapping[str, Any]) -> dict[str, Any]:
@@ -850,20 +945,24 @@ class Question:
                 if isinstance(values[label], ConvMathError):
                     raise values[label]
                 return values[label]
+
             return run
 
-        found = wrong_answers(expected, {label: thunk(label) for label, _ in part.misconceptions},
-                              symbols=part.symbols)
+        found = wrong_answers(expected, {label: thunk(label) for label, _ in part.misconceptions}, symbols=part.symbols)
         if found is None:
-            equal = [label for label, _ in part.misconceptions
-                     if not isinstance(values[label], ConvMathError) and _same(values[label], expected, part)]
+            equal = [
+                label
+                for label, _ in part.misconceptions
+                if not isinstance(values[label], ConvMathError) and _same(values[label], expected, part)
+            ]
             return f"part {part.key}: misconception {equal[0] if equal else '?'} gives the key"
         return found
 
     # ---------------------------------------------------------------- render
 
-    def render(self, env: Mapping[str, Any], answers: Mapping[str, Any], wrongs: Mapping[str, Any],
-               names: Mapping[str, str]) -> Exercise:
+    def render(
+        self, env: Mapping[str, Any], answers: Mapping[str, Any], wrongs: Mapping[str, Any], names: Mapping[str, str]
+    ) -> Exercise:
         """The exercise: texts from the templates, answer names passed in (not renamed afterwards).
 
         Examples
@@ -882,8 +981,9 @@ class Question:
         parts = []
         for part in self.parts:
             name = final[part.name]
-            prompt = {loc: render_template(part.prompt[loc], context, f"parts.{part.key}.prompt.{loc}")
-                      for loc in LOCALES}
+            prompt = {
+                loc: render_template(part.prompt[loc], context, f"parts.{part.key}.prompt.{loc}") for loc in LOCALES
+            }
             spec, code = self._spec(part, name, answers[part.name], env)
             parts.append(make_part(part.key, prompt, spec, code, wrongs.get(part.name, ()), points=part.points))
         prompt = {}
@@ -894,8 +994,10 @@ class Question:
                 head = {"en": "**Hint.**", "zh": "**提示：**"}[loc]
                 text += "\n\n" + "\n\n".join(f"> {head} {h}" for h in hints)
             prompt[loc] = text
-        solution = {loc: [render_template(step, context, f"solution.{loc}") for step in self.solution.get(loc, ())]
-                    for loc in LOCALES}
+        solution = {
+            loc: [render_template(step, context, f"solution.{loc}") for step in self.solution.get(loc, ())]
+            for loc in LOCALES
+        }
         for loc in LOCALES:
             word, stop, code = {"en": ("Answer", ".", "A reference solution"), "zh": ("答案", "。", "参考实现")}[loc]
             for part in parts:
@@ -903,8 +1005,15 @@ class Question:
                     solution[loc].append(f"{code} ({part.key}):\n\n```python\n{part.solution_code}\n```")
                 else:
                     solution[loc].append(f"{word} ({part.key}): `{part.solution_code}`{stop}")
-        return make_exercise(self.id, int(env["level"]), {k: _plain(v) for k, v in env.items() if k != "level"},
-                             prompt, parts, solution, setup_code=self._setup_code(env))
+        return make_exercise(
+            self.id,
+            int(env["level"]),
+            {k: _plain(v) for k, v in env.items() if k != "level"},
+            prompt,
+            parts,
+            solution,
+            setup_code=self._setup_code(env),
+        )
 
     def _setup_code(self, env: Mapping[str, Any]) -> str:
         lines = []
@@ -924,13 +1033,22 @@ class Question:
         if part.kind == "function":
             reference = reference_path(part, env)
             code = _function_code(part, name)
-            spec = AnswerSpec("function", name, signature=_renamed_signature(part, name), reference=reference,
-                              config=dict(part.config), forbidden_imports=part.forbidden_imports,
-                              rtol=part.rtol, atol=part.atol)
+            spec = AnswerSpec(
+                "function",
+                name,
+                signature=_renamed_signature(part, name),
+                reference=reference,
+                config=dict(part.config),
+                forbidden_imports=part.forbidden_imports,
+                rtol=part.rtol,
+                atol=part.atol,
+            )
             return spec, code
         if part.kind == "expression":
-            bounds = {symbol: tuple(None if e is None else _bound(evaluate(e, env), symbol) for e in pair)
-                      for symbol, pair in part.bounds.items()}
+            bounds = {
+                symbol: tuple(None if e is None else _bound(evaluate(e, env), symbol) for e in pair)
+                for symbol, pair in part.bounds.items()
+            }
             spec = AnswerSpec("expression", name, expected, symbols=dict(part.symbols), bounds=bounds)
             return spec, answer_code(spec, str(expected))
         spec = AnswerSpec(part.kind, name, expected, rtol=part.rtol, atol=part.atol, choices=part.choices)
@@ -951,9 +1069,7 @@ def _function_code(part: PartSpec, name: str) -> str:
     if part.solution_code:
         return re.sub(rf"\bdef\s+{re.escape(part.name)}\s*\(", f"def {name}(", part.solution_code.strip("\n"))
     assert part.reference is not None
-    return (f"def {name}({', '.join(part.args)}):\n"
-            f"    from math import ceil, floor\n"
-            f"    return {part.reference.text}")
+    return f"def {name}({', '.join(part.args)}):\n    from math import ceil, floor\n    return {part.reference.text}"
 
 
 def reference_path(part: PartSpec, env: Mapping[str, Any]) -> str:
@@ -1003,8 +1119,11 @@ def _as_kind(part: PartSpec, value: Any) -> Any:
         return array
     if kind == "expression":
         try:
-            expr = sympy.sympify(value) if not isinstance(value, Fraction) else sympy.Rational(value.numerator,
-                                                                                              value.denominator)
+            expr = (
+                sympy.sympify(value)
+                if not isinstance(value, Fraction)
+                else sympy.Rational(value.numerator, value.denominator)
+            )
         except (sympy.SympifyError, TypeError) as err:
             raise ConvMathError(f"{_shown(value)} is not an expression") from err
         if not isinstance(expr, sympy.Expr):

@@ -107,8 +107,7 @@ class _Sandbox(SandboxedEnvironment):
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                               finalize=_display)
+    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=_display)
     env.filters["latex"] = to_latex
     env.filters["code"] = to_code
     return env

@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="convmath check",
         description="Run a notebook and its check cell in the sandbox: which cells raise, and for every part "
-                    "whether it is answered in the asked form (never whether it is right).")
+        "whether it is answered in the asked form (never whether it is right).",
+    )
     parser.add_argument("notebook", type=Path, help="the notebook to check (.ipynb)")
     parser.add_argument("--cell-timeout", type=float, default=10.0, help="seconds each cell may run (default 10)")
     args = parser.parse_args(list(argv) if argv is not None else None)

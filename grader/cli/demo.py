@@ -67,10 +67,14 @@ def _write_submissions(examples: Path, out: Path) -> list[tuple[str, str]]:
     for student in roster:
         exercises = build_exercises(assignment, secret, student.student_id)
         built[student.student_id] = exercises
-        write_notebook(student_notebook(assignment, student.student_id, exercises, student_name=student.name),
-                       out / "notebooks" / f"{student.student_id}.ipynb")
-        write_notebook(key_notebook(assignment, student.student_id, exercises, student_name=student.name),
-                       out / "keys" / f"{student.student_id}.ipynb")
+        write_notebook(
+            student_notebook(assignment, student.student_id, exercises, student_name=student.name),
+            out / "notebooks" / f"{student.student_id}.ipynb",
+        )
+        write_notebook(
+            key_notebook(assignment, student.student_id, exercises, student_name=student.name),
+            out / "keys" / f"{student.student_id}.ipynb",
+        )
     plan: list[tuple[str, str]] = []
     ids = [s.student_id for s in roster]
     if ids:
@@ -122,8 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "write three simulated submissions (correct, one typical misconception, hostile) and grade them.",
         epilog="Get the example's files with 'convmath examples DIR'.",
     )
-    parser.add_argument("--out", type=Path, default=Path("convmath-demo"),
-                        help="folder to work in, created if missing (default: convmath-demo)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("convmath-demo"),
+        help="folder to work in, created if missing (default: convmath-demo)",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     try:
         args = parser.parse_args(argv)
@@ -141,10 +149,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"generated notebooks and keys for the roster in {out}/notebooks and {out}/keys")
     for student, what in plan:
         print(f"  submission {student}.ipynb: {what}")
-    argv_grade = [str(out / "submissions"), "--assignment", str(examples / "assignment.toml"),
-                  "--secret-file", str(examples / "secret.txt"), "--roster", str(examples / "roster.csv"),
-                  "--gradebook", str(out / "grades.db"), "--out", str(out / "grades"), "--cell-timeout", "5",
-                  "--timeout", "30"]
+    argv_grade = [
+        str(out / "submissions"),
+        "--assignment",
+        str(examples / "assignment.toml"),
+        "--secret-file",
+        str(examples / "secret.txt"),
+        "--roster",
+        str(examples / "roster.csv"),
+        "--gradebook",
+        str(out / "grades.db"),
+        "--out",
+        str(out / "grades"),
+        "--cell-timeout",
+        "5",
+        "--timeout",
+        "30",
+    ]
     if args.jobs:
         argv_grade += ["--jobs", str(args.jobs)]
     status = grade_main(argv_grade)
@@ -164,15 +185,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        print(f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {for_terminal(shorten(note, 160))}")
+        print(
+            f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {for_terminal(shorten(note, 160))}"
+        )
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")
     print(f"\nfeedback: {out}/grades/<student>/feedback.md   class table: {out}/grades/grades.csv")
     from .report import main as report_main
 
-    report_status = report_main(["--gradebook", str(out / "grades.db"), "--assignment", str(examples / "assignment.toml"),
-                                 "--roster", str(examples / "roster.csv"), "--out", str(out / "report")])
+    report_status = report_main(
+        [
+            "--gradebook",
+            str(out / "grades.db"),
+            "--assignment",
+            str(examples / "assignment.toml"),
+            "--roster",
+            str(examples / "roster.csv"),
+            "--out",
+            str(out / "report"),
+        ]
+    )
     return status or report_status
 
 

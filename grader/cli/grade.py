@@ -58,8 +58,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import tomllib
-
 from convmath.errors import ConvMathError
 
 if TYPE_CHECKING:
@@ -87,34 +85,49 @@ def build_parser() -> argparse.ArgumentParser:
         prog="convmath grade",
         description="Grade submitted notebooks safely into a SQLite gradebook, then write the exports.",
         epilog="A file named <student_id>.ipynb is that student's; a file identified only by its notebook "
-               "metadata never replaces it (recorded and warned about). No notebooks found: a warning, "
-               "exit status 0. Exit status 1 only when the grader failed on a submission (rerun to retry), "
-               "2 for bad arguments, 3 when most notebooks disagree with the assignment or secret. "
-               "Manual points: 'convmath grade override STUDENT PART POINTS --reason TEXT' "
-               "(--clear to end one), listed by 'convmath grade overrides'; a folder named override: ./override.",
+        "metadata never replaces it (recorded and warned about). No notebooks found: a warning, "
+        "exit status 0. Exit status 1 only when the grader failed on a submission (rerun to retry), "
+        "2 for bad arguments, 3 when most notebooks disagree with the assignment or secret. "
+        "Manual points: 'convmath grade override STUDENT PART POINTS --reason TEXT' "
+        "(--clear to end one), listed by 'convmath grade overrides'; a folder named override: ./override.",
     )
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS", help="notebooks or folders of notebooks")
     parser.add_argument("--assignment", required=True, type=Path, help="the assignment TOML file")
     parser.add_argument("--secret-file", required=True, type=Path, help="the course secret")
-    parser.add_argument("--gradebook", type=Path, default=Path("grades.db"), help="SQLite gradebook (default: grades.db)")
+    parser.add_argument(
+        "--gradebook", type=Path, default=Path("grades.db"), help="SQLite gradebook (default: grades.db)"
+    )
     parser.add_argument("--out", type=Path, default=Path("grades"), help="folder of the exports (default: grades)")
     parser.add_argument("--roster", type=Path, help="roster CSV: only its ids are accepted; absent students listed")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: number of cores)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="grade on Dask: tcp://HOST:8786 (a running cluster) or local:N (N worker processes)")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on Dask: tcp://HOST:8786 (a running cluster) or local:N (N worker processes)",
+    )
     parser.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
-    parser.add_argument("--cell-timeout", type=float, default=None,
-                        help="seconds per cell (default: derived from the answer key's cells: "
-                             "20x its slowest cell, at least 2)")
+    parser.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=None,
+        help="seconds per cell (default: derived from the answer key's cells: 20x its slowest cell, at least 2)",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
     parser.add_argument("--max-size-mb", type=float, default=20.0, help="refuse larger files (default: 20)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--reveal", choices=("never", "diagnosis", "always"), default=None,
-                        help="what feedback reveals (default: the assignment's reveal, else always): "
-                             "never = correct or not; diagnosis = the mistake, not the expected value")
-    parser.add_argument("--accept-mismatch", action="store_true",
-                        help="grade even when most notebooks disagree with the assignment or the secret")
+    parser.add_argument(
+        "--reveal",
+        choices=("never", "diagnosis", "always"),
+        default=None,
+        help="what feedback reveals (default: the assignment's reveal, else always): "
+        "never = correct or not; diagnosis = the mistake, not the expected value",
+    )
+    parser.add_argument(
+        "--accept-mismatch",
+        action="store_true",
+        help="grade even when most notebooks disagree with the assignment or the secret",
+    )
     return parser
 
 
@@ -180,7 +193,9 @@ def _context(args: argparse.Namespace):  # -> GradingContext
 
         from ..grade import key_cell_timeout
 
-        context = dataclasses.replace(context, limits=dataclasses.replace(limits, cell_timeout=key_cell_timeout(context)))
+        context = dataclasses.replace(
+            context, limits=dataclasses.replace(limits, cell_timeout=key_cell_timeout(context))
+        )
     return context
 
 
@@ -239,8 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..distributed import DaskExecutor, require_distributed
 
         if args.jobs is not None:
-            raise ConvMathError(f"--jobs={args.jobs} sizes the local process pool; with --scheduler the "
-                                "cluster's workers grade (use --scheduler local:N for N local workers)")
+            raise ConvMathError(
+                f"--jobs={args.jobs} sizes the local process pool; with --scheduler the "
+                "cluster's workers grade (use --scheduler local:N for N local workers)"
+            )
         executor = DaskExecutor(args.scheduler)
         require_distributed()
     output_folder(args.out)  # before any grading: a bad --out is a one-line error, not a lost batch
@@ -251,20 +268,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     collection = collect_submissions(args.submissions, roster=roster)
     skipped = collection.warnings
     if not collection.items:
-        skipped.append(f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
-                       "nothing was graded (the exports show the gradebook as it was)")
+        skipped.append(
+            f"no notebooks (*.ipynb) were found in {', '.join(map(str, args.submissions))}; "
+            "nothing was graded (the exports show the gradebook as it was)"
+        )
     progress = Progress(sys.stderr) if not args.quiet else None
     with collection, Gradebook(args.gradebook) as book:
         try:
-            summary = run_batch(collection.items, context, book, jobs=args.jobs or os.cpu_count(), force=args.force,
-                                progress=progress, accept_mismatch=args.accept_mismatch,
-                                executor=executor)
+            summary = run_batch(
+                collection.items,
+                context,
+                book,
+                jobs=args.jobs or os.cpu_count(),
+                force=args.force,
+                progress=progress,
+                accept_mismatch=args.accept_mismatch,
+                executor=executor,
+            )
         except MismatchError as err:
             print(f"convmath grade: stopped, nothing was recorded: {err}", file=sys.stderr)
             return 3
         except KeyboardInterrupt:
-            print(f"\nconvmath grade: interrupted; what was graded is in {args.gradebook}; "
-                  "run the same command again to finish", file=sys.stderr)
+            print(
+                f"\nconvmath grade: interrupted; what was graded is in {args.gradebook}; "
+                "run the same command again to finish",
+                file=sys.stderr,
+            )
             return 130
         current = book.current(context.assignment.id)
     locale = context.locale
@@ -274,8 +303,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     graded = [r for r in current if r.status == "graded"]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     absent = len(roster.ids - {r.student for r in current}) if roster is not None else 0
-    print(f"{summary.line()}; {len(current) + absent} students in {args.out / 'grades.csv'}"
-          + (f" ({absent} absent)" if absent else "") + f", mean {mean:.2f} / {context.max_score:g}")
+    print(
+        f"{summary.line()}; {len(current) + absent} students in {args.out / 'grades.csv'}"
+        + (f" ({absent} absent)" if absent else "")
+        + f", mean {mean:.2f} / {context.max_score:g}"
+    )
     return 1 if summary.failed else 0
 
 
@@ -294,8 +326,9 @@ def _write_identified(path: Path, identified: Sequence[tuple[str, str | None, st
     write_text_atomic(path, buf.getvalue())
 
 
-def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped: Sequence[str],
-            roster: Roster | None, out: Path) -> None:
+def _report(
+    summary: BatchSummary, current: Sequence[SubmissionResult], skipped: Sequence[str], roster: Roster | None, out: Path
+) -> None:
     """What an instructor must look at, on stderr: warnings, refusals, flags, absences, identification."""
     from collections import Counter
 
@@ -320,12 +353,16 @@ def _report(summary: BatchSummary, current: Sequence[SubmissionResult], skipped:
     counted = {(r.student, r.source) for r in current}
     for result in summary.results:  # flagged files of this batch that do not count (a copy, a claim)
         if result.flags and (result.student, result.source) not in counted:
-            print(f"convmath grade: FLAGGED {for_terminal(result.source)} (recorded, does not count): "
-                  f"{for_terminal(cap('; '.join(result.flags), 600))}", file=err)
+            print(
+                f"convmath grade: FLAGGED {for_terminal(result.source)} (recorded, does not count): "
+                f"{for_terminal(cap('; '.join(result.flags), 600))}",
+                file=err,
+            )
     for result in current:
         if result.flags:
-            print(f"convmath grade: FLAGGED {result.student}: {for_terminal(cap('; '.join(result.flags), 600))}",
-                  file=err)
+            print(
+                f"convmath grade: FLAGGED {result.student}: {for_terminal(cap('; '.join(result.flags), 600))}", file=err
+            )
         for line in result.overrides:
             print(f"convmath grade: override {result.student}: {for_terminal(line)}", file=err)
     if roster is not None:

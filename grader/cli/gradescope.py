@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="convmath gradescope",
         description="Build a Gradescope autograder zip that grades one assignment's notebooks with convmath.",
         epilog="The zip holds the course secret: upload it only to Gradescope. Without --roster a student's "
-               "id is their Gradescope student id (sid).",
+        "id is their Gradescope student id (sid).",
     )
     parser.add_argument("assignment", type=Path, metavar="ASSIGNMENT", help="the assignment TOML file")
     parser.add_argument("--secret-file", required=True, type=Path, help="the course secret")

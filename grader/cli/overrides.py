@@ -18,10 +18,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-
-import tomllib
 
 from convmath.errors import ConvMathError
 
@@ -39,7 +38,9 @@ def _parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--by", default=None, help="who sets it (default: the login name)")
     else:
         parser.add_argument("--history", action="store_true", help="every override ever set or cleared")
-    parser.add_argument("--gradebook", type=Path, default=Path("grades.db"), help="SQLite gradebook (default: grades.db)")
+    parser.add_argument(
+        "--gradebook", type=Path, default=Path("grades.db"), help="SQLite gradebook (default: grades.db)"
+    )
     parser.add_argument("--assignment", type=Path, help="the assignment TOML file (default: the gradebook's only one)")
     return parser
 
@@ -55,8 +56,10 @@ def _assignment_id(args: argparse.Namespace, book: object) -> str:
         return data["id"]
     ids = book.assignments()  # type: ignore[attr-defined]
     if len(ids) != 1:
-        raise ConvMathError(f"--gradebook={str(args.gradebook)!r} holds {len(ids)} assignments "
-                            f"({', '.join(ids) or 'none'}); name one with --assignment")
+        raise ConvMathError(
+            f"--gradebook={str(args.gradebook)!r} holds {len(ids)} assignments "
+            f"({', '.join(ids) or 'none'}); name one with --assignment"
+        )
     return str(ids[0])
 
 
@@ -115,8 +118,11 @@ def main(command: str, argv: Sequence[str]) -> int:
         if command == "overrides":
             rows = book.overrides(assignment, history=args.history)
             for o in rows:
-                what = describe(o) if o.points is not None else (
-                    f"{o.part}: cleared by {o.set_by} at {o.set_at}" + (f": {o.reason}" if o.reason else ""))
+                what = (
+                    describe(o)
+                    if o.points is not None
+                    else (f"{o.part}: cleared by {o.set_by} at {o.set_at}" + (f": {o.reason}" if o.reason else ""))
+                )
                 print(for_terminal(f"{assignment}: {o.student} {what}"))
             if not rows:
                 print(f"{assignment}: no overrides" + (" ever set" if args.history else " in force"))
@@ -127,15 +133,25 @@ def main(command: str, argv: Sequence[str]) -> int:
             return 2
         (current,) = book.current(assignment, student=args.student, overrides=False) or (None,)
         if current is None:
-            raise ConvMathError(f"STUDENT={args.student!r} has nothing recorded for {assignment} in "
-                                f"{args.gradebook}: grade their notebook first")
+            raise ConvMathError(
+                f"STUDENT={args.student!r} has nothing recorded for {assignment} in "
+                f"{args.gradebook}: grade their notebook first"
+            )
         maxima = book.part_maxima(assignment)
         if args.part not in maxima:
-            raise ConvMathError(f"PART={args.part!r} is not a part of {assignment}; "
-                                f"use one of {', '.join(maxima) or '(none recorded)'}")
+            raise ConvMathError(
+                f"PART={args.part!r} is not a part of {assignment}; use one of {', '.join(maxima) or '(none recorded)'}"
+            )
         old = next((p.score for p in current.parts if p.column == args.part), 0.0)
-        o = book.set_override(assignment, args.student, args.part, None if args.clear else args.points,
-                              reason=args.reason, set_by=_who(args), max_points=maxima[args.part])
+        o = book.set_override(
+            assignment,
+            args.student,
+            args.part,
+            None if args.clear else args.points,
+            reason=args.reason,
+            set_by=_who(args),
+            max_points=maxima[args.part],
+        )
         text = describe(o, old) if o.points is not None else f"{o.part}: override cleared by {o.set_by}"
         print(for_terminal(f"{assignment}: {o.student} {text}"))
         print("run the grading command again to write the exports (nothing is graded again)")

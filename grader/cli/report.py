@@ -31,14 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convmath report",
         description="Write a class report (index.html and summary.md) from a gradebook: scores, the weakest "
-                    "parts, the misconceptions the class showed, flagged submissions and overrides.")
+        "parts, the misconceptions the class showed, flagged submissions and overrides.",
+    )
     parser.add_argument("--gradebook", type=Path, required=True, help="the gradebook file that convmath grade wrote")
     parser.add_argument("--assignment", type=Path, required=True, help="the assignment file (TOML) that was graded")
-    parser.add_argument("--out", type=Path, default=Path("report"), help="folder to write the report to (default: report)")
-    parser.add_argument("--locale", choices=("en", "zh"), default=None,
-                        help="language of the report (default: the assignment's first locale)")
-    parser.add_argument("--roster", type=Path, default=None,
-                        help="the class roster (CSV), to count students who handed nothing in")
+    parser.add_argument(
+        "--out", type=Path, default=Path("report"), help="folder to write the report to (default: report)"
+    )
+    parser.add_argument(
+        "--locale",
+        choices=("en", "zh"),
+        default=None,
+        help="language of the report (default: the assignment's first locale)",
+    )
+    parser.add_argument(
+        "--roster", type=Path, default=None, help="the class roster (CSV), to count students who handed nothing in"
+    )
     parser.add_argument("--no-plots", action="store_true", help="leave out the plots (they need matplotlib)")
     return parser
 
@@ -75,11 +83,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         locale = args.locale or assignment.locales[0]
         roster = [s.student_id for s in load_roster(args.roster)] if args.roster else None
         known = families()
-        questions = {slot.id: known[slot.family].title.get(locale, slot.family) if slot.family in known else slot.family
-                     for slot in assignment.slots}
-        page, summary = write_report(args.gradebook, assignment.id, args.out, locale=locale,
-                                     title=assignment.title.get(locale, assignment.id), course=assignment.course,
-                                     roster=roster, questions=questions, plots=not args.no_plots)
+        questions = {
+            slot.id: known[slot.family].title.get(locale, slot.family) if slot.family in known else slot.family
+            for slot in assignment.slots
+        }
+        page, summary = write_report(
+            args.gradebook,
+            assignment.id,
+            args.out,
+            locale=locale,
+            title=assignment.title.get(locale, assignment.id),
+            course=assignment.course,
+            roster=roster,
+            questions=questions,
+            plots=not args.no_plots,
+        )
     except (ConvMathError, OSError) as err:
         print(f"convmath report: error: {err}", file=sys.stderr)
         return 2

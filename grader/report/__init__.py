@@ -54,10 +54,13 @@ def _overrides(book: object, assignment_id: str) -> list[Override]:
         return []
     rows = []
     for item in listing(assignment_id):
-        get = item.get if isinstance(item, Mapping) else (lambda key, default="", item=item: getattr(item, key, default))
+        get = (
+            item.get if isinstance(item, Mapping) else (lambda key, default="", item=item: getattr(item, key, default))
+        )
         who = " ".join(str(x) for x in (get("who", ""), get("when", "")) if x)
-        rows.append(Override(str(get("student", "")), str(get("part", "")), str(get("points", "")),
-                             str(get("reason", "")), who))
+        rows.append(
+            Override(str(get("student", "")), str(get("part", "")), str(get("points", "")), str(get("reason", "")), who)
+        )
     return rows
 
 
@@ -118,8 +121,15 @@ def write_report(
     with Gradebook(gradebook) as book:
         results = book.current(assignment_id)
         overrides = _overrides(book, assignment_id)
-    data = collect(results, assignment_id=assignment_id, title=title, course=course, roster=roster,
-                   questions=questions, overrides=overrides)
+    data = collect(
+        results,
+        assignment_id=assignment_id,
+        title=title,
+        course=course,
+        roster=roster,
+        questions=questions,
+        overrides=overrides,
+    )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     page, summary = folder / "index.html", folder / "summary.md"

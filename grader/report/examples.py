@@ -65,8 +65,13 @@ def _fill() -> None:
         last = receptive_field(layers)[-1]
         return None if last is None else last.r[0]
 
-    sizes = [((7, 3), dict(stride=2, padding=1)), ((9, 3), dict(stride=2, padding=1, dilation=2)),
-             ((8, 3), dict(stride=3, padding=1)), ((6, 2), dict(stride=2))]
+    sizes = [
+        ((7, 3), dict(stride=2, padding=1)),
+        ((9, 3), dict(stride=2, padding=1, dilation=2)),
+        ((8, 3), dict(stride=3, padding=1)),
+        ((6, 2), dict(stride=2)),
+    ]
+
     def correlate2d(x: Any, k: Any, *, stride: int = 1, padding: int = 0) -> Any:
         return corr2d(np.pad(np.asarray(x), padding), k)[::stride, ::stride]
 
@@ -74,28 +79,55 @@ def _fill() -> None:
         return max_pool(np.asarray(x)[None], pool_size, stride=1)[0]
 
     size_args, count_args = ("n", "kernel_size"), ("in_channels", "out_channels", "kernel_size")
-    _CANDIDATES.update({
-        "conv_output_size": (conv_output_size, size_args, sizes),
-        "d2l_output_size": (d2l_output_size, size_args,
-                            [((8, 3), dict(stride=2, total_padding=2)), ((7, 3), dict(total_padding=1))]),
-        "conv_transpose_output_size": (conv_transpose_output_size, size_args,
-                                       [((3, 3), dict(stride=2, padding=1, output_padding=1)), ((4, 3), dict(stride=2))]),
-        "pool_output_size": (pool_output_size, size_args,
-                             [((5, 2), dict(padding=1, ceil_mode=True)), ((5, 2), dict(ceil_mode=True)),
-                              ((6, 2), {}), ((7, 3), dict(stride=2, padding=1))]),
-        "conv_params": (conv_params, count_args,
-                        [((16, 32, 3), dict(groups=4)), ((3, 16, 3), {}), ((32, 64, 3), dict(bias=False))]),
-        "depthwise_separable_params": (depthwise_separable_params, count_args,
-                                       [((16, 32, 3), {}), ((8, 16, 3), dict(bias=False))]),
-        "conv_macs": (conv_macs, count_args + ("n",),
-                      [((3, 10, 3, 10), dict(convention="macs")), ((3, 10, 1, 10), dict(convention="macs"))]),
-        "receptive_field": (rf_size, ("layers",), [((_STAGE,), {}), ((_STAGE + _STAGE,), {})]),
-        "correlate2d": (correlate2d, ("X", "K"), [((_X, _K), {}), ((_X, _K), dict(padding=1))]),
-        "convolve2d": (lambda x, k: corr2d(x, np.asarray(k)[::-1, ::-1]), ("X", "K"), [((_X, _K), {})]),
-        "correlate2d_multichannel": (lambda x, k: sum(corr2d(a, b) for a, b in zip(x, k)), ("X", "K"),
-                                     [((np.stack([_X, _X + 1]), np.stack([_K, _K])), {})]),
-        "pool2d": (pool2d, ("X", "pool_size"), [((_X, 2), {})]),
-    })
+    _CANDIDATES.update(
+        {
+            "conv_output_size": (conv_output_size, size_args, sizes),
+            "d2l_output_size": (
+                d2l_output_size,
+                size_args,
+                [((8, 3), dict(stride=2, total_padding=2)), ((7, 3), dict(total_padding=1))],
+            ),
+            "conv_transpose_output_size": (
+                conv_transpose_output_size,
+                size_args,
+                [((3, 3), dict(stride=2, padding=1, output_padding=1)), ((4, 3), dict(stride=2))],
+            ),
+            "pool_output_size": (
+                pool_output_size,
+                size_args,
+                [
+                    ((5, 2), dict(padding=1, ceil_mode=True)),
+                    ((5, 2), dict(ceil_mode=True)),
+                    ((6, 2), {}),
+                    ((7, 3), dict(stride=2, padding=1)),
+                ],
+            ),
+            "conv_params": (
+                conv_params,
+                count_args,
+                [((16, 32, 3), dict(groups=4)), ((3, 16, 3), {}), ((32, 64, 3), dict(bias=False))],
+            ),
+            "depthwise_separable_params": (
+                depthwise_separable_params,
+                count_args,
+                [((16, 32, 3), {}), ((8, 16, 3), dict(bias=False))],
+            ),
+            "conv_macs": (
+                conv_macs,
+                count_args + ("n",),
+                [((3, 10, 3, 10), dict(convention="macs")), ((3, 10, 1, 10), dict(convention="macs"))],
+            ),
+            "receptive_field": (rf_size, ("layers",), [((_STAGE,), {}), ((_STAGE + _STAGE,), {})]),
+            "correlate2d": (correlate2d, ("X", "K"), [((_X, _K), {}), ((_X, _K), dict(padding=1))]),
+            "convolve2d": (lambda x, k: corr2d(x, np.asarray(k)[::-1, ::-1]), ("X", "K"), [((_X, _K), {})]),
+            "correlate2d_multichannel": (
+                lambda x, k: sum(corr2d(a, b) for a, b in zip(x, k)),
+                ("X", "K"),
+                [((np.stack([_X, _X + 1]), np.stack([_K, _K])), {})],
+            ),
+            "pool2d": (pool2d, ("X", "pool_size"), [((_X, 2), {})]),
+        }
+    )
 
 
 def _show(value: Any) -> str:
@@ -114,7 +146,8 @@ def _inputs(names: tuple[str, ...], args: tuple[Any, ...], kwargs: Mapping[str, 
 
 def _layers(layers: list[Any]) -> str:
     return " → ".join(
-        f"{layer['type']}({', '.join(f'{k}={v}' for k, v in layer.items() if k != 'type')})" for layer in layers)
+        f"{layer['type']}({', '.join(f'{k}={v}' for k, v in layer.items() if k != 'type')})" for layer in layers
+    )
 
 
 def worked_example(label: str) -> WorkedExample | None:

@@ -26,16 +26,30 @@ __all__ = ["available", "score_histogram", "part_bars", "misconception_bars", "L
 #: Axis labels and titles per locale.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "hist_title": "Score distribution", "hist_x": "score (points)", "hist_y": "students",
-        "parts_title": "Mean score per part (weakest first)", "parts_x": "mean score (% of the part's points)",
-        "parts_y": "part", "correct": "fully correct", "mean": "mean score",
-        "mc_title": "Misconceptions across the assignment", "mc_x": "students", "mc_y": "misconception",
+        "hist_title": "Score distribution",
+        "hist_x": "score (points)",
+        "hist_y": "students",
+        "parts_title": "Mean score per part (weakest first)",
+        "parts_x": "mean score (% of the part's points)",
+        "parts_y": "part",
+        "correct": "fully correct",
+        "mean": "mean score",
+        "mc_title": "Misconceptions across the assignment",
+        "mc_x": "students",
+        "mc_y": "misconception",
     },
     "zh": {
-        "hist_title": "得分分布", "hist_x": "得分（分）", "hist_y": "学生人数",
-        "parts_title": "各小题平均得分（最弱的在前）", "parts_x": "平均得分（占该小题分值的百分比）",
-        "parts_y": "小题", "correct": "完全正确", "mean": "平均得分",
-        "mc_title": "整份作业中的常见误解", "mc_x": "学生人数", "mc_y": "误解",
+        "hist_title": "得分分布",
+        "hist_x": "得分（分）",
+        "hist_y": "学生人数",
+        "parts_title": "各小题平均得分（最弱的在前）",
+        "parts_x": "平均得分（占该小题分值的百分比）",
+        "parts_y": "小题",
+        "correct": "完全正确",
+        "mean": "平均得分",
+        "mc_title": "整份作业中的常见误解",
+        "mc_x": "学生人数",
+        "mc_y": "误解",
     },
 }
 
@@ -57,8 +71,7 @@ def _figure(height: float, *, left: float = 0.8) -> tuple[Any, Any]:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.0, height))
-    fig.subplots_adjust(left=left / 7.0, right=0.97,
-                        bottom=0.62 / height, top=1 - 0.42 / height)
+    fig.subplots_adjust(left=left / 7.0, right=0.97, bottom=0.62 / height, top=1 - 0.42 / height)
     return fig, fig.add_subplot()
 
 
@@ -75,13 +88,15 @@ def _svg(fig: Any, name: str) -> str:
 
     buf = io.StringIO()
     # the salt makes element ids fixed (the same class gives the same file) and distinct between the figures
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"convmath-report-{name}"}), \
-            warnings.catch_warnings():
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"convmath-report-{name}"}),
+        warnings.catch_warnings(),
+    ):
         # text stays text in the SVG: the browser draws CJK labels that matplotlib's own fonts lack
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def score_histogram(bins: Sequence[tuple[float, float, int]], *, locale: str = "en") -> str:
@@ -115,8 +130,9 @@ def score_histogram(bins: Sequence[tuple[float, float, int]], *, locale: str = "
     return _svg(fig, "histogram")
 
 
-def part_bars(columns: Sequence[str], mean_percent: Sequence[float], correct_percent: Sequence[float], *,
-              locale: str = "en") -> str:
+def part_bars(
+    columns: Sequence[str], mean_percent: Sequence[float], correct_percent: Sequence[float], *, locale: str = "en"
+) -> str:
     """Horizontal bars: each part's mean score and share fully correct, in percent.
 
     Parameters

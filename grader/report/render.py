@@ -106,60 +106,110 @@ class ReportData:
 #: Every fixed text of the report, per locale.
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "title": "Class report", "assignment": "assignment", "glance": "The class at a glance",
-        "roster": "on the roster", "graded": "graded", "refused": "refused (zero with a reason)",
-        "failed": "grader failures", "absent": "absent", "flagged": "flagged", "mean_card": "mean score",
+        "title": "Class report",
+        "assignment": "assignment",
+        "glance": "The class at a glance",
+        "roster": "on the roster",
+        "graded": "graded",
+        "refused": "refused (zero with a reason)",
+        "failed": "grader failures",
+        "absent": "absent",
+        "flagged": "flagged",
+        "mean_card": "mean score",
         "median_card": "median score",
         "no_plots": "Plots need matplotlib: pip install 'convmath[plot]'.",
         "parts": "Parts, weakest first",
         "parts_note": "Mean score and share fully correct over graded submissions; the discrimination index "
-                      "compares the top and bottom 27 % of the class (below 0.2 in red: the part barely "
-                      "separates strong from weak students).",
-        "part": "part", "question": "question", "points": "points", "mean": "mean", "share_correct": "fully correct",
-        "discrimination": "discrimination", "mistakes": "diagnosed mistakes",
-        "misconceptions": "Misconceptions", "misconception": "misconception", "students": "students",
-        "share_graded": "share of graded", "where": "parts",
+        "compares the top and bottom 27 % of the class (below 0.2 in red: the part barely "
+        "separates strong from weak students).",
+        "part": "part",
+        "question": "question",
+        "points": "points",
+        "mean": "mean",
+        "share_correct": "fully correct",
+        "discrimination": "discrimination",
+        "mistakes": "diagnosed mistakes",
+        "misconceptions": "Misconceptions",
+        "misconception": "misconception",
+        "students": "students",
+        "share_graded": "share of graded",
+        "where": "parts",
         "no_misconceptions": "No catalogued misconception was diagnosed.",
-        "worked_example": "Worked example", "example_intro": "with these inputs",
-        "right_answer": "the right answer", "wrong_answer": "the answer with this mistake",
+        "worked_example": "Worked example",
+        "example_intro": "with these inputs",
+        "right_answer": "the right answer",
+        "wrong_answer": "the answer with this mistake",
         "failing_examples": "Function parts: the most common smallest failing calls",
         "failing_note": "The smallest input on which each student's function went wrong, as the grader found it.",
-        "smallest_call": "smallest failing call", "flagged_title": "Flagged submissions and overrides",
-        "student": "student", "file": "file", "reasons": "reasons", "none_flagged": "No submission was flagged.",
-        "problems_title": "Submissions not graded", "status": "status", "overrides_title": "Manual overrides",
-        "by": "by, when", "definitions": "How these numbers are computed",
+        "smallest_call": "smallest failing call",
+        "flagged_title": "Flagged submissions and overrides",
+        "student": "student",
+        "file": "file",
+        "reasons": "reasons",
+        "none_flagged": "No submission was flagged.",
+        "problems_title": "Submissions not graded",
+        "status": "status",
+        "overrides_title": "Manual overrides",
+        "by": "by, when",
+        "definitions": "How these numbers are computed",
         "definitions_text": "Mean and median are over submitted students (a refused submission scores 0; grader "
-                            "failures and absent students are left out). A part's discrimination index is the "
-                            "mean score (as a fraction of its points) of the top 27 % of graded students by total "
-                            "score minus that of the bottom 27 %.",
-        "summary_weakest": "Weakest parts", "summary_ranked": "Misconceptions, by students",
+        "failures and absent students are left out). A part's discrimination index is the "
+        "mean score (as a fraction of its points) of the top 27 % of graded students by total "
+        "score minus that of the bottom 27 %.",
+        "summary_weakest": "Weakest parts",
+        "summary_ranked": "Misconceptions, by students",
         "of": "of",
     },
     "zh": {
-        "title": "班级报告", "assignment": "作业", "glance": "班级概况",
-        "roster": "名单人数", "graded": "已评分", "refused": "被拒（零分并说明原因）",
-        "failed": "评分程序出错", "absent": "缺交", "flagged": "有标记", "mean_card": "平均分",
+        "title": "班级报告",
+        "assignment": "作业",
+        "glance": "班级概况",
+        "roster": "名单人数",
+        "graded": "已评分",
+        "refused": "被拒（零分并说明原因）",
+        "failed": "评分程序出错",
+        "absent": "缺交",
+        "flagged": "有标记",
+        "mean_card": "平均分",
         "median_card": "中位数",
         "no_plots": "绘图需要 matplotlib：pip install 'convmath[plot]'。",
         "parts": "各小题（最弱的在前）",
         "parts_note": "平均得分和完全正确的比例按已评分的提交计算；区分度比较全班得分最高和最低的各 27% 学生"
-                      "（低于 0.2 标红：该小题几乎不能区分强弱学生）。",
-        "part": "小题", "question": "题目", "points": "分值", "mean": "平均分", "share_correct": "完全正确",
-        "discrimination": "区分度", "mistakes": "诊断出的错误",
-        "misconceptions": "常见误解", "misconception": "误解", "students": "学生人数",
-        "share_graded": "占已评分比例", "where": "小题",
+        "（低于 0.2 标红：该小题几乎不能区分强弱学生）。",
+        "part": "小题",
+        "question": "题目",
+        "points": "分值",
+        "mean": "平均分",
+        "share_correct": "完全正确",
+        "discrimination": "区分度",
+        "mistakes": "诊断出的错误",
+        "misconceptions": "常见误解",
+        "misconception": "误解",
+        "students": "学生人数",
+        "share_graded": "占已评分比例",
+        "where": "小题",
         "no_misconceptions": "没有诊断出目录中的误解。",
-        "worked_example": "示例", "example_intro": "输入如下",
-        "right_answer": "正确答案", "wrong_answer": "犯这个错误得到的答案",
+        "worked_example": "示例",
+        "example_intro": "输入如下",
+        "right_answer": "正确答案",
+        "wrong_answer": "犯这个错误得到的答案",
         "failing_examples": "函数题：最常见的最小失败调用",
         "failing_note": "评分程序找到的、使学生函数出错的最小输入。",
-        "smallest_call": "最小失败调用", "flagged_title": "有标记的提交和手动调整",
-        "student": "学生", "file": "文件", "reasons": "原因", "none_flagged": "没有提交被标记。",
-        "problems_title": "未评分的提交", "status": "状态", "overrides_title": "手动调整",
-        "by": "操作人、时间", "definitions": "这些数字如何计算",
+        "smallest_call": "最小失败调用",
+        "flagged_title": "有标记的提交和手动调整",
+        "student": "学生",
+        "file": "文件",
+        "reasons": "原因",
+        "none_flagged": "没有提交被标记。",
+        "problems_title": "未评分的提交",
+        "status": "状态",
+        "overrides_title": "手动调整",
+        "by": "操作人、时间",
+        "definitions": "这些数字如何计算",
         "definitions_text": "平均分和中位数按已提交的学生计算（被拒的提交记 0 分；评分程序出错和缺交的学生不计入）。"
-                            "小题的区分度是按总分排名前 27% 的已评分学生在该小题上的平均得分率，减去后 27% 学生的平均得分率。",
-        "summary_weakest": "最弱的小题", "summary_ranked": "常见误解（按学生人数）",
+        "小题的区分度是按总分排名前 27% 的已评分学生在该小题上的平均得分率，减去后 27% 学生的平均得分率。",
+        "summary_weakest": "最弱的小题",
+        "summary_ranked": "常见误解（按学生人数）",
         "of": "/",
     },
 }
@@ -202,10 +252,16 @@ def collect(
     0
     """
     return ReportData(
-        assignment=assignment_id, title=title or assignment_id, course=course, results=tuple(results),
-        summary=class_summary(results, roster=roster), parts=tuple(part_stats(results)),
-        ranking=misconception_ranking(results), flagged=tuple(flagged_submissions(results)),
-        questions=dict(questions or {}), overrides=tuple(overrides),
+        assignment=assignment_id,
+        title=title or assignment_id,
+        course=course,
+        results=tuple(results),
+        summary=class_summary(results, roster=roster),
+        parts=tuple(part_stats(results)),
+        ranking=misconception_ranking(results),
+        flagged=tuple(flagged_submissions(results)),
+        questions=dict(questions or {}),
+        overrides=tuple(overrides),
     )
 
 
@@ -237,47 +293,90 @@ def _context(data: ReportData, locale: str, plots: bool) -> dict[str, Any]:
     t = TEXT[locale]
     s = data.summary
     graded = max(1, s.graded)
-    cards = [(t["roster"], s.roster), (t["graded"], s.graded), (t["refused"], s.refused), (t["failed"], s.failed),
-             (t["absent"], s.absent), (t["flagged"], s.flagged),
-             (t["mean_card"], f"{_num(s.mean)} {t['of']} {_num(s.max_score)}"),
-             (t["median_card"], f"{_num(s.median)} {t['of']} {_num(s.max_score)}")]
+    cards = [
+        (t["roster"], s.roster),
+        (t["graded"], s.graded),
+        (t["refused"], s.refused),
+        (t["failed"], s.failed),
+        (t["absent"], s.absent),
+        (t["flagged"], s.flagged),
+        (t["mean_card"], f"{_num(s.mean)} {t['of']} {_num(s.max_score)}"),
+        (t["median_card"], f"{_num(s.median)} {t['of']} {_num(s.max_score)}"),
+    ]
     parts = []
     for stats in data.parts:
-        mistakes = [(_pct(count / stats.answered), label, _title(label, locale)) for label, count in stats.misconceptions]
-        parts.append({
-            "stats": stats, "question": data.questions.get(stats.slot, stats.slot), "points": _num(stats.max_score),
-            "mean": _num(stats.mean_score), "correct": _pct(stats.share_correct),
-            "discrimination": _num(stats.discrimination),
-            "low_discrimination": stats.discrimination is not None and stats.discrimination < 0.2,
-            "mistakes": mistakes,
-        })
+        mistakes = [
+            (_pct(count / stats.answered), label, _title(label, locale)) for label, count in stats.misconceptions
+        ]
+        parts.append(
+            {
+                "stats": stats,
+                "question": data.questions.get(stats.slot, stats.slot),
+                "points": _num(stats.max_score),
+                "mean": _num(stats.mean_score),
+                "correct": _pct(stats.share_correct),
+                "discrimination": _num(stats.discrimination),
+                "low_discrimination": stats.discrimination is not None and stats.discrimination < 0.2,
+                "mistakes": mistakes,
+            }
+        )
     ranking = []
     for label, students, columns in data.ranking:
         example = worked_example(label)
-        ranking.append({"label": label, "title": _title(label, locale), "students": students,
-                        "share": _pct(students / graded), "columns": columns,
-                        "explanation": _explanation(label, example, locale),
-                        "example": None if example is None else {
-                            "inputs_intro": t["example_intro"], "inputs": example.inputs,
-                            "right": example.right, "wrong": example.wrong}})
+        ranking.append(
+            {
+                "label": label,
+                "title": _title(label, locale),
+                "students": students,
+                "share": _pct(students / graded),
+                "columns": columns,
+                "explanation": _explanation(label, example, locale),
+                "example": None
+                if example is None
+                else {
+                    "inputs_intro": t["example_intro"],
+                    "inputs": example.inputs,
+                    "right": example.right,
+                    "wrong": example.wrong,
+                },
+            }
+        )
     examples = [{"column": p.column, "name": p.name, "calls": p.examples[:5]} for p in data.parts if p.examples]
-    problems = [{"student": r.student or r.source, "status": r.status, "message": r.message}
-                for r in sorted(data.results, key=lambda r: (r.student or "", r.source))
-                if r.status in ("error", "failed")]
+    problems = [
+        {"student": r.student or r.source, "status": r.status, "message": r.message}
+        for r in sorted(data.results, key=lambda r: (r.student or "", r.source))
+        if r.status in ("error", "failed")
+    ]
     figures: dict[str, str | None] = {"histogram": None, "parts": None, "misconceptions": None}
     if plots and _plots.available():
         figures["histogram"] = _plots.score_histogram(histogram(s.scores, s.max_score), locale=locale)
         if data.parts:
-            figures["parts"] = _plots.part_bars([p.column for p in data.parts],
-                                                [100 * p.mean_fraction for p in data.parts],
-                                                [100 * p.share_correct for p in data.parts], locale=locale)
+            figures["parts"] = _plots.part_bars(
+                [p.column for p in data.parts],
+                [100 * p.mean_fraction for p in data.parts],
+                [100 * p.share_correct for p in data.parts],
+                locale=locale,
+            )
         if data.ranking:
             figures["misconceptions"] = _plots.misconception_bars(
                 [_title(label, locale) for label, _, _ in data.ranking[:15]],
-                [n for _, n, _ in data.ranking[:15]], locale=locale)
-    return {"t": t, "locale": locale, "report": data, "cards": cards, "parts": parts, "ranking": ranking,
-            "examples": examples, "flagged": data.flagged, "problems": problems, "overrides": data.overrides,
-            "plots": figures, "plots_available": _plots.available() or not plots}
+                [n for _, n, _ in data.ranking[:15]],
+                locale=locale,
+            )
+    return {
+        "t": t,
+        "locale": locale,
+        "report": data,
+        "cards": cards,
+        "parts": parts,
+        "ranking": ranking,
+        "examples": examples,
+        "flagged": data.flagged,
+        "problems": problems,
+        "overrides": data.overrides,
+        "plots": figures,
+        "plots_available": _plots.available() or not plots,
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,8 +389,13 @@ def _environment() -> Any:
             return "" if value is None else value
         return escape_controls(cap(value)) if isinstance(value, str) else value
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.report", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, finalize=finalize, trim_blocks=False)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=finalize,
+        trim_blocks=False,
+    )
     return env
 
 
@@ -360,13 +464,17 @@ def _markdown(context: dict[str, Any]) -> str:
         lines += ["", f"## {t['summary_weakest']}", ""]
         for row in context["parts"][:5]:
             mistakes = ", ".join(f"{share} {title}" for share, _, title in row["mistakes"][:3])
-            lines.append(f"- `{row['stats'].column}` {md(row['question'])}: {t['mean']} {row['mean']} "
-                         f"{t['of']} {row['points']}, {t['share_correct']} {row['correct']}"
-                         + (f"; {mistakes}" if mistakes else ""))
+            lines.append(
+                f"- `{row['stats'].column}` {md(row['question'])}: {t['mean']} {row['mean']} "
+                f"{t['of']} {row['points']}, {t['share_correct']} {row['correct']}"
+                + (f"; {mistakes}" if mistakes else "")
+            )
     if context["ranking"]:
         lines += ["", f"## {t['summary_ranked']}", ""]
-        lines += [f"- {md(item['title'])} (`{item['label']}`): {item['students']} ({item['share']})"
-                  for item in context["ranking"]]
+        lines += [
+            f"- {md(item['title'])} (`{item['label']}`): {item['students']} ({item['share']})"
+            for item in context["ranking"]
+        ]
     if data.flagged or context["problems"] or data.overrides:
         lines += ["", f"## {t['flagged_title']}", ""]
         lines += [f"- {md(f.student)} ({md(f.source)}): {md('; '.join(f.flags))}" for f in data.flagged]

@@ -275,14 +275,22 @@ def part_stats(results: Sequence[SubmissionResult]) -> list[PartStats]:
         fractions = [float(p.score) / float(p.max_score) if p.max_score else 0.0 for p in parts]
         labels = Counter(p.misconception for p in parts if p.misconception)
         examples = Counter(p.example for p in parts if getattr(p, "example", None))
-        stats.append(PartStats(
-            column=column, slot=first.slot, part=first.part, name=first.name, max_score=max_score,
-            answered=len(parts), mean_score=statistics.fmean(float(p.score) for p in parts),
-            mean_fraction=statistics.fmean(fractions),
-            share_correct=sum(p.status == "correct" for p in parts) / len(parts),
-            discrimination=discrimination_index([t for t, _ in rows], fractions),
-            misconceptions=_ranked(labels), examples=_ranked(examples),
-        ))
+        stats.append(
+            PartStats(
+                column=column,
+                slot=first.slot,
+                part=first.part,
+                name=first.name,
+                max_score=max_score,
+                answered=len(parts),
+                mean_score=statistics.fmean(float(p.score) for p in parts),
+                mean_fraction=statistics.fmean(fractions),
+                share_correct=sum(p.status == "correct" for p in parts) / len(parts),
+                discrimination=discrimination_index([t for t, _ in rows], fractions),
+                misconceptions=_ranked(labels),
+                examples=_ranked(examples),
+            )
+        )
     return sorted(stats, key=lambda s: (round(s.mean_fraction, 12), order[s.column]))
 
 

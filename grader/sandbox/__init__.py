@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from convmath._lazy import lazy_exports
 
-
 _EXPORTS: dict[str, str] = {
     "Sandbox": "grader.sandbox.client",
     "SandboxLimits": "grader.sandbox.limits",

@@ -42,8 +42,16 @@ _BOOT = (
     "importlib.import_module('_convmath_sandbox.' + sys.argv[2]).main(sys.argv[3:])\n"
 )
 #: the whole environment of the zygote and of fresh children: nothing of the grader's
-_CHILD_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
-              "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "HOME": "/nonexistent"}
+_CHILD_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "HOME": "/nonexistent",
+}
 
 Mode = Literal["auto", "zygote", "fresh"]
 
@@ -145,9 +153,16 @@ class Sandbox:
     kills the sandbox. See ``SECURITY.md`` for what the isolation covers.
     """
 
-    def __init__(self, limits: SandboxLimits = SandboxLimits(), *, forbidden_imports: frozenset[str] = frozenset(),
-                 workdir_files: Mapping[str, bytes] = {}, read_paths: Sequence[str] = (),
-                 mode: Mode = "auto", disable: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        limits: SandboxLimits = SandboxLimits(),
+        *,
+        forbidden_imports: frozenset[str] = frozenset(),
+        workdir_files: Mapping[str, bytes] = {},
+        read_paths: Sequence[str] = (),
+        mode: Mode = "auto",
+        disable: frozenset[str] = frozenset(),
+    ) -> None:
         if not isinstance(limits, SandboxLimits):
             raise ConvMathError(f"limits={limits!r} must be a SandboxLimits")
         if mode not in ("auto", "zygote", "fresh"):
@@ -185,8 +200,13 @@ class Sandbox:
                 fh.write(data)
 
     def _start(self, forbidden: list[str], read_paths: list[str], mode: Mode, disable: list[str]) -> None:
-        config = {"workdir": self._workdir, "limits": self.limits.to_config(),
-                  "forbidden_imports": forbidden, "read_paths": read_paths, "disable": disable}
+        config = {
+            "workdir": self._workdir,
+            "limits": self.limits.to_config(),
+            "forbidden_imports": forbidden,
+            "read_paths": read_paths,
+            "disable": disable,
+        }
         cmd_r, self._cmd_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         try:
@@ -203,8 +223,12 @@ class Sandbox:
 
                 self._popen = subprocess.Popen(
                     [*_argv(), "worker", str(cmd_r), str(reply_w), json.dumps(config)],
-                    pass_fds=(cmd_r, reply_w), env=dict(_CHILD_ENV), cwd=self._workdir,
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(cmd_r, reply_w),
+                    env=dict(_CHILD_ENV),
+                    cwd=self._workdir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                     start_new_session=True,
                 )
                 self._pid = self._popen.pid
@@ -331,8 +355,12 @@ class Sandbox:
         try:
             protocol.write_frame(self._cmd_w, json.dumps(message).encode(), deadline)
             reply = _parse(protocol.read_frame(self._reply_r, self.limits.max_message_bytes, deadline))
-            if (type(reply) is not dict or type(reply.get("id")) is not int or reply["id"] != self._next_id
-                    or reply.get("nonce") != nonce):
+            if (
+                type(reply) is not dict
+                or type(reply.get("id")) is not int
+                or reply["id"] != self._next_id
+                or reply.get("nonce") != nonce
+            ):
                 raise protocol.ProtocolError("the reply does not answer the request")
             return "ok", reply
         except protocol.FrameTimeout:
@@ -360,8 +388,9 @@ class Sandbox:
         notes = "; ".join(prepared.notes)
         if prepared.code is None:
             return CellResult(index, "skipped", notes or "empty cell", duration=0.0)
-        status, reply = self._request({"op": "cell", "code": prepared.code, "index": int(index)},
-                                      self.limits.cell_timeout, f"cell {index}")
+        status, reply = self._request(
+            {"op": "cell", "code": prepared.code, "index": int(index)}, self.limits.cell_timeout, f"cell {index}"
+        )
         duration = time.monotonic() - start
         if status != "ok":
             return CellResult(index, status, _join(reply, notes), duration=duration)
@@ -369,8 +398,14 @@ class Sandbox:
             cell_status = _check_str(reply, "status")
             if cell_status not in ("ok", "error"):
                 raise protocol.ProtocolError(f"unknown cell status {cell_status[:20]!r}")
-            result = CellResult(index, cell_status, _join(_check_str(reply, "message"), notes),
-                                _check_str(reply, "stdout"), _check_str(reply, "stderr"), duration)
+            result = CellResult(
+                index,
+                cell_status,
+                _join(_check_str(reply, "message"), notes),
+                _check_str(reply, "stdout"),
+                _check_str(reply, "stderr"),
+                duration,
+            )
         except protocol.ProtocolError as err:
             return CellResult(index, "crashed", self._invalid(err), duration=duration)
         return result
@@ -382,8 +417,9 @@ class Sandbox:
         object that is not plain data with "unserializable" and the reason.
         """
         names = [str(name) for name in names]
-        status, reply = self._request({"op": "get", "names": names},
-                                      self.limits.cell_timeout if timeout is None else timeout, "reading answers")
+        status, reply = self._request(
+            {"op": "get", "names": names}, self.limits.cell_timeout if timeout is None else timeout, "reading answers"
+        )
         if status != "ok":
             return {name: Value("missing", None, reply) for name in names}
         try:
@@ -416,8 +452,9 @@ class Sandbox:
             wire_kwargs = json.loads(encoder.encode(dict(kwargs or {})))
         except protocol.Unserializable as err:
             raise ConvMathError(f"args of {name} cannot be sent to the sandbox: {err}") from None
-        status, reply = self._request({"op": "call", "name": str(name), "args": wire_args, "kwargs": wire_kwargs},
-                                      timeout, f"{name}()")
+        status, reply = self._request(
+            {"op": "call", "name": str(name), "args": wire_args, "kwargs": wire_kwargs}, timeout, f"{name}()"
+        )
         if status != "ok":
             return CallResult(status, None, reply)
         try:

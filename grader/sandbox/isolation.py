@@ -74,8 +74,11 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -135,19 +138,32 @@ def _fs_rights(abi: int) -> int:
 
 def _read_paths(workdir: str, extra: list[str]) -> list[str]:
     """Directories and files the child must read: Python, its packages, system libraries."""
-    prefixes = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                               sys.base_exec_prefix)]
+    prefixes = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)]
     candidates = prefixes + [os.path.dirname(os.path.realpath(sys.executable))]
     # sys.path entries only when they are installation folders: never a script's folder
     for entry in sys.path:
         real = os.path.realpath(entry) if entry and os.path.isabs(entry) else ""
-        if real and (any(real.startswith(prefix + "/") for prefix in prefixes)
-                     or os.path.basename(real) in ("site-packages", "dist-packages")):
+        if real and (
+            any(real.startswith(prefix + "/") for prefix in prefixes)
+            or os.path.basename(real) in ("site-packages", "dist-packages")
+        ):
             candidates.append(real)
     candidates += extra
-    candidates += ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/share/zoneinfo",
-                   "/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu",
-                   "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full"]
+    candidates += [
+        "/lib",
+        "/lib64",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/usr/share/zoneinfo",
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/sys/devices/system/cpu",
+        "/dev/zero",
+        "/dev/urandom",
+        "/dev/random",
+        "/dev/full",
+    ]
     paths = []
     for path in candidates:
         real = os.path.realpath(path)
@@ -196,8 +212,11 @@ def module_paths(names: list[str], search_path: list[str]) -> list[str]:
                 files = os.listdir(folder)
             except OSError:
                 continue
-            found.update(os.path.realpath(os.path.join(folder, f)) for f in files
-                         if f.startswith(leaf + ".") and f.endswith((".py", ".pyc", ".so", ".pyd")))
+            found.update(
+                os.path.realpath(os.path.join(folder, f))
+                for f in files
+                if f.startswith(leaf + ".") and f.endswith((".py", ".pyc", ".so", ".pyd"))
+            )
     return sorted(found)
 
 
@@ -264,11 +283,23 @@ def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict, deny:
     if abi >= 6:
         attr.scoped = _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL
     size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else 16 if abi >= 4 else 8
-    ruleset = _check(_libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                                   ctypes.c_uint32(0)), "landlock_create_ruleset")
+    ruleset = _check(
+        _libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
+        "landlock_create_ruleset",
+    )
     read = _FS_READ_FILE | _FS_READ_DIR
-    write = (_FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_FILE | _FS_REMOVE_DIR | _FS_REMOVE_FILE
-             | _FS_MAKE_DIR | _FS_MAKE_REG | _FS_MAKE_SYM | _FS_REFER | _FS_TRUNCATE)
+    write = (
+        _FS_READ_FILE
+        | _FS_READ_DIR
+        | _FS_WRITE_FILE
+        | _FS_REMOVE_DIR
+        | _FS_REMOVE_FILE
+        | _FS_MAKE_DIR
+        | _FS_MAKE_REG
+        | _FS_MAKE_SYM
+        | _FS_REFER
+        | _FS_TRUNCATE
+    )
     rules = _holes([(path, read) for path in read_paths], list(deny), read)
     rules += [(workdir, write), ("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE)]
     try:
@@ -281,12 +312,22 @@ def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict, deny:
                 if not stat.S_ISDIR(os.fstat(fd).st_mode):
                     rights &= _FILE_RIGHTS
                 rule = _PathBeneathAttr(allowed_access=rights & fs, parent_fd=fd)
-                _check(_libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1),
-                                     ctypes.byref(rule), ctypes.c_uint32(0)), f"landlock_add_rule({path})")
+                _check(
+                    _libc.syscall(
+                        _SYS_LANDLOCK_ADD_RULE,
+                        ctypes.c_int(ruleset),
+                        ctypes.c_int(1),
+                        ctypes.byref(rule),
+                        ctypes.c_uint32(0),
+                    ),
+                    f"landlock_add_rule({path})",
+                )
             finally:
                 os.close(fd)
-        _check(_libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
-               "landlock_restrict_self")
+        _check(
+            _libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+            "landlock_restrict_self",
+        )
     finally:
         os.close(ruleset)
     report["landlock"] = True
@@ -298,25 +339,91 @@ def _landlock(abi: int, workdir: str, read_paths: list[str], report: dict, deny:
 
 _AUDIT_ARCH_X86_64 = 0xC000003E
 _X86_64_DENY = {
-    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "ptrace": 101, "setsid": 112, "setpgid": 109,
-    "unshare": 272, "setns": 308, "open_by_handle_at": 304, "name_to_handle_at": 303, "socket": 41,
-    "socketpair": 53, "kexec_load": 246, "kexec_file_load": 320, "bpf": 321, "perf_event_open": 298,
-    "userfaultfd": 323, "keyctl": 250, "add_key": 248, "request_key": 249, "mount": 165, "umount2": 166,
-    "pivot_root": 155, "chroot": 161, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-    "process_vm_readv": 310, "process_vm_writev": 311, "tkill": 200, "rt_sigqueueinfo": 129,
-    "rt_tgsigqueueinfo": 297, "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
-    "init_module": 175, "finit_module": 313, "delete_module": 176, "swapon": 167, "swapoff": 168,
-    "reboot": 169, "acct": 163, "settimeofday": 164, "clock_settime": 227, "adjtimex": 159,
-    "sethostname": 170, "setdomainname": 171, "iopl": 172, "ioperm": 173, "personality": 135,
-    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-    "mount_setattr": 442, "quotactl": 179,
+    "fork": 57,
+    "vfork": 58,
+    "execve": 59,
+    "execveat": 322,
+    "ptrace": 101,
+    "setsid": 112,
+    "setpgid": 109,
+    "unshare": 272,
+    "setns": 308,
+    "open_by_handle_at": 304,
+    "name_to_handle_at": 303,
+    "socket": 41,
+    "socketpair": 53,
+    "kexec_load": 246,
+    "kexec_file_load": 320,
+    "bpf": 321,
+    "perf_event_open": 298,
+    "userfaultfd": 323,
+    "keyctl": 250,
+    "add_key": 248,
+    "request_key": 249,
+    "mount": 165,
+    "umount2": 166,
+    "pivot_root": 155,
+    "chroot": 161,
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "tkill": 200,
+    "rt_sigqueueinfo": 129,
+    "rt_tgsigqueueinfo": 297,
+    "pidfd_send_signal": 424,
+    "pidfd_open": 434,
+    "pidfd_getfd": 438,
+    "init_module": 175,
+    "finit_module": 313,
+    "delete_module": 176,
+    "swapon": 167,
+    "swapoff": 168,
+    "reboot": 169,
+    "acct": 163,
+    "settimeofday": 164,
+    "clock_settime": 227,
+    "adjtimex": 159,
+    "sethostname": 170,
+    "setdomainname": 171,
+    "iopl": 172,
+    "ioperm": 173,
+    "personality": 135,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+    "quotactl": 179,
     # System V IPC and POSIX message queues: objects that outlive the sandbox or reach other sandboxes
-    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
-    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
-    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
+    "shmdt": 67,
+    "semget": 64,
+    "semop": 65,
+    "semctl": 66,
+    "semtimedop": 220,
+    "msgget": 68,
+    "msgsnd": 69,
+    "msgrcv": 70,
+    "msgctl": 71,
+    "mq_open": 240,
+    "mq_unlink": 241,
+    "mq_timedsend": 242,
+    "mq_timedreceive": 243,
+    "mq_notify": 244,
+    "mq_getsetattr": 245,
     # watching folders it cannot read (other students' file names)
-    "inotify_init": 253, "inotify_add_watch": 254, "inotify_rm_watch": 255, "inotify_init1": 294,
-    "fanotify_init": 300, "fanotify_mark": 301,
+    "inotify_init": 253,
+    "inotify_add_watch": 254,
+    "inotify_rm_watch": 255,
+    "inotify_init1": 294,
+    "fanotify_init": 300,
+    "fanotify_mark": 301,
 }
 _NR_CLONE, _NR_CLONE3, _NR_KILL, _NR_TGKILL = 56, 435, 62, 234
 _RET_ALLOW = 0x7FFF0000
@@ -327,23 +434,42 @@ _LD_ABS, _JEQ, _JSET, _JGE, _RET = 0x20, 0x15, 0x45, 0x35, 0x06
 
 def _seccomp_program(pid: int) -> list[tuple[int, str | None, str | None, int]]:
     """The filter as (code, jump-if-true label, jump-if-false label, k) before assembly."""
-    prog: list[tuple] = [(_LD_ABS, None, None, 4), (_JEQ, None, "kill", _AUDIT_ARCH_X86_64),
-                         (_LD_ABS, None, None, 0), (_JGE, "eperm", None, 0x40000000)]
+    prog: list[tuple] = [
+        (_LD_ABS, None, None, 4),
+        (_JEQ, None, "kill", _AUDIT_ARCH_X86_64),
+        (_LD_ABS, None, None, 0),
+        (_JGE, "eperm", None, 0x40000000),
+    ]
     prog += [(_JEQ, "eperm", None, nr) for nr in sorted(_X86_64_DENY.values())]
-    prog += [(_JEQ, "enosys", None, _NR_CLONE3), (_JEQ, "clone", None, _NR_CLONE),
-             (_JEQ, "kill_check", None, _NR_KILL), (_JEQ, "tgkill_check", None, _NR_TGKILL),
-             (_RET, None, None, _RET_ALLOW)]
+    prog += [
+        (_JEQ, "enosys", None, _NR_CLONE3),
+        (_JEQ, "clone", None, _NR_CLONE),
+        (_JEQ, "kill_check", None, _NR_KILL),
+        (_JEQ, "tgkill_check", None, _NR_TGKILL),
+        (_RET, None, None, _RET_ALLOW),
+    ]
     # args[0] starts at offset 16 of struct seccomp_data; pids are ints: compare the low word
     prog += [("clone",), (_LD_ABS, None, None, 16), (_JSET, "allow", "eperm", _CLONE_THREAD)]
     # itself, its own group (0, or -pid: never -1, "every process", when it is pid 1 of a namespace)
-    prog += [("kill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", None, pid),
-             (_JEQ, "allow", "eperm", 0) if pid == 1 else (_JEQ, "allow", None, 0)]
+    prog += [
+        ("kill_check",),
+        (_LD_ABS, None, None, 16),
+        (_JEQ, "allow", None, pid),
+        (_JEQ, "allow", "eperm", 0) if pid == 1 else (_JEQ, "allow", None, 0),
+    ]
     if pid != 1:
         prog += [(_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF)]
     prog += [("tgkill_check",), (_LD_ABS, None, None, 16), (_JEQ, "allow", "eperm", pid)]
-    prog += [("allow",), (_RET, None, None, _RET_ALLOW), ("eperm",), (_RET, None, None, _RET_ERRNO | errno.EPERM),
-             ("enosys",), (_RET, None, None, _RET_ERRNO | errno.ENOSYS), ("kill",),
-             (_RET, None, None, _RET_KILL_PROCESS)]
+    prog += [
+        ("allow",),
+        (_RET, None, None, _RET_ALLOW),
+        ("eperm",),
+        (_RET, None, None, _RET_ERRNO | errno.EPERM),
+        ("enosys",),
+        (_RET, None, None, _RET_ERRNO | errno.ENOSYS),
+        ("kill",),
+        (_RET, None, None, _RET_KILL_PROCESS),
+    ]
     return prog
 
 
@@ -378,7 +504,7 @@ def _seccomp() -> None:
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = (lambda x: None if x is None else x.encode())
+    enc = lambda x: None if x is None else x.encode()
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount({target})")
 
 
@@ -410,8 +536,13 @@ def _private_workdir(workdir: str, limits: dict, report: dict) -> None:
     with the sandbox, whatever it does to the files' permissions."""
     files = _snapshot(workdir)
     size, inodes = int(limits.get("disk_bytes", 64 << 20)), int(limits.get("disk_files", 10_000))
-    _mount("convmath-sandbox", workdir, "tmpfs", _MS_NOSUID | _MS_NODEV,
-           f"size={max(size, 4096)},nr_inodes={max(inodes, 16)},mode=0700")
+    _mount(
+        "convmath-sandbox",
+        workdir,
+        "tmpfs",
+        _MS_NOSUID | _MS_NODEV,
+        f"size={max(size, 4096)},nr_inodes={max(inodes, 16)},mode=0700",
+    )
     for rel, data in files:
         path = os.path.join(workdir, rel)
         if data is None:
@@ -480,12 +611,49 @@ def _expose(read_paths: list[str], workdir: str) -> list[str]:
     return covered
 
 
-_CAP_NAMES = ("chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
-              "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
-              "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-              "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
-              "lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
-              "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore")
+_CAP_NAMES = (
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+)
 
 
 def held_capabilities() -> dict[str, list[str]]:
@@ -498,8 +666,13 @@ def held_capabilities() -> dict[str, list[str]]:
     >>> sorted(held_capabilities())
     ['ambient', 'bounding', 'effective', 'inheritable', 'permitted']
     """
-    keys = {"CapEff": "effective", "CapPrm": "permitted", "CapInh": "inheritable", "CapAmb": "ambient",
-            "CapBnd": "bounding"}
+    keys = {
+        "CapEff": "effective",
+        "CapPrm": "permitted",
+        "CapInh": "inheritable",
+        "CapAmb": "ambient",
+        "CapBnd": "bounding",
+    }
     out: dict[str, list[str]] = {name: [] for name in keys.values()}
     try:
         with open("/proc/self/status") as fh:
@@ -530,8 +703,12 @@ def _drop_all_capabilities() -> None:
 
 
 class _ArgCmp(ctypes.Structure):
-    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
-                ("datum_b", ctypes.c_uint64)]
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("datum_a", ctypes.c_uint64),
+        ("datum_b", ctypes.c_uint64),
+    ]
 
 
 _CMP_NE, _CMP_MASKED_EQ = 1, 7
@@ -569,8 +746,13 @@ def seccomp_with_libseccomp(pid: int, library: str = "libseccomp.so.2") -> bool:
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
-                                           ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(_ArgCmp),
+    ]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
     ctx = lib.seccomp_init(_RET_ALLOW)
@@ -661,9 +843,15 @@ def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
 PROTECTIONS = frozenset({"namespaces", "uid", "landlock", "seccomp"})
 
 
-def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] = (),
-                    disable: frozenset[str] = frozenset(), deny_read_paths: list[str] = (),
-                    pid_namespace: bool = False) -> dict:
+def apply_isolation(
+    workdir: str,
+    limits: dict,
+    *,
+    extra_read_paths: list[str] = (),
+    disable: frozenset[str] = frozenset(),
+    deny_read_paths: list[str] = (),
+    pid_namespace: bool = False,
+) -> dict:
     """Isolate the calling (single-threaded) process; return what was achieved.
 
     ``limits`` is :meth:`SandboxLimits.to_config`. The result has the fields of
@@ -692,11 +880,26 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     True False True
     """
     warnings: list[str] = []
-    report: dict = {"landlock_abi": 0, "landlock": False, "landlock_net": False, "landlock_scoped": False,
-                    "user_namespace": False, "net_namespace": False, "uid": os.getuid(), "dropped_uid": False,
-                    "no_new_privs": False, "seccomp": False, "ipc_namespace": False, "mount_namespace": False,
-                    "pid_namespace": pid_namespace, "private_workdir": False, "disk_bytes": 0, "disk_files": 0,
-                    "exposed": [], "capabilities": []}
+    report: dict = {
+        "landlock_abi": 0,
+        "landlock": False,
+        "landlock_net": False,
+        "landlock_scoped": False,
+        "user_namespace": False,
+        "net_namespace": False,
+        "uid": os.getuid(),
+        "dropped_uid": False,
+        "no_new_privs": False,
+        "seccomp": False,
+        "ipc_namespace": False,
+        "mount_namespace": False,
+        "pid_namespace": pid_namespace,
+        "private_workdir": False,
+        "disk_bytes": 0,
+        "disk_files": 0,
+        "exposed": [],
+        "capabilities": [],
+    }
     workdir = os.path.realpath(workdir)
     is_root = os.geteuid() == 0
     abi = landlock_abi()
@@ -718,8 +921,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                 report["mount_namespace"] = bool(extra & _CLONE_NEWNS)
                 break
         else:
-            warnings.append(f"no network namespace (unshare: {os.strerror(ctypes.get_errno())}); "
-                            "network access is limited only by Landlock and seccomp")
+            warnings.append(
+                f"no network namespace (unshare: {os.strerror(ctypes.get_errno())}); "
+                "network access is limited only by Landlock and seccomp"
+            )
         if report["net_namespace"] and not report["ipc_namespace"]:
             warnings.append("no IPC namespace: System V IPC is refused only by seccomp")
     private_mounts = False  # mounts made below must never propagate to the grader's namespace
@@ -731,11 +936,15 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
         except OSError as err:
             warnings.append(f"the working folder is not a private tmpfs ({err})")
     if not pid_namespace:
-        warnings.append("no PID namespace (a fresh interpreter, or the kernel refused it): the sandbox sees "
-                        "host pids; seccomp still limits kill to itself")
+        warnings.append(
+            "no PID namespace (a fresh interpreter, or the kernel refused it): the sandbox sees "
+            "host pids; seccomp still limits kill to itself"
+        )
     if not report["private_workdir"]:
-        warnings.append("the working folder's total size and file count are not bounded (no private tmpfs: "
-                        "needs a mount namespace); only each file's size is (RLIMIT_FSIZE)")
+        warnings.append(
+            "the working folder's total size and file count are not bounded (no private tmpfs: "
+            "needs a mount namespace); only each file's size is (RLIMIT_FSIZE)"
+        )
     if not is_root and report["user_namespace"]:
         try:  # the user namespace gave this process every capability inside it: give them up
             _drop_all_capabilities()
@@ -753,9 +962,11 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
                 warnings.append(f"the Python installation could not be made readable without privilege ({err})")
         need_cap = not all(_readable_by_others(path) for path in read_paths if not path.startswith("/dev/"))
         if need_cap and abi < 1:
-            warnings.append("student code runs as ROOT: Python is not readable by other users and Landlock "
-                            "is unavailable to bound a read capability; run the grader as an unprivileged "
-                            "user or in a container (see SECURITY.md)")
+            warnings.append(
+                "student code runs as ROOT: Python is not readable by other users and Landlock "
+                "is unavailable to bound a read capability; run the grader as an unprivileged "
+                "user or in a container (see SECURITY.md)"
+            )
         else:
             try:
                 report["uid"] = _drop_root(workdir, keep_read_search=need_cap, pid=_host_pid(pid_namespace))
@@ -763,8 +974,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             except OSError as err:
                 warnings.append(f"student code runs as ROOT: could not switch to an unprivileged uid ({err})")
             if need_cap and report["dropped_uid"]:
-                warnings.append("the sandbox keeps CAP_DAC_READ_SEARCH (bounded by Landlock) because Python is "
-                                "not readable by other users and no mount namespace could expose it")
+                warnings.append(
+                    "the sandbox keeps CAP_DAC_READ_SEARCH (bounded by Landlock) because Python is "
+                    "not readable by other users and no mount namespace could expose it"
+                )
     # not dumpable: other processes of the same uid cannot ptrace or read /proc/<pid>/mem
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
@@ -778,8 +991,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     if "landlock" in disable:
         warnings.append("Landlock disabled on purpose: files are not restricted")
     elif abi < 1:
-        warnings.append("Landlock is unavailable (kernel < 5.13 or disabled): student code can read every "
-                        "file its uid can read and write where its uid may write")
+        warnings.append(
+            "Landlock is unavailable (kernel < 5.13 or disabled): student code can read every "
+            "file its uid can read and write where its uid may write"
+        )
     elif report["no_new_privs"]:
         try:
             _landlock(abi, workdir, read_paths, report, list(deny_read_paths))
@@ -791,8 +1006,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
             warnings.append(f"Landlock ABI {abi} < 6 cannot scope signals; only the uid switch and seccomp do")
 
     if deny_read_paths and not report["landlock"]:
-        warnings.append("forbidden modules are refused only by an import hook, which student code can remove "
-                        "(Landlock, which keeps their files unreadable, is not applied)")
+        warnings.append(
+            "forbidden modules are refused only by an import hook, which student code can remove "
+            "(Landlock, which keeps their files unreadable, is not applied)"
+        )
 
     # 5. seccomp
     if "seccomp" in disable:
@@ -803,8 +1020,10 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
         except OSError as err:
             warnings.append(f"seccomp filter refused ({err}); new processes are limited by RLIMIT_NPROC only")
         if not report["seccomp"]:
-            warnings.append(f"no seccomp filter on {os.uname().machine} (the built-in filter covers x86_64 only "
-                            "and libseccomp.so.2 was not found); new processes are limited by RLIMIT_NPROC only")
+            warnings.append(
+                f"no seccomp filter on {os.uname().machine} (the built-in filter covers x86_64 only "
+                "and libseccomp.so.2 was not found); new processes are limited by RLIMIT_NPROC only"
+            )
     elif report["no_new_privs"]:
         try:
             _seccomp()
@@ -830,8 +1049,7 @@ def apply_isolation(workdir: str, limits: dict, *, extra_read_paths: list[str] =
     report["uid"] = os.getuid() if not report["user_namespace"] else report["uid"]
     report["host_pid"] = _host_pid(pid_namespace)
     caps = held_capabilities()
-    report["capabilities"] = sorted(set(caps["effective"] + caps["permitted"] + caps["inheritable"]
-                                        + caps["ambient"]))
+    report["capabilities"] = sorted(set(caps["effective"] + caps["permitted"] + caps["inheritable"] + caps["ambient"]))
     if report["capabilities"]:
         warnings.append(f"student code keeps capabilities: {', '.join(report['capabilities'])}")
     report["warnings"] = warnings

@@ -62,13 +62,21 @@ class SandboxLimits:
     def __post_init__(self) -> None:
         for name in ("cpu_seconds", "cell_timeout", "total_timeout", "startup_timeout"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                math.isfinite(value) and value > 0
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (math.isfinite(value) and value > 0)
             ):
                 raise ConvMathError(f"{name}={value!r} must be a positive number of seconds")
         for name in (
-            "memory_bytes", "file_size_bytes", "open_files", "max_output_bytes",
-            "max_message_bytes", "max_threads", "disk_bytes", "disk_files",
+            "memory_bytes",
+            "file_size_bytes",
+            "open_files",
+            "max_output_bytes",
+            "max_message_bytes",
+            "max_threads",
+            "disk_bytes",
+            "disk_files",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -36,7 +36,6 @@ import builtins as _builtins_module
 __builtins__ = dict(vars(_builtins_module))
 
 import binascii  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
@@ -50,9 +49,19 @@ except ImportError:  # pragma: no cover - CPython always has _json
     from json.encoder import py_encode_basestring_ascii as _escape
 
 __all__ = [
-    "ProtocolError", "FrameEOF", "FrameTimeout", "Unserializable",
-    "write_frame", "read_frame", "Encoder", "decode", "ARRAY_KINDS", "MAX_DEPTH",
-    "MAX_ELEMENTS", "count_elements", "short_name",
+    "ProtocolError",
+    "FrameEOF",
+    "FrameTimeout",
+    "Unserializable",
+    "write_frame",
+    "read_frame",
+    "Encoder",
+    "decode",
+    "ARRAY_KINDS",
+    "MAX_DEPTH",
+    "MAX_ELEMENTS",
+    "count_elements",
+    "short_name",
 ]
 
 #: numpy dtype kinds that may cross the boundary: bool, signed, unsigned, float, complex
@@ -247,8 +256,14 @@ class Encoder:
     grader.sandbox.protocol.Unserializable: a Liar object is not plain data
     """
 
-    def __init__(self, numpy: Any = None, *, max_bytes: int = 64 << 20, max_depth: int = MAX_DEPTH,
-                 max_elements: int = MAX_ELEMENTS // 2) -> None:
+    def __init__(
+        self,
+        numpy: Any = None,
+        *,
+        max_bytes: int = 64 << 20,
+        max_depth: int = MAX_DEPTH,
+        max_elements: int = MAX_ELEMENTS // 2,
+    ) -> None:
         self.max_bytes = max_bytes
         self.max_depth = max_depth
         self.max_elements = max_elements
@@ -277,8 +292,9 @@ class Encoder:
     def _more(self, n: int) -> None:
         self._count += n
         if self._count > self.max_elements:
-            raise Unserializable(f"the value holds more than {self.max_elements} items; "
-                                 "return a numpy array or a smaller value")
+            raise Unserializable(
+                f"the value holds more than {self.max_elements} items; return a numpy array or a smaller value"
+            )
 
     def _encode(self, x: Any, out: list[str], depth: int) -> None:  # noqa: C901 - one dispatch table
         t = type(x)
@@ -323,8 +339,14 @@ class Encoder:
         elif self._ndarray is not None and t is self._ndarray:
             self._array(x, out)
         elif id(t) in self._scalars and self._scalars[id(t)] is t:
-            self._emit(out, '{"$":"npscalar","dtype":' + _escape(x.dtype.str) + ',"data":"'
-                       + _b64encode(x.tobytes(), newline=False).decode("ascii") + '"}')
+            self._emit(
+                out,
+                '{"$":"npscalar","dtype":'
+                + _escape(x.dtype.str)
+                + ',"data":"'
+                + _b64encode(x.tobytes(), newline=False).decode("ascii")
+                + '"}',
+            )
         else:
             raise Unserializable(self._describe(x, t))
 
@@ -337,11 +359,14 @@ class Encoder:
     def _array(self, a: Any, out: list[str]) -> None:
         dtype = a.dtype
         if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-            raise Unserializable(f"an array of dtype {dtype.str} ({dtype.name}) is not numeric; "
-                                 "only bool, int, uint, float and complex arrays are accepted")
+            raise Unserializable(
+                f"an array of dtype {dtype.str} ({dtype.name}) is not numeric; "
+                "only bool, int, uint, float and complex arrays are accepted"
+            )
         if a.nbytes * 4 // 3 + 200 > self.max_bytes:
-            raise Unserializable(f"an array of {a.nbytes} bytes is larger than the limit of "
-                                 f"{self.max_bytes * 3 // 4} bytes")
+            raise Unserializable(
+                f"an array of {a.nbytes} bytes is larger than the limit of {self.max_bytes * 3 // 4} bytes"
+            )
         shape = ",".join(_int_repr(n) for n in a.shape)
         self._emit(out, '{"$":"ndarray","dtype":' + _escape(dtype.str) + ',"shape":[' + shape + '],"data":"')
         self._emit(out, _b64encode(a.tobytes(order="C"), newline=False).decode("ascii"))
@@ -467,7 +492,9 @@ def _decode_array(dtype_str: Any, shape: Any, data: Any) -> Any:
         _fail("array data is not valid base64")
     count = math.prod(shape)
     if count * dtype.itemsize != len(raw):
-        _fail(f"array of shape {tuple(shape)} and dtype {dtype_str} needs {count * dtype.itemsize} bytes, got {len(raw)}")
+        _fail(
+            f"array of shape {tuple(shape)} and dtype {dtype_str} needs {count * dtype.itemsize} bytes, got {len(raw)}"
+        )
     try:
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     except (ValueError, MemoryError) as err:

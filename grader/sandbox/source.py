@@ -145,7 +145,11 @@ def find_forbidden_imports(source: str, forbidden: Iterable[str]) -> list[str]:
             func = node.func
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             arg = node.args[0]
-            if called in ("__import__", "import_module") and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            if (
+                called in ("__import__", "import_module")
+                and isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+            ):
                 names = [arg.value]
         found.update(name for name in names if _matches(name, forbidden))
     # "from scipy import signal" reports scipy.signal, not also scipy when only the latter is forbidden

@@ -40,6 +40,7 @@ def _loads(raw: bytes) -> object:
         raise protocol.ProtocolError("trailing data after a command")
     return value
 
+
 _escape = protocol.escape_ascii
 _write_frame = protocol.write_frame
 _read_frame = protocol.read_frame
@@ -53,8 +54,16 @@ _setrecursionlimit = sys.setrecursionlimit
 _getrecursionlimit = sys.getrecursionlimit
 
 #: environment of student code: nothing inherited
-_ENV_KEEP = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1",
-             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+_ENV_KEEP = {
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PATH": "/usr/bin:/bin",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "Agg",
+}
 
 
 def preload() -> object:
@@ -201,8 +210,12 @@ class _Worker:
                 exec(compiled, self.namespace)
             except BaseException as exc:  # noqa: BLE001 - every student exception is a result
                 status, message = "error", self._describe_exception(exc)
-        return [("status", _escape(status)), ("message", _escape(message)),
-                ("stdout", _escape(out.text())), ("stderr", _escape(err.text()))]
+        return [
+            ("status", _escape(status)),
+            ("message", _escape(message)),
+            ("stdout", _escape(out.text())),
+            ("stderr", _escape(err.text())),
+        ]
 
     def _value(self, value: object) -> tuple[str, str, str]:
         t = type(value)
@@ -247,12 +260,17 @@ class _Worker:
                 kind, wire, why = self._value(result)
                 if kind != "ok":
                     status, wire, message = "error", "null", f"the return value cannot be sent back: {why or kind}"
-        return [("status", _escape(status)), ("value", wire), ("message", _escape(message)),
-                ("stdout", _escape(out.text()))]
+        return [
+            ("status", _escape(status)),
+            ("value", wire),
+            ("message", _escape(message)),
+            ("stdout", _escape(out.text())),
+        ]
 
 
-def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy: object = None,
-               pid_namespace: bool = False) -> None:
+def child_main(
+    cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy: object = None, pid_namespace: bool = False
+) -> None:
     """Set up the child, isolate it, greet the parent and serve until the pipe closes.
 
     Examples
@@ -284,10 +302,14 @@ def child_main(cmd_fd: int, reply_fd: int, config: dict, *, zygote: bool, numpy:
             numpy.random.seed()  # forked children must not share the zygote's random state
         protocol.use_numpy(numpy)
         forbidden = config.get("forbidden_imports", [])
-        report = apply_isolation(workdir, config["limits"], extra_read_paths=config.get("read_paths", []),
-                                 disable=frozenset(config.get("disable", ())),
-                                 deny_read_paths=module_paths(forbidden, sys.path) if forbidden else [],
-                                 pid_namespace=pid_namespace)
+        report = apply_isolation(
+            workdir,
+            config["limits"],
+            extra_read_paths=config.get("read_paths", []),
+            disable=frozenset(config.get("disable", ())),
+            deny_read_paths=module_paths(forbidden, sys.path) if forbidden else [],
+            pid_namespace=pid_namespace,
+        )
         report["zygote"] = zygote
         worker = _Worker(cmd_fd, reply_fd, config, numpy)
         if forbidden:

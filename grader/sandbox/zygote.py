@@ -183,9 +183,14 @@ class ZygoteClient:
         self.sock.settimeout(timeout)
         try:
             self.process = subprocess.Popen(
-                [*argv, "zygote", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True, cwd="/",
+                [*argv, "zygote", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd="/",
             )
         finally:
             theirs.close()
