@@ -269,6 +269,7 @@ def to_plain(value: Any) -> Any:
 
     >>> to_plain(WrongAnswer("forgot_plus_one", 7))
     {'label': 'forgot_plus_one', 'value': 7}
+    >>> import json
     >>> json.dumps(to_plain((1, sympy.Symbol("n"))))
     '[1, "Symbol(\\'n\\')"]'
     """

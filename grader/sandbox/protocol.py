@@ -19,6 +19,7 @@ dtype, shape and byte count, and refuses deep nesting.
 
 Examples
 --------
+>>> import json
 >>> enc = Encoder()
 >>> text = enc.encode((1, 2.5, float("nan"), {"a": [True, None]}))
 >>> text
@@ -402,6 +403,7 @@ def decode(obj: Any, depth: int = 0) -> Any:
     An ``int16`` array survives the round trip; an object array (``|O``) is
     never produced by the encoder and is refused:
 
+    >>> import json
     >>> import numpy as np
     >>> a = np.arange(6, dtype=np.int16).reshape(2, 3)
     >>> b = decode(json.loads(Encoder(np).encode(a)))
