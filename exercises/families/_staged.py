@@ -34,7 +34,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from ..model import LOCALES, AnswerSpec, Exercise, Part, WrongAnswer
+from ..model import LOCALES, AnswerSpec, Exercise, Part, WrongAnswer, as_points
 from . import Family, register
 
 __all__ = ["Answer", "Solved", "staged", "texts_of"]
@@ -220,7 +220,7 @@ def _exercise(
                 answer.key,
                 part_texts[answer.key],
                 spec,
-                float(answer.points),
+                as_points(float(answer.points)),
                 tuple(answer.wrongs),
                 answer.code.replace("{name}", new),
                 answer.carry_forward,

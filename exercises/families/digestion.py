@@ -182,7 +182,7 @@ def wrong_closed_form_after_meals(label: str, meals: list[tuple[int, int, int]],
     6*exp(-t/2)
     >>> wrong_closed_form_after_meals("retention_ignored", [(0, 2, 3), (5, 1, 2)], sympy.Rational(1, 2))  # 3*2 + 2*1
     8
-    >>> wrong_closed_form_after_meals("retention_not_flipped", [(0, 2, 3)], sympy.Rational(1, 2))  # nothing eaten after t
+    >>> wrong_closed_form_after_meals("retention_not_flipped", [(0, 2, 3)], sympy.Rational(1, 2))  # none after t
     0
     """
     return sympy.Add(*(_wrong_meal_tail(label, a, d, r, lam) for a, d, r in meals))
@@ -229,19 +229,20 @@ def _continuous(meals: Meals, lam: sympy.Expr, t1: int) -> tuple[Any, Any, sympy
     witness = float(food_content(float(probe), float_meals, float_ret))
     if abs(float(tail.xreplace({T: probe})) - witness) > 1e-9 * (1 + float(value)):
         raise ConvMathError("the closed form and food_content disagree")  # two witnesses of one quantity
+
+    def value_of(label: str) -> Any:
+        return np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret)))
+
     value_wrong = wrong_answers(
         value,
-        [
-            (label, lambda label=label: np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret))))
-            for label in _CONTINUOUS
-        ],
+        [(label, functools.partial(value_of, label)) for label in _CONTINUOUS],
         required=_CONTINUOUS,
         rtol=_VALUE_RTOL,
         atol=1e-6,
     )
     tail_wrong = expression_wrong_answers(
         tail,
-        {label: (lambda label=label: wrong_closed_form_after_meals(label, list(meals), lam)) for label in _CONTINUOUS},
+        {label: functools.partial(wrong_closed_form_after_meals, label, list(meals), lam) for label in _CONTINUOUS},
         symbols=_T_DOMAIN,
         bounds={"t": (end, None)},
     )
@@ -364,7 +365,7 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     """
     meals = [(a, d, r) for a, d, r in params["meals"]]
     lam, t1 = sympy.Rational(params["lam"]), params["t1"]
-    out = {
+    out: dict[str, Any] = {
         "lam_tex": "" if lam == 1 else _tex_lam(lam),
         "lam_latex": _tex_lam(lam),
         "tail_tex": _tex_tail(meals, lam),

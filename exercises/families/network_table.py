@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec
+from ..model import AnswerKind, AnswerSpec
 from ._arrays import code_line, wrong_answers
 from ._common import check_options
 from ._staged import Answer, Solved, staged
@@ -151,7 +151,12 @@ def _param_wrongs(in_shape: tuple[int, ...], layer: Mapping[str, Any], params: i
 
     if layer["type"] == "Conv2d":
         args = (in_shape[0], layer["out_channels"], layer["kernel_size"])
-        labels = ("forgot_bias", "bias_per_input_channel", "params_ignored_in_channels", "kernel_not_squared")
+        labels: tuple[str, ...] = (
+            "forgot_bias",
+            "bias_per_input_channel",
+            "params_ignored_in_channels",
+            "kernel_not_squared",
+        )
     else:
         args = (in_shape[0], layer["out_features"], 1)
         labels = ("forgot_bias", "bias_per_input_channel")
@@ -233,7 +238,10 @@ def implied(answers: Mapping[str, Any], *, input_shape: Any, layers: Any, cells:
 
 
 #: The table's two columns: the answer kind, the name to define (``{row}``: the row index) and its mistakes.
-_COLUMNS = (("shape", "shape_{row}", _conv_wrongs), ("integer", "params_{row}", _param_wrongs))
+_COLUMNS: tuple[tuple[AnswerKind, str, Callable[..., Any]], ...] = (
+    ("shape", "shape_{row}", _conv_wrongs),
+    ("integer", "params_{row}", _param_wrongs),
+)
 #: The template of each column's cells (``parts.<text>`` of ``texts/network_table.toml``).
 _TEXTS = ("shape", "params")
 
