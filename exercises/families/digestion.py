@@ -33,6 +33,12 @@ Wrong answers are the catalogue's digestion misconceptions
 The closed-form wrong answers are derived like the right one: once per
 misconception for one symbolic meal (each of them is linear in the intake),
 then instantiated by substitution and summed over the meals.
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`,
+:func:`render`; the texts are ``texts/food_digestion.toml``. :func:`draw` turns
+down a continuous part that cannot be diagnosed before it draws the discrete
+part, as the family always did, so that every seed draws the variant it drew
+before the restructuring.
 """
 
 from __future__ import annotations
@@ -385,4 +391,5 @@ FAMILY = staged(
     draw=draw,
     solve=solve,
     render=render,
+    options={"discrete": "true at difficulty 3, else false"},
 )

@@ -14,6 +14,11 @@ layers' parameters and the total. Difficulty 3: a stride-2 convolution or a
 Every expected value is read from :meth:`convmath.Network.summary`; the wrong
 answers are the catalogue's conv-size, pooling and parameter misconceptions,
 each applied to its own row (the row's input taken as right).
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`,
+:func:`render`; the texts are ``texts/network_table.toml``, where the cells of
+each column share one template (``parts.shape``, ``parts.params``). Every cell
+after the first carries the error forward (:func:`implied`).
 """
 
 from __future__ import annotations
