@@ -14,9 +14,12 @@ locale with ``prompt``, ``parts.<answer name>`` and ``solution`` (a list of step
 rendered by the strict templates of :mod:`exercises.questions.templates`
 with the parameters, the values ``render`` returned, ``answer.<name>`` (the
 keys), and ``name.<name>`` -- the name each answer has in this assignment,
-passed in rather than renamed in the text afterwards. A step that renders to
+passed in rather than renamed in the text afterwards. Parts of one kind (the
+cells of a table) may share one template (:attr:`Answer.text`), which also
+sees the part's own :attr:`Answer.values` and ``this``, its answer's name. A step that renders to
 an empty string is left out (conditional steps); a line ``---`` in a rendered
-step starts another step (a loop over the sizes writes one step per size).
+step starts another step (a loop over the sizes writes one step per size; after
+the last one, or before the first, it is left out).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from convmath.errors import ConvMathError
 
-from ..model import LOCALES, AnswerSpec, Exercise, Part, WrongAnswer
+from ..model import LOCALES, AnswerSpec, Exercise, Part, WrongAnswer, as_points
 from . import Family, register
 
 __all__ = ["Answer", "Solved", "staged", "texts_of"]
@@ -59,6 +62,15 @@ class Answer:
 
     points: float = 1.0
     """Points of the part."""
+
+    text: str = ""
+    """The part's template in ``parts`` (default: ``spec.name``); parts of one kind may share one."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Values only this part's template sees (besides ``this``, the answer's name in this assignment)."""
+
+    carry_forward: Mapping[str, Any] = field(default_factory=dict)
+    """How the part follows from the student's earlier answers (see :attr:`exercises.model.Part.carry_forward`)."""
 
 
 @dataclass(frozen=True)
@@ -187,12 +199,15 @@ def _exercise(
         where = f"{family} {locale}"
         prompt[locale] = render_template(table["prompt"], context, f"{where}.prompt")
         for answer in solved.answers:
-            template = table.get("parts", {}).get(answer.spec.name)
+            text = answer.text or answer.spec.name
+            template = table.get("parts", {}).get(text)
             if template is None:
-                raise ConvMathError(f"{where}: no text for the part that defines {answer.spec.name!r}")
-            part_texts[answer.key][locale] = render_template(template, context, f"{where}.parts.{answer.key}")
+                raise ConvMathError(f"{where}: no text {text!r} for the part that defines {answer.spec.name!r}")
+            local = {**context, **answer.values, "this": names[answer.spec.name]}
+            part_texts[answer.key][locale] = render_template(template, local, f"{where}.parts.{answer.key}")
         rendered = (render_template(step, context, f"{where}.solution") for step in table.get("solution", ()))
-        steps[locale] = [piece.strip() for step in rendered for piece in step.split(STEP_BREAK) if piece.strip()]
+        pieces = (piece.strip() for step in rendered for piece in f"\n{step}\n".split(STEP_BREAK))
+        steps[locale] = [piece for piece in pieces if piece]
     parts = []
     for answer in solved.answers:
         old, new = answer.spec.name, names[answer.spec.name]
@@ -205,9 +220,10 @@ def _exercise(
                 answer.key,
                 part_texts[answer.key],
                 spec,
-                float(answer.points),
+                as_points(float(answer.points)),
                 tuple(answer.wrongs),
                 answer.code.replace("{name}", new),
+                answer.carry_forward,
             )
         )
     plain = {key: value for key, value in params.items() if not key.startswith("_")}

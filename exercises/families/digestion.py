@@ -33,6 +33,12 @@ Wrong answers are the catalogue's digestion misconceptions
 The closed-form wrong answers are derived like the right one: once per
 misconception for one symbolic meal (each of them is linear in the intake),
 then instantiated by substitution and summed over the meals.
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`,
+:func:`render`; the texts are ``texts/food_digestion.toml``. :func:`draw` turns
+down a continuous part that cannot be diagnosed before it draws the discrete
+part, as the family always did, so that every seed draws the variant it drew
+before the restructuring.
 """
 
 from __future__ import annotations
@@ -47,12 +53,12 @@ import sympy
 
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec, Exercise, Part
-from . import Family, register
+from ..model import AnswerSpec
 from ._arrays import code_line, tex_matrix, wrong_answers
 from ._common import wrong_answers as expression_wrong_answers
+from ._staged import Answer, Solved, staged
 
-__all__ = ["FAMILY", "closed_form_after_meals", "wrong_closed_form_after_meals"]
+__all__ = ["FAMILY", "closed_form_after_meals", "draw", "render", "solve", "wrong_closed_form_after_meals"]
 
 NAME = "food_digestion"
 #: The expression answer's variable: time in hours, positive.
@@ -182,7 +188,7 @@ def wrong_closed_form_after_meals(label: str, meals: list[tuple[int, int, int]],
     6*exp(-t/2)
     >>> wrong_closed_form_after_meals("retention_ignored", [(0, 2, 3), (5, 1, 2)], sympy.Rational(1, 2))  # 3*2 + 2*1
     8
-    >>> wrong_closed_form_after_meals("retention_not_flipped", [(0, 2, 3)], sympy.Rational(1, 2))  # nothing eaten after t
+    >>> wrong_closed_form_after_meals("retention_not_flipped", [(0, 2, 3)], sympy.Rational(1, 2))  # none after t
     0
     """
     return sympy.Add(*(_wrong_meal_tail(label, a, d, r, lam) for a, d, r in meals))
@@ -208,11 +214,85 @@ def _discrete_wrongs(f: list[int], g: list[float], h: float) -> list[tuple[str, 
     ]
 
 
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    """Draw one variant."""
-    from convmath.digestion import discrete_food_content, food_content
+Meals = tuple[tuple[int, int, int], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _continuous(meals: Meals, lam: sympy.Expr, t1: int) -> tuple[Any, Any, sympy.Expr, Any] | None:
+    """The content at ``t1`` and the closed form after the meals, each with its mistakes' answers.
+
+    ``None`` when a mistake gives the key (the variant cannot be diagnosed). Cached: :func:`draw` asks first.
+    """
+    from convmath.digestion import food_content
     from convmath.misconceptions import CATALOGUE
 
+    end = max(a + d for a, d, _ in meals)
+    float_meals = [(float(a), float(d), float(r)) for a, d, r in meals]
+    float_ret = ("exponential", float(lam))
+    value = np.array(float(food_content(float(t1), float_meals, float_ret)))
+    tail = closed_form_after_meals(list(meals), lam)
+    probe = end + 1
+    witness = float(food_content(float(probe), float_meals, float_ret))
+    if abs(float(tail.xreplace({T: probe})) - witness) > 1e-9 * (1 + float(value)):
+        raise ConvMathError("the closed form and food_content disagree")  # two witnesses of one quantity
+
+    def value_of(label: str) -> Any:
+        return np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret)))
+
+    value_wrong = wrong_answers(
+        value,
+        [(label, functools.partial(value_of, label)) for label in _CONTINUOUS],
+        required=_CONTINUOUS,
+        rtol=_VALUE_RTOL,
+        atol=1e-6,
+    )
+    tail_wrong = expression_wrong_answers(
+        tail,
+        {label: functools.partial(wrong_closed_form_after_meals, label, list(meals), lam) for label in _CONTINUOUS},
+        symbols=_T_DOMAIN,
+        bounds={"t": (end, None)},
+    )
+    if value_wrong is None or tail_wrong is None:
+        return None
+    return value, value_wrong, tail, tail_wrong
+
+
+def _draw_meals(rng: random.Random, difficulty: int) -> tuple[list[tuple[int, int, int]], int]:
+    """The meals ``(start, duration, rate)`` and the time asked about (between the meals from level 2)."""
+    if difficulty == 1:
+        meals = [(rng.randrange(4), rng.choice([1, 2, 3]), rng.randrange(1, 9))]
+        return meals, meals[0][0] + meals[0][1] + rng.choice([1, 2, 3])
+    first = (rng.choice([0, 1]), rng.choice([1, 2]), rng.choice([2, 3, 4]))
+    gap = rng.choice([2, 3, 4])
+    second = (first[0] + first[1] + gap, rng.choice([1, 2]), rng.choice([2, 3, 4, 6]))
+    return [first, second], first[0] + first[1] + rng.randrange(1, gap)
+
+
+def _draw_discrete(rng: random.Random) -> dict[str, Any] | None:
+    """The discrete part's step, eating rates and retention (``None`` when fewer than two steps eat)."""
+    hours = rng.choice([4, 5])
+    h = rng.choice(_STEPS)
+    f = [rng.choice([0, 0, 2, 4, 6]) for _ in range(hours)]
+    f[0] = rng.choice([2, 4, 6])
+    if sum(1 for v in f if v) < 2:
+        return None
+    g = rng.choice([[1, 0.5, 0.25, 0.125], [1, 0.5, 0.25], [1, 0.75, 0.5, 0.25]])
+    return {"step": h, "f": f, "g": g}
+
+
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The meals, the retention rate, the time asked about and (option ``discrete``) the discrete part.
+
+    A continuous part that cannot be diagnosed is drawn again before the discrete part is drawn, as it always
+    was: the random draws, hence every seed's variant, are those of the family before its restructuring.
+
+    Examples
+    --------
+    >>> draw(random.Random(0), 1, {})
+    {'meals': [[3, 1, 5]], 'lam': '1/5', 't1': 7, 'discrete': False}
+    >>> sorted(draw(random.Random(0), 3, {}))
+    ['discrete', 'f', 'g', 'lam', 'meals', 'step', 't1']
+    """
     for key in options:
         if key != "discrete":
             raise ConvMathError(f"option {key!r} is not allowed; use 'discrete'")
@@ -220,177 +300,96 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exe
     if not isinstance(discrete, bool):
         raise ConvMathError(f"discrete={discrete!r} must be true or false")
     lam = rng.choice(_LAMBDAS)
-    ret = ("exponential", lam)
-    if difficulty == 1:
-        meals = [(rng.randrange(4), rng.choice([1, 2, 3]), rng.randrange(1, 9))]
-        t1 = meals[0][0] + meals[0][1] + rng.choice([1, 2, 3])
-    else:
-        first = (rng.choice([0, 1]), rng.choice([1, 2]), rng.choice([2, 3, 4]))
-        gap = rng.choice([2, 3, 4])
-        second = (first[0] + first[1] + gap, rng.choice([1, 2]), rng.choice([2, 3, 4, 6]))
-        meals = [first, second]
-        t1 = first[0] + first[1] + rng.randrange(1, gap)
-    end = max(a + d for a, d, _ in meals)
-    float_meals = [(float(a), float(d), float(r)) for a, d, r in meals]
-    float_ret = ("exponential", float(lam))
-    value = float(food_content(float(t1), float_meals, float_ret))
-    tail = closed_form_after_meals(meals, lam)
-    probe = end + 1
-    if abs(float(tail.xreplace({T: probe})) - float(food_content(float(probe), float_meals, float_ret))) > 1e-9 * (
-        1 + value
-    ):
-        raise ConvMathError("the closed form and food_content disagree")  # two witnesses of one quantity
-    expected_value = np.array(value)
-    value_wrong = wrong_answers(
-        expected_value,
-        [
-            (label, lambda label=label: np.array(float(CATALOGUE[label].wrong(float(t1), float_meals, float_ret))))
-            for label in _CONTINUOUS
-        ],
-        required=_CONTINUOUS,
-        rtol=_VALUE_RTOL,
-        atol=1e-6,
-    )
-    tail_wrong = expression_wrong_answers(
-        tail,
-        {label: (lambda label=label: wrong_closed_form_after_meals(label, meals, lam)) for label in _CONTINUOUS},
-        symbols=_T_DOMAIN,
-        bounds={"t": (end, None)},
-    )
-    if value_wrong is None or tail_wrong is None:
+    meals, t1 = _draw_meals(rng, difficulty)
+    if _continuous(tuple(meals), lam, t1) is None:
         return None
-    lam_tex = "" if lam == 1 else _tex_lam(lam)
-    meal_lines_en = "\n".join(f"- from $t = {a}$ to $t = {a + d}$ h at {r} units per hour" for a, d, r in meals)
-    meal_lines_zh = "\n".join(f"- 从 $t = {a}$ 到 $t = {a + d}$ 小时，每小时 {r} 个单位" for a, d, r in meals)
-    prompt = {
-        "en": (
-            "A person eats only at these times (time $t$ in hours):\n\n" + meal_lines_en + "\n\n"
-            rf"A meal eaten $s$ hours ago is still the fraction $g(s) = e^{{-{lam_tex} s}}$ undigested ($g(s) = 0$ for $s < 0$). "
-            r"With $f(t)$ the eating rate, the food in the stomach at time $t$ is the convolution "
-            r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$. "
-            "The setup cell defines `meals` as (start, duration, rate) triples and `lam`."
-        ),
-        "zh": (
-            "某人只在以下时间进食（时间 $t$ 以小时计）：\n\n" + meal_lines_zh + "\n\n"
-            rf"$s$ 小时前吃下的食物还剩比例 $g(s) = e^{{-{lam_tex} s}}$ 未消化（$s < 0$ 时 $g(s) = 0$）。"
-            r"设 $f(t)$ 为进食速率，则 $t$ 时刻胃里的食物量为卷积 "
-            r"$c(t) = (f * g)(t) = \int_{-\infty}^{\infty} f(\tau)\, g(t - \tau)\, d\tau$。"
-            "下面的代码单元把 `meals` 定义为 (开始时间, 持续时间, 速率) 三元组，并定义了 `lam`。"
-        ),
-    }
-    parts = [
-        Part(
+    params = {"meals": [list(m) for m in meals], "lam": str(lam), "t1": t1, "discrete": discrete}
+    if not discrete:
+        return params
+    more = _draw_discrete(rng)
+    return None if more is None else {**params, **more}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The content at ``t1``, the closed form and the discrete content, with the mistakes' answers.
+
+    Examples
+    --------
+    >>> p = {"meals": [[0, 2, 3]], "lam": "1/2", "t1": 3, "discrete": False}
+    >>> at, closed = solve(p).answers
+    >>> round(float(at.spec.expected), 4), closed.spec.expected    # 6 (e^{-1/2} - e^{-3/2})
+    (2.3004, 6*exp(1 - t/2) - 6*exp(-t/2))
+    """
+    meals = [(a, d, r) for a, d, r in params["meals"]]
+    lam = sympy.Rational(params["lam"])
+    continuous = _continuous(tuple(meals), lam, params["t1"])
+    if continuous is None:
+        return None
+    value, value_wrong, tail, tail_wrong = continuous
+    end = max(a + d for a, d, _ in meals)
+    answers = [
+        Answer(
             "a",
-            {
-                "en": f"The food in the stomach at $t = {t1}$ (a number, at least 4 significant digits); define `content_at`.",
-                "zh": f"$t = {t1}$ 时胃里的食物量（一个数，至少 4 位有效数字）；定义 `content_at`。",
-            },
-            AnswerSpec("array", "content_at", expected=expected_value, rtol=_VALUE_RTOL, atol=1e-6),
-            2.0,
+            AnswerSpec("array", "content_at", expected=value, rtol=_VALUE_RTOL, atol=1e-6),
+            f"{{name}} = {float(value)!r}",
             value_wrong,
-            f"content_at = {value!r}",
-        ),
-        Part(
-            "b",
-            {
-                "en": (
-                    f"The closed form of $c(t)$ for $t \\ge {end}$, as a string in `t` (write $e^x$ as `exp(x)`); "
-                    "define `content_expr`."
-                ),
-                "zh": f"$t \\ge {end}$ 时 $c(t)$ 的解析式，写成关于 `t` 的字符串（$e^x$ 写作 `exp(x)`）；定义 `content_expr`。",
-            },
-            AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN, bounds={"t": (end, None)}),
             2.0,
+        ),
+        Answer(
+            "b",
+            AnswerSpec("expression", "content_expr", expected=tail, symbols=_T_DOMAIN, bounds={"t": (end, None)}),
+            f"{{name}} = {_closed_form_text(meals, lam)!r}",
             tail_wrong,
-            f"content_expr = {_closed_form_text(meals, lam)!r}",
+            2.0,
         ),
     ]
-    lam_f = float(lam)
-    before = [meal for meal in meals if meal[0] + meal[1] <= t1]
-    steps_en = [
-        r"A meal eaten at time $\tau$ has been digesting for $t - \tau$ hours, so it counts with weight $g(t - \tau)$: "
-        r"that is why $g$ appears flipped and shifted, and why meals after $t$ do not count ($g(t - \tau) = 0$ for $\tau > t$).",
-        rf"For a meal of rate $r$ on $[a, b)$ and $t \ge b$: $\int_a^b r\, e^{{-\lambda (t - \tau)}}\, d\tau = "
-        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$, with $\lambda = {_tex_lam(lam)}$.",
-        rf"Summing the meals, for $t \ge {end}$: $c(t) = {_tex_tail(meals, lam)}$.",
-        rf"At $t = {t1}$ only the meals eaten before count: $c({t1}) = {_tex_tail(before, lam, str(t1))} \approx {value:.6g}$.",
-    ]
-    steps_zh = [
-        r"在 $\tau$ 时刻吃下的食物已经消化了 $t - \tau$ 小时，所以权重是 $g(t - \tau)$：这就是 $g$ 要翻转并平移的原因，"
-        r"而 $t$ 之后的进食不计入（$\tau > t$ 时 $g(t - \tau) = 0$）。",
-        rf"速率为 $r$、时间段 $[a, b)$ 的一餐，当 $t \ge b$ 时：$\int_a^b r\, e^{{-\lambda (t - \tau)}}\, d\tau = "
-        rf"\frac{{r}}{{\lambda}}\left(e^{{-\lambda (t - b)}} - e^{{-\lambda (t - a)}}\right)$，其中 $\lambda = {_tex_lam(lam)}$。",
-        rf"把各餐相加，$t \ge {end}$ 时：$c(t) = {_tex_tail(meals, lam)}$。",
-        rf"在 $t = {t1}$ 时只计之前吃下的：$c({t1}) = {_tex_tail(before, lam, str(t1))} \approx {value:.6g}$。",
-    ]
-    setup = f"import numpy as np\n\nmeals = {meals!r}\nlam = {lam_f!r}  # {lam}"
-    discrete_params: dict[str, Any] = {}
-    if discrete:
-        hours = rng.choice([4, 5])
-        h = rng.choice(_STEPS)
-        f = [rng.choice([0, 0, 2, 4, 6]) for _ in range(hours)]
-        f[0] = rng.choice([2, 4, 6])
-        if sum(1 for v in f if v) < 2:
-            return None
-        g = rng.choice([[1, 0.5, 0.25, 0.125], [1, 0.5, 0.25], [1, 0.75, 0.5, 0.25]])
+    setup = f"import numpy as np\n\nmeals = {meals!r}\nlam = {float(lam)!r}  # {lam}"
+    values: dict[str, Any] = {"value": float(value), "end": end}
+    if params["discrete"]:
+        from convmath.digestion import discrete_food_content
+
+        h, f, g = params["step"], params["f"], params["g"]
         content = np.asarray(discrete_food_content([h * v for v in f], g), dtype=np.float64)
-        c_wrong = wrong_answers(
-            content, _discrete_wrongs(f, g, h), required=["retention_not_flipped", "discrete_step_ignored"], atol=1e-9
-        )
+        wrongs = _discrete_wrongs(f, g, h)
+        c_wrong = wrong_answers(content, wrongs, required=["retention_not_flipped", "discrete_step_ignored"], atol=1e-9)
         if c_wrong is None:
             return None
-        last = len(f) + len(g) - 2
-        parts.append(
-            Part(
-                "c",
-                {
-                    "en": (
-                        f"The discrete version with a time step of $h = {h}$ hour: `f[m]` is the eating rate (units per hour) "
-                        f"during step $m$, `f = {f}`, and `g[k]` the fraction left $k$ steps ($kh$ hours) after eating, "
-                        f"`g = {g}`. With $d\\tau$ replaced by $h$ the integral becomes the sum "
-                        f"$c[n] = h \\sum_m f[m]\\, g[n - m]$, the content at $t = nh$. "
-                        f"Give $c[0], \\dots, c[{last}]$ as an array; define `content_seq`."
-                    ),
-                    "zh": (
-                        f"离散版本，时间步长 $h = {h}$ 小时：`f[m]` 是第 $m$ 个步长内的进食速率（每小时的单位数），`f = {f}`；"
-                        f"`g[k]` 是进食 $k$ 个步长（$kh$ 小时）后剩下的比例，`g = {g}`。把 $d\\tau$ 换成 $h$，积分就变成求和 "
-                        f"$c[n] = h \\sum_m f[m]\\, g[n - m]$，即 $t = nh$ 时的食物量。给出 $c[0], \\dots, c[{last}]$（数组）；"
-                        "定义 `content_seq`。"
-                    ),
-                },
-                AnswerSpec("array", "content_seq", expected=content, atol=1e-9),
-                2.0,
-                c_wrong,
-                code_line("content_seq", "array", content),
-            )
-        )
+        spec = AnswerSpec("array", "content_seq", expected=content, atol=1e-9)
+        answers.append(Answer("c", spec, code_line("{name}", "array", content), c_wrong, 2.0))
         setup += f"\nh = {h!r}\nf = {f!r}\ng = {g!r}"
-        discrete_params = {"step": h, "f": f, "g": g}
-        steps_en.append(
-            rf"Discrete: $c = h\,(f * g)$ (`h * numpy.convolve(f, g)`, $g$ flipped under the sum) $= {tex_matrix(content)}$."
-        )
-        steps_zh.append(
-            rf"离散情形：$c = h\,(f * g)$（即 `h * numpy.convolve(f, g)`，求和中 $g$ 是翻转的）$= {tex_matrix(content)}$。"
-        )
-    labels = tuple(dict.fromkeys(w.label for part in parts for w in part.wrong_answers))
-    return Exercise(
-        family=NAME,
-        difficulty=difficulty,
-        seed=0,
-        params={"meals": [list(m) for m in meals], "lam": str(lam), "t1": t1, "discrete": discrete, **discrete_params},
-        prompt=prompt,
-        parts=tuple(parts),
-        solution={"en": tuple(steps_en), "zh": tuple(steps_zh)},
-        setup_code=setup,
-        misconceptions=labels,
-    )
+        values["content"] = content
+    return Solved(tuple(answers), setup, values)
 
 
-FAMILY = register(
-    Family(
-        name=NAME,
-        title={"en": "Food digestion: convolution in time", "zh": "食物消化：时间上的卷积"},
-        difficulties=(1, 2, 3),
-        draw=draw,
-    )
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    r"""The retention rate and the closed forms in TeX, the value rounded, the discrete content as a matrix.
+
+    Examples
+    --------
+    >>> p = {"meals": [[0, 2, 3]], "lam": "1/2", "t1": 3, "discrete": False}
+    >>> print(render(p, solve(p), {})["before_tex"])
+    6\left(e^{-\frac{1}{2}(3 - 2)} - e^{-\frac{1}{2}\cdot 3}\right)
+    """
+    meals = [(a, d, r) for a, d, r in params["meals"]]
+    lam, t1 = sympy.Rational(params["lam"]), params["t1"]
+    out: dict[str, Any] = {
+        "lam_tex": "" if lam == 1 else _tex_lam(lam),
+        "lam_latex": _tex_lam(lam),
+        "tail_tex": _tex_tail(meals, lam),
+        "before_tex": _tex_tail([m for m in meals if m[0] + m[1] <= t1], lam, str(t1)),
+        "rounded": f"{solved.values['value']:.6g}",
+    }
+    if params["discrete"]:
+        out |= {"content_tex": tex_matrix(solved.values["content"]), "last": len(params["f"]) + len(params["g"]) - 2}
+    return out
+
+
+FAMILY = staged(
+    NAME,
+    title={"en": "Food digestion: convolution in time", "zh": "食物消化：时间上的卷积"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
+    options={"discrete": "true at difficulty 3, else false"},
 )

@@ -14,6 +14,11 @@ layers' parameters and the total. Difficulty 3: a stride-2 convolution or a
 Every expected value is read from :meth:`convmath.Network.summary`; the wrong
 answers are the catalogue's conv-size, pooling and parameter misconceptions,
 each applied to its own row (the row's input taken as right).
+
+Three steps (:mod:`exercises.families._staged`): :func:`draw`, :func:`solve`,
+:func:`render`; the texts are ``texts/network_table.toml``, where the cells of
+each column share one template (``parts.shape``, ``parts.params``). Every cell
+after the first carries the error forward (:func:`implied`).
 """
 
 from __future__ import annotations
@@ -21,16 +26,16 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from convmath.errors import ConvMathError
 
-from ..model import AnswerSpec, Exercise, Part
-from . import Family, register
+from ..model import AnswerKind, AnswerSpec
 from ._arrays import code_line, wrong_answers
-from ._common import check_options, make_exercise, make_part
+from ._common import check_options
+from ._staged import Answer, Solved, staged
 
-__all__ = ["FAMILY", "draw_layers", "implied"]
+__all__ = ["FAMILY", "draw", "draw_layers", "implied", "render", "solve"]
 
 NAME = "network_table"
 
@@ -151,7 +156,12 @@ def _param_wrongs(in_shape: tuple[int, ...], layer: Mapping[str, Any], params: i
 
     if layer["type"] == "Conv2d":
         args = (in_shape[0], layer["out_channels"], layer["kernel_size"])
-        labels = ("forgot_bias", "bias_per_input_channel", "params_ignored_in_channels", "kernel_not_squared")
+        labels: tuple[str, ...] = (
+            "forgot_bias",
+            "bias_per_input_channel",
+            "params_ignored_in_channels",
+            "kernel_not_squared",
+        )
     else:
         args = (in_shape[0], layer["out_features"], 1)
         labels = ("forgot_bias", "bias_per_input_channel")
@@ -232,191 +242,153 @@ def implied(answers: Mapping[str, Any], *, input_shape: Any, layers: Any, cells:
     return None
 
 
-class _Cell(NamedTuple):
-    """What one column of the table asks for."""
-
-    kind: str
-    """The answer kind."""
-    name: str
-    """The variable to define, with ``{row}`` for the row index."""
-    prompt: dict[str, str]
-    """The question in each locale, with ``{row}``, ``{desc}`` and ``{name}``."""
-    wrongs: Callable[[tuple[int, ...], Mapping[str, Any], Any], Any]
-    """``(row input shape, layer, expected)`` to the wrong answers, ``None`` when two coincide."""
-
-
-_CELLS = (
-    _Cell(
-        "shape",
-        "shape_{row}",
-        {
-            "en": "Row {row}: the output shape of {desc}, a tuple; define `{name}`.",
-            "zh": "第 {row} 行：{desc} 的输出形状（元组）；定义 `{name}`。",
-        },
-        _conv_wrongs,
-    ),
-    _Cell(
-        "integer",
-        "params_{row}",
-        {
-            "en": "Row {row}: the number of parameters of {desc}; define `{name}`.",
-            "zh": "第 {row} 行：{desc} 的参数个数；定义 `{name}`。",
-        },
-        _param_wrongs,
-    ),
+#: The table's two columns: the answer kind, the name to define (``{row}``: the row index) and its mistakes.
+_COLUMNS: tuple[tuple[AnswerKind, str, Callable[..., Any]], ...] = (
+    ("shape", "shape_{row}", _conv_wrongs),
+    ("integer", "params_{row}", _param_wrongs),
 )
+#: The template of each column's cells (``parts.<text>`` of ``texts/network_table.toml``).
+_TEXTS = ("shape", "params")
 
 
-def _cell_part(key: str, column: int, row: int, desc: str, expected: Any, wrong: Any) -> tuple[str, Part]:
-    """The text of the table cell that asks for ``expected`` in ``column`` of ``row``, and its part."""
-    cell = _CELLS[column]
-    name = cell.name.format(row=row)
-    text = {loc: template.format(row=row, desc=desc, name=name) for loc, template in cell.prompt.items()}
-    part = make_part(
-        key, text, AnswerSpec(cell.kind, name, expected=expected), code_line(name, cell.kind, expected), wrong
-    )
-    return f"({key}) `{name}`", part
+def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The network: its input shape and its layers.
 
-
-_HEAD = {
-    "en": "| # | layer | output shape | parameters |\n|---|---|---|---|",
-    "zh": "| # | 层 | 输出形状 | 参数个数 |\n|---|---|---|---|",
-}
-
-
-def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
-    """Draw one variant (``None`` when a row's misconceptions coincide or a layer does not fit)."""
-    from convmath.network import Network
-
+    Examples
+    --------
+    >>> p = draw(random.Random(0), 1, {})
+    >>> p["input_shape"], len(p["layers"]), p["_level"]
+    ([3, 32, 32], 10, 1)
+    """
     check_options(NAME, options)
     input_shape, layers = draw_layers(rng, difficulty)
+    return {"input_shape": list(input_shape), "layers": layers, "_level": difficulty}
+
+
+def solve(params: Mapping[str, Any]) -> Solved | None:
+    """The asked cells with their mistakes (``None`` when two coincide or a layer does not fit).
+
+    Every cell after the first also follows from the student's own earlier cells (error carried forward,
+    :func:`implied`).
+
+    Examples
+    --------
+    >>> p = {"input_shape": [1, 28, 28], "layers": [{"type": "Conv2d", "out_channels": 6, "kernel_size": 5},
+    ...      {"type": "ReLU"}, {"type": "MaxPool2d", "kernel_size": 2}, {"type": "Conv2d", "out_channels": 16,
+    ...      "kernel_size": 5}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel_size": 2}, {"type": "Flatten"},
+    ...      {"type": "Linear", "out_features": 120}, {"type": "ReLU"}, {"type": "Linear", "out_features": 10}],
+    ...      "_level": 2}
+    >>> [(a.spec.name, a.spec.expected) for a in solve(p).answers][:3]
+    [('shape_1', (6, 24, 24)), ('params_1', 156), ('shape_3', (6, 12, 12))]
+    >>> solve(p).answers[-1].spec.expected    # 156 + 2416 + 256*120 + 120 + 120*10 + 10
+    34622
+    """
+    from convmath.network import Network
+
+    input_shape, layers, level = tuple(params["input_shape"]), params["layers"], params["_level"]
     try:
         summary = Network(layers, input_shape=input_shape).summary()
     except ConvMathError:
         return None
     if summary.rows[6].output_shape[0] > 2000:  # keep the flatten size and the linear counts readable
         return None
-    parts: list[Part] = []
-    table = {loc: [_HEAD[loc], f"| 0 | input | {input_shape} | |"] for loc in ("en", "zh")}
-    filled = {loc: [_HEAD[loc], f"| 0 | input | {input_shape} | |"] for loc in ("en", "zh")}
-    steps: dict[str, list[str]] = {"en": [], "zh": []}
+    answers: list[Answer] = []
+    rows: list[dict[str, Any]] = []
+    keys = (chr(ord("a") + i) for i in range(26))
     in_shape: tuple[int, ...] = input_shape
-    key = (chr(ord("a") + i) for i in range(26))
-    weights_total = biases = 0
     for row, layer in zip(summary.rows, layers):
-        shape, params = tuple(int(v) for v in row.output_shape), int(row.params)
-        desc = _describe(layer, in_shape)
-        ask_shape = layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d", "Flatten")
-        ask_params = layer["type"] == "Conv2d" or (layer["type"] == "Linear" and difficulty >= 2)
-        cells = ["", ""]  # the row's shape and parameters cells, the same in both locales
-        for column, (asked, expected) in enumerate(((ask_shape, shape), (ask_params, params))):
-            if not asked:
+        shape, count = tuple(int(v) for v in row.output_shape), int(row.params)
+        asked = (
+            layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"),
+            layer["type"] == "Conv2d" or (layer["type"] == "Linear" and level >= 2),
+        )
+        for column, expected in enumerate((shape, count)):
+            if not asked[column]:
                 continue
-            wrong = _CELLS[column].wrongs(in_shape, layer, expected)
+            kind, name, mistakes = _COLUMNS[column]
+            wrong = mistakes(in_shape, layer, expected)
             if wrong is None:
                 return None
-            cells[column], part = _cell_part(next(key), column, row.index, desc, expected, wrong)
-            parts.append(part)
-        for loc in table:
-            table[loc].append(f"| {row.index} | {desc} | {cells[0]} | {cells[1]} |")
-            filled[loc].append(f"| {row.index} | {desc} | {shape} | {params if params else '–'} |")
-        if layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d"):
-            kk = layer["kernel_size"]
-            s = layer.get("stride", 1 if layer["type"] == "Conv2d" else kk)
-            p = layer.get("padding", 0)
-            size = ", ".join(
-                rf"$\lfloor ({n} + 2\cdot{p} - {kk})/{s} \rfloor + 1 = {m}$" for n, m in zip(in_shape[1:], shape[1:])
+            spec = AnswerSpec(kind, name.format(row=row.index), expected=expected)
+            text, values = _TEXTS[column], {"row": row.index}
+            answers.append(
+                Answer(next(keys), spec, code_line("{name}", kind, expected), wrong, text=text, values=values)
             )
-            steps["en"].append(
-                f"Row {row.index}, {desc}: "
-                + size
-                + (f"; {shape[0]} channels." if layer["type"] == "Conv2d" else "; the channels stay.")
-            )
-            steps["zh"].append(
-                f"第 {row.index} 行 {desc}："
-                + size
-                + (f"；{shape[0]} 个通道。" if layer["type"] == "Conv2d" else "；通道数不变。")
-            )
-        if layer["type"] == "Conv2d":
-            c_in, c_out = in_shape[0], layer["out_channels"]
-            text = rf"${c_out}\cdot{c_in}\cdot{kk}\cdot{kk} + {c_out} = {params}$"
-            steps["en"].append(f"Row {row.index} parameters: {text} (one bias per output channel).")
-            steps["zh"].append(f"第 {row.index} 行参数：{text}（每个输出通道一个偏置）。")
-            weights_total += params - c_out
-            biases += c_out
-        elif layer["type"] == "Flatten":
-            product = r" \cdot ".join(map(str, in_shape))
-            steps["en"].append(f"Row {row.index}: flatten ${product} = {shape[0]}$.")
-            steps["zh"].append(f"第 {row.index} 行：展平 ${product} = {shape[0]}$。")
-        elif layer["type"] == "Linear":
-            text = rf"${in_shape[0]}\cdot{layer['out_features']} + {layer['out_features']} = {params}$"
-            steps["en"].append(f"Row {row.index} parameters: {text}.")
-            steps["zh"].append(f"第 {row.index} 行参数：{text}。")
-            weights_total += params - layer["out_features"]
-            biases += layer["out_features"]
+        rows.append({"index": row.index, "in_shape": in_shape, "shape": shape, "params": count})
         in_shape = shape
     total = int(summary.total_params)
-    if total != weights_total + biases:
-        raise ConvMathError(f"summary total {total} differs from the rows' sum {weights_total + biases}")
-    if difficulty >= 2:
-        total_wrong = wrong_answers(total, [("forgot_bias", lambda: weights_total)], required=["forgot_bias"])
+    biases = sum(layer.get("out_channels", layer.get("out_features", 0)) for layer in layers)
+    if total != sum(row["params"] for row in rows):
+        raise ConvMathError(f"summary total {total} differs from the rows' sum {sum(row['params'] for row in rows)}")
+    cells = [[a.key, a.values["row"], a.text] for a in answers]
+    if level >= 2:
+        total_wrong = wrong_answers(total, [("forgot_bias", lambda: total - biases)], required=["forgot_bias"])
         if total_wrong is None:
             return None
-        k = next(key)
-        parts.append(
-            Part(
-                k,
-                {
-                    "en": "The total number of parameters of the network; define `total_params`.",
-                    "zh": "整个网络的参数总数；定义 `total_params`。",
-                },
+        key = next(keys)
+        answers.append(
+            Answer(
+                key,
                 AnswerSpec("integer", "total_params", expected=total),
-                1.0,
+                code_line("{name}", "integer", total),
                 total_wrong,
-                code_line("total_params", "integer", total),
             )
         )
-        steps["en"].append(f"Total: {total} parameters.")
-        steps["zh"].append(f"合计：{total} 个参数。")
-    prompt = {
-        "en": (
-            "A network takes inputs of shape (channels, height, width) = "
-            f"{input_shape} (no batch dimension) and applies the layers below, with PyTorch's defaults "
-            "(stride 1 and no padding for convolutions, stride = window for pooling, biases on). Fill in the "
-            "marked cells.\n\n" + "\n".join(table["en"])
-        ),
-        "zh": (
-            f"某网络的输入形状为 (通道, 高, 宽) = {input_shape}（不含批量维），依次经过下表各层，参数取 PyTorch 默认值"
-            "（卷积步幅 1、不填充；池化步幅等于窗口大小；带偏置）。填写表中标出的格子。\n\n" + "\n".join(table["zh"])
-        ),
-    }
-    solution = {
-        "en": (*steps["en"], "The filled table:\n\n" + "\n".join(filled["en"])),
-        "zh": (*steps["zh"], "填好的表：\n\n" + "\n".join(filled["zh"])),
-    }
+        cells.append([key, 0, "total"])
     # error carried forward: each cell after the first also follows from the student's own earlier cells
-    cells = [
-        [p.key, int(p.answer.name.split("_")[-1]), "shape" if p.answer.kind == "shape" else "params"]
-        for p in parts
-        if p.answer.name != "total_params"
-    ]
-    cells += [[p.key, 0, "total"] for p in parts if p.answer.name == "total_params"]
     carry = {
         "from": "earlier rows",
         "compute": "exercises.families.network_table:implied",
         "args": {"input_shape": list(input_shape), "layers": layers, "cells": cells},
     }
-    parts = [p if i == 0 else dataclasses.replace(p, carry_forward=carry) for i, p in enumerate(parts)]
-    return make_exercise(
-        NAME, difficulty, {"input_shape": list(input_shape), "layers": layers}, prompt, parts, solution
-    )
+    answers[1:] = [dataclasses.replace(answer, carry_forward=carry) for answer in answers[1:]]
+    return Solved(tuple(answers), values={"_rows": rows})
 
 
-FAMILY = register(
-    Family(
-        name=NAME,
-        title={"en": "Shapes and parameters of a network", "zh": "网络各层的形状与参数"},
-        difficulties=(1, 2, 3),
-        draw=draw,
-    )
+def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """The table's rows: each layer as code, its cells, and the substituted formulas of the worked solution.
+
+    Examples
+    --------
+    >>> p = draw(random.Random(0), 1, {})
+    >>> row = render(p, solve(p), {})["rows"][0]
+    >>> row["desc"], row["cells"][0], row["size"]
+    ('`Conv2d(3, 4, kernel_size=5, padding=2)`', {'key': 'a', 'answer': 'shape_1'}, ...)
+    """
+    asked = {(a.values["row"], a.text): {"key": a.key, "answer": a.spec.name} for a in solved.answers if a.text}
+    rows = []
+    for row, layer in zip(solved.values["_rows"], params["layers"]):
+        in_shape, shape, count = row["in_shape"], row["shape"], row["params"]
+        entry = {
+            "index": row["index"],
+            "type": layer["type"],
+            "desc": _describe(layer, in_shape),
+            "cells": [asked.get((row["index"], text)) for text in _TEXTS],
+            "shape": str(shape),
+            "params": count if count else "–",
+            "channels": shape[0],
+            "product": r" \cdot ".join(map(str, in_shape)),
+            "size": "",
+        }
+        if layer["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+            k, p = layer["kernel_size"], layer.get("padding", 0)
+            s = layer.get("stride", 1 if layer["type"] == "Conv2d" else k)
+            entry["size"] = ", ".join(
+                rf"$\lfloor ({n} + 2\cdot{p} - {k})/{s} \rfloor + 1 = {m}$" for n, m in zip(in_shape[1:], shape[1:])
+            )
+        if layer["type"] == "Conv2d":
+            entry["count"] = rf"${shape[0]}\cdot{in_shape[0]}\cdot{k}\cdot{k} + {shape[0]} = {count}$"
+        elif layer["type"] == "Linear":
+            entry["count"] = rf"${in_shape[0]}\cdot{shape[0]} + {shape[0]} = {count}$"
+        rows.append(entry)
+    return {"shown_input": str(tuple(params["input_shape"])), "rows": rows}
+
+
+FAMILY = staged(
+    NAME,
+    title={"en": "Shapes and parameters of a network", "zh": "网络各层的形状与参数"},
+    difficulties=(1, 2, 3),
+    draw=draw,
+    solve=solve,
+    render=render,
 )
