@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     main([str(ex / "assignment.toml"), "--secret-file", str(ex / "secret.txt"),
     ...           "--roster", str(ex / "roster.csv"), "--out", f"{tmp}/ag.zip", "--wheel", str(wheel)])
     ...     "roster.csv" in zipfile.ZipFile(f"{tmp}/ag.zip").namelist()
-    wrote .../ag.zip: setup.sh, run_autograder, assignment/assignment.toml, secret.txt, roster.csv, wheels/convmath-0.1.0-py3-none-any.whl
+    wrote .../ag.zip: setup.sh, run_autograder, assignment/assignment.toml, secret.txt, roster.csv,
+    wheels/convmath-0.1.0-py3-none-any.whl
     0
     True
     >>> with contextlib.redirect_stderr(io.StringIO()):
