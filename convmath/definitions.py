@@ -10,7 +10,7 @@ convolution layer from a fully connected one as renderable steps.
 Every statement is a :class:`Statement`: a sympy expression (usually an
 ``Eq``), a title in English and Chinese, and renderers to LaTeX and text.
 
-Notation (d2l, lecture 19): ``x`` is the input, ``w`` (1-D) or ``K`` (2-D,
+Notation (d2l section 7.1 [1] and the notes [2]): ``x`` is the input, ``w`` (1-D) or ``K`` (2-D,
 finite, indexed from 0) the kernel, ``f, g`` continuous functions; ``i, j, a,
 b`` are integers, ``t, tau`` reals; ``(x * w)`` is convolution and
 ``(w ⋆ x)`` cross-correlation with the convention

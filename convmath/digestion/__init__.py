@@ -1,4 +1,7 @@
-r"""Continuous convolution through the food-digestion model (d2l lecture 19).
+r"""Continuous convolution through the food-digestion model.
+
+The model is the one the study notes on Mu Li's d2l lectures 19-21 ("學習筆記-李沐動手學深度學習(七)") use to
+introduce convolution.
 
 A person eats ``f(t)`` (food per hour) and a meal eaten ``s`` hours ago is
 still ``g(s)`` undigested (a fraction, zero for ``s < 0``). The food in the
