@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.out.is_dir():
         raise ConvMathError(f"--out={args.out} is a folder: give a file name such as autograder.zip")
-    output_folder(args.out.parent, "--out")
+    output_folder(args.out.parent, "the folder of --out")  # --out names the zip; its folder is made if need be
     names = build_bundle(args.assignment, args.secret_file, args.out, roster=args.roster, wheel=args.wheel)
     shown = ["setup.sh", "run_autograder"] + [n for n in names if n not in ("setup.sh", "run_autograder", CONFIG)]
     print(f"wrote {args.out}: {', '.join(shown)}")
