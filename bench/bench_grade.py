@@ -145,8 +145,8 @@ def main() -> int:
             assert summary.graded == len(files), summary.line()
             med = statistics.median(summary.durations)
             print(
-                f"\n[{mode}] batch: {wall:.1f} s wall for {len(files)} notebooks = {wall / len(files):.3f} s per notebook "
-                f"({len(files) / wall:.1f} notebooks/s)"
+                f"\n[{mode}] batch: {wall:.1f} s wall for {len(files)} notebooks = "
+                f"{wall / len(files):.3f} s per notebook ({len(files) / wall:.1f} notebooks/s)"
             )
             print(f"[{mode}] per-notebook time in a worker: median {med:.3f} s, p90 {_q(summary.durations, 0.9):.3f} s")
             per, phases = _phases(sample, mode)

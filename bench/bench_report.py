@@ -121,8 +121,9 @@ def main() -> None:
             times.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
         print(
-            f"report for {args.students} submissions: wall {min(times):.2f} s best, {statistics.median(times):.2f} s median "
-            f"of {args.runs} runs (first run, with imports: {times[0]:.2f} s); CPU {min(cpu):.2f} s best; "
+            f"report for {args.students} submissions: wall {min(times):.2f} s best, "
+            f"{statistics.median(times):.2f} s median of {args.runs} runs (first run, with imports: {times[0]:.2f} s); "
+            f"CPU {min(cpu):.2f} s best; "
             f"page {page.stat().st_size / 1e3:.0f} kB"
         )
         print(

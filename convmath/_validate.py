@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import sympy
 
 from .errors import ConvMathError
 
-IntLike = Union[int, sympy.Expr]
+IntLike: TypeAlias = int | sympy.Expr
 """A plain ``int`` or a sympy expression standing for an integer."""
 
 __all__ = [

@@ -280,9 +280,8 @@ def linear_params(in_features: IntLike, out_features: IntLike, *, bias: bool = T
     >>> conv_params(1, 1, 3) + linear_params(1, 1)
     12
 
-    The "PyTorch deep learning in practice (11)" tutorial: a 300 × 300 image flattened into 1000 hidden units. The tutorial
-    writes the product as "900000x1000=90000000"; the input has
-    300 * 300 = 90000 pixels, not 900000:
+    The "PyTorch deep learning in practice (11)" tutorial: a 300 × 300 image flattened into 1000 hidden units.
+    The tutorial writes the product as "900000x1000=90000000"; the input has 300 * 300 = 90000 pixels, not 900000:
 
     >>> linear_params(300 * 300, 1000, bias=False)     # 90000 * 1000
     90000000
@@ -592,7 +591,8 @@ def conv_transpose_macs(
     which over-counts by about :math:`s^n`:
 
     .. math::
-        \text{torchinfo} &= O \cdot \left(c_{in} \tfrac{c_{out}}{g} \textstyle\prod_i k_i + [\text{bias}]\,c_{out}\right) \\
+        \text{torchinfo} &= O \cdot \left(c_{in} \tfrac{c_{out}}{g} \textstyle\prod_i k_i
+            + [\text{bias}]\,c_{out}\right) \\
         \text{macs} &= I \cdot c_{in} \tfrac{c_{out}}{g} \textstyle\prod_i k_i,
         \qquad \text{flops} = 2\,\text{macs}
 

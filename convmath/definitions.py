@@ -10,7 +10,7 @@ convolution layer from a fully connected one as renderable steps.
 Every statement is a :class:`Statement`: a sympy expression (usually an
 ``Eq``), a title in English and Chinese, and renderers to LaTeX and text.
 
-Notation (d2l, lecture 19): ``x`` is the input, ``w`` (1-D) or ``K`` (2-D,
+Notation (d2l section 7.1 [1] and the notes [2]): ``x`` is the input, ``w`` (1-D) or ``K`` (2-D,
 finite, indexed from 0) the kernel, ``f, g`` continuous functions; ``i, j, a,
 b`` are integers, ``t, tau`` reals; ``(x * w)`` is convolution and
 ``(w ⋆ x)`` cross-correlation with the convention
@@ -33,7 +33,8 @@ Examples
 >>> print(CONVOLUTION_1D.text())
 (x * w)[i] = Sum(w[-a + i]*x[a], (a, -oo, oo))
 >>> print(CROSS_CORRELATION_2D.latex())
-\left(K \star x\right)\left[i, j\right] = \sum_{a=-\infty}^{\infty} \sum_{b=-\infty}^{\infty} {K}_{a,b} {x}_{a + i,b + j}
+\left(K \star x\right)\left[i, j\right] = \sum_{a=-\infty}^{\infty}
+\sum_{b=-\infty}^{\infty} {K}_{a,b} {x}_{a + i,b + j}
 >>> all(relation.holds() for relation in RELATIONS)
 True
 """
@@ -633,7 +634,8 @@ def fc_to_conv_derivation() -> tuple[Statement, ...]:
             sympy.Eq(hij, _sum(K[a, b] * x[i - Delta + a, j - Delta + b], (a, 0, 2 * Delta), (b, 0, 2 * Delta))),
             "A 2-D cross-correlation with a (2*Delta + 1) x (2*Delta + 1) kernel",
             "核大小为 (2*Delta + 1) x (2*Delta + 1) 的二维互相关",
-            "With K[a,b] = v[a - Delta, b - Delta] this is corr2d; strictly it is a cross-correlation, not a convolution.",
+            "With K[a,b] = v[a - Delta, b - Delta] this is corr2d; strictly it is a cross-correlation, "
+            "not a convolution.",
             "令 K[a,b] = v[a - Delta, b - Delta]，这就是 corr2d；严格地说是互相关而不是卷积。",
         ),
     )

@@ -169,7 +169,8 @@ class Layer:
     given: tuple[tuple[str, Any], ...] = ()
     """The arguments as the spec gave them, in order (for messages)."""
     path: str = ""
-    """Dotted name in a network with blocks, like torchvision's module names (``"layer1.0.conv1"``); empty at the top of a plain sequence."""
+    """Dotted name in a network with blocks, like torchvision's module names (``"layer1.0.conv1"``); empty at the top
+    of a plain sequence."""
 
     @property
     def family(self) -> str:
@@ -252,7 +253,8 @@ def parse_layer(spec: Mapping[str, Any], index: int, *, geometry_only: bool = Fa
     >>> parse_layer({"type": "MaxPool2d", "kernel": 2}, 7)
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: layer 7 (MaxPool2d, kernel=2): argument 'kernel' is not allowed; use one of 'kernel_size', 'stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'
+    convmath.errors.ConvMathError: layer 7 (MaxPool2d, kernel=2): argument 'kernel' is not allowed;
+    use one of 'kernel_size', 'stride', 'padding', 'dilation', 'return_indices', 'ceil_mode'
     """
     if not isinstance(spec, Mapping):
         raise ConvMathError(f"layer {index}: {spec!r} must be a table/dict with a 'type' key")
@@ -399,7 +401,8 @@ def apply_layer(layer: Layer, in_shape: tuple[Any, ...]) -> tuple[Layer, tuple[A
 
     Examples
     --------
-    >>> layer, out = apply_layer(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> conv = {"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
+    >>> layer, out = apply_layer(parse_layer(conv, 1), (1, 28, 28))
     >>> layer["in_channels"], out          # (28 + 2*2 - 5) + 1 = 28
     (1, (6, 28, 28))
     >>> apply_layer(parse_layer({"type": "MaxPool2d", "kernel_size": 2}, 7), (16, 1, 1))
@@ -518,7 +521,8 @@ def layer_params(layer: Layer) -> Any:
     --------
     LeNet-5's first convolution, and the batch norm after it (weight and bias per channel):
 
-    >>> conv, out = apply_layer(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> spec = {"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
+    >>> conv, out = apply_layer(parse_layer(spec, 1), (1, 28, 28))
     >>> layer_params(conv)        # 6 * (1*5*5) + 6
     156
     >>> bn, _ = apply_layer(parse_layer({"type": "BatchNorm2d"}, 2), out)
@@ -562,7 +566,8 @@ def layer_macs(layer: Layer, in_shape: tuple[Any, ...], *, convention: str = "to
     LeNet-5's first convolution: 6 * 28 * 28 outputs, each 1*5*5 products;
     torchinfo adds one for the bias.
 
-    >>> conv, _ = apply_layer(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> spec = {"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
+    >>> conv, _ = apply_layer(parse_layer(spec, 1), (1, 28, 28))
     >>> layer_macs(conv, (1, 28, 28))                      # 6*28*28 * (1*5*5 + 1)
     122304
     >>> layer_macs(conv, (1, 28, 28), convention="macs")   # 6*28*28 * (1*5*5)
@@ -623,7 +628,8 @@ def layer_geometry(layer: Layer, in_shape: tuple[Any, ...] | None) -> Any:
 
     Examples
     --------
-    >>> layer_geometry(parse_layer({"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, 1), (1, 28, 28))
+    >>> conv = {"type": "Conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}
+    >>> layer_geometry(parse_layer(conv, 1), (1, 28, 28))
     ((5, 1, 2, 1), (5, 1, 2, 1))
     >>> layer_geometry(parse_layer({"type": "ReLU"}, 2), None)
     'identity'

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,6 @@ from .errors import ConvMathError
 from .from_torch import torch_spec
 from .graph import Node, apply_join, build_graph
 from .summary import Summary, build_summary
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["Network", "bundled_specs", "SPECS_DIR"]
 
@@ -161,7 +156,8 @@ class Network:
     >>> Network([{"type": "Add", "name": "block", "branch": [{"name": "body", "layer": [conv]}, []]}], (4, 8, 8))
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: block 'block' (Add): branch body gives 8x8x8 but branch 1 (identity) gives 4x8x8; an addition needs equal shapes
+    convmath.errors.ConvMathError: block 'block' (Add): branch body gives 8x8x8 but branch 1 (identity) gives 4x8x8;
+    an addition needs equal shapes
     """
 
     def __init__(
@@ -228,7 +224,8 @@ class Network:
 
         ``batch`` (``true`` or a batch size) is passed on as :class:`Network`'s argument.
 
-        >>> Network.from_dict({"input_shape": [3, 8, 8], "layer": [{"type": "Conv2d", "out_channels": 4, "kernel_size": 3}]}).output_shape
+        >>> conv = {"type": "Conv2d", "out_channels": 4, "kernel_size": 3}
+        >>> Network.from_dict({"input_shape": [3, 8, 8], "layer": [conv]}).output_shape
         (4, 6, 6)
         """
         if not isinstance(data, Mapping):
@@ -330,7 +327,8 @@ class Network:
         Examples
         --------
         >>> import torch  # doctest: +SKIP
-        >>> Network.from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU()), (3, 32, 32)).output_shape  # doctest: +SKIP
+        >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())  # doctest: +SKIP
+        >>> Network.from_torch(model, (3, 32, 32)).output_shape  # doctest: +SKIP
         (8, 30, 30)
         """
         return cls.from_dict(torch_spec(module, input_shape, name=name))
@@ -349,6 +347,7 @@ class Network:
         >>> s.total_params           # 156 + 2416 + 48120 + 10164 + 850
         61706
         >>> s.rows[0]
-        SummaryRow(index=1, name='Conv2d-1', type='Conv2d', output_shape=(6, 28, 28), params=156, macs=122304, r=(5, 5), S=(1, 1), P=(2, 2), block='', depth=0, aligned=True)
+        SummaryRow(index=1, name='Conv2d-1', type='Conv2d', output_shape=(6, 28, 28), params=156, macs=122304,
+                   r=(5, 5), S=(1, 1), P=(2, 2), block='', depth=0, aligned=True)
         """
         return build_summary(self, convention=convention)

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import digestion as dg
 from .errors import ConvMathError
 
+if TYPE_CHECKING:  # matplotlib is an optional extra
+    from matplotlib.figure import Figure
+
 __all__ = ["plot_food_digestion", "save_example"]
 
 
 def plot_food_digestion(
-    meals: Any,
-    retention: Any,
+    meals: dg.Meals,
+    retention: dg.RetentionLike,
     *,
     start: float | None = None,
     until: float | None = None,
     points: int = 1200,
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Three panels against time: intake ``f``, retention ``g`` and stomach content ``f * g``.
 
     Parameters
@@ -79,24 +82,18 @@ def plot_food_digestion(
         raise ConvMathError(
             "plot_food_digestion needs matplotlib; install it with pip install 'convmath[plot]'"
         ) from err
-    items, ret, family = dg._inputs(meals, retention)
-    marks = [float(p) for p in dg._breakpoints(items, ret, family) or [0.0]]
+    items, ret = dg.as_meals(meals), dg.as_retention(retention)
+    marks = [float(p) for p in dg.breakpoints(items, ret) or [0.0]]
     lo = float(start) if start is not None else marks[0] - 1.0
-    hi = float(until) if until is not None else min(dg._horizon(items, ret, marks), marks[-1] + 24.0)
+    hi = float(until) if until is not None else min(dg.search_horizon(items, ret), marks[-1] + 24.0)
     times = np.linspace(lo, hi, points)
-    public = dg._items_to_public(items)
-    content = np.array([dg.food_content(float(x), public, retention) for x in times])
-    g = dg._retention_callable(ret)
+    content = dg.food_content(times, items, ret)
     lags = np.linspace(-1.0, max(hi - lo, 1.0), points)
-    rate = np.zeros_like(times)
-    for item in items:
-        if isinstance(item, dg.Meal):
-            begin, end = float(item.start), float(item.start) + float(item.duration)
-            rate += np.where((times >= begin) & (times < end), float(item.rate), 0.0)
+    rate = dg.intake_rate(times, items)
 
     fig, (ax_f, ax_g, ax_c) = plt.subplots(3, 1, figsize=(8, 7.5), constrained_layout=True)
     ax_f.fill_between(times, rate, step="pre", alpha=0.4, color="tab:orange")
-    ax_f.plot(times, rate, color="tab:orange", label="pulses: rate")
+    ax_f.plot(times, rate, color="tab:orange", label="rate")
     for item in items:
         if isinstance(item, dg.Impulse):
             ax_f.annotate(
@@ -107,15 +104,15 @@ def plot_food_digestion(
             )
     ax_f.set_ylabel("intake f(t)")
     ax_f.set_title("what is eaten, when")
-    ax_g.plot(lags, [g(float(s)) for s in lags], color="tab:green")
+    ax_g.plot(lags, dg.retention_at(lags, ret), color="tab:green")
     ax_g.set_ylabel("retention g(t)")
     ax_g.set_title("fraction of a meal still undigested t hours after eating it")
     ax_c.plot(times, content, color="tab:blue")
-    peak = float(dg.peak_time(public, retention))
+    peak = float(dg.peak_time(items, ret))
     ax_c.axvline(peak, color="tab:blue", ls=":", lw=1)
     ax_c.annotate(
         f"peak at t = {peak:.3g}",
-        xy=(peak, float(dg.food_content(peak, public, retention))),
+        xy=(peak, float(dg.food_content(peak, items, ret))),
         xytext=(5, -15),
         textcoords="offset points",
     )

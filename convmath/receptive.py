@@ -90,7 +90,8 @@ class ReceptiveField:
 
         Examples
         --------
-        >>> rf = receptive_field([{"type": "Conv1d", "out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1}])[0]
+        >>> conv = {"type": "Conv1d", "out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1}
+        >>> rf = receptive_field([conv])[0]
         >>> rf.region(0), rf.region(4)      # 4*2 - 1 .. 4*2 - 1 + 3 - 1
         (((-1, 1),), ((7, 9),))
         """

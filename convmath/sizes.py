@@ -25,7 +25,7 @@ The functions below cite these as [1], [2], [3].
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias
 
 import sympy
 
@@ -52,7 +52,7 @@ __all__ = [
     "resolve_padding",
 ]
 
-Padding = Union[int, tuple[int, int], Literal["valid", "same", "full"]]
+Padding: TypeAlias = int | tuple[int, int] | Literal["valid", "same", "full"]
 PADDING_STRINGS = ("valid", "same", "full")
 
 
@@ -348,7 +348,8 @@ def conv_output_size(
     >>> conv_output_size(7, 3, dilation=2)           # fig 5.1: 7 - (2*(3 - 1) + 1) + 1
     3
 
-    The formula of the "PyTorch deep learning in practice (11)" tutorial, ⌊(d + 2p − k)/s⌋ + 1 on a 5×5 input, 3×3 kernel:
+    The formula of the "PyTorch deep learning in practice (11)" tutorial, ⌊(d + 2p − k)/s⌋ + 1 on a 5×5 input,
+    3×3 kernel:
 
     >>> conv_output_size(5, 3, padding=1, stride=2)  # (5 + 2 - 3) // 2 + 1
     3
@@ -532,7 +533,8 @@ def pool_output_size(
 
     Examples
     --------
-    The 2×2 max pooling of a 4×4 matrix in the "PyTorch deep learning in practice (11)" tutorial (result 29, 30, 27, 31):
+    The 2×2 max pooling of a 4×4 matrix in the "PyTorch deep learning in practice (11)" tutorial
+    (result 29, 30, 27, 31):
 
     >>> pool_output_size((4, 4), 2)        # (4 - 2) // 2 + 1
     (2, 2)

@@ -170,7 +170,8 @@ class Summary:
         Examples
         --------
         >>> from convmath import Network
-        >>> print(Network([{"type": "Conv2d", "out_channels": 2, "kernel_size": 3}, {"type": "ReLU"}], (1, 5, 5)).summary())
+        >>> layers = [{"type": "Conv2d", "out_channels": 2, "kernel_size": 3}, {"type": "ReLU"}]
+        >>> print(Network(layers, (1, 5, 5)).summary())
         ========================================================================
         Layer (type-idx)  Output Shape  Param #  Mult-Adds  r  S  P
         ========================================================================

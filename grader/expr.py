@@ -40,7 +40,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, TypeAlias
 
 import sympy
 
@@ -155,7 +155,8 @@ def make_symbols(domains: Mapping[str, str]) -> dict[str, sympy.Symbol]:
     >>> make_symbols({"x": "complex"})
     Traceback (most recent call last):
     ...
-    grader.expr.ExpressionError: domain 'complex' of symbol x is not allowed; use one of 'positive_integer', 'nonnegative_integer', 'positive_real', 'real'
+    grader.expr.ExpressionError: domain 'complex' of symbol x is not allowed;
+    use one of 'positive_integer', 'nonnegative_integer', 'positive_real', 'real'
     """
     out = {}
     for name, domain in domains.items():
@@ -443,7 +444,7 @@ class TooLarge(Undecided):
     return either; the grader takes the value as undefined."""
 
 
-Value = Union[Fraction, Enclosure]
+Value: TypeAlias = Fraction | Enclosure
 
 
 @functools.lru_cache(maxsize=2048)

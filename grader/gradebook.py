@@ -1,7 +1,7 @@
 """The gradebook: one SQLite file, written only by the coordinating process.
 
-Three tables: ``overrides`` (manual points, :mod:`grader.overrides`), ``submissions`` (one row per grading of a submitted file: content
-hash, student, assignment and its version, status, score, reasons, time) and
+Three tables: ``overrides`` (manual points, :mod:`grader.overrides`), ``submissions`` (one row per grading of a
+submitted file: content hash, student, assignment and its version, status, score, reasons, time) and
 ``part_results`` (one row per part: score, max, status, message,
 misconception label). The file is in WAL mode with ``synchronous=FULL`` and
 each submission is written in ONE transaction, so a grader killed at any

@@ -63,7 +63,8 @@ VENV="$ROOT/venv"
 
 find_python() {
     for py in python3.13 python3.12 python3.11 python3; do
-        if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        if command -v "$py" >/dev/null 2>&1 &&
+            "$py" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             echo "$py"; return 0
         fi
     done
@@ -103,7 +104,10 @@ mkdir -p "$ROOT/results"
 cd "$ROOT" || exit 0
 if ! "$ROOT/venv/bin/python" -I -m grader.gradescope; then
     if [ ! -s "$ROOT/results/results.json" ]; then
-        printf '%s\n' '{"score": 0.0, "output": "This submission could not be graded: the autograder could not start (convmath is not installed; did setup.sh fail?); please tell your instructor.", "output_format": "text", "visibility": "visible", "tests": []}' > "$ROOT/results/results.json"
+        # one JSON line, written as adjacent quoted pieces
+        printf '%s\n' '{"score": 0.0, "output": "This submission could not be graded: '\
+'the autograder could not start (convmath is not installed; did setup.sh fail?); please tell your instructor.", '\
+'"output_format": "text", "visibility": "visible", "tests": []}' > "$ROOT/results/results.json"
     fi
 fi
 exit 0
@@ -255,7 +259,8 @@ def build_bundle(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     fake = Path(tmp, "convmath-0.1.0-py3-none-any.whl"); _ = fake.write_bytes(b"PK")
     ...     build_bundle(ex / "assignment.toml", ex / "secret.txt", Path(tmp, "ag.zip"), wheel=fake)
-    ['convmath.json', 'run_autograder', 'setup.sh', 'assignment/assignment.toml', 'secret.txt', 'wheels/convmath-0.1.0-py3-none-any.whl']
+    ['convmath.json', 'run_autograder', 'setup.sh', 'assignment/assignment.toml', 'secret.txt',
+     'wheels/convmath-0.1.0-py3-none-any.whl']
     """
     load_assignment(assignment)  # every check, with the file named in the messages
     secret = read_secret(secret_file)
@@ -490,7 +495,8 @@ def run_autograder(root: str | Path | None = None) -> dict[str, Any]:
     >>> written == out, out["score"]
     (True, 0.0)
     >>> print(out["output"])  # doctest: +ELLIPSIS
-    This submission could not be graded: the autograder failed (ConvMathError: the autograder bundle is missing (.../source/convmath.json not found)); please tell your instructor
+    This submission could not be graded: the autograder failed (ConvMathError: the autograder bundle is missing
+    (.../source/convmath.json not found)); please tell your instructor
     """
     root = Path(root if root is not None else os.environ.get("CONVMATH_AUTOGRADER_ROOT") or "/autograder")
     try:

@@ -24,7 +24,8 @@ Examples
 >>> load_notebook(b'{"cells": [')
 Traceback (most recent call last):
 ...
-grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value: line 1 column 12
+grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?):
+Expecting value: line 1 column 12
 """
 
 from __future__ import annotations
@@ -233,7 +234,8 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
     ('x = 1', ('nbformat 4.4 was upgraded to 4.5',))
     >>> load_notebook(b"hello")
     Traceback (most recent call last):
-    grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?): Expecting value: line 1 column 1
+    grader.load.SubmissionError: the file is not valid JSON (truncated or edited by hand?):
+    Expecting value: line 1 column 1
     """
     if len(data) > max_bytes:
         raise SubmissionError(
@@ -246,7 +248,8 @@ def load_notebook(data: bytes, *, max_bytes: int = MAX_BYTES, max_cells: int = M
         nb = json.loads(text)
     except json.JSONDecodeError as err:
         raise SubmissionError(
-            f"the file is not valid JSON (truncated or edited by hand?): {err.msg}: line {err.lineno} column {err.colno}"
+            f"the file is not valid JSON (truncated or edited by hand?): {err.msg}: "
+            f"line {err.lineno} column {err.colno}"
         ) from None
     except (RecursionError, ValueError) as err:
         raise SubmissionError(f"the file is not a readable notebook: {type(err).__name__}: {err}") from None

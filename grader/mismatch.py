@@ -105,7 +105,8 @@ def verdict_text(kind: str, count: int, judged: int, named: str, assignment_id: 
     Examples
     --------
     >>> verdict_text("assignment", 14, 15, "week3", "week4")
-    "14 of 15 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right? (--accept-mismatch grades them anyway)"
+    "14 of 15 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right?
+    (--accept-mismatch grades them anyway)"
     """
     if kind == "assignment":
         return (
@@ -152,7 +153,8 @@ def find_mismatch(
     >>> nb = json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": [],
     ...                  "metadata": {"convmath": {"assignment": "week3", "student": "s1"}}}).encode()
     >>> find_mismatch([("a1", lambda: nb), ("b2", lambda: b"not json")], ctx)
-    "1 of 1 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right? (--accept-mismatch grades them anyway)"
+    "1 of 1 notebooks name assignment 'week3' in their metadata, not 'week4': is --assignment right?
+    (--accept-mismatch grades them anyway)"
     """
     keyed = sorted(notebooks, key=lambda k: k[0])
 

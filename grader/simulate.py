@@ -12,7 +12,8 @@ Examples
 >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]})
 >>> ex = build_exercises(a, b"0123456789abcdef", "alice")
 >>> nb = filled_notebook(a, "alice", ex, extra_cells=[("q1-a-answer", "print('hi')")])
->>> [c["source"].split(" = ")[0] for c in nb["cells"] if c["cell_type"] == "code"][-3:-1]   # the locked check cell is last
+>>> code = [c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
+>>> [source.split(" = ")[0] for source in code][-3:-1]   # the locked check cell is last
 ['out_size', "print('hi')"]
 """
 

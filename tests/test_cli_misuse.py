@@ -169,6 +169,12 @@ MISUSES = [
     ),
     (
         "gradescope",
+        "out-in-a-file",
+        ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{file}/a.zip"],
+        "the folder of --out={file} is an existing file",
+    ),
+    (
+        "gradescope",
         "not-a-wheel",
         ["gradescope", ASSIGNMENT, "--secret-file", SECRET, "--out", "{tmp}/a.zip", "--wheel", "{file}"],
         "must be a convmath-*.whl file",

@@ -131,32 +131,38 @@ def test_closed_form_equals_direct_integration(meals, retention, times) -> None:
         assert sympy.simplify(direct - closed.subs(t, time)) == 0
 
 
-@pytest.mark.parametrize("key", [("exponential", None), ("linear", None), ("piecewise", 2)], ids=str)
-def test_cached_family_equals_a_fresh_derivation(key) -> None:
-    cached = dg._family(key)
-    assert dg._family(key) is cached  # derived once
-    fresh = dg._family.__wrapped__(key)
-    assert fresh.symbols == cached.symbols
-    for ours, theirs in zip(cached.pieces, fresh.pieces):
-        assert sympy.simplify(ours.G - theirs.G) == 0 and ours.g == theirs.g
+@pytest.mark.parametrize(
+    "kind, first, other",
+    [
+        ("exponential", R(1, 2), 3),
+        ("linear", 2, R(7, 2)),
+        ("piecewise", [(1, 1), (3, R(1, 2))], [(2, R(1, 3)), (5, 1)]),
+    ],
+    ids=["exponential", "linear", "piecewise"],
+)
+def test_a_family_reused_with_other_parameters_gives_the_same_closed_form(kind, first, other) -> None:
+    """Each family is derived once and cached; a parameter set used in between leaves no trace in it."""
+    meals = [(0, 2, 1), ("impulse", 3, 5)]
+    before = food_content_expr(meals, (kind, first))
+    food_content_expr(meals, (kind, other))
+    assert food_content_expr(meals, (kind, first)) == before
+    tau = sympy.Symbol("tau", real=True)
+    integrand = intake_expr(meals).subs(t, tau) * retention_expr((kind, first)).subs(t, t - tau)
+    for time in (1, R(5, 2), R(17, 4), 7):  # no impulse on a step of g (sympy halves a delta there)
+        direct = sympy.integrate(integrand.subs(t, time), (tau, -sympy.oo, sympy.oo))
+        assert sympy.simplify(before.subs(t, time) - direct) == 0
 
 
-def test_family_running_integral_is_the_integral_of_g() -> None:
-    x = sympy.Symbol("x", positive=True)
+def test_a_unit_meal_under_way_holds_the_running_integral_of_g() -> None:
+    """A meal of rate 1 from time 0, still going at ``x``, leaves ``G(x) = int_0^x g`` (symbolic parameters)."""
+    x, y = sympy.symbols("x y", positive=True)
     lam, T = sympy.symbols("lam T", positive=True)
-    assert (
-        sympy.simplify(
-            dg._family(("exponential", None))
-            .pieces[0]
-            .G.subs(dg._x, x)
-            .subs(dg._family(("exponential", None)).symbols[0], lam)
-            - (1 - E(-lam * x)) / lam
-        )
-        == 0
-    )
-    linear = dg._family(("linear", None))
-    assert linear.pieces[0].G.subs({dg._x: x, linear.symbols[0]: T}) == x - x**2 / (2 * T)
-    assert linear.pieces[1].G.subs({dg._x: x, linear.symbols[0]: T}) == T / 2
+    exponential = food_content_expr([(0, x + 1, 1)], ("exponential", lam)).subs(t, x)
+    assert sympy.simplify(exponential - (1 - E(-lam * x)) / lam) == 0
+    within = food_content_expr([(0, x + 3, 1)], ("linear", x + 2)).subs(t, x)  # x < T
+    assert sympy.simplify(within - (x - x**2 / (2 * (x + 2)))) == 0
+    after = food_content_expr([(0, T + y + 1, 1)], ("linear", T)).subs(t, T + y)  # x > T: all of it digested
+    assert sympy.simplify(after - T / 2) == 0
 
 
 # --- properties against quadrature ----------------------------------------------------
@@ -529,3 +535,67 @@ def test_food_content_takes_an_array_of_times():
     assert food_content([1, 2], [(0, 2, 1)], ("linear", 4)).tolist() == [0.875, 1.5]
     with pytest.raises(ConvMathError, match=r"must hold finite times"):
         food_content([1.0, np.nan], [(0, 2, 1)], ("linear", 4))
+
+
+# --- the public API of the curves a plot draws ------------------------------------------
+def test_the_validated_forms_are_accepted_back_and_give_the_same_content() -> None:
+    x = sympy.Symbol("x")
+    meals = [(7, 0.5, 800), ("impulse", 10, 200), x / 4]
+    items = dg.as_meals(meals)
+    assert items == (Meal(7, 0.5, 800), Impulse(10, 200), dg.Intake(t / 4))
+    ret = dg.as_retention(("piecewise", [(1, 1), (3, 0.5)]))
+    assert isinstance(ret, dg.PiecewiseRetention) and ret.ends == (1, 3)
+    assert dg.as_meals(items) == items and dg.as_retention(ret) == ret
+    for time in (7.25, 9.0, 12.5):
+        assert food_content(time, items, ret) == food_content(time, meals, ("piecewise", [(1, 1), (3, 0.5)]))
+    assert intake_expr(items) == intake_expr(meals)
+
+
+def test_breakpoints_and_the_search_horizon() -> None:
+    meals = [(7, R(1, 2), 800), ("impulse", 10, 200)]
+    assert dg.breakpoints(meals, ("linear", 2)) == [7, R(15, 2), 9, R(19, 2), 10, 12]
+    assert dg.breakpoints(meals, ("exponential", 1)) == [7, R(15, 2), 10]
+    assert dg.breakpoints([], ("exponential", 1)) == []
+    assert dg.search_horizon(meals, ("linear", 2)) == 12 + (12 - 7)
+    assert dg.search_horizon(meals, ("exponential", R(1, 4))) == 10 + 160
+    assert dg.search_horizon([], ("linear", 2)) == 24.0
+    with pytest.raises(ConvMathError, match="not symbols"):
+        dg.breakpoints([(sympy.Symbol("a"), 1, 1)], ("linear", 2))
+
+
+@settings(deadline=None)
+@given(case=scenario(), times=st.lists(st.floats(-3, 20), min_size=1, max_size=5))
+def test_retention_at_and_intake_rate_agree_with_the_closed_forms(case, times) -> None:
+    meals, retention = case
+    g, f = retention_expr(retention), intake_expr([m for m in meals if m[0] != "impulse"])
+    assert dg.retention_at(times, retention).tolist() == pytest.approx(
+        [float(g.subs(t, time)) for time in times], abs=1e-12
+    )
+    assert dg.intake_rate(np.array(times), meals).tolist() == pytest.approx(
+        [float(f.subs(t, time)) for time in times], abs=1e-12
+    )
+    assert isinstance(dg.retention_at(times[0], retention), float)
+
+
+def test_no_meals_at_all() -> None:
+    assert food_content_expr([], ("linear", 2)) == 0
+    times, content = sampled_food_content([], ("linear", 2), step=1)
+    assert len(times) == 24 and not content.any()
+    with pytest.raises(ConvMathError, match=r"meals=\[\] has no peak"):
+        peak_time([], ("linear", 2))
+
+
+def test_the_plot_draws_the_public_curves() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from convmath.plot import plot_food_digestion
+
+    x = sympy.Symbol("x")
+    meals, retention = [(7, 0.5, 800), 10 * x], ("linear", 3)
+    fig = plot_food_digestion(meals, retention, start=6, until=12, points=61)
+    intake, kept, content = (ax.lines[0] for ax in fig.axes)
+    assert intake.get_ydata().tolist() == pytest.approx(dg.intake_rate(intake.get_xdata(), meals).tolist())
+    assert kept.get_ydata().tolist() == pytest.approx(dg.retention_at(kept.get_xdata(), retention).tolist())
+    assert content.get_ydata().tolist() == pytest.approx(food_content(content.get_xdata(), meals, retention).tolist())
+    plt.close(fig)

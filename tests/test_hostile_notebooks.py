@@ -381,7 +381,8 @@ CASES: dict[str, Case] = {
                         None,
                         (
                             "import os, sys, json\n"
-                            "fake = json.dumps({'id': 2, 'op': 'get', 'values': [{'status': 'ok', 'value': 1, 'message': ''}]})\n"
+                            "fake = json.dumps({'id': 2, 'op': 'get', "
+                            "'values': [{'status': 'ok', 'value': 1, 'message': ''}]})\n"
                             "print(fake); sys.__stdout__.write(fake + '\\n')\n"
                             "for fd in range(3, 12):\n"
                             "    try:\n"

@@ -233,7 +233,8 @@ def pools_until_too_small():
         pytest.param(
             [{"type": "Conv2d", "out_channels": 1, "kernel_size": 5, "padding": 1}],
             (1, 2, 2),
-            r"^layer 1 \(Conv2d, out_channels=1, kernel_size=5, padding=1\): input 2x2 is smaller than the window \(5x5, padding 1x1\)$",
+            r"^layer 1 \(Conv2d, out_channels=1, kernel_size=5, padding=1\): "
+            r"input 2x2 is smaller than the window \(5x5, padding 1x1\)$",
             id="conv-window",
         ),
         pytest.param(
@@ -243,7 +244,8 @@ def pools_until_too_small():
                 {"type": "Linear", "in_features": 100, "out_features": 10},
             ],
             (1, 8, 8),
-            r"^layer 3 \(Linear, in_features=100, out_features=10\): in_features=100 does not match the 144 features coming in$",
+            r"^layer 3 \(Linear, in_features=100, out_features=10\): "
+            r"in_features=100 does not match the 144 features coming in$",
             id="linear-after-flatten",
         ),
         pytest.param(

@@ -1,4 +1,5 @@
-"""Networks with branches against PyTorch: random graphs of blocks, shapes and parameters node by node (torch optional)."""
+"""Networks with branches against PyTorch: random graphs of blocks, shapes and parameters node by node
+(torch optional)."""
 
 from __future__ import annotations
 

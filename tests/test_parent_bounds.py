@@ -225,7 +225,7 @@ def test_a_failing_submission_is_retried_a_bounded_number_of_times(tmp_path, con
     sub = tmp_path / "s001.ipynb"
     sub.write_bytes(notebook_bytes(filled_notebook(ASSIGNMENT, "s001", build_exercises(ASSIGNMENT, SECRET, "s001"))))
     with Gradebook(tmp_path / "g.db") as book:
-        for attempt in range(MAX_ATTEMPTS + 2):
+        for _ in range(MAX_ATTEMPTS + 2):
             summary = run_batch([sub], context, book, jobs=1, grade_fn=_always_fails)
             assert summary.failed == 1
         assert book.failures(book.get(1).content_hash, "s001.ipynb", context.version) == MAX_ATTEMPTS

@@ -84,7 +84,10 @@ def test_a_function_that_ignores_the_dilation_fails(setup):
     part = next(ex for slot, ex in build_exercises(assignment, SECRET, "bob") if slot.id == "q9").parts[0]
     name = part.answer.name
     assert name == "out_size_q9" and f"`{name}(n, kernel_size, padding, stride, dilation)`" in part.prompt["en"]
-    wrong = f"def {name}(n, kernel_size, padding, stride, dilation):\n    return (n + 2*padding - kernel_size) // stride + 1"
+    wrong = (
+        f"def {name}(n, kernel_size, padding, stride, dilation):\n"
+        "    return (n + 2*padding - kernel_size) // stride + 1"
+    )
     _, result = grade(setup, "bob", answers={("q9", "a"): wrong})
     outcome = next(p for p in result.parts if p.slot == "q9")
     assert outcome.status in ("incorrect", "partial") and outcome.score == 0

@@ -163,7 +163,8 @@ PROCESS_CASES = [
     (
         "deep-recursion-limit-raised",
         [
-            "import sys, json\nsys.setrecursionlimit(10 ** 8)\nx = []\nfor _ in range(10 ** 5):\n    x = [x]\njson.dumps(x)"
+            "import sys, json\nsys.setrecursionlimit(10 ** 8)\nx = []\n"
+            "for _ in range(10 ** 5):\n    x = [x]\njson.dumps(x)"
         ],
         "killed",
         r"segmentation fault",
@@ -194,7 +195,10 @@ PROCESS_CASES = [
 @pytest.mark.parametrize("mode", ["zygote", "fresh"])
 def test_fork_bomb_without_seccomp_is_stopped_by_the_uid_limit_and_killed(course, mode):
     """Degraded isolation: RLIMIT_NPROC on the sandbox's own uid; close() kills the uid, even escaped children."""
-    cell = "import os, time\nwhile True:\n    if os.fork() == 0:\n        os.setsid()  # leave the process group\n        time.sleep(100)"
+    cell = (
+        "import os, time\nwhile True:\n    if os.fork() == 0:\n"
+        "        os.setsid()  # leave the process group\n        time.sleep(100)"
+    )
     with bounded(LIMITS.cell_timeout + SLACK):
         results, report = run_cells([cell], disable=frozenset({"seccomp"}), mode=mode)
     if not report.dropped_uid:
@@ -228,7 +232,8 @@ def test_kill_the_grader_is_refused(course):
     "cells",
     [
         [
-            "import threading, time\nfor _ in range(4):\n    threading.Thread(target=time.sleep, args=(1000,)).start()\nx = 1"
+            "import threading, time\nfor _ in range(4):\n"
+            "    threading.Thread(target=time.sleep, args=(1000,)).start()\nx = 1"
         ],
         ["import threading\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin).start()\nx = 1"],
     ],
@@ -594,7 +599,8 @@ def test_printed_protocol_messages_are_just_output(course):
 def test_frames_written_to_the_pipe_are_never_believed(course, payload):
     cell = (
         FAKE_FRAME
-        + f"answer = 1\nimport os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, {payload})\n    except OSError:\n        pass"
+        + "answer = 1\nimport os\nfor fd in range(3, 64):\n    try:\n"
+        + f"        os.write(fd, {payload})\n    except OSError:\n        pass"
     )
     with bounded(LIMITS.cell_timeout * 2 + SLACK):
         with Sandbox(LIMITS) as box:

@@ -160,7 +160,8 @@ CLEANUP_ATTACKS = {
         "    if i % 200 == 0:\n        os.chmod('.', 0o300)\n"
         "os.chdir('..'); os.chmod('d', 0)"
     ),
-    "many-files": "import os\nos.mkdir('m'); os.chmod('m', 0o700)\nfor i in range(1500):\n    open(f'm/{i}', 'w').close()\n"
+    "many-files": "import os\nos.mkdir('m'); os.chmod('m', 0o700)\n"
+    "for i in range(1500):\n    open(f'm/{i}', 'w').close()\n"
     "os.chmod('m', 0)",
     "symlink-out": "import os\nos.symlink('/etc', 'etc')\nos.symlink('/', 'root')\nos.mkdir('x')\nos.chmod('x', 0)",
 }

@@ -1,4 +1,7 @@
-r"""Continuous convolution through the food-digestion model (d2l lecture 19).
+r"""Continuous convolution through the food-digestion model.
+
+The model is the one the study notes on Mu Li's d2l lectures 19-21 ("學習筆記-李沐動手學深度學習(七)") use to
+introduce convolution.
 
 A person eats ``f(t)`` (food per hour) and a meal eaten ``s`` hours ago is
 still ``g(s)`` undigested (a fraction, zero for ``s < 0``). The food in the
@@ -29,6 +32,12 @@ retention for ``s >= 0`` (a constant such as 1 included: no digestion). An
 expression that states its own values for ``s < 0`` (``Heaviside``,
 ``Piecewise``) must make them zero.
 
+:func:`as_meals` and :func:`as_retention` return the validated forms (:class:`Meal`, :class:`Impulse`,
+:class:`Intake`; the four retention shapes), which every function here accepts back. For a plot or a table,
+:func:`intake_rate` and :func:`retention_at` evaluate ``f`` and ``g`` in floats (a number or an array of times),
+:func:`food_content` takes an array of times, and :func:`breakpoints` and :func:`search_horizon` give the times where
+the content may kink or jump and how far :func:`peak_time` looks.
+
 How it is fast
 --------------
 A pulse of unit rate on ``[0, D)`` leaves ``G(t) - G(t - D)`` where
@@ -54,39 +63,53 @@ Breakfast 7:00-7:30 at 800 g/h, half of what is left digested every
 
 from __future__ import annotations
 
-# TEMPORARY aliases for convmath.plot (being moved to the public names of convmath.digestion._evaluate) and the tests
-from ._evaluate import breakpoints_of as _breakpoints  # noqa: E402,F401
-from ._evaluate import default_horizon as _horizon
-from ._evaluate import items_to_public as _items_to_public  # noqa: E402,F401
-from ._evaluate import parse_inputs as _inputs
-from ._families import derive_family as _family  # noqa: E402,F401
 from ._inputs import (
     EXAMPLE_MEALS,
     EXAMPLE_RETENTION,
     ExponentialRetention,
     ExpressionRetention,
     Impulse,
+    Intake,
     LinearRetention,
     Meal,
+    Meals,
+    Number,
     PiecewiseRetention,
+    Retention,
+    RetentionLike,
+    as_meals,
+    as_retention,
     t,
 )
-from ._inputs import UPPER as _x  # noqa: E402,F401
-from .content import cumulative_intake, food_content, food_content_expr, intake_expr, retention_expr
-from .times import peak_time, time_below
+from .content import (
+    cumulative_intake,
+    food_content,
+    food_content_expr,
+    intake_expr,
+    intake_rate,
+    retention_at,
+    retention_expr,
+)
+from .times import breakpoints, peak_time, search_horizon, time_below
 from .witnesses import discrete_food_content, food_content_quad, sampled_food_content
-from .witnesses import retention_callable as _retention_callable  # noqa: E402,F401
 
 __all__ = [
     "t",
     "Meal",
     "Impulse",
+    "Intake",
+    "as_meals",
+    "as_retention",
     "food_content",
     "food_content_expr",
     "retention_expr",
     "intake_expr",
+    "retention_at",
+    "intake_rate",
     "peak_time",
     "time_below",
+    "breakpoints",
+    "search_horizon",
     "cumulative_intake",
     "food_content_quad",
     "discrete_food_content",
@@ -97,4 +120,8 @@ __all__ = [
     "LinearRetention",
     "PiecewiseRetention",
     "ExpressionRetention",
+    "Number",
+    "Meals",
+    "RetentionLike",
+    "Retention",
 ]

@@ -1,16 +1,18 @@
-"""Evaluation shared by the public functions: inputs parsed, exact/float/symbolic modes, content at a time, breakpoints."""
+"""Evaluation shared by the public functions: inputs parsed, exact, float or symbolic mode, content at a time,
+breakpoints."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import sympy
 
 from ..errors import ConvMathError
-from ._families import Family, G_at, derive_family, g_at, intake_family
+from ._families import Family, G_at, Mode, derive_family, g_at, intake_family
 from ._inputs import (
     SINCE,
     TAU,
@@ -19,7 +21,10 @@ from ._inputs import (
     Intake,
     Item,
     Meal,
+    Meals,
+    Number,
     Retention,
+    RetentionLike,
     family_key,
     parse_meals,
     parse_retention,
@@ -31,23 +36,24 @@ __all__ = []
 
 
 # --- evaluation -------------------------------------------------------------------
-def parse_inputs(meals: Any, retention: Any) -> tuple[tuple[Item, ...], Retention, Family]:
+def parse_inputs(meals: Meals, retention: RetentionLike) -> tuple[tuple[Item, ...], Retention, Family]:
     items, ret = parse_meals(meals), parse_retention(retention)
     return items, ret, derive_family(family_key(ret))
 
 
-def input_values(items: Sequence[Item], ret: Retention) -> list[Any]:
-    out: list[Any] = list(ret.params)
+def input_values(items: Sequence[Item], ret: Retention) -> list[Number]:
+    """Every number (or expression) the inputs hold, for :func:`mode_of`; an intake's own variable is not a symbol."""
+    out: list[Number] = list(ret.params)
     for item in items:
-        out.extend(vars(item).values() if not isinstance(item, Intake) else [item.expr])
+        out.extend(vars(item).values() if not isinstance(item, Intake) else [item.expr.xreplace({t: TAU})])
     if retention_expression(ret) is not None:
         out.append(retention_expression(ret))
     return out
 
 
-def mode_of(*values: Any) -> str:
+def mode_of(*values: object) -> Mode:
     """``float`` if any input is a float, ``symbolic`` if any has free symbols, else ``exact``."""
-    mode = "exact"
+    mode: Mode = "exact"
     for value in values:
         if isinstance(value, float):
             mode = "float"
@@ -59,7 +65,7 @@ def mode_of(*values: Any) -> str:
     return mode
 
 
-def convert_to(value: Any, mode: str) -> Any:
+def convert_to(value: Number, mode: Mode) -> float | sympy.Expr:
     if mode == "float":
         return float(value)
     return sympy.sympify(value)
@@ -80,9 +86,11 @@ def exponential_pulse(since: float, duration: float, lam: float) -> float:
     return math.exp(-lam * (since - duration)) * -math.expm1(-lam * duration) / lam
 
 
-def content_at(time: Any, items: Sequence[Item], ret: Retention, family: Family, mode: str) -> Any:
+def content_at(
+    time: float | sympy.Expr, items: Sequence[Item], ret: Retention, family: Family, mode: Mode
+) -> float | sympy.Expr:
     params = tuple(convert_to(p, mode) for p in ret.params)
-    total: Any = 0.0 if mode == "float" else sympy.S.Zero
+    total: float | sympy.Expr = 0.0 if mode == "float" else sympy.S.Zero
     stable = mode == "float" and ret.kind == "exponential"
     for item in items:
         if isinstance(item, Meal):
@@ -101,7 +109,9 @@ def content_at(time: Any, items: Sequence[Item], ret: Retention, family: Family,
     return float(total) if mode == "float" else total
 
 
-def content_array(times: Any, items: Sequence[Item], ret: Retention, family: Family) -> np.ndarray:
+def content_array(
+    times: npt.ArrayLike, items: Sequence[Item], ret: Retention, family: Family
+) -> npt.NDArray[np.float64]:
     """:func:`food_content` at every time of an array, as float64 of the same shape."""
     try:
         grid = np.asarray(times, dtype=np.float64)
@@ -115,23 +125,11 @@ def content_array(times: Any, items: Sequence[Item], ret: Retention, family: Fam
     return np.asarray(flat, dtype=np.float64).reshape(grid.shape)
 
 
-def items_to_public(items: Sequence[Item]) -> list[Any]:
-    """Validated items back to the public input forms (internal helper)."""
-    return [item.expr.xreplace({TAU: t}) if isinstance(item, Intake) else item for item in items]
-
-
-def public_retention(ret: Retention) -> Any:
-    if ret.kind == "expression":
-        return retention_expression(ret)
-    if ret.kind == "piecewise":
-        n = len(ret.params) // 2
-        return ("piecewise", list(zip(ret.params[:n], ret.params[n:])))
-    return (ret.kind, ret.params[0])
-
-
-def shifted(family: Family, values: dict[sympy.Symbol, Any], which: str, shift: Any) -> sympy.Expr:
+def shifted(
+    family: Family, values: dict[sympy.Symbol, sympy.Expr], which: Literal["g", "G"], shift: sympy.Expr
+) -> sympy.Expr:
     """``G(t - shift)`` or ``g(t - shift)`` as a Piecewise in ``t`` with conditions ``t < shift + hi``."""
-    args: list[tuple[sympy.Expr, Any]] = [(sympy.S.Zero, t < shift)]
+    args: list[tuple[sympy.Expr, sympy.Basic | bool]] = [(sympy.S.Zero, t < shift)]
     for piece in family.pieces:
         expr = getattr(piece, which).xreplace(values).xreplace({UPPER: t - shift, SINCE: t - shift})
         hi = piece.hi.xreplace(values)
@@ -153,11 +151,11 @@ def content_terms(items: Sequence[Item], ret: Retention, family: Family) -> list
     return terms
 
 
-def by_segment(total: sympy.Expr, points: list[Any]) -> sympy.Expr:
+def by_segment(total: sympy.Expr, points: list[sympy.Expr]) -> sympy.Expr:
     """Fold a sum of Piecewise terms into one Piecewise over the segments between ``points``."""
     bounds = [points[0] - 1] + [(lo + hi) / 2 for lo, hi in zip(points, points[1:])] + [points[-1] + 1]
     exprs = [segment_of(total, probe) for probe in bounds]
-    args: list[tuple[sympy.Expr, Any]] = []
+    args: list[tuple[sympy.Expr, sympy.Basic | bool]] = []
     for expr, point in zip(exprs, points):
         if args and args[-1][0] == expr:
             args[-1] = (expr, t < point)
@@ -167,7 +165,7 @@ def by_segment(total: sympy.Expr, points: list[Any]) -> sympy.Expr:
     return sympy.Piecewise(*args)
 
 
-def segment_of(expr: sympy.Expr, probe: Any) -> sympy.Expr:
+def segment_of(expr: sympy.Expr, probe: sympy.Expr) -> sympy.Expr:
     """The expression that ``expr`` (a sum of Piecewise in ``t``) equals near ``t = probe``."""
 
     def pick(pw: sympy.Piecewise) -> sympy.Expr:
@@ -179,9 +177,9 @@ def segment_of(expr: sympy.Expr, probe: Any) -> sympy.Expr:
     return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
 
 
-def breakpoints_of(items: Sequence[Item], ret: Retention, family: Family) -> list[Any] | None:
+def breakpoints_of(items: Sequence[Item], ret: Retention, family: Family) -> list[sympy.Expr] | None:
     """Sorted times where the content may have a kink or a jump; None when some are symbols."""
-    events: list[Any] = []
+    events: list[sympy.Expr] = []
     for item in items:
         if isinstance(item, Meal):
             events += [sympy.sympify(item.start), sympy.sympify(item.start) + item.duration]
@@ -213,7 +211,11 @@ def expression_kinks(expr: sympy.Expr) -> set[sympy.Expr]:
     return found
 
 
-def default_horizon(items: Sequence[Item], ret: Retention, points: list[Any]) -> float:
+def default_horizon(items: Sequence[Item], ret: Retention, points: Sequence[sympy.Expr | float]) -> float:
+    """How far :func:`peak_time` looks: past the last breakpoint by the span of the meals, at least ``40 / lam``
+    hours for exponential retention (a factor ``e^-40`` left) and 24 hours for a retention expression."""
+    if not points:  # nothing eaten: a day from time 0
+        return 24.0
     last = float(points[-1])
     span = max(last - float(points[0]), 1.0)
     if ret.kind == "exponential":

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypeAlias
 
 import sympy
 
 from ..errors import ConvMathError
-from ._inputs import SINCE, TAU, UPPER, UPPER_INTAKE, t
+from ._inputs import SINCE, TAU, UPPER, UPPER_INTAKE, FamilyKey, t
 
 __all__ = []
 
@@ -31,12 +31,13 @@ class Family:
 
     symbols: tuple[sympy.Symbol, ...]
     pieces: tuple[Piece, ...]
-    compiled: dict[str, tuple[Callable[..., Any], ...]]
+    compiled: dict[str, tuple[Callable[..., float | sympy.Expr], ...]]
+    """``G_float``, ``g_float``, ``hi_float`` (lambdified) and ``G_exact``, ``g_exact``, ``hi_exact``, one per piece."""
 
 
 # --- the families, derived once ------------------------------------------------------
 @functools.lru_cache(maxsize=64)
-def derive_family(key: tuple[Any, ...]) -> Family:
+def derive_family(key: FamilyKey) -> Family:
     """Derive ``g`` and ``G(x) = int_0^x g`` piece by piece with symbolic parameters."""
     kind, detail = key
     if kind == "exponential":
@@ -48,6 +49,7 @@ def derive_family(key: tuple[Any, ...]) -> Family:
         symbols = (T,)
         raw = [(sympy.S.Zero, T, 1 - SINCE / T), (T, sympy.oo, sympy.S.Zero)]
     elif kind == "piecewise":
+        assert isinstance(detail, int)  # the number of steps
         ends = sympy.symbols(f"e1:{detail + 1}", positive=True)
         levels = sympy.symbols(f"v1:{detail + 1}", nonnegative=True)
         symbols = (*ends, *levels)
@@ -70,9 +72,9 @@ def derive_family(key: tuple[Any, ...]) -> Family:
 
 def compile_family(
     symbols: tuple[sympy.Symbol, ...], pieces: Sequence[Piece]
-) -> dict[str, tuple[Callable[..., Any], ...]]:
+) -> dict[str, tuple[Callable[..., float | sympy.Expr], ...]]:
     floats = ["math", "mpmath", "sympy"]
-    out: dict[str, tuple[Callable[..., Any], ...]] = {
+    out: dict[str, tuple[Callable[..., float | sympy.Expr], ...]] = {
         "G_float": tuple(sympy.lambdify((UPPER, *symbols), piece.G, floats) for piece in pieces),
         "g_float": tuple(sympy.lambdify((SINCE, *symbols), piece.g, floats) for piece in pieces),
         "hi_float": tuple(sympy.lambdify(symbols, piece.hi, floats) for piece in pieces),
@@ -84,25 +86,32 @@ def compile_family(
     return out
 
 
-def substituter(symbols: Sequence[sympy.Symbol], expr: sympy.Expr) -> Callable[..., Any]:
+def substituter(symbols: Sequence[sympy.Symbol], expr: sympy.Expr) -> Callable[..., sympy.Expr]:
     return lambda *values: expr.xreplace(dict(zip(symbols, values)))
 
 
-def piece_index(family: Family, x: Any, params: tuple[Any, ...], mode: str) -> int:
+Value: TypeAlias = float | sympy.Expr
+"""A time or a parameter value: a float in float mode, a sympy number in exact mode."""
+
+Mode: TypeAlias = Literal["exact", "float", "symbolic"]
+"""How a content is computed: sympy numbers, floats, or a closed form in the symbols of the inputs."""
+
+
+def piece_index(family: Family, x: Value, params: tuple[Value, ...], mode: Mode) -> int:
     for index, hi in enumerate(family.compiled[f"hi_{mode}"]):
         if bool(x < hi(*params)):
             return index
     return len(family.pieces) - 1
 
 
-def G_at(family: Family, x: Any, params: tuple[Any, ...], mode: str) -> Any:
+def G_at(family: Family, x: Value, params: tuple[Value, ...], mode: Mode) -> Value:
     if bool(x <= 0):
         return 0.0 if mode == "float" else sympy.S.Zero
     index = piece_index(family, x, params, mode)
     return family.compiled[f"G_{mode}"][index](x, *params)
 
 
-def g_at(family: Family, x: Any, params: tuple[Any, ...], mode: str) -> Any:
+def g_at(family: Family, x: Value, params: tuple[Value, ...], mode: Mode) -> Value:
     if bool(x < 0):
         return 0.0 if mode == "float" else sympy.S.Zero
     index = piece_index(family, x, params, mode)
@@ -110,9 +119,13 @@ def g_at(family: Family, x: Any, params: tuple[Any, ...], mode: str) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def intake_family(expr: sympy.Expr, key: tuple[Any, ...]) -> tuple[sympy.Expr, Callable[..., Any], Callable[..., Any]]:
-    """``int_0^t f(tau) g(t - tau) dtau`` for an intake expression, piece by piece, with symbolic parameters."""
+def intake_family(
+    expr: sympy.Expr, key: FamilyKey
+) -> tuple[sympy.Expr, Callable[..., float], Callable[..., sympy.Expr]]:
+    """``int_0^t f(tau) g(t - tau) dtau`` for an intake expression ``f`` in ``t``, piece by piece, with symbolic
+    parameters: the closed form, and the same compiled for floats and for exact numbers."""
     family = derive_family(key)
+    expr = expr.xreplace({t: TAU})
     total: sympy.Expr = sympy.S.Zero
     for piece in family.pieces:
         if piece.g == 0:

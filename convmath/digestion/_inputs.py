@@ -7,7 +7,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import ClassVar, TypeAlias
 
 import sympy
 
@@ -18,6 +18,9 @@ __all__ = [
     "t",
     "Meal",
     "Impulse",
+    "Intake",
+    "as_meals",
+    "as_retention",
     "ExponentialRetention",
     "LinearRetention",
     "PiecewiseRetention",
@@ -41,15 +44,19 @@ KINDS = ("exponential", "linear", "piecewise")
 STRUCTURE = (sympy.Heaviside, sympy.Piecewise, sympy.DiracDelta, sympy.Max, sympy.Min, sympy.Abs, sympy.sign)
 
 
+Number: TypeAlias = int | float | fractions.Fraction | sympy.Expr
+"""A time or an amount: exact (``int``, ``Fraction``, a sympy number or symbol) or a ``float``."""
+
+
 @dataclass(frozen=True)
 class Meal:
     """A meal eaten at a constant rate: a rectangular pulse of intake."""
 
-    start: Any
+    start: Number
     """When eating starts (hours; any real, a sympy number or symbol)."""
-    duration: Any
+    duration: Number
     """How long eating lasts (positive)."""
-    rate: Any
+    rate: Number
     """Amount eaten per hour while eating (non-negative)."""
 
 
@@ -57,25 +64,22 @@ class Meal:
 class Impulse:
     """An instantaneous meal: ``amount * DiracDelta(t - time)``."""
 
-    time: Any
+    time: Number
     """When it is eaten."""
-    amount: Any
+    amount: Number
     """How much is eaten (non-negative)."""
 
 
 @dataclass(frozen=True)
 class Intake:
-    """An intake rate given as an expression of time, from time 0 on."""
+    """An intake rate given as an expression of time, eaten from time 0 on (nothing before 0)."""
 
     expr: sympy.Expr
-    """The rate as an expression of :data:`TAU`."""
+    """The rate as an expression of :data:`t`."""
 
 
-Item = Union[Meal, Impulse, Intake]
-
-
-Number = Union[int, float, fractions.Fraction, sympy.Expr]
-"""A time or an amount: exact (``int``, ``Fraction``, a sympy number or symbol) or a ``float``."""
+Item: TypeAlias = Meal | Impulse | Intake
+"""A validated meal: what :func:`as_meals` returns one of per meal."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class ExpressionRetention:
     """``g`` given as a sympy expression for ``s >= 0`` (non-negative, at most 1 at ``s = 0``)."""
 
     expr: sympy.Expr
-    """``g(s)`` in the variable :data:`SINCE`."""
+    """``g(s)``, in the real symbol ``s`` (the hours since a meal)."""
     kind: ClassVar[str] = "expression"
 
     @property
@@ -136,21 +140,28 @@ class ExpressionRetention:
         return ()
 
 
-Retention = Union[ExponentialRetention, LinearRetention, PiecewiseRetention, ExpressionRetention]
+Retention: TypeAlias = ExponentialRetention | LinearRetention | PiecewiseRetention | ExpressionRetention
 """A validated retention shape."""
 
-RetentionLike = Union[Retention, tuple[str, Any], sympy.Expr, int, float]
-"""What the public functions accept as ``retention``: a shape, ``("exponential", lam)``,
-``("linear", T)``, ``("piecewise", [(end, level), ...])``, or an expression of one variable."""
+RetentionLike: TypeAlias = (
+    Retention | tuple[str, Number] | tuple[str, Sequence[tuple[Number, Number]]] | sympy.Expr | int | float
+)
+"""What the public functions accept as ``retention``: a shape, ``("exponential", lam)``, ``("linear", T)``,
+``("piecewise", [(end, level), ...])``, or an expression of one variable."""
 
-MealLike = Union[Meal, Impulse, tuple[Any, Any, Any], sympy.Expr]
-"""One meal: ``(start, duration, rate)``, :class:`Meal`, ``("impulse", time, amount)``, :class:`Impulse`, or an intake expression."""
+MealLike: TypeAlias = Meal | Impulse | Intake | tuple[Number, Number, Number] | tuple[str, Number, Number] | sympy.Expr
+"""One meal: ``(start, duration, rate)``, :class:`Meal`, ``("impulse", time, amount)``, :class:`Impulse`, an intake
+expression or :class:`Intake`."""
 
-Meals = Union[Sequence[MealLike], Meal, Impulse, sympy.Expr]
+Meals: TypeAlias = Sequence[MealLike] | Meal | Impulse | Intake | sympy.Expr
 """What the public functions accept as ``meals``."""
 
 
-def family_key(retention: Retention) -> tuple[Any, ...]:
+FamilyKey: TypeAlias = tuple[str, int | sympy.Expr | None]
+"""The cache key of a retention family: its kind, with the number of steps or the expression."""
+
+
+def family_key(retention: Retention) -> FamilyKey:
     """The cache key of a retention's family: its kind, and the number of steps or the expression."""
     if isinstance(retention, PiecewiseRetention):
         return (retention.kind, len(retention.ends))
@@ -165,12 +176,12 @@ def retention_expression(retention: Retention) -> sympy.Expr | None:
 
 
 # --- validation -----------------------------------------------------------------
-def real_number(name: str, value: Any, *, where: str, minimum: str | None = None) -> Any:
+def real_number(name: str, value: object, *, where: str, minimum: str | None = None) -> Number:
     """A real number (int, float, Fraction, sympy number) or a real sympy expression."""
     if isinstance(value, bool) or isinstance(value, str) or value is None:
         raise ConvMathError(f"{fmt(name, value)} must be a real number ({where})")
     if isinstance(value, sympy.Rational):  # fast path: the sign of p/q without sympy's assumption system
-        sign: Any = (value.p > 0) - (value.p < 0)
+        sign: int | None = (value.p > 0) - (value.p < 0)
         return check_sign(name, value, sign, where, minimum)
     if isinstance(value, sympy.Basic):
         pass
@@ -199,7 +210,7 @@ def real_number(name: str, value: Any, *, where: str, minimum: str | None = None
     return check_sign(name, value, sign, where, minimum)
 
 
-def check_sign(name: str, value: Any, sign: int | None, where: str, minimum: str | None) -> Any:
+def check_sign(name: str, value: Number, sign: int | None, where: str, minimum: str | None) -> Number:
     """Refuse a value whose sign (``-1, 0, 1``, or None when unknown) breaks ``minimum``."""
     if minimum == "positive" and sign is not None and sign <= 0:
         raise ConvMathError(f"{fmt(name, value)} must be positive ({where})")
@@ -208,8 +219,10 @@ def check_sign(name: str, value: Any, sign: int | None, where: str, minimum: str
     return value
 
 
-def parse_meal(index: int, item: Any) -> Item:
+def parse_meal(index: int, item: object) -> Item:
     where = f"meals[{index}]"
+    if isinstance(item, Intake):
+        item = item.expr
     if isinstance(item, (sympy.Expr, sympy.Basic)):
         return parse_intake(index, item)
     if isinstance(item, Impulse) or (
@@ -223,7 +236,8 @@ def parse_meal(index: int, item: Any) -> Item:
         item = (item.start, item.duration, item.rate)
     if not isinstance(item, (tuple, list)) or len(item) != 3 or isinstance(item[0], str):
         raise ConvMathError(
-            f"{where}={item!r} is not a meal; use (start, duration, rate), ('impulse', time, amount) or a sympy expression"
+            f"{where}={item!r} is not a meal; use (start, duration, rate), ('impulse', time, amount) "
+            "or a sympy expression"
         )
     start, duration, rate = item
     if is_real_number(duration) and duration == 0:
@@ -237,23 +251,23 @@ def parse_meal(index: int, item: Any) -> Item:
     )
 
 
-def parse_intake(index: int, expr: Any) -> Intake:
+def parse_intake(index: int, expr: sympy.Basic) -> Intake:
     expr = sympy.sympify(expr)
     free = sorted(expr.free_symbols, key=str)
     if len(free) > 1:
         raise ConvMathError(f"meals[{index}]={expr} must be an expression of one variable; it has {free}")
-    return Intake(expr.xreplace({free[0]: TAU}) if free else expr)
+    return Intake(expr.xreplace({free[0]: t}) if free else expr)
 
 
-def parse_meals(meals: Any) -> tuple[Item, ...]:
-    if isinstance(meals, (sympy.Basic, Meal, Impulse)):
+def parse_meals(meals: object) -> tuple[Item, ...]:
+    if isinstance(meals, (sympy.Basic, Meal, Impulse, Intake)):
         meals = [meals]
     if not isinstance(meals, (list, tuple)) or (len(meals) == 3 and is_real_number(meals[0])):
         raise ConvMathError(f"meals={meals!r} must be a list of meals, e.g. [(7, 0.5, 800)]")
     return tuple(parse_meal(index, item) for index, item in enumerate(meals))
 
 
-def parse_retention(retention: Any) -> Retention:
+def parse_retention(retention: object) -> Retention:
     if isinstance(retention, ExponentialRetention):
         retention = ("exponential", retention.lam)
     elif isinstance(retention, LinearRetention):
@@ -281,7 +295,7 @@ def parse_retention(retention: Any) -> Retention:
     )
 
 
-def piecewise_retention(steps: Any) -> Retention:
+def piecewise_retention(steps: object) -> Retention:
     where = "retention ('piecewise', [(end, level), ...])"
     if (
         not isinstance(steps, (list, tuple))
@@ -355,8 +369,78 @@ def check_nonnegative_retention(expr: sympy.Expr, g0: sympy.Expr, name: sympy.Sy
             )
 
 
-def is_real_number(value: Any) -> bool:
+def is_real_number(value: object) -> bool:
     return isinstance(value, numbers.Real) or (isinstance(value, sympy.Expr) and value.is_number)
+
+
+# --- the validated forms, public -----------------------------------------------------
+def as_meals(meals: Meals) -> tuple[Item, ...]:
+    """The meals validated, one :class:`Meal`, :class:`Impulse` or :class:`Intake` each.
+
+    Parameters
+    ----------
+    meals : list
+        As for :func:`~convmath.digestion.food_content`: ``(start, duration, rate)`` triples, ``("impulse", time,
+        amount)``, sympy expressions of one variable (an intake rate from time 0 on), or the classes themselves.
+
+    Returns
+    -------
+    tuple of Meal, Impulse and Intake
+        In the order given; a ``Fraction`` becomes a sympy ``Rational`` and an intake expression is rewritten in
+        :data:`t`. Every function of :mod:`convmath.digestion` accepts the result as ``meals``.
+
+    Raises
+    ------
+    ConvMathError
+        When a meal is malformed, naming it (``meals[1]``) and the value at fault.
+
+    Examples
+    --------
+    >>> as_meals([(7, 0.5, 800), ("impulse", 12, 50)])
+    (Meal(start=7, duration=0.5, rate=800), Impulse(time=12, amount=50))
+    >>> x = sympy.Symbol("x")
+    >>> as_meals([x / 2])
+    (Intake(expr=t/2),)
+    >>> as_meals([(7, 0, 800)])
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: duration=0 must be positive
+    (meals[0]; an instantaneous meal is ('impulse', time, amount))
+    """
+    return parse_meals(meals)
+
+
+def as_retention(retention: RetentionLike) -> Retention:
+    """The retention validated, as one of the four shape classes.
+
+    Parameters
+    ----------
+    retention : tuple or sympy.Expr
+        ``("exponential", lam)``, ``("linear", T)``, ``("piecewise", [(end, level), ...])``, an expression of one
+        variable, or a shape class itself.
+
+    Returns
+    -------
+    ExponentialRetention, LinearRetention, PiecewiseRetention or ExpressionRetention
+        Every function of :mod:`convmath.digestion` accepts the result as ``retention``.
+
+    Raises
+    ------
+    ConvMathError
+        When a parameter is out of range, naming it and the allowed values.
+
+    Examples
+    --------
+    >>> as_retention(("exponential", sympy.Rational(1, 2)))
+    ExponentialRetention(lam=1/2)
+    >>> as_retention(("piecewise", [(1, 1), (3, 0.5)]))
+    PiecewiseRetention(ends=(1, 3), levels=(1, 0.5))
+    >>> as_retention(("linear", -2))
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: T=-2 must be positive (retention ('linear', T) is max(0, 1 - t/T))
+    """
+    return parse_retention(retention)
 
 
 EXAMPLE_MEALS: tuple[Meal, ...] = (
@@ -367,5 +451,5 @@ EXAMPLE_MEALS: tuple[Meal, ...] = (
 """Breakfast 7:00-7:30 (400 g), lunch 12:00-12:45 (750 g), dinner 18:30-19:30 (800 g); rates in g/h."""
 
 
-EXAMPLE_RETENTION = ("exponential", sympy.Rational(1, 2))
+EXAMPLE_RETENTION: tuple[str, Number] = ("exponential", sympy.Rational(1, 2))
 """Half of what is in the stomach is digested every ``2 ln 2 ≈ 1.39`` hours."""

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import sympy
 
+from ..errors import ConvMathError
 from ._evaluate import (
     breakpoints_of,
     by_segment,
@@ -14,16 +15,14 @@ from ._evaluate import (
     content_terms,
     convert_to,
     input_values,
-    items_to_public,
     mode_of,
     parse_inputs,
-    public_retention,
     shifted,
 )
-from ._families import derive_family
+from ._families import derive_family, g_at
 from ._inputs import (
-    TAU,
     Impulse,
+    Intake,
     Meal,
     Meals,
     Number,
@@ -32,10 +31,20 @@ from ._inputs import (
     parse_meals,
     parse_retention,
     real_number,
+    retention_expression,
     t,
 )
+from ._inputs import t as TIME  # for functions whose parameter t is a time value
 
-__all__ = ["food_content", "food_content_expr", "retention_expr", "intake_expr", "cumulative_intake"]
+__all__ = [
+    "food_content",
+    "food_content_expr",
+    "retention_expr",
+    "intake_expr",
+    "retention_at",
+    "intake_rate",
+    "cumulative_intake",
+]
 
 
 def food_content(t: Number | npt.ArrayLike, meals: Meals, retention: RetentionLike) -> sympy.Expr | float | np.ndarray:
@@ -88,7 +97,7 @@ def food_content(t: Number | npt.ArrayLike, meals: Meals, retention: RetentionLi
     time = real_number("t", t, where="the time")
     mode = mode_of(time, *input_values(items, ret))
     if mode == "symbolic":
-        return food_content_expr(items_to_public(items), public_retention(ret)).xreplace({globals()["t"]: time})
+        return food_content_expr(items, ret).xreplace({TIME: time})
     return content_at(convert_to(time, mode), items, ret, family, mode)
 
 
@@ -123,7 +132,8 @@ def retention_expr(retention: RetentionLike) -> sympy.Expr:
     >>> retention_expr(("piecewise", [(1, 2)]))
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: level=2 must be at most 1: a retained fraction lies in [0, 1] (retention ('piecewise', [(end, level), ...]))
+    convmath.errors.ConvMathError: level=2 must be at most 1: a retained fraction lies in [0, 1]
+    (retention ('piecewise', [(end, level), ...]))
     """
     ret = parse_retention(retention)
     family = derive_family(family_key(ret))
@@ -160,8 +170,90 @@ def intake_expr(meals: Meals) -> sympy.Expr:
         elif isinstance(item, Impulse):
             total += item.amount * sympy.DiracDelta(t - item.time)
         else:
-            total += sympy.Piecewise((0, t < 0), (item.expr.xreplace({TAU: t}), True))
+            total += sympy.Piecewise((0, t < 0), (item.expr, True))
     return total
+
+
+def _float_times(name: str, times: Number | npt.ArrayLike) -> npt.NDArray[np.float64]:
+    try:
+        grid = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ConvMathError(f"{name}={times!r} must be a number or an array of numbers") from err
+    if not np.all(np.isfinite(grid)):
+        raise ConvMathError(f"{name}={times!r} must hold finite times")
+    return grid
+
+
+def retention_at(s: Number | npt.ArrayLike, retention: RetentionLike) -> float | npt.NDArray[np.float64]:
+    """The retention ``g`` in floats: the fraction of a meal still undigested ``s`` hours after eating it.
+
+    Parameters
+    ----------
+    s : number or array_like
+        Hours since the meal; ``g`` is 0 before the meal (``s < 0``).
+    retention : tuple or sympy.Expr
+        As for :func:`food_content`, with numbers (no symbols).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for one time, a float64 array of the same shape for an array of times.
+
+    Examples
+    --------
+    >>> retention_at(1, ("linear", 4))
+    0.75
+    >>> retention_at([-1, 0, 2, 4, 6], ("linear", 4)).tolist()
+    [0.0, 1.0, 0.5, 0.0, 0.0]
+    >>> round(retention_at(2, ("exponential", 0.5)), 6)  # e^-1
+    0.367879
+    """
+    ret = parse_retention(retention)
+    if mode_of(*ret.params, retention_expression(ret)) == "symbolic":
+        raise ConvMathError(f"retention={retention!r} must hold numbers here, not symbols; use retention_expr")
+    family = derive_family(family_key(ret))
+    params = tuple(float(p) for p in ret.params)
+    grid = _float_times("s", s)
+    values = np.array([float(g_at(family, float(x), params, "float")) for x in grid.ravel()], dtype=np.float64)
+    return float(values[0]) if grid.ndim == 0 else values.reshape(grid.shape)
+
+
+def intake_rate(t: Number | npt.ArrayLike, meals: Meals) -> float | npt.NDArray[np.float64]:
+    """The intake rate ``f`` in floats: what is being eaten per hour at time ``t``.
+
+    Parameters
+    ----------
+    t : number or array_like
+        The time (hours).
+    meals : list
+        As for :func:`food_content`, with numbers (no symbols).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The sum of the rates of the meals under way at ``t`` (a meal on ``[start, start + duration)``) and of the
+        intake expressions (zero before time 0). Impulses are instantaneous, not a rate: they add nothing here
+        (their ``DiracDelta`` is in :func:`intake_expr`; :func:`as_meals` lists them).
+
+    Examples
+    --------
+    >>> intake_rate([6.5, 7, 7.25, 7.5], [(7, 0.5, 800), ("impulse", 7.25, 50)]).tolist()
+    [0.0, 800.0, 800.0, 0.0]
+    >>> x = sympy.Symbol("x")
+    >>> intake_rate(3, [2 * x])  # 2 t from time 0 on
+    6.0
+    """
+    items = parse_meals(meals)
+    grid = _float_times("t", t)
+    values = np.zeros(grid.shape, dtype=np.float64)
+    for item in items:
+        if isinstance(item, Meal):
+            begin, end = float(item.start), float(item.start) + float(item.duration)
+            values += np.where((grid >= begin) & (grid < end), float(item.rate), 0.0)
+        elif isinstance(item, Intake):
+            rate = sympy.lambdify(TIME, item.expr, ["math", "mpmath", "sympy"])
+            values += np.array([float(rate(x)) if x >= 0 else 0.0 for x in grid.ravel()]).reshape(grid.shape)
+    return float(values) if grid.ndim == 0 else values
 
 
 def food_content_expr(meals: Meals, retention: RetentionLike) -> sympy.Expr:
@@ -185,7 +277,8 @@ def food_content_expr(meals: Meals, retention: RetentionLike) -> sympy.Expr:
     Piecewise((0, t < 0), (1 - exp(-t), t < 2), (exp(2 - t) - exp(-t), True))
     >>> lam, D = sympy.symbols("lambda D", positive=True)
     >>> food_content_expr([(0, D, 1)], ("exponential", lam))
-    -Piecewise((0, D > t), (1/lambda - exp(-lambda*(-D + t))/lambda, True)) + Piecewise((0, t < 0), (1/lambda - exp(-lambda*t)/lambda, True))
+    -Piecewise((0, D > t), (1/lambda - exp(-lambda*(-D + t))/lambda, True))
+    + Piecewise((0, t < 0), (1/lambda - exp(-lambda*t)/lambda, True))
     >>> food_content_expr([(0, 3, 1)], 1)  # no digestion: the cumulative intake
     Piecewise((0, t < 0), (t, t < 3), (3, True))
     """
@@ -193,7 +286,7 @@ def food_content_expr(meals: Meals, retention: RetentionLike) -> sympy.Expr:
     terms = content_terms(items, ret, family)
     total = sympy.Add(*terms)
     points = breakpoints_of(items, ret, family)
-    if points is None:
+    if not points:  # symbolic breakpoints (None), or no meals at all
         return total
     return by_segment(total, points)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import sympy
@@ -20,10 +19,79 @@ from ._evaluate import (
     parse_inputs,
     segment_of,
 )
-from ._families import Family
+from ._families import Family, Mode
 from ._inputs import Intake, Item, Meal, Meals, Number, PiecewiseRetention, Retention, RetentionLike, real_number, t
 
-__all__ = ["peak_time", "time_below"]
+__all__ = ["peak_time", "time_below", "breakpoints", "search_horizon"]
+
+
+def breakpoints(meals: Meals, retention: RetentionLike) -> list[sympy.Expr]:
+    """The times where the stomach content may have a kink or a jump, sorted.
+
+    Between two of them the content is one smooth expression (one piece of :func:`food_content_expr`).
+
+    Parameters
+    ----------
+    meals, retention
+        As for :func:`food_content`, with numbers (no symbols).
+
+    Returns
+    -------
+    list of sympy.Expr
+        Sympy numbers in increasing order: the start and end of every meal, every impulse and time 0 for an intake
+        expression, each also shifted by the ends of the retention's steps. Empty when there are no meals.
+
+    Raises
+    ------
+    ConvMathError
+        When a meal time or a retention parameter is a symbol (the order of the times is then unknown).
+
+    Examples
+    --------
+    A meal from 7:00 to 7:30 digested linearly in 2 hours: eating starts and stops, and each of those is felt again
+    2 hours later, when the first and the last bite are fully digested.
+
+    >>> breakpoints([(7, sympy.Rational(1, 2), 800)], ("linear", 2))
+    [7, 15/2, 9, 19/2]
+    >>> breakpoints([], ("exponential", 1))
+    []
+    """
+    items, ret, family = parse_inputs(meals, retention)
+    points = breakpoints_of(items, ret, family)
+    if points is None:
+        raise ConvMathError("meals and retention must be numbers here, not symbols: the breakpoints have no order")
+    return points
+
+
+def search_horizon(meals: Meals, retention: RetentionLike) -> float:
+    """The time up to which :func:`peak_time` looks for the largest content by default.
+
+    Parameters
+    ----------
+    meals, retention
+        As for :func:`food_content`, with numbers (no symbols).
+
+    Returns
+    -------
+    float
+        The last breakpoint plus the span of the breakpoints, and at least ``40 / lam`` hours past it for exponential
+        retention (a fraction ``e^-40`` of the last meal left) or 24 hours for a retention expression; 24 when there
+        are no meals.
+
+    Raises
+    ------
+    ConvMathError
+        When a meal time or a retention parameter is a symbol.
+
+    Examples
+    --------
+    >>> search_horizon([(7, 1, 300), (12, 1, 300)], ("linear", 2))  # 15 + (15 - 7)
+    23.0
+    >>> search_horizon([(7, 1, 300)], ("exponential", 2))  # 8 + 40 / 2
+    28.0
+    """
+    items, ret, _ = parse_inputs(meals, retention)
+    return default_horizon(items, ret, breakpoints(items, ret))
 
 
 def _float_content(items: Sequence[Item], ret: Retention, family: Family) -> Callable[[float], float]:
@@ -62,9 +130,13 @@ def peak_time(meals: Meals, retention: RetentionLike, *, horizon: Number | None 
     2
     """
     items, ret, family = parse_inputs(meals, retention)
+    if not items:
+        raise ConvMathError("meals=[] has no peak: nothing is eaten, so the content is 0 at every time")
     points, mode, content = _setup(items, ret, family)
     end = float(horizon) if horizon is not None else default_horizon(items, ret, points)
-    candidates: list[tuple[float, Any]] = [(float(p), p) for p in points if float(p) <= end] + [(end, None)]
+    candidates: list[tuple[float, sympy.Expr | float | None]] = [(float(p), p) for p in points if float(p) <= end] + [
+        (end, None)
+    ]
     edges = [float(p) for p in points if float(p) < end] + [end]
     for lo, hi in zip(edges, edges[1:]):
         grid = np.linspace(lo, hi, 34)
@@ -80,7 +152,9 @@ def peak_time(meals: Meals, retention: RetentionLike, *, horizon: Number | None 
     return exact if exact is not None else sympy.Float(x)
 
 
-def _setup(items: Sequence[Item], ret: Retention, family: Family) -> tuple[list[Any], str, Callable[[float], float]]:
+def _setup(
+    items: Sequence[Item], ret: Retention, family: Family
+) -> tuple[list[sympy.Expr | float], Mode, Callable[[float], float]]:
     mode = mode_of(*input_values(items, ret))
     if mode == "symbolic":
         raise ConvMathError("meals and retention must be numbers here, not symbols; use food_content_expr")
@@ -195,7 +269,7 @@ def _refuse_below_the_limit(level: Number, items: Sequence[Item], ret: Retention
         )
 
 
-def _last_event(items: Sequence[Item]) -> Any:
+def _last_event(items: Sequence[Item]) -> sympy.Expr:
     ends = [
         sympy.sympify(i.start) + i.duration if isinstance(i, Meal) else sympy.sympify(i.time)
         for i in items
@@ -214,8 +288,8 @@ def _bisect(fn: Callable[[float], float], level: float, lo: float, hi: float) ->
 
 
 def _exact_root(
-    items: Sequence[Item], ret: Retention, family: Family, level: Any, root: float, lo: float, hi: float
-) -> Any:
+    items: Sequence[Item], ret: Retention, family: Family, level: Number, root: float, lo: float, hi: float
+) -> sympy.Expr:
     for point in breakpoints_of(items, ret, family) or []:
         near = abs(float(point) - root) <= 1e-7 * max(1.0, abs(root))
         if near and bool(content_at(point, items, ret, family, "exact") <= level):
@@ -237,7 +311,9 @@ def _exact_root(
     return sympy.Float(root)
 
 
-def _is_first_time_below(items: Sequence[Item], ret: Retention, family: Family, level: Any, time: Any) -> bool:
+def _is_first_time_below(
+    items: Sequence[Item], ret: Retention, family: Family, level: Number, time: sympy.Expr
+) -> bool:
     """True when the content is exactly ``level`` at ``time`` (exact arithmetic): the root, not a neighbour."""
     if not isinstance(time, sympy.Rational):
         return False

@@ -16,7 +16,6 @@ from ..errors import ConvMathError
 from ._evaluate import breakpoints_of, default_horizon, expression_kinks, parse_inputs
 from ._inputs import (
     SINCE,
-    TAU,
     Impulse,
     Meal,
     Meals,
@@ -26,6 +25,7 @@ from ._inputs import (
     real_number,
     retention_expression,
 )
+from ._inputs import t as TIME  # food_content_quad's parameter t is a number
 
 __all__ = ["food_content_quad", "discrete_food_content", "sampled_food_content"]
 
@@ -95,7 +95,7 @@ def food_content_quad(t: Number, meals: Meals, retention: RetentionLike) -> floa
             integrand = lambda tau, rate=rate: rate * g(time - float(tau))  # noqa: E731
         else:
             lo, hi = 0.0, time
-            f = sympy.lambdify(TAU, item.expr, ["math", "mpmath", "sympy"])
+            f = sympy.lambdify(TIME, item.expr, ["math", "mpmath", "sympy"])
             integrand = lambda tau, f=f: float(f(float(tau))) * g(time - float(tau))  # noqa: E731
         hi = min(hi, time)
         if hi <= lo:
@@ -194,7 +194,7 @@ def sampled_food_content(
             if edges[0] <= float(item.time) <= edges[-1]:
                 eaten[cell] += float(item.amount)
         else:
-            f = sympy.lambdify(TAU, item.expr, ["math", "mpmath", "sympy"])
+            f = sympy.lambdify(TIME, item.expr, ["math", "mpmath", "sympy"])
             mids = (edges[:-1] + edges[1:]) / 2
             eaten += step * np.array([float(f(m)) if m >= 0 else 0.0 for m in mids])
     g = retention_callable(ret)

@@ -212,7 +212,8 @@ def refuse_symbols(**values: Any) -> None:
     >>> refuse_symbols(stride=(1, sympy.Symbol("s")))
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: stride=(1, s) must hold integers: the numeric backend computes with arrays, not symbols
+    convmath.errors.ConvMathError: stride=(1, s) must hold integers:
+    the numeric backend computes with arrays, not symbols
     """
 
     def symbolic(value: Any) -> bool:

@@ -36,7 +36,8 @@ def _geometry(
         ndim = len(kernel_size)
         if ndim not in (1, 2, 3):
             raise ConvMathError(
-                f"{fmt('kernel_size', tuple(kernel_size))} has {ndim} entries; pooling takes 1, 2 or 3 spatial dimensions"
+                f"{fmt('kernel_size', tuple(kernel_size))} has {ndim} entries; "
+                "pooling takes 1, 2 or 3 spatial dimensions"
             )
         what = f"kernel_size={tuple(kernel_size)}"
     else:

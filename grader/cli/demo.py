@@ -185,9 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        print(
-            f"{result.student:<12} {result.score:>4g} / {result.max_score:<3g} {result.status:<8} {for_terminal(shorten(note, 160))}"
-        )
+        score = f"{result.score:>4g} / {result.max_score:<3g}"
+        print(f"{result.student:<12} {score} {result.status:<8} {for_terminal(shorten(note, 160))}")
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")

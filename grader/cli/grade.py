@@ -226,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     main([tmp, "--assignment", str(ex / "assignment.toml"), "--secret-file", str(ex / "secret.txt"),
     ...           "--gradebook", f"{tmp}/grades.db", "--out", f"{tmp}/out"])  # doctest: +ELLIPSIS
     ...     sorted(p.name for p in Path(tmp, "out").iterdir())
-    0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../out/grades.csv, mean 0.00 / 32
+    0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s;
+    0 students in .../out/grades.csv, mean 0.00 / 32
     0
     ['grades.csv', 'grades.json', 'identified.csv']
     >>> "no notebooks (*.ipynb) were found" in err.getvalue()

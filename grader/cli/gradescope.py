@@ -56,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     main([str(ex / "assignment.toml"), "--secret-file", str(ex / "secret.txt"),
     ...           "--roster", str(ex / "roster.csv"), "--out", f"{tmp}/ag.zip", "--wheel", str(wheel)])
     ...     "roster.csv" in zipfile.ZipFile(f"{tmp}/ag.zip").namelist()
-    wrote .../ag.zip: setup.sh, run_autograder, assignment/assignment.toml, secret.txt, roster.csv, wheels/convmath-0.1.0-py3-none-any.whl
+    wrote .../ag.zip: setup.sh, run_autograder, assignment/assignment.toml, secret.txt, roster.csv,
+    wheels/convmath-0.1.0-py3-none-any.whl
     0
     True
     >>> with contextlib.redirect_stderr(io.StringIO()):
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.out.is_dir():
         raise ConvMathError(f"--out={args.out} is a folder: give a file name such as autograder.zip")
-    output_folder(args.out.parent, "--out")
+    output_folder(args.out.parent, "the folder of --out")  # --out names the zip; its folder is made if need be
     names = build_bundle(args.assignment, args.secret_file, args.out, roster=args.roster, wheel=args.wheel)
     shown = ["setup.sh", "run_autograder"] + [n for n in names if n not in ("setup.sh", "run_autograder", CONFIG)]
     print(f"wrote {args.out}: {', '.join(shown)}")

@@ -34,6 +34,9 @@ from .source import strip_magics
 
 __all__ = ["Sandbox", "SandboxStartError", "probe_isolation"]
 
+#: The limits of a :class:`Sandbox` made without any (a frozen dataclass: one shared instance is safe).
+DEFAULT_LIMITS = SandboxLimits()
+
 _SANDBOX_DIR = os.path.dirname(os.path.abspath(__file__))
 _BOOT = (
     "import sys, types, importlib\n"
@@ -155,7 +158,7 @@ class Sandbox:
 
     def __init__(
         self,
-        limits: SandboxLimits = SandboxLimits(),
+        limits: SandboxLimits = DEFAULT_LIMITS,
         *,
         forbidden_imports: frozenset[str] = frozenset(),
         workdir_files: Mapping[str, bytes] = {},

@@ -193,7 +193,8 @@ def module_paths(names: list[str], search_path: list[str]) -> list[str]:
     ...     (Path(tmp) / "scipy" / "signal").mkdir(parents=True)
     ...     _ = (Path(tmp) / "scipy" / "signal" / "__init__.py").write_text("")
     ...     _ = (Path(tmp) / "torch.py").write_text("")
-    ...     [os.path.relpath(p, os.path.realpath(tmp)) for p in module_paths(["torch", "scipy.signal", "nothere"], [tmp])]
+    ...     found = module_paths(["torch", "scipy.signal", "nothere"], [tmp])
+    ...     [os.path.relpath(p, os.path.realpath(tmp)) for p in found]
     ['scipy/signal', 'torch.py']
     """
     found: set[str] = set()
@@ -504,7 +505,9 @@ def _seccomp() -> None:
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = lambda x: None if x is None else x.encode()
+    def enc(text: str | None) -> bytes | None:
+        return None if text is None else text.encode()
+
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount({target})")
 
 

@@ -282,7 +282,8 @@ def child_main(
     >>> from grader.sandbox import Sandbox
     >>> with Sandbox() as box:
     ...     print(box.run_cell("import os, sys\\nprint(sorted(os.environ), sys.argv)", index=0).stdout, end="")
-    ['HOME', 'LANG', 'LC_ALL', 'MKL_NUM_THREADS', 'MPLBACKEND', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PYTHONHASHSEED', 'TMPDIR'] ['notebook']
+    ['HOME', 'LANG', 'LC_ALL', 'MKL_NUM_THREADS', 'MPLBACKEND', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH',
+     'PYTHONHASHSEED', 'TMPDIR'] ['notebook']
     """
     try:
         null = os.open(os.devnull, os.O_RDWR)  # (a zygote's child already leads its session and group)
