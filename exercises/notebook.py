@@ -440,7 +440,8 @@ def student_notebook(
     Examples
     --------
     >>> from exercises.assignment import parse_assignment, build_exercises
-    >>> a = parse_assignment({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "convolution_vs_correlation"}]})
+    >>> a = parse_assignment({"id": "w1", "title": "t",
+    ...                       "slots": [{"id": "q1", "family": "convolution_vs_correlation"}]})
     >>> nb = student_notebook(a, "alice", build_exercises(a, b"0123456789abcdef", "alice"))
     >>> nbformat.validate(nb)
     >>> [c.metadata.convmath.slot for c in nb.cells if "convmath" in c.metadata][:1]

@@ -352,7 +352,8 @@ def size_question(
     >>> size_question(1, 20)[::2]
     ('a sequence of length 20 (input shape `(C, 20)`)', 'What is the length of the output?')
     >>> size_question(2, 8, noun=("a feature map", "特征图"))
-    ('a feature map of size $8\\times 8$', '大小为 $8\\times 8$ 的特征图', 'What is the height (= width) of the output?', '输出的高（= 宽）是多少？')
+    ('a feature map of size $8\\times 8$', '大小为 $8\\times 8$ 的特征图',
+     'What is the height (= width) of the output?', '输出的高（= 宽）是多少？')
     """
     if ndim == 1:
         return (

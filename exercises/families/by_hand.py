@@ -170,7 +170,8 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
 
     Examples
     --------
-    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]], "bias": 0, "stride": 1, "padding": 0}
+    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]],
+    ...      "bias": 0, "stride": 1, "padding": 0}
     >>> [a.spec.expected.tolist() if hasattr(a.spec.expected, "tolist") else a.spec.expected for a in solve(p).answers]
     [(2, 2), [[19, 25], [37, 43]]]
     """
@@ -255,7 +256,8 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
 
     Examples
     --------
-    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]], "bias": 0, "stride": 1, "padding": 0}
+    >>> p = {"x": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]],
+    ...      "bias": 0, "stride": 1, "padding": 0}
     >>> print(render(p, solve(p), {})["entries"][0])      # d2l's 19
     $Y_{0,0} = 0\\cdot0 + 1\\cdot1 + 3\\cdot2 + 4\\cdot3 = 19$
     """

@@ -171,7 +171,7 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     x, weight, bias, y = v["_x"], v["_weight"], v["_bias"], v["_y"]
     c_in, c_out, bias_on = v["c_in"], v["c_out"], v["bias_on"]
     y0 = " + ".join(
-        f"{'(%d)' % weight[0, c] if weight[0, c] < 0 else weight[0, c]}\\cdot{x[c, 0, 0]}" for c in range(c_in)
+        f"{f'({int(weight[0, c])})' if weight[0, c] < 0 else weight[0, c]}\\cdot{x[c, 0, 0]}" for c in range(c_in)
     )
     y0 += (f" + ({bias[0]})" if bias[0] < 0 else f" + {bias[0]}") if bias_on else ""
     return {

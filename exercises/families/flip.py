@@ -149,7 +149,8 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
             "choice", "flipped", expected=right, choices=tuple(by_letter), option_values=values, atol=1e-9
         )
         answers.append(Answer(next(keys), spec, code_line("{name}", "choice", right), wrong_choice, 1.0))
-    setup = f"import numpy as np\n\n{'x' if dims == 1 else 'X'} = {py_array(x)}\n{'w' if dims == 1 else 'K'} = {py_array(kernel)}"
+    x_name, k_name = ("x", "w") if dims == 1 else ("X", "K")
+    setup = f"import numpy as np\n\n{x_name} = {py_array(x)}\n{k_name} = {py_array(kernel)}"
     return Solved(tuple(answers), setup, {"corr": corr, "conv": conv})
 
 
@@ -167,7 +168,7 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
     corr, conv = solved.values["corr"], solved.values["conv"]
     k = kernel.shape[0]
     first_x = x[:k] if dims == 1 else x[:k, :k].ravel()
-    first = " + ".join(f"{int(a)}\\cdot{('(%d)' % b) if b < 0 else int(b)}" for a, b in zip(first_x, kernel.ravel()))
+    first = " + ".join(f"{int(a)}\\cdot{f'({int(b)})' if b < 0 else int(b)}" for a, b in zip(first_x, kernel.ravel()))
     out = {
         "letter": "x" if dims == 1 else "X",
         "kname": "w" if dims == 1 else "K",

@@ -45,7 +45,8 @@ def draw(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dic
     Examples
     --------
     >>> draw(random.Random(2), 1, {})
-    {'in_channels': 1, 'out_channels': 8, 'kernel_size': 1, 'height': 16, 'width': 16, 'stride': 1, 'padding': 0, 'groups': 1}
+    {'in_channels': 1, 'out_channels': 8, 'kernel_size': 1, 'height': 16, 'width': 16,
+     'stride': 1, 'padding': 0, 'groups': 1}
     """
     check_options(NAME, options)
     c_in, c_out = rng.choice((1, 3, 4, 8, 12, 16, 24, 32, 64)), rng.choice((4, 8, 12, 16, 24, 32, 48, 64, 128))

@@ -114,7 +114,8 @@ def solve(params: Mapping[str, Any]) -> Solved | None:
 
     Examples
     --------
-    >>> s = solve({"layer": "MaxPool2d", "sizes": [72], "kernel_size": 2, "stride": 2, "padding": 0, "ceil_mode": False})
+    >>> s = solve({"layer": "MaxPool2d", "sizes": [72], "kernel_size": 2, "stride": 2, "padding": 0,
+    ...            "ceil_mode": False})
     >>> s.answers[0].spec.expected, s.answers[0].code   # (72 - 2) // 2 + 1
     (36, '{name} = (72 + 2*0 - 2) // 2 + 1')
     """
@@ -183,7 +184,8 @@ def render(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) 
                 f"\\left\\lceil \\frac{{{sub}}}{{{s}}} \\right\\rceil + 1 = \\lceil {numerator}/{s} \\rceil + 1 = {up}"
             )
         else:
-            tex = f"\\left\\lfloor \\frac{{{sub}}}{{{s}}} \\right\\rfloor + 1 = \\lfloor {numerator}/{s} \\rfloor + 1 = {out}"
+            floor = f"\\left\\lfloor \\frac{{{sub}}}{{{s}}} \\right\\rfloor"
+            tex = f"{floor} + 1 = \\lfloor {numerator}/{s} \\rfloor + 1 = {out}"
         per_size.append(
             {"n": n, "out": out, "tex": tex, "up": up, "start": (up - 1) * s, "dropped": (up - 1) * s >= n + p}
         )
