@@ -323,6 +323,23 @@ def _collisions(family: Family, level: int, options: Mapping[str, Any], roster: 
     return pair, shared, len(counts)
 
 
+def _refuse_bad_options(family: Family, level: int, options: Mapping[str, Any]) -> None:
+    """Options the family refuses are the caller's mistake (one error line), not a broken key: the first draw
+    fails with them and not without them."""
+    if not options:
+        return
+    try:
+        family.draw(random.Random(0), level, options)
+        return
+    except ConvMathError as err:
+        refused = err
+    try:
+        family.draw(random.Random(0), level, {})
+    except ConvMathError:
+        return  # it fails either way: a problem of the family, reported with the draws
+    raise refused
+
+
 def check_family(
     family: Family | str,
     *,
@@ -360,12 +377,18 @@ def check_family(
     Examples
     --------
     >>> report = check_family("conv_output_size", seeds=5, roster=20, selftest_seeds=1)
-    >>> report.ok, sorted(report.stats), sorted(report.stats["difficulty 1"])
-    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'], ['diagnosable in', 'draws', 'reasons of rejection', 'rejected', 'roster'])
+    >>> report.ok, sorted(report.stats)
+    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'])
+    >>> sorted(report.stats["difficulty 1"])
+    ['diagnosable in', 'draws', 'reasons of rejection', 'rejected', 'roster']
     >>> check_family("no_such_family")
     Traceback (most recent call last):
     ...
     convmath.errors.ConvMathError: family='no_such_family' is not a known family; 'convmath preview --list' lists them
+    >>> check_family("conv_macs", options={"colour": "red"})
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: option 'colour' is not allowed for family 'conv_macs'; use none
     """
     from .families import register, resolve_family
 
@@ -376,6 +399,7 @@ def check_family(
         if level not in family.difficulties:
             offered = ", ".join(map(str, family.difficulties))
             raise ConvMathError(f"difficulty={level!r} is not offered by family {family.name!r}; use one of {offered}")
+        _refuse_bad_options(family, level, options)
     problems: list[Problem] = []
     stats: dict[str, Any] = {}
     collisions = []
