@@ -71,3 +71,25 @@ def test_texts_exist_for_every_locale(name):
     texts = texts_of(name)
     assert set(texts["en"]["parts"]) == set(texts["zh"]["parts"])
     assert len(texts["en"]["solution"]) == len(texts["zh"]["solution"])
+
+
+def test_a_renamed_inverse_answer_still_asks_for_the_layers_argument():
+    """conv_inverse asks which `padding` (an argument of nn.Conv2d) gives a size; in a second slot the answer is
+    `padding_q2`, but the layer's argument keeps its name (the rename afterwards turned it into `padding_q2`)."""
+    data = {
+        "id": "w",
+        "title": "t",
+        "slots": [{"id": f"q{i}", "family": "conv_inverse", "difficulty": 1} for i in (1, 2)],
+    }
+    renamed = 0
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        (_, _), (_, second) = build_exercises(parse_assignment(data), b"0123456789abcdef", student)
+        name, unknown = second.parts[0].answer.name, second.params["unknown"]
+        assert f"`{unknown}`" in second.prompt["en"] and f"`{unknown}`" in second.prompt["zh"]
+        assert f"`{name}`" in second.parts[0].prompt["en"] and second.solution["en"][-1].startswith(
+            f"Answer: `{name} ="
+        )
+        if name != unknown:
+            renamed += 1
+            assert name not in second.prompt["en"] + second.prompt["zh"]
+    assert renamed
