@@ -141,6 +141,10 @@ def test_preview_a_question_file_and_list_options(write, capsys):
         (line,) = [line for line in lines if line.split()[0] == name]
         assert all(f"{key}={json.dumps(value)}" in line for key, value in family.options.items()), line
         assert ("options:" in line) == bool(family.options), line
+    question = Path(__file__).parents[1] / "examples" / "questions" / "receptive_dilated.toml"
+    assert convmath_main(["preview", str(question), "--list"]) == 0  # the file is loaded, then listed
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("receptive_dilated ")]
+    assert line.endswith("(difficulty 1,2; options: max_layers=4)")
     assert convmath_main(["preview", path, "--option", "colour=1"]) == 2
     assert "option 'colour' is not allowed for question 'cq'; use none" in capsys.readouterr().err
 
