@@ -39,7 +39,6 @@ import csv
 import dataclasses
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -325,7 +324,7 @@ def parse_assignment(
     >>> parse_assignment({"id": "w/1", "title": "t", "slots": []})
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: id='w/1' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not starting with '.', '_' or '-'
+    convmath.errors.ConvMathError: id='w/1' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not starting ...
     """
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
@@ -407,16 +406,10 @@ def load_assignment(path: str | Path, *, check_options: bool = True) -> Assignme
         raise ConvMathError(f"{path}: {err}") from err
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as err:
-        raise ConvMathError(f"{path}: cannot read the assignment ({err.strerror})") from err
-    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
-        raise ConvMathError(f"{path}: the assignment must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConvMathError(f"{path}: not valid TOML ({err})") from err
+def _read_toml(path: Path, what: str = "assignment") -> dict[str, Any]:
+    from .questions.question import read_toml
+
+    return read_toml(path, what)
 
 
 def read_assignment_data(path: str | Path) -> dict[str, Any]:
@@ -442,20 +435,23 @@ def read_assignment_data(path: str | Path) -> dict[str, Any]:
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "q.toml").write_text('id = "demo_q"\\ntitle = "t"\\nprompt = "p"\\n'
     ...                                     '[[parts]]\\nname = "x"\\nanswer = "3"\\n', encoding="utf-8")
-    >>> _ = (folder / "a.toml").write_text('id = "a1"\\n[[slots]]\\nid = "q1"\\nquestion = "q.toml"\\n', encoding="utf-8")
+    >>> _ = (folder / "a.toml").write_text('id = "a1"\\n[[slots]]\\nid = "q1"\\nquestion = "q.toml"\\n',
+    ...                                     encoding="utf-8")
     >>> data = read_assignment_data(folder / "a.toml")
     >>> data["slots"][0]["question"]["source"], data["slots"][0]["question"]["parts"]
     ('q.toml', [{'name': 'x', 'answer': '3'}])
     >>> [s.family for s in parse_assignment(data).slots]
     ['demo_q']
     """
+    from .questions.question import file_id
+
     path = Path(path)
     data = _read_toml(path)
-    for index, slot in enumerate(data.get("slots") or []):
+    for slot in data.get("slots") or []:
         if isinstance(slot, dict) and isinstance(slot.get("question"), str):
             file = path.parent / slot["question"]
-            question = _read_toml(file)
-            question.setdefault("id", re.sub(r"[^a-z0-9_]", "_", file.stem.lower()))
+            question = _read_toml(file, "question")
+            question.setdefault("id", file_id(file))
             slot["question"] = {**question, "source": slot["question"]}
     return data
 
@@ -545,7 +541,7 @@ def read_secret(path: str | Path) -> bytes:
     >>> read_secret(secret)
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: .../course-secret.txt: the secret has 7 bytes; use at least 16 (e.g. 32 random hex digits)
+    convmath.errors.ConvMathError: .../course-secret.txt: the secret has 7 bytes; use at least 16 (e.g. 32 random ...
     """
     path = Path(path)
     try:

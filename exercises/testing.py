@@ -12,7 +12,9 @@ contract, each as a :class:`Problem` with its reason:
 - **reproducible**: the same seed must give the same variant;
 - **locales**: every prompt, part and solution text in every locale;
 - **misconceptions**: a catalogued mistake whose value equals the key or
-  another mistake's (and how often), or that is never diagnosable;
+  another mistake's (and how often), or that is never diagnosable; for every
+  family (Python ones too) the stats say how often two mistakes of a part give
+  the same value in the variants students get (``same value in``);
 - **checks**: the grading-correctness self-tests of :mod:`exercises.selftest`
   (mutation, uniqueness, domain, distinct misconceptions) on the variants;
 - **collisions**: over a 300-student roster, the chance that two students
@@ -26,6 +28,7 @@ a question file or a family name.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -175,8 +178,6 @@ def _draw_stats(
                 problems.append(Problem("key", f"seed {seed}, difficulty {level}: {err}"))
                 return accepted, {"draws": draws}
             if candidate is not None:
-                import dataclasses
-
                 candidate = dataclasses.replace(candidate, family=family.name, difficulty=level, seed=seed)
                 reason = accept(candidate) or ""
                 if reason and question is not None:  # a question's variant must always be acceptable
@@ -230,7 +231,40 @@ def _draw_stats(
         stats["diagnosable in"] = {
             label: f"{count / len(accepted):.0%} of variants" for label, count in present.items()
         }
+        same = _same_mistakes(accepted)
+        if same:
+            stats["same value in"] = same
     return accepted, stats
+
+
+def _same_mistakes(exercises: list[Exercise]) -> dict[str, str]:
+    """How often two mistakes of a part give the same value (the grader then names both): per pair, the share
+    of the variants (:func:`~exercises.families.generate` prefers variants where they differ).
+
+    Examples
+    --------
+    >>> from exercises.model import AnswerSpec, Part, WrongAnswer
+    >>> part = Part("a", {}, AnswerSpec("integer", "y", 5), 1.0, (WrongAnswer("m1", 4), WrongAnswer("m2", 4)), "")
+    >>> other = Part("a", {}, AnswerSpec("integer", "y", 5), 1.0, (WrongAnswer("m1", 4), WrongAnswer("m2", 6)), "")
+    >>> ex = Exercise("f", 1, 0, {}, {}, (part,), {}, "", ("m1", "m2"))
+    >>> _same_mistakes([ex, dataclasses.replace(ex, parts=(other,))])
+    {'a.m1 = a.m2': '50% of variants'}
+    """
+    from .families._common import same_value
+
+    pairs: Counter[str] = Counter()
+    for exercise in exercises:
+        for part in exercise.parts:
+            spec, wrongs = part.answer, part.wrong_answers
+            for i, wrong in enumerate(wrongs):
+                for other in wrongs[:i]:
+                    try:
+                        same = same_value(wrong.value, other.value, symbols=spec.symbols, bounds=spec.bounds)
+                    except (TypeError, ValueError):
+                        same = False
+                    if same:
+                        pairs[f"{part.key}.{other.label} = {part.key}.{wrong.label}"] += 1
+    return {pair: f"{count / len(exercises):.0%} of variants" for pair, count in pairs.most_common()}
 
 
 def _misconception_stats(
@@ -323,6 +357,23 @@ def _collisions(family: Family, level: int, options: Mapping[str, Any], roster: 
     return pair, shared, len(counts)
 
 
+def _refuse_bad_options(family: Family, level: int, options: Mapping[str, Any]) -> None:
+    """Options the family refuses are the caller's mistake (one error line), not a broken key: the first draw
+    fails with them and not without them."""
+    if not options:
+        return
+    try:
+        family.draw(random.Random(0), level, options)
+        return
+    except ConvMathError as err:
+        refused = err
+    try:
+        family.draw(random.Random(0), level, {})
+    except ConvMathError:
+        return  # it fails either way: a problem of the family, reported with the draws
+    raise refused
+
+
 def check_family(
     family: Family | str,
     *,
@@ -360,12 +411,20 @@ def check_family(
     Examples
     --------
     >>> report = check_family("conv_output_size", seeds=5, roster=20, selftest_seeds=1)
-    >>> report.ok, sorted(report.stats), sorted(report.stats["difficulty 1"])
-    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'], ['diagnosable in', 'draws', 'reasons of rejection', 'rejected', 'roster'])
+    >>> report.ok, sorted(report.stats)
+    (True, ['difficulty 1', 'difficulty 2', 'difficulty 3'])
+    >>> sorted(report.stats["difficulty 1"])
+    ['diagnosable in', 'draws', 'reasons of rejection', 'rejected', 'roster', 'same value in']
+    >>> report.stats["difficulty 1"]["same value in"]  # seed 0 (padding 1, stride 2): both give 32
+    {'a.padding_once = a.forgot_plus_one': '20% of variants'}
     >>> check_family("no_such_family")
     Traceback (most recent call last):
     ...
     convmath.errors.ConvMathError: family='no_such_family' is not a known family; 'convmath preview --list' lists them
+    >>> check_family("conv_macs", options={"colour": "red"})
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: option 'colour' is not allowed for family 'conv_macs'; use none
     """
     from .families import register, resolve_family
 
@@ -376,6 +435,7 @@ def check_family(
         if level not in family.difficulties:
             offered = ", ".join(map(str, family.difficulties))
             raise ConvMathError(f"difficulty={level!r} is not offered by family {family.name!r}; use one of {offered}")
+        _refuse_bad_options(family, level, options)
     problems: list[Problem] = []
     stats: dict[str, Any] = {}
     collisions = []

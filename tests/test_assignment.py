@@ -130,6 +130,18 @@ def test_bad_toml_names_the_file(tmp_path):
         load_assignment(tmp_path / "missing.toml")
 
 
+def test_an_unreadable_question_file_is_named_as_a_question(tmp_path):
+    from exercises.assignment import read_assignment_data
+
+    (tmp_path / "a.toml").write_text('id = "w1"\n[[slots]]\nid = "q1"\nquestion = "q.toml"\n', encoding="utf-8")
+    (tmp_path / "q.toml").write_bytes("title = 'caf\u00e9'\n".encode("latin-1"))
+    with pytest.raises(ConvMathError, match=r"q\.toml: the question must be UTF-8 text"):
+        read_assignment_data(tmp_path / "a.toml")
+    (tmp_path / "q.toml").unlink()
+    with pytest.raises(ConvMathError, match=r"q\.toml: cannot read the question"):
+        read_assignment_data(tmp_path / "a.toml")
+
+
 def test_roster(tmp_path):
     students = load_roster(EXAMPLES / "roster.csv")
     assert [s.student_id for s in students][:2] == ["s001", "s002"]

@@ -3,9 +3,13 @@ argument is one line with exit 2; ``convmath preview FILE`` and ``--list``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from convmath.cli import main as convmath_main
+from exercises.families import families
 
 GOOD = """
 id = "{id}"
@@ -17,7 +21,7 @@ k = {{ choices = [3, 5] }}
 {params}
 [prompt]
 en = "{prompt}"
-zh = "长度 {{{{ n }}}}，卷积核 {{{{ k }}}}"
+zh = "{zh}"
 
 [[parts]]
 name = "y"
@@ -34,13 +38,21 @@ def write(tmp_path, clean_registry):
         params="",
         nmax=500,
         prompt="length {{ n }}, kernel {{ k }}",
+        zh="长度 {{ n }}，卷积核 {{ k }}",
         answer="conv_output_size(n, k)",
         misconceptions='"forgot_plus_one"',
     ):
         path = tmp_path / f"{qid}.toml"
         path.write_text(
             GOOD.format(
-                id=qid, top=top, nmax=nmax, params=params, prompt=prompt, answer=answer, misconceptions=misconceptions
+                id=qid,
+                top=top,
+                nmax=nmax,
+                params=params,
+                prompt=prompt,
+                zh=zh,
+                answer=answer,
+                misconceptions=misconceptions,
             ),
             encoding="utf-8",
         )
@@ -65,6 +77,7 @@ BROKEN = {
     "rarely-satisfiable": (dict(top='require = ["n % 20 == 0"]'), "constraints rarely satisfiable: 9"),
     "seeds-without-variant": (dict(top='require = ["n == 10"]'), "seeds found no acceptable variant in 200 draws"),
     "undefined-placeholder": (dict(prompt="length {{ m }}"), "'m' is undefined"),
+    "undefined-placeholder-zh-only": (dict(zh="长度 {{ n }}，卷积核 {{ kk }}"), "prompt.zh: 'kk' is undefined"),
     "key-not-computable": (dict(answer="conv_output_size(n, k) / 7"), "the key cannot be computed"),
     "misconception-gives-key": (
         dict(
@@ -97,6 +110,11 @@ ERRORS = {
     "unknown-family": (["no_family"], "is not a known family"),
     "bad-seeds": (["conv_macs", "--seeds", "0"], "--seeds=0 must be a positive integer"),
     "bad-flag": (["conv_macs", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    "bad-option": (["conv_macs", "--option", "colour=1"], "option 'colour' is not allowed for family 'conv_macs'"),
+    "bad-option-of-a-question": (
+        [str(Path(__file__).parents[1] / "examples" / "questions" / "receptive_dilated.toml"), "--option", "x=1"],
+        "option 'x' is not allowed for question 'receptive_dilated'; use 'max_layers'",
+    ),
 }
 
 
@@ -119,6 +137,14 @@ def test_preview_a_question_file_and_list_options(write, capsys):
     assert convmath_main(["preview", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("cq ") for line in lines)  # a loaded question is listed too
+    for name, family in families().items():  # each family's options, with their defaults
+        (line,) = [line for line in lines if line.split()[0] == name]
+        assert all(f"{key}={json.dumps(value)}" in line for key, value in family.options.items()), line
+        assert ("options:" in line) == bool(family.options), line
+    question = Path(__file__).parents[1] / "examples" / "questions" / "receptive_dilated.toml"
+    assert convmath_main(["preview", str(question), "--list"]) == 0  # the file is loaded, then listed
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("receptive_dilated ")]
+    assert line.endswith("(difficulty 1,2; options: max_layers=4)")
     assert convmath_main(["preview", path, "--option", "colour=1"]) == 2
     assert "option 'colour' is not allowed for question 'cq'; use none" in capsys.readouterr().err
 

@@ -138,3 +138,53 @@ def test_generate_and_grade_from_the_files(setup, tmp_path):
     assert grade_main(argv) == 0
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert {s: float(r["total"]) for s, r in rows.items()} == {"alice": 25.0, "bob": 25.0}
+
+
+NUMPY_REFERENCE = '''
+id = "corr_fn"
+title = { en = "Write corr2d", zh = "编写 corr2d" }
+
+[prompt]
+en = "Write {{ signature.corr2d }}: `X` cross-correlated with `K`."
+zh = "编写 {{ signature.corr2d }}：`X` 与 `K` 的互相关。"
+
+[[parts]]
+kind = "function"
+signature = "corr2d(X, K)"
+op = "correlate"
+config = { layout = "single", ndim = 2 }
+reference = "corr2d(X, K)"
+solution_code = """
+def corr2d(X, K):
+    import numpy as np
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    h, w = K.shape
+    return np.array([[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)]
+                     for i in range(X.shape[0] - h + 1)])
+"""
+'''
+
+
+def test_a_function_whose_reference_is_a_numpy_expression(tmp_path, clean_registry):
+    """A function part's reference may be an expression over convmath's backend (here ``corr2d(X, K)``): the
+    question keeps the contract, the key grades full marks, and a convolution (flipped kernel) loses the part."""
+    from exercises.testing import check_family
+
+    (tmp_path / "corr_fn.toml").write_text(NUMPY_REFERENCE, encoding="utf-8")
+    (tmp_path / "a.toml").write_text('id = "w"\ntitle = "t"\n[[slots]]\nid = "q1"\nquestion = "corr_fn.toml"\n')
+    data = read_assignment_data(tmp_path / "a.toml")
+    assignment = parse_assignment(data)
+    report = check_family("corr_fn", seeds=3, roster=0, selftest_seeds=1)
+    assert report.ok, "\n".join(report.lines())
+    context = GradingContext(data, SECRET, limits=LIMITS)
+    exercises = build_exercises(assignment, SECRET, "alice")
+    key = grade_submission(notebook_bytes(filled_notebook(assignment, "alice", exercises)), "alice.ipynb", context)
+    assert (key.score, key.max_score) == (1, 1), key
+    flipped = (
+        "def corr2d(X, K):\n    import numpy as np\n    X, K = np.asarray(X, dtype=float), np.flip(np.asarray(K))\n"
+        "    h, w = K.shape\n    return np.array([[(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)]"
+        " for i in range(X.shape[0] - h + 1)])"
+    )
+    nb = filled_notebook(assignment, "alice", exercises, answers={("q1", "a"): flipped})
+    wrong = grade_submission(notebook_bytes(nb), "alice.ipynb", context)
+    assert wrong.score == 0 and wrong.parts[0].status in ("incorrect", "partial"), wrong

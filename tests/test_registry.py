@@ -174,6 +174,24 @@ def test_a_course_misconception_is_validated_like_the_builtins(kwargs, message):
     assert "mine" not in CATALOGUE
 
 
+def test_every_builtin_misconception_passes_the_course_validation():
+    """The rules a course's misconception must meet are the ones the catalogue's own entries meet."""
+    builtin = dict(CATALOGUE)
+    try:
+        for label, entry in builtin.items():
+            copy = register_misconception(
+                f"copy_of_{label}",
+                wrong=entry.wrong,
+                feedback=entry.feedback,
+                title=entry.title,
+                quantity=entry.quantity,
+            )
+            assert copy.feedback == entry.feedback and copy.title == entry.title
+    finally:
+        CATALOGUE.clear()
+        CATALOGUE.update(builtin)
+
+
 def test_a_course_misconception_reaches_the_feedback():
     from convmath.misconceptions import feedback
 

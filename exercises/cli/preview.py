@@ -6,9 +6,10 @@
     convmath preview --list
 
 ``FAMILY_OR_FILE`` is a family name, ``pkg.module:NAME`` or a question file
-(``.toml``). The variant is printed as Markdown: the prompt, the setup code,
-each part with the answer code of the key, the worked solution, and what
-each misconception this variant can diagnose would answer. ``--list`` prints
+(``.toml``; with ``--list``, it is loaded and listed with the rest). The
+variant is printed as Markdown: the prompt, the setup code, each part with
+the answer code of the key, the worked solution, and what each misconception
+this variant can diagnose would answer. ``--list`` prints
 one family a line: name, title, difficulties and options with their defaults.
 """
 
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     registry = families()
     if args.list:
+        if args.family:  # a question file (or pkg.module:NAME) given with --list is listed too, with its options
+            family_from_arg(args.family)
         width = max(map(len, registry))
         for name, family in registry.items():
             print(list_line(name, family, args.locale, width))

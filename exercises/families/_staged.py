@@ -9,7 +9,8 @@ r"""A family in three steps: ``draw`` -> ``solve`` -> ``render``, with its texts
 - ``render(params, solved, names) -> dict``: the values the templates show
   (TeX of matrices, substituted formulas...), computed once for every locale.
 
-The texts live in ``exercises/families/texts/<family>.toml``: a table per
+The texts live in ``exercises/families/texts/<family>.toml`` (a course's own
+family names its file with ``staged(..., texts=path)``): a table per
 locale with ``prompt``, ``parts.<answer name>`` and ``solution`` (a list of steps),
 rendered by the strict templates of :mod:`exercises.questions.templates`
 with the parameters, the values ``render`` returned, ``answer.<name>`` (the
@@ -87,18 +88,25 @@ class Solved:
     """Intermediate results the texts may show."""
 
 
-@functools.lru_cache(maxsize=64)
-def texts_of(name: str) -> dict[str, Any]:
-    """The templates of family ``name`` (``texts/<name>.toml``), checked for every locale.
+def texts_of(name: str, path: str | Path | None = None) -> dict[str, Any]:
+    """The templates of family ``name`` (``path``, by default ``texts/<name>.toml``), checked for every locale.
 
     Examples
     --------
     >>> sorted(texts_of("conv_transpose_output_size")), sorted(texts_of("conv_transpose_output_size")["en"]["parts"])
     (['en', 'zh'], ['out_size'])
+    >>> texts_of("course_family", "no/such/texts.toml")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: no/such/texts.toml: cannot read the texts of family 'course_family' (...)
     """
+    return _texts_of(name, TEXTS / f"{name}.toml" if path is None else Path(path))
+
+
+@functools.lru_cache(maxsize=64)
+def _texts_of(name: str, path: Path) -> dict[str, Any]:
     from ..questions.templates import check_template
 
-    path = TEXTS / f"{name}.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
@@ -133,8 +141,20 @@ def staged(
     solve: Callable[[Mapping[str, Any]], Solved | None],
     render: Callable[[Mapping[str, Any], Solved, Mapping[str, str]], Mapping[str, Any]],
     options: Mapping[str, Any] | None = None,
+    texts: str | Path | None = None,
 ) -> Family:
     """Register a family made of the three steps (see the module docstring).
+
+    Parameters
+    ----------
+    name, title, difficulties, options
+        As for :class:`~exercises.families.Family`.
+    draw, solve, render
+        The three steps.
+    texts : str or Path, optional
+        The family's text file (default: ``texts/<name>.toml`` beside this
+        module, where the built-in families keep theirs); read and checked now,
+        so a broken file fails at registration.
 
     Returns
     -------
@@ -167,11 +187,14 @@ def staged(
             "name": final,
             "level": level,
         }
-        return _exercise(name, level, params, solved, final, context)
+        return _exercise(name, level, params, solved, final, context, texts_file)
 
     def plain_draw(rng: random.Random, level: int, opts: Mapping[str, Any]) -> Exercise | None:
         return run(rng, level, opts, {})
 
+    texts_file = TEXTS / f"{name}.toml" if texts is None else Path(texts)
+    if texts is not None:
+        texts_of(name, texts_file)
     return register(
         Family(
             name, dict(title), tuple(difficulties), plain_draw, dict(options or {}), f"{draw.__module__}:{name}", run
@@ -186,11 +209,12 @@ def _exercise(
     solved: Solved,
     names: Mapping[str, str],
     context: Mapping[str, Any],
+    path: Path,
 ) -> Exercise:
     from ..questions.templates import render_template
     from ._common import make_exercise
 
-    texts = texts_of(family)
+    texts = texts_of(family, path)
     prompt: dict[str, str] = {}
     steps: dict[str, list[str]] = {}
     part_texts: dict[str, dict[str, str]] = {a.key: {} for a in solved.answers}

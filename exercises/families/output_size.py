@@ -16,9 +16,9 @@ r"""Families ``conv_output_size`` and ``conv_inverse``: the output size of a con
 Wrong answers: the catalogue's output-size misconceptions evaluated for the
 variant (for ``conv_inverse``: the value that satisfies the wrong formula).
 
-``conv_output_size`` is written in three steps (:func:`draw_output_size`,
-:func:`solve_output_size`, :func:`render_output_size`; texts in
-``texts/conv_output_size.toml``); ``conv_inverse`` is still one ``draw``.
+Both are written in three steps (:mod:`exercises.families._staged`): :func:`draw_output_size`,
+:func:`solve_output_size`, :func:`render_output_size` with the texts in ``texts/conv_output_size.toml``;
+:func:`draw_inverse`, :func:`solve_inverse`, :func:`render_inverse` with ``texts/conv_inverse.toml``.
 """
 
 from __future__ import annotations
@@ -31,14 +31,11 @@ from convmath.errors import ConvMathError
 from convmath.misconceptions import CATALOGUE
 from convmath.sizes import conv_output_size, d2l_output_size, resolve_padding, solve_for
 
-from ..model import AnswerSpec, Exercise
-from . import Family, register
+from ..model import AnswerSpec
 from ._common import (
     bilingual,
     check_options,
     conv_size_working,
-    make_exercise,
-    make_part,
     wrong_answers,
 )
 from ._staged import Answer, Solved, staged
@@ -219,20 +216,10 @@ def render_output_size(params: Mapping[str, Any], solved: Solved, names: Mapping
 # --------------------------------------------------------------------------
 # conv_inverse
 
-_UNKNOWN_TEXT = {
-    "padding": ("value of `padding` (per side)", "`padding`（每侧填充）"),
-    "stride": ("stride `stride`", "步幅 `stride`"),
-    "kernel_size": ("kernel size `kernel_size`", "卷积核大小 `kernel_size`"),
-}
-
-
-def _size_text(ndim: int, m: int, role: str = "") -> str:
-    """``a sequence of length m`` / ``an input of size m x m`` (English, with ``role``), or the Chinese attribute."""
-    if not role:
-        return f"长度为 {m} " if ndim == 1 else f" ${m}\\times {m}$ "
-    return f"a sequence of length {m}" if ndim == 1 else f"{role} of size ${m}\\times {m}$"
-
-
+#: The letter of each argument in the formula.
+_LETTER = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d"}
+#: The unknowns a level asks for (drawn uniformly: padding twice as often at level 1).
+_UNKNOWNS = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}
 #: +1: the output grows with the unknown, -1: it shrinks (as in convmath.sizes.solve_for)
 _DIRECTION = {"padding": 1, "stride": -1, "kernel_size": -1}
 
@@ -252,26 +239,49 @@ def _solve_wrong(label: str, unknown: str, known: dict[str, Any], target: int) -
     raise ConvMathError(f"misconception {label!r} has no solution")
 
 
-def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``conv_inverse``: the unknown argument, the layer and the size it must give.
+
+    Examples
+    --------
+    >>> draw_inverse(random.Random(3), 2, {})  # (75 + 4 - 3) // 2 + 1
+    {'unknown': 'padding', 'ndim': 2, 'n': 75, 'kernel_size': 3, 'stride': 2, 'padding': 2, 'dilation': 1, 'output': 39}
+    """
     check_options("conv_inverse", options)
-    unknown = {1: ("padding", "padding", "kernel_size"), 2: ("padding", "stride"), 3: ("padding", "kernel_size")}[
-        difficulty
-    ]
-    unknown = rng.choice(unknown)
+    unknown = rng.choice(_UNKNOWNS[difficulty])
     ndim = rng.choice((1, 2, 2)) if difficulty < 3 else 2
     n = rng.randint(6, 128) if difficulty < 3 else rng.choice(_SIZES[3:])
     k = rng.choice((2, 3, 3, 4, 5, 5, 7, 9) if difficulty == 1 else (2, 3, 4, 5, 7, 11))
     s = 1 if difficulty == 1 else rng.choice((1, 2, 2, 3, 4))
     d = rng.choice((2, 3)) if difficulty == 3 else 1
     p = rng.randint(0, d * (k - 1) // 2 + 1)
-    known = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
     try:
         target = conv_output_size(n, k, stride=s, padding=p, dilation=d)
     except ConvMathError:
         return None
     if target < 2 or (unknown == "stride" and s == 1):
         return None
-    given = {key: v for key, v in known.items() if key != unknown}
+    layer = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
+    return {"unknown": unknown, "ndim": ndim, **layer, "output": target}
+
+
+def _given(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The known arguments (and ``n``): all of the layer's but the unknown."""
+    return {key: params[key] for key in ("n", *_LETTER) if key != params["unknown"]}
+
+
+def solve_inverse(params: Mapping[str, Any]) -> Solved | None:
+    """``conv_inverse``: the one value that gives the size (``None`` when several do), and the misconceptions'.
+
+    Examples
+    --------
+    >>> s = solve_inverse({"unknown": "padding", "ndim": 1, "n": 10, "kernel_size": 3, "stride": 1, "padding": 1,
+    ...                    "dilation": 1, "output": 10})
+    >>> s.answers[0].spec.expected, [(w.label, w.value) for w in s.answers[0].wrongs]  # 10 + p - 3 + 1 = 10: p = 2
+    (1, [('padding_once', 2)])
+    """
+    unknown, target, p, s, d = (params[key] for key in ("unknown", "output", "padding", "stride", "dilation"))
+    given = _given(params)
     solutions = solve_for(unknown, output=target, bound=128, **given)
     if len(solutions) != 1:
         return None
@@ -283,64 +293,48 @@ def _draw_inverse(rng: random.Random, difficulty: int, options: Mapping[str, Any
     )
     if wrongs is None:
         return None
-    symbol = {"padding": "p", "stride": "s", "kernel_size": "k"}[unknown]
-    givens = ", ".join(
-        f"${ {'kernel_size': 'k', 'stride': 's', 'padding': 'p', 'dilation': 'd'}[key] } = {v}$"
-        for key, v in given.items()
-        if key != "n" and not (key == "dilation" and v == 1)
-    )
-    what_en, what_zh = _UNKNOWN_TEXT[unknown]
-    prompt = bilingual(
-        f"A convolution layer (`nn.Conv{ndim}d`) with {givens} maps {_size_text(ndim, n, 'an input')} to {_size_text(ndim, target, 'an output')}.\n\n"
-        f"Which {what_en} does that? (Exactly one value works.)",
-        f"一个卷积层（`nn.Conv{ndim}d`，{givens.replace(', ', '，')}）把{_size_text(ndim, n)}的输入变成{_size_text(ndim, target)}的输出。\n\n"
-        f"{what_zh}{'' if what_zh.endswith('）') else ' '}应取多少？（只有一个取值满足要求。）",
-    )
-    name = unknown
+    symbol = _LETTER[unknown]
+    terms = {key: str(params[key]) for key in ("padding", "stride", "kernel_size")} | {unknown: symbol}
+    kernel_term = terms["kernel_size"] if d == 1 else f"{d}*({terms['kernel_size']} - 1) - 1"
+    expr = f"({params['n']} + 2*{terms['padding']} - {kernel_term}) // {terms['stride']} + 1"
     low = 0 if unknown == "padding" else 1
-    terms = {"padding": str(p), "stride": str(s), "kernel_size": str(k), unknown: symbol}
-    kernel_term = f"{terms['kernel_size']}" if d == 1 else f"{d}*({terms['kernel_size']} - 1) - 1"
-    expr = f"({n} + 2*{terms['padding']} - {kernel_term}) // {terms['stride']} + 1"
-    solution_code = f"{name} = min({symbol} for {symbol} in range({low}, 129) if {expr} == {target})"
-    solved = {**known, unknown: answer}
+    code = f"{{name}} = min({symbol} for {symbol} in range({low}, 129) if {expr} == {target})"
+    return Solved((Answer("a", AnswerSpec("integer", unknown, answer), code, wrongs),), values={"value": answer})
+
+
+def render_inverse(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    r"""``conv_inverse``: the known values as TeX, the bounds on the numerator, and the check with the answer.
+
+    Examples
+    --------
+    >>> p = {"unknown": "padding", "ndim": 1, "n": 10, "kernel_size": 3, "stride": 1, "padding": 1, "dilation": 1,
+    ...      "output": 10}
+    >>> r = render_inverse(p, solve_inverse(p), {})
+    >>> r["givens"], r["symbol"], r["check"]
+    (['$k = 3$', '$s = 1$'], 'p', '10 + 2\\cdot 1 - 3 + 1 = 9 + 1 = 10')
+    """
+    layer = {**params, params["unknown"]: solved.values["value"]}
+    givens = [
+        f"${_LETTER[key]} = {value}$"
+        for key, value in _given(params).items()
+        if key != "n" and not (key == "dilation" and value == 1)
+    ]
     check = conv_size_working(
-        n, solved["kernel_size"], stride=solved["stride"], left=solved["padding"], right=solved["padding"], dilation=d
+        params["n"],
+        layer["kernel_size"],
+        stride=layer["stride"],
+        left=layer["padding"],
+        right=layer["padding"],
+        dilation=params["dilation"],
     ).tex
-    numer_low = s * (target - 1)
-    en = [
-        f"The output size is {_FORMULA}; here it must equal {target}.",
-        f"The floor gives {target} exactly when ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$ "
-        f"(that is $s(o-1) \\le \\dots \\le s(o-1) + s - 1$).",
-        f"With the other values substituted, the only value that satisfies it is ${symbol} = {answer}$.",
-        f"Check: $o = {check}$.",
-    ]
-    zh = [
-        f"输出大小为 {_FORMULA}，这里它要等于 {target}。",
-        f"向下取整后等于 {target}，当且仅当 ${numer_low} \\le n + 2p - d(k-1) - 1 \\le {numer_low + s - 1}$"
-        f"（即 $s(o-1) \\le \\dots \\le s(o-1) + s - 1$）。",
-        f"代入其余已知量，满足条件的取值只有 ${symbol} = {answer}$。",
-        f"验算：$o = {check}$。",
-    ]
-    en.append(f"Answer: `{name} = {answer}`.")
-    zh.append(f"答案：`{name} = {answer}`。")
-    part = make_part(
-        "a",
-        bilingual(f"Define `{name}`.", f"请把结果赋给变量 `{name}`。"),
-        AnswerSpec("integer", name, answer),
-        solution_code,
-        wrongs,
-    )
-    params = {
-        "unknown": unknown,
-        "ndim": ndim,
-        "n": n,
-        "kernel_size": k,
-        "stride": s,
-        "padding": p,
-        "dilation": d,
-        "output": target,
+    low = params["stride"] * (params["output"] - 1)
+    return {
+        "symbol": _LETTER[params["unknown"]],
+        "givens": givens,
+        "low": low,
+        "high": low + params["stride"] - 1,
+        "check": check,
     }
-    return make_exercise("conv_inverse", difficulty, params, prompt, [part], {"en": en, "zh": zh})
 
 
 CONV_OUTPUT_SIZE = staged(
@@ -351,11 +345,11 @@ CONV_OUTPUT_SIZE = staged(
     solve=solve_output_size,
     render=render_output_size,
 )
-register(
-    Family(
-        "conv_inverse",
-        bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
-        (1, 2, 3),
-        _draw_inverse,
-    )
+CONV_INVERSE = staged(
+    "conv_inverse",
+    title=bilingual("Which padding, stride or kernel gives a size", "求使输出达到指定大小的填充、步幅或卷积核"),
+    difficulties=(1, 2, 3),
+    draw=draw_inverse,
+    solve=solve_inverse,
+    render=render_inverse,
 )

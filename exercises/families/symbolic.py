@@ -21,6 +21,11 @@ callables called with the same arguments.
 
     1. two to four stride-1 layers (stride-1 pooling among them); 2. two or three layers with strides;
     3. three or four layers, with a dilated convolution.
+
+Both are written in three steps (:mod:`exercises.families._staged`): ``draw_*`` draws the stack (which arguments
+are symbolic, the values of the others), ``solve_*`` computes the expressions (cached per level and stack: the
+symbolic work is slow), ``render_*`` the TeX the texts show; the texts are ``texts/output_size_formula.toml`` and
+``texts/receptive_field_formula.toml``.
 """
 
 from __future__ import annotations
@@ -36,17 +41,20 @@ from convmath.misconceptions import CATALOGUE
 from convmath.receptive import receptive_field
 from convmath.sizes import conv_output_size, conv_transpose_output_size, pool_output_size
 
-from ..model import AnswerSpec, Exercise
-from . import Family, register
-from ._common import (
-    bilingual,
-    check_options,
-    make_exercise,
-    make_part,
-    receptive_field_labels,
-    sympy_symbols,
-    wrong_answers,
-)
+from ..model import AnswerSpec, WrongAnswer
+from ._common import bilingual, check_options, receptive_field_labels, sympy_symbols, wrong_answers
+from ._staged import Answer, Solved, staged
+
+__all__ = [
+    "OUTPUT_SIZE_FORMULA",
+    "RECEPTIVE_FIELD_FORMULA",
+    "draw_output_formula",
+    "solve_output_formula",
+    "render_output_formula",
+    "draw_rf_formula",
+    "solve_rf_formula",
+    "render_rf_formula",
+]
 
 _DOMAIN = {
     "n": "positive_integer",
@@ -56,34 +64,8 @@ _DOMAIN = {
     "p": "nonnegative_integer",
     "op": "nonnegative_integer",
 }
-_NAMES_EN = {
-    "n": "the input size",
-    "k": "the kernel size",
-    "s": "the stride",
-    "p": "the padding per side",
-    "d": "the dilation",
-    "op": "the output padding",
-}
-_NAMES_ZH = {
-    "n": "输入大小",
-    "k": "卷积核大小",
-    "s": "步幅",
-    "p": "每侧填充",
-    "d": "膨胀率",
-    "op": "输出填充（output_padding）",
-}
 #: layer argument -> the letter of its symbol
 _LETTER = {"kernel_size": "k", "padding": "p", "stride": "s", "dilation": "d", "output_padding": "op"}
-_CONV_TEXT = (
-    "For a convolution (and pooling) $o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$ "
-    "(PyTorch, $p$ per side).",
-    "卷积层（及池化层）：$o = \\left\\lfloor \\dfrac{n + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1$"
-    "（PyTorch，$p$ 为每侧填充）。",
-)
-_TRANSPOSE_TEXT = (
-    "For a transposed convolution $o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$ (PyTorch).",
-    "转置卷积：$o = (n - 1)s - 2p + d(k - 1) + \\mathrm{op} + 1$（PyTorch）。",
-)
 
 Key = tuple[tuple[tuple[str, Any], ...], ...]
 """A drawn stack, hashable: per layer its ``(argument, value)`` pairs; a symbolic value is its name (a str)."""
@@ -114,25 +96,29 @@ def _symbols_of(key: Key) -> dict[str, str]:
     return {v: _domain(v) for layer in key for arg, v in layer if arg != "type" and isinstance(v, str)}
 
 
-def _symbol_list(names: Sequence[str]) -> tuple[str, str, str, str]:
-    """The symbols as the prompt lists them (en, zh), and a sentence on typing the numbered ones (en, zh).
-
-    >>> _symbol_list(["n", "k1"])
-    ('$n$, $k_{1}$', '$n$、$k_{1}$', ' In the answer write `k1` for $k_{1}$.', '作答时 $k_{1}$ 写作 `k1`。')
-    """
-    shown = {name: f"${sympy.latex(sympy.Symbol(name))}$" for name in names}
-    numbered = [name for name in names if name[-1].isdigit()]
-    hint_en = (
-        (" In the answer write " + ", ".join(f"`{name}` for {shown[name]}" for name in numbered) + ".")
-        if numbered
-        else ""
-    )
-    hint_zh = ("作答时 " + "、".join(f"{shown[name]} 写作 `{name}`" for name in numbered) + "。") if numbered else ""
-    return ", ".join(shown.values()), "、".join(shown.values()), hint_en, hint_zh
-
-
 def _fixed_or_symbol(rng: random.Random, values: Sequence[int], share: float) -> int | str:
     return "?" if rng.random() < share else rng.choice(values)
+
+
+def _expression_answer(
+    name: str, expected: sympy.Expr, symbols: dict[str, str], wrongs: tuple[WrongAnswer, ...], text: str = ""
+) -> Answer:
+    """The part: a string holding the formula (``text``, or the expected expression written by sympy)."""
+    spec = AnswerSpec("expression", name, expected, symbols=symbols)
+    return Answer("a", spec, "{name} = " + repr(text or str(expected)), wrongs)
+
+
+def _symbol_texts(names: Sequence[str]) -> dict[str, Any]:
+    """How the texts show the symbols (``$k_{1}$``): ``shown`` all of them, ``numbered`` those typed otherwise.
+
+    >>> _symbol_texts(["n", "k1"])["numbered"]
+    [{'name': 'k1', 'tex': '$k_{1}$', 'letter': 'k'}]
+    """
+    shown = [
+        {"name": name, "tex": f"${sympy.latex(sympy.Symbol(name))}$", "letter": name.rstrip("0123456789")}
+        for name in names
+    ]
+    return {"shown": shown, "numbered": [s for s in shown if s["name"][-1].isdigit()]}
 
 
 # --------------------------------------------------------------------------
@@ -165,7 +151,14 @@ def _draw_size_layer(rng: random.Random, difficulty: int, kind: str, dilated: bo
     return layer
 
 
-def _draw_output_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_output_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``output_size_formula``: a layer or a stack, some of its arguments symbols (named by letter and layer).
+
+    Examples
+    --------
+    >>> draw_output_formula(random.Random(2), 1, {})
+    {'layers': [{'type': 'Conv2d', 'kernel_size': 'k', 'padding': 1}], 'symbols': ['n', 'k'], '_level': 1}
+    """
     check_options("output_size_formula", options)
     transposed = difficulty > 1 and rng.random() < 0.35
     count = rng.choice((1, 2, 2, 3, 3) if difficulty == 1 else (1, 2, 2, 2))
@@ -177,7 +170,7 @@ def _draw_output_formula(rng: random.Random, difficulty: int, options: Mapping[s
     layers = [_draw_size_layer(rng, difficulty, kind, i == dilated) for i, kind in enumerate(kinds)]
     for arg in _LETTER:
         _symbolic(layers, arg)
-    return _output_formula(difficulty, _freeze(layers))
+    return {"layers": layers, "symbols": ["n", *_symbols_of(_freeze(layers))], "_level": difficulty}
 
 
 def _size(layer: Mapping[str, Any], n: Any, label: str | None = None) -> Any:
@@ -235,9 +228,20 @@ def _describe_size_layer(layer: Mapping[str, Any]) -> str:
     return f"`nn.{layer['type']}(c, c, {args})`"
 
 
+def solve_output_formula(params: Mapping[str, Any]) -> Solved | None:
+    """``output_size_formula``: the output size as an expression, and the misconceptions' expressions.
+
+    Examples
+    --------
+    >>> s = solve_output_formula(draw_output_formula(random.Random(2), 1, {}))
+    >>> s.answers[0].spec.expected, s.answers[0].code
+    (-k + n + 3, "{name} = 'n + 2*1 - (k - 1) - 1 + 1'")
+    """
+    return _solve_output(params["_level"], _freeze(params["layers"]))
+
+
 @functools.lru_cache(maxsize=1024)
-def _output_formula(difficulty: int, key: Key) -> Exercise | None:
-    """Build the variant for the drawn stack (cached: the symbolic work is slow)."""
+def _solve_output(level: int, key: Key) -> Solved | None:
     symbols = {"n": "positive_integer", **_symbols_of(key)}
     table = sympy_symbols(symbols)
     layers = _thaw(key, table)
@@ -254,70 +258,48 @@ def _output_formula(difficulty: int, key: Key) -> Exercise | None:
     )
     if wrongs is None:
         return None
+    text = "n"
+    for i, layer in enumerate(key, 1):
+        text = _layer_text(dict(layer), text if i == 1 else f"({text})")
+    return Solved((_expression_answer("out_size", expected, symbols, wrongs, text),), values={"expected": expected})
+
+
+def render_output_formula(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> Mapping[str, Any]:
+    r"""``output_size_formula``: the layers as code, the symbols, and each layer's formula in TeX.
+
+    Examples
+    --------
+    >>> p = draw_output_formula(random.Random(2), 1, {})
+    >>> r = render_output_formula(p, solve_output_formula(p), {})
+    >>> r["described"], r["steps"]
+    (['`nn.Conv2d(c, c, kernel_size=k, padding=1)`'], [{'i': 1, 'values': ['$p = 1$'], 'tex': '- k + n + 3'}])
+    """
+    return _render_output(params["_level"], _freeze(params["layers"]), solved.values["expected"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _render_output(level: int, key: Key, expected: sympy.Expr) -> dict[str, Any]:
+    names = ["n", *_symbols_of(key)]
+    locals_: dict[str, Any] = dict(sympy_symbols({name: _domain(name) for name in names}))
     plain = [dict(layer) for layer in key]
-    transposed = plain[0]["type"] == "ConvTranspose2d"
-    names = [name for name in symbols if name != "n"]
-    given_en, given_zh, hint_en, hint_zh = _symbol_list(["n", *names])
-    legend_en = "; ".join(f"${sympy.latex(table[name])}$ is {_NAMES_EN[name.rstrip('0123456789')]}" for name in names)
-    legend_zh = "；".join(f"${sympy.latex(table[name])}$ 为{_NAMES_ZH[name.rstrip('0123456789')]}" for name in names)
-    if len(plain) == 1:
-        layer_en = f"the layer {_describe_size_layer(plain[0])}"
-        layer_zh = f"层 {_describe_size_layer(plain[0])}"
-    else:
-        stack = "\n".join(f"{i}. {_describe_size_layer(layer)}" for i, layer in enumerate(plain, 1))
-        layer_en, layer_zh = f"this stack of layers:\n\n{stack}\n\n", f"以下各层依次堆叠：\n\n{stack}\n\n"
-    prompt = bilingual(
-        f"An input of size $n\\times n$ goes through {layer_en}"
-        + ("" if len(plain) > 1 else ". ")
-        + f"Write the output size (height = width) as a formula in {given_en}"
-        + (f" ({legend_en})." if names else ".")
-        + hint_en,
-        f"大小为 $n\\times n$ 的输入经过{layer_zh}"
-        + ("" if len(plain) > 1 else "。")
-        + f"写出输出大小（高 = 宽），用 {given_zh} 表示"
-        + (f"（{legend_zh}）。" if names else "。")
-        + hint_zh,
-    )
-    en = [_TRANSPOSE_TEXT[0] if transposed else _CONV_TEXT[0]]
-    zh = [_TRANSPOSE_TEXT[1] if transposed else _CONV_TEXT[1]]
-    text, locals_ = "n", dict(table)
+    symbols = _symbol_texts(names)
+    steps = []
     for i, layer in enumerate(plain, 1):
         step = _layer_text(layer, "n" if i == 1 else f"o_{i - 1}")
         locals_[f"o_{i - 1}"] = sympy.Symbol(f"o_{i - 1}", integer=True, positive=True)
-        latex = sympy.latex(sympy.sympify(step, locals=locals_))
         values = [f"${_LETTER[arg]} = {v}$" for arg, v in layer.items() if arg in _LETTER and not isinstance(v, str)]
-        who_en, who_zh = ("", "") if len(plain) == 1 else (f"Layer {i}: ", f"第 {i} 层：")
-        with_en, with_zh = (f"with {', '.join(values)}, ", f"代入 {'，'.join(values)}，") if values else ("", "")
-        en.append(f"{who_en}{with_en}$o_{i} = {latex}$.")
-        zh.append(f"{who_zh}{with_zh}$o_{i} = {latex}$。")
-        text = _layer_text(layer, text if i == 1 else f"({text})")
-    en.append(f"Altogether $o = {sympy.latex(expected)}$.")
-    zh.append(f"合起来 $o = {sympy.latex(expected)}$。")
-    params = {"layers": plain, "symbols": list(symbols)}
-    return make_exercise(
-        "output_size_formula",
-        difficulty,
-        params,
-        prompt,
-        [_expression_part("out_size", expected, symbols, wrongs, text)],
-        {"en": en, "zh": zh},
-    )
-
-
-def _expression_part(name: str, expected: sympy.Expr, symbols: dict[str, str], wrongs: Any, text: str = "") -> Any:
-    example = f"{next(iter(symbols), 'n')} + 1"  # in the symbols the answer may use
-    return make_part(
-        "a",
-        bilingual(
-            f'Define `{name}` as a string holding the formula, e.g. `{name} = "{example}"` '
-            "(use `floor(...)` and `ceiling(...)` for rounding).",
-            f'请把公式以字符串形式赋给变量 `{name}`，例如 `{name} = "{example}"`'
-            "（取整请用 `floor(...)` 和 `ceiling(...)`）。",
-        ),
-        AnswerSpec("expression", name, expected, symbols=symbols),
-        f"{name} = {(text or str(expected))!r}",
-        wrongs,
-    )
+        steps.append({"i": i, "values": values, "tex": sympy.latex(sympy.sympify(step, locals=locals_))})
+    described = [_describe_size_layer(layer) for layer in plain]
+    return {
+        **symbols,
+        "legend": symbols["shown"][1:],
+        "described": described,
+        "stack": "\n".join(f"{i}. {text}" for i, text in enumerate(described, 1)),
+        "transposed": plain[0]["type"] == "ConvTranspose2d",
+        "steps": steps,
+        "expected_tex": sympy.latex(expected),
+        "example": "n + 1",
+    }
 
 
 # --------------------------------------------------------------------------
@@ -339,7 +321,14 @@ def _draw_rf_layer(rng: random.Random, difficulty: int, first: bool, last: bool)
     return layer
 
 
-def _draw_rf_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> Exercise | None:
+def draw_rf_formula(rng: random.Random, difficulty: int, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``receptive_field_formula``: a stack of convolutions and pooling, some kernels, strides, dilations symbols.
+
+    Examples
+    --------
+    >>> draw_rf_formula(random.Random(28), 1, {})["layers"]
+    [{'type': 'Conv2d', 'kernel_size': 'k1'}, {'type': 'Conv2d', 'kernel_size': 4}]
+    """
     check_options("receptive_field_formula", options)
     count = {1: rng.choice((2, 3, 3, 4, 4, 4)), 2: rng.choice((2, 3, 3, 3)), 3: rng.randint(3, 4)}[difficulty]
     layers = [_draw_rf_layer(rng, difficulty, i == 0, i == count - 1) for i in range(count)]
@@ -348,73 +337,77 @@ def _draw_rf_formula(rng: random.Random, difficulty: int, options: Mapping[str, 
         rng.choice(convs)["dilation"] = _fixed_or_symbol(rng, (2, 3, 4), 0.5)
     for arg in ("kernel_size", "stride", "dilation"):
         _symbolic(layers, arg)
-    return _rf_formula(difficulty, _freeze(layers))
+    return {"layers": layers, "symbols": list(_symbols_of(_freeze(layers))), "_level": difficulty}
+
+
+def solve_rf_formula(params: Mapping[str, Any]) -> Solved | None:
+    """``receptive_field_formula``: the receptive field as an expression (``None`` when it has no symbol).
+
+    Examples
+    --------
+    >>> solve_rf_formula(draw_rf_formula(random.Random(28), 1, {})).answers[0].spec.expected  # 1 + (k1 - 1) + 3
+    k1 + 3
+    """
+    return _solve_rf(params["_level"], _freeze(params["layers"]))
 
 
 @functools.lru_cache(maxsize=1024)
-def _rf_formula(difficulty: int, key: Key) -> Exercise | None:
-    """Build the variant for the drawn stack (cached, as for the output-size formula)."""
+def _solve_rf(level: int, key: Key) -> Solved | None:
     symbols = _symbols_of(key)
     table = sympy_symbols(symbols)
     layers = _thaw(key, table)
     expected = receptive_field(layers)[-1].r[0]
     if not isinstance(expected, sympy.Expr) or not expected.free_symbols:
         return None
-    labels = receptive_field_labels(strided=difficulty > 1, dilated=difficulty == 3)
+    labels = receptive_field_labels(strided=level > 1, dilated=level == 3)
     wrongs = wrong_answers(
         expected, {label: (lambda label=label: CATALOGUE[label].wrong(layers)) for label in labels}, symbols=symbols
     )
     if wrongs is None:
         return None
-    plain = [dict(layer) for layer in key]
+    return Solved((_expression_answer("rf", expected, symbols, wrongs),), values={"expected": expected})
 
-    def show(layer: dict[str, Any]) -> str:
+
+def render_rf_formula(params: Mapping[str, Any], solved: Solved, names: Mapping[str, str]) -> dict[str, Any]:
+    """``receptive_field_formula``: the stack as code, the symbols, the receptive field in TeX.
+
+    Examples
+    --------
+    >>> p = draw_rf_formula(random.Random(28), 1, {})
+    >>> r = render_rf_formula(p, solve_rf_formula(p), {})
+    >>> print(r["stack"])
+    1. `nn.Conv2d(c, c, kernel_size=k1)`
+    2. `nn.Conv2d(c, c, kernel_size=4)`
+    >>> r["expected_tex"], r["example"], r["numbered"]
+    ('k_{1} + 3', 'k1 + 1', [{'name': 'k1', 'tex': '$k_{1}$', 'letter': 'k'}])
+    """
+
+    def show(layer: Mapping[str, Any]) -> str:
         args = ", ".join(f"{arg}={v}" for arg, v in layer.items() if arg != "type")
         return f"`nn.{layer['type']}({'' if 'Pool' in layer['type'] else 'c, c, '}{args})`"
 
-    stack = "\n".join(f"{i}. {show(layer)}" for i, layer in enumerate(plain, 1))
-    given_en, given_zh, hint_en, hint_zh = _symbol_list(list(symbols))
-    prompt = bilingual(
-        f"A stack of layers (paddings do not matter here):\n\n{stack}\n\n"
-        f"Write the receptive field of one output unit of the last layer as a formula in {given_en}.{hint_en}",
-        f"若干层依次堆叠（填充不影响感受野）：\n\n{stack}\n\n"
-        f"写出最后一层一个输出单元的感受野大小，用 {given_zh} 表示。{hint_zh}",
-    )
-    latex = sympy.latex(expected)
-    en = [
-        r"Layer $l$ adds $(k'_l - 1)$ times the product of the strides before it, where $k'_l = d_l(k_l - 1) + 1$ "
-        r"is its (dilated) kernel: $r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$ (pooling counts like a convolution).",
-        f"Here $r = {latex}$.",
-    ]
-    zh = [
-        r"第 $l$ 层增加 $(k'_l - 1)$ 乘以它之前各层步幅之积，其中 $k'_l = d_l(k_l - 1) + 1$ 是（膨胀后的）核大小："
-        r"$r = 1 + \sum_l (k'_l - 1) \prod_{i<l} s_i$（池化层与卷积层的算法相同）。",
-        f"这里 $r = {latex}$。",
-    ]
-    params = {"layers": plain, "symbols": list(symbols)}
-    return make_exercise(
-        "receptive_field_formula",
-        difficulty,
-        params,
-        prompt,
-        [_expression_part("rf", expected, symbols, wrongs)],
-        {"en": en, "zh": zh},
-    )
+    symbols = list(params["symbols"])
+    return {
+        **_symbol_texts(symbols),
+        "stack": "\n".join(f"{i}. {show(layer)}" for i, layer in enumerate(params["layers"], 1)),
+        "expected_tex": sympy.latex(solved.values["expected"]),
+        "example": f"{symbols[0]} + 1",
+    }
 
 
-register(
-    Family(
-        "output_size_formula",
-        bilingual("The output-size formula, symbolically", "输出大小公式（符号形式）"),
-        (1, 2, 3),
-        _draw_output_formula,
-    )
+OUTPUT_SIZE_FORMULA = staged(
+    "output_size_formula",
+    title=bilingual("The output-size formula, symbolically", "输出大小公式（符号形式）"),
+    difficulties=(1, 2, 3),
+    draw=draw_output_formula,
+    solve=solve_output_formula,
+    render=render_output_formula,
 )
-register(
-    Family(
-        "receptive_field_formula",
-        bilingual("The receptive-field formula, symbolically", "感受野公式（符号形式）"),
-        (1, 2, 3),
-        _draw_rf_formula,
-    )
+RECEPTIVE_FIELD_FORMULA = staged(
+    "receptive_field_formula",
+    title=bilingual("The receptive-field formula, symbolically", "感受野公式（符号形式）"),
+    difficulties=(1, 2, 3),
+    draw=draw_rf_formula,
+    solve=solve_rf_formula,
+    render=render_rf_formula,
 )

@@ -512,7 +512,7 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
     >>> parse_question({"id": "x", "title": "t", "prompt": "p", "parts": [{"name": "y", "answer": "os.system('')"}]})
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: question 'x': parts[0].answer: expression "os.system('')": attribute access is not allowed (write flip(K), not np.flip(K))
+    convmath.errors.ConvMathError: question 'x': parts[0].answer: expression "os.system('')": attribute access is ...
     """
     if not isinstance(data, Mapping):
         raise ConvMathError(f"question={data!r} must be a table")
@@ -631,19 +631,44 @@ def load_question(path: str | Path) -> Question:
     ('receptive_dilated', 'receptive_dilated')
     """
     path = Path(path)
+    data = read_toml(path, "question")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as err:
-        raise ConvMathError(f"{path}: cannot read the question ({err.strerror})") from err
-    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
-        raise ConvMathError(f"{path}: the question must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConvMathError(f"{path}: not valid TOML ({err})") from err
-    try:
-        return parse_question(data, source=str(path), default_id=re.sub(r"[^a-z0-9_]", "_", path.stem.lower()))
+        return parse_question(data, source=str(path), default_id=file_id(path))
     except ConvMathError as err:
         raise ConvMathError(f"{path}: {err}") from err
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file (an assignment or a question: ``what``) as data; any reason it cannot be read is a one-line error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> bad = Path(tempfile.mkdtemp()) / "q.toml"
+    >>> _ = bad.write_bytes("title = 'caf\xe9'".encode("latin-1"))
+    >>> read_toml(bad, "question")
+    Traceback (most recent call last):
+    ...
+    convmath.errors.ConvMathError: .../q.toml: the question must be UTF-8 text (TOML is UTF-8); save it as UTF-8
+    """
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as err:
+        raise ConvMathError(f"{path}: cannot read the {what} ({err.strerror})") from err
+    except UnicodeDecodeError as err:  # Latin-1, UTF-16, binary: TOML is UTF-8
+        raise ConvMathError(f"{path}: the {what} must be UTF-8 text (TOML is UTF-8); save it as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConvMathError(f"{path}: not valid TOML ({err})") from err
+
+
+def file_id(path: Path) -> str:
+    """The id of a question file that sets none: its stem, lowercase, other characters as ``_``.
+
+    >>> file_id(Path("questions/Receptive-Dilated.toml"))
+    'receptive_dilated'
+    """
+    return re.sub(r"[^a-z0-9_]", "_", path.stem.lower())
 
 
 def _plain(value: Any) -> Any:
