@@ -80,7 +80,7 @@ def test_every_cell_after_the_first_follows_from_right_earlier_cells(level):
 def test_a_missing_shared_template_is_named(monkeypatch):
     texts = _staged.texts_of("network_table")
     broken = {**texts, "zh": {**texts["zh"], "parts": {k: v for k, v in texts["zh"]["parts"].items() if k != "params"}}}
-    monkeypatch.setattr(_staged, "texts_of", lambda name: broken)
+    monkeypatch.setattr(_staged, "texts_of", lambda name, path=None: broken)
     with pytest.raises(
         ConvMathError, match=r"^network_table zh: no text 'params' for the part that defines 'params_1'$"
     ):
