@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from convmath.errors import ConvMathError
 from convmath.numeric import corr2d
 from convmath.testing import runner
 from convmath.testing.functions import Supports, cases, supports_for
@@ -205,19 +206,88 @@ def test_two_mistakes_that_explain_every_result_are_both_named() -> None:
     assert report.failure is not None and report.failure.misconception is None
 
 
-def test_one_misconception_model() -> None:
-    """Every label a function model names is a catalogue entry, and the size models are the catalogue's formulas."""
-    from convmath.misconceptions import CATALOGUE
-    from convmath.testing import functions
+class _Marked:
+    """What a stand-in catalogue model returns: it names its label and kind (and survives any re-layout)."""
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.mark = (label, kind)
+
+    def __getitem__(self, index: Any) -> _Marked:
+        return self
+
+
+#: Function kinds whose cases, together, meet every modelled mistake.
+_ALL_KINDS = [
+    Supports(op="output_size", args=("n", "kernel_size", "padding", "stride", "dilation")),
+    Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"), padding_convention="total"),
+    Supports(op="correlate", layout="single", stride=True, padding=("int",), dilation=True, bias=True),
+    Supports(op="convolve", layout="multi_in", padding=("int",)),
+    Supports(op="correlate", layout="multi_in_out", bias=True, groups=True),
+    Supports(op="max_pool", layout="single", stride=True, padding=("int",), ceil_mode=True),
+    Supports(op="avg_pool", layout="multi_in", implied_stride="one", mode_arg=True),
+]
+
+
+def test_one_misconception_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every mistake a function check names is computed by its catalogue entry, nowhere else.
+
+    Each entry's ``wrong`` and ``models`` are replaced by stand-ins that return a marked value: every output
+    the checks model must then be that entry's mark (a model computed in :mod:`convmath.testing` instead
+    gives a real value and fails), and every label the checks may name must be met."""
+    from dataclasses import replace
+
+    from hypothesis import given, settings
+
+    from convmath.misconceptions import CATALOGUE, KINDS
     from convmath.testing import runner as run
-    from convmath.testing.functions import LABELS, Case, misconception_outputs
+    from convmath.testing.functions import LABELS, misconception_outputs
 
     assert LABELS <= set(CATALOGUE) and not hasattr(run, "FALLBACK")
-    sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride", "dilation"))
-    case = Case((9, 3, 2, 3, 2), {}, sup.args, {"n": 9, "kernel_size": 3, "padding": 2, "stride": 3, "dilation": 2})
-    for label, value in misconception_outputs(sup, case):
-        assert value == CATALOGUE[label].wrong(9, 3, stride=3, padding=2, dilation=2), label
-    assert "_size(" not in open(functions.__file__, encoding="utf-8").read().split("def _size_models")[1]
+
+    def stand_in(label: str, kind: str) -> Any:
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return _Marked(label, kind) if kind == "wrong" else iter([_Marked(label, kind)])
+
+        return model
+
+    for label in LABELS:
+        entry = CATALOGUE[label]
+        models = {kind: stand_in(label, kind) for kind in entry.models}
+        monkeypatch.setitem(CATALOGUE, label, replace(entry, wrong=stand_in(label, "wrong"), models=models))
+    met: set[str] = set()
+
+    def only_the_catalogue(sup: Supports) -> None:
+        kind = "wrong" if sup.op == "output_size" else "pool" if sup.is_pool else "conv"
+
+        @settings(derandomize=True, database=None, deadline=None)
+        @given(cases(sup))
+        def check(case: Any) -> None:
+            for label, value in misconception_outputs(sup, case):
+                assert isinstance(value, _Marked) and value.mark == (label, kind), (label, value)
+                met.add(label)
+
+        check()
+
+    for sup in _ALL_KINDS:
+        only_the_catalogue(sup)
+    assert met == LABELS
+    assert {kind for label in LABELS for kind in CATALOGUE[label].models} <= set(KINDS)
+
+
+def test_the_catalogue_models_are_the_catalogue_mistakes() -> None:
+    """The array model of an entry that has a 2-D array quantity computes that quantity's ``wrong``."""
+    from convmath.misconceptions import CATALOGUE
+
+    X, K = np.arange(16.0).reshape(4, 4), np.array([[1.0, 2.0], [0.0, -1.0]])
+    flipped = next(CATALOGUE["kernel_flipped"].models["conv"](X[None], K[None, None], None, op="correlate"))
+    np.testing.assert_array_equal(flipped[0], CATALOGUE["kernel_flipped"].wrong(X, K))
+    one_side = list(CATALOGUE["padding_one_side"].models["conv"](X[None], K[None, None], None, padding=1))
+    np.testing.assert_array_equal(one_side[1][0], CATALOGUE["padding_one_side"].wrong(X, K, padding=1))
+    np.testing.assert_array_equal(one_side[1][0][:2, :2], corr2d(X[:3, :3], K))  # X in the top-left corner
+    pooled = next(CATALOGUE["pool_stride_default_kernel"].models["pool"](X[None], (2, 2), stride=(1, 1)))
+    np.testing.assert_array_equal(pooled[0], [[5, 7], [13, 15]])
+    with pytest.raises(ConvMathError):  # a mistake that does not apply here says so
+        next(CATALOGUE["kernel_flipped"].models["conv"](X[None], K[None, None], None, op="convolve"))
 
 
 def _int_accumulator(X: Any, K: Any) -> np.ndarray:

@@ -5,10 +5,11 @@ A :class:`Supports` says which operation a function computes
 formula), how it is called (array layout, which options it takes) and so which
 configurations it must get right. :func:`cases` draws valid calls for it,
 :func:`expected_output` computes the right answer with :mod:`convmath.numeric`
-or :mod:`convmath.sizes`, and :func:`misconception_outputs` computes what
-each typical mistake (kernel flipped, forgot the +1, padding on one side,
-stride ignored, channels not summed, bias per input channel, ...) would
-return on the same call, so a wrong answer can be named.
+or :mod:`convmath.sizes`, and :func:`misconception_outputs` asks the catalogue
+(:data:`convmath.misconceptions.CATALOGUE`, each entry's model of the kind of
+function) what each typical mistake (kernel flipped, forgot the +1, padding on
+one side, stride ignored, channels not summed, bias per input channel, ...)
+would return on the same call, so a wrong answer can be named.
 
 The same :class:`Supports` is built from an exercise's ``AnswerSpec.config``
 (:meth:`Supports.from_config`) by the grader, and from the keyword arguments
@@ -80,30 +81,42 @@ _OUTPUT_SIZE_ARGS = ("n", "kernel_size", "padding", "stride", "dilation")
 #: thousands (a clip or a narrow integer type fails). Every sum stays exact in binary floats.
 VALUE_SCALES = ((1.0, 0.0), (0.5, 0.25), (1000.0, 0.0))
 
-#: Catalogue labels (:data:`convmath.misconceptions.CATALOGUE`) the models below produce: each model
-#: computes its wrong output with the catalogue entry's ``wrong`` where the entry applies (the size
-#: formulas, the flipped and unflipped kernel), so a mistake is written once.
-LABELS: frozenset[str] = frozenset(
-    {
-        "kernel_flipped",
-        "kernel_not_flipped",
-        "forgot_plus_one",
-        "padding_once",
-        "padding_total_doubled",
-        "padding_one_side",
-        "ceil_not_floor",
-        "no_floor",
-        "ignored_stride",
-        "ignored_dilation",
-        "channels_not_summed",
-        "bias_per_input_channel",
-        "forgot_bias",
-        "pool_stride_one",
-        "pool_stride_default_kernel",
-        "pool_padding_one_side",
-        "ceil_mode_ignored",
-    }
+#: The array mistakes a function check models, in the order they are named: each is computed by its catalogue
+#: entry's model for the kind of function (``CATALOGUE[label].models["conv"]`` or ``["pool"]``).
+CONV_LABELS = (
+    "kernel_flipped",
+    "kernel_not_flipped",
+    "forgot_plus_one",
+    "padding_once",
+    "padding_one_side",
+    "ignored_stride",
+    "ignored_dilation",
+    "channels_not_summed",
+    "bias_per_input_channel",
+    "forgot_bias",
 )
+POOL_LABELS = (
+    "pool_stride_one",
+    "pool_stride_default_kernel",
+    "forgot_plus_one",
+    "ceil_mode_ignored",
+    "pool_padding_one_side",
+)
+#: The output-size mistakes, each computed by its catalogue entry's ``wrong``.
+SIZE_LABELS = (
+    "forgot_plus_one",
+    "padding_once",
+    "padding_total_doubled",
+    "ceil_not_floor",
+    "no_floor",
+    "ignored_stride",
+    "ignored_dilation",
+)
+
+
+#: Every catalogue label (:data:`convmath.misconceptions.CATALOGUE`) a function check may name: one
+#: misconception model, the catalogue's, so a mistake is written once.
+LABELS: frozenset[str] = frozenset(CONV_LABELS + POOL_LABELS + SIZE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -672,8 +685,7 @@ def _mode(sup: Supports, case: Case) -> Supports:
     return sup if op == sup.op else replace(sup, op=op)
 
 
-def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> np.ndarray:
-    cfg = replace(cfg, **changes)
+def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig) -> np.ndarray:
     numeric = _numeric()
     if sup.op == "max_pool":
         return numeric.max_pool(
@@ -682,28 +694,10 @@ def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> n
     return numeric.avg_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding, ceil_mode=cfg.ceil_mode)
 
 
-def _size(
-    sup: Supports,
-    a: Mapping[str, int],
-    *,
-    plus: int = 1,
-    rounding: str = "floor",
-    padding_factor: int = 2,
-    stride: bool = True,
-    dilation: bool = True,
-) -> Any:
-    n, k, p = a["n"], a["kernel_size"], a["padding"]
-    s = a["stride"] if stride else 1
-    d = a["dilation"] if dilation else 1
-    if sup.padding_convention == "total":
-        num = n + p * padding_factor // 2 - d * (k - 1) - 1
-    else:
-        num = n + padding_factor * p - d * (k - 1) - 1
-    if rounding == "none":
-        q: Any = num / s
-        return q + plus if not float(q).is_integer() else int(q) + plus
-    q = num // s if rounding == "floor" else -(-num // s)
-    return q + plus
+def _size(sup: Supports, a: Mapping[str, int]) -> int:
+    n, k, p, s, d = a["n"], a["kernel_size"], a["padding"], a["stride"], a["dilation"]
+    padded = n + (p if sup.padding_convention == "total" else 2 * p)
+    return (padded - d * (k - 1) - 1) // s + 1
 
 
 # ---------------------------------------------------------------- misconceptions
@@ -752,94 +746,44 @@ def misconception_outputs(
         if wanted is not None and label not in wanted:
             continue
         try:
-            value = compute()
+            values = compute()
         except (ConvMathError, ValueError, IndexError, ZeroDivisionError):
-            continue
-        yield label, value
+            continue  # the mistake does not apply (or would crash) here
+        for value in values:
+            yield label, value
+
+
+def _catalogue_models(
+    sup: Supports, kind: str, labels: tuple[str, ...], args: tuple[Any, ...], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Any]]:
+    """``(label, compute)`` for each mistake of ``labels``: ``compute()`` lists its outputs (one per way of making
+    it) from the catalogue entry's model of ``kind``, in the function's layout."""
+    from convmath.misconceptions import CATALOGUE
+
+    for label in labels:
+        model = CATALOGUE[label].models.get(kind)
+        if model is not None:
+            yield label, (lambda model=model: [_unwrap(sup, out) for out in model(*args, **options)])
 
 
 def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     d = case.data
-    x, w, b, cfg = d["x"], d["weight"], d["bias"], d["config"]
-    opts = cfg.options()
-    cache: list[np.ndarray] = []
-
-    def key() -> np.ndarray:  # the right (canonical) output, computed only for the models that need it
-        if not cache:
-            cache.append(_conv(sup, sup.op, x, w, b, **opts))
-        return cache[0]
-
-    spatial = tuple(range(x.ndim - cfg.ndim, x.ndim))  # the canonical output has x's number of dimensions
-    from convmath.misconceptions import CATALOGUE
-
-    flip = "kernel_flipped" if sup.op == "correlate" else "kernel_not_flipped"
-    yield flip, lambda: _unwrap(sup, CATALOGUE[flip].wrong(x, w, b, **opts))
-    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in spatial)
-    yield "forgot_plus_one", lambda: _unwrap(sup, key()[(slice(None),) * (x.ndim - cfg.ndim) + crop[1:]])
-    pads = cfg.pads
-    if any(left or right for left, right in pads):
-        lead = [(0, 0)] * (x.ndim - cfg.ndim)
-        valid = {**opts, "padding": 0}
-        sides = {
-            "padding_once": ([(l, 0) for l, r in pads], [(0, r) for l, r in pads]),
-            "padding_one_side": ([(l + r, 0) for l, r in pads], [(0, l + r) for l, r in pads]),
-        }
-        for label, variants in sides.items():
-            for side in variants:
-                yield label, (lambda side=side: _unwrap(sup, _conv(sup, sup.op, np.pad(x, lead + side), w, b, **valid)))
-    if any(s > 1 for s in cfg.stride):
-        if "same" != cfg.padding:
-            yield "ignored_stride", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "stride": 1}))
-    if any(v > 1 for v in cfg.dilation) and cfg.padding not in ("same", "full"):
-        yield "ignored_dilation", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "dilation": 1}))
-    cin = cfg.in_channels
-    caxis = x.ndim - cfg.ndim - 1
-    if sup.layout != "single" and cfg.groups == 1:
-
-        def per_channel() -> np.ndarray:
-            parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c : c + 1], b, **opts) for c in range(cin)]
-            stacked = np.stack(parts, axis=caxis + 1)  # (..., C_out, C_in, *out)
-            if sup.layout == "multi_in":
-                return stacked[0]
-            return stacked
-
-        yield "channels_not_summed", per_channel
-        if cin > 1:
-            yield (
-                "channels_not_summed",
-                lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts)),
-            )
-    if b is not None:
-        shape = (-1,) + (1,) * cfg.ndim
-        if cin // cfg.groups > 1:
-            yield "bias_per_input_channel", lambda: _unwrap(sup, key() + (cin // cfg.groups - 1) * b.reshape(shape))
-        if np.any(b):
-            yield "forgot_bias", lambda: _unwrap(sup, key() - b.reshape(shape))
+    labels = tuple(lab for lab in CONV_LABELS if sup.layout != "single" or lab != "channels_not_summed")
+    options = {"op": sup.op, **d["config"].options()}
+    return _catalogue_models(sup, "conv", labels, (d["x"], d["weight"], d["bias"]), options)
 
 
 def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     sup = _mode(sup, case)
-    x, cfg = case.data["x"], case.data["config"]
-    expected = _pool(sup, x, cfg)
-    stride = cfg.kernel_size if cfg.stride is None else cfg.stride
-    if any(s != 1 for s in stride):
-        yield "pool_stride_one", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=(1,) * cfg.ndim))
-    elif any(k > 1 for k in cfg.kernel_size):
-        yield "pool_stride_default_kernel", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=cfg.kernel_size))
-    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in range(cfg.ndim))
-    yield "forgot_plus_one", lambda: _unwrap(sup, expected[crop])
-    yield "ceil_mode_ignored", lambda: _unwrap(sup, _pool(sup, x, cfg, ceil_mode=not cfg.ceil_mode))
-    if any(cfg.padding) and sup.op == "max_pool":
-        lead = [(0, 0)] * (x.ndim - cfg.ndim)
-        for side in ([(p, 0) for p in cfg.padding], [(0, p) for p in cfg.padding]):
-            yield (
-                "pool_padding_one_side",
-                (
-                    lambda side=side: _unwrap(
-                        sup, _pool(sup, np.pad(x, lead + side, constant_values=-np.inf), cfg, padding=(0,) * cfg.ndim)
-                    )
-                ),
-            )
+    cfg = case.data["config"]
+    options = {
+        "op": sup.op,
+        "stride": cfg.stride,
+        "padding": cfg.padding,
+        "dilation": cfg.dilation,
+        "ceil_mode": cfg.ceil_mode,
+    }
+    return _catalogue_models(sup, "pool", POOL_LABELS, (case.data["x"], cfg.kernel_size), options)
 
 
 def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
@@ -852,7 +796,7 @@ def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     options = {"stride": s, "padding": (p // 2, p - p // 2) if total else p, "dilation": d}
 
     def wrong(label: str, **kwargs: Any) -> Any:
-        return lambda: CATALOGUE[label].wrong(n, k, **(kwargs or options))
+        return lambda: [CATALOGUE[label].wrong(n, k, **(kwargs or options))]
 
     yield "forgot_plus_one", wrong("forgot_plus_one")
     if p:
