@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...     main([tmp, "--assignment", str(ex / "assignment.toml"), "--secret-file", str(ex / "secret.txt"),
     ...           "--gradebook", f"{tmp}/grades.db", "--out", f"{tmp}/out"])  # doctest: +ELLIPSIS
     ...     sorted(p.name for p in Path(tmp, "out").iterdir())
-    0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../out/grades.csv, mean 0.00 / 32
+    0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s; 0 students in .../grades.csv, mean 0 / 32
     0
     ['grades.csv', 'grades.json', 'identified.csv']
     >>> "no notebooks (*.ipynb) were found" in err.getvalue()
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from convmath.cli import output_folder
 
     from ..batch import MismatchError, run_batch
-    from ..export import write_exports
+    from ..export import fmt_points, write_exports
     from ..gradebook import Gradebook
     from ..identify import Roster, collect_submissions
 
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{summary.line()}; {len(current) + absent} students in {args.out / 'grades.csv'}"
         + (f" ({absent} absent)" if absent else "")
-        + f", mean {mean:.2f} / {context.max_score:g}"
+        + f", mean {fmt_points(mean)} / {fmt_points(context.max_score)}"
     )
     return 1 if summary.failed else 0
 
