@@ -189,13 +189,9 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         reveal=args.reveal,
     )
     if args.cell_timeout is None:  # derived from what the key's own cells need (the flag overrides it)
-        import dataclasses
+        from ..grade import with_key_cell_timeout
 
-        from ..grade import key_cell_timeout
-
-        context = dataclasses.replace(
-            context, limits=dataclasses.replace(limits, cell_timeout=key_cell_timeout(context))
-        )
+        context = with_key_cell_timeout(context)
     return context
 
 

@@ -116,6 +116,10 @@ def _describe_exit(status: int | None, cpu: float, limits: SandboxLimits) -> tup
     return "crashed", f"the sandbox process exited with code {code} (os._exit or a fatal error in the submission)"
 
 
+#: The limits of a sandbox made without any (frozen: one instance serves every default).
+_DEFAULT_LIMITS = SandboxLimits()
+
+
 class Sandbox:
     """One isolated child process that runs one submission's code.
 
@@ -155,7 +159,7 @@ class Sandbox:
 
     def __init__(
         self,
-        limits: SandboxLimits = SandboxLimits(),
+        limits: SandboxLimits = _DEFAULT_LIMITS,
         *,
         forbidden_imports: frozenset[str] = frozenset(),
         workdir_files: Mapping[str, bytes] = {},
@@ -377,11 +381,12 @@ class Sandbox:
         self._dead = text
         return status, text
 
-    def run_cell(self, source: str, *, index: int) -> CellResult:
+    def run_cell(self, source: str, *, index: int, timeout: float | None = None) -> CellResult:
         """Run one code cell; magics and shell escapes are skipped with a note.
 
         Returns a :class:`CellResult`; an exception in the cell is status "error"
-        with its type, message and ``(cell N, line L)``.
+        with its type, message and ``(cell N, line L)``. ``timeout`` replaces
+        ``limits.cell_timeout`` for this cell.
         """
         start = time.monotonic()
         prepared = strip_magics(source)
@@ -389,7 +394,9 @@ class Sandbox:
         if prepared.code is None:
             return CellResult(index, "skipped", notes or "empty cell", duration=0.0)
         status, reply = self._request(
-            {"op": "cell", "code": prepared.code, "index": int(index)}, self.limits.cell_timeout, f"cell {index}"
+            {"op": "cell", "code": prepared.code, "index": int(index)},
+            self.limits.cell_timeout if timeout is None else timeout,
+            f"cell {index}",
         )
         duration = time.monotonic() - start
         if status != "ok":
