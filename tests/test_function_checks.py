@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from convmath.errors import ConvMathError
 from convmath.numeric import corr2d
 from convmath.testing import runner
-from convmath.testing.functions import Supports, cases, supports_for
+from convmath.testing.functions import Case, Supports, cases, supports_for
 from convmath.testing.runner import (
     check_function,
     discriminates,
@@ -141,6 +141,52 @@ def test_out_size_is_sampled_over_the_whole_domain(wrong: Any) -> None:
     sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"]})
     assert sup.max_value >= 10**6
     assert not check_function(local_call(wrong), sup, settings=grader_settings(30)).passed
+
+
+def _out_size_part() -> Any:
+    return generate("implement_function", 0, difficulty=1, options={"function": "out_size"}).parts[0]
+
+
+def _out_ok(n: int, k: int, p: int = 0, s: int = 1) -> int:
+    return (n + 2 * p - k) // s + 1
+
+
+@pytest.mark.parametrize(
+    "part, wrong",
+    [
+        pytest.param(_out_size_part, lambda n, k, p=0, s=2: _out_ok(n, k, p, s), id="out_size-stride-default-2"),
+        pytest.param(_out_size_part, lambda n, k, p=1, s=1: _out_ok(n, k, p, s), id="out_size-padding-default-1"),
+        pytest.param(_out_size_part, lambda n, k, p, s: _out_ok(n, k, p, s), id="out_size-no-defaults"),
+        pytest.param(_pool_part, lambda X, p, mode="avg": _pool_ok(X, p, mode), id="pool2d-mode-default-avg"),
+        pytest.param(_pool_part, lambda X, p, mode: _pool_ok(X, p, mode), id="pool2d-no-default"),
+    ],
+)
+def test_the_signature_s_defaults_are_called(part: Any, wrong: Any) -> None:
+    """A function whose defaults differ from the signature the prompt shows (or that has none) fails: some calls
+    leave the defaulted arguments out; the failing call shown is small and leaves them out too."""
+    part = part()
+    assert "=" in part.answer.signature
+    result = check_part(part, None, call=local_call(wrong))
+    assert result.status in ("incorrect", "error"), result.message
+    call = result.details["call"]
+    assert len(call) < 60 and ("stride" not in call or "padding" not in call) and "mode" not in call, call
+
+
+@pytest.mark.parametrize("right", [_out_ok, lambda n, k, p=0, s=1, *rest: _out_ok(n, k, p, s)], ids=["plain", "more"])
+def test_a_function_with_the_signature_s_defaults_passes(right: Any) -> None:
+    assert check_part(_out_size_part(), None, call=local_call(right)).status == "correct"
+
+
+def test_defaults_come_from_the_signature() -> None:
+    sup = supports_for(
+        {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"]}, "", "f(n, k, p=0, s=1)"
+    )
+    assert sup.defaults == (("padding", 0), ("stride", 1))
+    pool = supports_for({"op": "max_pool", "mode_arg": True}, "", 'pool2d(X, pool_size, mode="max")')
+    assert pool.defaults == (("mode", "max"),)
+    assert supports_for({"layout": "single"}, "", "corr2d(X, K)").defaults == ()
+    with pytest.raises(ConvMathError, match="signature='f\\(n, k=\\)' is not a Python signature"):
+        supports_for({"op": "output_size"}, "", "f(n, k=)")
 
 
 def test_the_domain_is_in_the_supports_metadata() -> None:
@@ -309,3 +355,20 @@ def _int_accumulator(X: Any, K: Any) -> np.ndarray:
 )
 def test_values_beyond_small_integers_are_sampled(wrong: Any) -> None:
     assert not check_function(local_call(wrong), Supports(), settings=grader_settings(30)).passed
+
+
+def test_a_mistake_undefined_on_a_failing_call_is_not_contradicted_by_it() -> None:
+    """Counting the padding once, ``(n + p - k) // s + 1``, gives 0 where that formula has no window
+    (``n + p < k``): the catalogue's ``padding_once`` does not apply there, so that call neither explains nor
+    contradicts it, on the search path as on the replay path; ``forgot_plus_one`` is contradicted elsewhere."""
+    sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"))
+    once = local_call(lambda n, k, p, s: (n + p - k) // s + 1)
+
+    def failure(n: int, k: int, p: int, s: int) -> Any:
+        case = Case((n, k, p, s), {}, sup.args, {"n": n, "kernel_size": k, "padding": p, "stride": s, "dilation": 1})
+        return runner._judge(sup, case, runner.expected_output(sup, case), once((n, k, p, s), {}), 0.0, 0.0)
+
+    undefined, plain, telling = failure(534, 1298, 587, 17058), failure(1, 1, 1, 1), failure(37820, 676, 92070, 28957)
+    assert undefined.labels == ("forgot_plus_one",) and "padding_once" not in undefined.contradicted
+    assert plain.labels == ("forgot_plus_one", "padding_once") and "forgot_plus_one" in telling.contradicted
+    assert runner._diagnosed([plain, undefined, telling]).misconception == "padding_once"

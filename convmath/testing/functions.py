@@ -185,6 +185,12 @@ class Supports:
     """Convolutions: ``stride=`` and ``dilation=`` passed as one ``int`` (the same in
     every dimension) or as a ``tuple`` (one per dimension)."""
 
+    defaults: tuple[tuple[str, Any], ...] = ()
+    """Arguments the function may be called without, with the value they then have (the signature's
+    defaults): ``(("padding", 0), ("stride", 1))`` for ``out_size(n, k, p=0, s=1)`` (names of ``args``),
+    ``(("mode", "max"),)`` for ``pool2d(X, pool_size, mode="max")``. Some calls leave them out, so a
+    default that differs from the prompt's fails (output sizes: the trailing arguments; pooling: ``mode``)."""
+
     def __post_init__(self) -> None:
         _check_in("op", self.op, OPS)
         layouts = ("single", "multi_in", "batch") if self.is_pool else LAYOUTS
@@ -202,6 +208,8 @@ class Supports:
         _check_in("option_form", self.option_form, ("int", "tuple"))
         for name in self.args:
             _check_in("args", name, _OUTPUT_SIZE_ARGS)
+        for name, _ in self.defaults:
+            _check_in("defaults", name, (*self.args, "mode") if self.op == "output_size" or self.mode_arg else ())
         if self.op == "output_size" and self.args[:2] != ("n", "kernel_size"):
             raise ConvMathError(f"args={self.args} must start with 'n', 'kernel_size'")
 
@@ -241,6 +249,8 @@ class Supports:
         data["padding"] = tuple(padding)
         if "args" in data:
             data["args"] = tuple(data["args"])
+        defaults = data.get("defaults", ())
+        data["defaults"] = tuple(defaults.items() if isinstance(defaults, Mapping) else defaults)
         return cls(**data)
 
 
@@ -256,8 +266,9 @@ _CANONICAL = {
 }
 
 
-def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
-    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name.
+def supports_for(config: Mapping[str, Any], reference: str = "", signature: str = "") -> Supports:
+    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name
+    and the defaults of the ``signature`` shown to the student.
 
     The grader's function check and the self-tests (:mod:`exercises.selftest`)
     both build the check this way, so they test the same thing.
@@ -268,6 +279,9 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
         ``AnswerSpec.config`` (see :meth:`Supports.from_config`).
     reference : str, optional
         ``"module:function"`` of the reference.
+    signature : str, optional
+        ``AnswerSpec.signature``, e.g. ``"out_size(n, k, p=0, s=1)"``: its defaults become
+        :attr:`Supports.defaults` (positional ones by position in ``args``, ``mode`` by name).
 
     Returns
     -------
@@ -279,8 +293,12 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
     'correlate'
     >>> supports_for({}, "convmath.sizes:d2l_output_size").padding_convention
     'total'
+    >>> supports_for({"op": "output_size"}, "", "out_size(n, k, p=0, s=1)").defaults
+    (('padding', 0), ('stride', 1))
     """
     extra: dict[str, Any] = {}
+    if signature and "defaults" not in config:
+        extra["defaults"] = _signature_defaults(config, signature)
     if "op" not in config and ":" in reference:
         fn = reference.rsplit(":", 1)[1]
         op = _CANONICAL.get(fn)
@@ -291,6 +309,28 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
             if fn == "d2l_output_size":
                 extra["padding_convention"] = "total"
     return Supports.from_config(config, **extra)
+
+
+def _signature_defaults(config: Mapping[str, Any], signature: str) -> tuple[tuple[str, Any], ...]:
+    """``(argument, default)`` of a signature such as ``pool2d(X, pool_size, mode="max")``, named as in
+    :class:`Supports` (output sizes: the names of ``args`` by position); defaults the check cannot vary are left
+    out."""
+    import ast
+
+    try:
+        tree = ast.parse(f"def {signature.strip()}: pass")
+        fn = tree.body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        params = fn.args.args
+        values = [ast.literal_eval(d) for d in fn.args.defaults]
+    except (SyntaxError, ValueError, AssertionError):
+        raise ConvMathError(f"signature={signature!r} is not a Python signature with literal defaults") from None
+    named = dict(zip((p.arg for p in params[len(params) - len(values) :]), values))
+    if config.get("op") == "output_size":
+        args = tuple(config.get("args", Supports.args))
+        positions = {p.arg: i for i, p in enumerate(params)}
+        return tuple((args[positions[name]], value) for name, value in named.items() if positions[name] < len(args))
+    return tuple((name, value) for name, value in named.items() if name == "mode" and config.get("mode_arg"))
 
 
 def same_signature_reference(reference: str) -> Any:
@@ -357,8 +397,11 @@ class Case:
 
     @property
     def size(self) -> int:
-        """How big the case is (smaller reads better in a failure report)."""
-        return sum(int(np.size(a)) for a in self.args if isinstance(a, np.ndarray)) + len(self.kwargs)
+        """How big the case is (smaller reads better in a failure report): array entries, keywords, and the
+        magnitude of integer arguments (output sizes)."""
+        arrays = sum(int(np.size(a)) for a in self.args if isinstance(a, np.ndarray))
+        ints = sum(abs(a) for a in self.args if isinstance(a, int) and not isinstance(a, bool))
+        return arrays + ints + len(self.kwargs)
 
 
 # ---------------------------------------------------------------- drawing cases
@@ -489,14 +532,18 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
     scale, shift = draw(st.sampled_from(VALUE_SCALES), label="value scale")
     x = x * scale + shift
     mode = None
+    given = True
     if sup.mode_arg:  # a function that takes mode= is tested in every mode (its op is the first one shown)
         first = "max" if sup.op == "max_pool" else "avg"
         mode = draw(st.sampled_from((first, "avg" if first == "max" else "max")), label="mode")
-    return _pool_case(sup, config, x, mode)
+        if "mode" in dict(sup.defaults):  # and without it, where the signature has a default (always drawn: the
+            left_out = draw(st.booleans(), label="mode left out")  # simplest call then passes it)
+            given = not (left_out and dict(sup.defaults)["mode"] == mode)
+    return _pool_case(sup, config, x, mode, mode_given=given)
 
 
-def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> Case:
-    """The call of a pooling function (in its layout) on canonical inputs."""
+def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None, *, mode_given: bool = True) -> Case:
+    """The call of a pooling function (in its layout) on canonical inputs (``mode`` left out unless ``mode_given``)."""
     X = x[0] if sup.layout == "single" else x
 
     def squash(v: tuple[int, ...]) -> Any:
@@ -513,7 +560,8 @@ def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> C
         kwargs["ceil_mode"] = config.ceil_mode
     data: dict[str, Any] = {"x": x, "config": config}
     if mode is not None:
-        kwargs["mode"] = mode
+        if mode_given:
+            kwargs["mode"] = mode
         data["op"] = "max_pool" if mode == "max" else "avg_pool"
     return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), data)
 
@@ -522,18 +570,36 @@ def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> C
 def _output_size_cases(draw: Any, sup: Supports) -> Case:
     # the whole domain: the sizes of a prompt, then larger, then up to max_value (shrinks to the smallest)
     top = draw(st.sampled_from((4, 40, sup.max_value)), label="scale")
-    stride, padding = "stride" in sup.args, "padding" in sup.args
-    k = draw(st.integers(1, min(top, 7) if top == 4 else top), label="kernel_size")
-    s = draw(st.integers(1, top), label="stride") if stride else 1
-    d = draw(st.integers(1, min(top, 3)), label="dilation") if "dilation" in sup.args else 1
+    # trailing arguments with a default (the signature's) are left out of some calls, and then have it
+    trailing: list[tuple[str, Any]] = []
+    for name in reversed(sup.args):
+        if name not in dict(sup.defaults):
+            break
+        trailing.append((name, dict(sup.defaults)[name]))
+    left_out = draw(st.integers(0, len(trailing)), label="defaults left out") if trailing else 0
+    fixed = dict(trailing[:left_out])
+    total = sup.padding_convention == "total"
+
+    def value(name: str, strategy: st.SearchStrategy[int], otherwise: int) -> int:
+        drawn = draw(strategy, label=name) if name in sup.args else otherwise  # drawn even if left out: the
+        if name in fixed:  # simplest call then passes every argument
+            return int(fixed[name]) // (2 if total and name == "padding" else 1)
+        return drawn
+
+    k = value("kernel_size", st.integers(1, min(top, 7) if top == 4 else top), 1)
+    s = value("stride", st.integers(1, top), 1)
+    d = value("dilation", st.integers(1, min(top, 3)), 1)
     limit = k // 2 if sup.formula == "pool" else top
-    p = draw(st.integers(0, min(limit, top)), label="padding") if padding else 0
+    p = value("padding", st.integers(0, min(limit, top)), 0)
     smallest = max(1, d * (k - 1) + 1 - 2 * p)
     n = smallest + draw(st.integers(0, max(0, top * 16 - smallest) if top == 4 else top), label="n")
     a = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
-    if sup.padding_convention == "total":
-        a["padding"] = 2 * a["padding"] + draw(st.integers(0, 1), label="odd total padding")
-    return Case(tuple(a[name] for name in sup.args), {}, sup.args, dict(a))
+    if total:
+        odd = draw(st.integers(0, 1), label="odd total padding")
+        odd = int(fixed["padding"]) % 2 if "padding" in fixed else odd
+        a["padding"] = 2 * a["padding"] + odd
+    given = sup.args[: len(sup.args) - left_out]
+    return Case(tuple(a[name] for name in given), {}, given, dict(a))
 
 
 # ---------------------------------------------------------------- shrinking a failing case
@@ -547,7 +613,8 @@ def _drop(nd: int, axis: int, first: bool) -> tuple[Any, ...]:
 
 def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
     """Simpler versions of ``case``, the most simplifying first: the last or first row or column of the input (or
-    the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller.
+    the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller (set to its
+    smallest, then halved, then less one: the biggest cuts first; the arguments a call leaves out stay out).
 
     The function check tries them on a failing case, within a small budget, and
     keeps each one that still fails (a greedy shrink that needs no new search).
@@ -569,22 +636,27 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
     >>> sup = Supports(op="output_size", args=("n", "kernel_size"))
     >>> [c.args for c in shrink_candidates(sup, Case((5, 3), {}, sup.args, {"n": 5, "kernel_size": 3,
     ...     "padding": 0, "stride": 1, "dilation": 1}))]
-    [(4, 3), (5, 1), (5, 2)]
+    [(5, 1), (4, 3), (5, 2)]
     """
     d = case.data
     if supports.op == "output_size":
         lowest = {"n": 1, "kernel_size": 1, "padding": 0, "stride": 1, "dilation": 1}
-        for name in supports.args:
-            value = d[name]
-            for smaller in dict.fromkeys(v for v in (lowest[name], value // 2, value - 1) if lowest[name] <= v < value):
+        given = case.names  # the arguments left out (at their defaults) stay out
+        tried: set[tuple[str, int]] = set()
+        for step in (lambda v, low: low, lambda v, low: v // 2, lambda v, low: v - 1):  # the biggest cuts first
+            for name in given:
+                smaller = step(d[name], lowest[name])
+                if not lowest[name] <= smaller < d[name] or (name, smaller) in tried:
+                    continue
+                tried.add((name, smaller))
                 a = {**d, name: smaller}
                 if _size_valid(supports, a):
-                    yield Case(tuple(a[n] for n in supports.args), {}, supports.args, a)
+                    yield Case(tuple(a[n] for n in given), {}, given, a)
         return
     config, x = d["config"], d["x"]
     nd = config.ndim
     rebuild = (
-        (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode")))
+        (lambda cfg, xx, w: _pool_case(supports, cfg, xx, _mode_of(d), mode_given="mode" in case.kwargs))
         if supports.is_pool
         else (lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
     )
@@ -605,6 +677,12 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
             smaller = array.copy()
             smaller[index] = 0
             yield rebuild(config, smaller if which == "x" else x, smaller if which == "weight" else weight)
+
+
+def _mode_of(data: Mapping[str, Any]) -> str | None:
+    """The ``mode=`` of a pooling case (``None``: the function takes none)."""
+    op = data.get("op")
+    return None if op is None else "max" if op == "max_pool" else "avg"
 
 
 def _valid(rebuild: Any, config: Any, x: np.ndarray, weight: Any) -> Iterator[Case]:
