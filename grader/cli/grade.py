@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--cell-timeout",
         type=float,
         default=None,
-        help="seconds per cell (default: derived from the answer key's cells: 20x its slowest cell, at least 2)",
+        help="seconds per cell (default: derived from the answer key's cells: 20x its slowest cell, at least 2; "
+        "10 for a cell that imports a package such as scipy or torch)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
