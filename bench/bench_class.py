@@ -8,7 +8,10 @@ handed out). Both classes are graded with ``run_batch`` and ``--jobs`` workers
 key's own cells (:func:`grader.grade.key_cell_timeout`), or ``--cell-timeout``.
 
 Prints the wall time of each class, the ratio mixed / all-correct, and per
-kind of notebook the median and maximum time one notebook takes in a worker.
+kind of notebook the median and maximum time one notebook takes in a worker,
+the kind's cost (worker-seconds, and its share of the class's) and the extra
+time per notebook over a correct one; and the machine's load average, since
+the figures are only comparable on an idle machine.
 
     python bench/bench_class.py [--students 200] [--jobs 2] [--cell-timeout S]
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import sys
 import tempfile
@@ -106,16 +110,23 @@ def main() -> int:
     data = tomllib.loads((EXAMPLES / "assignment.toml").read_text(encoding="utf-8"))
     context = GradingContext(data, read_secret(EXAMPLES / "secret.txt"))
     start = time.perf_counter()
-    if args.cell_timeout is None:
-        from grader.grade import key_cell_timeout
+    if args.cell_timeout is None:  # as convmath grade does without --cell-timeout
+        from grader.grade import with_key_cell_timeout
 
-        timeout = key_cell_timeout(context)
+        context = with_key_cell_timeout(context)
     else:
-        timeout = args.cell_timeout
+        context = dataclasses.replace(
+            context, limits=dataclasses.replace(context.limits, cell_timeout=args.cell_timeout)
+        )
     derive = time.perf_counter() - start
-    context = dataclasses.replace(context, limits=dataclasses.replace(context.limits, cell_timeout=timeout))
+    timeout = context.limits.cell_timeout
     how = "--cell-timeout" if args.cell_timeout is not None else f"derived from the key in {derive:.2f} s"
-    print(f"{args.students} students of the example assignment, {args.jobs} jobs; cell timeout {timeout:g} s ({how})")
+    imports = f"; a cell importing a package {context.import_cell_timeout:g} s" if context.import_cell_timeout else ""
+    print(
+        f"{args.students} students of the example assignment, {args.jobs} jobs; "
+        f"cell timeout {timeout:g} s ({how}{imports})"
+    )
+    print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     walls = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, mixed in (("all-correct", False), ("mixed", True)):
@@ -134,12 +145,18 @@ def main() -> int:
                 f"\n[{label}] {walls[label]:.1f} s wall = {walls[label] / len(files):.3f} s per notebook "
                 f"({summary.line() if hasattr(summary, 'line') else summary.graded})"
             )
+            busy = sum(sum(d) for d in by_kind.values()) or 1.0
+            correct = statistics.median(by_kind["correct"]) if by_kind.get("correct") else 0.0
             for kind, _ in MIX:
                 if by_kind.get(kind):
                     d = by_kind[kind]
+                    # cost: the worker-seconds the kind takes, its share of the class's, and each notebook's extra
+                    # over a correct one (what the kind adds to the wall time, divided among the jobs)
                     print(
                         f"[{label}]   {kind:<18} n={len(d):<4} median {statistics.median(d):.3f} s  "
-                        f"max {max(d):.3f} s  mean score {statistics.mean(scores[kind]):.2f}"
+                        f"max {max(d):.3f} s  cost {sum(d):6.1f} worker-s ({100 * sum(d) / busy:4.1f} %)  "
+                        f"extra {statistics.median(d) - correct:+.3f} s per notebook (medians)  "
+                        f"mean score {statistics.mean(scores[kind]):.2f}"
                     )
     print(
         f"\nmixed / all-correct wall time: {walls['mixed'] / walls['all-correct']:.2f}x "

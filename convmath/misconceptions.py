@@ -19,22 +19,43 @@ not apply to the variant.
 
 Quantities, and the arguments their ``wrong`` callables take:
 
-==============================  =============================================================
-``conv_output_size``            ``n, kernel_size, *, stride=1, padding=0, dilation=1``
-``d2l_output_size``             ``n, kernel_size, *, stride=1, total_padding=0``
-``conv_transpose_output_size``  ``n, kernel_size, *, stride=1, padding=0, dilation=1, output_padding=0``
-``pool_output_size``            ``n, kernel_size, *, stride=None, padding=0, dilation=1, ceil_mode=False``
-``conv_params``                 ``in_channels, out_channels, kernel_size, *, groups=1, bias=True, ndim=None``
-``depthwise_separable_params``  ``in_channels, out_channels, kernel_size, *, depth_multiplier=1, bias=True, ndim=None``
-``conv_macs``                   ``in_channels, out_channels, kernel_size, n, *, stride=1, padding=0, dilation=1, groups=1, bias=True, convention="torchinfo"``
-``receptive_field``             ``layers`` (dicts with ``kernel_size``, ``stride``, ``dilation``)
-``correlate2d``                 ``x, kernel, *, stride=1, padding=0`` (2-D arrays; cross-correlation, ``padding`` zeros on every side)
-``convolve2d``                  ``x, kernel`` (2-D arrays; true convolution, "valid")
-``correlate2d_multichannel``    ``x, kernel`` (``(C, H, W)`` and ``(C, kh, kw)``; summed over channels)
-``pool2d``                      ``x, pool_size, *, mode="max"`` (2-D array; d2l's ``pool2d``: stride 1, no padding)
-``food_content``                ``t, meals, retention`` (as :func:`convmath.digestion.food_content`; a sympy ``t`` gives the closed form)
-``discrete_food_content``       ``intake, retention, *, step=1`` (``intake[m]`` the eating rate over step ``m``; right: ``discrete_food_content(step * intake, retention)``)
-==============================  =============================================================
+``conv_output_size``
+    ``n, kernel_size, *, stride=1, padding=0, dilation=1``
+``d2l_output_size``
+    ``n, kernel_size, *, stride=1, total_padding=0``
+``conv_transpose_output_size``
+    ``n, kernel_size, *, stride=1, padding=0, dilation=1, output_padding=0``
+``pool_output_size``
+    ``n, kernel_size, *, stride=None, padding=0, dilation=1, ceil_mode=False``
+``conv_params``
+    ``in_channels, out_channels, kernel_size, *, groups=1, bias=True, ndim=None``
+``depthwise_separable_params``
+    ``in_channels, out_channels, kernel_size, *, depth_multiplier=1, bias=True, ndim=None``
+``conv_macs``
+    ``in_channels, out_channels, kernel_size, n, *, stride=1, padding=0, dilation=1, groups=1, bias=True,
+    convention="torchinfo"``
+``receptive_field``
+    ``layers`` (dicts with ``kernel_size``, ``stride``, ``dilation``)
+``correlate2d``
+    ``x, kernel, *, stride=1, padding=0`` (2-D arrays; cross-correlation, ``padding`` zeros on every side)
+``convolve2d``
+    ``x, kernel`` (2-D arrays; true convolution, "valid")
+``correlate2d_multichannel``
+    ``x, kernel`` (``(C, H, W)`` and ``(C, kh, kw)``; summed over channels)
+``pool2d``
+    ``x, pool_size, *, mode="max"`` (2-D array; d2l's ``pool2d``: stride 1, no padding)
+``food_content``
+    ``t, meals, retention`` (as :func:`convmath.digestion.food_content`; a sympy ``t`` gives the closed form)
+``discrete_food_content``
+    ``intake, retention, *, step=1`` (``intake[m]`` the eating rate over step ``m``; right:
+    ``discrete_food_content(step * intake, retention)``)
+
+The same mistake made by a whole function (a student's ``corr2d`` or ``pool2d``
+under test) is an entry's :attr:`Misconception.models`: one model per kind of
+function (:data:`KINDS`: convolutions and poolings in any layout, from PyTorch's
+canonical arrays), which the function checks of :mod:`convmath.testing` call;
+an output-size function's model is ``wrong`` itself. So every mistake is
+written once, here.
 
 The conv-size entries also describe pooling in floor mode (pooling *is* that
 formula with the stride written out), and ``forgot_bias`` describes a
@@ -53,8 +74,8 @@ Two entries are easily confused with neighbours:
   zero array, i.e. the padding ``(0, 2p)`` in every dimension. The output
   *size* is right (so it is no size misconception); the *values* shift.
   ``padding_once`` instead pads ``p`` in all, ``(p, 0)``: the size is wrong.
-  (:mod:`convmath.testing` models both sides, ``(2p, 0)`` and ``(0, 2p)``,
-  under the one label.)
+  (The entry's model of a whole function, below, makes it on both sides,
+  ``(2p, 0)`` and ``(0, 2p)``, under the one label.)
 * ``pool_stride_default_kernel`` slides a pooling window by its own size
   (PyTorch's default ``stride=kernel_size``) where the window moves by 1
   (d2l's ``pool2d``); ``pool_stride_one`` is the converse.
@@ -68,8 +89,8 @@ after the last meal it is 0.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -89,7 +110,7 @@ from .sizes import (
 )
 from .sizes import floordiv as _floordiv
 
-__all__ = ["Misconception", "CATALOGUE", "feedback", "QUANTITIES"]
+__all__ = ["Misconception", "CATALOGUE", "feedback", "QUANTITIES", "KINDS"]
 
 QUANTITIES: tuple[str, ...] = (
     "conv_output_size",
@@ -107,6 +128,21 @@ QUANTITIES: tuple[str, ...] = (
     "food_content",
     "discrete_food_content",
 )
+
+
+#: Kinds of whole function a misconception may have a model for (:attr:`Misconception.models`), and the
+#: canonical arguments the model takes (PyTorch's layouts, as :mod:`convmath.numeric`; the function check
+#: brings its output into the layout of the function under test):
+#:
+#: * ``"conv"``: ``x, weight, bias, *, op, stride, padding, dilation, groups`` with ``x`` of shape
+#:   ``(C_in, *spatial)`` or ``(N, C_in, *spatial)``, ``weight`` ``(C_out, C_in / groups, *kernel)``,
+#:   ``bias`` ``(C_out,)`` or ``None``, ``op`` ``"correlate"`` or ``"convolve"`` (what is asked for) and
+#:   the options of :func:`convmath.numeric.correlate`; outputs ``(..., C_out, *out)``
+#:   (``channels_not_summed``: ``(..., C_out, C_in, *out)``).
+#: * ``"pool"``: ``x, kernel_size, *, op, stride, padding, dilation, ceil_mode`` with ``x`` as above,
+#:   ``op`` ``"max_pool"`` or ``"avg_pool"`` and per-dimension tuples (``stride=None``: the window);
+#:   outputs ``(..., C, *out)``.
+KINDS: tuple[str, ...] = ("conv", "pool")
 
 
 @dataclass(frozen=True)
@@ -128,6 +164,13 @@ class Misconception:
     wrong: Callable[..., Any]
     """Same arguments as the right formula for ``quantity``; returns the wrong
     answer (raises ``ConvMathError`` where the wrong formula is undefined)."""
+
+    models: Mapping[str, Callable[..., Iterator[Any]]] = field(default_factory=dict)
+    """Kind of answer (one of :data:`KINDS`) -> the same mistake made by a whole function of that kind,
+    for the function checks of :mod:`convmath.testing`: called with the kind's canonical arguments, it
+    yields the wrong outputs, one per way of making the mistake (padding on the left or on the right),
+    and raises ``ConvMathError`` where the mistake does not apply. An output-size function's model is
+    ``wrong`` itself (the entries of the size quantities)."""
 
 
 # --------------------------------------------------------------------------
@@ -459,15 +502,11 @@ def _kernel_flipped(
 def _padding_one_side(x: Any, kernel: Any, *, stride: Any = 1, padding: Any = 0) -> np.ndarray:
     """All ``2p`` of the padding after the input: ``x`` copied into the top-left corner of the padded zeros."""
     x, kernel = np.asarray(x), np.asarray(kernel)
-    pads = tuple(
-        (0, left + right)
-        for left, right in (
-            resolve_padding(p, k, stride=stride) for p, k in zip(_per_dim(padding, x.ndim), kernel.shape)
-        )
+    variants = _padding_one_side_model(
+        x[np.newaxis], kernel[np.newaxis, np.newaxis], None, stride=stride, padding=padding
     )
-    if not any(total for _, total in pads):
-        raise ConvMathError(f"padding={padding!r} pads nothing, so it cannot be on one side")
-    return correlate(x[np.newaxis], kernel[np.newaxis, np.newaxis], stride=stride, padding=pads)[0]
+    next(variants)  # all of it before the input
+    return next(variants)[0]
 
 
 def _per_dim(value: Any, ndim: int) -> tuple[Any, ...]:
@@ -478,8 +517,9 @@ def _pool_stride_default_kernel(x: Any, pool_size: Any, *, mode: str = "max") ->
     """d2l's stride-1 ``pool2d`` computed with PyTorch's default stride, the window size."""
     check_choice("mode", mode, ("max", "avg"))
     x = np.asarray(x)
-    pool = max_pool if mode == "max" else avg_pool
-    return pool(x[np.newaxis], tuple(_per_dim(pool_size, x.ndim)))[0]
+    size = _per_dim(pool_size, x.ndim)
+    model = _pool_stride_default_kernel_model(x[np.newaxis], size, op=f"{mode}_pool", stride=(1,) * x.ndim)
+    return next(model)[0]
 
 
 # --------------------------------------------------------------------------
@@ -522,7 +562,8 @@ def _meal_as_impulse(t: Any, meals: Any, retention: Any) -> Any:
 
 
 def _retention_not_flipped(t: Any, meals: Any, retention: Any) -> Any:
-    r"""The cross-correlation :math:`\int f(\tau) g(\tau - t) d\tau`: the convolution of the mirrored intake at ``-t``."""
+    r"""The cross-correlation :math:`\int f(\tau) g(\tau - t) d\tau`: the convolution of the mirrored intake at
+    ``-t``."""
     mirrored: list[Any] = []
     for item in _pulses_only(meals, "retention_not_flipped"):
         if isinstance(item, digestion.Impulse):
@@ -543,9 +584,203 @@ def _discrete_step_ignored(intake: Sequence[Any], retention: Sequence[Any], *, s
 
 
 def _channels_not_summed(x: Any, kernel: Any) -> np.ndarray:
-    """Each channel correlated with its own kernel slice and kept apart (one group per channel)."""
+    """Each channel correlated with its own kernel slice and kept apart."""
     x, kernel = np.asarray(x), np.asarray(kernel)
-    return correlate(x, kernel[:, np.newaxis], groups=x.shape[0])
+    return next(_channels_not_summed_model(x, kernel[np.newaxis], None))[0]
+
+
+# --------------------------------------------------------------------------
+# the mistakes made by a whole function (the models of the function checks, see KINDS)
+
+
+def _conv_op(op: str) -> Callable[..., np.ndarray]:
+    check_choice("op", op, ("correlate", "convolve"))
+    return correlate if op == "correlate" else convolve
+
+
+def _conv_right(x: Any, weight: Any, bias: Any, *, op: str = "correlate", **options: Any) -> np.ndarray:
+    return _conv_op(op)(x, weight, bias, **options)
+
+
+def _pads(padding: Any, kernel: Sequence[int], dilation: Any, stride: Any) -> tuple[tuple[Any, Any], ...]:
+    """``(left, right)`` per spatial dimension, whatever the form of ``padding``."""
+    nd = len(kernel)
+    return tuple(
+        tuple(resolve_padding(p, k, dilation=d, stride=s))  # type: ignore[misc]
+        for p, k, d, s in zip(_per_dim(padding, nd), kernel, _per_dim(dilation, nd), _per_dim(stride, nd))
+    )
+
+
+def _pooled(
+    x: np.ndarray,
+    kernel_size: tuple[int, ...],
+    *,
+    op: str = "max_pool",
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
+    check_choice("op", op, ("max_pool", "avg_pool"))
+    if op == "max_pool":
+        return max_pool(x, kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    return avg_pool(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+
+
+def _last_dropped(out: np.ndarray, nd: int) -> np.ndarray:
+    """The output without its last row (column, ...) in each of its ``nd`` spatial dimensions."""
+    return out[(Ellipsis,) + (slice(0, -1),) * nd]
+
+
+def _kernel_flipped_model(x: Any, weight: Any, bias: Any, *, op: str = "correlate", **options: Any) -> Iterator[Any]:
+    if op != "correlate":
+        raise ConvMathError("kernel_flipped is a mistake of a cross-correlation")
+    yield _kernel_flipped(x, weight, bias, **options)
+
+
+def _kernel_not_flipped_model(
+    x: Any, weight: Any, bias: Any, *, op: str = "correlate", **options: Any
+) -> Iterator[Any]:
+    if op != "convolve":
+        raise ConvMathError("kernel_not_flipped is a mistake of a true convolution")
+    yield _kernel_not_flipped(x, weight, bias, **options)
+
+
+def _forgot_plus_one_conv(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    yield _last_dropped(_conv_right(x, weight, bias, **options), np.ndim(weight) - 2)
+
+
+def _padded_conv(
+    x: Any, weight: Any, bias: Any, sides: Sequence[tuple[Any, Any]], options: Mapping[str, Any]
+) -> np.ndarray:
+    """The valid result on ``x`` padded by ``sides`` (zeros), the rest of ``options`` as given."""
+    x = np.asarray(x)
+    lead = [(0, 0)] * (x.ndim - len(sides))
+    return _conv_right(np.pad(x, lead + list(sides)), weight, bias, **{**options, "padding": 0})
+
+
+def _padding_variants(
+    x: Any, weight: Any, bias: Any, options: Mapping[str, Any], sides: Callable[[Any, Any], Sequence[Any]]
+) -> Iterator[Any]:
+    kernel = np.shape(weight)[2:]
+    pads = _pads(options.get("padding", 0), kernel, options.get("dilation", 1), options.get("stride", 1))
+    if not any(left or right for left, right in pads):
+        raise ConvMathError(f"padding={options.get('padding', 0)!r} pads nothing")
+    for which in (0, 1):
+        yield _padded_conv(x, weight, bias, [sides(left, right)[which] for left, right in pads], options)
+
+
+def _padding_once_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    """``p`` in all instead of ``2p``: the left padding only, or the right one only."""
+    return _padding_variants(x, weight, bias, options, lambda left, right: ((left, 0), (0, right)))
+
+
+def _padding_one_side_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    """All ``2p`` on one side: before the input, or after it (``x`` in a corner of the padded zeros)."""
+    return _padding_variants(x, weight, bias, options, lambda left, right: ((left + right, 0), (0, left + right)))
+
+
+def _ignored_stride_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    if not any(s > 1 for s in _per_dim(options.get("stride", 1), np.ndim(weight) - 2)):
+        raise ConvMathError("stride 1 cannot be ignored")
+    if options.get("padding") == "same":
+        raise ConvMathError("padding='same' is defined for stride 1 only")
+    yield _conv_right(x, weight, bias, **{**options, "stride": 1})
+
+
+def _ignored_dilation_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    if not any(d > 1 for d in _per_dim(options.get("dilation", 1), np.ndim(weight) - 2)):
+        raise ConvMathError("dilation 1 cannot be ignored")
+    if options.get("padding") in ("same", "full"):
+        raise ConvMathError(f"padding={options['padding']!r} follows the dilation")
+    yield _conv_right(x, weight, bias, **{**options, "dilation": 1})
+
+
+def _channels_not_summed_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    """One result per input channel (stacked after the output channels), or the first channel's only."""
+    if options.get("groups", 1) != 1:
+        raise ConvMathError("channels_not_summed is modelled without groups")
+    x, weight = np.asarray(x), np.asarray(weight)
+    caxis = x.ndim - (weight.ndim - 2) - 1
+    cin = x.shape[caxis]
+    parts = [_conv_right(np.take(x, [c], axis=caxis), weight[:, c : c + 1], bias, **options) for c in range(cin)]
+    yield np.stack(parts, axis=caxis + 1)
+    if cin > 1:
+        yield parts[0]
+
+
+def _bias_per_input_channel_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    per_group = np.shape(weight)[1]
+    if bias is None or per_group < 2:
+        raise ConvMathError("a bias per input channel needs a bias and more than one input channel per group")
+    bias = np.asarray(bias)
+    right = _conv_right(x, weight, bias, **options)
+    yield right + (per_group - 1) * bias.reshape((-1,) + (1,) * (np.ndim(weight) - 2))
+
+
+def _forgot_bias_model(x: Any, weight: Any, bias: Any, **options: Any) -> Iterator[Any]:
+    if bias is None or not np.any(bias):
+        raise ConvMathError("forgot_bias needs a bias that is not zero")
+    bias = np.asarray(bias)
+    right = _conv_right(x, weight, bias, **options)
+    yield right - bias.reshape((-1,) + (1,) * (np.ndim(weight) - 2))
+
+
+def _window_stride(kernel_size: tuple[int, ...], stride: Any) -> tuple[int, ...]:
+    return tuple(kernel_size) if stride is None else _per_dim(stride, len(kernel_size))
+
+
+def _pool_stride_one_model(x: Any, kernel_size: Any, *, stride: Any = None, **options: Any) -> Iterator[Any]:
+    if all(s == 1 for s in _window_stride(kernel_size, stride)):
+        raise ConvMathError("the stride is already 1")
+    yield _pooled(x, kernel_size, **options, stride=(1,) * len(kernel_size))
+
+
+def _pool_stride_default_kernel_model(x: Any, kernel_size: Any, *, stride: Any = None, **options: Any) -> Iterator[Any]:
+    if any(s != 1 for s in _window_stride(kernel_size, stride)) or all(k == 1 for k in kernel_size):
+        raise ConvMathError("pool_stride_default_kernel is a mistake of a stride-1 pooling with a window above 1")
+    yield _pooled(x, kernel_size, **options, stride=tuple(kernel_size))
+
+
+def _forgot_plus_one_pool(x: Any, kernel_size: Any, **options: Any) -> Iterator[Any]:
+    yield _last_dropped(_pooled(x, kernel_size, **options), len(kernel_size))
+
+
+def _ceil_mode_ignored_pool(x: Any, kernel_size: Any, *, ceil_mode: bool = False, **options: Any) -> Iterator[Any]:
+    yield _pooled(x, kernel_size, **options, ceil_mode=not ceil_mode)
+
+
+def _pool_padding_one_side_model(
+    x: Any, kernel_size: Any, *, op: str = "max_pool", padding: Any = 0, **options: Any
+) -> Iterator[Any]:
+    """Max pooling with all the padding (of ``-inf``) on the left, or all on the right."""
+    pads = _per_dim(padding, len(kernel_size))
+    if op != "max_pool" or not any(pads):
+        raise ConvMathError("pool_padding_one_side is modelled for a padded max pooling")
+    x = np.asarray(x)
+    lead = [(0, 0)] * (x.ndim - len(kernel_size))
+    for side in ([(p, 0) for p in pads], [(0, p) for p in pads]):
+        padded = np.pad(x, lead + side, constant_values=-np.inf)
+        yield _pooled(padded, kernel_size, op=op, **options, padding=(0,) * len(kernel_size))
+
+
+#: Label -> kind -> model (see :attr:`Misconception.models`).
+_MODELS: dict[str, dict[str, Callable[..., Iterator[Any]]]] = {
+    "kernel_flipped": {"conv": _kernel_flipped_model},
+    "kernel_not_flipped": {"conv": _kernel_not_flipped_model},
+    "forgot_plus_one": {"conv": _forgot_plus_one_conv, "pool": _forgot_plus_one_pool},
+    "padding_once": {"conv": _padding_once_model},
+    "padding_one_side": {"conv": _padding_one_side_model},
+    "ignored_stride": {"conv": _ignored_stride_model},
+    "ignored_dilation": {"conv": _ignored_dilation_model},
+    "channels_not_summed": {"conv": _channels_not_summed_model},
+    "bias_per_input_channel": {"conv": _bias_per_input_channel_model},
+    "forgot_bias": {"conv": _forgot_bias_model},
+    "pool_stride_one": {"pool": _pool_stride_one_model},
+    "pool_stride_default_kernel": {"pool": _pool_stride_default_kernel_model},
+    "ceil_mode_ignored": {"pool": _ceil_mode_ignored_pool},
+    "pool_padding_one_side": {"pool": _pool_padding_one_side_model},
+}
 
 
 # --------------------------------------------------------------------------
@@ -633,7 +868,8 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
         _transpose_as_conv,
         "transposed convolution computed as a convolution",
         "把转置卷积当成普通卷积计算",
-        "{value} is the output of an ordinary convolution; a transposed convolution enlarges: (n − 1)s − 2p + d(k − 1) + output_padding + 1.",
+        "{value} is the output of an ordinary convolution; a transposed convolution enlarges: "
+        "(n − 1)s − 2p + d(k − 1) + output_padding + 1.",
         "{value} 是普通卷积的输出大小；转置卷积会放大尺寸：(n − 1)s − 2p + d(k − 1) + output_padding + 1。",
     ),
     (
@@ -769,7 +1005,8 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
         _macs_bias_counted,
         "bias counted as a multiply-accumulate",
         "把偏置也算进了乘加次数",
-        "{value} adds one operation per output element for the bias; the multiply-accumulates asked for are those of the weights.",
+        "{value} adds one operation per output element for the bias; the multiply-accumulates asked for are those "
+        "of the weights.",
         "{value} 为偏置在每个输出元素上多算了一次运算；这里要求的只是权重的乘加次数。",
     ),
     (
@@ -861,7 +1098,8 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
         "填充全部补在了一侧",
         "{value} puts all 2p rows and columns of padding on one side (X copied into a corner of the zero array); "
         "padding=p adds p on every side, so X sits in the middle.",
-        "{value} 把 2p 行（列）填充全部补在了一侧（把 X 复制到了零数组的一角）；padding=p 表示每一侧各补 p，X 应位于正中。",
+        "{value} 把 2p 行（列）填充全部补在了一侧（把 X 复制到了零数组的一角）；"
+        "padding=p 表示每一侧各补 p，X 应位于正中。",
     ),
     (
         "pool_stride_default_kernel",
@@ -929,7 +1167,9 @@ _ENTRIES: tuple[tuple[str, str, Callable[..., Any], str, str, str, str], ...] = 
 
 #: Label -> misconception.
 CATALOGUE: dict[str, Misconception] = {
-    label: Misconception(label, {"en": t_en, "zh": t_zh}, {"en": f_en, "zh": f_zh}, quantity, wrong)
+    label: Misconception(
+        label, {"en": t_en, "zh": t_zh}, {"en": f_en, "zh": f_zh}, quantity, wrong, _MODELS.get(label, {})
+    )
     for label, quantity, wrong, t_en, t_zh, f_en, f_zh in _ENTRIES
 }
 
@@ -973,10 +1213,10 @@ def feedback(label: str, value: Any, locale: str = "en") -> str:
     6*exp(-3)
     >>> CATALOGUE["retention_not_flipped"].wrong(7, meals, retention)  # g(τ − 7): only food eaten after 7 counts
     0
-    >>> feedback("made_up", 1)
+    >>> feedback("made_up", 1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: label='made_up' is not allowed; use one of the labels of convmath.misconceptions.CATALOGUE
+    convmath.errors.ConvMathError: label='made_up' is not allowed; use one of the labels of ...CATALOGUE
     """
     if label not in CATALOGUE:
         raise ConvMathError(

@@ -212,7 +212,7 @@ def check_mutations(exercise: Exercise, *, max_examples: int = 30, time_limit: f
         spec = part.answer
         if spec.kind != "function":
             continue
-        supports = supports_for(spec.config, spec.reference)
+        supports = supports_for(spec.config, spec.reference, spec.signature)
         reference = same_signature_reference(spec.reference)
         base = _solution_function(part)
         settings = grader_settings(max_examples)

@@ -30,9 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -104,17 +106,41 @@ _HOW = {"zh": {"file name": "文件名", "notebook metadata": "笔记本元数�
 ABSENT = "no submission was found"
 
 
-def fmt_points(value: float) -> str:
-    """Points as written in exports: ``2`` rather than ``2.0``, ``1.5`` as is.
+def fmt_points(value: float | Fraction) -> str:
+    """Points as every export and summary shows them: at most two decimals, no trailing zeros.
+
+    The CSV, the feedback's Score line, override lines, the terminal summaries
+    and the report write points with this (the feedback's table writes a part's
+    points as the notebook's prompt does, :func:`exercises.notebook.format_points`:
+    ``4/3``); the numbers
+    themselves stay exact (:class:`exercises.model.Points`), so a total is the sum
+    of its parts however they are shown. The exact value is rounded half away
+    from zero; a float is read as the decimal it prints as (``2.675`` is 2.675).
+
+    Parameters
+    ----------
+    value : float, int or Fraction
+        Points (a ``Points``, a ``Fraction``, an ``int`` or a ``float``).
+
+    Returns
+    -------
+    str
+        ``2`` rather than ``2.0``; ``1.5``; a third as ``0.33``.
 
     Examples
     --------
-    Whole points lose their ``.0``; thirds are rounded to 4 decimals:
-
-    >>> fmt_points(2.0), fmt_points(1.5), fmt_points(1 / 3)
-    ('2', '1.5', '0.3333')
+    >>> fmt_points(2.0), fmt_points(1.5), fmt_points(1 / 3), fmt_points(Fraction(8, 3)), fmt_points(2.675)
+    ('2', '1.5', '0.33', '2.67', '2.68')
+    >>> fmt_points(32.00000000000001), fmt_points(-0.001)   # a float sum's last digit; no "-0"
+    ('32', '0')
     """
-    return f"{round(float(value), 4):g}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    exact = Fraction(repr(float(value))) if isinstance(value, float) else Fraction(value)
+    cents = math.floor(abs(exact) * 100 + Fraction(1, 2))
+    whole, rest = divmod(cents, 100)
+    sign = "-" if exact < 0 and cents else ""
+    return f"{sign}{whole}" + (f".{rest:02d}".rstrip("0") if rest else "")
 
 
 def _columns(results: Iterable[SubmissionResult]) -> list[str]:
@@ -328,6 +354,7 @@ def feedback_markdown(result: SubmissionResult, *, title: str = "", locale: str 
         for p in result.parts:
             verdict = text.get(p.status, p.status)
             # as the notebook writes points (2, 1.8, 4/3), never 1.3333
+            # as the notebook writes a part's points (4/3, never 1.3333): the student compares them with the prompt
             points = text["out_of"].format(score=format_points(p.score), max=format_points(p.max_score))
             lines.append(f"| {part_label(numbers[p.slot], _cell(p.part))} ({_code(p.name)}) | {points} | {verdict} |")
         lines.append("")

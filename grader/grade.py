@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import re
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,6 +52,8 @@ __all__ = [
     "assignment_version",
     "exact_points",
     "key_cell_timeout",
+    "with_key_cell_timeout",
+    "cell_timeout",
 ]
 
 #: Notes kept per submission (a hostile notebook can produce thousands).
@@ -113,6 +116,12 @@ class GradingContext:
     call_timeout: float = 5.0
     """Wall-clock seconds for one call of a student function during checking."""
 
+    import_cell_timeout: float | None = None
+    """Seconds a cell that imports a package (beyond the standard library and numpy) gets when that is more
+    than ``limits.cell_timeout``; ``None``: no more. With the cell timeout derived from the key
+    (:func:`with_key_cell_timeout`), importing sympy, scipy, matplotlib or torch (0.7-2.6 s measured on a
+    loaded machine) is then not cut."""
+
     sandbox_mode: str = "auto"
     """How sandboxes start: ``"zygote"`` (forked from a pre-started interpreter
     that has imported numpy), ``"fresh"`` (a new interpreter each) or ``"auto"``."""
@@ -156,6 +165,7 @@ class GradingContext:
             "max_bytes": self.max_bytes,
             "compare": self.compare,
             "call_timeout": self.call_timeout,
+            "import_cell_timeout": self.import_cell_timeout,
             "sandbox_mode": self.sandbox_mode,
             "reveal": self.reveal,
         }
@@ -172,6 +182,7 @@ class GradingContext:
             max_bytes=int(data.get("max_bytes", MAX_BYTES)),
             compare=bool(data.get("compare", True)),
             call_timeout=float(data.get("call_timeout", 5.0)),
+            import_cell_timeout=None if data.get("import_cell_timeout") is None else float(data["import_cell_timeout"]),
             sandbox_mode=str(data.get("sandbox_mode", "auto")),
             reveal=data.get("reveal"),
         )
@@ -276,6 +287,56 @@ def key_cell_timeout(
             result = sandbox.run_cell(cell.source, index=cell.index + 1)
             slowest = max(slowest, float(result.duration or 0.0))
     return float(max(floor, factor * slowest))
+
+
+def with_key_cell_timeout(context: GradingContext) -> GradingContext:
+    """``context`` with the cell timeout derived from the key (:func:`key_cell_timeout`), what ``convmath grade``
+    does without ``--cell-timeout``; a cell that imports a package keeps the timeout it had (see
+    :attr:`GradingContext.import_cell_timeout`).
+
+    Examples
+    --------
+    >>> ctx = GradingContext({"id": "w1", "title": "t", "slots": [{"id": "q1", "family": "conv_output_size"}]},
+    ...                      b"0123456789abcdef")
+    >>> derived = with_key_cell_timeout(ctx)
+    >>> derived.limits.cell_timeout, derived.import_cell_timeout   # the key's floor; the default for imports
+    (2.0, 10.0)
+    """
+    limits = replace(context.limits, cell_timeout=key_cell_timeout(context))
+    return replace(context, limits=limits, import_cell_timeout=float(context.limits.cell_timeout))
+
+
+def cell_timeout(context: GradingContext, source: str) -> float | None:
+    """The timeout of one cell when it is not ``limits.cell_timeout`` (``None``): a cell that imports a package
+    beyond the standard library and numpy gets ``import_cell_timeout`` if that is longer.
+
+    Examples
+    --------
+    >>> ctx = GradingContext({"id": "w", "title": "t", "slots": []}, b"0" * 16, limits=SandboxLimits(cell_timeout=2))
+    >>> ctx = replace(ctx, import_cell_timeout=10.0)
+    >>> cell_timeout(ctx, "import torch\\nx = torch.ones(3)"), cell_timeout(ctx, "import numpy as np, math")
+    (10.0, None)
+    >>> cell_timeout(ctx, "from matplotlib import pyplot as plt"), cell_timeout(ctx, "while True: pass")
+    (10.0, None)
+    """
+    allowance = context.import_cell_timeout
+    if allowance is None or allowance <= context.limits.cell_timeout:
+        return None
+    code = strip_magics(source).code
+    try:
+        tree = ast.parse(code or "")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            tops = [alias.name.partition(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops = [node.module.partition(".")[0]]
+        else:
+            continue
+        if any(top not in sys.stdlib_module_names and top != "numpy" for top in tops):
+            return allowance
+    return None
 
 
 def _clip(notes: list[str]) -> tuple[str, ...]:
@@ -396,7 +457,7 @@ def _execute(
                 if cell.index in skip:
                     continue
                 number = cell.index + 1  # numbered as Jupyter users count
-                result = sandbox.run_cell(cell.source, index=number)
+                result = sandbox.run_cell(cell.source, index=number, timeout=cell_timeout(context, cell.source))
                 if result.status == "error":
                     raised.append((number, result.message))
                 if result.message or result.status not in ("ok", "skipped"):

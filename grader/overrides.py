@@ -61,7 +61,9 @@ class Override:
 
 
 def _pts(value: float) -> str:
-    return f"{round(float(value), 4):g}"
+    from .export import fmt_points  # the one way points are shown (export imports this module's users)
+
+    return fmt_points(value)
 
 
 def describe(override: Override, old: float | None = None) -> str:

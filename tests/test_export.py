@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from exercises.model import Points
 from grader.export import class_csv, feedback_markdown, fmt_points, gradescope_results, json_dump, write_exports
 from grader.results import PartOutcome, SubmissionResult, error_result
 
@@ -56,11 +63,58 @@ CAROL = error_result(
 
 @pytest.mark.parametrize(
     "value, text",
-    [(2.0, "2"), (0.0, "0"), (1.5, "1.5"), (2 / 3, "0.6667"), (10.0, "10")],
-    ids=["integral", "zero", "half", "third-rounded", "ten"],
+    [(2.0, "2"), (0.0, "0"), (1.5, "1.5"), (2 / 3, "0.67"), (10.0, "10"), (Fraction(8, 3), "2.67"), (0.125, "0.13")],
+    ids=["integral", "zero", "half", "third-rounded", "ten", "exact-fraction", "half-cent-up"],
 )
 def test_fmt_points(value, text):
     assert fmt_points(value) == text
+
+
+@given(st.fractions(min_value=0, max_value=10**6))
+def test_fmt_points_has_at_most_two_decimals_and_is_the_nearest(value: Fraction) -> None:
+    text = fmt_points(value)
+    assert re.fullmatch(r"\d+(\.\d?[1-9])?", text), text  # at most two decimals, no trailing zero
+    assert abs(Fraction(text) - value) <= Fraction(1, 200)
+    assert fmt_points(Points(value)) == text == fmt_points(float(text))
+
+
+def _strings(data: Any) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    return [text for value in values for text in _strings(value)]
+
+
+#: A number written with more than two decimals.
+_LONG_DECIMAL = re.compile(r"\d\.\d{3,}")
+
+
+def test_points_are_shown_with_at_most_two_decimals_everywhere(tmp_path: Any) -> None:
+    """Three parts of 4/3 (a 4-point question) and an override: every shown number has at most two decimals
+    (CSV, feedback, override lines, JSON strings), and a correct notebook's total is its
+    maximum exactly in every export."""
+    from grader.overrides import Override, describe
+
+    third = float(Points(4, 3))
+    parts = [PartOutcome("q1", k, f"v_{k}", third, third, "correct", "Correct.") for k in "abc"]
+    full = graded("dee", *parts)
+    assert full.score == full.max_score == 4
+    override = describe(Override("hw1", "eve", "q1.c", 2 / 3, third, "half credit", "lee", "2026-01-05"), third)
+    eve = replace(graded("eve", *parts[:2], replace(parts[2], score=2 / 3, status="partial")), overrides=(override,))
+    assert "1.33 → 0.67 points" in override
+    write_exports([full, eve], tmp_path, title="hw1")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in tmp_path.rglob("*") if path.is_file()}
+    for name, text in texts.items():
+        if name.endswith(".json"):  # its numbers are numbers (exact where they can be); its strings are shown
+            text = "\n".join(_strings(json.loads(text)))
+        assert not _LONG_DECIMAL.search(text), (name, _LONG_DECIMAL.search(text))
+    rows = list(csv.reader(io.StringIO((tmp_path / "grades.csv").read_text(encoding="utf-8"))))
+    assert rows[1][:6] == ["dee", "graded", "1.33", "1.33", "1.33", "4"] and rows[1][6] == "4"
+    feedback = (tmp_path / "dee" / "feedback.md").read_text(encoding="utf-8")
+    assert "**Score: 4 / 4**" in feedback and "4/3 of 4/3" in feedback  # parts as the notebook's prompt writes them
+    dumped = json.loads((tmp_path / "grades.json").read_text(encoding="utf-8"))
+    assert dumped[0]["score"] == dumped[0]["max_score"] == 4
+    assert json.loads((tmp_path / "dee" / "results.json").read_text(encoding="utf-8"))["score"] == 4
 
 
 def test_class_csv_one_row_per_student_sorted_with_total():

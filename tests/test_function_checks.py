@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from convmath.errors import ConvMathError
 from convmath.numeric import corr2d
 from convmath.testing import runner
-from convmath.testing.functions import Supports, cases, supports_for
+from convmath.testing.functions import Case, Supports, cases, supports_for
 from convmath.testing.runner import (
     check_function,
     discriminates,
@@ -142,6 +143,52 @@ def test_out_size_is_sampled_over_the_whole_domain(wrong: Any) -> None:
     assert not check_function(local_call(wrong), sup, settings=grader_settings(30)).passed
 
 
+def _out_size_part() -> Any:
+    return generate("implement_function", 0, difficulty=1, options={"function": "out_size"}).parts[0]
+
+
+def _out_ok(n: int, k: int, p: int = 0, s: int = 1) -> int:
+    return (n + 2 * p - k) // s + 1
+
+
+@pytest.mark.parametrize(
+    "part, wrong",
+    [
+        pytest.param(_out_size_part, lambda n, k, p=0, s=2: _out_ok(n, k, p, s), id="out_size-stride-default-2"),
+        pytest.param(_out_size_part, lambda n, k, p=1, s=1: _out_ok(n, k, p, s), id="out_size-padding-default-1"),
+        pytest.param(_out_size_part, lambda n, k, p, s: _out_ok(n, k, p, s), id="out_size-no-defaults"),
+        pytest.param(_pool_part, lambda X, p, mode="avg": _pool_ok(X, p, mode), id="pool2d-mode-default-avg"),
+        pytest.param(_pool_part, lambda X, p, mode: _pool_ok(X, p, mode), id="pool2d-no-default"),
+    ],
+)
+def test_the_signature_s_defaults_are_called(part: Any, wrong: Any) -> None:
+    """A function whose defaults differ from the signature the prompt shows (or that has none) fails: some calls
+    leave the defaulted arguments out; the failing call shown is small and leaves them out too."""
+    part = part()
+    assert "=" in part.answer.signature
+    result = check_part(part, None, call=local_call(wrong))
+    assert result.status in ("incorrect", "error"), result.message
+    call = result.details["call"]
+    assert len(call) < 60 and ("stride" not in call or "padding" not in call) and "mode" not in call, call
+
+
+@pytest.mark.parametrize("right", [_out_ok, lambda n, k, p=0, s=1, *rest: _out_ok(n, k, p, s)], ids=["plain", "more"])
+def test_a_function_with_the_signature_s_defaults_passes(right: Any) -> None:
+    assert check_part(_out_size_part(), None, call=local_call(right)).status == "correct"
+
+
+def test_defaults_come_from_the_signature() -> None:
+    sup = supports_for(
+        {"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"]}, "", "f(n, k, p=0, s=1)"
+    )
+    assert sup.defaults == (("padding", 0), ("stride", 1))
+    pool = supports_for({"op": "max_pool", "mode_arg": True}, "", 'pool2d(X, pool_size, mode="max")')
+    assert pool.defaults == (("mode", "max"),)
+    assert supports_for({"layout": "single"}, "", "corr2d(X, K)").defaults == ()
+    with pytest.raises(ConvMathError, match="signature='f\\(n, k=\\)' is not a Python signature"):
+        supports_for({"op": "output_size"}, "", "f(n, k=)")
+
+
 def test_the_domain_is_in_the_supports_metadata() -> None:
     sup = supports_for({"op": "output_size", "args": ["n", "kernel_size", "padding", "stride"], "max_value": 500})
     from hypothesis import given, settings
@@ -205,19 +252,88 @@ def test_two_mistakes_that_explain_every_result_are_both_named() -> None:
     assert report.failure is not None and report.failure.misconception is None
 
 
-def test_one_misconception_model() -> None:
-    """Every label a function model names is a catalogue entry, and the size models are the catalogue's formulas."""
-    from convmath.misconceptions import CATALOGUE
-    from convmath.testing import functions
+class _Marked:
+    """What a stand-in catalogue model returns: it names its label and kind (and survives any re-layout)."""
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.mark = (label, kind)
+
+    def __getitem__(self, index: Any) -> _Marked:
+        return self
+
+
+#: Function kinds whose cases, together, meet every modelled mistake.
+_ALL_KINDS = [
+    Supports(op="output_size", args=("n", "kernel_size", "padding", "stride", "dilation")),
+    Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"), padding_convention="total"),
+    Supports(op="correlate", layout="single", stride=True, padding=("int",), dilation=True, bias=True),
+    Supports(op="convolve", layout="multi_in", padding=("int",)),
+    Supports(op="correlate", layout="multi_in_out", bias=True, groups=True),
+    Supports(op="max_pool", layout="single", stride=True, padding=("int",), ceil_mode=True),
+    Supports(op="avg_pool", layout="multi_in", implied_stride="one", mode_arg=True),
+]
+
+
+def test_one_misconception_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every mistake a function check names is computed by its catalogue entry, nowhere else.
+
+    Each entry's ``wrong`` and ``models`` are replaced by stand-ins that return a marked value: every output
+    the checks model must then be that entry's mark (a model computed in :mod:`convmath.testing` instead
+    gives a real value and fails), and every label the checks may name must be met."""
+    from dataclasses import replace
+
+    from hypothesis import given, settings
+
+    from convmath.misconceptions import CATALOGUE, KINDS
     from convmath.testing import runner as run
-    from convmath.testing.functions import LABELS, Case, misconception_outputs
+    from convmath.testing.functions import LABELS, misconception_outputs
 
     assert LABELS <= set(CATALOGUE) and not hasattr(run, "FALLBACK")
-    sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride", "dilation"))
-    case = Case((9, 3, 2, 3, 2), {}, sup.args, {"n": 9, "kernel_size": 3, "padding": 2, "stride": 3, "dilation": 2})
-    for label, value in misconception_outputs(sup, case):
-        assert value == CATALOGUE[label].wrong(9, 3, stride=3, padding=2, dilation=2), label
-    assert "_size(" not in open(functions.__file__, encoding="utf-8").read().split("def _size_models")[1]
+
+    def stand_in(label: str, kind: str) -> Any:
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return _Marked(label, kind) if kind == "wrong" else iter([_Marked(label, kind)])
+
+        return model
+
+    for label in LABELS:
+        entry = CATALOGUE[label]
+        models = {kind: stand_in(label, kind) for kind in entry.models}
+        monkeypatch.setitem(CATALOGUE, label, replace(entry, wrong=stand_in(label, "wrong"), models=models))
+    met: set[str] = set()
+
+    def only_the_catalogue(sup: Supports) -> None:
+        kind = "wrong" if sup.op == "output_size" else "pool" if sup.is_pool else "conv"
+
+        @settings(derandomize=True, database=None, deadline=None)
+        @given(cases(sup))
+        def check(case: Any) -> None:
+            for label, value in misconception_outputs(sup, case):
+                assert isinstance(value, _Marked) and value.mark == (label, kind), (label, value)
+                met.add(label)
+
+        check()
+
+    for sup in _ALL_KINDS:
+        only_the_catalogue(sup)
+    assert met == LABELS
+    assert {kind for label in LABELS for kind in CATALOGUE[label].models} <= set(KINDS)
+
+
+def test_the_catalogue_models_are_the_catalogue_mistakes() -> None:
+    """The array model of an entry that has a 2-D array quantity computes that quantity's ``wrong``."""
+    from convmath.misconceptions import CATALOGUE
+
+    X, K = np.arange(16.0).reshape(4, 4), np.array([[1.0, 2.0], [0.0, -1.0]])
+    flipped = next(CATALOGUE["kernel_flipped"].models["conv"](X[None], K[None, None], None, op="correlate"))
+    np.testing.assert_array_equal(flipped[0], CATALOGUE["kernel_flipped"].wrong(X, K))
+    one_side = list(CATALOGUE["padding_one_side"].models["conv"](X[None], K[None, None], None, padding=1))
+    np.testing.assert_array_equal(one_side[1][0], CATALOGUE["padding_one_side"].wrong(X, K, padding=1))
+    np.testing.assert_array_equal(one_side[1][0][:2, :2], corr2d(X[:3, :3], K))  # X in the top-left corner
+    pooled = next(CATALOGUE["pool_stride_default_kernel"].models["pool"](X[None], (2, 2), stride=(1, 1)))
+    np.testing.assert_array_equal(pooled[0], [[5, 7], [13, 15]])
+    with pytest.raises(ConvMathError):  # a mistake that does not apply here says so
+        next(CATALOGUE["kernel_flipped"].models["conv"](X[None], K[None, None], None, op="convolve"))
 
 
 def _int_accumulator(X: Any, K: Any) -> np.ndarray:
@@ -239,3 +355,20 @@ def _int_accumulator(X: Any, K: Any) -> np.ndarray:
 )
 def test_values_beyond_small_integers_are_sampled(wrong: Any) -> None:
     assert not check_function(local_call(wrong), Supports(), settings=grader_settings(30)).passed
+
+
+def test_a_mistake_undefined_on_a_failing_call_is_not_contradicted_by_it() -> None:
+    """Counting the padding once, ``(n + p - k) // s + 1``, gives 0 where that formula has no window
+    (``n + p < k``): the catalogue's ``padding_once`` does not apply there, so that call neither explains nor
+    contradicts it, on the search path as on the replay path; ``forgot_plus_one`` is contradicted elsewhere."""
+    sup = Supports(op="output_size", args=("n", "kernel_size", "padding", "stride"))
+    once = local_call(lambda n, k, p, s: (n + p - k) // s + 1)
+
+    def failure(n: int, k: int, p: int, s: int) -> Any:
+        case = Case((n, k, p, s), {}, sup.args, {"n": n, "kernel_size": k, "padding": p, "stride": s, "dilation": 1})
+        return runner._judge(sup, case, runner.expected_output(sup, case), once((n, k, p, s), {}), 0.0, 0.0)
+
+    undefined, plain, telling = failure(534, 1298, 587, 17058), failure(1, 1, 1, 1), failure(37820, 676, 92070, 28957)
+    assert undefined.labels == ("forgot_plus_one",) and "padding_once" not in undefined.contradicted
+    assert plain.labels == ("forgot_plus_one", "padding_once") and "forgot_plus_one" in telling.contradicted
+    assert runner._diagnosed([plain, undefined, telling]).misconception == "padding_once"

@@ -271,9 +271,10 @@ def test_one_definition_of_the_domains_and_one_sampler() -> None:
     import exercises.domains as domains
     import grader.expr
     from exercises.families import _common
+    from exercises.questions import question
     from grader import checks
 
-    assert grader.expr.DOMAINS is domains.DOMAINS is _common.DOMAINS
+    assert grader.expr.DOMAINS is domains.DOMAINS is _common.DOMAINS is question.DOMAINS
     spec = AnswerSpec("expression", "e", symbols={"n": "positive_integer"}, bounds={"n": (5, None)})
     assert tuple(checks._points(spec, CheckOptions())) == domains.sample_points(
         {"n": "positive_integer"}, {"n": (5, None)}

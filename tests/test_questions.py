@@ -368,3 +368,27 @@ def test_expression_bounds_reach_the_answer_spec():
     ex = q.draw(random.Random(0), 1, {})
     n = ex.params["n"]
     assert ex.parts[0].answer.bounds == {"m": (n, 10 * n)}
+
+
+def test_a_question_s_mistakes_are_compared_on_the_stated_domain_as_the_grader_does():
+    """A "mistake" equal to the key wherever the prompt says the answer holds (``m >= n``) is the key for the
+    grader, so the question generator (the same comparison, the same bounds) refuses the draw rather than
+    listing a wrong answer the grader would mark right."""
+    from exercises.domains import differs
+
+    part = {
+        "name": "y",
+        "kind": "expression",
+        "answer": "m + 1",
+        "symbols": {"m": "positive_integer"},
+        "bounds": {"m": {"min": "n"}},
+        "misconceptions": [{"label": "forgot_plus_one", "answer": "max(m, n) + 1"}],
+    }
+    q = parse_question(minimal(parts=[part]))
+    attempt = q.attempt(random.Random(0), 1, {})
+    assert attempt.exercise is None and "forgot_plus_one gives the key" in attempt.reason
+    outside = dict(part, misconceptions=[{"label": "forgot_plus_one", "answer": "m"}])
+    ex = parse_question(minimal(parts=[outside])).draw(random.Random(0), 1, {})
+    ((wrong,),) = [p.wrong_answers for p in ex.parts]
+    spec = ex.parts[0].answer
+    assert differs(wrong.value, spec.expected, dict(spec.symbols), dict(spec.bounds)) is not None

@@ -5,10 +5,11 @@ A :class:`Supports` says which operation a function computes
 formula), how it is called (array layout, which options it takes) and so which
 configurations it must get right. :func:`cases` draws valid calls for it,
 :func:`expected_output` computes the right answer with :mod:`convmath.numeric`
-or :mod:`convmath.sizes`, and :func:`misconception_outputs` computes what
-each typical mistake (kernel flipped, forgot the +1, padding on one side,
-stride ignored, channels not summed, bias per input channel, ...) would
-return on the same call, so a wrong answer can be named.
+or :mod:`convmath.sizes`, and :func:`misconception_outputs` asks the catalogue
+(:data:`convmath.misconceptions.CATALOGUE`, each entry's model of the kind of
+function) what each typical mistake (kernel flipped, forgot the +1, padding on
+one side, stride ignored, channels not summed, bias per input channel, ...)
+would return on the same call, so a wrong answer can be named.
 
 The same :class:`Supports` is built from an exercise's ``AnswerSpec.config``
 (:meth:`Supports.from_config`) by the grader, and from the keyword arguments
@@ -80,30 +81,42 @@ _OUTPUT_SIZE_ARGS = ("n", "kernel_size", "padding", "stride", "dilation")
 #: thousands (a clip or a narrow integer type fails). Every sum stays exact in binary floats.
 VALUE_SCALES = ((1.0, 0.0), (0.5, 0.25), (1000.0, 0.0))
 
-#: Catalogue labels (:data:`convmath.misconceptions.CATALOGUE`) the models below produce: each model
-#: computes its wrong output with the catalogue entry's ``wrong`` where the entry applies (the size
-#: formulas, the flipped and unflipped kernel), so a mistake is written once.
-LABELS: frozenset[str] = frozenset(
-    {
-        "kernel_flipped",
-        "kernel_not_flipped",
-        "forgot_plus_one",
-        "padding_once",
-        "padding_total_doubled",
-        "padding_one_side",
-        "ceil_not_floor",
-        "no_floor",
-        "ignored_stride",
-        "ignored_dilation",
-        "channels_not_summed",
-        "bias_per_input_channel",
-        "forgot_bias",
-        "pool_stride_one",
-        "pool_stride_default_kernel",
-        "pool_padding_one_side",
-        "ceil_mode_ignored",
-    }
+#: The array mistakes a function check models, in the order they are named: each is computed by its catalogue
+#: entry's model for the kind of function (``CATALOGUE[label].models["conv"]`` or ``["pool"]``).
+CONV_LABELS = (
+    "kernel_flipped",
+    "kernel_not_flipped",
+    "forgot_plus_one",
+    "padding_once",
+    "padding_one_side",
+    "ignored_stride",
+    "ignored_dilation",
+    "channels_not_summed",
+    "bias_per_input_channel",
+    "forgot_bias",
 )
+POOL_LABELS = (
+    "pool_stride_one",
+    "pool_stride_default_kernel",
+    "forgot_plus_one",
+    "ceil_mode_ignored",
+    "pool_padding_one_side",
+)
+#: The output-size mistakes, each computed by its catalogue entry's ``wrong``.
+SIZE_LABELS = (
+    "forgot_plus_one",
+    "padding_once",
+    "padding_total_doubled",
+    "ceil_not_floor",
+    "no_floor",
+    "ignored_stride",
+    "ignored_dilation",
+)
+
+
+#: Every catalogue label (:data:`convmath.misconceptions.CATALOGUE`) a function check may name: one
+#: misconception model, the catalogue's, so a mistake is written once.
+LABELS: frozenset[str] = frozenset(CONV_LABELS + POOL_LABELS + SIZE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -172,6 +185,12 @@ class Supports:
     """Convolutions: ``stride=`` and ``dilation=`` passed as one ``int`` (the same in
     every dimension) or as a ``tuple`` (one per dimension)."""
 
+    defaults: tuple[tuple[str, Any], ...] = ()
+    """Arguments the function may be called without, with the value they then have (the signature's
+    defaults): ``(("padding", 0), ("stride", 1))`` for ``out_size(n, k, p=0, s=1)`` (names of ``args``),
+    ``(("mode", "max"),)`` for ``pool2d(X, pool_size, mode="max")``. Some calls leave them out, so a
+    default that differs from the prompt's fails (output sizes: the trailing arguments; pooling: ``mode``)."""
+
     def __post_init__(self) -> None:
         _check_in("op", self.op, OPS)
         layouts = ("single", "multi_in", "batch") if self.is_pool else LAYOUTS
@@ -189,6 +208,8 @@ class Supports:
         _check_in("option_form", self.option_form, ("int", "tuple"))
         for name in self.args:
             _check_in("args", name, _OUTPUT_SIZE_ARGS)
+        for name, _ in self.defaults:
+            _check_in("defaults", name, (*self.args, "mode") if self.op == "output_size" or self.mode_arg else ())
         if self.op == "output_size" and self.args[:2] != ("n", "kernel_size"):
             raise ConvMathError(f"args={self.args} must start with 'n', 'kernel_size'")
 
@@ -228,6 +249,8 @@ class Supports:
         data["padding"] = tuple(padding)
         if "args" in data:
             data["args"] = tuple(data["args"])
+        defaults = data.get("defaults", ())
+        data["defaults"] = tuple(defaults.items() if isinstance(defaults, Mapping) else defaults)
         return cls(**data)
 
 
@@ -243,8 +266,9 @@ _CANONICAL = {
 }
 
 
-def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
-    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name.
+def supports_for(config: Mapping[str, Any], reference: str = "", signature: str = "") -> Supports:
+    """The :class:`Supports` of a function answer: its ``config``, with ``op`` read from a convmath reference's name
+    and the defaults of the ``signature`` shown to the student.
 
     The grader's function check and the self-tests (:mod:`exercises.selftest`)
     both build the check this way, so they test the same thing.
@@ -255,6 +279,9 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
         ``AnswerSpec.config`` (see :meth:`Supports.from_config`).
     reference : str, optional
         ``"module:function"`` of the reference.
+    signature : str, optional
+        ``AnswerSpec.signature``, e.g. ``"out_size(n, k, p=0, s=1)"``: its defaults become
+        :attr:`Supports.defaults` (positional ones by position in ``args``, ``mode`` by name).
 
     Returns
     -------
@@ -266,8 +293,12 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
     'correlate'
     >>> supports_for({}, "convmath.sizes:d2l_output_size").padding_convention
     'total'
+    >>> supports_for({"op": "output_size"}, "", "out_size(n, k, p=0, s=1)").defaults
+    (('padding', 0), ('stride', 1))
     """
     extra: dict[str, Any] = {}
+    if signature and "defaults" not in config:
+        extra["defaults"] = _signature_defaults(config, signature)
     if "op" not in config and ":" in reference:
         fn = reference.rsplit(":", 1)[1]
         op = _CANONICAL.get(fn)
@@ -278,6 +309,28 @@ def supports_for(config: Mapping[str, Any], reference: str = "") -> Supports:
             if fn == "d2l_output_size":
                 extra["padding_convention"] = "total"
     return Supports.from_config(config, **extra)
+
+
+def _signature_defaults(config: Mapping[str, Any], signature: str) -> tuple[tuple[str, Any], ...]:
+    """``(argument, default)`` of a signature such as ``pool2d(X, pool_size, mode="max")``, named as in
+    :class:`Supports` (output sizes: the names of ``args`` by position); defaults the check cannot vary are left
+    out."""
+    import ast
+
+    try:
+        tree = ast.parse(f"def {signature.strip()}: pass")
+        fn = tree.body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        params = fn.args.args
+        values = [ast.literal_eval(d) for d in fn.args.defaults]
+    except (SyntaxError, ValueError, AssertionError):
+        raise ConvMathError(f"signature={signature!r} is not a Python signature with literal defaults") from None
+    named = dict(zip((p.arg for p in params[len(params) - len(values) :]), values))
+    if config.get("op") == "output_size":
+        args = tuple(config.get("args", Supports.args))
+        positions = {p.arg: i for i, p in enumerate(params)}
+        return tuple((args[positions[name]], value) for name, value in named.items() if positions[name] < len(args))
+    return tuple((name, value) for name, value in named.items() if name == "mode" and config.get("mode_arg"))
 
 
 def same_signature_reference(reference: str) -> Any:
@@ -344,8 +397,11 @@ class Case:
 
     @property
     def size(self) -> int:
-        """How big the case is (smaller reads better in a failure report)."""
-        return sum(int(np.size(a)) for a in self.args if isinstance(a, np.ndarray)) + len(self.kwargs)
+        """How big the case is (smaller reads better in a failure report): array entries, keywords, and the
+        magnitude of integer arguments (output sizes)."""
+        arrays = sum(int(np.size(a)) for a in self.args if isinstance(a, np.ndarray))
+        ints = sum(abs(a) for a in self.args if isinstance(a, int) and not isinstance(a, bool))
+        return arrays + ints + len(self.kwargs)
 
 
 # ---------------------------------------------------------------- drawing cases
@@ -476,14 +532,18 @@ def _pool_cases(draw: Any, sup: Supports) -> Case:
     scale, shift = draw(st.sampled_from(VALUE_SCALES), label="value scale")
     x = x * scale + shift
     mode = None
+    given = True
     if sup.mode_arg:  # a function that takes mode= is tested in every mode (its op is the first one shown)
         first = "max" if sup.op == "max_pool" else "avg"
         mode = draw(st.sampled_from((first, "avg" if first == "max" else "max")), label="mode")
-    return _pool_case(sup, config, x, mode)
+        if "mode" in dict(sup.defaults):  # and without it, where the signature has a default (always drawn: the
+            left_out = draw(st.booleans(), label="mode left out")  # simplest call then passes it)
+            given = not (left_out and dict(sup.defaults)["mode"] == mode)
+    return _pool_case(sup, config, x, mode, mode_given=given)
 
 
-def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> Case:
-    """The call of a pooling function (in its layout) on canonical inputs."""
+def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None, *, mode_given: bool = True) -> Case:
+    """The call of a pooling function (in its layout) on canonical inputs (``mode`` left out unless ``mode_given``)."""
     X = x[0] if sup.layout == "single" else x
 
     def squash(v: tuple[int, ...]) -> Any:
@@ -500,7 +560,8 @@ def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> C
         kwargs["ceil_mode"] = config.ceil_mode
     data: dict[str, Any] = {"x": x, "config": config}
     if mode is not None:
-        kwargs["mode"] = mode
+        if mode_given:
+            kwargs["mode"] = mode
         data["op"] = "max_pool" if mode == "max" else "avg_pool"
     return Case((X, squash(config.kernel_size)), kwargs, ("X", "kernel_size"), data)
 
@@ -509,18 +570,36 @@ def _pool_case(sup: Supports, config: Any, x: np.ndarray, mode: str | None) -> C
 def _output_size_cases(draw: Any, sup: Supports) -> Case:
     # the whole domain: the sizes of a prompt, then larger, then up to max_value (shrinks to the smallest)
     top = draw(st.sampled_from((4, 40, sup.max_value)), label="scale")
-    stride, padding = "stride" in sup.args, "padding" in sup.args
-    k = draw(st.integers(1, min(top, 7) if top == 4 else top), label="kernel_size")
-    s = draw(st.integers(1, top), label="stride") if stride else 1
-    d = draw(st.integers(1, min(top, 3)), label="dilation") if "dilation" in sup.args else 1
+    # trailing arguments with a default (the signature's) are left out of some calls, and then have it
+    trailing: list[tuple[str, Any]] = []
+    for name in reversed(sup.args):
+        if name not in dict(sup.defaults):
+            break
+        trailing.append((name, dict(sup.defaults)[name]))
+    left_out = draw(st.integers(0, len(trailing)), label="defaults left out") if trailing else 0
+    fixed = dict(trailing[:left_out])
+    total = sup.padding_convention == "total"
+
+    def value(name: str, strategy: st.SearchStrategy[int], otherwise: int) -> int:
+        drawn = draw(strategy, label=name) if name in sup.args else otherwise  # drawn even if left out: the
+        if name in fixed:  # simplest call then passes every argument
+            return int(fixed[name]) // (2 if total and name == "padding" else 1)
+        return drawn
+
+    k = value("kernel_size", st.integers(1, min(top, 7) if top == 4 else top), 1)
+    s = value("stride", st.integers(1, top), 1)
+    d = value("dilation", st.integers(1, min(top, 3)), 1)
     limit = k // 2 if sup.formula == "pool" else top
-    p = draw(st.integers(0, min(limit, top)), label="padding") if padding else 0
+    p = value("padding", st.integers(0, min(limit, top)), 0)
     smallest = max(1, d * (k - 1) + 1 - 2 * p)
     n = smallest + draw(st.integers(0, max(0, top * 16 - smallest) if top == 4 else top), label="n")
     a = {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
-    if sup.padding_convention == "total":
-        a["padding"] = 2 * a["padding"] + draw(st.integers(0, 1), label="odd total padding")
-    return Case(tuple(a[name] for name in sup.args), {}, sup.args, dict(a))
+    if total:
+        odd = draw(st.integers(0, 1), label="odd total padding")
+        odd = int(fixed["padding"]) % 2 if "padding" in fixed else odd
+        a["padding"] = 2 * a["padding"] + odd
+    given = sup.args[: len(sup.args) - left_out]
+    return Case(tuple(a[name] for name in given), {}, given, dict(a))
 
 
 # ---------------------------------------------------------------- shrinking a failing case
@@ -534,7 +613,8 @@ def _drop(nd: int, axis: int, first: bool) -> tuple[Any, ...]:
 
 def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
     """Simpler versions of ``case``, the most simplifying first: the last or first row or column of the input (or
-    the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller.
+    the kernel) fewer, then one value set to 0; for output sizes, each argument made smaller (set to its
+    smallest, then halved, then less one: the biggest cuts first; the arguments a call leaves out stay out).
 
     The function check tries them on a failing case, within a small budget, and
     keeps each one that still fails (a greedy shrink that needs no new search).
@@ -556,22 +636,27 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
     >>> sup = Supports(op="output_size", args=("n", "kernel_size"))
     >>> [c.args for c in shrink_candidates(sup, Case((5, 3), {}, sup.args, {"n": 5, "kernel_size": 3,
     ...     "padding": 0, "stride": 1, "dilation": 1}))]
-    [(4, 3), (5, 1), (5, 2)]
+    [(5, 1), (4, 3), (5, 2)]
     """
     d = case.data
     if supports.op == "output_size":
         lowest = {"n": 1, "kernel_size": 1, "padding": 0, "stride": 1, "dilation": 1}
-        for name in supports.args:
-            value = d[name]
-            for smaller in dict.fromkeys(v for v in (lowest[name], value // 2, value - 1) if lowest[name] <= v < value):
+        given = case.names  # the arguments left out (at their defaults) stay out
+        tried: set[tuple[str, int]] = set()
+        for step in (lambda v, low: low, lambda v, low: v // 2, lambda v, low: v - 1):  # the biggest cuts first
+            for name in given:
+                smaller = step(d[name], lowest[name])
+                if not lowest[name] <= smaller < d[name] or (name, smaller) in tried:
+                    continue
+                tried.add((name, smaller))
                 a = {**d, name: smaller}
                 if _size_valid(supports, a):
-                    yield Case(tuple(a[n] for n in supports.args), {}, supports.args, a)
+                    yield Case(tuple(a[n] for n in given), {}, given, a)
         return
     config, x = d["config"], d["x"]
     nd = config.ndim
     rebuild = (
-        (lambda cfg, xx, w: _pool_case(supports, cfg, xx, case.kwargs.get("mode")))
+        (lambda cfg, xx, w: _pool_case(supports, cfg, xx, _mode_of(d), mode_given="mode" in case.kwargs))
         if supports.is_pool
         else (lambda cfg, xx, w: _conv_case(supports, cfg, xx, w, d["bias"]))
     )
@@ -592,6 +677,12 @@ def shrink_candidates(supports: Supports, case: Case) -> Iterator[Case]:
             smaller = array.copy()
             smaller[index] = 0
             yield rebuild(config, smaller if which == "x" else x, smaller if which == "weight" else weight)
+
+
+def _mode_of(data: Mapping[str, Any]) -> str | None:
+    """The ``mode=`` of a pooling case (``None``: the function takes none)."""
+    op = data.get("op")
+    return None if op is None else "max" if op == "max_pool" else "avg"
 
 
 def _valid(rebuild: Any, config: Any, x: np.ndarray, weight: Any) -> Iterator[Case]:
@@ -672,8 +763,7 @@ def _mode(sup: Supports, case: Case) -> Supports:
     return sup if op == sup.op else replace(sup, op=op)
 
 
-def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> np.ndarray:
-    cfg = replace(cfg, **changes)
+def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig) -> np.ndarray:
     numeric = _numeric()
     if sup.op == "max_pool":
         return numeric.max_pool(
@@ -682,28 +772,10 @@ def _pool(sup: Supports, x: np.ndarray, cfg: cs.PoolConfig, **changes: Any) -> n
     return numeric.avg_pool(x, cfg.kernel_size, stride=cfg.stride, padding=cfg.padding, ceil_mode=cfg.ceil_mode)
 
 
-def _size(
-    sup: Supports,
-    a: Mapping[str, int],
-    *,
-    plus: int = 1,
-    rounding: str = "floor",
-    padding_factor: int = 2,
-    stride: bool = True,
-    dilation: bool = True,
-) -> Any:
-    n, k, p = a["n"], a["kernel_size"], a["padding"]
-    s = a["stride"] if stride else 1
-    d = a["dilation"] if dilation else 1
-    if sup.padding_convention == "total":
-        num = n + p * padding_factor // 2 - d * (k - 1) - 1
-    else:
-        num = n + padding_factor * p - d * (k - 1) - 1
-    if rounding == "none":
-        q: Any = num / s
-        return q + plus if not float(q).is_integer() else int(q) + plus
-    q = num // s if rounding == "floor" else -(-num // s)
-    return q + plus
+def _size(sup: Supports, a: Mapping[str, int]) -> int:
+    n, k, p, s, d = a["n"], a["kernel_size"], a["padding"], a["stride"], a["dilation"]
+    padded = n + (p if sup.padding_convention == "total" else 2 * p)
+    return (padded - d * (k - 1) - 1) // s + 1
 
 
 # ---------------------------------------------------------------- misconceptions
@@ -752,94 +824,44 @@ def misconception_outputs(
         if wanted is not None and label not in wanted:
             continue
         try:
-            value = compute()
+            values = compute()
         except (ConvMathError, ValueError, IndexError, ZeroDivisionError):
-            continue
-        yield label, value
+            continue  # the mistake does not apply (or would crash) here
+        for value in values:
+            yield label, value
+
+
+def _catalogue_models(
+    sup: Supports, kind: str, labels: tuple[str, ...], args: tuple[Any, ...], options: Mapping[str, Any]
+) -> Iterator[tuple[str, Any]]:
+    """``(label, compute)`` for each mistake of ``labels``: ``compute()`` lists its outputs (one per way of making
+    it) from the catalogue entry's model of ``kind``, in the function's layout."""
+    from convmath.misconceptions import CATALOGUE
+
+    for label in labels:
+        model = CATALOGUE[label].models.get(kind)
+        if model is not None:
+            yield label, (lambda model=model: [_unwrap(sup, out) for out in model(*args, **options)])
 
 
 def _conv_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     d = case.data
-    x, w, b, cfg = d["x"], d["weight"], d["bias"], d["config"]
-    opts = cfg.options()
-    cache: list[np.ndarray] = []
-
-    def key() -> np.ndarray:  # the right (canonical) output, computed only for the models that need it
-        if not cache:
-            cache.append(_conv(sup, sup.op, x, w, b, **opts))
-        return cache[0]
-
-    spatial = tuple(range(x.ndim - cfg.ndim, x.ndim))  # the canonical output has x's number of dimensions
-    from convmath.misconceptions import CATALOGUE
-
-    flip = "kernel_flipped" if sup.op == "correlate" else "kernel_not_flipped"
-    yield flip, lambda: _unwrap(sup, CATALOGUE[flip].wrong(x, w, b, **opts))
-    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in spatial)
-    yield "forgot_plus_one", lambda: _unwrap(sup, key()[(slice(None),) * (x.ndim - cfg.ndim) + crop[1:]])
-    pads = cfg.pads
-    if any(left or right for left, right in pads):
-        lead = [(0, 0)] * (x.ndim - cfg.ndim)
-        valid = {**opts, "padding": 0}
-        sides = {
-            "padding_once": ([(l, 0) for l, r in pads], [(0, r) for l, r in pads]),
-            "padding_one_side": ([(l + r, 0) for l, r in pads], [(0, l + r) for l, r in pads]),
-        }
-        for label, variants in sides.items():
-            for side in variants:
-                yield label, (lambda side=side: _unwrap(sup, _conv(sup, sup.op, np.pad(x, lead + side), w, b, **valid)))
-    if any(s > 1 for s in cfg.stride):
-        if "same" != cfg.padding:
-            yield "ignored_stride", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "stride": 1}))
-    if any(v > 1 for v in cfg.dilation) and cfg.padding not in ("same", "full"):
-        yield "ignored_dilation", lambda: _unwrap(sup, _conv(sup, sup.op, x, w, b, **{**opts, "dilation": 1}))
-    cin = cfg.in_channels
-    caxis = x.ndim - cfg.ndim - 1
-    if sup.layout != "single" and cfg.groups == 1:
-
-        def per_channel() -> np.ndarray:
-            parts = [_conv(sup, sup.op, np.take(x, [c], axis=caxis), w[:, c : c + 1], b, **opts) for c in range(cin)]
-            stacked = np.stack(parts, axis=caxis + 1)  # (..., C_out, C_in, *out)
-            if sup.layout == "multi_in":
-                return stacked[0]
-            return stacked
-
-        yield "channels_not_summed", per_channel
-        if cin > 1:
-            yield (
-                "channels_not_summed",
-                lambda: _unwrap(sup, _conv(sup, sup.op, np.take(x, [0], axis=caxis), w[:, :1], b, **opts)),
-            )
-    if b is not None:
-        shape = (-1,) + (1,) * cfg.ndim
-        if cin // cfg.groups > 1:
-            yield "bias_per_input_channel", lambda: _unwrap(sup, key() + (cin // cfg.groups - 1) * b.reshape(shape))
-        if np.any(b):
-            yield "forgot_bias", lambda: _unwrap(sup, key() - b.reshape(shape))
+    labels = tuple(lab for lab in CONV_LABELS if sup.layout != "single" or lab != "channels_not_summed")
+    options = {"op": sup.op, **d["config"].options()}
+    return _catalogue_models(sup, "conv", labels, (d["x"], d["weight"], d["bias"]), options)
 
 
 def _pool_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     sup = _mode(sup, case)
-    x, cfg = case.data["x"], case.data["config"]
-    expected = _pool(sup, x, cfg)
-    stride = cfg.kernel_size if cfg.stride is None else cfg.stride
-    if any(s != 1 for s in stride):
-        yield "pool_stride_one", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=(1,) * cfg.ndim))
-    elif any(k > 1 for k in cfg.kernel_size):
-        yield "pool_stride_default_kernel", lambda: _unwrap(sup, _pool(sup, x, cfg, stride=cfg.kernel_size))
-    crop = (Ellipsis,) + tuple(slice(0, -1) for _ in range(cfg.ndim))
-    yield "forgot_plus_one", lambda: _unwrap(sup, expected[crop])
-    yield "ceil_mode_ignored", lambda: _unwrap(sup, _pool(sup, x, cfg, ceil_mode=not cfg.ceil_mode))
-    if any(cfg.padding) and sup.op == "max_pool":
-        lead = [(0, 0)] * (x.ndim - cfg.ndim)
-        for side in ([(p, 0) for p in cfg.padding], [(0, p) for p in cfg.padding]):
-            yield (
-                "pool_padding_one_side",
-                (
-                    lambda side=side: _unwrap(
-                        sup, _pool(sup, np.pad(x, lead + side, constant_values=-np.inf), cfg, padding=(0,) * cfg.ndim)
-                    )
-                ),
-            )
+    cfg = case.data["config"]
+    options = {
+        "op": sup.op,
+        "stride": cfg.stride,
+        "padding": cfg.padding,
+        "dilation": cfg.dilation,
+        "ceil_mode": cfg.ceil_mode,
+    }
+    return _catalogue_models(sup, "pool", POOL_LABELS, (case.data["x"], cfg.kernel_size), options)
 
 
 def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
@@ -852,7 +874,7 @@ def _size_models(sup: Supports, case: Case) -> Iterator[tuple[str, Any]]:
     options = {"stride": s, "padding": (p // 2, p - p // 2) if total else p, "dilation": d}
 
     def wrong(label: str, **kwargs: Any) -> Any:
-        return lambda: CATALOGUE[label].wrong(n, k, **(kwargs or options))
+        return lambda: [CATALOGUE[label].wrong(n, k, **(kwargs or options))]
 
     yield "forgot_plus_one", wrong("forgot_plus_one")
     if p:

@@ -111,6 +111,10 @@ class Failure:
     """Every misconception that gives exactly this wrong result (``misconception`` is the one
     that also explains most of the other failing calls hypothesis met)."""
 
+    contradicted: tuple[str, ...] = ()
+    """The misconceptions whose model applies to this call and gives another result (one that does not
+    apply, the mistake being undefined there, neither explains nor contradicts it)."""
+
 
 @dataclass(frozen=True)
 class FunctionReport:
@@ -727,7 +731,8 @@ def _diagnosed(failures: Sequence[Failure]) -> Failure:
     wrong = [f for f in failures if f.status == "wrong"]
     if smallest.status != "wrong" or not wrong:
         return replace(smallest, misconception=None, labels=())
-    common = [lab for lab in smallest.labels if all(lab in f.labels for f in wrong)]
+    # the rule of _explained: a label is kept unless a failing call contradicts it
+    common = [lab for lab in smallest.labels if not any(lab in f.contradicted for f in wrong)]
     return replace(smallest, misconception=common[0] if len(common) == 1 else None, labels=tuple(common))
 
 
@@ -801,9 +806,12 @@ def _judge(supports: Supports, case: Case, expected: Any, result: Any, rtol: flo
     if mismatch is None:
         return None
     labels: list[str] = []
+    others: list[str] = []
     for candidate, value in misconception_outputs(supports, case):
         if candidate not in labels and compare(value, actual, rtol=rtol, atol=atol) is None:
             labels.append(candidate)
+        elif candidate not in others:
+            others.append(candidate)
     return Failure(
         case.render("f")[2:-1],
         "wrong",
@@ -814,4 +822,5 @@ def _judge(supports: Supports, case: Case, expected: Any, result: Any, rtol: flo
         labels[0] if labels else None,
         case.size,
         tuple(labels),
+        tuple(lab for lab in others if lab not in labels),  # a label with several models: one that gives it is enough
     )

@@ -35,6 +35,7 @@ import sympy
 
 from convmath.errors import ConvMathError
 
+from ..domains import DOMAINS  # the one definition of the symbol domains, shared with the grader
 from ..model import LOCALES, AnswerSpec, Exercise, Points, as_points
 from .lang import Expr, compile_expr, evaluate
 from .templates import check_template, render_template, to_code
@@ -43,13 +44,6 @@ __all__ = ["Question", "ParamSpec", "PartSpec", "parse_question", "load_question
 
 #: Answer kinds a part may have.
 KINDS = ("integer", "shape", "array", "expression", "choice", "function")
-#: Symbol domains of an expression answer, and their sympy assumptions.
-DOMAINS: dict[str, dict[str, bool]] = {
-    "positive_integer": {"integer": True, "positive": True},
-    "nonnegative_integer": {"integer": True, "nonnegative": True},
-    "positive_real": {"real": True, "positive": True},
-    "real": {"real": True},
-}
 _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _RESERVED = frozenset({"level", "answer", "name", "points", "True", "False", "None"})
@@ -509,10 +503,11 @@ def parse_question(data: Mapping[str, Any], *, source: str = "", default_id: str
     >>> ex = q.family().draw(random.Random(0), 1, {})
     >>> ex.params, ex.parts[0].answer.expected, ex.parts[0].wrong_answers   # 3*(5 - 1) + 1
     ({'k': 5, 'd': 3}, 13, (WrongAnswer(label='dilated_kernel_dk', value=15),))
-    >>> parse_question({"id": "x", "title": "t", "prompt": "p", "parts": [{"name": "y", "answer": "os.system('')"}]})
+    >>> parse_question({"id": "x", "title": "t", "prompt": "p",  # doctest: +ELLIPSIS
+    ...                 "parts": [{"name": "y", "answer": "os.system('')"}]})
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: question 'x': parts[0].answer: expression "os.system('')": attribute access is ...
+    convmath.errors.ConvMathError: question 'x': parts[0].answer: expression ...: attribute access is not allowed ...
     """
     if not isinstance(data, Mapping):
         raise ConvMathError(f"question={data!r} must be a table")
@@ -973,12 +968,15 @@ class Question:
 
             return run
 
-        found = wrong_answers(expected, {label: thunk(label) for label, _ in part.misconceptions}, symbols=part.symbols)
+        bounds = _bounds(part, env)  # compared where the grader compares: the stated domain
+        found = wrong_answers(
+            expected, {label: thunk(label) for label, _ in part.misconceptions}, symbols=part.symbols, bounds=bounds
+        )
         if found is None:
             equal = [
                 label
                 for label, _ in part.misconceptions
-                if not isinstance(values[label], ConvMathError) and _same(values[label], expected, part)
+                if not isinstance(values[label], ConvMathError) and _same(values[label], expected, part, bounds)
             ]
             return f"part {part.key}: misconception {equal[0] if equal else '?'} gives the key"
         return found
@@ -1070,14 +1068,19 @@ class Question:
             )
             return spec, code
         if part.kind == "expression":
-            bounds = {
-                symbol: tuple(None if e is None else _bound(evaluate(e, env), symbol) for e in pair)
-                for symbol, pair in part.bounds.items()
-            }
+            bounds = _bounds(part, env)
             spec = AnswerSpec("expression", name, expected, symbols=dict(part.symbols), bounds=bounds)
             return spec, answer_code(spec, str(expected))
         spec = AnswerSpec(part.kind, name, expected, rtol=part.rtol, atol=part.atol, choices=part.choices)
         return spec, answer_code(spec, expected)
+
+
+def _bounds(part: PartSpec, env: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The part's bounds for these parameters: where the grader compares its expression answer."""
+    return {
+        symbol: tuple(None if e is None else _bound(evaluate(e, env), symbol) for e in pair)  # type: ignore[misc]
+        for symbol, pair in part.bounds.items()
+    }
 
 
 def _bound(value: Any, symbol: str) -> Any:
@@ -1161,10 +1164,10 @@ def _as_kind(part: PartSpec, value: Any) -> Any:
     raise ConvMathError(f"kind={kind!r} has no value")  # pragma: no cover - function parts have no key value
 
 
-def _same(a: Any, b: Any, part: PartSpec) -> bool:
+def _same(a: Any, b: Any, part: PartSpec, bounds: Mapping[str, tuple[Any, Any]]) -> bool:
     from ..families._common import same_value
 
-    return same_value(a, b, symbols=part.symbols)
+    return same_value(a, b, symbols=part.symbols, bounds=bounds)
 
 
 def _shown(value: Any) -> str:

@@ -171,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = grade_main(argv_grade)
     from exercises.assignment import load_assignment, load_roster
 
+    from ..export import fmt_points
     from ..messages import shorten
     from ..safetext import for_terminal
 
@@ -185,8 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         labels = sorted({p.misconception for p in result.parts if p.misconception})
         extra = result.message if result.status != "graded" else next(iter(result.flags + result.notes), "")
         note = "; ".join([f"misconception {label}" for label in labels] + ([extra] if extra else []))
-        score = f"{result.score:>4g} / {result.max_score:<3g}"
-        print(f"{result.student:<12} {score} {result.status:<8} {for_terminal(shorten(note, 160))}")
+        print(
+            f"{result.student:<12} {fmt_points(result.score):>4} / {fmt_points(result.max_score):<3} "
+            f"{result.status:<8} {for_terminal(shorten(note, 160))}"
+        )
     for student in load_roster(examples / "roster.csv"):
         if student.student_id not in graded:
             print(f"{student.student_id:<12} {'-':>9}  {'absent':<8} no submission")

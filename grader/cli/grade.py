@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--cell-timeout",
         type=float,
         default=None,
-        help="seconds per cell (default: derived from the answer key's cells: 20x its slowest cell, at least 2)",
+        help="seconds per cell (default: derived from the answer key's cells: 20x its slowest cell, at least 2; "
+        "10 for a cell that imports a package such as scipy or torch)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per submission (default: 60)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space per sandbox in MB (default: 1024)")
@@ -189,13 +190,9 @@ def _context(args: argparse.Namespace):  # -> GradingContext
         reveal=args.reveal,
     )
     if args.cell_timeout is None:  # derived from what the key's own cells need (the flag overrides it)
-        import dataclasses
+        from ..grade import with_key_cell_timeout
 
-        from ..grade import key_cell_timeout
-
-        context = dataclasses.replace(
-            context, limits=dataclasses.replace(limits, cell_timeout=key_cell_timeout(context))
-        )
+        context = with_key_cell_timeout(context)
     return context
 
 
@@ -227,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...           "--gradebook", f"{tmp}/grades.db", "--out", f"{tmp}/out"])  # doctest: +ELLIPSIS
     ...     sorted(p.name for p in Path(tmp, "out").iterdir())
     0 submissions: 0 graded, 0 refused with a reason, 0 unchanged in ... s;
-    0 students in .../out/grades.csv, mean 0.00 / 32
+    0 students in .../grades.csv, mean 0 / 32
     0
     ['grades.csv', 'grades.json', 'identified.csv']
     >>> "no notebooks (*.ipynb) were found" in err.getvalue()
@@ -245,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from convmath.cli import output_folder
 
     from ..batch import MismatchError, run_batch
-    from ..export import write_exports
+    from ..export import fmt_points, write_exports
     from ..gradebook import Gradebook
     from ..identify import Roster, collect_submissions
 
@@ -307,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{summary.line()}; {len(current) + absent} students in {args.out / 'grades.csv'}"
         + (f" ({absent} absent)" if absent else "")
-        + f", mean {mean:.2f} / {context.max_score:g}"
+        + f", mean {fmt_points(mean)} / {fmt_points(context.max_score)}"
     )
     return 1 if summary.failed else 0
 

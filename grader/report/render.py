@@ -30,6 +30,7 @@ from typing import Any
 
 from convmath.misconceptions import CATALOGUE
 
+from ..export import fmt_points
 from ..results import SubmissionResult
 from ..safetext import cap, escape_controls, for_markdown
 from . import plots as _plots
@@ -272,7 +273,7 @@ def _pct(value: float) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return fmt_points(value)
 
 
 def _title(label: str, locale: str) -> str:

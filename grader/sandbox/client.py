@@ -380,11 +380,12 @@ class Sandbox:
         self._dead = text
         return status, text
 
-    def run_cell(self, source: str, *, index: int) -> CellResult:
+    def run_cell(self, source: str, *, index: int, timeout: float | None = None) -> CellResult:
         """Run one code cell; magics and shell escapes are skipped with a note.
 
         Returns a :class:`CellResult`; an exception in the cell is status "error"
-        with its type, message and ``(cell N, line L)``.
+        with its type, message and ``(cell N, line L)``. ``timeout`` replaces
+        ``limits.cell_timeout`` for this cell.
         """
         start = time.monotonic()
         prepared = strip_magics(source)
@@ -392,7 +393,9 @@ class Sandbox:
         if prepared.code is None:
             return CellResult(index, "skipped", notes or "empty cell", duration=0.0)
         status, reply = self._request(
-            {"op": "cell", "code": prepared.code, "index": int(index)}, self.limits.cell_timeout, f"cell {index}"
+            {"op": "cell", "code": prepared.code, "index": int(index)},
+            self.limits.cell_timeout if timeout is None else timeout,
+            f"cell {index}",
         )
         duration = time.monotonic() - start
         if status != "ok":
