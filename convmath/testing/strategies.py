@@ -228,7 +228,7 @@ def conv_configs(
     >>> conv_configs(padding_forms=("half",))
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: padding_forms entry 'half' is not allowed; use 'int', 'per_dim', 'pair', 'valid', 'same', 'full'
+    convmath.errors.ConvMathError: padding_forms entry 'half' is not allowed; use 'int', 'per_dim', 'pair', 'valid', ...
     """
     ndim = check_positive_int("ndim", ndim)
     forms = _check_forms(padding_forms)

@@ -142,7 +142,8 @@ def generate_all(
     >>> tmp = tempfile.TemporaryDirectory()
     >>> generate_all(a, students, b"0123456789abcdef", Path(tmp.name) / "w1")
     20
-    >>> len([f for f in (Path(tmp.name) / "w1").rglob("*") if f.is_file()]) == 2 * (2 + 2 * 4)  # 2 notebooks, 2 x 4 sheets
+    >>> files = [f for f in (Path(tmp.name) / "w1").rglob("*") if f.is_file()]
+    >>> len(files) == 2 * (2 + 2 * 4)  # 2 notebooks, 2 x 4 sheets
     True
     >>> sorted(p.name for p in (Path(tmp.name) / "w1" / "students").iterdir())
     ['s001.ipynb', 's002.ipynb']

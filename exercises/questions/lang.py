@@ -216,11 +216,15 @@ def _functions() -> dict[str, Callable[..., Any]]:
 
 #: What each function of :data:`FUNCTIONS` does, in one line (``docs/authoring.md`` lists them).
 DESCRIPTIONS: dict[str, str] = {
-    "conv_output_size": "output size of a convolution: `conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1)`",
+    "conv_output_size": (
+        "output size of a convolution: `conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1)`"
+    ),
     "conv_transpose_output_size": "output size of a transposed convolution (`output_padding=` too)",
     "pool_output_size": "output size of pooling (`stride=None` is the window, `ceil_mode=`)",
     "d2l_output_size": "output size with d2l's total padding `total_padding=`",
-    "conv_params": "parameters of a convolution: `conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True)`",
+    "conv_params": (
+        "parameters of a convolution: `conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True)`"
+    ),
     "conv_transpose_params": "parameters of a transposed convolution",
     "depthwise_separable_params": "parameters of a depthwise then pointwise block",
     "linear_params": "parameters of a fully connected layer",
@@ -415,7 +419,7 @@ def compile_expr(text: str) -> Expr:
     >>> compile_expr("np.flip(K)")
     Traceback (most recent call last):
     ...
-    convmath.errors.ConvMathError: expression 'np.flip(K)': attribute access is not allowed (write flip(K), not np.flip(K))
+    convmath.errors.ConvMathError: expression 'np.flip(K)': attribute access is not allowed (write flip(K), not ...)
     >>> compile_expr("__import__('os')")
     Traceback (most recent call last):
     ...
