@@ -15,12 +15,6 @@ sys.path.insert(0, str(ROOT))  # document this tree, installed or not
 
 import convmath  # noqa: E402
 
-# convmath.testing exports a function named like its submodule, convmath.testing.compare; whichever was imported
-# last is the package's attribute, so without this the package page documented the function in some builds (a
-# rebuild over existing stubs) and not in others, and -W failed on the duplicate. The module, always: the function is
-# documented on the module's own page.
-import convmath.testing.compare  # noqa: E402,F401
-
 project = "convmath"
 author = "the convmath authors"
 copyright = "the convmath authors, MIT licence"  # noqa: A001

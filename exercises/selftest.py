@@ -285,7 +285,7 @@ def check_choices(exercise: Exercise) -> list[Finding]:
     >>> check_choices(generate("convolution_vs_correlation", 1, difficulty=2))
     []
     """
-    from convmath.testing.compare import compare
+    from convmath.testing.comparison import compare
 
     findings: list[Finding] = []
     for part in exercise.parts:

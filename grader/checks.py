@@ -17,7 +17,7 @@ Kinds
     follow the rule of ``integer`` parts (accepted with a note unless refused by the option).
 ``array``
     Numbers compared with the spec's ``rtol``/``atol`` by
-    :func:`convmath.testing.compare.compare` (NaN equals NaN; shapes must
+    :func:`convmath.testing.comparison.compare` (NaN equals NaN; shapes must
     agree, and a shape mismatch is explained).
 ``expression``
     A string parsed by :func:`grader.expr.parse_expression` (never ``eval``),
@@ -52,7 +52,7 @@ import numpy as np
 import sympy
 
 from convmath.errors import ConvMathError
-from convmath.testing.compare import Mismatch, compare, describe, fmt_value
+from convmath.testing.comparison import Mismatch, compare, describe, fmt_value
 from convmath.testing.functions import same_signature_reference, supports_for
 from convmath.testing.runner import check_function, grader_settings, misconception_text
 from exercises.domains import POINTS, SEED, close, sample_points

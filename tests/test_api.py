@@ -35,3 +35,17 @@ def test_import_is_lazy():
 
 def test_convmath_error_is_a_value_error():
     assert issubclass(convmath.ConvMathError, ValueError)
+
+
+def test_no_export_is_shadowed_by_a_submodule() -> None:
+    """Importing a package's submodule binds it as the package's attribute: an exported name equal to a submodule's
+    name would then be the module, not the function (``convmath.testing.compare`` was both)."""
+    import pkgutil
+
+    for package in ("convmath", "convmath.testing", "convmath.numeric", "convmath.digestion"):
+        module = importlib.import_module(package)
+        submodules = {info.name for info in pkgutil.iter_modules(module.__path__)}
+        for name in getattr(module, "__all__", ()):
+            if name in submodules:
+                value = getattr(module, name)
+                assert value is importlib.import_module(f"{package}.{name}"), f"{package}.{name}: export or module?"

@@ -8,7 +8,7 @@ Submodules: :mod:`~convmath.testing.strategies` (valid configurations),
 :mod:`~convmath.testing.asserts` (the ``assert_*_like`` helpers),
 :mod:`~convmath.testing.runner` and :mod:`~convmath.testing.functions` (the
 property check and misconception models the grader shares),
-:mod:`~convmath.testing.compare` (the one comparison), and
+:mod:`~convmath.testing.comparison` (the one comparison), and
 :mod:`~convmath.testing.plugin` (hypothesis profiles and the ``convmath`` marker).
 Names are imported lazily, so loading the pytest plugin stays cheap.
 """
@@ -27,8 +27,8 @@ _EXPORTS = {
     "local_call": "convmath.testing.runner",
     "FunctionReport": "convmath.testing.runner",
     "Supports": "convmath.testing.functions",
-    "compare": "convmath.testing.compare",
-    "Mismatch": "convmath.testing.compare",
+    "compare": "convmath.testing.comparison",
+    "Mismatch": "convmath.testing.comparison",
 }
 
 __all__ = list(_EXPORTS)

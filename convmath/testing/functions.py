@@ -387,7 +387,7 @@ class Case:
 
     def render(self, name: str, *, limit: int = 400) -> str:
         """The call as text, e.g. ``corr2d(X=[[0, 1]], K=[[1]])``."""
-        from .compare import fmt_value
+        from .comparison import fmt_value
 
         parts = [
             f"{n}={a if isinstance(a, tuple) else fmt_value(a, limit=limit)}" for n, a in zip(self.names, self.args)

@@ -5,7 +5,7 @@
 run. It draws calls with hypothesis (:func:`convmath.testing.functions.cases`),
 sends each through ``call`` (a local call in CI; a call into the sandbox in
 the grader), compares the result with the reference using
-:func:`convmath.testing.compare.compare`, and on a failure lets hypothesis
+:func:`convmath.testing.comparison.compare`, and on a failure lets hypothesis
 shrink it to the smallest failing call, then checks whether a known
 misconception produces exactly the wrong result.
 
@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as Settings
 from hypothesis.errors import Flaky, HypothesisException
 
-from .compare import Mismatch, compare, describe, fmt_value
+from .comparison import Mismatch, compare, describe, fmt_value
 from .functions import (
     Case,
     Supports,
