@@ -112,9 +112,7 @@ parts.down = "请把结果赋给变量 `{{ name.down }}`。"
 
 
 def _course_family(texts):
-    from exercises.families._common import wrong_answers
-    from exercises.families._staged import Answer, Solved, staged
-    from exercises.model import AnswerSpec
+    from exercises.families.api import Answer, AnswerSpec, Solved, staged, wrong_answers
 
     def draw(rng, level, options):
         return {"n": rng.randrange(8, 200, 2), "s": rng.choice((2, 4))}
