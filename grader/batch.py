@@ -769,10 +769,15 @@ def _drive(
     context: GradingContext,
     record: Callable[[SubmissionResult, Submission], None],
 ) -> None:
-    """Feed ``queue`` to ``executor`` and record each submission as soon as it comes back."""
+    """Feed ``queue`` to ``executor`` and record each submission as soon as it comes back.
+
+    The workers that just finished get their next submission before the results are recorded (one
+    transaction each), so they do not wait for the gradebook.
+    """
     jobs: dict[int, tuple[Submission, str]] = {}
     tokens = itertools.count()
-    while queue or jobs:
+
+    def feed() -> None:
         while queue and executor.free() > 0:
             item, digest = queue.popleft()
             try:
@@ -784,7 +789,12 @@ def _drive(
             token = next(tokens)
             jobs[token] = (item, digest)
             executor.submit(token, item.worker_name, data)
-        for done in executor.wait(1.0):
+
+    while queue or jobs:
+        feed()
+        finished = executor.wait(1.0)
+        feed()
+        for done in finished:
             item, digest = jobs.pop(done.token)
             if done.result is not None:
                 try:

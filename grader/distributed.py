@@ -197,6 +197,7 @@ class DaskExecutor:
         self._futures: dict[int, tuple[Any, float]] = {}
         self._threads = 1
         self._threads_checked = 0.0
+        self._submitted = 0  # submissions since none of this batch's was on the cluster
 
     # --- Executor ------------------------------------------------------------------
     def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
@@ -214,6 +215,9 @@ class DaskExecutor:
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        # no dashboard; the scheduler's small HTTP server on a free local port (not 8787,
+                        # which another cluster may hold: Dask would warn)
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                         silence_logs=logging.ERROR,
                     )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
@@ -233,19 +237,26 @@ class DaskExecutor:
         self._context = dict(context_data)
 
     def free(self) -> int:
-        """Submissions the cluster takes now: one per worker thread, minus those in flight.
+        """Submissions the cluster takes now: one per worker thread, and as many more waiting at the scheduler.
 
-        No more: a submission queued on a worker that dies would count as one of that worker's
-        victims (Dask queues so few tasks at the scheduler only when there are many more of them).
+        The ones waiting go to the first worker that finishes, without a round trip through this process.
+        They wait at the scheduler, not on a worker (a worker that dies would count a submission queued on it
+        as one of its victims), only once Dask treats the batch's tasks as a large group ("root-ish": more
+        than two per worker thread submitted), so the extra ones are handed out only after that many
+        submissions since the cluster last had none of this batch's; until then, one per worker thread.
         """
         now = time.monotonic()
         if now - self._threads_checked > 2.0:
             self._threads = max(1, sum(self._client.nthreads().values()))
             self._threads_checked = now
-        return self._threads - len(self._futures)
+        window = 2 * self._threads if self._submitted > 2 * self._threads else self._threads
+        return window - len(self._futures)
 
     def submit(self, token: int, source: str, data: bytes) -> None:
         """Send one submission to the cluster (``pure=False``: never cached, never shared with another run)."""
+        if not self._futures:
+            self._submitted = 0  # the scheduler may have forgotten the group (see free)
+        self._submitted += 1
         future = self._client.submit(
             _run_task,
             self._grade_fn,
