@@ -125,9 +125,8 @@ def main() -> None:
     )
     print(f"  process pool, {workers} jobs : {pool:8.1f} s  ({n / pool:.2f} submissions/s)")
     print(f"  Dask local:{workers}         : {dask:8.1f} s  ({n / dask:.2f} submissions/s, start-up included)")
-    print(
-        f"  ratio Dask / pool     : {dask / pool:8.2f}  (engine overhead {100 * (dask / pool - 1):+.0f} %, target < 30 %)"
-    )
+    overhead = 100 * (dask / pool - 1)
+    print(f"  ratio Dask / pool    : {dask / pool:8.2f}  (engine overhead {overhead:+.0f} %, target < 30 %)")
     print(f"load average (1/5/15 min) at the end: {_load()}")
 
 

@@ -627,8 +627,8 @@ def attribute(result: SubmissionResult, item: Submission) -> SubmissionResult:
     >>> from grader.results import SubmissionResult
     >>> item = Submission("s005 (2).ipynb", lambda limit: b"", loose="s005")
     >>> r = SubmissionResult("s005 (2).ipynb", "h", "s001", "notebook metadata", "w1", "graded", 1.0, 2.0)
-    >>> print(attribute(r, item).flags[0])
-    s005 (2).ipynb looks like a copy of s005's file but the notebook was generated for s001 (its metadata): it is graded as s001's and never replaces a grade of s001 identified otherwise
+    >>> print(attribute(r, item).flags[0])  # doctest: +ELLIPSIS
+    s005 (2).ipynb looks like a copy of s005's file but the notebook was generated for s001 (its metadata): ...
     """
     flags = list(item.flags)
     changes: dict[str, Any] = {"source": item.source}

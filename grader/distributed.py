@@ -5,12 +5,20 @@
 bar and the summary, exactly as with the process pool; Dask only runs
 :func:`grader.grade.grade_payload` on its workers.
 
-What crosses to a worker is plain data: the batch's context once (scattered to
-every worker, the secret in it as hex, derived here from the coordinator's
-files) and each submission's file name and bytes. Workers need no shared disk,
-no secret file and no gradebook; they send back a result dict, and only this
-process records it, one transaction per submission.
+What crosses to a worker is plain data: each submission's file name and
+bytes, with the batch's context (a few kB: the secret in it as hex, derived
+here from the coordinator's files; each worker process parses it once). Workers
+need no shared disk, no secret file and no gradebook; they send back a result
+dict, and only this process records it, one transaction per submission.
 
+- A finished worker gets its next submission from the scheduler at once: a
+  few wait there (never on a worker), so the round trip through this process
+  (collecting the result, recording it, sending more) is not on the workers'
+  critical path (:meth:`DaskExecutor.free`).
+- Dask runs a task in a worker thread, where no ``SIGALRM`` arrives; the
+  grader's time limit on parsing an answer holds there too
+  (:func:`grader.bounded.time_limit`), so a slow answer gets the same zero
+  and reason as in the process pool.
 - Each worker process keeps one sandbox zygote warm across its tasks (the
   sandbox's per-process zygote, started by the first task); a worker plugin
   stops it when the worker closes.
@@ -20,7 +28,8 @@ process records it, one transaction per submission.
   and when that worker dies too it is recorded as ``failed`` with the reason
   (graded again by the next run).
 - A submission still running at the deadline is recorded as an ``error`` and
-  its worker restarted (when the cluster has nannies).
+  its worker restarted (when the cluster has nannies); the time of one that
+  waited at the scheduler counts from when it was found waiting there.
 - Ctrl-C or a killed coordinator: what was recorded stays; the scheduler
   forgets the coordinator's tasks; the next run grades the rest.
 
@@ -89,12 +98,12 @@ def parse_scheduler(value: str) -> tuple[str, Any]:
     --------
     >>> parse_scheduler("local:2")
     ('local', 2)
-    >>> parse_scheduler("local:0")
+    >>> parse_scheduler("local:0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    convmath.errors.ConvMathError: --scheduler='local:0' is not allowed; use local:N with N a positive number of worker processes
-    >>> parse_scheduler("10.0.0.5:8786")
+    convmath.errors.ConvMathError: --scheduler='local:0' is not allowed; use local:N with N a positive number of ...
+    >>> parse_scheduler("10.0.0.5:8786")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    convmath.errors.ConvMathError: --scheduler='10.0.0.5:8786' is not allowed; use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N
+    convmath.errors.ConvMathError: --scheduler='10.0.0.5:8786' is not allowed; use tcp://HOST:PORT (or ...) or local:N
     """
     if value.startswith("local:"):
         count = value.removeprefix("local:")
@@ -280,14 +289,20 @@ class DaskExecutor:
             pass
         done: list[Finished] = []
         now = time.monotonic()
+        running: dict[Any, list[str]] | None = None  # worker -> keys it runs, asked for only past a deadline
         for token, (future, started) in list(self._futures.items()):
             finished = self._finished(token, future) if future.done() else None
             if finished is not None:
                 del self._futures[token]
                 done.append(finished)
             elif now - started > self._deadline:
+                running = self._running() if running is None else running
+                where = [worker for worker, keys in running.items() if future.key in keys]
+                if not where and self._waiting(future):  # at the scheduler still: its time starts when it runs
+                    self._futures[token] = (future, now)
+                    continue
                 del self._futures[token]
-                self._restart_worker_of(future)
+                self._restart_workers(where)
                 future.cancel()
                 done.append(Finished(token, None, too_slow(self._deadline), "error"))
         return done
@@ -375,14 +390,33 @@ class DaskExecutor:
         except Exception as err:  # noqa: BLE001 - the zygote still stops when its worker process exits
             self.warnings.append(f"the workers' sandbox plugin could not be registered ({type(err).__name__})")
 
-    def _restart_worker_of(self, future: Any) -> None:
-        """Restart the worker running ``future`` (stops the overrunning submission), if there is a nanny."""
+    def _running(self) -> dict[Any, list[str]]:
+        """What each worker runs (empty when the scheduler cannot say)."""
         try:
-            where = [w for w, keys in self._client.processing().items() if future.key in keys]
-            if where:
-                self._client.restart_workers(where, timeout=30, raise_for_error=False)
+            return {worker: list(keys) for worker, keys in self._client.processing().items()}
+        except Exception:  # noqa: BLE001 - the overrunning submission is cancelled anyway
+            return {}
+
+    def _waiting(self, future: Any) -> bool:
+        """Is ``future`` waiting at the scheduler for a worker (not running, not lost)?"""
+        try:
+            state = self._client.run_on_scheduler(_task_state, key=future.key)
+        except Exception:  # noqa: BLE001 - unknown: treated as overrunning
+            return False
+        return state in ("queued", "no-worker", "waiting", "released")
+
+    def _restart_workers(self, workers: list[Any]) -> None:
+        """Restart the workers running an overrunning submission (stops it), if they have a nanny."""
+        try:
+            if workers:
+                self._client.restart_workers(workers, timeout=30, raise_for_error=False)
         except Exception:  # noqa: BLE001 - the task is cancelled anyway; its sandbox has its own limits
             pass
+
+
+def _task_state(dask_scheduler: Any, key: str) -> str | None:
+    task = dask_scheduler.tasks.get(key)
+    return None if task is None else str(task.state)
 
 
 def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:
