@@ -29,7 +29,7 @@ dict, and only this process records it, one transaction per submission.
   (graded again by the next run).
 - A submission still running at the deadline is recorded as an ``error`` and
   its worker restarted (when the cluster has nannies); the time of one that
-  waited at the scheduler counts from when it was found waiting there.
+  waited at the scheduler counts from when a worker was free to take it.
 - Ctrl-C or a killed coordinator: what was recorded stays; the scheduler
   forgets the coordinator's tasks; the next run grades the rest.
 
@@ -203,7 +203,7 @@ class DaskExecutor:
         self.warnings: list[str] = []
         self._client: Any = None
         self._cluster: Any = None
-        self._futures: dict[int, tuple[Any, float]] = {}
+        self._futures: dict[int, tuple[Any, float | None]] = {}  # token -> (future, started; None: waiting)
         self._threads = 1
         self._threads_checked = 0.0
         self._submitted = 0  # submissions since none of this batch's was on the cluster
@@ -275,7 +275,8 @@ class DaskExecutor:
             pure=False,
             key=f"convmath-grade-{token}-{time.time_ns()}",
         )
-        self._futures[token] = (future, time.monotonic())
+        self._futures[token] = (future, None)  # waiting at the scheduler until a worker thread is free
+        self._start_clocks()
 
     def wait(self, timeout: float) -> list[Finished]:
         """Results of the tasks finished since the last call, within ``timeout`` seconds."""
@@ -289,23 +290,33 @@ class DaskExecutor:
             pass
         done: list[Finished] = []
         now = time.monotonic()
-        running: dict[Any, list[str]] | None = None  # worker -> keys it runs, asked for only past a deadline
         for token, (future, started) in list(self._futures.items()):
             finished = self._finished(token, future) if future.done() else None
             if finished is not None:
                 del self._futures[token]
                 done.append(finished)
-            elif now - started > self._deadline:
-                running = self._running() if running is None else running
-                where = [worker for worker, keys in running.items() if future.key in keys]
-                if not where and self._waiting(future):  # at the scheduler still: its time starts when it runs
-                    self._futures[token] = (future, now)
-                    continue
+            elif started is not None and now - started > self._deadline:
                 del self._futures[token]
-                self._restart_workers(where)
-                future.cancel()
+                where = [w for w, keys in self._running().items() if future.key in keys]
+                self._restart_workers(where, future)
                 done.append(Finished(token, None, too_slow(self._deadline), "error"))
+        self._start_clocks()
         return done
+
+    def _start_clocks(self) -> None:
+        """Start the deadline clock of the submissions waiting at the scheduler that a worker has taken.
+
+        The scheduler hands them out in the order they came, one to each worker thread that frees up: those
+        still waiting are the newest beyond one per worker thread.
+        """
+        running = sum(1 for _, started in self._futures.values() if started is not None)
+        now = time.monotonic()
+        for token, (future, started) in self._futures.items():
+            if running >= self._threads:
+                break
+            if started is None:
+                self._futures[token] = (future, now)
+                running += 1
 
     def close(self) -> None:
         """Cancel what is still in flight; close the client, and the cluster if this run started it."""
@@ -397,16 +408,19 @@ class DaskExecutor:
         except Exception:  # noqa: BLE001 - the overrunning submission is cancelled anyway
             return {}
 
-    def _waiting(self, future: Any) -> bool:
-        """Is ``future`` waiting at the scheduler for a worker (not running, not lost)?"""
-        try:
-            state = self._client.run_on_scheduler(_task_state, key=future.key)
-        except Exception:  # noqa: BLE001 - unknown: treated as overrunning
-            return False
-        return state in ("queued", "no-worker", "waiting", "released")
+    def _restart_workers(self, workers: list[Any], future: Any) -> None:
+        """Stop the overrunning ``future``: cancel it and restart the workers running it, if they have a nanny.
 
-    def _restart_workers(self, workers: list[Any]) -> None:
-        """Restart the workers running an overrunning submission (stops it), if they have a nanny."""
+        The workers are paused first, so that the scheduler gives none of them a waiting submission once the
+        overrunning one is cancelled (it would die with the worker); cancelled first, so that it is not run
+        again when its worker goes.
+        """
+        try:
+            if workers:
+                self._client.run_on_scheduler(_pause_workers, workers=workers)
+        except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler: restarted all the same
+            pass
+        future.cancel()
         try:
             if workers:
                 self._client.restart_workers(workers, timeout=30, raise_for_error=False)
@@ -414,9 +428,9 @@ class DaskExecutor:
             pass
 
 
-def _task_state(dask_scheduler: Any, key: str) -> str | None:
-    task = dask_scheduler.tasks.get(key)
-    return None if task is None else str(task.state)
+def _pause_workers(dask_scheduler: Any, workers: list[str]) -> None:
+    for worker in workers:
+        dask_scheduler.handle_worker_status_change("paused", worker, stimulus_id=f"convmath-deadline-{time.time_ns()}")
 
 
 def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:
