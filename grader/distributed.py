@@ -353,9 +353,20 @@ class DaskExecutor:
         return Finished(token, None, f"the grader sent back {type(out).__name__}, not a result")
 
     def _check_scheduler(self) -> None:
-        """Warn when a cluster's scheduler retries differently or queues submissions on its workers."""
+        """Refuse a scheduler that cannot import convmath; warn when it retries differently or queues
+        submissions on its workers.
+
+        Dask's scheduler unpickles every task it is sent, and with it the grading function: without convmath
+        there, every submission would come back as lost.
+        """
         try:
             allowed, saturation = self._client.run_on_scheduler(_scheduler_policy)
+        except ImportError as err:
+            self.close()
+            raise ConvMathError(
+                f"--scheduler={self.scheduler!r}: the scheduler cannot import convmath ({type(err).__name__}: "
+                f"{err}); install the same convmath where the scheduler runs (pip install 'convmath[dask]')"
+            ) from None
         except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler keeps its own policy
             return
         if allowed != 1:

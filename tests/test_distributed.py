@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import sqlite3
@@ -263,6 +264,34 @@ def test_a_submission_waiting_behind_hung_workers_gets_its_own_time(tmp_path, ad
     assert statuses == ["graded"] * 5 + ["error"] * 2 + ["graded"] * 3, why
     assert "took longer than 8 s" in current["p05"].message
     assert (summary.graded, summary.errors) == (8, 2)
+
+
+def test_a_scheduler_without_convmath_is_refused_with_what_to_install(tmp_path):
+    """Dask's scheduler unpickles every task, grading function included: without convmath there each
+    submission would come back lost, so the batch stops before it starts, naming what to install."""
+    root = Path(__file__).resolve().parents[1]
+    info = tmp_path / "scheduler.json"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    started = []
+    try:
+        command = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0", "--no-dashboard"]
+        started.append(subprocess.Popen([*command, "--scheduler-file", str(info)], cwd=tmp_path, env=env))
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"]
+        started.append(subprocess.Popen(worker, cwd=tmp_path, env={**env, "PYTHONPATH": str(root)}))
+        executor = DaskExecutor(address)
+        with pytest.raises(
+            ConvMathError, match=r"the scheduler cannot import convmath .*pip install 'convmath\[dask\]'"
+        ):
+            executor.open(CONTEXT.to_data(), fake_grade, deadline=60.0, count=1)
+        assert executor._client is None  # closed again
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(30)
 
 
 def _placement(dask_scheduler):
