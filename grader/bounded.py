@@ -13,14 +13,16 @@ each. Two tools bound such work:
   and a wall-clock deadline, killed past it; it returns plain data (JSON)
   only. Evaluations that the fast exact evaluator cannot settle use it.
 
-Off the main thread (a Dask worker thread) no timer can be set, so
-:func:`time_limit` falls back to running nothing extra: the caller should
-use :func:`run_limited` there (:func:`bounded` picks).
+Off the main thread (a Dask worker runs its tasks in a thread), where no
+``SIGALRM`` can be received, :func:`time_limit` arms a watchdog thread that
+raises the same exception in the limited thread between two bytecodes
+(``PyThreadState_SetAsyncExc``), so parsing is bounded alike on both engines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import resource
@@ -73,10 +75,12 @@ def _main_thread() -> bool:
 
 @contextlib.contextmanager
 def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
-    """Raise :class:`TooCostly` in the block after ``seconds`` of wall-clock time (main thread only).
+    """Raise :class:`TooCostly` in the block after ``seconds`` of wall-clock time.
 
-    Yields True when the limit is armed, False where no timer can be set (not
-    the main thread, or another timer is already running: it is left alone).
+    On the main thread a ``SIGALRM`` timer raises it; on another thread (a Dask
+    worker's), a watchdog thread (see :class:`_ThreadTimeLimit`). Yields True
+    when the limit is armed, False when another timer is already running on
+    the main thread and fires first (it is left alone).
 
     Examples
     --------
@@ -88,11 +92,15 @@ def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
     ...
     grader.bounded.TooCostly: the expression took longer than 0.05 s to compute; write it more simply
     """
+    message = f"{what} took longer than {seconds:g} s to compute; write it more simply"
+    if not _main_thread():
+        with _ThreadTimeLimit(seconds, message):
+            yield True
+        return
     outer, interval = signal.getitimer(signal.ITIMER_REAL)
-    if not _main_thread() or 0 < outer <= seconds:  # no timer here, or an outer one fires first anyway
+    if 0 < outer <= seconds:  # an outer timer fires first anyway
         yield False
         return
-    message = f"{what} took longer than {seconds:g} s to compute; write it more simply"
 
     def alarm(signum: int, frame: Any) -> None:
         raise _Alarm  # not an Exception: sympy's own ``except ValueError`` cannot swallow it
@@ -110,6 +118,73 @@ def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
         signal.signal(signal.SIGALRM, previous)
         if outer > 0:  # an outer timer (pytest-timeout, the caller's own): re-armed with what is left of it
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001), interval)
+
+
+def _raise_in(thread: int, exc: type[BaseException] | None) -> None:
+    """Raise ``exc`` in the thread ``thread`` at its next bytecode; ``None`` drops one not raised yet."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), None if exc is None else ctypes.py_object(exc))
+
+
+class _ThreadTimeLimit:
+    """:func:`time_limit` off the main thread: a watchdog thread raises :class:`_Alarm` in this thread after
+    ``seconds``, then every 50 ms until the block ends; none is raised once the block has ended.
+
+    Examples
+    --------
+    >>> import threading
+    >>> def spin(out):
+    ...     try:
+    ...         with _ThreadTimeLimit(0.05, "too slow"):
+    ...             while True:
+    ...                 pass
+    ...     except TooCostly as err:
+    ...         out.append(str(err))
+    >>> out = []
+    >>> worker = threading.Thread(target=spin, args=(out,))
+    >>> worker.start()
+    >>> worker.join(5)
+    >>> out
+    ['too slow']
+    """
+
+    def __init__(self, seconds: float, message: str) -> None:
+        self.seconds, self.message = seconds, message
+        self._target = threading.get_ident()
+        self._lock = threading.Lock()
+        self._done = False
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="convmath-time-limit", daemon=True)
+
+    def __enter__(self) -> _ThreadTimeLimit:
+        try:
+            self._watcher.start()  # waits for the watchdog to run: on a busy machine, maybe past the limit
+        except _Alarm:
+            self.__exit__(_Alarm, None, None)
+        return self
+
+    def _watch(self) -> None:
+        wait = self.seconds
+        while not self._stop.wait(wait):
+            with self._lock:
+                if self._done:
+                    return
+                _raise_in(self._target, _Alarm)
+            wait = 0.05
+
+    def _close(self) -> None:
+        with self._lock:  # once done is set, the watchdog raises no more alarms
+            self._done = True
+            _raise_in(self._target, None)  # and drops one it set but this thread has not raised yet
+        self._stop.set()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        try:
+            self._close()
+        except _Alarm:  # the alarm set just before closing, raised here: none can follow it
+            self._close()
+            kind = _Alarm
+        if kind is _Alarm:
+            raise TooCostly(self.message) from None
 
 
 def _vm_bytes() -> int:

@@ -5,12 +5,20 @@
 bar and the summary, exactly as with the process pool; Dask only runs
 :func:`grader.grade.grade_payload` on its workers.
 
-What crosses to a worker is plain data: the batch's context once (scattered to
-every worker, the secret in it as hex, derived here from the coordinator's
-files) and each submission's file name and bytes. Workers need no shared disk,
-no secret file and no gradebook; they send back a result dict, and only this
-process records it, one transaction per submission.
+What crosses to a worker is plain data: each submission's file name and
+bytes, with the batch's context (a few kB: the secret in it as hex, derived
+here from the coordinator's files; each worker process parses it once). Workers
+need no shared disk, no secret file and no gradebook; they send back a result
+dict, and only this process records it, one transaction per submission.
 
+- A finished worker gets its next submission from the scheduler at once: a
+  few wait there (never on a worker), so the round trip through this process
+  (collecting the result, recording it, sending more) is not on the workers'
+  critical path (:meth:`DaskExecutor.free`).
+- Dask runs a task in a worker thread, where no ``SIGALRM`` arrives; the
+  grader's time limit on parsing an answer holds there too
+  (:func:`grader.bounded.time_limit`), so a slow answer gets the same zero
+  and reason as in the process pool.
 - Each worker process keeps one sandbox zygote warm across its tasks (the
   sandbox's per-process zygote, started by the first task); a worker plugin
   stops it when the worker closes.
@@ -20,7 +28,8 @@ process records it, one transaction per submission.
   and when that worker dies too it is recorded as ``failed`` with the reason
   (graded again by the next run).
 - A submission still running at the deadline is recorded as an ``error`` and
-  its worker restarted (when the cluster has nannies).
+  its worker restarted (when the cluster has nannies); the time of one that
+  waited at the scheduler counts from when a worker was free to take it.
 - Ctrl-C or a killed coordinator: what was recorded stays; the scheduler
   forgets the coordinator's tasks; the next run grades the rest.
 
@@ -54,7 +63,8 @@ _PLUGIN = "convmath-sandbox"
 #: a submission whose worker died is retried once; a worker holds only the task it runs (a worker that
 #: dies takes no queued submission with it); and less housekeeping competing with grading for the CPU
 #: and the GIL (no profiler sampling the grading thread, no work stealing, slower system and memory
-#: polling): on 2 busy cores these took a warm worker from 1.5x to 1.2x the process pool's time
+#: polling, an event-loop health check every 200 ms rather than 20 ms): on 2 busy cores these took a warm
+#: worker from 1.5x to 1.2x the process pool's time
 SCHEDULER_CONFIG = {
     "distributed.scheduler.allowed-failures": 1,
     "distributed.scheduler.worker-saturation": 1.0,
@@ -62,6 +72,7 @@ SCHEDULER_CONFIG = {
     "distributed.scheduler.work-stealing": False,
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.tick.interval": "200ms",
 }
 
 
@@ -89,12 +100,12 @@ def parse_scheduler(value: str) -> tuple[str, Any]:
     --------
     >>> parse_scheduler("local:2")
     ('local', 2)
-    >>> parse_scheduler("local:0")
+    >>> parse_scheduler("local:0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    convmath.errors.ConvMathError: --scheduler='local:0' is not allowed; use local:N with N a positive number of worker processes
-    >>> parse_scheduler("10.0.0.5:8786")
+    convmath.errors.ConvMathError: --scheduler='local:0' is not allowed; use local:N with N a positive number of ...
+    >>> parse_scheduler("10.0.0.5:8786")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    convmath.errors.ConvMathError: --scheduler='10.0.0.5:8786' is not allowed; use tcp://HOST:PORT (or tls://, ucx://, inproc://) or local:N
+    convmath.errors.ConvMathError: --scheduler='10.0.0.5:8786' is not allowed; use tcp://HOST:PORT (or ...) or local:N
     """
     if value.startswith("local:"):
         count = value.removeprefix("local:")
@@ -194,9 +205,10 @@ class DaskExecutor:
         self.warnings: list[str] = []
         self._client: Any = None
         self._cluster: Any = None
-        self._futures: dict[int, tuple[Any, float]] = {}
+        self._futures: dict[int, tuple[Any, float | None]] = {}  # token -> (future, started; None: waiting)
         self._threads = 1
         self._threads_checked = 0.0
+        self._submitted = 0  # submissions since none of this batch's was on the cluster
 
     # --- Executor ------------------------------------------------------------------
     def open(self, context_data: Mapping[str, Any], grade_fn: GradeFn, *, deadline: float, count: int) -> None:
@@ -214,9 +226,13 @@ class DaskExecutor:
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        # no dashboard; the scheduler's small HTTP server on a free local port (not 8787,
+                        # which another cluster may hold: Dask would warn)
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                         silence_logs=logging.ERROR,
                     )
-                self._client = distributed.Client(self._cluster, set_as_default=False)
+                # results fetched from the workers directly, not relayed by the scheduler
+                self._client = distributed.Client(self._cluster, set_as_default=False, direct_to_workers=True)
             else:
                 self._client = distributed.Client(self.target, set_as_default=False)
                 self._client.wait_for_workers(1, timeout=_CONNECT_TIMEOUT)
@@ -229,33 +245,37 @@ class DaskExecutor:
         self._check_scheduler()
         self._check_workers()
         self._register_plugin()
-        # sent with every task (a few kB), not scattered: scattered data dies with the workers holding it
-        self._context = dict(context_data)
+        # sent with every task (a few kB), not scattered: scattered data dies with the workers holding it;
+        # bound into the function, so that Dask does not walk the context's nested dicts and lists as a
+        # graph of its own in every task (the coordinator, the scheduler and the worker each would)
+        self._task = functools.partial(_run_task, grade_fn, dict(context_data))
 
     def free(self) -> int:
-        """Submissions the cluster takes now: one per worker thread, minus those in flight.
+        """Submissions the cluster takes now: one per worker thread, and as many more waiting at the scheduler.
 
-        No more: a submission queued on a worker that dies would count as one of that worker's
-        victims (Dask queues so few tasks at the scheduler only when there are many more of them).
+        The ones waiting go to the first worker that finishes, without a round trip through this process.
+        They wait at the scheduler, not on a worker (a worker that dies would count a submission queued on it
+        as one of its victims), only once Dask treats the batch's tasks as a large group ("root-ish": more
+        than two per worker thread submitted), so the extra ones are handed out only after that many
+        submissions since the cluster last had none of this batch's; until then, one per worker thread.
         """
         now = time.monotonic()
         if now - self._threads_checked > 2.0:
             self._threads = max(1, sum(self._client.nthreads().values()))
             self._threads_checked = now
-        return self._threads - len(self._futures)
+        window = 2 * self._threads if self._submitted > 2 * self._threads else self._threads
+        return window - len(self._futures)
 
     def submit(self, token: int, source: str, data: bytes) -> None:
         """Send one submission to the cluster (``pure=False``: never cached, never shared with another run)."""
+        if not self._futures:
+            self._submitted = 0  # the scheduler may have forgotten the group (see free)
+        self._submitted += 1
         future = self._client.submit(
-            _run_task,
-            self._grade_fn,
-            self._context,
-            source,
-            data,
-            pure=False,
-            key=f"convmath-grade-{token}-{time.time_ns()}",
+            self._task, source, data, pure=False, key=f"convmath-grade-{token}-{time.time_ns()}"
         )
-        self._futures[token] = (future, time.monotonic())
+        self._futures[token] = (future, None)  # waiting at the scheduler until a worker thread is free
+        self._start_clocks()
 
     def wait(self, timeout: float) -> list[Finished]:
         """Results of the tasks finished since the last call, within ``timeout`` seconds."""
@@ -274,12 +294,28 @@ class DaskExecutor:
             if finished is not None:
                 del self._futures[token]
                 done.append(finished)
-            elif now - started > self._deadline:
+            elif started is not None and now - started > self._deadline:
                 del self._futures[token]
-                self._restart_worker_of(future)
-                future.cancel()
+                where = [w for w, keys in self._running().items() if future.key in keys]
+                self._restart_workers(where, future)
                 done.append(Finished(token, None, too_slow(self._deadline), "error"))
+        self._start_clocks()
         return done
+
+    def _start_clocks(self) -> None:
+        """Start the deadline clock of the submissions waiting at the scheduler that a worker has taken.
+
+        The scheduler hands them out in the order they came, one to each worker thread that frees up: those
+        still waiting are the newest beyond one per worker thread.
+        """
+        running = sum(1 for _, started in self._futures.values() if started is not None)
+        now = time.monotonic()
+        for token, (future, started) in self._futures.items():
+            if running >= self._threads:
+                break
+            if started is None:
+                self._futures[token] = (future, now)
+                running += 1
 
     def close(self) -> None:
         """Cancel what is still in flight; close the client, and the cluster if this run started it."""
@@ -317,9 +353,20 @@ class DaskExecutor:
         return Finished(token, None, f"the grader sent back {type(out).__name__}, not a result")
 
     def _check_scheduler(self) -> None:
-        """Warn when a cluster's scheduler retries differently or queues submissions on its workers."""
+        """Refuse a scheduler that cannot import convmath; warn when it retries differently or queues
+        submissions on its workers.
+
+        Dask's scheduler unpickles every task it is sent, and with it the grading function: without convmath
+        there, every submission would come back as lost.
+        """
         try:
             allowed, saturation = self._client.run_on_scheduler(_scheduler_policy)
+        except ImportError as err:
+            self.close()
+            raise ConvMathError(
+                f"--scheduler={self.scheduler!r}: the scheduler cannot import convmath ({type(err).__name__}: "
+                f"{err}); install the same convmath where the scheduler runs (pip install 'convmath[dask]')"
+            ) from None
         except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler keeps its own policy
             return
         if allowed != 1:
@@ -364,14 +411,36 @@ class DaskExecutor:
         except Exception as err:  # noqa: BLE001 - the zygote still stops when its worker process exits
             self.warnings.append(f"the workers' sandbox plugin could not be registered ({type(err).__name__})")
 
-    def _restart_worker_of(self, future: Any) -> None:
-        """Restart the worker running ``future`` (stops the overrunning submission), if there is a nanny."""
+    def _running(self) -> dict[Any, list[str]]:
+        """What each worker runs (empty when the scheduler cannot say)."""
         try:
-            where = [w for w, keys in self._client.processing().items() if future.key in keys]
-            if where:
-                self._client.restart_workers(where, timeout=30, raise_for_error=False)
+            return {worker: list(keys) for worker, keys in self._client.processing().items()}
+        except Exception:  # noqa: BLE001 - the overrunning submission is cancelled anyway
+            return {}
+
+    def _restart_workers(self, workers: list[Any], future: Any) -> None:
+        """Stop the overrunning ``future``: cancel it and restart the workers running it, if they have a nanny.
+
+        The workers are paused first, so that the scheduler gives none of them a waiting submission once the
+        overrunning one is cancelled (it would die with the worker); cancelled first, so that it is not run
+        again when its worker goes.
+        """
+        try:
+            if workers:
+                self._client.run_on_scheduler(_pause_workers, workers=workers)
+        except Exception:  # noqa: BLE001 - a scheduler that refuses run_on_scheduler: restarted all the same
+            pass
+        future.cancel()
+        try:
+            if workers:
+                self._client.restart_workers(workers, timeout=30, raise_for_error=False)
         except Exception:  # noqa: BLE001 - the task is cancelled anyway; its sandbox has its own limits
             pass
+
+
+def _pause_workers(dask_scheduler: Any, workers: list[str]) -> None:
+    for worker in workers:
+        dask_scheduler.handle_worker_status_change("paused", worker, stimulus_id=f"convmath-deadline-{time.time_ns()}")
 
 
 def _scheduler_policy(dask_scheduler: Any) -> tuple[int, float]:

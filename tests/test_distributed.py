@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -202,6 +204,8 @@ def fake_grade(context_data, source, data):
             os._exit(3)
     if text == "hang":
         time.sleep(120)
+    if text == "sleep":
+        time.sleep(0.4)
     if text == "raise":
         raise RuntimeError("boom")
     student = source.removesuffix(".ipynb")
@@ -245,6 +249,81 @@ def test_a_hanging_submission_is_stopped_at_the_deadline(tmp_path, address):
     assert time.monotonic() - start < 100  # not the 120 s the submission sleeps
     assert current["b"].status == "error" and "took longer than 10 s" in current["b"].message
     assert summary.graded == 2
+
+
+def test_a_submission_waiting_behind_hung_workers_gets_its_own_time(tmp_path, address):
+    """Both workers hang on a submission while the next ones wait at the scheduler: the hung ones are stopped
+    at the deadline, and the waiting ones, whose time counts from when they run, are graded."""
+    kinds = ["sleep"] * 5 + ["hang"] * 2 + ["sleep"] * 3  # the window widens after five submissions
+    files = write_notebooks(tmp_path / "subs", **{f"p{i:02d}": kind for i, kind in enumerate(kinds)})
+    with Gradebook(tmp_path / "g.db") as book:
+        summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=DaskExecutor(address), deadline=8.0)
+        current = {r.student: r for r in book.current("dist")}
+    statuses = [current[f"p{i:02d}"].status for i in range(10)]
+    why = [current[f"p{i:02d}"].message[:60] for i in range(10)]
+    assert statuses == ["graded"] * 5 + ["error"] * 2 + ["graded"] * 3, why
+    assert "took longer than 8 s" in current["p05"].message
+    assert (summary.graded, summary.errors) == (8, 2)
+
+
+def test_a_scheduler_without_convmath_is_refused_with_what_to_install(tmp_path):
+    """Dask's scheduler unpickles every task, grading function included: without convmath there each
+    submission would come back lost, so the batch stops before it starts, naming what to install."""
+    root = Path(__file__).resolve().parents[1]
+    info = tmp_path / "scheduler.json"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    started = []
+    try:
+        command = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0", "--no-dashboard"]
+        started.append(subprocess.Popen([*command, "--scheduler-file", str(info)], cwd=tmp_path, env=env))
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"]
+        started.append(subprocess.Popen(worker, cwd=tmp_path, env={**env, "PYTHONPATH": str(root)}))
+        executor = DaskExecutor(address)
+        with pytest.raises(
+            ConvMathError, match=r"the scheduler cannot import convmath .*pip install 'convmath\[dask\]'"
+        ):
+            executor.open(CONTEXT.to_data(), fake_grade, deadline=60.0, count=1)
+        assert executor._client is None  # closed again
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(30)
+
+
+def _placement(dask_scheduler):
+    """(submissions waiting at the scheduler, the most any worker holds): runs on the scheduler."""
+    return len(dask_scheduler.queued), max((len(w.processing) for w in dask_scheduler.workers.values()), default=0)
+
+
+def test_the_next_submissions_wait_at_the_scheduler_never_on_a_worker(tmp_path, address):
+    """A finished worker gets its next submission from the scheduler at once (no round trip through the
+    coordinator), and no worker ever holds more than the one it grades (a worker that dies would count a
+    queued one as its victim)."""
+    files = write_notebooks(tmp_path / "subs", **{f"p{i:02d}": "sleep" for i in range(14)})
+    seen = []
+    stop = threading.Event()
+    with distributed.Client(address, set_as_default=False) as watcher:
+
+        def watch():
+            while not stop.is_set():
+                seen.append(watcher.run_on_scheduler(_placement))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=watch)
+        sampler.start()
+        try:
+            with Gradebook(tmp_path / "g.db") as book:
+                summary = run_batch(files, CONTEXT, book, grade_fn=fake_grade, executor=DaskExecutor(address))
+        finally:
+            stop.set()
+            sampler.join()
+    assert summary.graded == 14
+    assert max(held for _, held in seen) == 1
+    assert max(waiting for waiting, _ in seen) >= 1
 
 
 @pytest.mark.parametrize(
