@@ -102,7 +102,11 @@ def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
         yield False
         return
 
+    armed = [True]
+
     def alarm(signum: int, frame: Any) -> None:
+        if not armed[0] or (frame is not None and frame.f_code is _EXIT_CODE):
+            return  # the block is over (its exit or clean-up has begun): raised there, it would escape
         raise _Alarm  # not an Exception: sympy's own ``except ValueError`` cannot swallow it
 
     start = time.monotonic()
@@ -114,10 +118,27 @@ def time_limit(seconds: float, what: str = "the expression") -> Iterator[bool]:
     except _Alarm:
         raise TooCostly(message) from None
     finally:
+        armed[0] = False
+        _restore_alarm(previous, outer, interval, start)
+
+
+#: The code of the with-statement's exit that :func:`time_limit` runs in (contextlib's).
+_EXIT_CODE = contextlib._GeneratorContextManager.__exit__.__code__
+
+
+def _restore_alarm(previous: Any, outer: float, interval: float, start: float) -> None:
+    """Stop the limit's timer and put back the previous handler; an alarm already sent is drained first
+    (it would reach the previous handler, and the default one ends the process: "Alarm clock")."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        while signal.sigtimedwait({signal.SIGALRM}, 0) is not None:
+            pass
         signal.signal(signal.SIGALRM, previous)
         if outer > 0:  # an outer timer (pytest-timeout, the caller's own): re-armed with what is left of it
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 0.001), interval)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _raise_in(thread: int, exc: type[BaseException] | None) -> None:
