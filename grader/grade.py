@@ -826,9 +826,10 @@ def grade_payload(context_data: Mapping[str, Any], source: str, data: bytes) -> 
 
     Notes
     -----
-    On Dask distributed: scatter ``context_data`` once, then
-    ``client.submit(grade_payload, context, name, data)`` per submission and
-    record each returned dict in the coordinator's gradebook.
+    On Dask distributed (:mod:`grader.distributed`), each task is this
+    function with ``context_data`` bound in (a small dict, sent with the task),
+    called with the submission's name and bytes; the coordinator records each
+    returned dict in its gradebook.
 
     Examples
     --------
