@@ -44,6 +44,7 @@ from typing import Any
 from convmath.errors import ConvMathError
 from exercises.assignment import SAFE_ID, Student, load_assignment, load_roster, read_secret
 
+from .export import fmt_points
 from .safetext import for_terminal
 
 __all__ = ["build_bundle", "run_autograder", "student_for", "bundle_files", "main"]
@@ -529,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     results = run_autograder()
-    print(f"convmath autograder: score {results['score']:g}; {len(results['tests'])} parts")
+    print(f"convmath autograder: score {fmt_points(results['score'])}; {len(results['tests'])} parts")
     return 0
 
 
