@@ -216,8 +216,10 @@ def check_mutations(exercise: Exercise, *, max_examples: int = 30, time_limit: f
         reference = same_signature_reference(spec.reference)
         base = _solution_function(part)
         settings = grader_settings(max_examples)
-        sample = _first_case(cases(supports))
-        passed = set(sample.kwargs) | set(list(_parameters(base))[: len(sample.args)])
+        drawn = _drawn_cases(cases(supports))
+        # the fullest of the simplest calls (some calls leave defaulted arguments out)
+        sample = min(drawn, key=lambda c: (-(len(c.args) + len(c.kwargs)), c.size))
+        passed = {name for c in drawn for name in [*c.kwargs, *list(_parameters(base))[: len(c.args)]]}
         for name in _parameters(base):
             if name not in passed:
                 findings.append(
@@ -267,10 +269,27 @@ def _parameters(fn: Callable[..., Any]) -> list[str]:
     ]
 
 
-def _first_case(strategy: Any) -> Any:
-    from hypothesis import find, settings
+def _drawn_cases(strategy: Any, count: int = 20) -> list[Any]:
+    """The first ``count`` cases the check's strategy draws, the same on every run (no shrinking: a search for
+    the simplest case could run for minutes where a strategy's values are large)."""
+    from hypothesis import HealthCheck, Phase, given, settings
 
-    return find(strategy, lambda case: True, settings=settings(derandomize=True, database=None, max_examples=10))
+    drawn: list[Any] = []
+
+    @settings(
+        derandomize=True,
+        database=None,
+        max_examples=count,
+        phases=(Phase.generate,),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def draw(case: Any) -> None:
+        drawn.append(case)
+
+    draw()
+    return drawn
 
 
 # ----------------------------------------------------------------- uniqueness
